@@ -1,0 +1,49 @@
+/**
+ * What the provisioning workflow needs from a device, independent of framing
+ * and transport. The serial protocol client (electron/core/device) implements
+ * it over a real port, a pty or an in-process pipe; tests may implement it too.
+ * Every method rejects with a CustodianError (DEVICE_* or FRAME_* code).
+ */
+
+export type DeviceKeyAlgorithm = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
+
+export type DeviceCapability =
+  | 'csr' // can produce a PKCS#10 CSR for a given CN
+  | 'raw-public-key' // can return its SubjectPublicKeyInfo
+  | 'challenge' // can sign a station challenge with its key
+  | 'keygen' // can generate a new key pair in its secure element
+  | 'lock'; // can commit/lock its credential store
+
+export interface DeviceIdentity {
+  /** The device ID the certificate CN will carry (or the hardware serial if no ID is set). */
+  deviceId: string;
+  hardwareSerial: string;
+  model: string;
+  firmware: string;
+  protocolVersion: number;
+  capabilities: DeviceCapability[];
+  /** Maximum payload bytes the device accepts in one frame (chunk size for writes). */
+  maxPayload: number;
+}
+
+export interface InstalledCredentials {
+  leaf: Uint8Array | null; // DER
+  chain: Uint8Array[]; // DER, leaf's issuer first
+  locked: boolean;
+}
+
+export interface DeviceClient {
+  identify(): Promise<DeviceIdentity>;
+  generateKey(algorithm: DeviceKeyAlgorithm): Promise<void>;
+  /** PKCS#10 CSR (DER) signed by the device key, subject CN as requested. */
+  getCsr(commonName: string): Promise<Uint8Array>;
+  /** SubjectPublicKeyInfo DER of the device key. */
+  getPublicKey(): Promise<Uint8Array>;
+  /** Signature over the challenge, format as specified in docs/device-protocol.md. */
+  signChallenge(challenge: Uint8Array): Promise<Uint8Array>;
+  writeLeaf(certificateDer: Uint8Array): Promise<void>;
+  writeChain(chainDer: Uint8Array[]): Promise<void>;
+  readCredentials(): Promise<InstalledCredentials>;
+  commit(): Promise<void>;
+  close(): Promise<void>;
+}

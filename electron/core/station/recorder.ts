@@ -1,0 +1,61 @@
+/**
+ * The recording contract between the provisioning workflow and the signing
+ * ledger. The workflow records an intent *before* the CA key signs, the issued
+ * certificate *before* it is sent to the device, and the outcome afterwards.
+ * An implementation must make each call durable before its promise resolves;
+ * if it cannot, it must reject, and the workflow then signs nothing (fail closed).
+ */
+
+/** What the station is about to sign. Everything here is decided before signing. */
+export interface IssuanceIntent {
+  deviceId: string;
+  /** RFC 4514 subject the station will put in the certificate, e.g. `CN=dev-001`. */
+  subject: string;
+  /** Certificate serial number, lowercase hex, no leading zero octet. */
+  serialHex: string;
+  /** SHA-256 of the device's SubjectPublicKeyInfo DER, lowercase hex. */
+  spkiSha256: string;
+  /** SHA-256 of the CSR DER when the device supplied one, lowercase hex. */
+  csrSha256?: string;
+  /** SHA-256 fingerprint of the issuing CA certificate, lowercase hex. */
+  issuerFingerprint: string;
+  /** Name of the issuance profile (see electron/core/pki profiles). */
+  profile: string;
+  notBefore: string; // ISO 8601
+  notAfter: string; // ISO 8601
+  operator: string;
+  workOrder?: string;
+  /** Required by policy when the device ID was already issued a certificate. */
+  reissueReason?: string;
+}
+
+export interface IntentHandle {
+  /** Ledger-assigned identifier (e.g. the entry index) of the intent record. */
+  readonly id: string;
+}
+
+export interface IssuedCertificateRecord {
+  deviceId: string;
+  serialHex: string;
+  issuerFingerprint: string;
+  spkiSha256: string;
+  certificateDer: Uint8Array;
+  issuedAt: string;
+}
+
+export type ProvisioningOutcome =
+  | { result: 'passed' }
+  | { result: 'failed'; code: string; message: string };
+
+export interface IssuanceRecorder {
+  /** Durably record the intent. Rejects if it cannot: the caller must then not sign. */
+  recordIntent(intent: IssuanceIntent): Promise<IntentHandle>;
+  /** Durably record the signed certificate, before it leaves the station. */
+  recordIssued(handle: IntentHandle, certificateDer: Uint8Array): Promise<void>;
+  /** Signing itself failed after the intent was written. */
+  recordFailed(handle: IntentHandle, failure: { code: string; message: string }): Promise<void>;
+  /** What happened on the device after the certificate was issued. */
+  recordOutcome(handle: IntentHandle, outcome: ProvisioningOutcome): Promise<void>;
+  /** Certificates already issued for a device ID (for re-issue policy). */
+  issuedFor(deviceId: string): Promise<IssuedCertificateRecord[]>;
+}
