@@ -1,0 +1,12 @@
+/**
+ * The command registry. To add a command: write a module in this folder that
+ * exports a `CliCommand` (or a `CommandGroup` with `kind: 'group'`), import it
+ * here and add ONE line to `registry`. Keep the list alphabetical-ish; the
+ * order is the order of `custodian --help`.
+ */
+import type { RegistryEntry } from '../types';
+import { authorityCommands } from './authority';
+
+export const registry: readonly RegistryEntry[] = [
+  authorityCommands,
+];

@@ -1,0 +1,69 @@
+/**
+ * Stable process exit statuses, one per error family. Scripts rely on them, so
+ * a status, once published in docs/cli.md, never changes meaning.
+ *
+ * The family is decided by the error code's area prefix (see errors.ts), with
+ * a few per-code overrides where the prefix alone would mislead.
+ */
+export const ExitStatus = {
+  OK: 0,
+  /** Anything that is not a CustodianError: a bug. */
+  UNEXPECTED: 1,
+  /** Command line misuse. */
+  USAGE: 2,
+  /** Bad input file: CSR, key, bundle, PEM/DER that does not parse. */
+  INPUT: 3,
+  /** Chain, certificate policy, or authority state refusals. */
+  POLICY: 4,
+  /** Key vault: locked, wrong passphrase, missing or damaged key file. */
+  VAULT: 5,
+  /** Device protocol / transport. */
+  DEVICE: 6,
+  /** Signing ledger and audit. */
+  LEDGER: 7,
+  /** Interrupted by the operator (Ctrl-C at a prompt, SIGINT). */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitStatusValue = (typeof ExitStatus)[keyof typeof ExitStatus];
+
+/** Exact-code overrides, checked before the prefix table. */
+const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
+  CLI_PASSPHRASE_REQUIRED: ExitStatus.USAGE,
+  CLI_PASSPHRASE_ON_ARGV: ExitStatus.USAGE,
+  CLI_PASSPHRASE_MISMATCH: ExitStatus.USAGE,
+  CLI_ABORTED: ExitStatus.INTERRUPTED,
+  CLI_INPUT_UNREADABLE: ExitStatus.INPUT,
+  CLI_OUTPUT_UNWRITABLE: ExitStatus.INPUT,
+  // Authority codes that are about input files or key access rather than policy.
+  AUTHORITY_BAD_INPUT: ExitStatus.INPUT,
+  AUTHORITY_NOT_INITIALIZED: ExitStatus.VAULT,
+  AUTHORITY_LOCKED: ExitStatus.VAULT,
+};
+
+/** Area prefix → family. Longest matching prefix wins (all are distinct here). */
+const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
+  ['CLI_', ExitStatus.USAGE],
+  ['CSR_', ExitStatus.INPUT],
+  ['KEY_', ExitStatus.INPUT],
+  ['PEM_', ExitStatus.INPUT],
+  ['INPUT_', ExitStatus.INPUT],
+  ['CHAIN_', ExitStatus.POLICY],
+  ['PKI_', ExitStatus.POLICY],
+  ['PROFILE_', ExitStatus.POLICY],
+  ['AUTHORITY_', ExitStatus.POLICY],
+  ['WORKFLOW_', ExitStatus.POLICY],
+  ['VAULT_', ExitStatus.VAULT],
+  ['DEVICE_', ExitStatus.DEVICE],
+  ['FRAME_', ExitStatus.DEVICE],
+  ['SIM_', ExitStatus.DEVICE],
+  ['LEDGER_', ExitStatus.LEDGER],
+  ['AUDIT_', ExitStatus.LEDGER],
+];
+
+export function exitStatusFor(code: string): ExitStatusValue {
+  const exact = BY_CODE[code];
+  if (exact !== undefined) return exact;
+  for (const [prefix, status] of BY_PREFIX) if (code.startsWith(prefix)) return status;
+  return ExitStatus.UNEXPECTED;
+}

@@ -1,0 +1,88 @@
+/**
+ * Output conventions (docs/cli.md):
+ *  - success, human mode: text on stdout;
+ *  - success, --json: exactly one JSON document on stdout, nothing else there;
+ *  - failure, --json: `{"error":{"code","message","details"}}` on stdout;
+ *  - failure, human: `error[CODE]: message` and a hint on stderr;
+ *  - never a stack trace for a CustodianError (an unexpected error prints its
+ *    stack only with CUSTODIAN_DEBUG=1).
+ */
+import { isCustodianError } from '../core/errors';
+import { ExitStatus, exitStatusFor, type ExitStatusValue } from './exit-codes';
+import type { CliIo, CommandResult } from './types';
+
+export function writeResult(io: CliIo, json: boolean, result: CommandResult): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(result.data ?? null, null, 2)}\n`);
+    return;
+  }
+  const human = result.human ?? renderHuman(result.data);
+  const text = typeof human === 'string' ? human : human.join('\n');
+  if (text.length > 0) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** A plain, indented key: value rendering for results without a custom text. */
+export function renderHuman(data: unknown, indent = ''): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data !== 'object') return `${indent}${String(data)}`;
+  const lines: string[] = [];
+  if (Array.isArray(data)) {
+    for (const item of data) {
+      if (item !== null && typeof item === 'object') {
+        lines.push(`${indent}-`);
+        lines.push(renderHuman(item, `${indent}  `));
+      } else lines.push(`${indent}- ${String(item)}`);
+    }
+    return lines.join('\n');
+  }
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object') {
+      lines.push(`${indent}${k}:`);
+      lines.push(renderHuman(v, `${indent}  `));
+    } else lines.push(`${indent}${k}: ${String(v)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Hints shown under `error[CODE]` in human mode, by exit family. */
+const HINTS: Readonly<Record<number, string>> = {
+  [ExitStatus.USAGE]: 'run `custodian --help` or `custodian <command> --help` for usage',
+  [ExitStatus.INPUT]: 'check the input file: it must be the PEM/DER file handed over by the other custodian',
+  [ExitStatus.POLICY]: 'the station refused this by policy; `custodian authority show` lists the current chain',
+  [ExitStatus.VAULT]: 'check the passphrase and the station home (--home / CUSTODIAN_HOME)',
+  [ExitStatus.DEVICE]: 'check the device connection and retry',
+  [ExitStatus.LEDGER]: 'the ledger is append-only: run `custodian audit` to inspect it',
+  [ExitStatus.INTERRUPTED]: 'nothing was changed',
+};
+
+/** Per-code hints that say more than the family hint. */
+const CODE_HINTS: Readonly<Record<string, string>> = {
+  VAULT_WRONG_PASSPHRASE: 'the passphrase does not open this key file; nothing was changed',
+  AUTHORITY_NOT_INITIALIZED: 'create one with `custodian authority init-root` or `custodian authority request`',
+  CLI_PASSPHRASE_REQUIRED: 'use --passphrase-file <file>, set CUSTODIAN_PASSPHRASE, or run on a terminal',
+  CLI_PASSPHRASE_ON_ARGV: 'use --passphrase-file <file> or CUSTODIAN_PASSPHRASE instead',
+};
+
+/** Print an error the conventional way and return the exit status. */
+export function writeError(io: CliIo, json: boolean, err: unknown): ExitStatusValue {
+  if (isCustodianError(err)) {
+    const status = exitStatusFor(err.code);
+    if (json) {
+      io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }, null, 2)}\n`);
+    } else {
+      io.stderr.write(`error[${err.code}]: ${err.message}\n`);
+      const hint = CODE_HINTS[err.code] ?? HINTS[status];
+      if (hint) io.stderr.write(`  hint: ${hint}\n`);
+    }
+    return status;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ error: { code: 'UNEXPECTED', message, details: {} } }, null, 2)}\n`);
+  } else {
+    io.stderr.write(`error[UNEXPECTED]: ${message}\n  hint: this is a bug in custodian; rerun with CUSTODIAN_DEBUG=1 for details\n`);
+  }
+  if (io.env.CUSTODIAN_DEBUG === '1' && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return ExitStatus.UNEXPECTED;
+}
