@@ -4,13 +4,14 @@
  * devices trust the hub through it, the hub trusts devices through the
  * Company-X root, and the two must never be confused.
  */
+import type { webcrypto } from 'node:crypto';
 import { x509, crypto } from '../pki/crypto';
 
 export interface ServerIdentity { certPem: string; keyPem: string }
 
 export async function makeServerIdentity(now = new Date()): Promise<ServerIdentity> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-  const keys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString('hex').replace(/^[89a-f]/, '1'),
     name: 'CN=custodian-hub-standin',
