@@ -1,0 +1,72 @@
+/** `ledger.*`: the append-only signing ledger (read, search, prove, audit). */
+import { z } from 'zod';
+import { CertificateSummary, FileHandle, Iso, NoArg, SerialHex, Sha256Hex, Written } from './common';
+
+export const EntryStatus = z.enum(['issued', 'failed', 'pending', 'reconciled']);
+
+export const LedgerEntrySummary = z.object({
+  index: z.number().int().min(0),
+  time: Iso,
+  status: EntryStatus,
+  deviceId: z.string(),
+  serialHex: SerialHex.nullable(),
+  workOrder: z.string().nullable(),
+  operator: z.string(),
+  reissue: z.boolean(),
+});
+export type LedgerEntrySummary = z.output<typeof LedgerEntrySummary>;
+
+export const LedgerEntryDetail = LedgerEntrySummary.extend({
+  reissueReason: z.string().nullable(),
+  profile: z.string().nullable(),
+  issuerFingerprint: Sha256Hex.nullable(),
+  spkiSha256: Sha256Hex.nullable(),
+  /** Decoded leaf; null when the run failed before signing. */
+  certificate: CertificateSummary.nullable(),
+  /** Issuer first, root last. */
+  chain: z.array(CertificateSummary),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** SHA-256 of the entry as stored (its Merkle leaf hash). */
+  entryHash: Sha256Hex.nullable(),
+});
+export type LedgerEntryDetail = z.output<typeof LedgerEntryDetail>;
+
+export const LedgerIndex = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const VerifyReport = z.object({
+  ok: z.boolean(),
+  size: z.number().int().min(0),
+  checkedAt: Iso,
+  anomalies: z.array(z.object({ code: z.string(), message: z.string(), index: z.number().int().nullable() })),
+});
+export type VerifyReport = z.output<typeof VerifyReport>;
+
+export const ledgerMethods = {
+  /** Entries [start, start+count) by index, oldest first; `size` is the ledger's length. */
+  'ledger.page': {
+    input: z.strictObject({ start: LedgerIndex, count: z.number().int().min(1).max(200) }),
+    output: z.object({ size: z.number().int().min(0), entries: z.array(LedgerEntrySummary) }),
+  },
+  /** Exactly one criterion; newest first. */
+  'ledger.search': {
+    input: z.strictObject({
+      by: z.enum(['deviceId', 'serial', 'workOrder']),
+      value: z.string().trim().min(1).max(128),
+      limit: z.number().int().min(1).max(500).default(100),
+    }),
+    output: z.object({ entries: z.array(LedgerEntrySummary), truncated: z.boolean() }),
+  },
+  'ledger.entry': { input: z.strictObject({ index: LedgerIndex }), output: LedgerEntryDetail },
+  /** Write the offline-audit bundle (entries, checkpoints, CA chain) into a chosen folder. */
+  'ledger.exportAuditBundle': {
+    input: z.strictObject({ target: FileHandle }),
+    output: z.object({ written: Written, size: z.number().int().min(0) }),
+  },
+  /** Inclusion proof for one entry against the latest checkpoint. */
+  'ledger.exportProof': {
+    input: z.strictObject({ index: LedgerIndex, target: FileHandle }),
+    output: z.object({ written: Written }),
+  },
+  /** Re-verify the whole ledger against its checkpoints and the CA chain. */
+  'ledger.verify': { input: NoArg, output: VerifyReport },
+} as const;

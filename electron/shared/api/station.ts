@@ -1,0 +1,91 @@
+/** `station.*`: serial ports, provisioning, auto mode and shift counters. */
+import { z } from 'zod';
+import { Iso, Label, NoArg, SerialHex, Sha256Hex } from './common';
+
+/** USB vendor/product IDs as 4 lowercase hex digits (as SerialPort.list reports them). */
+export const UsbId = z.string().regex(/^[0-9a-f]{4}$/);
+
+export const PortInfo = z.object({
+  path: z.string(),
+  vendorId: UsbId.nullable(),
+  productId: UsbId.nullable(),
+  manufacturer: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+  /** A pty created by the station's simulator. */
+  simulated: z.boolean(),
+  /** A provisioning run is using it now. */
+  busy: z.boolean(),
+});
+export type PortInfo = z.output<typeof PortInfo>;
+
+/** Device path as the OS names it: /dev/ttyUSB0, /dev/pts/3, COM4, /dev/cu.usbserial-1. */
+export const PortPath = z.string().min(1).max(260).regex(/^(\/dev\/[A-Za-z0-9._\/-]+|COM[0-9]{1,3}|\\\\\.\\COM[0-9]{1,3})$/);
+
+export const Operator = Label(64);
+export const WorkOrder = z.string().trim().regex(/^[A-Za-z0-9._\/-]{1,64}$/);
+
+export const ProvisionRequest = z.strictObject({
+  port: PortPath,
+  operator: Operator,
+  workOrder: WorkOrder.optional(),
+  /** Required when the device ID already has a certificate in the ledger. */
+  reissueReason: Label(500).optional(),
+});
+
+export const ProvisionResult = z.object({
+  runId: z.string(),
+  deviceId: z.string(),
+  serialHex: SerialHex,
+  fingerprint: Sha256Hex,
+  ledgerIndex: z.number().int().min(0),
+  reissued: z.boolean(),
+  durationMs: z.number().min(0),
+});
+export type ProvisionResult = z.output<typeof ProvisionResult>;
+
+export const ShiftCounters = z.object({
+  shiftStartedAt: Iso,
+  issued: z.number().int().min(0),
+  reissued: z.number().int().min(0),
+  failed: z.number().int().min(0),
+});
+export type ShiftCounters = z.output<typeof ShiftCounters>;
+
+export const AutoMode = z.object({
+  enabled: z.boolean(),
+  operator: z.string().nullable(),
+  workOrder: z.string().nullable(),
+});
+
+export const StationStatus = z.object({
+  autoMode: AutoMode,
+  counters: ShiftCounters,
+  /** Ports with a provisioning run in progress. */
+  busyPorts: z.array(z.string()),
+});
+export type StationStatus = z.output<typeof StationStatus>;
+
+export const stationMethods = {
+  'station.status': { input: NoArg, output: StationStatus },
+  /** Serial ports, optionally only those matching one of the USB IDs (defaults from settings). */
+  'station.listPorts': {
+    input: z.strictObject({
+      filter: z.array(z.strictObject({ vendorId: UsbId, productId: UsbId.optional() })).max(32).optional(),
+      /** Ignore the settings' default filter and list every port. */
+      all: z.boolean().optional(),
+    }).optional(),
+    output: z.object({ ports: z.array(PortInfo) }),
+  },
+  /** Provision one device; progress arrives on `station.progress` with the returned runId. */
+  'station.provision': { input: ProvisionRequest, output: ProvisionResult },
+  /** Auto mode: provision each matching device as soon as it is plugged in. */
+  'station.setAutoMode': {
+    input: z.discriminatedUnion('enabled', [
+      z.strictObject({ enabled: z.literal(true), operator: Operator, workOrder: WorkOrder.optional() }),
+      z.strictObject({ enabled: z.literal(false) }),
+    ]),
+    output: StationStatus,
+  },
+  /** Start a new shift: counters back to zero. */
+  'station.resetCounters': { input: NoArg, output: ShiftCounters },
+} as const;
