@@ -1,0 +1,65 @@
+/**
+ * Stable error codes raised by the signing ledger (LEDGER_*) and the offline
+ * audit (AUDIT_*). Published codes are never renamed or reused.
+ */
+export const LedgerCodes = {
+  /** Entries, checkpoint or history disagree: the station must stop (tamper alarm). */
+  TAMPERED: 'LEDGER_TAMPERED',
+  /** A partial final line (crash during an unacknowledged append) was cut off. Reported, not fatal. */
+  TORN_TAIL: 'LEDGER_TORN_TAIL',
+  /** An append, fsync or checkpoint write failed; nothing after it may be signed. */
+  WRITE_FAILED: 'LEDGER_WRITE_FAILED',
+  /** An intent has no done/failed/reconcile record yet; the operator must reconcile it. */
+  UNRECONCILED_INTENT: 'LEDGER_UNRECONCILED_INTENT',
+  /** The ledger directory has no ledger yet (use createLedger). */
+  NOT_FOUND: 'LEDGER_NOT_FOUND',
+  /** createLedger was called on a directory that already holds a ledger. */
+  EXISTS: 'LEDGER_EXISTS',
+  /** The ledger was closed, or opened read-only, or stopped after a write failure. */
+  CLOSED: 'LEDGER_CLOSED',
+  /** The ledger key file is missing, unreadable or too permissive. */
+  KEY_INVALID: 'LEDGER_KEY_INVALID',
+  /** A record handed to an append function is malformed. */
+  RECORD_INVALID: 'LEDGER_RECORD_INVALID',
+  /** An intent handle or index does not name an intent, or it is already closed. */
+  UNKNOWN_INTENT: 'LEDGER_UNKNOWN_INTENT',
+  /** An intent reuses a serial this ledger already recorded for the same issuer. */
+  DUPLICATE_SERIAL: 'LEDGER_DUPLICATE_SERIAL',
+  /** An intent for a device that already holds a certificate lacks a reissueReason. */
+  REISSUE_REASON_REQUIRED: 'LEDGER_REISSUE_REASON_REQUIRED',
+  /** The certificate handed to recordIssued does not match its intent (it is recorded anyway). */
+  CERT_MISMATCH: 'LEDGER_CERT_MISMATCH',
+  /** No done record matches the device ID or serial asked for. */
+  NOT_IN_LEDGER: 'LEDGER_NOT_IN_LEDGER',
+  /** A signed note, vkey, checkpoint, cosignature or proof is malformed. */
+  NOTE_MALFORMED: 'LEDGER_NOTE_MALFORMED',
+  /** A note signature from a known key does not verify, or no known key signed it. */
+  NOTE_UNVERIFIED: 'LEDGER_NOTE_UNVERIFIED',
+  /** A Merkle inclusion or consistency proof does not verify, or its request is out of range. */
+  PROOF_INVALID: 'LEDGER_PROOF_INVALID',
+} as const;
+
+export const AuditCodes = {
+  /** The audit found at least one anomaly (the report lists them). */
+  FAILED: 'AUDIT_FAILED',
+  /** A bundle directory is missing a file or a file is malformed. */
+  BUNDLE_INVALID: 'AUDIT_BUNDLE_INVALID',
+  /** An input file given to the audit (root, trusted checkpoints, observed certs) cannot be read. */
+  INPUT_INVALID: 'AUDIT_INPUT_INVALID',
+} as const;
+
+/** Anomaly kinds listed in an audit report (stable strings, like codes). */
+export const AuditFindings = {
+  CHECKPOINT_SIGNATURE: 'AUDIT_CHECKPOINT_SIGNATURE',
+  CHECKPOINT_INCONSISTENT: 'AUDIT_CHECKPOINT_INCONSISTENT',
+  TRUSTED_CHECKPOINT_INCONSISTENT: 'AUDIT_TRUSTED_CHECKPOINT_INCONSISTENT',
+  ENTRY_MALFORMED: 'AUDIT_ENTRY_MALFORMED',
+  SEQUENCE: 'AUDIT_SEQUENCE',
+  CHAIN_INVALID: 'AUDIT_CHAIN_INVALID',
+  INTENT_MISMATCH: 'AUDIT_INTENT_MISMATCH',
+  DUPLICATE_SERIAL: 'AUDIT_DUPLICATE_SERIAL',
+  DUPLICATE_DEVICE: 'AUDIT_DUPLICATE_DEVICE',
+  OBSERVED_NOT_LOGGED: 'AUDIT_OBSERVED_NOT_LOGGED',
+  UNRECONCILED_INTENT: 'AUDIT_UNRECONCILED_INTENT',
+  UNCHECKPOINTED_TAIL: 'AUDIT_UNCHECKPOINTED_TAIL',
+} as const;

@@ -1,0 +1,204 @@
+/**
+ * `IssuanceRecorder` over a `Ledger`, plus typed append functions for the other
+ * station events. Every method resolves only after its record is durable; a
+ * rejected `recordIntent` means the caller must not sign (fail closed).
+ */
+import { X509Certificate, createHash } from 'node:crypto';
+import { CustodianError } from '../errors';
+import type {
+  IntentHandle, IssuanceIntent, IssuanceRecorder, IssuedCertificateRecord, ProvisioningOutcome,
+} from '../station/recorder';
+import { LedgerCodes } from './codes';
+import type { Ledger } from './ledger';
+import { IntentFields, type LedgerRecord, type RecordBodies } from './records';
+
+type IntentRecord = Extract<LedgerRecord, { t: 'intent' }>;
+
+export interface UnreconciledIntent {
+  index: number;
+  at: string;
+  intent: IssuanceIntent;
+}
+
+export interface ReconcileInput {
+  /** `abandoned`: nothing was signed. `issued`: it was signed; supply the certificate. */
+  resolution: 'abandoned' | 'issued';
+  operator: string;
+  reason: string;
+  certificateDer?: Uint8Array;
+}
+
+/** Facts about a certificate DER, computed with Node's X509Certificate. */
+export function certFacts(der: Uint8Array): { serialHex: string; spkiSha256: string; certSha256: string; subject: string } {
+  const c = new X509Certificate(Buffer.from(der));
+  const spki = c.publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    serialHex: normalizeSerial(c.serialNumber),
+    spkiSha256: createHash('sha256').update(spki).digest('hex'),
+    certSha256: createHash('sha256').update(der).digest('hex'),
+    subject: c.subject,
+  };
+}
+
+/** Lowercase hex without leading zero octets (the recorder.ts convention). */
+export function normalizeSerial(hex: string): string {
+  const s = hex.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^(00)+/, '');
+  return s === '' ? '00' : s;
+}
+
+export interface LedgerRecorderOptions {
+  /** Reject new intents while intents left open by a previous run are unreconciled (default true). */
+  blockOnUnreconciled?: boolean;
+}
+
+export class LedgerRecorder implements IssuanceRecorder {
+  /** Intents that were open when the ledger was opened (left by a crash). */
+  private readonly inherited: Set<number>;
+
+  constructor(readonly ledger: Ledger, private readonly opts: LedgerRecorderOptions = {}) {
+    this.inherited = new Set(ledger.openReport?.unreconciled ?? []);
+  }
+
+  private intentAt(handle: IntentHandle | number): { index: number; rec: IntentRecord } {
+    const index = typeof handle === 'number' ? handle : Number(handle.id);
+    if (!Number.isInteger(index) || index < 0 || index >= this.ledger.size || this.ledger.index.typeOf(index) !== 'intent') {
+      throw new CustodianError(LedgerCodes.UNKNOWN_INTENT, 'no such intent', { id: typeof handle === 'number' ? handle : handle.id });
+    }
+    return { index, rec: this.ledger.record(index) as IntentRecord };
+  }
+
+  private openIntent(handle: IntentHandle | number): { index: number; rec: IntentRecord } {
+    const it = this.intentAt(handle);
+    if (this.ledger.index.linkOf(it.index) !== -1) {
+      throw new CustodianError(LedgerCodes.UNKNOWN_INTENT, `intent ${it.index} is already closed`, { intent: it.index });
+    }
+    return it;
+  }
+
+  async recordIntent(intent: IssuanceIntent): Promise<IntentHandle> {
+    if ((this.opts.blockOnUnreconciled ?? true) && this.inherited.size) {
+      throw new CustodianError(LedgerCodes.UNRECONCILED_INTENT, 'intents from an interrupted run must be reconciled before signing', {
+        intents: [...this.inherited],
+      });
+    }
+    const parsed = IntentFields.safeParse(intent);
+    if (!parsed.success) {
+      throw new CustodianError(LedgerCodes.RECORD_INVALID, 'invalid issuance intent', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    }
+    const body = parsed.data;
+    for (const i of this.ledger.index.bySerial.get(body.serialHex) ?? []) {
+      const other = this.ledger.record(i) as { issuerFingerprint?: string };
+      if (other.issuerFingerprint === body.issuerFingerprint) {
+        throw new CustodianError(LedgerCodes.DUPLICATE_SERIAL, `serial ${body.serialHex} was already used by this issuer`, { entry: i });
+      }
+    }
+    if (!body.reissueReason && (await this.issuedFor(body.deviceId)).length) {
+      throw new CustodianError(LedgerCodes.REISSUE_REASON_REQUIRED, `device ${body.deviceId} already has a certificate`, { deviceId: body.deviceId });
+    }
+    const { index } = this.ledger.append('intent', body);
+    return { id: String(index) };
+  }
+
+  async recordIssued(handle: IntentHandle, certificateDer: Uint8Array): Promise<void> {
+    const { index, rec } = this.openIntent(handle);
+    let facts: ReturnType<typeof certFacts> | null = null;
+    try { facts = certFacts(certificateDer); } catch { /* recorded anyway; the audit flags it */ }
+    this.ledger.append('done', {
+      intent: index,
+      deviceId: rec.deviceId,
+      serialHex: facts?.serialHex ?? rec.serialHex,
+      issuerFingerprint: rec.issuerFingerprint,
+      certSha256: createHash('sha256').update(certificateDer).digest('hex'),
+      cert: Buffer.from(certificateDer).toString('base64'),
+    });
+    if (!facts || facts.serialHex !== rec.serialHex || facts.spkiSha256 !== rec.spkiSha256) {
+      throw new CustodianError(LedgerCodes.CERT_MISMATCH, 'the signed certificate does not match its intent; do not ship it', {
+        intent: index, serial: facts?.serialHex, expectedSerial: rec.serialHex,
+      });
+    }
+  }
+
+  async recordFailed(handle: IntentHandle, failure: { code: string; message: string }): Promise<void> {
+    const { index } = this.openIntent(handle);
+    this.ledger.append('failed', { intent: index, code: failure.code, message: failure.message });
+  }
+
+  async recordOutcome(handle: IntentHandle, outcome: ProvisioningOutcome): Promise<void> {
+    const { index } = this.intentAt(handle);
+    this.ledger.append('outcome', outcome.result === 'passed'
+      ? { intent: index, result: 'passed' }
+      : { intent: index, result: 'failed', code: outcome.code, message: outcome.message });
+  }
+
+  async issuedFor(deviceId: string): Promise<IssuedCertificateRecord[]> {
+    const out: IssuedCertificateRecord[] = [];
+    for (const i of this.ledger.index.byDevice.get(deviceId) ?? []) {
+      const closing = this.ledger.index.linkOf(i);
+      if (closing < 0) continue;
+      const r = this.ledger.record(closing);
+      if ((r.t === 'done' || (r.t === 'reconcile' && r.resolution === 'issued')) && r.cert) {
+        const intent = this.ledger.record(i) as IntentRecord;
+        out.push({
+          deviceId, serialHex: r.serialHex ?? intent.serialHex, issuerFingerprint: intent.issuerFingerprint,
+          spkiSha256: intent.spkiSha256, certificateDer: new Uint8Array(Buffer.from(r.cert, 'base64')), issuedAt: r.at,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Intents with no done, failed or reconcile record. */
+  unreconciled(): UnreconciledIntent[] {
+    return [...this.ledger.index.openIntents].sort((a, b) => a - b).map((index) => {
+      const { t: _t, n: _n, at, ...intent } = this.ledger.record(index) as IntentRecord;
+      return { index, at, intent };
+    });
+  }
+
+  /** Close an interrupted intent with the operator's finding. */
+  async reconcile(intentIndex: number, input: ReconcileInput): Promise<void> {
+    const { index, rec } = this.openIntent(intentIndex);
+    const body: RecordBodies['reconcile'] = { intent: index, resolution: input.resolution, operator: input.operator, reason: input.reason };
+    if (input.resolution === 'issued') {
+      if (!input.certificateDer) throw new CustodianError(LedgerCodes.RECORD_INVALID, 'an issued reconciliation needs the certificate', {});
+      const f = certFacts(input.certificateDer);
+      if (f.serialHex !== rec.serialHex || f.spkiSha256 !== rec.spkiSha256) {
+        throw new CustodianError(LedgerCodes.CERT_MISMATCH, 'the certificate does not match the intent', { intent: index });
+      }
+      body.serialHex = f.serialHex;
+      body.certSha256 = f.certSha256;
+      body.cert = Buffer.from(input.certificateDer).toString('base64');
+    }
+    this.ledger.append('reconcile', body);
+    this.inherited.delete(index);
+  }
+
+  // ---------------------------------------------------------------- other station events
+
+  async recordAuthorityImport(e: RecordBodies['authority-import']): Promise<number> {
+    return this.ledger.append('authority-import', e).index;
+  }
+
+  async recordAuthorityKeyLoad(e: RecordBodies['authority-key-load']): Promise<number> {
+    return this.ledger.append('authority-key-load', e).index;
+  }
+
+  /** A certificate signed outside provisioning (e.g. a proof-of-possession verification certificate). */
+  async recordVerificationCertificate(
+    certificateDer: Uint8Array, e: { purpose: string; issuerFingerprint: string; operator: string },
+  ): Promise<number> {
+    const f = certFacts(certificateDer);
+    return this.ledger.append('verification-cert', {
+      purpose: e.purpose, subject: f.subject, serialHex: f.serialHex, issuerFingerprint: e.issuerFingerprint,
+      operator: e.operator, certSha256: f.certSha256, cert: Buffer.from(certificateDer).toString('base64'),
+    }).index;
+  }
+
+  async recordConfigChange(e: RecordBodies['config']): Promise<number> {
+    return this.ledger.append('config', e).index;
+  }
+
+  async recordSession(e: RecordBodies['session']): Promise<number> {
+    return this.ledger.append('session', e).index;
+  }
+}

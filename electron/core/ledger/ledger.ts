@@ -1,0 +1,349 @@
+/**
+ * The station's append-only signing ledger (see docs/ledger-format.md).
+ *
+ *   <dir>/entries.jsonl      one JSON record per line, hashed as stored
+ *   <dir>/checkpoint         latest signed checkpoint (replaced atomically)
+ *   <dir>/checkpoints.jsonl  every signed checkpoint, one JSON string per line
+ *   <dir>/cosigned.jsonl     checkpoints cosigned by auditors and handed back
+ *   <dir>/ledger.key         Ed25519 PKCS#8, mode 0600;  <dir>/ledger.vkey
+ *
+ * Appends are durable (write + fsync) before they resolve. Any write failure
+ * stops the ledger (every later append rejects with LEDGER_WRITE_FAILED) until
+ * it is reopened: nothing may be signed after a record that may be missing.
+ */
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustodianError } from '../errors';
+import { LedgerCodes } from './codes';
+import { atomicWrite, completeLength, fsyncDir, nodeIo, writeFully, type LedgerIo } from './files';
+import { EntryIndex, scanEntries } from './entry-index';
+import { MerkleTree } from './merkle';
+import { createLedgerKey, loadLedgerKey } from './keys';
+import { parseVkey, type NoteSigner, type VerifierKey } from './note';
+import { openCheckpoint, parseCheckpointBody, signCheckpoint, verifyCosignatures, type Checkpoint } from './checkpoint';
+import { parseNote } from './note';
+import { decodeRecord, encodeRecord, type LedgerRecord, type RecordBodies, type RecordType } from './records';
+
+export const ENTRIES_FILE = 'entries.jsonl';
+export const CHECKPOINT_FILE = 'checkpoint';
+export const HISTORY_FILE = 'checkpoints.jsonl';
+export const COSIGNED_FILE = 'cosigned.jsonl';
+
+export interface LedgerOptions {
+  dir: string;
+  /** Also sign a checkpoint once this many entries are not covered by one (default 32). */
+  checkpointEvery?: number;
+  /** How many of the newest history checkpoints open re-checks against the tree (default 4096; audit checks all). */
+  historyWindow?: number;
+  clock?: () => Date;
+  /** Injectable write primitives (fault injection in tests). */
+  io?: LedgerIo;
+  /** Open without repairing a torn tail or signing: for inspection and export. */
+  readOnly?: boolean;
+}
+
+export interface CreateLedgerOptions extends LedgerOptions {
+  stationId: string;
+  /** Checkpoint origin and key name; default `custodian.station/<stationId>`. */
+  origin?: string;
+  software?: string;
+}
+
+export interface OpenReport {
+  /** Set when a torn final line was cut off (LEDGER_TORN_TAIL, not fatal). */
+  tornTail: CustodianError | null;
+  /** Intents with no done, failed or reconcile record: the operator must reconcile them. */
+  unreconciled: number[];
+  /** Size of the last signed checkpoint found at open. */
+  checkpointSize: number;
+  entries: number;
+  millis: number;
+}
+
+export interface AppendResult {
+  index: number;
+  /** The signed checkpoint covering this entry, when the policy signed one. */
+  checkpoint?: string;
+}
+
+function readLines(path: string): { lines: string[]; torn: number } {
+  if (!existsSync(path)) return { lines: [], torn: 0 };
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  return { lines: text.slice(0, end).split('\n').slice(0, -1), torn: Buffer.byteLength(text.slice(end)) };
+}
+
+export class Ledger {
+  readonly dir: string;
+  readonly origin: string;
+  readonly vkey: string;
+  readonly verifier: VerifierKey;
+  readonly tree = new MerkleTree();
+  readonly index = new EntryIndex();
+  openReport!: OpenReport;
+  private fd: number;
+  private historyFd = -1;
+  private stopped: CustodianError | null = null;
+  private latest: { note: string; checkpoint: Checkpoint } | null = null;
+  private readonly io: LedgerIo;
+  private readonly clock: () => Date;
+  private readonly every: number;
+
+  private constructor(private readonly opts: LedgerOptions, private readonly signer: NoteSigner | null, vkey: string) {
+    this.dir = opts.dir;
+    this.io = opts.io ?? nodeIo;
+    this.clock = opts.clock ?? (() => new Date());
+    this.every = opts.checkpointEvery ?? 32;
+    this.vkey = vkey;
+    this.verifier = parseVkey(vkey);
+    this.origin = this.verifier.name;
+    this.fd = openSync(join(this.dir, ENTRIES_FILE), opts.readOnly ? 'r' : 'r+');
+    if (!opts.readOnly) this.historyFd = openSync(join(this.dir, HISTORY_FILE), 'a');
+  }
+
+  /** Create a new ledger: key, genesis record and first checkpoint. */
+  static create(opts: CreateLedgerOptions): Ledger {
+    mkdirSync(opts.dir, { recursive: true });
+    if (existsSync(join(opts.dir, ENTRIES_FILE))) {
+      throw new CustodianError(LedgerCodes.EXISTS, 'a ledger already exists here', { dir: opts.dir });
+    }
+    const origin = opts.origin ?? `custodian.station/${opts.stationId}`;
+    const io = opts.io ?? nodeIo;
+    const signer = createLedgerKey(opts.dir, origin, io);
+    const fd = io.openSync(join(opts.dir, ENTRIES_FILE), 'wx', 0o644);
+    io.closeSync(fd);
+    fsyncDir(io, opts.dir);
+    const ledger = new Ledger({ ...opts, readOnly: false }, signer, signer.vkey);
+    ledger.openReport = { tornTail: null, unreconciled: [], checkpointSize: 0, entries: 0, millis: 0 };
+    ledger.append('genesis', { stationId: opts.stationId, origin, vkey: signer.vkey, software: opts.software ?? 'custodian' });
+    return ledger;
+  }
+
+  /**
+   * Open an existing ledger: cut a torn tail (reported), re-hash every entry,
+   * compare with the last signed checkpoint and the checkpoint history, and
+   * rebuild the index. Throws LEDGER_TAMPERED on any mismatch.
+   */
+  static open(opts: LedgerOptions): Ledger {
+    const t0 = performance.now();
+    if (!existsSync(join(opts.dir, ENTRIES_FILE))) throw new CustodianError(LedgerCodes.NOT_FOUND, 'no ledger here', { dir: opts.dir });
+    const vkey = readFileSync(join(opts.dir, 'ledger.vkey'), 'utf8').trim();
+    const origin = parseVkey(vkey).name;
+    const signer = opts.readOnly ? null : loadLedgerKey(opts.dir, origin);
+    if (signer && signer.vkey !== vkey) throw new CustodianError(LedgerCodes.KEY_INVALID, 'ledger.key does not match ledger.vkey', {});
+    const l = new Ledger(opts, signer, vkey);
+    try {
+      l.load(t0);
+    } catch (e) {
+      l.close();
+      throw e;
+    }
+    return l;
+  }
+
+  private tamper(message: string, details: Record<string, unknown> = {}): CustodianError {
+    return new CustodianError(LedgerCodes.TAMPERED, message, { dir: this.dir, ...details });
+  }
+
+  private load(t0: number): void {
+    const size = fstatSync(this.fd).size;
+    const complete = completeLength(this.fd, size);
+    let tornTail: CustodianError | null = null;
+    if (complete < size) {
+      tornTail = new CustodianError(LedgerCodes.TORN_TAIL, `cut off ${size - complete} bytes of a torn final entry`, {
+        offset: complete, bytes: size - complete,
+      });
+      if (!this.opts.readOnly) {
+        this.io.ftruncateSync(this.fd, complete);
+        this.io.fsyncSync(this.fd);
+      }
+    }
+    scanEntries(this.fd, complete, this.tree, this.index);
+    if (this.index.size === 0) throw this.tamper('the ledger has no genesis entry');
+
+    // History and latest checkpoint. A torn history line is an unacknowledged checkpoint write.
+    const hist = readLines(join(this.dir, HISTORY_FILE));
+    if (hist.torn && !this.opts.readOnly) {
+      this.io.ftruncateSync(this.historyFd, fstatSync(this.historyFd).size - hist.torn);
+      this.io.fsyncSync(this.historyFd);
+    }
+    const notes = hist.lines.map((l, i) => {
+      try { return JSON.parse(l) as string; } catch { throw this.tamper(`checkpoint history line ${i} is malformed`, { line: i }); }
+    });
+    const file = existsSync(join(this.dir, CHECKPOINT_FILE)) ? readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8') : null;
+    const candidates = file ? [...notes.slice(-1), file] : notes.slice(-1);
+    let latest: { note: string; checkpoint: Checkpoint } | null = null;
+    for (const note of candidates) {
+      let c: Checkpoint;
+      try { c = openCheckpoint(note, this.verifier); } catch (e) {
+        throw this.tamper('the latest checkpoint signature does not verify', { cause: (e as Error).message });
+      }
+      if (!latest || c.size > latest.checkpoint.size) latest = { note, checkpoint: c };
+    }
+    if (!latest) throw this.tamper('no signed checkpoint covers the ledger');
+    this.checkAgainstTree(latest.checkpoint, 'latest checkpoint');
+    // Every historical size must be <= the latest; the newest ones must match the entries.
+    const window = this.opts.historyWindow ?? 4096;
+    let prev = 0;
+    notes.forEach((note, i) => {
+      const size = Number(/\n(\d+)\n/.exec(note)?.[1] ?? NaN);
+      if (!(size >= prev) || size > latest.checkpoint.size) {
+        throw this.tamper(`checkpoint history goes back from ${prev} to ${size}: the ledger was rewritten`, { line: i });
+      }
+      prev = size;
+      if (i >= notes.length - window) this.checkAgainstTree(parseCheckpointBody(parseNote(note).text), `history checkpoint ${i}`);
+    });
+    for (const [i, line] of readLines(join(this.dir, COSIGNED_FILE)).lines.entries()) {
+      const c = openCheckpoint(JSON.parse(line) as string, this.verifier);
+      this.checkAgainstTree(c, `cosigned checkpoint ${i}`);
+    }
+    this.latest = latest;
+    this.openReport = {
+      tornTail,
+      unreconciled: [...this.index.openIntents].sort((a, b) => a - b),
+      checkpointSize: latest.checkpoint.size,
+      entries: this.tree.size,
+      millis: 0,
+    };
+    if (!this.opts.readOnly && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
+    this.openReport.millis = performance.now() - t0;
+  }
+
+  private checkAgainstTree(c: Checkpoint, what: string): void {
+    if (c.origin !== this.origin) throw this.tamper(`${what} names another origin`, { origin: c.origin });
+    if (c.size > this.tree.size) {
+      throw this.tamper(`${what} covers ${c.size} entries but only ${this.tree.size} remain`, { size: c.size, entries: this.tree.size });
+    }
+    if (!this.tree.root(c.size).equals(c.root)) {
+      throw this.tamper(`entries do not match the ${what} (size ${c.size}): an entry was altered, removed or reordered`, { size: c.size });
+    }
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get closed(): boolean {
+    return this.fd < 0;
+  }
+
+  /** The latest signed checkpoint note. */
+  get checkpointNote(): string {
+    return this.latest!.note;
+  }
+
+  get checkpoint(): Checkpoint {
+    return this.latest!.checkpoint;
+  }
+
+  private writable(): void {
+    if (this.fd < 0 || this.opts.readOnly || !this.signer) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is not open for writing', {});
+    if (this.stopped) {
+      throw new CustodianError(LedgerCodes.WRITE_FAILED, 'the ledger stopped after a write failure; reopen it', { cause: this.stopped.message });
+    }
+  }
+
+  private fail(what: string, e: unknown): CustodianError {
+    const err = new CustodianError(LedgerCodes.WRITE_FAILED, `ledger ${what} failed: ${(e as Error).message}`, {
+      dir: this.dir, errno: (e as NodeJS.ErrnoException).code,
+    }, { cause: e });
+    this.stopped = err;
+    return err;
+  }
+
+  /**
+   * Append one record durably. Signs a checkpoint afterwards unless the record
+   * is an intent and fewer than `checkpointEvery` entries are uncovered.
+   */
+  append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
+    this.writable();
+    const index = this.tree.size;
+    const line = encodeRecord(type, index, this.clock().toISOString(), body);
+    const bytes = Buffer.allocUnsafe(line.length + 1);
+    line.copy(bytes);
+    bytes[line.length] = 10;
+    const offset = this.index.end;
+    try {
+      writeFully(this.io, this.fd, bytes, offset);
+      this.io.fsyncSync(this.fd);
+    } catch (e) {
+      try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
+      throw this.fail('append', e);
+    }
+    this.tree.appendEntry(line);
+    this.index.add(JSON.parse(line.toString('utf8')) as Record<string, unknown>, offset, line.length);
+    const uncovered = this.tree.size - (this.latest?.checkpoint.size ?? 0);
+    if (type !== 'intent' || uncovered >= this.every) return { index, checkpoint: this.signCheckpoint() };
+    return { index };
+  }
+
+  /** Sign a checkpoint for the current tree, append it to the history and replace `checkpoint` atomically. */
+  signCheckpoint(): string {
+    this.writable();
+    const c: Checkpoint = { origin: this.origin, size: this.tree.size, root: this.tree.root(), extensions: [] };
+    const note = signCheckpoint(c, this.signer!);
+    try {
+      const line = Buffer.from(`${JSON.stringify(note)}\n`);
+      writeFully(this.io, this.historyFd, line, fstatSync(this.historyFd).size);
+      this.io.fsyncSync(this.historyFd);
+      atomicWrite(this.io, join(this.dir, CHECKPOINT_FILE), Buffer.from(note));
+    } catch (e) {
+      throw this.fail('checkpoint', e);
+    }
+    this.latest = { note, checkpoint: c };
+    return note;
+  }
+
+  /** The stored bytes of entry i (without the newline). */
+  entryBytes(i: number): Buffer {
+    if (i < 0 || i >= this.size) throw new RangeError(`no entry ${i}`);
+    const len = this.index.lengthOf(i);
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) got += readSync(this.fd, buf, got, len - got, this.index.offsetOf(i) + got);
+    return buf;
+  }
+
+  record(i: number): LedgerRecord {
+    return decodeRecord(this.entryBytes(i));
+  }
+
+  /**
+   * Store a checkpoint an auditor cosigned and handed back. It must be signed
+   * by this station and match the entries; cosignatures are verified when the
+   * cosigner keys are given.
+   */
+  addCosignedCheckpoint(note: string, cosignerVkeys: readonly string[] = []): Checkpoint {
+    this.writable();
+    const c = openCheckpoint(note, this.verifier);
+    this.checkAgainstTree(c, 'cosigned checkpoint');
+    if (cosignerVkeys.length && !verifyCosignatures(note, cosignerVkeys.map(parseVkey)).length) {
+      throw new CustodianError(LedgerCodes.NOTE_UNVERIFIED, 'no cosignature by the given cosigner keys', {});
+    }
+    const fd = this.io.openSync(join(this.dir, COSIGNED_FILE), 'a');
+    try {
+      writeFully(this.io, fd, Buffer.from(`${JSON.stringify(note)}\n`), fstatSync(fd).size);
+      this.io.fsyncSync(fd);
+    } finally {
+      this.io.closeSync(fd);
+    }
+    return c;
+  }
+
+  /** Cosigned checkpoints stored by this station. */
+  cosignedCheckpoints(): string[] {
+    return readLines(join(this.dir, COSIGNED_FILE)).lines.map((l) => JSON.parse(l) as string);
+  }
+
+  /** All signed checkpoints in history order. */
+  history(): string[] {
+    return readLines(join(this.dir, HISTORY_FILE)).lines.map((l) => JSON.parse(l) as string);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    if (this.historyFd >= 0) closeSync(this.historyFd);
+    this.fd = -1;
+    this.historyFd = -1;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Ledger record schema. Each record is one line of JSON; the bytes are hashed
+ * exactly as stored. Every record begins with the same three keys, in order:
+ * `t` (type), `n` (its own zero-based index) and `at` (ISO 8601 UTC time);
+ * the type's fields follow. Large fields come last (`cert` in done records) so
+ * that readers can index a ledger without decoding certificates.
+ */
+import { z } from 'zod';
+import { CustodianError } from '../errors';
+import { LedgerCodes } from './codes';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex SHA-256');
+const serial = z.string().regex(/^[0-9a-f]+$/, 'lowercase hex serial').max(40);
+const text = (max: number) => z.string().min(1).max(max);
+const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'ISO 8601 time');
+
+export const IntentFields = z.object({
+  deviceId: text(128),
+  subject: text(1024),
+  serialHex: serial,
+  spkiSha256: hex64,
+  csrSha256: hex64.optional(),
+  issuerFingerprint: hex64,
+  profile: text(128),
+  notBefore: iso,
+  notAfter: iso,
+  operator: text(128),
+  workOrder: text(128).optional(),
+  reissueReason: text(1024).optional(),
+}).strict();
+
+/** Record bodies as callers supply them (the ledger adds t, n and at). */
+export interface RecordBodies {
+  genesis: { stationId: string; origin: string; vkey: string; software: string };
+  intent: z.infer<typeof IntentFields>;
+  done: { intent: number; deviceId: string; serialHex: string; issuerFingerprint: string; certSha256: string; cert: string };
+  failed: { intent: number; code: string; message: string };
+  outcome: { intent: number; result: 'passed' | 'failed'; code?: string; message?: string };
+  reconcile: {
+    intent: number;
+    /** `abandoned`: the operator states nothing was signed; `issued`: the certificate is supplied (cert last). */
+    resolution: 'abandoned' | 'issued';
+    operator: string;
+    reason: string;
+    serialHex?: string;
+    certSha256?: string;
+    cert?: string;
+  };
+  'authority-import': { role: string; subject: string; fingerprint: string; operator: string; source?: string };
+  'authority-key-load': { fingerprint: string; operator: string; keyRef?: string };
+  'verification-cert': {
+    purpose: string; subject: string; serialHex: string; issuerFingerprint: string; operator: string; certSha256: string; cert: string;
+  };
+  config: { key: string; value: unknown; previous?: unknown; operator: string };
+  session: { operator: string; action: 'login' | 'logout' | 'lock' | 'unlock'; role?: string };
+}
+
+export type RecordType = keyof RecordBodies;
+export const RECORD_TYPES: readonly RecordType[] = [
+  'genesis', 'intent', 'done', 'failed', 'outcome', 'reconcile',
+  'authority-import', 'authority-key-load', 'verification-cert', 'config', 'session',
+];
+/** Numeric codes for compact per-entry storage (index = code). */
+export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
+
+export type LedgerRecord = { [K in RecordType]: { t: K; n: number; at: string } & RecordBodies[K] }[RecordType];
+
+/** Records that close an intent. */
+export const CLOSING_TYPES: ReadonlySet<RecordType> = new Set(['done', 'failed', 'reconcile']);
+/** Records whose certificate the brand owner must be able to account for. */
+export const CERT_TYPES: ReadonlySet<RecordType> = new Set(['done', 'verification-cert', 'reconcile']);
+
+/** Encode a record as its stored line (without the newline). Key order is fixed: t, n, at, body. */
+export function encodeRecord<K extends RecordType>(t: K, n: number, at: string, body: RecordBodies[K]): Buffer {
+  const rec: Record<string, unknown> = { t, n, at };
+  for (const [k, v] of Object.entries(body)) if (v !== undefined && k !== 'cert') rec[k] = v;
+  const cert = (body as { cert?: string }).cert;
+  if (cert !== undefined) rec.cert = cert;
+  const line = JSON.stringify(rec);
+  return Buffer.from(line, 'utf8');
+}
+
+export function decodeRecord(line: Uint8Array | string): LedgerRecord {
+  let v: unknown;
+  try {
+    v = JSON.parse(typeof line === 'string' ? line : Buffer.from(line).toString('utf8'));
+  } catch (e) {
+    throw new CustodianError(LedgerCodes.RECORD_INVALID, 'entry is not JSON', {}, { cause: e });
+  }
+  const r = v as { t?: unknown; n?: unknown; at?: unknown };
+  if (!r || typeof r !== 'object' || !RECORD_TYPES.includes(r.t as RecordType) || typeof r.n !== 'number' || typeof r.at !== 'string') {
+    throw new CustodianError(LedgerCodes.RECORD_INVALID, 'entry lacks t, n or at');
+  }
+  return v as LedgerRecord;
+}
+
+/** Decoded fields the UI shows in its ledger list. */
+export interface EntrySummary {
+  index: number;
+  type: RecordType;
+  at: string;
+  deviceId?: string;
+  serialHex?: string;
+  workOrder?: string;
+  operator?: string;
+  /** For done/failed/outcome/reconcile: index of the intent they refer to. */
+  intent?: number;
+  /** passed/failed/abandoned/issued, or the failure code. */
+  result?: string;
+  /** One-line human description. */
+  text: string;
+}
+
+export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: 'intent' }>): EntrySummary {
+  const s: EntrySummary = { index: r.n, type: r.t, at: r.at, text: r.t };
+  const fromIntent = () => {
+    if (intent) {
+      s.deviceId = intent.deviceId;
+      s.serialHex = intent.serialHex;
+      if (intent.workOrder) s.workOrder = intent.workOrder;
+    }
+  };
+  switch (r.t) {
+    case 'genesis': s.text = `station ${r.stationId} ledger created (${r.origin})`; break;
+    case 'intent':
+      s.deviceId = r.deviceId; s.serialHex = r.serialHex; s.operator = r.operator;
+      if (r.workOrder) s.workOrder = r.workOrder;
+      s.text = `intent to sign ${r.subject} serial ${r.serialHex}${r.reissueReason ? ' (re-issue)' : ''}`;
+      break;
+    case 'done': s.intent = r.intent; fromIntent(); s.deviceId = r.deviceId; s.serialHex = r.serialHex; s.result = 'issued';
+      s.text = `certificate issued for ${r.deviceId}`; break;
+    case 'failed': s.intent = r.intent; fromIntent(); s.result = r.code; s.text = `signing failed: ${r.code}`; break;
+    case 'outcome': s.intent = r.intent; fromIntent(); s.result = r.result;
+      s.text = r.result === 'passed' ? 'device passed' : `device failed: ${r.code ?? ''}`; break;
+    case 'reconcile': s.intent = r.intent; fromIntent(); s.operator = r.operator; s.result = r.resolution;
+      s.text = `intent reconciled as ${r.resolution}: ${r.reason}`; break;
+    case 'authority-import': s.operator = r.operator; s.text = `authority imported: ${r.role} ${r.subject}`; break;
+    case 'authority-key-load': s.operator = r.operator; s.text = `authority key loaded: ${r.fingerprint.slice(0, 16)}`; break;
+    case 'verification-cert': s.operator = r.operator; s.serialHex = r.serialHex;
+      s.text = `verification certificate issued: ${r.purpose} ${r.subject}`; break;
+    case 'config': s.operator = r.operator; s.text = `configuration changed: ${r.key}`; break;
+    case 'session': s.operator = r.operator; s.text = `operator ${r.action}: ${r.operator}`; break;
+  }
+  return s;
+}
