@@ -1,0 +1,114 @@
+/**
+ * What the station service needs from each core module, as narrow interfaces
+ * ("ports"). `createStationService` takes one object per area; an area that
+ * is not given answers every call with API_NOT_AVAILABLE (see `need`).
+ *
+ * Secrets rule: passphrases go IN to AuthorityPort; nothing that comes OUT of a
+ * port carries key material — only certificates (DER), requests and facts.
+ */
+import { CustodianError } from '../errors';
+import { ApiCodes } from '../../shared/errors';
+import type { KeyAlgorithm as KeyAlgorithmName } from '../../shared/api/common';
+
+export interface SubjectInput {
+  commonName: string;
+  organization?: string;
+  organizationalUnit?: string;
+  country?: string;
+}
+
+export interface AuthorityPort {
+  /** Current state. `chainDer` is the issuing CA first, root last (empty when none). */
+  describe(): Promise<{
+    kind: 'root' | 'subordinate' | 'pending' | 'demo' | null;
+    unlocked: boolean;
+    chainDer: Uint8Array[];
+  }>;
+  unlock(passphrase: string): Promise<void>;
+  lock(): Promise<void>;
+  initRoot(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; validityDays: number; pathLen: number | null; passphrase: string }): Promise<void>;
+  createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; passphrase: string }): Promise<{ csrDer: Uint8Array }>;
+  signSubordinate(req: { csrDer: Uint8Array; validityDays: number; pathLen: number | null }): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }>;
+  /** Bundle text as read from the chosen file (PEM certificates). */
+  importBundle(bundlePem: string): Promise<void>;
+  verificationCert(req: { code: string; validityDays: number }): Promise<{ certificateDer: Uint8Array }>;
+  createDemo(req: { passphrase: string }): Promise<void>;
+}
+
+export interface RawPort {
+  path: string;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
+  manufacturer?: string | undefined;
+  serialNumber?: string | undefined;
+}
+
+export interface DevicePort {
+  listPorts(): Promise<RawPort[]>;
+}
+
+export type WorkflowStep =
+  | 'connect' | 'identify' | 'check' | 'keygen' | 'csr' | 'intent' | 'sign' | 'record' | 'write' | 'verify' | 'commit' | 'done';
+
+export interface WorkflowPort {
+  provision(req: {
+    runId: string;
+    port: string;
+    operator: string;
+    workOrder?: string | undefined;
+    reissueReason?: string | undefined;
+    deviceIdPattern: string;
+    leafDays: number;
+    backdateMinutes: number;
+    onProgress(p: { step: WorkflowStep; state: 'started' | 'succeeded' | 'failed'; deviceId?: string; serialHex?: string; error?: { code: string; message: string } }): void;
+  }): Promise<{ deviceId: string; serialHex: string; fingerprint: string; ledgerIndex: number; reissued: boolean }>;
+}
+
+export interface LedgerEntryFacts {
+  index: number;
+  time: string;
+  status: 'issued' | 'failed' | 'pending' | 'reconciled';
+  deviceId: string;
+  serialHex: string | null;
+  workOrder: string | null;
+  operator: string;
+  reissue: boolean;
+  reissueReason?: string | null;
+  profile?: string | null;
+  issuerFingerprint?: string | null;
+  spkiSha256?: string | null;
+  certificateDer?: Uint8Array | null;
+  chainDer?: Uint8Array[];
+  failure?: { code: string; message: string } | null;
+  entryHash?: string | null;
+}
+
+export interface LedgerPort {
+  size(): Promise<number>;
+  read(start: number, count: number): Promise<LedgerEntryFacts[]>;
+  search(by: 'deviceId' | 'serial' | 'workOrder', value: string, limit: number): Promise<{ entries: LedgerEntryFacts[]; truncated: boolean }>;
+  entry(index: number): Promise<LedgerEntryFacts>;
+  /** Writes the bundle into `dir`; returns bytes written and ledger size covered. */
+  exportAuditBundle(dir: string): Promise<{ bytes: number; size: number }>;
+  /** The inclusion proof file's text. */
+  proof(index: number): Promise<string>;
+  verify(): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;
+}
+
+export interface SimulatorPort {
+  start(opts: { deviceId?: string | undefined; model?: string | undefined }): Promise<{ id: string; port: string; deviceId: string; model: string }>;
+  stop(id: string): Promise<void>;
+  list(): { id: string; port: string; deviceId: string; model: string }[];
+  stopAll(): Promise<void>;
+}
+
+/**
+ * INTEGRATION POINT: returns the port or throws API_NOT_AVAILABLE for an area
+ * whose core module is not wired into this build yet.
+ */
+export function need<T>(port: T | undefined, area: string): T {
+  if (port === undefined) {
+    throw new CustodianError(ApiCodes.NOT_AVAILABLE, `The ${area} module is not available in this build yet.`, { area });
+  }
+  return port;
+}

@@ -1,0 +1,361 @@
+/**
+ * The station service: implements every method of the station API contract
+ * (electron/shared/api.ts) on top of the core modules, which are handed in as
+ * ports (ports.ts). Pure Node: no electron import; the Electron shell and the
+ * HTTP test bridge both call it through `dispatch`.
+ *
+ * Secrets never leave this object: the passphrase is passed to the authority
+ * port and dropped; results carry certificates, requests and fingerprints only.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { CustodianError } from '../errors';
+import { ApiCodes } from '../../shared/errors';
+import type { AppStatus } from '../../shared/api/app';
+import type { AuthorityStatus } from '../../shared/api/authority';
+import type { CertificateSummary } from '../../shared/api/common';
+import type { PortInfo, ShiftCounters, StationStatus } from '../../shared/api/station';
+import type { LedgerEntryDetail, LedgerEntrySummary } from '../../shared/api/ledger';
+import type { EventName, EventPayload } from '../../shared/api';
+import type { StationApiImpl } from './dispatch';
+import { AutoLock } from './auto-lock';
+import { StationEvents } from './events';
+import { FileHandles, type FilePicker } from './file-handles';
+import { SettingsStore } from './settings-store';
+import { pemOf, summarise, summariseChain } from './certificate-summary';
+import { need, type AuthorityPort, type DevicePort, type LedgerEntryFacts, type LedgerPort, type SimulatorPort, type WorkflowPort } from './ports';
+import { PortWatcher } from './port-watcher';
+import { csrDerFromFile, spkiSha256 } from './csr-facts';
+
+/** Services the host platform provides (Electron in the app, scripted fakes in tests and the bridge). */
+export interface PlatformServices {
+  files: FilePicker;
+  now?: () => Date;
+  notify?: (title: string, body: string) => void;
+  version: string;
+  platform: NodeJS.Platform;
+}
+
+export interface StationServiceDeps {
+  /** The station home: settings.json lives here. */
+  home: string;
+  platform: PlatformServices;
+  authority?: AuthorityPort;
+  devices?: DevicePort;
+  workflow?: WorkflowPort;
+  ledger?: LedgerPort;
+  simulator?: SimulatorPort;
+  /** Poll interval of the plug-in watcher (auto mode, station.device events). */
+  watchIntervalMs?: number;
+}
+
+export interface StationService {
+  readonly api: StationApiImpl;
+  on<E extends EventName>(event: E, listener: (p: EventPayload<E>) => void): () => void;
+  /** Load settings and start the plug-in watcher. */
+  start(): Promise<void>;
+  /** Lock the CA, stop the watcher and simulated devices (app quit). */
+  shutdown(): Promise<void>;
+}
+
+const toWritten = (path: string, bytes: number) => ({ name: basename(path), bytes });
+
+export function createStationService(deps: StationServiceDeps): StationService {
+  const now = () => (deps.platform.now ? deps.platform.now() : new Date());
+  const events = new StationEvents();
+  const settings = new SettingsStore(deps.home);
+  const files = new FileHandles(deps.platform.files, () => now().getTime());
+  const busy = new Set<string>();
+  let counters: ShiftCounters = { shiftStartedAt: now().toISOString(), issued: 0, reissued: 0, failed: 0 };
+  let autoMode: { enabled: boolean; operator: string | null; workOrder: string | null } = { enabled: false, operator: null, workOrder: null };
+
+  const autoLock = new AutoLock(() => settings.value.autoLockMinutes, () => {
+    void lockAuthority('idle');
+  }, () => now().getTime());
+
+  const authority = () => need(deps.authority, 'authority');
+
+  async function authorityStatus(): Promise<AuthorityStatus> {
+    if (!deps.authority) return { state: 'none', kind: null, subject: null, fingerprint: null, notAfter: null, autoLockAt: null };
+    const d = await deps.authority.describe();
+    if (d.kind === null) return { state: 'none', kind: null, subject: null, fingerprint: null, notAfter: null, autoLockAt: null };
+    const issuing = d.chainDer[0] ? summarise(d.chainDer[0]) : null;
+    return {
+      state: d.unlocked ? 'unlocked' : 'locked',
+      kind: d.kind,
+      subject: issuing?.subject ?? null,
+      fingerprint: issuing?.fingerprint ?? null,
+      notAfter: issuing?.notAfter ?? null,
+      autoLockAt: d.unlocked ? (autoLock.deadline?.toISOString() ?? null) : null,
+    };
+  }
+
+  async function lockAuthority(reason: 'user' | 'idle' | 'quit'): Promise<AuthorityStatus> {
+    autoLock.stop();
+    if (deps.authority) await deps.authority.lock();
+    const s = await authorityStatus();
+    events.emit('authority.lockState', { state: s.state, reason, autoLockAt: null });
+    return s;
+  }
+
+  /** After an authority call that leaves the CA unlocked: restart the idle timer and announce it. */
+  async function touched(reason: 'unlock' | 'configured' | null): Promise<AuthorityStatus> {
+    const d = deps.authority ? await deps.authority.describe() : null;
+    if (d?.unlocked) autoLock.touch();
+    else autoLock.stop();
+    const s = await authorityStatus();
+    if (reason) events.emit('authority.lockState', { state: s.state, reason, autoLockAt: s.autoLockAt });
+    return s;
+  }
+
+  async function writeTarget(handle: string, purposes: Parameters<FileHandles['take']>[2], text: string) {
+    const path = files.take(handle, 'save', purposes);
+    await writeFile(path, text, { mode: 0o644 });
+    return toWritten(path, Buffer.byteLength(text));
+  }
+
+  function stationStatus(): StationStatus {
+    return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy] };
+  }
+
+  async function listPorts(filter?: { vendorId: string; productId?: string | undefined }[], all?: boolean): Promise<PortInfo[]> {
+    const raw = deps.devices ? await deps.devices.listPorts() : [];
+    const f = all ? [] : (filter ?? settings.value.usbFilter);
+    const norm = (s?: string) => (s ? s.toLowerCase().padStart(4, '0') : null);
+    const real: PortInfo[] = raw
+      .map((p) => ({
+        path: p.path, vendorId: norm(p.vendorId), productId: norm(p.productId),
+        manufacturer: p.manufacturer ?? null, serialNumber: p.serialNumber ?? null, simulated: false, busy: busy.has(p.path),
+      }))
+      .filter((p) => f.length === 0 || f.some((x) => x.vendorId === p.vendorId && (!x.productId || x.productId === p.productId)));
+    const simulated: PortInfo[] = (deps.simulator?.list() ?? []).map((s) => ({
+      path: s.port, vendorId: null, productId: null, manufacturer: 'Custodian simulator', serialNumber: s.deviceId, simulated: true, busy: busy.has(s.port),
+    }));
+    return [...real, ...simulated];
+  }
+
+  async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean) {
+    const workflow = need(deps.workflow, 'provisioning workflow');
+    if (busy.has(req.port)) throw new CustodianError(ApiCodes.BUSY, 'That port is already being provisioned.', { port: req.port });
+    busy.add(req.port);
+    autoLock.touch();
+    const runId = randomUUID();
+    const started = Date.now();
+    const s = settings.value;
+    try {
+      const r = await workflow.provision({
+        runId, port: req.port, operator: req.operator, workOrder: req.workOrder, reissueReason: req.reissueReason,
+        deviceIdPattern: s.deviceIdRule.pattern, leafDays: s.validity.leafDays, backdateMinutes: s.validity.backdateMinutes,
+        onProgress: (p) => events.emit('station.progress', {
+          runId, port: req.port, step: p.step, state: p.state, at: now().toISOString(),
+          deviceId: p.deviceId ?? null, serialHex: p.serialHex ?? null, error: p.error ?? null, auto,
+        }),
+      });
+      counters = { ...counters, issued: counters.issued + 1, reissued: counters.reissued + (r.reissued ? 1 : 0) };
+      return { runId, ...r, durationMs: Date.now() - started };
+    } catch (e) {
+      counters = { ...counters, failed: counters.failed + 1 };
+      throw e;
+    } finally {
+      busy.delete(req.port);
+      autoLock.touch();
+      events.emit('station.counters', counters);
+    }
+  }
+
+  const watcher = new PortWatcher(() => listPorts(), deps.watchIntervalMs ?? 1000, (kind, port) => {
+    events.emit('station.device', { kind, port });
+    if (kind === 'attached' && autoMode.enabled && autoMode.operator && !port.busy) {
+      provision({ port: port.path, operator: autoMode.operator, workOrder: autoMode.workOrder ?? undefined }, true).catch(() => {
+        // the failure was already reported on station.progress and counted
+      });
+    }
+  });
+
+  const entrySummary = (e: LedgerEntryFacts): LedgerEntrySummary => ({
+    index: e.index, time: e.time, status: e.status, deviceId: e.deviceId, serialHex: e.serialHex,
+    workOrder: e.workOrder, operator: e.operator, reissue: e.reissue,
+  });
+
+  const api: StationApiImpl = {
+    async 'app.status'(): Promise<AppStatus> {
+      const a = await authorityStatus();
+      const p = deps.platform.platform;
+      return {
+        version: deps.platform.version,
+        firstRun: a.state === 'none',
+        authorityConfigured: a.state !== 'none',
+        simulatorAvailable: deps.simulator !== undefined && settings.value.simulatorEnabled,
+        platform: p === 'linux' || p === 'darwin' || p === 'win32' ? p : 'other',
+        features: { authority: !!deps.authority, station: !!deps.workflow, ledger: !!deps.ledger, simulator: !!deps.simulator },
+      };
+    },
+
+    // ── authority ────────────────────────────────────────────────────────────
+    async 'authority.status'() { return authorityStatus(); },
+    async 'authority.unlock'({ passphrase }) {
+      await authority().unlock(passphrase);
+      return touched('unlock');
+    },
+    async 'authority.lock'() { return lockAuthority('user'); },
+    async 'authority.chain'() {
+      const d = await authority().describe();
+      if (d.unlocked) autoLock.touch();
+      return { certificates: summariseChain(d.chainDer) };
+    },
+    async 'authority.initRoot'(a) {
+      await authority().initRoot(a);
+      const status = await touched('configured');
+      const d = await authority().describe();
+      const root = d.chainDer[0];
+      if (!root) throw new CustodianError(ApiCodes.INTERNAL, 'The authority did not report its new certificate.');
+      return { status, certificate: summarise(root) };
+    },
+    async 'authority.createRequest'(a) {
+      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase });
+      const b64 = Buffer.from(csrDer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+      const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
+      const written = a.target ? await writeTarget(a.target, ['csr'], csrPem) : null;
+      const status = await touched('configured');
+      return { status, csrPem, spkiFingerprint: spkiSha256(csrDer), written };
+    },
+    async 'authority.signSubordinate'(a) {
+      const csrPath = files.take(a.request, 'open', ['csr']);
+      const csrDer = csrDerFromFile(await readFile(csrPath));
+      autoLock.touch();
+      const { certificateDer, chainDer } = await authority().signSubordinate({ csrDer, validityDays: a.validityDays, pathLen: a.pathLen });
+      const bundle = [certificateDer, ...chainDer].map(pemOf).join('');
+      const written = await writeTarget(a.target, ['bundle', 'chain', 'certificate'], bundle);
+      autoLock.touch();
+      return { certificate: summariseChain([certificateDer, ...chainDer])[0]!, written };
+    },
+    async 'authority.importBundle'({ bundle }) {
+      const path = files.take(bundle, 'open', ['bundle', 'chain', 'certificate']);
+      const text = await readFile(path, 'utf8');
+      await authority().importBundle(text);
+      const status = await touched('configured');
+      const d = await authority().describe();
+      return { status, chain: summariseChain(d.chainDer) };
+    },
+    async 'authority.verificationCert'(a) {
+      autoLock.touch();
+      const { certificateDer } = await authority().verificationCert({ code: a.code, validityDays: a.validityDays });
+      const written = a.target ? await writeTarget(a.target, ['certificate'], pemOf(certificateDer)) : null;
+      autoLock.touch();
+      return { certificate: summarise(certificateDer), written };
+    },
+    async 'authority.exportChain'({ target }) {
+      const d = await authority().describe();
+      if (d.chainDer.length === 0) throw new CustodianError('AUTHORITY_NOT_CONFIGURED', 'No certificate authority is set up on this station yet.');
+      const written = await writeTarget(target, ['chain', 'certificate', 'bundle'], d.chainDer.map(pemOf).join(''));
+      return { written, certificates: d.chainDer.length };
+    },
+    async 'authority.createDemoAuthority'({ passphrase }) {
+      await authority().createDemo({ passphrase });
+      const status = await touched('configured');
+      const d = await authority().describe();
+      return { status, chain: summariseChain(d.chainDer) };
+    },
+
+    // ── station ──────────────────────────────────────────────────────────────
+    async 'station.status'() { return stationStatus(); },
+    async 'station.listPorts'(a) { return { ports: await listPorts(a?.filter, a?.all) }; },
+    async 'station.provision'(a) { return provision(a, false); },
+    async 'station.setAutoMode'(a) {
+      if (a.enabled) need(deps.workflow, 'provisioning workflow');
+      autoMode = a.enabled ? { enabled: true, operator: a.operator, workOrder: a.workOrder ?? null } : { enabled: false, operator: null, workOrder: null };
+      return stationStatus();
+    },
+    async 'station.resetCounters'() {
+      counters = { shiftStartedAt: now().toISOString(), issued: 0, reissued: 0, failed: 0 };
+      events.emit('station.counters', counters);
+      return { ...counters };
+    },
+
+    // ── ledger ───────────────────────────────────────────────────────────────
+    async 'ledger.page'({ start, count }) {
+      const l = need(deps.ledger, 'ledger');
+      const size = await l.size();
+      const entries = start >= size ? [] : await l.read(start, Math.min(count, size - start));
+      return { size, entries: entries.map(entrySummary) };
+    },
+    async 'ledger.search'({ by, value, limit }) {
+      const r = await need(deps.ledger, 'ledger').search(by, value, limit);
+      return { entries: r.entries.map(entrySummary), truncated: r.truncated };
+    },
+    async 'ledger.entry'({ index }): Promise<LedgerEntryDetail> {
+      const e = await need(deps.ledger, 'ledger').entry(index);
+      const chain: CertificateSummary[] = e.chainDer ? summariseChain(e.chainDer) : [];
+      return {
+        ...entrySummary(e),
+        reissueReason: e.reissueReason ?? null, profile: e.profile ?? null, issuerFingerprint: e.issuerFingerprint ?? null,
+        spkiSha256: e.spkiSha256 ?? null,
+        certificate: e.certificateDer ? summariseChain([e.certificateDer, ...(e.chainDer ?? [])])[0]! : null,
+        chain, failure: e.failure ?? null, entryHash: e.entryHash ?? null,
+      };
+    },
+    async 'ledger.exportAuditBundle'({ target }) {
+      const l = need(deps.ledger, 'ledger');
+      const dir = files.take(target, 'directory', ['audit-bundle']);
+      await mkdir(dir, { recursive: true });
+      const r = await l.exportAuditBundle(dir);
+      return { written: toWritten(dir, r.bytes), size: r.size };
+    },
+    async 'ledger.exportProof'({ index, target }) {
+      const text = await need(deps.ledger, 'ledger').proof(index);
+      return { written: await writeTarget(target, ['proof'], text) };
+    },
+    async 'ledger.verify'() {
+      const r = await need(deps.ledger, 'ledger').verify();
+      return { ...r, checkedAt: now().toISOString() };
+    },
+
+    // ── settings ─────────────────────────────────────────────────────────────
+    async 'settings.get'() { return settings.value; },
+    async 'settings.update'(patch) {
+      const s = await settings.update(patch);
+      if (patch.autoLockMinutes !== undefined && deps.authority && (await deps.authority.describe()).unlocked) autoLock.touch();
+      if (patch.simulatorEnabled === false && deps.simulator) await deps.simulator.stopAll();
+      return s;
+    },
+
+    // ── simulator ────────────────────────────────────────────────────────────
+    async 'simulator.status'() {
+      return { enabled: settings.value.simulatorEnabled, devices: deps.simulator?.list() ?? [] };
+    },
+    async 'simulator.start'(a) {
+      const sim = need(deps.simulator, 'simulator');
+      if (!settings.value.simulatorEnabled) throw new CustodianError(ApiCodes.SIMULATOR_DISABLED, 'The device simulator is switched off.');
+      const d = await sim.start({ deviceId: a?.deviceId, model: a?.model });
+      void watcher.poll();
+      return d;
+    },
+    async 'simulator.stop'({ id }) {
+      const sim = need(deps.simulator, 'simulator');
+      if (!sim.list().some((d) => d.id === id)) throw new CustodianError(ApiCodes.SIMULATOR_UNKNOWN_DEVICE, 'That simulated device is no longer running.', { id });
+      await sim.stop(id);
+      void watcher.poll();
+      return { enabled: settings.value.simulatorEnabled, devices: sim.list() };
+    },
+
+    // ── files ────────────────────────────────────────────────────────────────
+    async 'files.open'({ purpose }) { return files.pick('open', purpose); },
+    async 'files.save'({ purpose, suggestedName }) { return files.pick('save', purpose, suggestedName); },
+    async 'files.pickDirectory'({ purpose }) { return files.pick('directory', purpose); },
+  };
+
+  return {
+    api,
+    on: (event, listener) => events.on(event, listener),
+    async start() {
+      await settings.load();
+      watcher.start();
+    },
+    async shutdown() {
+      watcher.stop();
+      await lockAuthority('quit').catch(() => undefined);
+      await deps.simulator?.stopAll().catch(() => undefined);
+    },
+  };
+}
