@@ -1,0 +1,50 @@
+/** Small byte helpers shared by the pki modules. No crypto, no policy. */
+import type { BufferSource } from './crypto';
+import { createHash } from 'node:crypto';
+
+export function toBytes(src: BufferSource | Uint8Array): Uint8Array {
+  if (src instanceof Uint8Array) return src;
+  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  return new Uint8Array(src);
+}
+
+/** A copy in a fresh, exactly-sized ArrayBuffer (what asn1-schema and WebCrypto want). */
+export function toArrayBuffer(src: BufferSource | Uint8Array): ArrayBuffer {
+  const b = toBytes(src);
+  const out = new ArrayBuffer(b.byteLength);
+  new Uint8Array(out).set(b);
+  return out;
+}
+
+export function toHex(src: BufferSource | Uint8Array): string {
+  return Buffer.from(toBytes(src)).toString('hex');
+}
+
+export function fromHex(hex: string): Uint8Array {
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new TypeError('not an even-length hex string');
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+export function sha1(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha1').update(data).digest());
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,218 @@
+/**
+ * CSR intake (PKCS#10). The CSR is evidence, not instructions: we take its
+ * public key (after checking the signature = proof of possession, and the
+ * device key policy) and *report* everything else it asks for. The station,
+ * through a profile, decides subject and extensions.
+ *
+ * Order of checks: size → armour → outer DER length (truncation) → structure
+ * → key policy → signature. Nothing is signed here.
+ */
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import {
+  BasicConstraints,
+  ExtendedKeyUsage,
+  Extensions,
+  GeneralName,
+  KeyUsage,
+  SubjectAlternativeName,
+} from '@peculiar/asn1-x509';
+import { CustodianError } from '../errors';
+import { sha256, toArrayBuffer, toBytes, toHex } from './bytes';
+import { decodeKeyUsage } from './certificate-facts';
+import { PkiCodes } from './codes';
+import { readDerHeader } from './der';
+import { assertDeviceKeyAllowed } from './key-policy';
+import type { KeyInfo } from './keys';
+import { formatName, nameEntries } from './names';
+import { Oid, ekuName, extensionName } from './oids';
+import { fromPem } from './pem';
+
+export const CSR_MAX_BYTES = 64 * 1024;
+
+export interface CsrIntake {
+  der: Uint8Array;
+  /** The pinned key: the only thing from the CSR that reaches a certificate. */
+  publicKeySpki: Uint8Array;
+  keyInfo: KeyInfo;
+  /** The subject as requested, RFC 4514-ish text (for display and logs). */
+  requestedSubject: string;
+  /** First CN of the requested subject, for cross-checking against the device ID. */
+  commonName?: string;
+  /** Everything else the CSR asked for, human-readable; none of it is honoured. */
+  ignoredRequests: string[];
+  /** Lowercase hex SHA-256 of `der` (ledger / audit reference). */
+  csrSha256: string;
+}
+
+export interface ReadCsrOptions {
+  /** Refuse larger inputs before parsing. Default 64 KiB. */
+  maxBytes?: number;
+}
+
+const SIGNATURE_HASHES: Record<string, { hash: string; key: 'EC' | 'RSA' }> = {
+  [Oid.ecdsaWithSha256]: { hash: 'sha256', key: 'EC' },
+  [Oid.ecdsaWithSha384]: { hash: 'sha384', key: 'EC' },
+  [Oid.ecdsaWithSha512]: { hash: 'sha512', key: 'EC' },
+  [Oid.sha256WithRsa]: { hash: 'sha256', key: 'RSA' },
+  [Oid.sha384WithRsa]: { hash: 'sha384', key: 'RSA' },
+  [Oid.sha512WithRsa]: { hash: 'sha512', key: 'RSA' },
+};
+
+const malformed = (message: string, cause?: unknown): CustodianError =>
+  new CustodianError(PkiCodes.CSR_MALFORMED, message, {}, cause === undefined ? undefined : { cause });
+
+function decodeArmour(input: string | Uint8Array): Uint8Array {
+  let text: string | undefined;
+  if (typeof input === 'string') text = input;
+  else if (input.length > 0 && input[0] !== 0x30) text = Buffer.from(input).toString('latin1');
+  if (text === undefined) return toBytes(input as Uint8Array);
+  let blocks;
+  try {
+    blocks = fromPem(text).filter((b) => b.label === 'CERTIFICATE REQUEST' || b.label === 'NEW CERTIFICATE REQUEST');
+  } catch (e) {
+    throw malformed(`CSR PEM armour is broken: ${(e as Error).message}`, e);
+  }
+  if (blocks.length === 0) throw malformed('input is neither DER nor a PEM CERTIFICATE REQUEST');
+  if (blocks.length > 1) throw malformed('input holds more than one CERTIFICATE REQUEST');
+  return blocks[0]!.der;
+}
+
+/** Raw bytes of the n-th child TLV of a constructed value. */
+function child(parent: Uint8Array, index: number): Uint8Array {
+  const h = readDerHeader(parent);
+  if (!h) throw new Error('bad DER');
+  let off = h.headerLength;
+  for (let i = 0; off < h.totalLength; i++) {
+    const ch = readDerHeader(parent.subarray(off));
+    if (!ch || off + ch.totalLength > h.totalLength) throw new Error('bad DER');
+    if (i === index) return parent.subarray(off, off + ch.totalLength);
+    off += ch.totalLength;
+  }
+  throw new Error('missing DER element');
+}
+
+function describeGeneralName(g: GeneralName): string {
+  if (g.dNSName !== undefined) return `DNS:${g.dNSName}`;
+  if (g.rfc822Name !== undefined) return `email:${g.rfc822Name}`;
+  if (g.uniformResourceIdentifier !== undefined) return `URI:${g.uniformResourceIdentifier}`;
+  if (g.iPAddress !== undefined) return `IP:${g.iPAddress}`;
+  if (g.registeredID !== undefined) return `RID:${g.registeredID}`;
+  if (g.directoryName !== undefined) return 'dirName';
+  return 'otherName';
+}
+
+function describeExtensionRequest(value: ArrayBuffer): string[] {
+  const out: string[] = [];
+  for (const e of AsnConvert.parse(value, Extensions)) {
+    const crit = e.critical ? ' (critical)' : '';
+    const v = e.extnValue.buffer;
+    try {
+      switch (e.extnID) {
+        case Oid.basicConstraints: {
+          const bc = AsnConvert.parse(v, BasicConstraints);
+          out.push(`basicConstraints CA:${bc.cA ? 'TRUE' : 'FALSE'}${bc.pathLenConstraint !== undefined ? `, pathlen:${bc.pathLenConstraint}` : ''}${crit}`);
+          break;
+        }
+        case Oid.keyUsage:
+          out.push(`keyUsage ${decodeKeyUsage(AsnConvert.parse(v, KeyUsage)).join(', ')}${crit}`);
+          break;
+        case Oid.extKeyUsage:
+          out.push(`extendedKeyUsage ${[...AsnConvert.parse(v, ExtendedKeyUsage)].map(ekuName).join(', ')}${crit}`);
+          break;
+        case Oid.subjectAltName:
+          for (const g of AsnConvert.parse(v, SubjectAlternativeName)) out.push(`subjectAltName ${describeGeneralName(g)}${crit}`);
+          break;
+        default:
+          out.push(`extension ${extensionName(e.extnID)}${crit}`);
+      }
+    } catch {
+      out.push(`extension ${extensionName(e.extnID)} (unreadable)${crit}`);
+    }
+  }
+  return out;
+}
+
+export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): CsrIntake {
+  const max = opts.maxBytes ?? CSR_MAX_BYTES;
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input?.byteLength;
+  if (typeof size !== 'number') throw malformed('CSR input must be a string or bytes');
+  if (size > max) {
+    throw new CustodianError(PkiCodes.CSR_TOO_LARGE, `CSR input is ${size} bytes; the limit is ${max}`, { size, maxBytes: max });
+  }
+  const der = decodeArmour(input);
+
+  const h = readDerHeader(der);
+  if (!h || h.tag !== 0x30) throw malformed('CSR is not a DER SEQUENCE');
+  if (h.totalLength > der.length) {
+    throw new CustodianError(PkiCodes.CSR_TRUNCATED, `CSR DER declares ${h.totalLength} bytes but only ${der.length} are present`, {
+      declared: Number.isFinite(h.totalLength) ? h.totalLength : null,
+      present: der.length,
+    });
+  }
+  if (h.totalLength < der.length) throw malformed(`CSR has ${der.length - h.totalLength} trailing bytes after the DER`);
+
+  let csr: CertificationRequest;
+  let criDer: Uint8Array;
+  let subjectDer: Uint8Array;
+  let spki: Uint8Array;
+  try {
+    csr = AsnConvert.parse(toArrayBuffer(der), CertificationRequest);
+    criDer = child(der, 0);
+    subjectDer = Uint8Array.from(child(criDer, 1));
+    spki = Uint8Array.from(child(criDer, 2));
+    if (csr.certificationRequestInfo.version !== 0) throw new Error(`unknown CSR version ${csr.certificationRequestInfo.version}`);
+  } catch (e) {
+    throw malformed(`CSR structure is invalid: ${(e as Error).message}`, e);
+  }
+
+  const keyInfo = assertDeviceKeyAllowed(spki);
+
+  const sigAlg = SIGNATURE_HASHES[csr.signatureAlgorithm.algorithm];
+  if (!sigAlg || sigAlg.key !== keyInfo.kind) {
+    throw new CustodianError(PkiCodes.CSR_UNSUPPORTED_SIGNATURE_ALGORITHM, `CSR signature algorithm ${csr.signatureAlgorithm.algorithm} is not accepted for a ${keyInfo.kind} key`, {
+      algorithmOid: csr.signatureAlgorithm.algorithm,
+    });
+  }
+  let verified = false;
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    verified = nodeVerify(sigAlg.hash, criDer, key, toBytes(csr.signature));
+  } catch {
+    verified = false;
+  }
+  if (!verified) {
+    throw new CustodianError(PkiCodes.CSR_SIGNATURE_INVALID, 'CSR signature does not verify: the requester has not proven possession of the key', {});
+  }
+
+  const ignoredRequests: string[] = [];
+  let commonName: string | undefined;
+  for (const a of nameEntries(subjectDer)) {
+    if (a.oid === Oid.commonName && commonName === undefined) commonName = a.value;
+    else ignoredRequests.push(`subject ${a.label}=${a.value}`);
+  }
+  for (const attr of csr.certificationRequestInfo.attributes) {
+    if (attr.type === Oid.extensionRequest) {
+      for (const v of attr.values) {
+        try {
+          ignoredRequests.push(...describeExtensionRequest(v));
+        } catch {
+          ignoredRequests.push('extensionRequest (unreadable)');
+        }
+      }
+    } else {
+      ignoredRequests.push(`attribute ${attr.type === '1.2.840.113549.1.9.7' ? 'challengePassword' : attr.type}`);
+    }
+  }
+
+  return {
+    der,
+    publicKeySpki: spki,
+    keyInfo,
+    requestedSubject: formatName(subjectDer),
+    ...(commonName !== undefined ? { commonName } : {}),
+    ignoredRequests,
+    csrSha256: toHex(sha256(der)),
+  };
+}

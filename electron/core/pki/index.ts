@@ -1,0 +1,48 @@
+/**
+ * Custodian certificate engine: the public API of electron/core/pki.
+ * See docs/certificate-profiles.md for the policy these functions implement.
+ */
+export { PkiCodes, type PkiCode } from './codes';
+export type { CryptoKey, CryptoKeyPair } from './crypto';
+
+export {
+  CA_KEY_SPECS,
+  describeSpki,
+  exportPkcs8,
+  exportSpki,
+  generateKeyPair,
+  importPrivateKeyPkcs8,
+  keyInfoFromSpki,
+  keyInfoLabel,
+  specOfCryptoKey,
+  type CaKeySpec,
+  type KeyInfo,
+  type SpkiDescription,
+} from './keys';
+export { DEVICE_KEY_POLICY, assertDeviceKeyAllowed } from './key-policy';
+
+export {
+  PROFILES,
+  SIGNATURE_HASH_BY_ISSUER_KEY,
+  HUB_CODE_PATTERN,
+  MAX_COMMON_NAME_LENGTH,
+  deviceLeaf,
+  hubVerification,
+  intermediateCa,
+  rootCa,
+  type CertificateProfile,
+  type KeyClass,
+  type ProfileName,
+  type SignatureHash,
+} from './profiles';
+export { SERIAL_POLICY, cryptoRandom, generateSerial, serialToHex, type RandomSource } from './serial';
+export { computeValidity, type ValidityWindow } from './validity';
+export { issueCertificate, type CaIssuer, type IssueRequest, type IssuedCertificate } from './issue';
+
+export { CSR_MAX_BYTES, readCsr, type CsrIntake, type ReadCsrOptions } from './csr';
+export { DEVICE_ID_RULES, checkDeviceId, validateDeviceId, type DeviceIdProblem, type DeviceIdRule, type DeviceIdRuleName } from './device-id';
+export { pathLenRoom, validateChain, type ChainInput, type ChainLink, type ChainReport } from './chain';
+export { readCertificate, type CertificateFacts } from './certificate-facts';
+export { fingerprintSha256, fromPem, isPem, toPem, type PemBlock } from './pem';
+export { POP_CHALLENGE_BYTES, POP_LABEL, POP_NONCE_BYTES, makeChallenge, verifyPossession } from './possession';
+export { encodeName, formatName, type SubjectFields } from './names';

@@ -1,0 +1,46 @@
+/**
+ * Which device public keys the station will certify. Policy is data:
+ * `DEVICE_KEY_POLICY` is what the docs and the UI show.
+ */
+import { createPublicKey } from 'node:crypto';
+import { CustodianError } from '../errors';
+import { PkiCodes } from './codes';
+import { keyInfoFromSpki, type KeyInfo } from './keys';
+
+export const DEVICE_KEY_POLICY = {
+  ecCurves: ['P-256', 'P-384'] as const,
+  rsaMinBits: 2048,
+  rsaMaxBits: 8192,
+} as const;
+
+/**
+ * Returns the key's description if the station accepts it for a device
+ * certificate, otherwise throws KEY_UNSUPPORTED_CURVE (e.g. secp256k1, P-521),
+ * KEY_UNSUPPORTED_ALGORITHM (Ed25519, DSA, RSASSA-PSS-only keys…),
+ * KEY_RSA_TOO_SMALL, KEY_RSA_TOO_LARGE or KEY_MALFORMED (including an EC point
+ * that is not on its curve).
+ */
+export function assertDeviceKeyAllowed(spkiDer: Uint8Array): KeyInfo {
+  const info = keyInfoFromSpki(spkiDer);
+  if (info.kind === 'RSA') {
+    if (info.bits < DEVICE_KEY_POLICY.rsaMinBits) {
+      throw new CustodianError(PkiCodes.KEY_RSA_TOO_SMALL, `RSA-${info.bits} is below the ${DEVICE_KEY_POLICY.rsaMinBits}-bit minimum`, {
+        bits: info.bits,
+        minBits: DEVICE_KEY_POLICY.rsaMinBits,
+      });
+    }
+    if (info.bits > DEVICE_KEY_POLICY.rsaMaxBits) {
+      throw new CustodianError(PkiCodes.KEY_RSA_TOO_LARGE, `RSA-${info.bits} is above the ${DEVICE_KEY_POLICY.rsaMaxBits}-bit maximum`, {
+        bits: info.bits,
+        maxBits: DEVICE_KEY_POLICY.rsaMaxBits,
+      });
+    }
+  }
+  try {
+    // Full structural check by OpenSSL: EC point on curve, RSA integers sane.
+    createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+  } catch (e) {
+    throw new CustodianError(PkiCodes.KEY_MALFORMED, 'public key does not decode to a valid key', { key: info }, { cause: e });
+  }
+  return info;
+}

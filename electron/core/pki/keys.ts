@@ -1,0 +1,187 @@
+/**
+ * CA key pairs: generation, PKCS#8 import/export and describing an SPKI.
+ * Keys are WebCrypto `CryptoKey`s so a vault (or later an HSM-backed signer)
+ * can keep the private half non-extractable.
+ */
+import type { CryptoKey, CryptoKeyPair, EcKeyImportParams, RsaHashedImportParams, RsaHashedKeyGenParams, EcKeyAlgorithm, RsaHashedKeyAlgorithm, WebCryptoKeyUsage } from './crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { ECParameters } from '@peculiar/asn1-ecc';
+import { RSAPublicKey } from '@peculiar/asn1-rsa';
+import { CustodianError } from '../errors';
+import { subtle } from './crypto';
+import { toArrayBuffer, toBytes } from './bytes';
+import { PkiCodes } from './codes';
+import { Oid, algorithmName, curveName } from './oids';
+
+export type CaKeySpec = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
+export const CA_KEY_SPECS: readonly CaKeySpec[] = ['P-256', 'P-384', 'RSA-2048', 'RSA-3072', 'RSA-4096'];
+
+export type KeyInfo = { kind: 'EC'; curve: 'P-256' | 'P-384' } | { kind: 'RSA'; bits: number };
+
+/** WebCrypto algorithm used to generate/import each spec. RSA keys sign with PKCS#1 v1.5 + SHA-256. */
+export function webCryptoAlgorithm(spec: CaKeySpec): EcKeyImportParams | RsaHashedImportParams {
+  switch (spec) {
+    case 'P-256':
+    case 'P-384':
+      return { name: 'ECDSA', namedCurve: spec };
+    case 'RSA-2048':
+    case 'RSA-3072':
+    case 'RSA-4096':
+      return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  }
+}
+
+function assertSpec(spec: string): asserts spec is CaKeySpec {
+  if (!(CA_KEY_SPECS as readonly string[]).includes(spec)) {
+    throw new CustodianError(PkiCodes.KEY_UNSUPPORTED_SPEC, `CA key spec ${spec} is not one of ${CA_KEY_SPECS.join(', ')}`, { spec });
+  }
+}
+
+export async function generateKeyPair(spec: CaKeySpec, opts: { extractable: boolean }): Promise<CryptoKeyPair> {
+  assertSpec(spec);
+  const usages: WebCryptoKeyUsage[] = ['sign', 'verify'];
+  if (spec.startsWith('RSA-')) {
+    const params: RsaHashedKeyGenParams = {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: Number(spec.slice(4)),
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    };
+    return (await subtle.generateKey(params, opts.extractable, usages)) as CryptoKeyPair;
+  }
+  return (await subtle.generateKey({ name: 'ECDSA', namedCurve: spec }, opts.extractable, usages)) as CryptoKeyPair;
+}
+
+function specOfKeyObject(k: KeyObject): CaKeySpec | undefined {
+  const d = k.asymmetricKeyDetails ?? {};
+  if (k.asymmetricKeyType === 'ec') {
+    if (d.namedCurve === 'prime256v1') return 'P-256';
+    if (d.namedCurve === 'secp384r1') return 'P-384';
+    return undefined;
+  }
+  if (k.asymmetricKeyType === 'rsa' && d.publicExponent === 65537n) {
+    const spec = `RSA-${d.modulusLength}`;
+    return (CA_KEY_SPECS as readonly string[]).includes(spec) ? (spec as CaKeySpec) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Imports a PKCS#8 private key as a signing `CryptoKey` (non-extractable unless
+ * asked) and derives its public key (via Node's KeyObject, so it works for
+ * non-extractable imports too).
+ */
+export async function importPrivateKeyPkcs8(
+  der: Uint8Array,
+  opts: { extractable?: boolean } = {},
+): Promise<{ privateKey: CryptoKey; publicKey: CryptoKey; spec: CaKeySpec }> {
+  let ko: KeyObject;
+  try {
+    ko = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+  } catch (e) {
+    throw new CustodianError(PkiCodes.KEY_MALFORMED, 'not a readable PKCS#8 private key', {}, { cause: e });
+  }
+  const spec = specOfKeyObject(ko);
+  if (!spec) {
+    throw new CustodianError(PkiCodes.KEY_UNSUPPORTED_SPEC, `private key type is not one of ${CA_KEY_SPECS.join(', ')}`, {
+      type: ko.asymmetricKeyType,
+      details: JSON.parse(JSON.stringify(ko.asymmetricKeyDetails ?? {}, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))),
+    });
+  }
+  const alg = webCryptoAlgorithm(spec);
+  const spki = createPublicKey(ko).export({ type: 'spki', format: 'der' });
+  const privateKey = await subtle.importKey('pkcs8', toArrayBuffer(der), alg, opts.extractable ?? false, ['sign']);
+  const publicKey = await subtle.importKey('spki', toArrayBuffer(spki), alg, true, ['verify']);
+  return { privateKey, publicKey, spec };
+}
+
+export async function exportPkcs8(privateKey: CryptoKey): Promise<Uint8Array> {
+  if (!privateKey.extractable) {
+    throw new CustodianError(PkiCodes.KEY_NOT_EXTRACTABLE, 'the private key was created non-extractable and cannot be exported');
+  }
+  return new Uint8Array(await subtle.exportKey('pkcs8', privateKey));
+}
+
+export async function exportSpki(publicKey: CryptoKey): Promise<Uint8Array> {
+  return new Uint8Array(await subtle.exportKey('spki', publicKey));
+}
+
+/** The spec of a WebCrypto key we created or imported. */
+export function specOfCryptoKey(key: CryptoKey): CaKeySpec {
+  const alg = key.algorithm as Partial<EcKeyAlgorithm & RsaHashedKeyAlgorithm>;
+  const spec = alg.namedCurve ?? (alg.modulusLength ? `RSA-${alg.modulusLength}` : String(alg.name));
+  assertSpec(spec);
+  return spec;
+}
+
+/** Low-level description of any SPKI, without policy. Throws KEY_MALFORMED on unparseable input. */
+export interface SpkiDescription {
+  algorithmOid: string;
+  algorithm: string;
+  curveOid?: string;
+  curve?: string;
+  rsaBits?: number;
+  /** The subjectPublicKey BIT STRING contents (what SKI method 1 hashes). */
+  publicKeyBits: Uint8Array;
+}
+
+export function describeSpki(spkiDer: Uint8Array): SpkiDescription {
+  let spki: SubjectPublicKeyInfo;
+  try {
+    spki = AsnConvert.parse(toArrayBuffer(spkiDer), SubjectPublicKeyInfo);
+  } catch (e) {
+    throw new CustodianError(PkiCodes.KEY_MALFORMED, 'SubjectPublicKeyInfo is not valid DER', {}, { cause: e });
+  }
+  const algorithmOid = spki.algorithm.algorithm;
+  const out: SpkiDescription = {
+    algorithmOid,
+    algorithm: algorithmName(algorithmOid),
+    publicKeyBits: toBytes(spki.subjectPublicKey),
+  };
+  try {
+    if (algorithmOid === Oid.ecPublicKey) {
+      if (!spki.algorithm.parameters) throw new Error('EC key without curve parameters');
+      const params = AsnConvert.parse(spki.algorithm.parameters, ECParameters);
+      if (!params.namedCurve) throw new Error('EC key with explicit (unnamed) curve parameters');
+      out.curveOid = params.namedCurve;
+      out.curve = curveName(params.namedCurve);
+    } else if (algorithmOid === Oid.rsaEncryption) {
+      const rsa = AsnConvert.parse(spki.subjectPublicKey, RSAPublicKey);
+      const n = toBytes(rsa.modulus);
+      let i = 0;
+      while (i < n.length && n[i] === 0) i++;
+      out.rsaBits = i === n.length ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
+    }
+  } catch (e) {
+    throw new CustodianError(PkiCodes.KEY_MALFORMED, `public key parameters are malformed: ${(e as Error).message}`, { algorithm: out.algorithm }, { cause: e });
+  }
+  return out;
+}
+
+/**
+ * The supported shape of a public key: EC P-256/P-384 or RSA of some size.
+ * Throws KEY_UNSUPPORTED_CURVE / KEY_UNSUPPORTED_ALGORITHM / KEY_MALFORMED.
+ * (Size policy for device keys lives in key-policy.ts.)
+ */
+export function keyInfoFromSpki(spkiDer: Uint8Array): KeyInfo {
+  const d = describeSpki(spkiDer);
+  if (d.algorithmOid === Oid.ecPublicKey) {
+    if (d.curveOid === Oid.secp256r1) return { kind: 'EC', curve: 'P-256' };
+    if (d.curveOid === Oid.secp384r1) return { kind: 'EC', curve: 'P-384' };
+    throw new CustodianError(PkiCodes.KEY_UNSUPPORTED_CURVE, `EC curve ${d.curve} is not accepted (P-256 or P-384 only)`, {
+      curve: d.curve,
+      curveOid: d.curveOid,
+    });
+  }
+  if (d.algorithmOid === Oid.rsaEncryption) return { kind: 'RSA', bits: d.rsaBits ?? 0 };
+  throw new CustodianError(PkiCodes.KEY_UNSUPPORTED_ALGORITHM, `public key algorithm ${d.algorithm} is not accepted (EC or RSA only)`, {
+    algorithm: d.algorithm,
+    algorithmOid: d.algorithmOid,
+  });
+}
+
+export function keyInfoLabel(k: KeyInfo): string {
+  return k.kind === 'EC' ? `EC ${k.curve}` : `RSA-${k.bits}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * Certificate profiles as data. Every field the issuer writes is decided here,
+ * explicitly; nothing is left to library defaults. docs/certificate-profiles.md
+ * explains each field.
+ */
+import type { KeyUsageName } from './extensions';
+import { Oid } from './oids';
+
+export type ProfileName = 'rootCa' | 'intermediateCa' | 'deviceLeaf' | 'hubVerification';
+export type SignatureHash = 'SHA-256' | 'SHA-384';
+/** Key classes that select the signature hash and the leaf key usages. */
+export type KeyClass = 'P-256' | 'P-384' | 'RSA';
+
+/** Hash used when the *issuer's* key is of this class (ECDSA or RSASSA-PKCS1-v1_5). */
+export const SIGNATURE_HASH_BY_ISSUER_KEY: Readonly<Record<KeyClass, SignatureHash>> = {
+  'P-256': 'SHA-256',
+  'P-384': 'SHA-384',
+  RSA: 'SHA-256',
+};
+
+export interface CertificateProfile {
+  name: ProfileName;
+  description: string;
+  /** 'self': self-signed with `selfKeys`; 'ca': signed by an existing CA certificate. */
+  issuedBy: 'self' | 'ca';
+  subject: {
+    /** What the CN holds and which rule validates it. */
+    commonName: 'ca-name' | 'device-id' | 'hub-code';
+    /** Whether O / OU / C may be set (CA profiles only). */
+    organizationAllowed: boolean;
+  };
+  /** Which subject keys are allowed: CA key specs, or the device key policy. */
+  subjectKeys: 'ca-key-spec' | 'device-key-policy';
+  basicConstraints: { critical: true; ca: true; defaultPathLen: number } | { critical: true; ca: false };
+  keyUsage: { critical: true; forSubjectKey: Readonly<Record<KeyClass, readonly KeyUsageName[]>> };
+  extendedKeyUsage: { critical: false; oids: readonly string[] } | null;
+  subjectKeyIdentifier: { critical: false; method: 'rfc5280-method1-sha1' };
+  authorityKeyIdentifier: { critical: false; keyIdentifier: 'own-ski' | 'issuer-ski' };
+  signatureHash: Readonly<Record<KeyClass, SignatureHash>>;
+  validity: { defaultDays: number; maxDays: number; clampToIssuer: true };
+  serial: { source: 'csprng'; octets: 16 };
+}
+
+const CA_USAGES: readonly KeyUsageName[] = ['keyCertSign', 'cRLSign'];
+
+export const rootCa: CertificateProfile = {
+  name: 'rootCa',
+  description: 'Brand root (Company-X): self-signed trust anchor',
+  issuedBy: 'self',
+  subject: { commonName: 'ca-name', organizationAllowed: true },
+  subjectKeys: 'ca-key-spec',
+  basicConstraints: { critical: true, ca: true, defaultPathLen: 2 },
+  keyUsage: { critical: true, forSubjectKey: { 'P-256': CA_USAGES, 'P-384': CA_USAGES, RSA: CA_USAGES } },
+  extendedKeyUsage: null,
+  subjectKeyIdentifier: { critical: false, method: 'rfc5280-method1-sha1' },
+  authorityKeyIdentifier: { critical: false, keyIdentifier: 'own-ski' },
+  signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
+  validity: { defaultDays: 7305, maxDays: 9132, clampToIssuer: true },
+  serial: { source: 'csprng', octets: 16 },
+};
+
+export const intermediateCa: CertificateProfile = {
+  name: 'intermediateCa',
+  description: 'Factory (Factory-Y, pathLen 1) or installer (Technician-Z, pathLen 0) CA',
+  issuedBy: 'ca',
+  subject: { commonName: 'ca-name', organizationAllowed: true },
+  subjectKeys: 'ca-key-spec',
+  basicConstraints: { critical: true, ca: true, defaultPathLen: 0 },
+  keyUsage: { critical: true, forSubjectKey: { 'P-256': CA_USAGES, 'P-384': CA_USAGES, RSA: CA_USAGES } },
+  extendedKeyUsage: null,
+  subjectKeyIdentifier: { critical: false, method: 'rfc5280-method1-sha1' },
+  authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
+  signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
+  validity: { defaultDays: 3652, maxDays: 7305, clampToIssuer: true },
+  serial: { source: 'csprng', octets: 16 },
+};
+
+export const deviceLeaf: CertificateProfile = {
+  name: 'deviceLeaf',
+  description: 'Device identity: CN = device ID, TLS client authentication to IoT Hub / DPS',
+  issuedBy: 'ca',
+  subject: { commonName: 'device-id', organizationAllowed: false },
+  subjectKeys: 'device-key-policy',
+  basicConstraints: { critical: true, ca: false },
+  keyUsage: {
+    critical: true,
+    forSubjectKey: { 'P-256': ['digitalSignature'], 'P-384': ['digitalSignature'], RSA: ['digitalSignature', 'keyEncipherment'] },
+  },
+  extendedKeyUsage: { critical: false, oids: [Oid.clientAuth] },
+  subjectKeyIdentifier: { critical: false, method: 'rfc5280-method1-sha1' },
+  authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
+  signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
+  validity: { defaultDays: 1826, maxDays: 3652, clampToIssuer: true },
+  serial: { source: 'csprng', octets: 16 },
+};
+
+/**
+ * Hub proof-of-possession ("verification") certificate: CN = the code the hub
+ * issued, signed by the CA being proven. No EKU: it is never presented in TLS,
+ * and the hub checks only signature and CN (see docs for the reasoning).
+ */
+export const hubVerification: CertificateProfile = {
+  name: 'hubVerification',
+  description: 'Proof of possession of a CA key for IoT Hub / DPS: CN = verification code',
+  issuedBy: 'ca',
+  subject: { commonName: 'hub-code', organizationAllowed: false },
+  subjectKeys: 'device-key-policy',
+  basicConstraints: { critical: true, ca: false },
+  keyUsage: {
+    critical: true,
+    forSubjectKey: { 'P-256': ['digitalSignature'], 'P-384': ['digitalSignature'], RSA: ['digitalSignature'] },
+  },
+  extendedKeyUsage: null,
+  subjectKeyIdentifier: { critical: false, method: 'rfc5280-method1-sha1' },
+  authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
+  signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
+  validity: { defaultDays: 30, maxDays: 90, clampToIssuer: true },
+  serial: { source: 'csprng', octets: 16 },
+};
+
+export const PROFILES: Readonly<Record<ProfileName, CertificateProfile>> = { rootCa, intermediateCa, deviceLeaf, hubVerification };
+
+/** Verification codes: what Azure issues (hex / alphanumerics), at most 64 characters (ub-common-name). */
+export const HUB_CODE_PATTERN = /^[A-Za-z0-9]{1,64}$/;
+/** X.520 ub-common-name. */
+export const MAX_COMMON_NAME_LENGTH = 64;
