@@ -1,0 +1,94 @@
+/**
+ * App lifecycle: single instance, hardened session and window, one IPC
+ * channel per method, event forwarding, CA locked on quit.
+ */
+import { BrowserWindow, ipcMain, session, type App } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDefaultStationService, defaultStationHome } from '../core/service/compose';
+import type { StationService } from '../core/service/station-service';
+import { registerAppScheme, serveRenderer } from './protocol.main';
+import { forwardEvents, registerIpc } from './ipc.main';
+import { electronFilePicker, notify } from './platform.main';
+import { makeSenderCheck } from './sender.main';
+import { APP_ENTRY, APP_ORIGIN, contentSecurityPolicy, hardenSession, hardenWebContents, webPreferences } from './security.main';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+export interface MainOptions {
+  /** electron-vite dev server URL (dev only). */
+  devUrl?: string | undefined;
+  preloadPath?: string;
+  rendererRoot?: string;
+  /** For tests: supply the service instead of building the real one. */
+  service?: StationService;
+}
+
+export function createMainWindow(preloadPath: string): BrowserWindow {
+  return new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 960,
+    minHeight: 640,
+    show: false,
+    title: 'Custodian',
+    backgroundColor: '#111418',
+    webPreferences: webPreferences(preloadPath),
+  });
+}
+
+/** Returns false when another instance already runs (this one quits). */
+export function bootstrap(electronApp: App, opts: MainOptions = {}): boolean {
+  if (!electronApp.requestSingleInstanceLock()) {
+    electronApp.quit();
+    return false;
+  }
+  const devUrl = opts.devUrl ?? (electronApp.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL);
+  const origin = devUrl ? new URL(devUrl).origin : APP_ORIGIN;
+  const csp = contentSecurityPolicy(!!devUrl, devUrl ? origin : undefined);
+  const preloadPath = opts.preloadPath ?? join(here, '../preload/index.cjs');
+  const rendererRoot = opts.rendererRoot ?? join(here, '../renderer');
+
+  if (!devUrl) registerAppScheme();
+
+  let win: BrowserWindow | null = null;
+  const contents = () => (win && !win.isDestroyed() ? win.webContents : null);
+
+  const service = opts.service ?? createDefaultStationService({
+    home: defaultStationHome(),
+    platform: { files: electronFilePicker(() => win), notify, version: electronApp.getVersion(), platform: process.platform },
+  });
+
+  electronApp.on('web-contents-created', (_e, wc) => hardenWebContents(wc, origin));
+  electronApp.on('second-instance', () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+
+  let quitting = false;
+  electronApp.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    void service.shutdown().finally(() => electronApp.quit());
+  });
+  electronApp.on('window-all-closed', () => electronApp.quit());
+
+  void electronApp.whenReady().then(async () => {
+    hardenSession(session.defaultSession, csp);
+    if (!devUrl) serveRenderer(rendererRoot, csp);
+    registerIpc(ipcMain, service.api, makeSenderCheck(contents, origin), ({ method, code }) => {
+      console.warn(`[station api] ${method} → ${code}`);
+    });
+    forwardEvents(service, contents);
+    await service.start();
+    win = createMainWindow(preloadPath);
+    win.once('ready-to-show', () => win?.show());
+    win.on('closed', () => {
+      win = null;
+    });
+    await win.loadURL(devUrl ?? APP_ENTRY);
+  });
+  return true;
+}
