@@ -41,6 +41,12 @@ export interface IssuedCertificateRecord {
   spkiSha256: string;
   certificateDer: Uint8Array;
   issuedAt: string;
+  /**
+   * The handle id of the intent this certificate was issued under, when the
+   * recorder knows it: lets a retry that re-installs this certificate record
+   * its outcome against the original intent instead of signing again.
+   */
+  intentId?: string;
 }
 
 export type ProvisioningOutcome =

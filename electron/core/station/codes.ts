@@ -1,0 +1,41 @@
+/**
+ * Stable error codes raised by the provisioning workflow (electron/core/station).
+ * WORKFLOW_* : the run could not complete as specified; POLICY_* : the issuance
+ * policy refused to sign. Device-level failures keep their DEVICE_* / FRAME_*
+ * codes, certificate-engine refusals their CSR_* / KEY_* / CHAIN_* codes, and
+ * recorder failures their LEDGER_* codes: the workflow never re-labels them.
+ * Never rename or reuse a published code.
+ */
+export const StationCodes = {
+  /** The state machine was asked to take a transition its table does not have (a bug). */
+  WORKFLOW_ILLEGAL_TRANSITION: 'WORKFLOW_ILLEGAL_TRANSITION',
+  /** The device lacks a capability the policy requires (e.g. 'challenge'). details: { missing } */
+  WORKFLOW_CAPABILITY_MISSING: 'WORKFLOW_CAPABILITY_MISSING',
+  /** The device has no key and on-device key generation is off or unsupported. */
+  WORKFLOW_NO_DEVICE_KEY: 'WORKFLOW_NO_DEVICE_KEY',
+  /** The device answered a different identity on re-identify than at the start. details: { before, after, at } */
+  WORKFLOW_DEVICE_CHANGED: 'WORKFLOW_DEVICE_CHANGED',
+  /** The device did not prove possession of the key to be certified (bad challenge signature). */
+  WORKFLOW_POSSESSION_FAILED: 'WORKFLOW_POSSESSION_FAILED',
+  /** The CSR's subject CN is not the device ID. details: { deviceId, csrCn } */
+  WORKFLOW_CSR_CN_MISMATCH: 'WORKFLOW_CSR_CN_MISMATCH',
+  /** The leaf or chain read back from the device differs from what was written. details: { object } */
+  WORKFLOW_READBACK_MISMATCH: 'WORKFLOW_READBACK_MISMATCH',
+  /** After installation the device could not sign a challenge with the installed leaf's key. */
+  WORKFLOW_FINAL_CHALLENGE_FAILED: 'WORKFLOW_FINAL_CHALLENGE_FAILED',
+  /** The device's credential store is locked with credentials this station does not recognise. */
+  WORKFLOW_DEVICE_LOCKED: 'WORKFLOW_DEVICE_LOCKED',
+  /** The run was cancelled (AbortSignal). Nothing after the cancelled step happened. */
+  WORKFLOW_CANCELLED: 'WORKFLOW_CANCELLED',
+  /** The station's issuer is not fit to sign (no chain, not a CA). */
+  WORKFLOW_ISSUER_UNUSABLE: 'WORKFLOW_ISSUER_UNUSABLE',
+
+  /** The device ID already has a certificate from this station; re-issue needs an operator reason. */
+  POLICY_REISSUE_REASON_REQUIRED: 'POLICY_REISSUE_REASON_REQUIRED',
+  /** The device key type is not in the policy's allowed list. details: { algorithm, allowed } */
+  POLICY_KEY_TYPE_NOT_ALLOWED: 'POLICY_KEY_TYPE_NOT_ALLOWED',
+  /** The issuance policy itself is inconsistent (validity out of range, empty key list…). */
+  POLICY_INVALID: 'POLICY_INVALID',
+} as const;
+
+export type StationCode = (typeof StationCodes)[keyof typeof StationCodes];

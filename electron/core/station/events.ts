@@ -1,0 +1,106 @@
+/**
+ * Typed progress events of a provisioning run. The runner emits one `started`
+ * and one `succeeded` or `failed` per step it executes, then exactly one
+ * `finished`. The UI maps `StepEvent` 1:1 onto the shared `station.progress`
+ * payload (see `toStationProgress`); the CLI renders them as a live step list.
+ */
+import type { StationProgress } from '../../shared/events';
+import type { WorkflowStep } from './machine';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  details: Readonly<Record<string, unknown>>;
+}
+
+interface StepEventBase {
+  kind: 'step';
+  runId: string;
+  step: WorkflowStep;
+  /** ISO 8601 time of the event. */
+  at: string;
+  /** Known from the first successful identify on. */
+  deviceId: string | null;
+  /** Known once the serial is decided (intent) or a recorded certificate is reused. */
+  serialHex: string | null;
+}
+
+export interface StepStarted extends StepEventBase {
+  state: 'started';
+}
+
+export interface StepSucceeded extends StepEventBase {
+  state: 'succeeded';
+  durationMs: number;
+  /** Non-secret facts about what the step did (e.g. { path: 'csr', keyAlgorithm: 'P-256' }). */
+  details: Readonly<Record<string, unknown>>;
+}
+
+export interface StepFailed extends StepEventBase {
+  state: 'failed';
+  durationMs: number;
+  error: ErrorInfo;
+}
+
+export type StepEvent = StepStarted | StepSucceeded | StepFailed;
+
+export type ProvisioningResult =
+  | {
+      result: 'passed';
+      /** signed: a new certificate; reused: a recorded one re-installed; recognised: nothing signed, chain already valid. */
+      how: 'signed' | 'reused' | 'recognised';
+      deviceId: string;
+      serialHex: string;
+      /** SHA-256 of the installed leaf DER, lowercase hex. */
+      fingerprint: string;
+      reissued: boolean;
+      leafDer: Uint8Array;
+      chainDer: Uint8Array[];
+      /** Recorder handle of the intent, when this run (or the reused record) has one. */
+      intentId: string | null;
+      durationMs: number;
+      steps: StepTiming[];
+    }
+  | {
+      result: 'failed';
+      deviceId: string | null;
+      failedStep: WorkflowStep;
+      error: ErrorInfo;
+      /** Whether a certificate was signed in this run (it is in the recorder either way). */
+      signed: boolean;
+      durationMs: number;
+      steps: StepTiming[];
+    };
+
+export interface StepTiming {
+  step: WorkflowStep;
+  durationMs: number;
+  state: 'succeeded' | 'failed';
+}
+
+export interface RunFinished {
+  kind: 'finished';
+  runId: string;
+  at: string;
+  outcome: ProvisioningResult;
+}
+
+export type WorkflowEvent = StepEvent | RunFinished;
+
+/** Listener contract: called synchronously; an exception in a listener never breaks the run. */
+export type WorkflowListener = (event: WorkflowEvent) => void;
+
+/** The shared `station.progress` payload for a step event (UI transport). */
+export function toStationProgress(e: StepEvent, port: string, auto: boolean): StationProgress {
+  return {
+    runId: e.runId,
+    port,
+    step: e.step,
+    state: e.state,
+    at: e.at,
+    deviceId: e.deviceId,
+    serialHex: e.serialHex,
+    error: e.state === 'failed' ? { code: e.error.code, message: e.error.message } : null,
+    auto,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Issuance policy as typed data: what the station decides, kept apart from
+ * what the device asks for. `DEFAULT_ISSUANCE_POLICY` is what the CLI and the
+ * UI use unless configured otherwise; `checkPolicy` refuses an inconsistent one.
+ * `decideIssuance` is pure: given the facts gathered from the device and the
+ * recorder, it says sign / reuse, or throws the POLICY_* refusal.
+ */
+import type { DeviceCapability, DeviceKeyAlgorithm } from '../device/client';
+import { CustodianError } from '../errors';
+import type { DeviceIdRuleName } from '../pki/device-id';
+import { deviceLeaf } from '../pki/profiles';
+import { StationCodes } from './codes';
+import type { IssuedCertificateRecord } from './recorder';
+
+export interface IssuancePolicy {
+  /** Shown in progress events and recorded nowhere else; e.g. "factory-default". */
+  name: string;
+  /** Certificate profile the leaf is issued under (pki profiles). */
+  profile: 'deviceLeaf';
+  /** Leaf validity in days from the moment of signing (clamped to the issuer by pki). */
+  validityDays: number;
+  /** Device key types the station certifies (subset of what pki's key policy allows). */
+  allowedKeyTypes: readonly DeviceKeyAlgorithm[];
+  /** Device ID rule from pki (`dps` or `iothub`). */
+  deviceIdRule: DeviceIdRuleName;
+  reissue: {
+    /** A device ID that already has a certificate with a *different* key needs an operator reason. */
+    requiresReason: boolean;
+    minReasonLength: number;
+  };
+  keygen: {
+    /** Ask the device to generate a key in its secure element when it has none. */
+    onDeviceIfMissing: boolean;
+    algorithm: DeviceKeyAlgorithm;
+  };
+  /** Capabilities a device must have to be provisioned at all. */
+  requiredCapabilities: readonly DeviceCapability[];
+  /** Lock the device's credential store after a verified install. */
+  lockAfterInstall: boolean;
+}
+
+export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
+  name: 'factory-default',
+  profile: 'deviceLeaf',
+  validityDays: deviceLeaf.validity.defaultDays,
+  allowedKeyTypes: ['P-256', 'P-384', 'RSA-2048', 'RSA-3072', 'RSA-4096'],
+  deviceIdRule: 'dps',
+  reissue: { requiresReason: true, minReasonLength: 3 },
+  keygen: { onDeviceIfMissing: true, algorithm: 'P-256' },
+  requiredCapabilities: ['challenge'],
+  lockAfterInstall: true,
+};
+
+/** Throws POLICY_INVALID if the policy cannot be applied as written. */
+export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
+  const bad = (why: string, details: Record<string, unknown> = {}): never => {
+    throw new CustodianError(StationCodes.POLICY_INVALID, `issuance policy "${p.name}": ${why}`, details);
+  };
+  if (p.profile !== 'deviceLeaf') bad(`profile must be deviceLeaf, got ${String(p.profile)}`);
+  if (!Number.isInteger(p.validityDays) || p.validityDays < 1 || p.validityDays > deviceLeaf.validity.maxDays) {
+    bad(`validityDays must be 1..${deviceLeaf.validity.maxDays}`, { validityDays: p.validityDays });
+  }
+  if (p.allowedKeyTypes.length === 0) bad('allowedKeyTypes is empty');
+  if (p.keygen.onDeviceIfMissing && !p.allowedKeyTypes.includes(p.keygen.algorithm)) {
+    bad(`keygen algorithm ${p.keygen.algorithm} is not an allowed key type`, { algorithm: p.keygen.algorithm });
+  }
+  if (p.reissue.minReasonLength < 1) bad('reissue.minReasonLength must be ≥ 1');
+  return p;
+}
+
+export interface IssuanceFacts {
+  deviceId: string;
+  /** e.g. "P-256", "RSA-2048" (from the SPKI, never from the device's word). */
+  keyAlgorithm: string;
+  spkiSha256: string;
+  issuerFingerprint: string;
+  /** Certificates the recorder already holds for this device ID. */
+  prior: readonly IssuedCertificateRecord[];
+  reissueReason?: string | undefined;
+  now: Date;
+}
+
+export type IssuanceDecision =
+  /** Sign a new certificate; `reissue` when the ID already had one (reason recorded). */
+  | { kind: 'sign'; reissue: boolean; reissueReason?: string }
+  /**
+   * The same key already holds a still-valid certificate from this issuer (an
+   * interrupted earlier run): install that one again instead of signing twice.
+   */
+  | { kind: 'reuse'; record: IssuedCertificateRecord };
+
+export function decideIssuance(policy: IssuancePolicy, f: IssuanceFacts, stillValid: (r: IssuedCertificateRecord) => boolean): IssuanceDecision {
+  if (!(policy.allowedKeyTypes as readonly string[]).includes(f.keyAlgorithm)) {
+    throw new CustodianError(StationCodes.POLICY_KEY_TYPE_NOT_ALLOWED, `device key ${f.keyAlgorithm} is not allowed by policy "${policy.name}"`, {
+      algorithm: f.keyAlgorithm,
+      allowed: policy.allowedKeyTypes,
+    });
+  }
+  const sameKey = f.prior.filter((r) => r.spkiSha256 === f.spkiSha256 && r.issuerFingerprint === f.issuerFingerprint && stillValid(r));
+  const reason = f.reissueReason?.trim();
+  if (sameKey.length > 0 && !reason) return { kind: 'reuse', record: sameKey[sameKey.length - 1]! };
+  if (f.prior.length === 0) return { kind: 'sign', reissue: false };
+  if (policy.reissue.requiresReason && (!reason || reason.length < policy.reissue.minReasonLength)) {
+    throw new CustodianError(
+      StationCodes.POLICY_REISSUE_REASON_REQUIRED,
+      `device ${f.deviceId} already has ${f.prior.length} certificate(s) from this station; re-issuing needs an operator reason`,
+      { deviceId: f.deviceId, priorSerials: f.prior.map((r) => r.serialHex), minReasonLength: policy.reissue.minReasonLength },
+    );
+  }
+  return reason ? { kind: 'sign', reissue: true, reissueReason: reason } : { kind: 'sign', reissue: true };
+}

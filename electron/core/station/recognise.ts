@@ -1,0 +1,68 @@
+/**
+ * Repeat visits. A device that already carries a leaf from this station,
+ * chaining to our root through exactly the chain we inject, for the key it
+ * holds now, and that signs a fresh challenge with that key, is recognised:
+ * it passes without a second signature. Also used to decide whether a
+ * recorded certificate for the same key may be installed again (reuse).
+ */
+import { createHash } from 'node:crypto';
+import type { DeviceClient, InstalledCredentials } from '../device/client';
+import { bytesEqual } from '../device/protocol';
+import { isCustodianError } from '../errors';
+import { encodeName, makeChallenge, readCertificate, validateChain, verifyPossession, type RandomSource } from '../pki/index';
+import type { PreparedIssuer } from './issuer';
+import type { IssuedCertificateRecord } from './recorder';
+
+export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Why an installed credential was not recognised (shown in the check step's details). */
+export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'other-key' | 'other-device-id' | 'challenge-failed';
+
+/** The subject is exactly what the station writes for this device ID (compared as DER bytes). */
+export const isSubjectFor = (subjectDer: Uint8Array, deviceId: string): boolean => bytesEqual(subjectDer, encodeName({ commonName: deviceId }));
+
+/** True when `leaf` is for `deviceId`, issued by our issuer, and validates to our root at `at`. */
+export function leafFromUs(issuer: PreparedIssuer, leaf: Uint8Array, deviceId: string, at: Date): boolean {
+  try {
+    validateChain({ leaf, intermediates: issuer.deviceChain, roots: [issuer.root], at });
+    const f = readCertificate(leaf);
+    return bytesEqual(f.issuerDer, readCertificate(issuer.certificate).subjectDer) && isSubjectFor(f.subjectDer, deviceId);
+  } catch (e) {
+    if (isCustodianError(e)) return false;
+    throw e;
+  }
+}
+
+/** A recorded certificate that can be installed again for this key instead of signing twice. */
+export function reusable(issuer: PreparedIssuer, r: IssuedCertificateRecord, deviceId: string, at: Date): boolean {
+  return r.issuerFingerprint === issuer.fingerprint && leafFromUs(issuer, r.certificateDer, deviceId, at);
+}
+
+export async function recogniseInstalled(args: {
+  device: DeviceClient;
+  issuer: PreparedIssuer;
+  installed: InstalledCredentials;
+  deviceId: string;
+  spki: Uint8Array;
+  at: Date;
+  random?: RandomSource;
+}): Promise<{ recognised: true; leaf: Uint8Array } | { recognised: false; why: NotRecognised }> {
+  const { installed, issuer } = args;
+  const leaf = installed.leaf;
+  if (!leaf) return { recognised: false, why: 'no-leaf' };
+  const chainSame = installed.chain.length === issuer.deviceChain.length && installed.chain.every((c, i) => bytesEqual(c, issuer.deviceChain[i]!));
+  if (!chainSame) return { recognised: false, why: 'chain-differs' };
+  let facts;
+  try {
+    facts = readCertificate(leaf);
+  } catch {
+    return { recognised: false, why: 'chain-invalid' };
+  }
+  if (!isSubjectFor(facts.subjectDer, args.deviceId)) return { recognised: false, why: 'other-device-id' };
+  if (!leafFromUs(issuer, leaf, args.deviceId, args.at)) return { recognised: false, why: 'chain-invalid' };
+  if (!bytesEqual(facts.spki, args.spki)) return { recognised: false, why: 'other-key' };
+  const challenge = makeChallenge(args.random);
+  const signature = await args.device.signChallenge(challenge);
+  if (!verifyPossession(facts.spki, challenge, signature)) return { recognised: false, why: 'challenge-failed' };
+  return { recognised: true, leaf };
+}

@@ -1,0 +1,326 @@
+/**
+ * What each workflow step does. A step reads and extends the run's `RunState`
+ * and returns its outcome (the machine decides where that leads) plus
+ * non-secret details for the progress event; it fails by throwing a
+ * CustodianError. Order and guarantees:
+ *  - nothing is signed before the intent is durably recorded (intent → sign);
+ *  - the certificate is recorded before anything is written to the device (record → write);
+ *  - the device is re-identified right before the intent and right before the write.
+ */
+import type { DeviceClient, DeviceIdentity, InstalledCredentials } from '../device/client';
+import { bytesEqual } from '../device/protocol';
+import { CustodianError, isCustodianError } from '../errors';
+import {
+  assertDeviceKeyAllowed,
+  computeValidity,
+  deviceLeaf,
+  generateSerial,
+  issueCertificate,
+  keyInfoFromSpki,
+  makeChallenge,
+  readCertificate,
+  readCsr,
+  serialToHex,
+  validateDeviceId,
+  verifyPossession,
+  type CsrIntake,
+  type IssueRequest,
+  type IssuedCertificate,
+  type KeyInfo,
+  type RandomSource,
+} from '../pki/index';
+import { StationCodes } from './codes';
+import type { PreparedIssuer } from './issuer';
+import type { StepOutcome, WorkflowStep } from './machine';
+import { decideIssuance, type IssuanceDecision, type IssuancePolicy } from './policy';
+import { recogniseInstalled, reusable, sha256Hex } from './recognise';
+import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
+
+export interface StepEnv {
+  device: DeviceClient;
+  issuer: PreparedIssuer;
+  recorder: IssuanceRecorder;
+  policy: IssuancePolicy;
+  operator: string;
+  workOrder?: string | undefined;
+  reissueReason?: string | undefined;
+  clock: () => Date;
+  random: RandomSource;
+  /** The signing primitive (pki issueCertificate by default; injectable for HSMs and tests). */
+  sign: (req: IssueRequest) => Promise<IssuedCertificate>;
+}
+
+/** Everything the run learned so far. */
+export interface RunState {
+  identity?: DeviceIdentity;
+  installed?: InstalledCredentials;
+  keyPath?: 'csr' | 'raw-public-key';
+  spki?: Uint8Array;
+  keyInfo?: KeyInfo;
+  csr?: CsrIntake;
+  keygenDone: boolean;
+  decision?: IssuanceDecision | { kind: 'recognised' };
+  intent?: IssuanceIntent;
+  serialRandom?: Uint8Array;
+  handle?: IntentHandle;
+  leaf?: Uint8Array;
+  serialHex?: string;
+  /** A certificate was signed in this run. */
+  signed: boolean;
+  /** The signed certificate is durably recorded. */
+  recorded: boolean;
+}
+
+export interface StepResult {
+  outcome: StepOutcome;
+  details?: Record<string, unknown>;
+}
+
+export type StepFn = (env: StepEnv, s: RunState) => Promise<StepResult>;
+
+const keyLabel = (k: KeyInfo): string => (k.kind === 'EC' ? k.curve : `RSA-${k.bits}`);
+
+const need = <T>(v: T | undefined, what: string): T => {
+  if (v === undefined) throw new CustodianError(StationCodes.WORKFLOW_ILLEGAL_TRANSITION, `internal: ${what} missing at this step`);
+  return v;
+};
+
+/** Ask the device who it is again; refuse if anything identifying changed. */
+async function reidentify(env: StepEnv, s: RunState, at: WorkflowStep): Promise<void> {
+  const before = need(s.identity, 'identity');
+  const now = await env.device.identify();
+  if (now.deviceId !== before.deviceId || now.hardwareSerial !== before.hardwareSerial) {
+    throw new CustodianError(StationCodes.WORKFLOW_DEVICE_CHANGED, `the device reported ${now.deviceId} at ${at}, but ${before.deviceId} at the start`, {
+      before: before.deviceId,
+      after: now.deviceId,
+      at,
+    });
+  }
+}
+
+async function proveChallenge(env: StepEnv, spki: Uint8Array, code: string, what: string): Promise<void> {
+  const challenge = makeChallenge(env.random);
+  const signature = await env.device.signChallenge(challenge);
+  if (!verifyPossession(spki, challenge, signature)) {
+    throw new CustodianError(code, `the device's signature over the station challenge does not verify under ${what}`, {});
+  }
+}
+
+const identify: StepFn = async (env, s) => {
+  const id = await env.device.identify();
+  validateDeviceId(id.deviceId, env.policy.deviceIdRule);
+  const missing = env.policy.requiredCapabilities.filter((c) => !id.capabilities.includes(c));
+  if (!id.capabilities.includes('csr') && !id.capabilities.includes('raw-public-key')) missing.push('csr');
+  if (missing.length > 0) {
+    throw new CustodianError(StationCodes.WORKFLOW_CAPABILITY_MISSING, `device ${id.deviceId} lacks ${missing.join(', ')}`, { missing, capabilities: id.capabilities });
+  }
+  s.identity = id;
+  s.installed = await env.device.readCredentials();
+  return {
+    outcome: 'ok',
+    details: { deviceId: id.deviceId, model: id.model, firmware: id.firmware, capabilities: id.capabilities, hasLeaf: s.installed.leaf !== null, locked: s.installed.locked },
+  };
+};
+
+const isNoKey = (e: unknown): boolean => isCustodianError(e, 'DEVICE_ERROR_NO_KEY');
+
+const csr: StepFn = async (env, s) => {
+  const id = need(s.identity, 'identity');
+  const path = id.capabilities.includes('csr') ? 'csr' : 'raw-public-key';
+  let spki: Uint8Array;
+  try {
+    if (path === 'csr') {
+      const intake = readCsr(await env.device.getCsr(id.deviceId)); // signature and key policy checked here
+      if (intake.commonName !== id.deviceId) {
+        throw new CustodianError(StationCodes.WORKFLOW_CSR_CN_MISMATCH, `the CSR asks for CN ${JSON.stringify(intake.commonName ?? null)}, the device ID is ${id.deviceId}`, {
+          deviceId: id.deviceId,
+          csrCn: intake.commonName ?? null,
+        });
+      }
+      s.csr = intake;
+      spki = intake.publicKeySpki;
+    } else {
+      spki = await env.device.getPublicKey();
+      assertDeviceKeyAllowed(spki);
+      await proveChallenge(env, spki, StationCodes.WORKFLOW_POSSESSION_FAILED, 'the key it reported');
+    }
+  } catch (e) {
+    if (!isNoKey(e)) throw e;
+    if (s.keygenDone || !env.policy.keygen.onDeviceIfMissing || !id.capabilities.includes('keygen')) {
+      throw new CustodianError(StationCodes.WORKFLOW_NO_DEVICE_KEY, `device ${id.deviceId} has no key and on-device key generation is ${s.keygenDone ? 'done but gave none' : 'not available'}`, {
+        keygenAllowed: env.policy.keygen.onDeviceIfMissing,
+        keygenCapable: id.capabilities.includes('keygen'),
+      });
+    }
+    return { outcome: 'no-key', details: { keyPath: path } };
+  }
+  s.keyPath = path;
+  s.spki = spki;
+  s.keyInfo = keyInfoFromSpki(spki);
+  return { outcome: 'ok', details: { keyPath: path, keyAlgorithm: keyLabel(s.keyInfo), spkiSha256: sha256Hex(spki) } };
+};
+
+const keygen: StepFn = async (env, s) => {
+  await env.device.generateKey(env.policy.keygen.algorithm);
+  s.keygenDone = true;
+  return { outcome: 'ok', details: { algorithm: env.policy.keygen.algorithm } };
+};
+
+const check: StepFn = async (env, s) => {
+  const id = need(s.identity, 'identity');
+  const spki = need(s.spki, 'device key');
+  const installed = need(s.installed, 'installed credentials');
+  const now = env.clock();
+  const seen = await recogniseInstalled({ device: env.device, issuer: env.issuer, installed, deviceId: id.deviceId, spki, at: now, random: env.random });
+  if (seen.recognised) {
+    s.decision = { kind: 'recognised' };
+    s.leaf = seen.leaf;
+    s.serialHex = readCertificate(seen.leaf).serialHex;
+    return { outcome: installed.locked ? 'recognised-locked' : 'recognised', details: { recognised: true, locked: installed.locked } };
+  }
+  if (installed.locked) {
+    throw new CustodianError(StationCodes.WORKFLOW_DEVICE_LOCKED, `device ${id.deviceId} is locked with credentials this station does not recognise (${seen.why})`, {
+      deviceId: id.deviceId,
+      why: seen.why,
+    });
+  }
+  const prior = await env.recorder.issuedFor(id.deviceId);
+  const decision = decideIssuance(
+    env.policy,
+    {
+      deviceId: id.deviceId,
+      keyAlgorithm: keyLabel(need(s.keyInfo, 'key info')),
+      spkiSha256: sha256Hex(spki),
+      issuerFingerprint: env.issuer.fingerprint,
+      prior,
+      reissueReason: env.reissueReason,
+      now,
+    },
+    (r) => reusable(env.issuer, r, id.deviceId, now),
+  );
+  s.decision = decision;
+  if (decision.kind === 'reuse') {
+    s.leaf = decision.record.certificateDer;
+    s.serialHex = decision.record.serialHex;
+    if (decision.record.intentId !== undefined) s.handle = { id: decision.record.intentId };
+    return { outcome: 'reuse', details: { reuse: decision.record.serialHex, notRecognised: seen.why, prior: prior.length } };
+  }
+  return { outcome: 'ok', details: { reissue: decision.reissue, notRecognised: seen.why, prior: prior.length } };
+};
+
+const intent: StepFn = async (env, s) => {
+  const id = need(s.identity, 'identity');
+  await reidentify(env, s, 'intent');
+  const decision = need(s.decision, 'decision');
+  const now = env.clock();
+  const serialRandom = env.random(16);
+  const serialHex = serialToHex(generateSerial(() => serialRandom));
+  const validity = computeValidity({
+    notBefore: now,
+    days: env.policy.validityDays,
+    maxDays: deviceLeaf.validity.maxDays,
+    issuer: { notBefore: env.issuer.notBefore, notAfter: env.issuer.notAfter },
+  });
+  const it: IssuanceIntent = {
+    deviceId: id.deviceId,
+    subject: `CN=${id.deviceId}`,
+    serialHex,
+    spkiSha256: sha256Hex(need(s.spki, 'device key')),
+    ...(s.csr ? { csrSha256: s.csr.csrSha256 } : {}),
+    issuerFingerprint: env.issuer.fingerprint,
+    profile: env.policy.profile,
+    notBefore: validity.notBefore.toISOString(),
+    notAfter: validity.notAfter.toISOString(),
+    operator: env.operator,
+    ...(env.workOrder ? { workOrder: env.workOrder } : {}),
+    ...(decision.kind === 'sign' && decision.reissueReason ? { reissueReason: decision.reissueReason } : {}),
+  };
+  s.handle = await env.recorder.recordIntent(it); // rejects → nothing is signed
+  s.intent = it;
+  s.serialRandom = serialRandom;
+  s.serialHex = serialHex;
+  return { outcome: 'ok', details: { intentId: s.handle.id, serialHex, notAfter: it.notAfter, reissue: decision.kind === 'sign' && decision.reissue } };
+};
+
+const sign: StepFn = async (env, s) => {
+  const it = need(s.intent, 'intent');
+  const handle = need(s.handle, 'intent handle');
+  const serialRandom = need(s.serialRandom, 'serial');
+  let issued: IssuedCertificate;
+  try {
+    issued = await env.sign({
+      profile: 'deviceLeaf',
+      commonName: it.deviceId,
+      subjectPublicKey: need(s.spki, 'device key'),
+      issuer: { certificate: env.issuer.certificate, privateKey: env.issuer.privateKey },
+      notBefore: new Date(it.notBefore),
+      days: env.policy.validityDays,
+      now: new Date(it.notBefore),
+      random: () => serialRandom,
+      deviceIdRule: env.policy.deviceIdRule,
+    });
+  } catch (e) {
+    const err = isCustodianError(e) ? e : new CustodianError('INTERNAL', String(e));
+    await env.recorder.recordFailed(handle, { code: err.code, message: err.message });
+    throw e;
+  }
+  s.signed = true;
+  s.leaf = issued.der;
+  if (issued.serialHex !== it.serialHex || issued.notAfter.toISOString() !== it.notAfter) {
+    // Recorded as issued anyway (next step) so the ledger holds it; it never reaches the device.
+    s.serialHex = issued.serialHex;
+  }
+  return { outcome: 'ok', details: { serialHex: issued.serialHex, fingerprint: issued.fingerprintSha256 } };
+};
+
+const record: StepFn = async (env, s) => {
+  const it = need(s.intent, 'intent');
+  const leaf = need(s.leaf, 'leaf');
+  await env.recorder.recordIssued(need(s.handle, 'intent handle'), leaf);
+  s.recorded = true;
+  if (s.serialHex !== it.serialHex) {
+    throw new CustodianError(StationCodes.WORKFLOW_ISSUER_UNUSABLE, 'the signer produced a certificate that differs from the recorded intent; it was not sent', {
+      intentSerial: it.serialHex,
+      certificateSerial: s.serialHex,
+    });
+  }
+  return { outcome: 'ok', details: { intentId: s.handle?.id } };
+};
+
+const write: StepFn = async (env, s) => {
+  await reidentify(env, s, 'write');
+  const leaf = need(s.leaf, 'leaf');
+  await env.device.writeLeaf(leaf);
+  await env.device.writeChain(env.issuer.deviceChain);
+  return { outcome: 'ok', details: { leafBytes: leaf.length, chainCertificates: env.issuer.deviceChain.length } };
+};
+
+const verify: StepFn = async (env, s) => {
+  const leaf = need(s.leaf, 'leaf');
+  const back = await env.device.readCredentials();
+  if (!back.leaf || !bytesEqual(back.leaf, leaf)) {
+    throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the leaf read back from the device differs from the one written', { object: 'leaf' });
+  }
+  const chain = env.issuer.deviceChain;
+  if (back.chain.length !== chain.length || !back.chain.every((c, i) => bytesEqual(c, chain[i]!))) {
+    throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the chain read back from the device differs from the one written', {
+      object: 'chain',
+      expected: chain.length,
+      got: back.chain.length,
+    });
+  }
+  await proveChallenge(env, readCertificate(back.leaf).spki, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
+  return { outcome: 'ok', details: { readBack: 'identical', finalChallenge: 'passed' } };
+};
+
+const commit: StepFn = async (env) => {
+  await env.device.commit();
+  return { outcome: 'ok', details: { locked: true } };
+};
+
+const done: StepFn = async (env, s) => {
+  if (s.handle) await env.recorder.recordOutcome(s.handle, { result: 'passed' });
+  return { outcome: 'ok', details: { how: s.decision?.kind ?? 'sign', outcomeRecorded: s.handle !== undefined } };
+};
+
+export const STEPS: Readonly<Record<WorkflowStep, StepFn>> = { identify, csr, keygen, check, intent, sign, record, write, verify, commit, done };

@@ -1,0 +1,135 @@
+/**
+ * The provisioning runner: drives the state machine (machine.ts) through the
+ * step implementations (steps.ts) for one device, emitting typed progress
+ * events. The UI and the CLI call exactly this.
+ *
+ *   const issuer = prepareIssuer(unlocked);               // once per session
+ *   const result = await provisionDevice({ device, issuer, recorder, operator, onEvent });
+ *   if (result.result === 'failed') show(result.error);   // the device is safe to retry
+ *
+ * `provisionDevice` does not throw for device, policy or recorder failures: it
+ * returns `{ result: 'failed', error }` with the step that failed. It never
+ * closes the device; the caller owns the connection.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DeviceClient } from '../device/client';
+import { CustodianError, isCustodianError } from '../errors';
+import { cryptoRandom, fingerprintSha256, issueCertificate, type IssueRequest, type IssuedCertificate, type RandomSource } from '../pki/index';
+import { StationCodes } from './codes';
+import type { ErrorInfo, ProvisioningResult, StepTiming, WorkflowEvent, WorkflowListener } from './events';
+import type { PreparedIssuer } from './issuer';
+import { INITIAL_STEP, isTerminal, transition, type WorkflowState, type WorkflowStep } from './machine';
+import { checkPolicy, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from './policy';
+import type { IssuanceRecorder } from './recorder';
+import { STEPS, type RunState, type StepEnv } from './steps';
+
+export interface ProvisionOptions {
+  device: DeviceClient;
+  issuer: PreparedIssuer;
+  recorder: IssuanceRecorder;
+  operator: string;
+  workOrder?: string;
+  /** Needed when the device ID already has a certificate for another key (policy.reissue). */
+  reissueReason?: string;
+  policy?: IssuancePolicy;
+  onEvent?: WorkflowListener;
+  signal?: AbortSignal;
+  runId?: string;
+  clock?: () => Date;
+  random?: RandomSource;
+  /** Signing primitive; defaults to pki issueCertificate. */
+  sign?: (req: IssueRequest) => Promise<IssuedCertificate>;
+}
+
+export function errorInfo(e: unknown): ErrorInfo {
+  if (isCustodianError(e)) return { code: e.code, message: e.message, details: e.details };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), details: {} };
+}
+
+export async function provisionDevice(opts: ProvisionOptions): Promise<ProvisioningResult> {
+  const policy = checkPolicy(opts.policy ?? DEFAULT_ISSUANCE_POLICY);
+  const runId = opts.runId ?? randomUUID();
+  const clock = opts.clock ?? (() => new Date());
+  const env: StepEnv = {
+    device: opts.device,
+    issuer: opts.issuer,
+    recorder: opts.recorder,
+    policy,
+    operator: opts.operator,
+    workOrder: opts.workOrder,
+    reissueReason: opts.reissueReason,
+    clock,
+    random: opts.random ?? cryptoRandom,
+    sign: opts.sign ?? issueCertificate,
+  };
+  const s: RunState = { keygenDone: false, signed: false, recorded: false };
+  const steps: StepTiming[] = [];
+  const emit = (e: WorkflowEvent): void => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      /* a broken listener must not break provisioning */
+    }
+  };
+  const base = (step: WorkflowStep) => ({
+    kind: 'step' as const,
+    runId,
+    step,
+    at: clock().toISOString(),
+    deviceId: s.identity?.deviceId ?? null,
+    serialHex: s.serialHex ?? null,
+  });
+  const t0 = performance.now();
+  let state: WorkflowState = INITIAL_STEP;
+  let failure: { step: WorkflowStep; error: ErrorInfo } | null = null;
+  let last: WorkflowStep = INITIAL_STEP;
+
+  while (!isTerminal(state)) {
+    const step: WorkflowStep = state;
+    last = step;
+    emit({ ...base(step), state: 'started' });
+    const st = performance.now();
+    try {
+      if (opts.signal?.aborted) throw new CustodianError(StationCodes.WORKFLOW_CANCELLED, `provisioning was cancelled before ${step}`, { step });
+      const r = await STEPS[step](env, s);
+      const durationMs = performance.now() - st;
+      steps.push({ step, durationMs, state: 'succeeded' });
+      emit({ ...base(step), state: 'succeeded', durationMs, details: r.details ?? {} });
+      state = transition(step, r.outcome);
+    } catch (e) {
+      const durationMs = performance.now() - st;
+      const error = errorInfo(e);
+      steps.push({ step, durationMs, state: 'failed' });
+      emit({ ...base(step), state: 'failed', durationMs, error });
+      failure = { step, error };
+      state = transition(step, 'fail');
+    }
+  }
+
+  let outcome: ProvisioningResult;
+  const durationMs = performance.now() - t0;
+  if (state === 'passed' && s.identity && s.leaf && s.serialHex) {
+    outcome = {
+      result: 'passed',
+      how: s.decision?.kind === 'recognised' ? 'recognised' : s.decision?.kind === 'reuse' ? 'reused' : 'signed',
+      deviceId: s.identity.deviceId,
+      serialHex: s.serialHex,
+      fingerprint: fingerprintSha256(s.leaf),
+      reissued: s.decision?.kind === 'sign' && s.decision.reissue,
+      leafDer: s.leaf,
+      chainDer: [...opts.issuer.deviceChain],
+      intentId: s.handle?.id ?? null,
+      durationMs,
+      steps,
+    };
+  } else {
+    const f = failure ?? { step: last, error: errorInfo(new CustodianError('INTERNAL', 'the workflow ended without a result')) };
+    // The outcome of a certificate that was issued (or re-installed) belongs in the record too.
+    if (s.handle && (s.recorded || s.decision?.kind === 'reuse')) {
+      await opts.recorder.recordOutcome(s.handle, { result: 'failed', code: f.error.code, message: f.error.message }).catch(() => undefined);
+    }
+    outcome = { result: 'failed', deviceId: s.identity?.deviceId ?? null, failedStep: f.step, error: f.error, signed: s.signed, durationMs, steps };
+  }
+  emit({ kind: 'finished', runId, at: clock().toISOString(), outcome });
+  return outcome;
+}
