@@ -141,6 +141,7 @@ export class LedgerRecorder implements IssuanceRecorder {
         out.push({
           deviceId, serialHex: r.serialHex ?? intent.serialHex, issuerFingerprint: intent.issuerFingerprint,
           spkiSha256: intent.spkiSha256, certificateDer: new Uint8Array(Buffer.from(r.cert, 'base64')), issuedAt: r.at,
+          intentId: String(i),
         });
       }
     }
