@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, type webcrypto } from 'node:crypto';
 import { x509 } from '../../electron/core/pki/crypto';
 import type { IssuanceIntent } from '../../electron/core/station/recorder';
 
@@ -13,14 +13,14 @@ const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export interface TestCa {
   cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
+  keys: webcrypto.CryptoKeyPair;
   der: Uint8Array;
   pem: string;
   fingerprint: string;
 }
 
 async function makeCa(name: string, issuer?: TestCa): Promise<TestCa> {
-  const keys = await x509.cryptoProvider.get().subtle.generateKey(alg, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = await x509.cryptoProvider.get().subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: createHash('sha256').update(name).digest('hex').slice(0, 16),
     subject: `CN=${name}`,
@@ -61,7 +61,6 @@ export async function makeLeaf(ca: TestCa, deviceId: string, serialHex = (0x1000
     signingKey: ca.keys.privateKey,
   });
   const der = new Uint8Array(cert.rawData);
-  void X509Certificate;
   return {
     der,
     intent: {

@@ -18,6 +18,10 @@ export * from './checkpoint';
 export * from './records';
 export * from './ledger';
 export * from './ledger-recorder';
+export * from './bundle';
+export * from './audit-input';
+export * from './audit';
+export * from './auditor';
 
 /** Open the ledger in `dir`, creating it (with a new ledger key) when absent. */
 export function openStationLedger(opts: CreateLedgerOptions & LedgerRecorderOptions): { ledger: Ledger; recorder: LedgerRecorder } {

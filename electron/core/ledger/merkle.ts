@@ -108,6 +108,17 @@ export class MerkleTree {
     return Buffer.from(this.levels[0]!.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE));
   }
 
+  /** Hashes of `count` complete nodes at `level` (subtrees of 2^level leaves) starting at node `start`. */
+  levelHashes(level: number, start: number, count: number): Buffer {
+    if (level >= this.levels.length || start + count > this.counts[level]!) throw new RangeError(`no nodes ${start}+${count} at level ${level}`);
+    return Buffer.from(this.levels[level]!.subarray(start * HASH_SIZE, (start + count) * HASH_SIZE));
+  }
+
+  /** Number of complete nodes at `level`. */
+  levelCount(level: number): number {
+    return this.counts[level] ?? 0;
+  }
+
   /** MTH(D[start : start+n]) using stored complete subtrees where aligned. */
   subtreeHash(start: number, n: number): Buffer {
     if (n === 0) return EMPTY_ROOT;

@@ -1,0 +1,143 @@
+/**
+ * Inputs of the offline audit: bundle directories, note files, PEM/DER
+ * certificates and the chain validator (Node's X509Certificate until the pki
+ * engine's validateChain is wired in; it is injectable).
+ */
+import { X509Certificate, createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustodianError } from '../errors';
+import { AuditCodes } from './codes';
+import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_VKEY } from './bundle';
+import { CHECKPOINT_FILE, COSIGNED_FILE, HISTORY_FILE } from './ledger';
+
+export interface Bundle {
+  dir: string;
+  vkey: string;
+  entries: Buffer;
+  checkpoint: string;
+  history: string[];
+  cosigned: string[];
+  chain: Uint8Array[];
+}
+
+function bad(message: string, details: Record<string, unknown>): CustodianError {
+  return new CustodianError(AuditCodes.BUNDLE_INVALID, message, details);
+}
+
+function jsonLines(path: string): string[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => {
+    try { return JSON.parse(l) as string; } catch { throw bad('malformed JSON line', { path }); }
+  });
+}
+
+export function readBundle(dir: string): Bundle {
+  for (const f of [BUNDLE_ENTRIES, CHECKPOINT_FILE, BUNDLE_VKEY, BUNDLE_CHAIN]) {
+    if (!existsSync(join(dir, f))) throw bad(`bundle ${dir} lacks ${f}`, { dir, file: f });
+  }
+  return {
+    dir,
+    vkey: readFileSync(join(dir, BUNDLE_VKEY), 'utf8').trim(),
+    entries: readFileSync(join(dir, BUNDLE_ENTRIES)),
+    checkpoint: readFileSync(join(dir, CHECKPOINT_FILE), 'utf8'),
+    history: jsonLines(join(dir, HISTORY_FILE)),
+    cosigned: jsonLines(join(dir, COSIGNED_FILE)),
+    chain: certificatesFrom(readFileSync(join(dir, BUNDLE_CHAIN))),
+  };
+}
+
+/** All certificates in a PEM file (any number of blocks) or a single DER certificate. */
+export function certificatesFrom(data: Buffer): Uint8Array[] {
+  const text = data.toString('latin1');
+  if (text.includes('-----BEGIN')) {
+    return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)]
+      .map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+  }
+  return [new Uint8Array(data)];
+}
+
+/** Certificates in every file of a directory (PEM or DER), for --observed. */
+export function certificatesInDir(dir: string): { file: string; der: Uint8Array }[] {
+  const out: { file: string; der: Uint8Array }[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (!statSync(p).isFile()) continue;
+    for (const der of certificatesFrom(readFileSync(p))) out.push({ file: name, der });
+  }
+  return out;
+}
+
+/**
+ * Signed notes in a file: JSON lines of note strings (checkpoints.jsonl style)
+ * or plain notes one after another (each ends after its signature lines).
+ */
+export function parseNotesFile(text: string): string[] {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('"')) return trimmed.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as string);
+  const notes: string[] = [];
+  let cur: string[] = [];
+  let inSigs = false;
+  for (const line of text.split('\n')) {
+    if (inSigs) {
+      if (line.startsWith('\u2014 ')) { cur.push(line); continue; }
+      notes.push(`${cur.join('\n')}\n`);
+      cur = [];
+      inSigs = false;
+    }
+    if (cur.length === 0 && line === '') continue;
+    if (line.startsWith('\u2014 ') && cur.length > 0 && cur[cur.length - 1] === '') inSigs = true;
+    cur.push(line);
+  }
+  if (inSigs) notes.push(`${cur.join('\n')}\n`);
+  return notes;
+}
+
+export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+export interface ChainResult {
+  ok: boolean;
+  /** Fingerprint (SHA-256 hex of DER) of the CA that signed the certificate. */
+  issuerFingerprint?: string;
+  issuerSubject?: string;
+  reason?: string;
+}
+
+/**
+ * Validates that `leaf` was signed by `custodian` (the bundle's issuing CA) and
+ * that `custodian` chains through `intermediates` to `root`.
+ */
+export type ChainValidator = (leaf: Uint8Array, custodian: Uint8Array, intermediates: readonly Uint8Array[], root: Uint8Array) => ChainResult;
+
+function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
+  try {
+    return parent.ca && child.checkIssued(parent) && child.verify(parent.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export const nodeChainValidator: ChainValidator = (leafDer, custodianDer, intermediates, rootDer) => {
+  let leaf: X509Certificate;
+  let custodian: X509Certificate;
+  let root: X509Certificate;
+  try {
+    leaf = new X509Certificate(Buffer.from(leafDer));
+    custodian = new X509Certificate(Buffer.from(custodianDer));
+    root = new X509Certificate(Buffer.from(rootDer));
+  } catch (e) {
+    return { ok: false, reason: `unparsable certificate: ${(e as Error).message}` };
+  }
+  if (!issuedBy(leaf, custodian)) return { ok: false, reason: 'not signed by the station\'s custodian CA' };
+  const pool = intermediates.map((d) => new X509Certificate(Buffer.from(d)));
+  let cur = custodian;
+  for (let depth = 0; depth < 8; depth++) {
+    if (cur.raw.equals(root.raw) || issuedBy(cur, root)) {
+      return { ok: true, issuerFingerprint: sha256Hex(custodianDer), issuerSubject: custodian.subject };
+    }
+    const next = pool.find((p) => !p.raw.equals(cur.raw) && issuedBy(cur, p));
+    if (!next) break;
+    cur = next;
+  }
+  return { ok: false, reason: 'the custodian CA does not chain to the given root' };
+};

@@ -1,0 +1,292 @@
+/**
+ * Offline audit of station ledger bundles (docs/ledger-format.md §Audit).
+ * Trusts nothing in a bundle except what verifies: checkpoint signatures by the
+ * bundle's ledger key, Merkle roots recomputed from the entries, certificates
+ * chained to the brand root the auditor supplies, and checkpoints the auditor
+ * accepted before (optionally cosigned).
+ */
+import { X509Certificate } from 'node:crypto';
+import { AuditFindings } from './codes';
+import { openCheckpoint, parseCheckpointBody, verifyCosignatures, type Checkpoint } from './checkpoint';
+import { MerkleTree, leafHash } from './merkle';
+import { parseNote, parseVkey, type VerifierKey } from './note';
+import { RECORD_TYPES, type LedgerRecord } from './records';
+import { nodeChainValidator, sha256Hex, type Bundle, type ChainValidator } from './audit-input';
+import { normalizeSerial } from './ledger-recorder';
+
+export interface AuditOptions {
+  root: Uint8Array;
+  /** Checkpoints the auditor accepted before (signed notes, possibly cosigned). */
+  trustedCheckpoints?: string[];
+  /** Cosigner vkeys (type 0x04) whose cosignatures on trusted or stored checkpoints must verify. */
+  cosigners?: string[];
+  /** Certificates seen in the field; each must be in some ledger. */
+  observed?: { file: string; der: Uint8Array }[];
+  chainValidator?: ChainValidator;
+  /** Treat warnings (unreconciled intents) as failures. */
+  strict?: boolean;
+}
+
+export interface AuditFinding {
+  kind: string;
+  severity: 'error' | 'warning';
+  origin: string;
+  index?: number;
+  message: string;
+}
+
+export interface StationSummary {
+  bundle: string;
+  origin: string;
+  entries: number;
+  checkpointSize: number;
+  checkpoints: number;
+  issued: number;
+  failed: number;
+  passed: number;
+  deviceFailed: number;
+  verificationCerts: number;
+  unreconciled: number;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  stations: StationSummary[];
+  perIssuer: { issuer: string; fingerprint: string; issued: number }[];
+  perDay: { day: string; issued: number }[];
+  observed: { checked: number; missing: number };
+  findings: AuditFinding[];
+  /** The latest checkpoint of each bundle (save them as the next audit's trusted checkpoints). */
+  accepted: string[];
+}
+
+interface IssuedCert {
+  origin: string;
+  index: number;
+  deviceId: string;
+  serialHex: string;
+  issuer: string;
+  reissueReason?: string;
+  certSha256: string;
+}
+
+const subjectSet = (s: string): string =>
+  s.split(/\n|,(?=\s*[A-Za-z0-9.]+=)/).map((p) => p.trim()).filter(Boolean).sort().join(',');
+
+export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): AuditReport {
+  const validate = opts.chainValidator ?? nodeChainValidator;
+  const findings: AuditFinding[] = [];
+  const stations: StationSummary[] = [];
+  const certs: IssuedCert[] = [];
+  const perIssuer = new Map<string, { issuer: string; fingerprint: string; issued: number }>();
+  const perDay = new Map<string, number>();
+  const accepted: string[] = [];
+  const cosigners = (opts.cosigners ?? []).map(parseVkey);
+
+  for (const b of bundles) {
+    let key: VerifierKey;
+    try { key = parseVkey(b.vkey); } catch (e) {
+      findings.push({ kind: AuditFindings.CHECKPOINT_SIGNATURE, severity: 'error', origin: b.dir, message: `bad vkey: ${(e as Error).message}` });
+      continue;
+    }
+    const origin = key.name;
+    const add = (kind: string, message: string, index?: number, severity: 'error' | 'warning' = 'error') =>
+      findings.push({ kind, severity, origin, message, ...(index !== undefined ? { index } : {}) });
+    const s: StationSummary = {
+      bundle: b.dir, origin, entries: 0, checkpointSize: 0, checkpoints: b.history.length,
+      issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, unreconciled: 0,
+    };
+    stations.push(s);
+
+    // 1. Entries → tree and records.
+    const tree = new MerkleTree();
+    const records: (LedgerRecord | null)[] = [];
+    let pos = 0;
+    while (pos < b.entries.length) {
+      const nl = b.entries.indexOf(10, pos);
+      if (nl < 0) { add(AuditFindings.ENTRY_MALFORMED, 'entries end in a partial line'); break; }
+      const line = b.entries.subarray(pos, nl);
+      tree.appendLeafHash(leafHash(line));
+      let r: LedgerRecord | null = null;
+      try { r = JSON.parse(line.toString('utf8')) as LedgerRecord; } catch { add(AuditFindings.ENTRY_MALFORMED, 'entry is not JSON', records.length); }
+      if (r && (!RECORD_TYPES.includes(r.t) || r.n !== records.length)) {
+        add(AuditFindings.SEQUENCE, `entry carries index ${String(r.n)}: removed, inserted or reordered entries`, records.length);
+      }
+      records.push(r);
+      pos = nl + 1;
+    }
+    s.entries = tree.size;
+
+    // 2. Checkpoints: signature, then consistency with the entries.
+    const consistent = (c: Checkpoint) => c.size <= tree.size && tree.root(c.size).equals(c.root);
+    let latest: Checkpoint | null = null;
+    try {
+      latest = openCheckpoint(b.checkpoint, key);
+      s.checkpointSize = latest.size;
+      if (!consistent(latest)) add(AuditFindings.CHECKPOINT_INCONSISTENT, `latest checkpoint (size ${latest.size}) does not match the entries`);
+      else accepted.push(b.checkpoint);
+      if (latest.size < tree.size) add(AuditFindings.UNCHECKPOINTED_TAIL, `${tree.size - latest.size} entries are not covered by a signed checkpoint`);
+    } catch (e) {
+      add(AuditFindings.CHECKPOINT_SIGNATURE, `latest checkpoint: ${(e as Error).message}`);
+    }
+    let prev = 0;
+    b.history.forEach((note, i) => {
+      try {
+        const c = openCheckpoint(note, key);
+        if (!consistent(c)) add(AuditFindings.CHECKPOINT_INCONSISTENT, `history checkpoint ${i} (size ${c.size}) is inconsistent with the entries`);
+        if (c.size < prev) add(AuditFindings.CHECKPOINT_INCONSISTENT, `history checkpoint ${i} goes back from ${prev} to ${c.size}`);
+        prev = Math.max(prev, c.size);
+      } catch (e) {
+        add(AuditFindings.CHECKPOINT_SIGNATURE, `history checkpoint ${i}: ${(e as Error).message}`);
+      }
+    });
+    const checkForeign = (note: string, what: string, kind: string) => {
+      let c: Checkpoint;
+      try { c = openCheckpoint(note, key); } catch (e) {
+        add(kind, `${what} is not signed by this station's current ledger key: ${(e as Error).message}`);
+        return;
+      }
+      try {
+        if (cosigners.length && !verifyCosignatures(note, cosigners).length) add(kind, `${what} has no valid cosignature by a known cosigner`);
+      } catch (e) { add(kind, `${what}: ${(e as Error).message}`); }
+      if (!consistent(c)) {
+        add(kind, `${what} (size ${c.size}) is inconsistent with the entries: the station rewrote its history`);
+      }
+    };
+    b.cosigned.forEach((n, i) => checkForeign(n, `stored cosigned checkpoint ${i}`, AuditFindings.CHECKPOINT_INCONSISTENT));
+    for (const [i, note] of (opts.trustedCheckpoints ?? []).entries()) {
+      let o: string;
+      try { o = parseCheckpointBody(parseNote(note).text).origin; } catch { continue; }
+      if (o === origin) checkForeign(note, `trusted checkpoint ${i}`, AuditFindings.TRUSTED_CHECKPOINT_INCONSISTENT);
+    }
+
+    // 3. Records: genesis, intents, certificates and their chains.
+    const custodian = b.chain[0];
+    const intermediates = b.chain.slice(1);
+    const closed = new Set<number>();
+    const intentOf = (i: number): Extract<LedgerRecord, { t: 'intent' }> | null => {
+      const r = records[i];
+      return r && r.t === 'intent' ? r : null;
+    };
+    const checkCert = (index: number, certB64: string, intent: Extract<LedgerRecord, { t: 'intent' }> | null, deviceId: string) => {
+      const der = new Uint8Array(Buffer.from(certB64, 'base64'));
+      let x: X509Certificate;
+      try { x = new X509Certificate(Buffer.from(der)); } catch {
+        add(AuditFindings.CHAIN_INVALID, 'recorded certificate does not parse', index);
+        return;
+      }
+      const chain = custodian ? validate(der, custodian, intermediates, opts.root) : { ok: false, reason: 'bundle has no custodian chain' };
+      if (!chain.ok) add(AuditFindings.CHAIN_INVALID, `certificate ${deviceId}: ${chain.reason ?? 'chain invalid'}`, index);
+      const serialHex = normalizeSerial(x.serialNumber);
+      const spki = sha256Hex(x.publicKey.export({ type: 'spki', format: 'der' }));
+      const issuer = chain.issuerFingerprint ?? (custodian ? sha256Hex(custodian) : 'unknown');
+      if (intent) {
+        const bad: string[] = [];
+        if (intent.serialHex !== serialHex) bad.push('serial');
+        if (intent.spkiSha256 !== spki) bad.push('public key');
+        if (intent.issuerFingerprint !== issuer) bad.push('issuer');
+        if (subjectSet(intent.subject) !== subjectSet(x.subject)) bad.push('subject');
+        if (bad.length) add(AuditFindings.INTENT_MISMATCH, `certificate differs from its intent in ${bad.join(', ')}`, index);
+      }
+      const day = (records[index]?.at ?? '').slice(0, 10);
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+      const pi = perIssuer.get(issuer) ?? { issuer: chain.issuerSubject ?? x.issuer, fingerprint: issuer, issued: 0 };
+      pi.issued++;
+      perIssuer.set(issuer, pi);
+      certs.push({
+        origin, index, deviceId, serialHex, issuer, certSha256: sha256Hex(der),
+        ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
+      });
+    };
+    records.forEach((r, i) => {
+      if (!r) return;
+      if (i === 0 && (r.t !== 'genesis' || r.vkey !== b.vkey)) add(AuditFindings.ENTRY_MALFORMED, 'entry 0 is not a genesis naming this ledger key', 0);
+      if ('intent' in r && typeof r.intent === 'number') {
+        const it = intentOf(r.intent);
+        if (!it || r.intent >= i) { add(AuditFindings.ENTRY_MALFORMED, `refers to a missing intent ${r.intent}`, i); return; }
+        if (r.t !== 'outcome') {
+          if (closed.has(r.intent)) add(AuditFindings.ENTRY_MALFORMED, `intent ${r.intent} closed twice`, i);
+          closed.add(r.intent);
+        }
+      }
+      switch (r.t) {
+        case 'done': s.issued++; checkCert(i, r.cert, intentOf(r.intent), r.deviceId); break;
+        case 'reconcile': if (r.resolution === 'issued' && r.cert) { s.issued++; checkCert(i, r.cert, intentOf(r.intent), intentOf(r.intent)?.deviceId ?? ''); } break;
+        case 'verification-cert': s.verificationCerts++; checkCert(i, r.cert, null, r.subject); break;
+        case 'failed': s.failed++; break;
+        case 'outcome': if (r.result === 'passed') s.passed++; else s.deviceFailed++; break;
+        default: break;
+      }
+    });
+    records.forEach((r, i) => {
+      if (r?.t === 'intent' && !closed.has(i)) {
+        s.unreconciled++;
+        add(AuditFindings.UNRECONCILED_INTENT, `intent for ${r.deviceId} (serial ${r.serialHex}) has no outcome: a certificate may exist unrecorded`, i, 'warning');
+      }
+    });
+  }
+
+  // 4. Across bundles: duplicate (issuer, serial) and device IDs.
+  const bySerial = new Map<string, IssuedCert[]>();
+  const byDevice = new Map<string, IssuedCert[]>();
+  for (const c of certs) {
+    const k = `${c.issuer}/${c.serialHex}`;
+    bySerial.set(k, [...(bySerial.get(k) ?? []), c]);
+    if (c.deviceId) byDevice.set(c.deviceId, [...(byDevice.get(c.deviceId) ?? []), c]);
+  }
+  for (const list of bySerial.values()) {
+    if (list.length < 2) continue;
+    for (const c of list.slice(1)) {
+      findings.push({ kind: AuditFindings.DUPLICATE_SERIAL, severity: 'error', origin: c.origin, index: c.index,
+        message: `serial ${c.serialHex} of issuer ${c.issuer.slice(0, 16)} also issued at ${list[0]!.origin}#${list[0]!.index}` });
+    }
+  }
+  for (const [dev, list] of byDevice) {
+    for (const c of list.slice(1)) {
+      if (!c.reissueReason && c.certSha256 !== list[0]!.certSha256) {
+        findings.push({ kind: AuditFindings.DUPLICATE_DEVICE, severity: 'error', origin: c.origin, index: c.index,
+          message: `device ${dev} issued again without a re-issue reason (first at ${list[0]!.origin}#${list[0]!.index})` });
+      }
+    }
+  }
+
+  // 5. Certificates seen in the field.
+  const logged = new Set(certs.map((c) => c.certSha256));
+  let missing = 0;
+  for (const o of opts.observed ?? []) {
+    if (logged.has(sha256Hex(o.der))) continue;
+    missing++;
+    let desc = o.file;
+    try { const x = new X509Certificate(Buffer.from(o.der)); desc = `${o.file} (${x.subject.replace(/\n/g, ', ')}, serial ${normalizeSerial(x.serialNumber)})`; } catch { /* keep file name */ }
+    findings.push({ kind: AuditFindings.OBSERVED_NOT_LOGGED, severity: 'error', origin: '(field)', message: `observed certificate ${desc} is in no ledger` });
+  }
+
+  const ok = !findings.some((f) => f.severity === 'error' || opts.strict);
+  return {
+    ok,
+    stations,
+    perIssuer: [...perIssuer.values()],
+    perDay: [...perDay.entries()].sort().map(([day, issued]) => ({ day, issued })),
+    observed: { checked: opts.observed?.length ?? 0, missing },
+    findings,
+    accepted,
+  };
+}
+
+export function renderAuditReport(r: AuditReport): string[] {
+  const lines = [`audit ${r.ok ? 'PASSED' : 'FAILED'}: ${r.stations.length} station ledger(s), ${r.findings.length} finding(s)`, '', 'Per station:'];
+  for (const s of r.stations) {
+    lines.push(`  ${s.origin}  entries ${s.entries}, checkpoint ${s.checkpointSize} (${s.checkpoints} signed), issued ${s.issued}, ` +
+      `signing failed ${s.failed}, device passed ${s.passed}, device failed ${s.deviceFailed}, verification certs ${s.verificationCerts}, unreconciled ${s.unreconciled}`);
+  }
+  lines.push('', 'Per custodian (issuing CA):');
+  for (const i of r.perIssuer) lines.push(`  ${i.issuer.replace(/\n/g, ', ')}  [${i.fingerprint.slice(0, 16)}]  issued ${i.issued}`);
+  lines.push('', 'Per day (UTC):');
+  for (const d of r.perDay) lines.push(`  ${d.day}  issued ${d.issued}`);
+  if (r.observed.checked) lines.push('', `Observed certificates: ${r.observed.checked} checked, ${r.observed.missing} not in any ledger`);
+  if (r.findings.length) {
+    lines.push('', 'Findings:');
+    for (const f of r.findings) lines.push(`  [${f.severity}] ${f.kind} ${f.origin}${f.index !== undefined ? `#${f.index}` : ''}: ${f.message}`);
+  }
+  return lines;
+}
