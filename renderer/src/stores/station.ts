@@ -1,0 +1,277 @@
+/**
+ * The operator's station: ports, who/what is being provisioned, the live run,
+ * the verdict, auto mode and shift counters. The workflow runs in the station;
+ * this store only starts it (station.provision / station.setAutoMode) and
+ * follows its typed progress events (station.onProgress).
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { PortInfo, ShiftCounters } from '../../../electron/shared/api/station';
+import { WorkOrder } from '../../../electron/shared/api/station';
+import type { ProvisionStep, StationProgress } from '../../../electron/shared/events';
+import type { Unsubscribe } from '../../../electron/shared/api';
+import { ApiCallError, call, station, toUserError } from '../api';
+import type { UserError } from '../api';
+import type { StepRow, StepState } from '../components/StepList.vue';
+import type { ResultView } from '../components/resultView';
+
+/** The workflow's steps in order, in the operator's words. */
+export const STEP_LABELS: Readonly<Record<ProvisionStep, string>> = {
+  connect: 'Connect to the device',
+  identify: 'Identify the device',
+  check: 'Check policy (device-ID rule, re-issue)',
+  keygen: 'Device generates its key',
+  csr: 'Read the request and verify key possession',
+  intent: 'Record the intent in the ledger',
+  sign: 'Sign the certificate',
+  record: 'Record the certificate in the ledger',
+  write: 'Write certificate and chain to the device',
+  verify: 'Read back and answer the challenge',
+  commit: 'Lock the device credentials',
+  done: 'Pass',
+};
+const STEP_ORDER = Object.keys(STEP_LABELS) as ProvisionStep[];
+
+/** Common USB-serial bridges, so the picker can say what is plugged in. */
+export const KNOWN_USB: Readonly<Record<string, string>> = {
+  '0403': 'FTDI',
+  '10c4': 'Silicon Labs CP210x',
+  '1a86': 'WCH CH34x',
+  '303a': 'Espressif',
+  '067b': 'Prolific',
+  '2341': 'Arduino',
+  '0483': 'STMicroelectronics',
+  '04d8': 'Microchip',
+  '2e8a': 'Raspberry Pi',
+  '1366': 'SEGGER J-Link',
+  '0d28': 'Arm DAPLink',
+};
+
+export function portLabel(p: PortInfo): string {
+  if (p.simulated) return `${p.path} — simulated device`;
+  const parts = [p.path];
+  if (p.vendorId) {
+    const usb = `USB ${p.vendorId}:${p.productId ?? '????'}`;
+    parts.push(`${usb} ${p.manufacturer ?? KNOWN_USB[p.vendorId] ?? ''}`.trim());
+  } else if (p.manufacturer) parts.push(p.manufacturer);
+  if (p.busy) parts.push('(busy)');
+  return parts.join(' — ');
+}
+
+function freshSteps(): StepRow[] {
+  return STEP_ORDER.map((id) => ({ id, label: STEP_LABELS[id], state: 'pending' as StepState }));
+}
+
+export const useStationStore = defineStore('station', () => {
+  const ports = ref<PortInfo[]>([]);
+  const port = ref<string | null>(null);
+  const operator = ref('');
+  const workOrder = ref('');
+  const reissueReason = ref('');
+  const autoMode = ref(false);
+  const counters = ref<ShiftCounters | null>(null);
+  const steps = ref<StepRow[]>(freshSteps());
+  const runId = ref<string | null>(null);
+  const runPort = ref<string | null>(null);
+  const deviceId = ref<string | null>(null);
+  const running = ref(false);
+  const result = ref<ResultView | null>(null);
+  const lastFailure = ref<UserError | null>(null);
+  const error = ref<UserError | null>(null);
+
+  const workOrderValid = computed(() => workOrder.value.trim() === '' || WorkOrder.safeParse(workOrder.value).success);
+  const canProvision = computed(() =>
+    !running.value && !autoMode.value && port.value !== null && operator.value.trim() !== '' && workOrderValid.value);
+  /** Why Provision is disabled, in words (null when it is enabled). */
+  const blocker = computed(() => {
+    if (running.value) return 'A device is being provisioned.';
+    if (autoMode.value) return 'Auto mode is on: plug in a device to provision it.';
+    if (!port.value) return 'Choose the port the device is on.';
+    if (!operator.value.trim()) return 'Enter or scan the operator.';
+    if (!workOrderValid.value) return 'The work order may only hold letters, digits and . _ / -';
+    return null;
+  });
+  const needsReissueReason = computed(() => lastFailure.value?.code.includes('REISSUE') ?? false);
+  const passed = computed(() => counters.value?.issued ?? 0);
+  const failed = computed(() => counters.value?.failed ?? 0);
+
+  /** Passed devices per hour since the shift started (null in the first minute). */
+  function ratePerHour(now = Date.now()): number | null {
+    if (!counters.value) return null;
+    const hours = (now - Date.parse(counters.value.shiftStartedAt)) / 3_600_000;
+    if (!(hours >= 1 / 60)) return null;
+    return passed.value / hours;
+  }
+
+  function startRun(id: string | null, onPort: string) {
+    steps.value = freshSteps();
+    runId.value = id;
+    runPort.value = onPort;
+    deviceId.value = null;
+  }
+
+  function setStep(step: ProvisionStep, state: StepState, detail?: string) {
+    const at = STEP_ORDER.indexOf(step);
+    steps.value = steps.value.map((s, i) => {
+      if (i === at) return detail === undefined ? { ...s, state } : { ...s, state, detail };
+      // A step that started means every earlier one finished.
+      if (i < at && (s.state === 'running' || s.state === 'pending')) return { ...s, state: 'done' };
+      return s;
+    });
+  }
+
+  function failureView(u: UserError): ResultView {
+    return { passed: false, reason: u.what, fix: u.fix, code: u.code, ...(deviceId.value ? { deviceId: deviceId.value } : {}) };
+  }
+
+  /** One station.progress event (manual and auto-mode runs alike). */
+  function onProgress(e: StationProgress) {
+    if (running.value) {
+      if (e.port !== runPort.value) return;
+      if (runId.value === null) runId.value = e.runId;
+      if (e.runId !== runId.value) return;
+    } else {
+      if (!e.auto) return;
+      if (e.runId !== runId.value) {
+        startRun(e.runId, e.port);
+        result.value = null;
+      }
+    }
+    if (e.deviceId) deviceId.value = e.deviceId;
+    if (e.state === 'started') setStep(e.step, 'running');
+    else if (e.state === 'succeeded') setStep(e.step, 'done', e.step === 'sign' && e.serialHex ? `serial ${e.serialHex}` : undefined);
+    else setStep(e.step, 'failed', e.error?.code);
+
+    // Manual runs take their verdict from station.provision's answer; auto runs from here.
+    if (!running.value) {
+      if (e.state === 'failed') {
+        const u = toUserError(new ApiCallError({ code: e.error?.code ?? 'WORKFLOW', message: e.error?.message ?? '', details: {} }));
+        lastFailure.value = u;
+        result.value = failureView(u);
+      } else if (e.step === 'done' && e.state === 'succeeded') {
+        lastFailure.value = null;
+        result.value = { passed: true, ...(deviceId.value ? { deviceId: deviceId.value } : {}), ...(e.serialHex ? { detail: `Serial ${e.serialHex}.` } : {}) };
+      }
+    }
+  }
+
+  /** station.provision on the chosen port, with the operator and work order. */
+  async function provision(): Promise<void> {
+    if (!canProvision.value || port.value === null) return;
+    running.value = true;
+    result.value = null;
+    startRun(null, port.value);
+    try {
+      const r = await call(station().station.provision({
+        port: port.value,
+        operator: operator.value.trim(),
+        ...(workOrder.value.trim() ? { workOrder: workOrder.value.trim() } : {}),
+        ...(reissueReason.value.trim() ? { reissueReason: reissueReason.value.trim() } : {}),
+      }));
+      deviceId.value = r.deviceId;
+      steps.value = steps.value.map((s) => (s.state === 'failed' ? s : { ...s, state: 'done' }));
+      lastFailure.value = null;
+      reissueReason.value = '';
+      result.value = {
+        passed: true,
+        deviceId: r.deviceId,
+        detail: `Serial ${r.serialHex}, ledger entry #${r.ledgerIndex}${r.reissued ? ', re-issued' : ''}.`,
+      };
+    } catch (e) {
+      const u = toUserError(e);
+      lastFailure.value = u;
+      const runningStep = steps.value.find((s) => s.state === 'running');
+      if (runningStep) setStep(runningStep.id as ProvisionStep, 'failed', u.code);
+      result.value = failureView(u);
+    } finally {
+      running.value = false;
+    }
+    await loadStatus();
+  }
+
+  function dismiss() {
+    result.value = null;
+  }
+
+  async function retry() {
+    result.value = null;
+    await provision();
+  }
+
+  /** station.listPorts; keeps the choice if still there, else picks the first free port. */
+  async function refreshPorts(preferred?: string): Promise<void> {
+    try {
+      ports.value = (await call(station().station.listPorts())).ports;
+      error.value = null;
+    } catch (e) {
+      error.value = toUserError(e);
+      return;
+    }
+    const free = ports.value.filter((p) => !p.busy);
+    if (preferred && free.some((p) => p.path === preferred)) port.value = preferred;
+    else if (!ports.value.some((p) => p.path === port.value)) port.value = free[0]?.path ?? null;
+  }
+
+  /** station.status: auto mode and counters as the station has them. */
+  async function loadStatus(): Promise<void> {
+    try {
+      const s = await call(station().station.status());
+      counters.value = s.counters;
+      autoMode.value = s.autoMode.enabled;
+      if (s.autoMode.enabled) {
+        if (s.autoMode.operator && !operator.value) operator.value = s.autoMode.operator;
+        if (s.autoMode.workOrder && !workOrder.value) workOrder.value = s.autoMode.workOrder;
+      }
+    } catch (e) {
+      error.value = toUserError(e);
+    }
+  }
+
+  /** station.setAutoMode: provision every matching device as it is plugged in. */
+  async function setAutoMode(enabled: boolean): Promise<void> {
+    if (enabled && (!operator.value.trim() || !workOrderValid.value)) {
+      error.value = { code: 'API_INVALID_ARGUMENT', what: 'Auto mode needs an operator.', fix: 'Enter or scan the operator (and a valid work order), then switch auto mode on.' };
+      return;
+    }
+    try {
+      const s = await call(station().station.setAutoMode(enabled
+        ? { enabled: true, operator: operator.value.trim(), ...(workOrder.value.trim() ? { workOrder: workOrder.value.trim() } : {}) }
+        : { enabled: false }));
+      autoMode.value = s.autoMode.enabled;
+      counters.value = s.counters;
+      error.value = null;
+    } catch (e) {
+      error.value = toUserError(e);
+    }
+  }
+
+  /** station.resetCounters: a new shift. */
+  async function resetCounters(): Promise<void> {
+    try {
+      counters.value = await call(station().station.resetCounters());
+    } catch (e) {
+      error.value = toUserError(e);
+    }
+  }
+
+  /** Follow progress, plug-ins and counters. Returns one function that stops all three. */
+  function subscribe(): Unsubscribe {
+    const api = station().station;
+    const offs = [
+      api.onProgress(onProgress),
+      api.onDevice((e) => {
+        void refreshPorts(e.kind === 'attached' && !running.value ? e.port.path : undefined);
+      }),
+      api.onCounters((c) => {
+        counters.value = c;
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  return {
+    ports, port, operator, workOrder, reissueReason, autoMode, counters, steps, runId, deviceId, running, result,
+    lastFailure, error, workOrderValid, canProvision, blocker, needsReissueReason, passed, failed,
+    ratePerHour, provision, dismiss, retry, refreshPorts, loadStatus, setAutoMode, resetCounters, subscribe, onProgress,
+  };
+});
