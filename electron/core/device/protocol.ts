@@ -1,0 +1,218 @@
+/**
+ * Command set, error numbers, algorithm and capability encodings and default
+ * timeouts of the Custodian device protocol, version 1 (docs/device-protocol.md).
+ * Shared by the station client and the simulator.
+ */
+import { CustodianError } from '../errors';
+import type { DeviceCapability, DeviceKeyAlgorithm } from './client';
+
+export const PROTOCOL_VERSION = 1;
+export const RESPONSE_BIT = 0x80;
+export const TYPE_ERROR = 0xff;
+
+export const Command = {
+  HELLO: 0x01,
+  IDENTIFY: 0x02,
+  GENERATE_KEY: 0x10,
+  GET_PUBLIC_KEY: 0x11,
+  GET_CSR: 0x12,
+  SIGN_CHALLENGE: 0x13,
+  WRITE_BEGIN: 0x20,
+  WRITE_CHUNK: 0x21,
+  WRITE_END: 0x22,
+  READ_CERTS: 0x30,
+  COMMIT: 0x40,
+} as const;
+export type CommandName = keyof typeof Command;
+export const commandName = (type: number): string =>
+  (Object.keys(Command) as CommandName[]).find((k) => Command[k] === (type & ~RESPONSE_BIT)) ?? `0x${type.toString(16)}`;
+
+/** Named per-command timeouts (ms), excluding wire time which the client adds at the session baud. */
+export const DEFAULT_TIMEOUTS_MS: Record<CommandName, number> = {
+  HELLO: 500,
+  IDENTIFY: 1000,
+  GENERATE_KEY: 60_000,
+  GET_PUBLIC_KEY: 1000,
+  GET_CSR: 10_000,
+  SIGN_CHALLENGE: 10_000,
+  WRITE_BEGIN: 1000,
+  WRITE_CHUNK: 2000,
+  WRITE_END: 10_000,
+  READ_CERTS: 1000,
+  COMMIT: 10_000,
+};
+
+export const DeviceError = {
+  UNKNOWN_COMMAND: 0x0001,
+  BAD_REQUEST: 0x0002,
+  BAD_STATE: 0x0003,
+  LOCKED: 0x0004,
+  BUSY: 0x0005,
+  UNSUPPORTED_ALGORITHM: 0x0006,
+  NO_KEY: 0x0007,
+  WRITE_SEQUENCE: 0x0008,
+  HASH_MISMATCH: 0x0009,
+  FLASH_WRITE: 0x000a,
+  KEY_MISMATCH: 0x000b,
+  BAD_CERT: 0x000c,
+  TOO_LARGE: 0x000d,
+  VERSION: 0x000e,
+  INTERNAL: 0x00ff,
+} as const;
+export type DeviceErrorName = keyof typeof DeviceError;
+
+/** Station error code for a device error number. */
+export function stationCodeForDeviceError(n: number): string {
+  const name = (Object.keys(DeviceError) as DeviceErrorName[]).find((k) => DeviceError[k] === n);
+  if (name === 'FLASH_WRITE') return 'DEVICE_FLASH_WRITE_FAILED';
+  if (name === 'VERSION') return 'DEVICE_PROTOCOL_VERSION';
+  return name ? `DEVICE_ERROR_${name}` : 'DEVICE_ERROR_UNKNOWN';
+}
+
+export const ALGORITHM_IDS: Record<DeviceKeyAlgorithm, number> = {
+  'P-256': 0x01,
+  'P-384': 0x02,
+  'RSA-2048': 0x03,
+  'RSA-3072': 0x04,
+  'RSA-4096': 0x05,
+};
+export function algorithmFromId(id: number): DeviceKeyAlgorithm | null {
+  return (Object.keys(ALGORITHM_IDS) as DeviceKeyAlgorithm[]).find((a) => ALGORITHM_IDS[a] === id) ?? null;
+}
+
+export const CAPABILITY_BITS: Record<DeviceCapability, number> = {
+  csr: 1 << 0,
+  'raw-public-key': 1 << 1,
+  challenge: 1 << 2,
+  keygen: 1 << 3,
+  lock: 1 << 4,
+};
+export function capabilitiesFromMask(mask: number): DeviceCapability[] {
+  return (Object.keys(CAPABILITY_BITS) as DeviceCapability[]).filter((c) => (mask & CAPABILITY_BITS[c]) !== 0);
+}
+export function capabilitiesToMask(caps: readonly DeviceCapability[]): number {
+  return caps.reduce((m, c) => m | CAPABILITY_BITS[c], 0);
+}
+
+export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01 } as const;
+export const POP_LABEL = new TextEncoder().encode('custodian-pop-v1\0');
+export const MIN_CHALLENGE = POP_LABEL.length + 16;
+export const MAX_CHALLENGE = 256;
+/** Largest leaf or chain object accepted by WRITE_BEGIN (u32 on the wire; devices advertise nothing bigger). */
+export const MAX_OBJECT_SIZE = 16 * 1024;
+
+export function protocolError(message: string, details: Record<string, unknown> = {}): CustodianError {
+  return new CustodianError('DEVICE_PROTOCOL_ERROR', message, details);
+}
+
+/** Big-endian builder for payloads. */
+export class ByteWriter {
+  private parts: number[] = [];
+  private chunks: Uint8Array[] = [];
+  private flush(): void {
+    if (this.parts.length) this.chunks.push(Uint8Array.from(this.parts));
+    this.parts = [];
+  }
+  u8(v: number): this {
+    this.parts.push(v & 0xff);
+    return this;
+  }
+  u16(v: number): this {
+    return this.u8(v >>> 8).u8(v);
+  }
+  u32(v: number): this {
+    return this.u16(v >>> 16).u16(v & 0xffff);
+  }
+  bytes(b: Uint8Array): this {
+    this.flush();
+    this.chunks.push(b);
+    return this;
+  }
+  /** u8 length + UTF-8 (max 255 bytes). */
+  str8(s: string): this {
+    const b = new TextEncoder().encode(s);
+    if (b.length > 255) throw new RangeError(`string too long (${b.length} > 255)`);
+    return this.u8(b.length).bytes(b);
+  }
+  build(): Uint8Array {
+    this.flush();
+    const n = this.chunks.reduce((a, c) => a + c.length, 0);
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+}
+
+/** Big-endian reader; throws DEVICE_PROTOCOL_ERROR on underrun. */
+export class ByteReader {
+  private o = 0;
+  constructor(private readonly b: Uint8Array) {}
+  private need(n: number): void {
+    if (this.o + n > this.b.length) throw protocolError(`payload too short (need ${n} at ${this.o}, have ${this.b.length})`);
+  }
+  u8(): number {
+    this.need(1);
+    return this.b[this.o++]!;
+  }
+  u16(): number {
+    return (this.u8() << 8) | this.u8();
+  }
+  u32(): number {
+    return ((this.u16() << 16) | this.u16()) >>> 0;
+  }
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const out = this.b.slice(this.o, this.o + n);
+    this.o += n;
+    return out;
+  }
+  rest(): Uint8Array {
+    return this.bytes(this.b.length - this.o);
+  }
+  str8(): string {
+    return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(this.u8()));
+  }
+  get remaining(): number {
+    return this.b.length - this.o;
+  }
+}
+
+/** Split a concatenation of DER objects (e.g. a chain) into its elements. */
+export function splitDer(data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let o = 0;
+  while (o < data.length) {
+    if (o + 2 > data.length) throw protocolError('truncated DER header');
+    let len = data[o + 1]!;
+    let hdr = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4 || o + 2 + n > data.length) throw protocolError('bad DER length');
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + data[o + 2 + i]!;
+      hdr += n;
+    }
+    if (o + hdr + len > data.length) throw protocolError('truncated DER object');
+    out.push(data.slice(o, o + hdr + len));
+    o += hdr + len;
+  }
+  return out;
+}
+
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,197 @@
+/**
+ * Device simulator: a virtual device speaking docs/device-protocol.md over a
+ * real pty pair (socat) or an in-process pipe. See startSimulator().
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DeviceCapability } from '../device/client';
+import { MAX_FRAME_PAYLOAD } from '../device/frame';
+import { splitDer } from '../device/protocol';
+import { SerialPortTransport } from '../device/serial-transport';
+import { createPipePair, type Transport } from '../device/transport';
+import { CustodianError } from '../errors';
+import { DeviceFirmware, type SimulatorStats } from './device';
+import { FaultPlan, type Fault } from './faults';
+import { PtyPair } from './pty';
+import { DeviceStore, type SimIdentity, type SimKeyAlgorithm } from './state';
+
+export { FaultPlan, parseFaultSpec, FAULT_KINDS, STEPS, type Fault, type FaultKind, type Step, type FiredFault } from './faults';
+export type { SimulatorStats } from './device';
+export type { SimIdentity, SimKeyAlgorithm } from './state';
+
+export interface SimulatorOptions {
+  /** Non-volatile memory of the device (created if missing; reused across runs). */
+  stateDir: string;
+  /** Default 'in-process'. 'pty' needs socat. */
+  transport?: 'pty' | 'in-process';
+  /** Emulated line rate (8N1). Default 115200. */
+  baud?: number;
+  /** Delay replies by the bytes' wire time. Default true. */
+  emulateWireTime?: boolean;
+  /** Extra time GENERATE_KEY takes, as a secure element would. Default 0. */
+  keygenDelayMs?: number;
+  /** Largest payload the device accepts/sends; advertised at HELLO. 64..1024, default 512. */
+  maxPayload?: number;
+  faults?: Fault[];
+  /** Identity for a fresh state directory (ignored when state.json exists). */
+  identity?: Partial<SimIdentity>;
+  capabilities?: DeviceCapability[];
+  /** pty mode: directory for the link paths (default: a new temp dir). */
+  ptyDir?: string;
+  /** After a disconnect fault, the link comes back after this long. Default 100 ms. */
+  reconnectDelayMs?: number;
+  socatPath?: string;
+}
+
+export interface SimulatorState {
+  identity: SimIdentity;
+  algorithm: SimKeyAlgorithm | null;
+  locked: boolean;
+  leaf: Uint8Array | null;
+  chain: Uint8Array;
+  spki: Uint8Array | null;
+  bootId: number;
+}
+
+export interface TlsCredentials {
+  /** The device private key (PKCS#8 PEM). Only for tests/demo of the *device's own* MQTT connection. */
+  keyPem: string;
+  certPem: string;
+  chainPem: string[];
+  /** Leaf followed by chain, as a TLS client presents it. */
+  fullChainPem: string;
+}
+
+export interface SimulatorHandle {
+  readonly mode: 'pty' | 'in-process';
+  /** pty mode: the path the station opens. null in-process. */
+  readonly path: string | null;
+  readonly stateDir: string;
+  readonly baud: number;
+  /** in-process: a fresh station-side link (closes the previous one). pty mode: throws. */
+  connect(): Transport;
+  /** Resolves when the link is up again after a disconnect fault (pty mode). */
+  linkReady(): Promise<void>;
+  readonly faults: FaultPlan;
+  stats(): SimulatorStats;
+  state(): SimulatorState;
+  readonly disconnects: number;
+  tlsCredentials(): TlsCredentials;
+  stop(): Promise<void>;
+}
+
+const pem = (der: Uint8Array, label: string): string =>
+  `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
+
+const ALL_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
+
+export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
+  const mode = opts.transport ?? 'in-process';
+  const baud = opts.baud ?? 115200;
+  const maxPayload = opts.maxPayload ?? 512;
+  if (!(baud > 0)) throw new RangeError(`baud must be > 0, got ${baud}`);
+  if (!Number.isInteger(maxPayload) || maxPayload < 64 || maxPayload > MAX_FRAME_PAYLOAD) throw new RangeError(`maxPayload must be 64..1024`);
+  const store = await DeviceStore.open(opts.stateDir, opts.identity);
+  const faults = new FaultPlan(opts.faults ?? []);
+  const reconnectDelayMs = opts.reconnectDelayMs ?? 100;
+  let disconnects = 0;
+  let stopped = false;
+  let link: Transport | null = null;
+  let ready: Promise<void> = Promise.resolve();
+  let pty: PtyPair | null = null;
+
+  const firmware: DeviceFirmware = new DeviceFirmware({
+    store,
+    faults,
+    baud,
+    emulateWireTime: opts.emulateWireTime ?? true,
+    keygenDelayMs: opts.keygenDelayMs ?? 0,
+    maxPayload,
+    capabilities: opts.capabilities ?? ALL_CAPS,
+    disconnect: () => {
+      disconnects++;
+      firmware.detach();
+      firmware.powerCycle();
+      const old = link;
+      link = null;
+      if (mode === 'in-process') {
+        void old?.close();
+        return;
+      }
+      ready = (async () => {
+        await old?.close().catch(() => undefined);
+        await pty!.stop();
+        await new Promise((r) => setTimeout(r, reconnectDelayMs));
+        if (!stopped) await openPtyLink();
+      })();
+    },
+  });
+
+  const openPtyLink = async (): Promise<void> => {
+    await pty!.start();
+    const t = await SerialPortTransport.open(pty!.paths.device, { baudRate: baud });
+    link = t;
+    firmware.attach(t);
+  };
+
+  let path: string | null = null;
+  if (mode === 'pty') {
+    const dir = opts.ptyDir ?? (await mkdtemp(join(tmpdir(), 'custodian-sim-')));
+    pty = new PtyPair({ station: join(dir, 'tty-station'), device: join(dir, 'tty-device') }, opts.socatPath);
+    path = pty.paths.station;
+    try {
+      await openPtyLink();
+    } catch (e) {
+      await pty.stop();
+      throw e instanceof CustodianError ? e : new CustodianError('DEVICE_SIMULATOR_FAILED', `simulator could not open its pty: ${String(e)}`);
+    }
+  }
+
+  return {
+    mode,
+    path,
+    stateDir: opts.stateDir,
+    baud,
+    connect(): Transport {
+      if (mode !== 'in-process') throw new CustodianError('DEVICE_SIMULATOR_FAILED', 'connect() is for in-process simulators; open `path` instead');
+      if (stopped) throw new CustodianError('DEVICE_DISCONNECTED', 'simulator stopped');
+      void link?.close();
+      const [station, device] = createPipePair();
+      link = device;
+      firmware.attach(device);
+      return station;
+    },
+    linkReady: () => ready,
+    faults,
+    stats: () => structuredClone(firmware.stats),
+    state: () => ({
+      identity: store.identity,
+      algorithm: store.algorithm,
+      locked: store.locked,
+      leaf: store.leafDer.length ? store.leafDer : null,
+      chain: store.chainDer,
+      spki: store.hasKey ? store.spki() : null,
+      bootId: firmware.bootId,
+    }),
+    get disconnects() {
+      return disconnects;
+    },
+    tlsCredentials(): TlsCredentials {
+      if (!store.hasKey || store.leafDer.length === 0) throw new CustodianError('DEVICE_ERROR_BAD_STATE', 'simulated device has no key or leaf installed');
+      const certPem = pem(store.leafDer, 'CERTIFICATE');
+      const chainPem = splitChain(store.chainDer).map((d) => pem(d, 'CERTIFICATE'));
+      return { keyPem: store.privateKeyPem(), certPem, chainPem, fullChainPem: certPem + chainPem.join('') };
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      await ready.catch(() => undefined);
+      firmware.detach();
+      await link?.close().catch(() => undefined);
+      link = null;
+      await pty?.stop();
+    },
+  };
+}
+
+const splitChain = (der: Uint8Array): Uint8Array[] => (der.length ? splitDer(der) : []);
