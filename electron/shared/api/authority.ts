@@ -88,7 +88,7 @@ export const authorityMethods = {
   'authority.verificationCert': {
     input: z.strictObject({
       /** The code the cloud asks to see as the subject CN. */
-      code: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/),
+      code: z.string().regex(/^[A-Za-z0-9]{1,64}$/),
       validityDays: z.number().int().min(1).max(30).default(1),
       target: FileHandle.optional(),
     }),

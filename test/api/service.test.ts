@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiCodes, METHOD_NAMES, type ApiResult, type EventPayload } from '../../electron/shared/api';
+import { dispatch } from '../../electron/core/service/dispatch';
+import { createStationService, type StationService } from '../../electron/core/service/station-service';
+import { ScriptedFilePicker } from '../../electron/core/service/bridge';
+import { PkiTestAuthority } from '../support/pki-authority';
+import { validArg } from '../support/api-samples';
+
+let home: string;
+beforeEach(async () => { home = await mkdtemp(join(tmpdir(), 'custodian-svc-')); });
+afterEach(async () => { vi.useRealTimers(); await rm(home, { recursive: true, force: true }); });
+
+function make(extra: Partial<Parameters<typeof createStationService>[0]> = {}) {
+  const picker = new ScriptedFilePicker();
+  const service = createStationService({ home, platform: { files: picker, version: '9.9.9', platform: 'linux' }, ...extra });
+  return { service, picker };
+}
+const call = (s: StationService, m: string, arg?: unknown) => dispatch(s.api, m, arg);
+function ok<T>(r: ApiResult<T>): T {
+  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+describe('station service: unwired areas', () => {
+  it('answers API_NOT_AVAILABLE for areas whose core module is not given, and reports first run', async () => {
+    const { service } = make();
+    await service.start();
+    const status = ok(await call(service, 'app.status'));
+    expect(status).toMatchObject({ firstRun: true, authorityConfigured: false, features: { authority: false, ledger: false, station: false, simulator: false } });
+    for (const m of ['authority.unlock', 'ledger.page', 'station.provision', 'simulator.start', 'authority.createDemoAuthority'] as const) {
+      const r = await call(service, m, validArg(m));
+      expect(r.ok ? 'ok' : r.error.code, m).toBe(ApiCodes.NOT_AVAILABLE);
+    }
+    await service.shutdown();
+  });
+});
+
+describe('station service: authority with a real CA key', () => {
+  it('never returns the CA key or the passphrase from any authority method', async () => {
+    const authority = new PkiTestAuthority();
+    const { service } = make({ authority });
+    await service.start();
+    const passphrase = 'demo passphrase 1234';
+    const results: unknown[] = [];
+    results.push(ok(await call(service, 'authority.createDemoAuthority', { passphrase })));
+    results.push(ok(await call(service, 'authority.lock')));
+    results.push(ok(await call(service, 'authority.unlock', { passphrase })));
+    for (const m of METHOD_NAMES.filter((n) => n.startsWith('authority.') || n === 'app.status')) {
+      results.push(await call(service, m, validArg(m)));
+    }
+    results.push(ok(await call(service, 'authority.verificationCert', { code: 'REGCODE1' })));
+    const key = Buffer.from(await authority.privateKeyBytes());
+    const json = JSON.stringify(results);
+    expect(json).toContain('BEGIN CERTIFICATE'); // the scan looks at real output
+    expect(json).not.toContain('PRIVATE KEY');
+    expect(json).not.toContain(passphrase);
+    // the key's bytes in any encoding a bug might use
+    for (const enc of ['base64', 'hex', 'base64url'] as const) expect(json).not.toContain(key.toString(enc));
+    // nor the EC private scalar (last 32 bytes of the PKCS#8 structure's octet string)
+    const jwk = await crypto.subtle.exportKey('jwk', authority.keys!.privateKey);
+    expect(json).not.toContain(jwk.d!);
+    await service.shutdown();
+  });
+
+  it('summarises the chain with fingerprints, expiry and pathLen room', async () => {
+    const authority = new PkiTestAuthority();
+    const { service } = make({ authority });
+    ok(await call(service, 'authority.createDemoAuthority', { passphrase: 'demo passphrase 1234' }));
+    const { certificates } = ok(await call(service, 'authority.chain')) as { certificates: { subject: string; pathLen: number; pathLenRoom: number; fingerprint: string; isCa: boolean }[] };
+    expect(certificates).toHaveLength(1);
+    expect(certificates[0]).toMatchObject({ subject: 'CN=Custodian Demo Root', isCa: true, pathLen: 1, pathLenRoom: 1 });
+    expect(certificates[0]!.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('locks the CA after the idle time, resets the timer on authority calls, and announces it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const authority = new PkiTestAuthority();
+    const { service } = make({ authority });
+    await service.start();
+    ok(await call(service, 'settings.update', { autoLockMinutes: 2 }));
+    const events: EventPayload<'authority.lockState'>[] = [];
+    service.on('authority.lockState', (e) => events.push(e));
+    const st = ok(await call(service, 'authority.createDemoAuthority', { passphrase: 'demo passphrase 1234' })) as { status: { autoLockAt: string } };
+    expect(Date.parse(st.status.autoLockAt) - Date.now()).toBe(120_000);
+
+    await vi.advanceTimersByTimeAsync(90_000);
+    ok(await call(service, 'authority.chain')); // activity: timer restarts
+    await vi.advanceTimersByTimeAsync(90_000);
+    expect(authority.unlocked).toBe(true);
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(authority.unlocked).toBe(false);
+    expect(events.at(-1)).toMatchObject({ state: 'locked', reason: 'idle' });
+    const s = ok(await call(service, 'authority.status')) as { state: string; autoLockAt: null };
+    expect(s).toMatchObject({ state: 'locked', autoLockAt: null });
+  });
+
+  it('locks the CA on shutdown (quit)', async () => {
+    const authority = new PkiTestAuthority();
+    const { service } = make({ authority });
+    ok(await call(service, 'authority.createDemoAuthority', { passphrase: 'demo passphrase 1234' }));
+    expect(authority.unlocked).toBe(true);
+    await service.shutdown();
+    expect(authority.unlocked).toBe(false);
+  });
+});
+
+describe('station service: settings and files', () => {
+  it('persists settings as JSON in the station home and refuses an invalid device-ID rule', async () => {
+    const { service } = make();
+    await service.start();
+    ok(await call(service, 'settings.update', { autoLockMinutes: 7, deviceIdRule: { pattern: '^dev-[0-9]{4}$', example: 'dev-0001' } }));
+    const saved = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8'));
+    expect(saved).toMatchObject({ autoLockMinutes: 7, deviceIdRule: { pattern: '^dev-[0-9]{4}$' } });
+    const bad = await call(service, 'settings.update', { deviceIdRule: { pattern: '^dev-(', example: '' } });
+    expect(bad.ok || bad.error.code).toBe(ApiCodes.SETTINGS_INVALID);
+    const unanchored = await call(service, 'settings.update', { deviceIdRule: { pattern: 'dev', example: 'dev' } });
+    expect(unanchored.ok || unanchored.error.code).toBe(ApiCodes.SETTINGS_INVALID);
+
+    const again = make().service;
+    await again.start();
+    expect(ok(await call(again, 'settings.get'))).toMatchObject({ autoLockMinutes: 7 });
+  });
+
+  it('falls back to defaults when settings.json is corrupt', async () => {
+    await writeFile(join(home, 'settings.json'), '{not json');
+    const { service } = make();
+    await service.start();
+    expect(ok(await call(service, 'settings.get'))).toMatchObject({ autoLockMinutes: 15 });
+  });
+
+  it('hands out one-use file handles and never reveals the path', async () => {
+    const authority = new PkiTestAuthority();
+    const { service, picker } = make({ authority });
+    ok(await call(service, 'authority.createDemoAuthority', { passphrase: 'demo passphrase 1234' }));
+    const target = join(home, 'chain.pem');
+    picker.queueSave(target);
+    const pick = ok(await call(service, 'files.save', { purpose: 'chain', suggestedName: 'chain.pem' })) as { canceled: false; handle: string; name: string };
+    expect(pick).toEqual({ canceled: false, handle: expect.stringMatching(/^fh_/), name: 'chain.pem' });
+    expect(JSON.stringify(pick)).not.toContain(home);
+    ok(await call(service, 'authority.exportChain', { target: pick.handle }));
+    expect(await readFile(target, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const reuse = await call(service, 'authority.exportChain', { target: pick.handle });
+    expect(reuse.ok || reuse.error.code).toBe(ApiCodes.FILE_HANDLE_INVALID);
+    // an open-handle cannot be used to write
+    picker.queueOpen(join(home, 'settings.json'));
+    const openPick = ok(await call(service, 'files.open', { purpose: 'any' })) as { handle: string };
+    const wrongMode = await call(service, 'authority.exportChain', { target: openPick.handle });
+    expect(wrongMode.ok || wrongMode.error.code).toBe(ApiCodes.FILE_HANDLE_INVALID);
+    // canceled dialog
+    expect(ok(await call(service, 'files.open', { purpose: 'csr' }))).toEqual({ canceled: true });
+  });
+});
+
+describe('station service: ports and auto mode', () => {
+  it('filters ports by USB vendor/product and reports plug-in events', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const ports = [{ path: '/dev/ttyUSB0', vendorId: '10C4', productId: 'EA60' }, { path: '/dev/ttyS0' }];
+    const { service } = make({ devices: { listPorts: async () => ports }, watchIntervalMs: 100 });
+    await service.start();
+    const filtered = ok(await call(service, 'station.listPorts', { filter: [{ vendorId: '10c4' }] })) as { ports: { path: string }[] };
+    expect(filtered.ports.map((p) => p.path)).toEqual(['/dev/ttyUSB0']);
+    const all = ok(await call(service, 'station.listPorts')) as { ports: unknown[] };
+    expect(all.ports).toHaveLength(2);
+
+    const seen: EventPayload<'station.device'>[] = [];
+    service.on('station.device', (e) => seen.push(e));
+    ports.push({ path: '/dev/ttyACM0', vendorId: '2341', productId: '0043' });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(seen).toEqual([expect.objectContaining({ kind: 'attached', port: expect.objectContaining({ path: '/dev/ttyACM0', vendorId: '2341' }) })]);
+    await service.shutdown();
+  });
+
+  it('auto mode provisions a newly attached device and counts it', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const ports: { path: string }[] = [];
+    const provision = vi.fn(async (req: { port: string; onProgress: (p: { step: 'done'; state: 'succeeded' }) => void }) => {
+      req.onProgress({ step: 'done', state: 'succeeded' });
+      return { deviceId: 'dev-7', serialHex: '0a', fingerprint: 'f'.repeat(64), ledgerIndex: 3, reissued: false };
+    });
+    const { service } = make({ devices: { listPorts: async () => ports }, workflow: { provision }, watchIntervalMs: 100 });
+    await service.start();
+    const progress: EventPayload<'station.progress'>[] = [];
+    service.on('station.progress', (e) => progress.push(e));
+    ok(await call(service, 'station.setAutoMode', { enabled: true, operator: 'Ana', workOrder: 'WO-1' }));
+    ports.push({ path: '/dev/ttyUSB3' });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(provision).toHaveBeenCalledTimes(1);
+    expect(provision.mock.calls[0]![0]).toMatchObject({ port: '/dev/ttyUSB3', operator: 'Ana', workOrder: 'WO-1' });
+    expect(progress).toEqual([expect.objectContaining({ auto: true, step: 'done', port: '/dev/ttyUSB3' })]);
+    const st = ok(await call(service, 'station.status')) as { counters: { issued: number } };
+    expect(st.counters.issued).toBe(1);
+    await service.shutdown();
+  });
+});
