@@ -1,0 +1,160 @@
+/**
+ * The station's certificate authority: its on-disk state under
+ * `<home>/authority/` and, while unlocked, its non-extractable CA CryptoKey.
+ *
+ *   const a = Authority.open({ home });            // reads metadata; no passphrase
+ *   await a.unlock(passphrase);                    // vault → non-extractable CryptoKey
+ *   const r = await a.signSubordinate(csrPem, { pathLen: 0, days: 1825 });
+ *   a.lock();                                      // drops the key
+ *
+ * Every ceremony is a plain async method taking explicit parameters and
+ * returning a typed result; none returns key bytes. Files handed to other
+ * custodians (CSR, bundle, verification certificate, chain) are returned as
+ * content; the caller (CLI or UI) decides where to write them.
+ */
+import { CustodianError } from '../errors';
+import { bytesEqualSpki } from './spki';
+import { DEFAULT_LOG_N, MIN_WRITE_LOG_N } from '../vault/index';
+import { AuthorityCodes } from './codes';
+import type { AuthorityContext, LoadedKey } from './context';
+import type { AuthorityEvent, AuthorityListener } from './events';
+import { requireActive, requireConfigured, requireUnlocked } from './guards';
+import { importBundle, type ImportBundleParams, type ImportBundleResult } from './import-bundle';
+import { initRoot, type InitRootParams, type InitRootResult } from './init-root';
+import { spkiSha256, unlockSealedKey } from './keys';
+import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
+import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
+import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult } from './sign-subordinate';
+import { AuthorityStore, type AuthorityMeta } from './store';
+import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
+import { fingerprintSha256, readCertificate, type CryptoKey } from '../pki/index';
+
+export interface AuthorityOptions {
+  /** Station state directory; the authority lives in `<home>/authority/`. */
+  home: string;
+  /** Receives authority events (awaited). */
+  listener?: AuthorityListener;
+  /** scrypt work factor (log2 N) for key files written by this authority: default 18, minimum 17. */
+  workFactor?: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+/**
+ * What the provisioning workflow needs to sign device certificates. Compatible
+ * with `StationIssuer` (electron/core/station/issuer.ts). The private key is a
+ * non-extractable CryptoKey: it can sign, it cannot be exported.
+ */
+export interface UnlockedIssuer {
+  /** This CA's certificate (DER). */
+  certificate: Uint8Array;
+  privateKey: CryptoKey;
+  /** This CA first, then each issuer up to and including the root (DER). */
+  chain: Uint8Array[];
+  /** Same as `chain` (the name StationIssuer uses). */
+  caChain: Uint8Array[];
+  /** SHA-256 of `certificate`, lowercase hex. */
+  fingerprint: string;
+}
+
+export type AuthorityState = 'none' | 'pending' | 'active';
+
+export class Authority {
+  readonly #ctx: AuthorityContext;
+
+  private constructor(ctx: AuthorityContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Open (without unlocking) the authority under `home`. Works when none exists yet. */
+  static open(opts: AuthorityOptions): Authority {
+    const logN = opts.workFactor ?? DEFAULT_LOG_N;
+    if (!Number.isInteger(logN) || logN < MIN_WRITE_LOG_N) {
+      throw new CustodianError('VAULT_WORK_FACTOR_TOO_LOW', `the scrypt work factor must be at least ${MIN_WRITE_LOG_N}`, { logN, minLogN: MIN_WRITE_LOG_N });
+    }
+    const store = new AuthorityStore(opts.home);
+    const listener = opts.listener;
+    const ctx: AuthorityContext = {
+      store,
+      logN,
+      now: opts.now ?? (() => new Date()),
+      meta: store.readMeta(),
+      key: null,
+      emit: async (e: AuthorityEvent) => { if (listener) await listener(e); },
+    };
+    return new Authority(ctx);
+  }
+
+  get dir(): string { return this.#ctx.store.dir; }
+  get state(): AuthorityState { return this.#ctx.meta?.state ?? 'none'; }
+  get kind(): 'root' | 'subordinate' | null { return this.#ctx.meta?.kind ?? null; }
+  get unlocked(): boolean { return this.#ctx.key !== null; }
+  /** Metadata snapshot (names, fingerprints; no secrets), or null when none. */
+  get metadata(): Readonly<AuthorityMeta> | null { return this.#ctx.meta ? { ...this.#ctx.meta } : null; }
+
+  /**
+   * Decrypt the CA key with `passphrase` and hold it as a non-extractable
+   * CryptoKey. Checks the key is the one the station's certificate (or pending
+   * request) is for. Throws VAULT_WRONG_PASSPHRASE, VAULT_*, AUTHORITY_NOT_CONFIGURED,
+   * AUTHORITY_KEY_MISMATCH.
+   */
+  async unlock(passphrase: string): Promise<void> {
+    const meta = requireConfigured(this.#ctx);
+    const key = await unlockSealedKey(this.#ctx.store.keyFile, passphrase);
+    if (!bytesEqualSpki(key.spki, Buffer.from(meta.spkiDer, 'base64'))) {
+      throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not hold the key this authority was set up with', {
+        expectedSpkiSha256: meta.spkiSha256,
+        actualSpkiSha256: spkiSha256(key.spki),
+      });
+    }
+    if (meta.state === 'active') {
+      const chain = this.#ctx.store.readChain();
+      if (!bytesEqualSpki(readCertificate(chain[0]!).spki, key.spki)) {
+        throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not match the station certificate', { certificateFingerprint: meta.certificateFingerprint });
+      }
+    }
+    this.#ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec } satisfies LoadedKey;
+    await this.#ctx.emit({ type: 'authority.unlocked', at: this.#ctx.now().toISOString(), state: meta.state, spkiSha256: meta.spkiSha256, fingerprint: meta.certificateFingerprint });
+  }
+
+  /** Drop the CA key. Idempotent. */
+  lock(): void {
+    const was = this.#ctx.key !== null;
+    this.#ctx.key = null;
+    if (was) void Promise.resolve(this.#ctx.emit({ type: 'authority.locked', at: this.#ctx.now().toISOString() })).catch(() => undefined);
+  }
+
+  /** Create a self-signed root; leaves the authority unlocked. */
+  initRoot(params: InitRootParams): Promise<InitRootResult> { return initRoot(this.#ctx, params); }
+
+  /** Create the CA key (sealed) and a CSR for the upstream custodian; state becomes 'pending'. */
+  createRequest(params: CreateRequestParams): Promise<CreateRequestResult> { return createRequest(this.#ctx, params); }
+
+  /** Sign a downstream CA's CSR (PEM or DER). Needs an active, unlocked authority. */
+  signSubordinate(csr: string | Uint8Array, params: SignSubordinateParams): Promise<SignSubordinateResult> {
+    return signSubordinate(this.#ctx, csr, params);
+  }
+
+  /** Activate with a signed bundle (PEM or DER); or, with `key`, migrate an existing CA. */
+  importBundle(bundle: string | Uint8Array, params: ImportBundleParams = {}): Promise<ImportBundleResult> {
+    return importBundle(this.#ctx, bundle, params);
+  }
+
+  /** Hub/DPS proof-of-possession certificate with CN = `code`. Needs an active, unlocked authority. */
+  verificationCert(code: string, params: VerificationCertParams = {}): Promise<VerificationCertResult> {
+    return verificationCert(this.#ctx, code, params);
+  }
+
+  /** The authority's state and chain (no passphrase needed). */
+  show(): AuthorityReport { return show(this.#ctx); }
+
+  /** The public chain PEM (this CA first, root last). Never contains the key. */
+  exportChain(): ExportedChain { return exportChain(this.#ctx); }
+
+  /** The unlocked issuer for the provisioning workflow. Throws AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED. */
+  issuer(): UnlockedIssuer {
+    const { chain } = requireActive(this.#ctx);
+    const key = requireUnlocked(this.#ctx);
+    return { certificate: chain[0]!, privateKey: key.privateKey, chain, caChain: chain, fingerprint: fingerprintSha256(chain[0]!) };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * AUTHORITY_* codes: the station's CA state and ceremonies. Chain problems
+ * found by the pki validator keep their CHAIN_* codes; CSR and key problems
+ * keep CSR_* / KEY_*; vault problems keep VAULT_*. Published codes are never
+ * renamed or reused.
+ */
+export const AuthorityCodes = {
+  /** No authority on this station (no init-root, request or import yet). */
+  NOT_CONFIGURED: 'AUTHORITY_NOT_CONFIGURED',
+  /** An authority (or a pending request) already exists; refusing to create another over it. */
+  ALREADY_CONFIGURED: 'AUTHORITY_ALREADY_CONFIGURED',
+  /** The operation needs the CA key: unlock first. */
+  LOCKED: 'AUTHORITY_LOCKED',
+  /** The authority has a pending request but no certificate yet: import the bundle first. */
+  NOT_ACTIVE: 'AUTHORITY_NOT_ACTIVE',
+  /** A bundle was given to import, but there is no pending request and no --key. */
+  NO_PENDING_REQUEST: 'AUTHORITY_NO_PENDING_REQUEST',
+  /** No certificate in the bundle is for our (pending or imported) key. */
+  KEY_MISMATCH: 'AUTHORITY_KEY_MISMATCH',
+  /** The bundle holds no readable certificate. */
+  BUNDLE_MALFORMED: 'AUTHORITY_BUNDLE_MALFORMED',
+  /** The bundle's chain does not end in a self-signed root certificate. */
+  CHAIN_NO_ROOT: 'AUTHORITY_CHAIN_NO_ROOT',
+  /** The issuer's path length leaves no room for this CA (import) or for the requested sub-CA (sign). */
+  PATHLEN_NO_ROOM: 'AUTHORITY_PATHLEN_NO_ROOM',
+  /** The key given with --key is unreadable, encrypted, or of an unsupported type. */
+  KEY_UNREADABLE: 'AUTHORITY_KEY_UNREADABLE',
+  /** A parameter is invalid (name, days, key spec…). */
+  BAD_INPUT: 'AUTHORITY_BAD_INPUT',
+  /** The CSR has no subject CN to name the subordinate CA by. */
+  CSR_NO_COMMON_NAME: 'AUTHORITY_CSR_NO_COMMON_NAME',
+  /** The files under <home>/authority are inconsistent or unreadable. */
+  STATE_CORRUPTED: 'AUTHORITY_STATE_CORRUPTED',
+} as const;
+
+export type AuthorityCode = (typeof AuthorityCodes)[keyof typeof AuthorityCodes];

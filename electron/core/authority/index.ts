@@ -1,0 +1,12 @@
+/** The station's certificate authority and its ceremonies (docs/ceremonies.md). */
+export { Authority, type AuthorityOptions, type AuthorityState, type UnlockedIssuer } from './authority';
+export { AuthorityCodes, type AuthorityCode } from './codes';
+export type { AuthorityEvent, AuthorityEventType, AuthorityListener } from './events';
+export type { InitRootParams, InitRootResult } from './init-root';
+export type { CreateRequestParams, CreateRequestResult } from './request';
+export type { SignSubordinateParams, SignSubordinateResult } from './sign-subordinate';
+export type { ImportBundleParams, ImportBundleResult } from './import-bundle';
+export type { VerificationCertParams, VerificationCertResult } from './verification';
+export type { AuthorityReport, ChainEntry, ExportedChain } from './report';
+export type { CaSubject } from './subject';
+export { AUTHORITY_FORMAT, type AuthorityMeta } from './store';

@@ -1,0 +1,103 @@
+/** Ceremony: create a self-signed root CA on this station (Company-X). */
+import { CustodianError } from '../errors';
+import { issueCertificate, type CaKeySpec } from '../pki/index';
+import { AuthorityCodes } from './codes';
+import { BACKDATE_MS, type AuthorityContext } from './context';
+import { createSealedKey, spkiSha256 } from './keys';
+import { checkDays, checkPathLen, checkSubject, type CaSubject } from './subject';
+import { AUTHORITY_FORMAT } from './store';
+
+export interface InitRootParams extends CaSubject {
+  /** Default 'P-256'. */
+  keySpec?: CaKeySpec;
+  /** How many CA levels may exist below the root (Company-X → Factory-Y → Technician-Z needs 2). Default 2. */
+  pathLen?: number;
+  /** Validity in days (rootCa profile: default 7305, max 9132). */
+  days?: number;
+  /** New passphrase for the key file (≥ 8 characters). */
+  passphrase: string;
+}
+
+export interface InitRootResult {
+  certificatePem: string;
+  certificateDer: Uint8Array;
+  subject: string;
+  fingerprint: string;
+  serialHex: string;
+  notBefore: Date;
+  notAfter: Date;
+  pathLen: number;
+  keySpec: CaKeySpec;
+  keyFile: string;
+}
+
+export function assertNoAuthority(ctx: AuthorityContext): void {
+  if (ctx.meta) {
+    throw new CustodianError(AuthorityCodes.ALREADY_CONFIGURED, `this station already has an authority (${ctx.meta.state}: CN=${ctx.meta.subject.commonName})`, {
+      state: ctx.meta.state,
+      commonName: ctx.meta.subject.commonName,
+      dir: ctx.store.dir,
+    });
+  }
+}
+
+export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promise<InitRootResult> {
+  assertNoAuthority(ctx);
+  const subject = checkSubject(p);
+  const pathLen = checkPathLen(p.pathLen ?? 2)!;
+  const days = p.days === undefined ? undefined : checkDays(p.days);
+  const keySpec = p.keySpec ?? 'P-256';
+  const now = ctx.now();
+  const key = await createSealedKey(ctx.store.keyFile, keySpec, p.passphrase, ctx.logN);
+  const cert = await issueCertificate({
+    profile: 'rootCa',
+    ...subject,
+    subjectPublicKey: key.spki,
+    issuer: 'self',
+    selfKeys: { privateKey: key.privateKey, publicKey: key.publicKey },
+    pathLen,
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    ...(days !== undefined ? { days } : {}),
+    now,
+  });
+  ctx.store.writeChain([cert.der]);
+  const spkiHash = spkiSha256(key.spki);
+  ctx.meta = {
+    format: AUTHORITY_FORMAT,
+    state: 'active',
+    kind: 'root',
+    subject,
+    keySpec: key.spec,
+    keyOrigin: 'generated',
+    spkiSha256: spkiHash,
+    spkiDer: Buffer.from(key.spki).toString('base64'),
+    createdAt: now.toISOString(),
+    activatedAt: now.toISOString(),
+    request: null,
+    certificateFingerprint: cert.fingerprintSha256,
+  };
+  ctx.store.writeMeta(ctx.meta);
+  ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
+  await ctx.emit({
+    type: 'authority.root-created',
+    at: now.toISOString(),
+    subject: cert.subject,
+    fingerprint: cert.fingerprintSha256,
+    spkiSha256: spkiHash,
+    keySpec: key.spec,
+    pathLen,
+    notAfter: cert.notAfter.toISOString(),
+  });
+  return {
+    certificatePem: cert.pem,
+    certificateDer: cert.der,
+    subject: cert.subject,
+    fingerprint: cert.fingerprintSha256,
+    serialHex: cert.serialHex,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    pathLen,
+    keySpec: key.spec,
+    keyFile: ctx.store.keyFile,
+  };
+}

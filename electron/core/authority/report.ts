@@ -1,0 +1,107 @@
+/** Read-only views: `show` (the chain, for people) and `exportChain` (for hub/DPS upload). */
+import { existsSync } from 'node:fs';
+import { pathLenRoom, readCertificate, toPem } from '../pki/index';
+import { keyFileInfo } from '../vault/index';
+import type { AuthorityContext } from './context';
+import { requireActive } from './guards';
+
+const DAY_MS = 86_400_000;
+
+export interface ChainEntry {
+  subject: string;
+  issuer: string;
+  serialHex: string;
+  fingerprintSha256: string;
+  notBefore: string;
+  notAfter: string;
+  /** Whole days until notAfter (negative when expired). */
+  daysLeft: number;
+  isCa: boolean;
+  /** Declared basicConstraints pathLen (null = none). */
+  pathLen: number | null;
+  /** How many more CA levels may exist below this certificate (null = unlimited). */
+  pathLenRoom: number | null;
+  selfSigned: boolean;
+}
+
+export interface AuthorityReport {
+  state: 'none' | 'pending' | 'active';
+  kind: 'root' | 'subordinate' | null;
+  unlocked: boolean;
+  home: string;
+  subject: { commonName: string; organization?: string } | null;
+  keySpec: string | null;
+  keyOrigin: 'generated' | 'imported' | null;
+  spkiSha256: string | null;
+  keyFile: { path: string; format: string; logN: number; mode: string } | null;
+  /** This CA first, root last; empty unless active. */
+  chain: ChainEntry[];
+  pendingRequest: { file: string; csrSha256: string; createdAt: string } | null;
+}
+
+function describeChain(chain: Uint8Array[], now: Date): ChainEntry[] {
+  return chain.map((der, i) => {
+    const c = readCertificate(der);
+    let room: number | null = null;
+    try {
+      room = c.basicConstraints?.ca ? pathLenRoom(chain.slice(i)) : null;
+    } catch {
+      room = null;
+    }
+    return {
+      subject: c.subject,
+      issuer: c.issuer,
+      serialHex: c.serialHex,
+      fingerprintSha256: c.fingerprintSha256,
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      daysLeft: Math.floor((c.notAfter.getTime() - now.getTime()) / DAY_MS),
+      isCa: c.basicConstraints?.ca === true,
+      pathLen: c.basicConstraints?.pathLen ?? null,
+      pathLenRoom: room,
+      selfSigned: Buffer.from(c.subjectDer).equals(Buffer.from(c.issuerDer)),
+    };
+  });
+}
+
+export function show(ctx: AuthorityContext): AuthorityReport {
+  const meta = ctx.meta;
+  const base: AuthorityReport = {
+    state: meta?.state ?? 'none',
+    kind: meta?.kind ?? null,
+    unlocked: ctx.key !== null,
+    home: ctx.store.home,
+    subject: meta?.subject ?? null,
+    keySpec: meta?.keySpec ?? null,
+    keyOrigin: meta?.keyOrigin ?? null,
+    spkiSha256: meta?.spkiSha256 ?? null,
+    keyFile: null,
+    chain: [],
+    pendingRequest: null,
+  };
+  if (!meta) return base;
+  if (existsSync(ctx.store.keyFile)) {
+    const k = keyFileInfo(ctx.store.keyFile);
+    base.keyFile = { path: k.path, format: k.format, logN: k.logN, mode: k.mode.toString(8).padStart(4, '0') };
+  }
+  if (meta.state === 'active') base.chain = describeChain(ctx.store.readChain(), ctx.now());
+  else if (meta.request) base.pendingRequest = { file: ctx.store.requestFile, csrSha256: meta.request.csrSha256, createdAt: meta.request.createdAt };
+  return base;
+}
+
+export interface ExportedChain {
+  /** PEM certificates, this CA first, root last. Public material only. */
+  pem: string;
+  certificates: { subject: string; fingerprintSha256: string }[];
+}
+
+export function exportChain(ctx: AuthorityContext): ExportedChain {
+  const { chain } = requireActive(ctx);
+  return {
+    pem: chain.map((d) => toPem(d, 'CERTIFICATE')).join(''),
+    certificates: chain.map((d) => {
+      const c = readCertificate(d);
+      return { subject: c.subject, fingerprintSha256: c.fingerprintSha256 };
+    }),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Ceremony: create this station's CA key and a PKCS#10 request for the
+ * upstream custodian (Factory-Y asks Company-X; Technician-Z asks Factory-Y).
+ * The CSR is built with @peculiar/x509 (via pki/crypto) and checked with the
+ * pki CSR reader before it is handed out.
+ */
+import { x509 } from '../pki/crypto';
+import { encodeName, readCsr, toPem, type CaKeySpec } from '../pki/index';
+import type { AuthorityContext } from './context';
+import { createSealedKey, spkiSha256 } from './keys';
+import { assertNoAuthority } from './init-root';
+import { checkSubject, type CaSubject } from './subject';
+import { AUTHORITY_FORMAT } from './store';
+
+export interface CreateRequestParams extends CaSubject {
+  keySpec?: CaKeySpec;
+  /** New passphrase for the key file (≥ 8 characters). */
+  passphrase: string;
+}
+
+export interface CreateRequestResult {
+  csrPem: string;
+  csrDer: Uint8Array;
+  csrSha256: string;
+  subject: string;
+  spkiSha256: string;
+  keySpec: CaKeySpec;
+  /** Where the station keeps its copy of the CSR. */
+  requestFile: string;
+  keyFile: string;
+}
+
+type SigningAlgorithm = Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['signingAlgorithm'];
+
+function signingAlgorithm(spec: CaKeySpec): SigningAlgorithm {
+  if (spec === 'P-256') return { name: 'ECDSA', hash: 'SHA-256' } as SigningAlgorithm;
+  if (spec === 'P-384') return { name: 'ECDSA', hash: 'SHA-384' } as SigningAlgorithm;
+  return { name: 'RSASSA-PKCS1-v1_5' };
+}
+
+export async function createRequest(ctx: AuthorityContext, p: CreateRequestParams): Promise<CreateRequestResult> {
+  assertNoAuthority(ctx);
+  const subject = checkSubject(p);
+  const keySpec = p.keySpec ?? 'P-256';
+  const now = ctx.now();
+  const key = await createSealedKey(ctx.store.keyFile, keySpec, p.passphrase, ctx.logN);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: new x509.Name(encodeName(subject)),
+    keys: { privateKey: key.privateKey, publicKey: key.publicKey },
+    signingAlgorithm: signingAlgorithm(key.spec),
+    // Informative only: the upstream station decides (and reports these as ignored).
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
+  });
+  const csrDer = new Uint8Array(csr.rawData);
+  const intake = readCsr(csrDer); // our own CSR must pass our own intake
+  const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
+  ctx.store.writeRequest(csrPem);
+  const spkiHash = spkiSha256(key.spki);
+  ctx.meta = {
+    format: AUTHORITY_FORMAT,
+    state: 'pending',
+    kind: null,
+    subject,
+    keySpec: key.spec,
+    keyOrigin: 'generated',
+    spkiSha256: spkiHash,
+    spkiDer: Buffer.from(key.spki).toString('base64'),
+    createdAt: now.toISOString(),
+    activatedAt: null,
+    request: { csrSha256: intake.csrSha256, createdAt: now.toISOString() },
+    certificateFingerprint: null,
+  };
+  ctx.store.writeMeta(ctx.meta);
+  ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
+  await ctx.emit({ type: 'authority.request-created', at: now.toISOString(), subject: intake.requestedSubject, spkiSha256: spkiHash, csrSha256: intake.csrSha256, keySpec: key.spec });
+  return {
+    csrPem,
+    csrDer,
+    csrSha256: intake.csrSha256,
+    subject: intake.requestedSubject,
+    spkiSha256: spkiHash,
+    keySpec: key.spec,
+    requestFile: ctx.store.requestFile,
+    keyFile: ctx.store.keyFile,
+  };
+}

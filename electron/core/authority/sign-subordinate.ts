@@ -1,0 +1,109 @@
+/**
+ * Ceremony: sign a downstream custodian's CA request (Company-X signs
+ * Factory-Y; Factory-Y signs Technician-Z) under the intermediateCa profile.
+ * The CSR contributes its public key (after proof of possession) and its
+ * CN / O; everything else it asks for is reported, not honoured.
+ */
+import { CustodianError } from '../errors';
+import { x509 } from '../pki/crypto';
+import { issueCertificate, pathLenRoom, readCsr, toPem, PkiCodes } from '../pki/index';
+import { AuthorityCodes } from './codes';
+import { BACKDATE_MS, type AuthorityContext } from './context';
+import { requireActive, requireUnlocked } from './guards';
+import { checkDays, checkPathLen } from './subject';
+
+export interface SignSubordinateParams {
+  /** Path length for the new CA: 0 = it may sign only devices. */
+  pathLen: number;
+  /** Validity in days (clamped inside this CA's validity; the result says so). */
+  days: number;
+}
+
+export interface SignSubordinateResult {
+  /** The new certificate, then this CA's chain up to the root (PEM, leaf first): the file to hand back. */
+  bundlePem: string;
+  certificatePem: string;
+  certificateDer: Uint8Array;
+  chainDer: Uint8Array[];
+  subject: string;
+  requestedSubject: string;
+  /** What the CSR asked for that the station did not put in the certificate. */
+  ignoredRequests: string[];
+  csrSha256: string;
+  serialHex: string;
+  fingerprint: string;
+  notBefore: Date;
+  notAfter: Date;
+  clamped: boolean;
+  pathLen: number;
+}
+
+export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8Array, p: SignSubordinateParams): Promise<SignSubordinateResult> {
+  const { chain } = requireActive(ctx);
+  const key = requireUnlocked(ctx);
+  const pathLen = checkPathLen(p.pathLen)!;
+  const days = checkDays(p.days);
+  const intake = readCsr(csr);
+  if (intake.commonName === undefined || intake.commonName.trim() === '') {
+    throw new CustodianError(AuthorityCodes.CSR_NO_COMMON_NAME, 'the request has no subject CN to name the new CA by', { requestedSubject: intake.requestedSubject });
+  }
+  const organizations = new x509.Pkcs10CertificateRequest(intake.der).subjectName.getField('O');
+  const organization = organizations[0];
+  const honoured = organization !== undefined ? `subject O=${organization}` : undefined;
+  const ignoredRequests = [...intake.ignoredRequests];
+  const at = honoured !== undefined ? ignoredRequests.indexOf(honoured) : -1;
+  if (at >= 0) ignoredRequests.splice(at, 1);
+
+  const room = pathLenRoom(chain);
+  if (room !== null && pathLen > room - 1) {
+    throw new CustodianError(
+      room < 1 ? AuthorityCodes.PATHLEN_NO_ROOM : PkiCodes.CHAIN_PATHLEN_EXCEEDED,
+      room < 1
+        ? 'this CA may sign only end-entity certificates (no path length room left for a sub-CA)'
+        : `a sub-CA of this CA may have pathLen at most ${room - 1}`,
+      { requestedPathLen: pathLen, room },
+    );
+  }
+  const now = ctx.now();
+  const cert = await issueCertificate({
+    profile: 'intermediateCa',
+    commonName: intake.commonName,
+    ...(organization !== undefined ? { organization } : {}),
+    subjectPublicKey: intake.publicKeySpki,
+    issuer: { certificate: chain[0]!, privateKey: key.privateKey },
+    pathLen,
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    days,
+    now,
+  });
+  const chainDer = [cert.der, ...chain];
+  const bundlePem = chainDer.map((d) => toPem(d, 'CERTIFICATE')).join('');
+  ctx.store.writeIssued(cert.serialHex, cert.pem);
+  await ctx.emit({
+    type: 'authority.subordinate-signed',
+    at: now.toISOString(),
+    subject: cert.subject,
+    serialHex: cert.serialHex,
+    fingerprint: cert.fingerprintSha256,
+    pathLen,
+    notAfter: cert.notAfter.toISOString(),
+    csrSha256: intake.csrSha256,
+    issuerFingerprint: ctx.meta!.certificateFingerprint ?? '',
+  });
+  return {
+    bundlePem,
+    certificatePem: cert.pem,
+    certificateDer: cert.der,
+    chainDer,
+    subject: cert.subject,
+    requestedSubject: intake.requestedSubject,
+    ignoredRequests,
+    csrSha256: intake.csrSha256,
+    serialHex: cert.serialHex,
+    fingerprint: cert.fingerprintSha256,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    clamped: cert.clamped,
+    pathLen,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Ceremony: the IoT Hub / DPS proof-of-possession ("verification")
+ * certificate. The hub shows a code; we sign a certificate whose CN is that
+ * code with our CA key. Its subject key is a throwaway key pair made here and
+ * discarded: the hub checks only the signature and the CN.
+ */
+import { exportSpki, generateKeyPair, issueCertificate } from '../pki/index';
+import type { AuthorityContext } from './context';
+import { requireActive, requireUnlocked } from './guards';
+import { checkDays } from './subject';
+
+export interface VerificationCertParams {
+  /** Validity in days (hubVerification profile: default 30, max 90). */
+  days?: number;
+}
+
+export interface VerificationCertResult {
+  pem: string;
+  /** DER, for the `.cer` file the portal accepts. */
+  der: Uint8Array;
+  code: string;
+  subject: string;
+  serialHex: string;
+  fingerprint: string;
+  notBefore: Date;
+  notAfter: Date;
+  issuerFingerprint: string;
+}
+
+export async function verificationCert(ctx: AuthorityContext, code: string, p: VerificationCertParams = {}): Promise<VerificationCertResult> {
+  const { meta, chain } = requireActive(ctx);
+  const key = requireUnlocked(ctx);
+  const days = p.days === undefined ? undefined : checkDays(p.days);
+  const now = ctx.now();
+  const throwaway = await generateKeyPair('P-256', { extractable: false });
+  const cert = await issueCertificate({
+    profile: 'hubVerification',
+    commonName: code,
+    subjectPublicKey: await exportSpki(throwaway.publicKey),
+    issuer: { certificate: chain[0]!, privateKey: key.privateKey },
+    notBefore: now,
+    ...(days !== undefined ? { days } : {}),
+    now,
+  });
+  const issuerFingerprint = meta.certificateFingerprint ?? '';
+  await ctx.emit({
+    type: 'authority.verification-cert-issued',
+    at: now.toISOString(),
+    code,
+    serialHex: cert.serialHex,
+    fingerprint: cert.fingerprintSha256,
+    notAfter: cert.notAfter.toISOString(),
+    issuerFingerprint,
+  });
+  return {
+    pem: cert.pem,
+    der: cert.der,
+    code,
+    subject: cert.subject,
+    serialHex: cert.serialHex,
+    fingerprint: cert.fingerprintSha256,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    issuerFingerprint,
+  };
+}
