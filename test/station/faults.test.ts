@@ -1,0 +1,144 @@
+/**
+ * Faults table: every simulator fault at every step where it can occur, on a
+ * fresh simulated device each. A run either passes, or fails with a specific
+ * typed error from the listed set and leaves the device safe: nothing is
+ * locked that is not ours, and a clean retry (the fault is one-shot) passes
+ * without a second signature. Every certificate the issuer signed is found in
+ * the recorder.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceCapability } from '../../electron/core/device/client';
+import { bytesEqual } from '../../electron/core/device/protocol';
+import { readCertificate, validateChain } from '../../electron/core/pki/index';
+import type { Fault, Step } from '../../electron/core/simulator/index';
+import { prepareIssuer, type PreparedIssuer } from '../../electron/core/station/index';
+import { MemoryRecorder } from '../support/memory-recorder';
+import { FAST_TIMEOUT_MS, startBench } from '../support/station-harness';
+import { makeTestChain } from '../support/station-chain';
+
+type Expect = 'pass' | 'retry-passes' | 'refused';
+interface Row {
+  name: string;
+  fault: Fault | ((identifiesSoFar: number) => Fault);
+  /** Key path: 'csr' (all capabilities) or 'raw' (no CSR support → public key + challenge). */
+  path?: 'csr' | 'raw';
+  expect: Expect;
+  /** Acceptable error codes for the first run (specific, never INTERNAL). */
+  codes?: string[];
+}
+
+const CRC = ['FRAME_CRC'];
+const DROP = ['FRAME_TRUNCATED', 'FRAME_CRC', 'DEVICE_TIMEOUT'];
+const GONE = ['DEVICE_DISCONNECTED'];
+const TIMEOUT = ['DEVICE_TIMEOUT'];
+const CHANGED = ['DEVICE_IDENTITY_CHANGED', 'WORKFLOW_DEVICE_CHANGED'];
+
+/** Device commands a provisioning run issues, per key path (fresh device: keygen, CSR or key+challenge, write, read back, challenge, commit). */
+const CSR_PATH_STEPS: Step[] = ['identify', 'generate-key', 'get-csr', 'write-begin', 'write-chunk', 'write-end', 'read-certs', 'sign-challenge', 'commit'];
+const RAW_ONLY_STEPS: Step[] = ['get-public-key'];
+
+const rows: Row[] = [];
+for (const [path, steps] of [['csr', CSR_PATH_STEPS], ['raw', RAW_ONLY_STEPS]] as const) {
+  for (const step of steps) {
+    rows.push({ name: `corrupted bytes at ${step} (${path})`, path, fault: { kind: 'corrupt-reply', step }, expect: 'retry-passes', codes: CRC });
+    rows.push({ name: `dropped bytes at ${step} (${path})`, path, fault: { kind: 'drop-bytes', step }, expect: 'retry-passes', codes: DROP });
+    rows.push({ name: `disconnect before ${step} (${path})`, path, fault: { kind: 'disconnect', step, phase: 'before' }, expect: 'retry-passes', codes: GONE });
+    rows.push({ name: `disconnect after ${step} executed (${path})`, path, fault: { kind: 'disconnect', step, phase: 'after' }, expect: 'retry-passes', codes: GONE });
+    rows.push({ name: `silent at ${step} (${path})`, path, fault: { kind: 'silent', step }, expect: 'retry-passes', codes: TIMEOUT });
+    rows.push({ name: `slow reply past the timeout at ${step} (${path})`, path, fault: { kind: 'slow-reply', step, delayMs: FAST_TIMEOUT_MS * 2 }, expect: 'retry-passes', codes: TIMEOUT });
+    rows.push({ name: `slow reply within the timeout at ${step} (${path})`, path, fault: { kind: 'slow-reply', step, delayMs: FAST_TIMEOUT_MS / 5 }, expect: 'pass' });
+  }
+}
+// The raw path's own pre-signing challenge.
+rows.push({ name: 'corrupted bytes at the pre-signing challenge (raw)', path: 'raw', fault: { kind: 'corrupt-reply', step: 'sign-challenge' }, expect: 'retry-passes', codes: CRC });
+rows.push({ name: 'silent at the pre-signing challenge (raw)', path: 'raw', fault: { kind: 'silent', step: 'sign-challenge' }, expect: 'retry-passes', codes: TIMEOUT });
+rows.push(
+  { name: 'wrong CN in CSR', fault: { kind: 'wrong-cn' }, expect: 'retry-passes', codes: ['DEVICE_CSR_CN_MISMATCH', 'WORKFLOW_CSR_CN_MISMATCH'] },
+  { name: 'invalid CSR signature', fault: { kind: 'bad-csr-signature' }, expect: 'retry-passes', codes: ['DEVICE_CSR_INVALID', 'CSR_SIGNATURE_INVALID'] },
+  { name: 'flash write failure at write-end', fault: { kind: 'flash-write-failure', step: 'write-end' }, expect: 'retry-passes', codes: ['DEVICE_FLASH_WRITE_FAILED'] },
+  { name: 'flash write failure at commit', fault: { kind: 'flash-write-failure', step: 'commit' }, expect: 'retry-passes', codes: ['DEVICE_FLASH_WRITE_FAILED'] },
+  { name: 'different device ID at the first identify', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n }), expect: 'retry-passes', codes: CHANGED },
+  { name: 'different device ID before signing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 1 }), expect: 'retry-passes', codes: CHANGED },
+  { name: 'different device ID before writing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 2 }), expect: 'retry-passes', codes: CHANGED },
+  { name: 'device error BUSY at write-begin', fault: { kind: 'error-reply', step: 'write-begin', error: 'BUSY' }, expect: 'retry-passes', codes: ['DEVICE_ERROR_BUSY'] },
+  { name: 'weak key generated (RSA-1024)', fault: { kind: 'weak-key', key: 'rsa-1024' }, expect: 'refused', codes: ['DEVICE_KEY_WEAK', 'KEY_RSA_TOO_SMALL'] },
+  { name: 'weak key generated (secp256k1)', fault: { kind: 'weak-key', key: 'secp256k1' }, expect: 'refused', codes: ['DEVICE_KEY_WEAK', 'KEY_UNSUPPORTED_CURVE'] },
+);
+
+const RAW_CAPS: DeviceCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
+
+describe('faults table (fault × step)', () => {
+  let issuer: PreparedIssuer;
+  const recorder = new MemoryRecorder();
+  const allSigned: Uint8Array[] = [];
+
+  beforeAll(async () => {
+    issuer = prepareIssuer((await makeTestChain()).issuer);
+  });
+
+  afterAll(() => {
+    // Every certificate signed during the fault runs is in the record, and nothing else is.
+    const recorded = recorder.issuedCertificates();
+    expect(recorded.length).toBe(allSigned.length);
+    for (const der of allSigned) expect(recorded.some((r) => bytesEqual(r, der))).toBe(true);
+  });
+
+  it('enumerates every fault kind the brief names', () => {
+    const kinds = new Set(rows.map((r) => (typeof r.fault === 'function' ? r.fault(0) : r.fault).kind));
+    for (const k of ['corrupt-reply', 'drop-bytes', 'disconnect', 'wrong-cn', 'bad-csr-signature', 'flash-write-failure', 'slow-reply', 'silent', 'device-id-change']) {
+      expect(kinds.has(k as Fault['kind'])).toBe(true);
+    }
+    expect(rows.length).toBeGreaterThan(80);
+  });
+
+  it.each(rows.map((r, i) => [i, r.name] as const))('#%i %s', async (i) => {
+    const row = rows[i]!;
+    const deviceId = `dev-fault-${i}`;
+    const bench = await startBench({ issuer, recorder, deviceId, ...(row.path === 'raw' ? { capabilities: RAW_CAPS } : {}) });
+    try {
+      bench.sim.faults.inject(typeof row.fault === 'function' ? row.fault(bench.sim.stats().identifies) : row.fault);
+      const first = await bench.run();
+      const fired = bench.sim.faults.fired.length;
+      expect(fired, 'the fault was injected at a step the run reaches').toBeGreaterThan(0);
+
+      if (row.expect === 'pass') {
+        expect(first.result.result).toBe('passed');
+      } else {
+        expect(first.result.result).toBe('failed');
+        if (first.result.result !== 'failed') return;
+        expect(row.codes).toContain(first.result.error.code);
+        // The typed failure is also the last step event.
+        const failedEvents = first.events.filter((e) => e.kind === 'step' && e.state === 'failed');
+        expect(failedEvents).toHaveLength(1);
+        // Safe: never locked with anything but a verified credential from us.
+        const st = bench.sim.state();
+        if (st.locked) {
+          expect(st.leaf).not.toBeNull();
+          validateChain({ leaf: st.leaf!, intermediates: issuer.deviceChain, roots: [issuer.root], at: new Date() });
+        }
+        const retry = await bench.run();
+        if (row.expect === 'refused') {
+          expect(retry.result.result).toBe('failed');
+          if (retry.result.result === 'failed') expect(row.codes).toContain(retry.result.error.code);
+          expect(bench.signer.signed).toHaveLength(0);
+        } else {
+          expect(retry.result.result, JSON.stringify(retry.result.result === 'failed' ? retry.result.error : null)).toBe('passed');
+        }
+      }
+
+      if (row.expect !== 'refused') {
+        // The device ends provisioned: locked, its leaf chains to our root and is for its own key.
+        const st = bench.sim.state();
+        expect(st.locked).toBe(true);
+        const leaf = readCertificate(st.leaf!);
+        expect(bytesEqual(leaf.spki, st.spki!)).toBe(true);
+        validateChain({ leaf: st.leaf!, intermediates: issuer.deviceChain, roots: [issuer.root], at: new Date() });
+        // A retry never signs a second certificate for the same key.
+        expect(bench.signer.signed).toHaveLength(1);
+      }
+      allSigned.push(...bench.signer.signed);
+    } finally {
+      await bench.stop();
+    }
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * The provisioning workflow against simulated devices (in-process), recording
+ * into the real signing ledger: both key paths, refusals before signing,
+ * repeat visits, re-issue policy, fail-closed recording.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceCapability } from '../../electron/core/device/client';
+import { connectInProcess } from '../../electron/core/device/index';
+import { bytesEqual } from '../../electron/core/device/protocol';
+import { openStationLedger, type Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
+import { readCertificate, validateChain } from '../../electron/core/pki/index';
+import type { Fault } from '../../electron/core/simulator/index';
+import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice, type PreparedIssuer, type StepEvent } from '../../electron/core/station/index';
+import type { IssuanceRecorder } from '../../electron/core/station/recorder';
+import { MemoryRecorder } from '../support/memory-recorder';
+import { startBench, type Bench } from '../support/station-harness';
+import { makeTestChain } from '../support/station-chain';
+
+let issuer: PreparedIssuer;
+beforeAll(async () => {
+  issuer = prepareIssuer((await makeTestChain()).issuer);
+});
+
+const benches: Bench[] = [];
+afterEach(async () => {
+  await Promise.all(benches.splice(0).map((b) => b.stop()));
+});
+
+function freshLedger(): { ledger: Ledger; recorder: IssuanceRecorder } {
+  return openStationLedger({ dir: mkdtempSync(join(tmpdir(), 'ledger-')), stationId: 'test-station' });
+}
+const records = (l: Ledger): LedgerRecord[] => Array.from({ length: l.size }, (_, i) => l.record(i));
+const ofType = <T extends LedgerRecord['t']>(l: Ledger, t: T) => records(l).filter((r): r is Extract<LedgerRecord, { t: T }> => r.t === t);
+
+async function bench(recorder: IssuanceRecorder, o: { deviceId?: string; capabilities?: DeviceCapability[]; faults?: Fault[] } = {}): Promise<Bench> {
+  const b = await startBench({ issuer, recorder, ...o });
+  benches.push(b);
+  return b;
+}
+
+function assertInstalled(b: Bench, deviceId: string): void {
+  const st = b.sim.state();
+  expect(st.locked).toBe(true);
+  const leaf = readCertificate(st.leaf!);
+  expect(leaf.subject).toBe(`CN=${deviceId}`);
+  expect(bytesEqual(leaf.spki, st.spki!)).toBe(true);
+  validateChain({ leaf: st.leaf!, intermediates: issuer.deviceChain, roots: [issuer.root], at: new Date() });
+}
+
+describe('key paths', () => {
+  it('CSR path: keygen on the device, CSR, sign, install, read back, challenge, lock; recorded intent → done → passed', async () => {
+    const { ledger, recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-csr-1' });
+    const { result, events } = await b.run();
+    expect(result.result).toBe('passed');
+    if (result.result !== 'passed') return;
+    expect(result.how).toBe('signed');
+    assertInstalled(b, 'dev-csr-1');
+    const steps = events.filter((e): e is StepEvent => e.kind === 'step' && e.state === 'succeeded');
+    expect(steps.map((e) => e.step)).toEqual(['identify', 'csr', 'keygen', 'csr', 'check', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done']);
+    expect(steps.find((e) => e.step === 'csr' && e.details.keyPath)?.details.keyPath).toBe('csr');
+    expect(b.sim.stats().byCommand.GET_PUBLIC_KEY ?? 0).toBe(0);
+    expect(ofType(ledger, 'intent')).toHaveLength(1);
+    expect(ofType(ledger, 'done')[0]!.serialHex).toBe(result.serialHex);
+    expect(ofType(ledger, 'outcome')[0]!.result).toBe('passed');
+    // Intent recorded before signing, certificate recorded before writing: ledger order.
+    expect(records(ledger).map((r) => r.t).filter((t) => t !== 'genesis' && t !== 'checkpoint' as string)).toEqual(['intent', 'done', 'outcome']);
+  });
+
+  it('raw public key + challenge path for a device without CSR support', async () => {
+    const { ledger, recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-raw-1', capabilities: ['raw-public-key', 'challenge', 'keygen', 'lock'] });
+    const { result, events } = await b.run();
+    expect(result.result).toBe('passed');
+    assertInstalled(b, 'dev-raw-1');
+    const csrStep = events.filter((e): e is StepEvent => e.kind === 'step' && e.step === 'csr' && e.state === 'succeeded').at(-1);
+    expect(csrStep?.state === 'succeeded' && csrStep.details.keyPath).toBe('raw-public-key');
+    expect(b.sim.stats().byCommand.GET_CSR ?? 0).toBe(0);
+    // One challenge before signing, one against the installed leaf.
+    expect(b.sim.stats().byCommand.SIGN_CHALLENGE).toBe(2);
+    expect(ofType(ledger, 'intent')[0]!.csrSha256).toBeUndefined();
+  });
+});
+
+describe('refused before signing: nothing signed, nothing recorded', () => {
+  const cases: { name: string; fault?: Fault; verifyCsr?: boolean; codes: string[] }[] = [
+    { name: 'wrong CN in the CSR (caught by the client)', fault: { kind: 'wrong-cn' }, codes: ['DEVICE_CSR_CN_MISMATCH'] },
+    { name: 'wrong CN in the CSR (caught by the workflow itself)', fault: { kind: 'wrong-cn' }, verifyCsr: false, codes: ['WORKFLOW_CSR_CN_MISMATCH'] },
+    { name: 'bad CSR signature (caught by the client)', fault: { kind: 'bad-csr-signature' }, codes: ['DEVICE_CSR_INVALID'] },
+    { name: 'bad CSR signature (caught by pki readCsr)', fault: { kind: 'bad-csr-signature' }, verifyCsr: false, codes: ['CSR_SIGNATURE_INVALID'] },
+    { name: 'weak key RSA-1024', fault: { kind: 'weak-key', key: 'rsa-1024' }, verifyCsr: false, codes: ['KEY_RSA_TOO_SMALL'] },
+    { name: 'unsupported curve secp256k1', fault: { kind: 'weak-key', key: 'secp256k1' }, verifyCsr: false, codes: ['KEY_UNSUPPORTED_CURVE'] },
+    { name: 'different device ID reported midway', fault: { kind: 'device-id-change', afterIdentifies: 1 }, codes: ['DEVICE_IDENTITY_CHANGED', 'WORKFLOW_DEVICE_CHANGED'] },
+  ];
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
+    const { ledger, recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-bad-1', ...(c.fault ? { faults: [c.fault] } : {}) });
+    const device = await connectInProcess(b.sim, { verifyCsr: c.verifyCsr ?? true });
+    const result = await provisionDevice({ device, issuer, recorder, operator: 'op', sign: b.signer.sign });
+    await device.close();
+    expect(result.result).toBe('failed');
+    if (result.result === 'failed') {
+      expect(c.codes).toContain(result.error.code);
+      expect(result.signed).toBe(false);
+    }
+    expect(b.signer.signed).toHaveLength(0);
+    expect(ofType(ledger, 'intent')).toHaveLength(0);
+    expect(b.sim.state().leaf).toBeNull();
+  });
+
+  it('a key type the issuance policy does not allow (P-256 device, policy P-384 only)', async () => {
+    const { ledger, recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-policy-1' });
+    const policy = { ...DEFAULT_ISSUANCE_POLICY, allowedKeyTypes: ['P-384'] as const, keygen: { onDeviceIfMissing: false, algorithm: 'P-384' as const } };
+    const pre = await b.connect();
+    await pre.generateKey('P-256');
+    await pre.close();
+    const { result } = await b.run({ policy });
+    expect(result.result === 'failed' && result.error.code).toBe('POLICY_KEY_TYPE_NOT_ALLOWED');
+    expect(b.signer.signed).toHaveLength(0);
+    expect(ofType(ledger, 'intent')).toHaveLength(0);
+  });
+});
+
+describe('repeat visits and re-issue', () => {
+  it('a device that already carries our valid chain passes again without a second signature', async () => {
+    const { ledger, recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-repeat-1' });
+    expect((await b.run()).result.result).toBe('passed');
+    const again = await b.run();
+    expect(again.result.result === 'passed' && again.result.how).toBe('recognised');
+    expect(b.signer.signed).toHaveLength(1);
+    expect(ofType(ledger, 'intent')).toHaveLength(1);
+    // It was challenged, not just read: one SIGN_CHALLENGE per run's verification.
+    expect(b.sim.stats().byCommand.SIGN_CHALLENGE).toBe(2);
+  });
+
+  it('re-issue for an already signed device ID (new key) is refused without a reason, and signed and recorded with one', async () => {
+    const { ledger, recorder } = freshLedger();
+    const first = await bench(recorder, { deviceId: 'dev-re-1' });
+    expect((await first.run()).result.result).toBe('passed');
+    // Same device ID, a different key (a replaced board, or a wiped secure element).
+    const second = await bench(recorder, { deviceId: 'dev-re-1' });
+    const refused = await second.run();
+    expect(refused.result.result === 'failed' && refused.result.error.code).toBe('POLICY_REISSUE_REASON_REQUIRED');
+    expect(second.signer.signed).toHaveLength(0);
+    expect(second.sim.state().leaf).toBeNull();
+    const ok = await second.run({ reissueReason: 'board replaced under RMA-77' });
+    expect(ok.result.result).toBe('passed');
+    if (ok.result.result === 'passed') expect(ok.result.reissued).toBe(true);
+    expect(second.signer.signed).toHaveLength(1);
+    const intents = ofType(ledger, 'intent');
+    expect(intents).toHaveLength(2);
+    expect(intents[1]!.reissueReason).toBe('board replaced under RMA-77');
+    assertInstalled(second, 'dev-re-1');
+  });
+
+  it('a device that failed after signing is retried by re-installing the recorded certificate (no second signature, outcome on the same intent)', async () => {
+    const { ledger, recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-retry-1', faults: [{ kind: 'flash-write-failure', step: 'write-end' }] });
+    const failed = await b.run();
+    expect(failed.result.result === 'failed' && failed.result.error.code).toBe('DEVICE_FLASH_WRITE_FAILED');
+    const retry = await b.run();
+    expect(retry.result.result === 'passed' && retry.result.how).toBe('reused');
+    expect(b.signer.signed).toHaveLength(1);
+    const outcomes = ofType(ledger, 'outcome');
+    expect(outcomes.map((o) => o.result)).toEqual(['failed', 'passed']);
+    expect(new Set(outcomes.map((o) => o.intent)).size).toBe(1);
+  });
+});
+
+describe('fail closed on the record', () => {
+  it('a recorder that cannot record the intent means no certificate is produced', async () => {
+    const recorder = new MemoryRecorder();
+    recorder.failNext = 'intent';
+    const b = await bench(recorder, { deviceId: 'dev-rec-1' });
+    const { result } = await b.run();
+    expect(result.result === 'failed' && result.error.code).toBe('LEDGER_WRITE_FAILED');
+    expect(result.result === 'failed' && result.failedStep).toBe('intent');
+    expect(b.signer.signed).toHaveLength(0);
+    expect(b.sim.state().leaf).toBeNull();
+    // And the device is fine to retry once the recorder works again.
+    expect((await b.run()).result.result).toBe('passed');
+    expect(b.signer.signed).toHaveLength(1);
+  });
+
+  it('a signed certificate that cannot be recorded never leaves the station', async () => {
+    const recorder = new MemoryRecorder();
+    recorder.failNext = 'issued';
+    const b = await bench(recorder, { deviceId: 'dev-rec-2' });
+    const { result } = await b.run();
+    expect(result.result === 'failed' && result.failedStep).toBe('record');
+    expect(b.signer.signed).toHaveLength(1);
+    expect(b.sim.state().leaf).toBeNull();
+    expect(b.sim.stats().byCommand.WRITE_BEGIN ?? 0).toBe(0);
+  });
+
+  it('a device locked with credentials from elsewhere is refused, never overwritten', async () => {
+    const { recorder } = freshLedger();
+    const other = prepareIssuer((await makeTestChain('Foreign-Brand')).issuer);
+    const b = await bench(recorder, { deviceId: 'dev-foreign-1' });
+    const device = await b.connect();
+    expect((await provisionDevice({ device, issuer: other, recorder: new MemoryRecorder(), operator: 'elsewhere' })).result).toBe('passed');
+    await device.close();
+    const { result } = await b.run();
+    expect(result.result === 'failed' && result.error.code).toBe('WORKFLOW_DEVICE_LOCKED');
+    expect(b.signer.signed).toHaveLength(0);
+  });
+});

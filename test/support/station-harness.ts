@@ -1,0 +1,74 @@
+/**
+ * In-process provisioning harness: a simulated device (fresh state dir), a
+ * station-side client, the workflow with a counting signer and a recorder.
+ * Wire-time emulation is off and timeouts are short, so a fault run costs
+ * milliseconds, not seconds.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DeviceCapability } from '../../electron/core/device/client';
+import { connectInProcess, type ProtocolDeviceClient } from '../../electron/core/device/index';
+import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
+import type { PreparedIssuer } from '../../electron/core/station/issuer';
+import type { IssuanceRecorder } from '../../electron/core/station/recorder';
+import { provisionDevice, type ProvisionOptions } from '../../electron/core/station/workflow';
+import type { ProvisioningResult, WorkflowEvent } from '../../electron/core/station/events';
+import { countingSigner } from './station-chain';
+
+/** Short named timeouts: a silent device fails in ~this long. */
+export const FAST_TIMEOUT_MS = 250;
+
+export interface Bench {
+  sim: SimulatorHandle;
+  signer: ReturnType<typeof countingSigner>;
+  connect(): Promise<ProtocolDeviceClient>;
+  /** One provisioning run on a fresh connection (closed afterwards). */
+  run(extra?: Partial<ProvisionOptions>): Promise<{ result: ProvisioningResult; events: WorkflowEvent[] }>;
+  stop(): Promise<void>;
+}
+
+export async function startBench(opts: {
+  issuer: PreparedIssuer;
+  recorder: IssuanceRecorder;
+  deviceId?: string;
+  capabilities?: DeviceCapability[];
+  faults?: Fault[];
+}): Promise<Bench> {
+  const sim = await startSimulator({
+    stateDir: mkdtempSync(join(tmpdir(), 'custodian-sim-')),
+    emulateWireTime: false,
+    identity: { deviceId: opts.deviceId ?? 'dev-001' },
+    ...(opts.capabilities ? { capabilities: opts.capabilities } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+  });
+  const signer = countingSigner();
+  const timeouts = Object.fromEntries(
+    ['IDENTIFY', 'GENERATE_KEY', 'GET_PUBLIC_KEY', 'GET_CSR', 'SIGN_CHALLENGE', 'WRITE_BEGIN', 'WRITE_CHUNK', 'WRITE_END', 'READ_CERTS', 'COMMIT'].map((k) => [k, FAST_TIMEOUT_MS]),
+  );
+  const connect = () => connectInProcess(sim, { timeouts, interByteTimeoutMs: 50 });
+  return {
+    sim,
+    signer,
+    connect,
+    async run(extra = {}) {
+      const device = await connect();
+      const events: WorkflowEvent[] = [];
+      try {
+        const result = await provisionDevice({
+          device,
+          issuer: opts.issuer,
+          recorder: opts.recorder,
+          operator: 'test-operator',
+          sign: signer.sign,
+          onEvent: (e) => events.push(e),
+          ...extra,
+        });
+        return { result, events };
+      } finally {
+        await device.close().catch(() => undefined);
+      }
+    },
+    stop: () => sim.stop(),
+  };
+}
