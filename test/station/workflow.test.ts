@@ -13,7 +13,7 @@ import { bytesEqual } from '../../electron/core/device/protocol';
 import { openStationLedger, type Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { Fault } from '../../electron/core/simulator/index';
-import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice, type PreparedIssuer, type StepEvent } from '../../electron/core/station/index';
+import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice, type PreparedIssuer, type StepEvent, type StepSucceeded } from '../../electron/core/station/index';
 import type { IssuanceRecorder } from '../../electron/core/station/recorder';
 import { MemoryRecorder } from '../support/memory-recorder';
 import { startBench, type Bench } from '../support/station-harness';
@@ -59,7 +59,7 @@ describe('key paths', () => {
     if (result.result !== 'passed') return;
     expect(result.how).toBe('signed');
     assertInstalled(b, 'dev-csr-1');
-    const steps = events.filter((e): e is StepEvent => e.kind === 'step' && e.state === 'succeeded');
+    const steps = events.filter((e): e is StepSucceeded => e.kind === 'step' && e.state === 'succeeded');
     expect(steps.map((e) => e.step)).toEqual(['identify', 'csr', 'keygen', 'csr', 'check', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done']);
     expect(steps.find((e) => e.step === 'csr' && e.details.keyPath)?.details.keyPath).toBe('csr');
     expect(b.sim.stats().byCommand.GET_PUBLIC_KEY ?? 0).toBe(0);
