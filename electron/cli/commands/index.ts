@@ -5,8 +5,12 @@
  * order is the order of `custodian --help`.
  */
 import type { RegistryEntry } from '../types';
+import { auditCommand } from './audit';
 import { authorityCommands } from './authority';
+import { ledgerCommands } from './ledger';
 
 export const registry: readonly RegistryEntry[] = [
+  auditCommand,
   authorityCommands,
+  ledgerCommands,
 ];

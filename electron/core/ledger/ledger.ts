@@ -22,7 +22,8 @@ import { createLedgerKey, loadLedgerKey } from './keys';
 import { parseVkey, type NoteSigner, type VerifierKey } from './note';
 import { openCheckpoint, parseCheckpointBody, signCheckpoint, verifyCosignatures, type Checkpoint } from './checkpoint';
 import { parseNote } from './note';
-import { decodeRecord, encodeRecord, type LedgerRecord, type RecordBodies, type RecordType } from './records';
+import { decodeRecord, encodeRecord, type EntrySummary, type LedgerRecord, type RecordBodies, type RecordType } from './records';
+import { listEntries, searchEntries, type LedgerQuery } from './view';
 
 export const ENTRIES_FILE = 'entries.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint';
@@ -292,6 +293,16 @@ export class Ledger {
     }
     this.latest = { note, checkpoint: c };
     return note;
+  }
+
+  /** Summaries of entries [start, start+count): the UI's paged ledger view. */
+  list(start: number, count: number): EntrySummary[] {
+    return listEntries(this, start, count);
+  }
+
+  /** Entries about a device ID, serial and/or work order (index built at open). */
+  search(q: LedgerQuery): EntrySummary[] {
+    return searchEntries(this, q);
   }
 
   /** The stored bytes of entry i (without the newline). */

@@ -1,0 +1,185 @@
+/** `custodian ledger …`: the station's signing ledger (docs/ledger-format.md). */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustodianError } from '../../core/errors';
+import {
+  Ledger, LedgerRecorder, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
+} from '../../core/ledger';
+import { optInt, optString, positional, reqString } from '../args';
+import { CliCodes } from '../codes';
+import type { CliCommand, CommandContext, CommandGroup } from '../types';
+
+/** The station's ledger lives in `<home>/ledger`. */
+export function ledgerDir(ctx: CommandContext): string {
+  return join(ctx.home, 'ledger');
+}
+
+function withLedger<T>(ctx: CommandContext, opts: Partial<LedgerOptions>, fn: (l: Ledger) => T): T {
+  const ledger = Ledger.open({ dir: ledgerDir(ctx), ...opts });
+  try {
+    if (ledger.openReport.tornTail) ctx.warn(ledger.openReport.tornTail.message);
+    return fn(ledger);
+  } finally {
+    ledger.close();
+  }
+}
+
+function readInput(ctx: CommandContext, path: string): string {
+  try {
+    return readFileSync(ctx.resolvePath(path), 'utf8');
+  } catch (e) {
+    throw new CustodianError(CliCodes.INPUT_UNREADABLE, `cannot read ${path}`, { path }, { cause: e });
+  }
+}
+
+const status: CliCommand = {
+  name: 'status',
+  summary: 'open and verify the ledger: entries re-hashed against the signed checkpoint',
+  async run(ctx) {
+    return withLedger(ctx, {}, (l) => {
+      const data = {
+        origin: l.origin, vkey: l.vkey, entries: l.size, checkpointSize: l.checkpoint.size,
+        root: l.checkpoint.root.toString('base64'), unreconciled: l.openReport.unreconciled,
+        tornTail: l.openReport.tornTail?.details ?? null, openMillis: Math.round(l.openReport.millis),
+      };
+      return { data, human: [
+        `ledger ${l.origin}: ${l.size} entries, verified against checkpoint ${l.checkpoint.size}`,
+        `vkey ${l.vkey}`,
+        ...(data.unreconciled.length ? [`unreconciled intents: ${data.unreconciled.join(', ')} (custodian ledger reconcile)`] : []),
+      ] };
+    });
+  },
+};
+
+const proof: CliCommand = {
+  name: 'proof',
+  summary: 'write a C2SP tlog-proof for the certificate of a device ID or serial',
+  usage: '<device-id|serial> [--out <dir>]',
+  options: { out: { type: 'string', valueName: '<dir>', description: 'directory for the .tlog-proof files (default: current directory)' } },
+  positionals: { min: 1, max: 1 },
+  async run(ctx) {
+    const query = positional(ctx, 0, 'device ID or serial');
+    const out = ctx.resolvePath(optString(ctx, 'out') ?? '.');
+    return withLedger(ctx, {}, (l) => {
+      mkdirSync(out, { recursive: true });
+      const written = proofsFor(l, query).map((p) => {
+        const file = join(out, `${p.deviceId.replace(/[^A-Za-z0-9._-]/g, '_')}-${p.serialHex}.tlog-proof`);
+        writeFileSync(file, p.proof);
+        return { file, index: p.index, deviceId: p.deviceId, serialHex: p.serialHex };
+      });
+      return { data: { proofs: written }, human: written.map((w) => `${w.file}  (entry ${w.index})`) };
+    });
+  },
+};
+
+const exportCmd: CliCommand = {
+  name: 'export',
+  summary: 'write an audit bundle (entries, checkpoints, vkey, custodian chain, tlog tiles)',
+  usage: '<dir> --chain <custodian-chain.pem> [--no-tiles]',
+  options: {
+    chain: { type: 'string', valueName: '<pem>', description: "this station's CA certificate chain (issuing CA first)" },
+    'no-tiles': { type: 'boolean', description: 'skip the tlog-tiles layout' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run(ctx) {
+    const out = ctx.resolvePath(positional(ctx, 0, 'bundle directory'));
+    const chainPem = readInput(ctx, reqString(ctx, 'chain'));
+    return withLedger(ctx, {}, (l) => {
+      if (l.checkpoint.size < l.size) l.signCheckpoint();
+      const r = exportBundle(l, out, { chainPem, tiles: ctx.values['no-tiles'] !== true });
+      return { data: r, human: `bundle of ${r.size} entries from ${r.origin} written to ${r.dir} (${r.files} files)` };
+    });
+  },
+};
+
+const list: CliCommand = {
+  name: 'list',
+  summary: 'list entries by index range, or search by device ID, serial or work order',
+  usage: '[--from N] [--count N] [--device <id>] [--serial <hex>] [--work-order <wo>]',
+  options: {
+    from: { type: 'string', valueName: 'N', description: 'first index (default: the last --count entries)' },
+    count: { type: 'string', valueName: 'N', description: 'entries to show (default 50)' },
+    device: { type: 'string', valueName: '<id>', description: 'entries about this device ID' },
+    serial: { type: 'string', valueName: '<hex>', description: 'entries about this serial' },
+    'work-order': { type: 'string', valueName: '<wo>', description: 'entries of this work order' },
+  },
+  async run(ctx) {
+    return withLedger(ctx, { readOnly: true }, (l) => {
+      const count = optInt(ctx, 'count', { min: 1, max: 10_000 }) ?? 50;
+      const q = { deviceId: optString(ctx, 'device'), serialHex: optString(ctx, 'serial'), workOrder: optString(ctx, 'work-order') };
+      const entries = q.deviceId || q.serialHex || q.workOrder
+        ? l.search(q).slice(0, count)
+        : l.list(optInt(ctx, 'from', { min: 0 }) ?? Math.max(0, l.size - count), count);
+      return { data: { total: l.size, entries }, human: entries.map(renderSummaryLine) };
+    });
+  },
+};
+
+const reconcile: CliCommand = {
+  name: 'reconcile',
+  summary: 'close an intent left open by an interruption, with the operator\'s finding',
+  usage: '<intent-index> --resolution abandoned|issued --reason <text> --operator <name> [--cert <file>]',
+  options: {
+    resolution: { type: 'string', valueName: 'abandoned|issued', description: 'nothing was signed, or it was (give --cert)' },
+    reason: { type: 'string', valueName: '<text>', description: 'what the operator found' },
+    operator: { type: 'string', valueName: '<name>', description: 'operator recording the finding' },
+    cert: { type: 'string', valueName: '<file>', description: 'the certificate that was signed (PEM or DER), for issued' },
+  },
+  positionals: { min: 1, max: 1 },
+  async run(ctx) {
+    const index = Number(positional(ctx, 0, 'intent index'));
+    const resolution = reqString(ctx, 'resolution');
+    if (resolution !== 'abandoned' && resolution !== 'issued') {
+      throw new CustodianError(CliCodes.USAGE, '--resolution must be abandoned or issued', { option: 'resolution' });
+    }
+    const certPath = optString(ctx, 'cert');
+    let der: Uint8Array | undefined;
+    if (certPath) {
+      const raw = readFileSync(ctx.resolvePath(certPath));
+      const pem = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(raw.toString('latin1'));
+      der = new Uint8Array(pem ? Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64') : raw);
+    }
+    const ledger = Ledger.open({ dir: ledgerDir(ctx) });
+    try {
+      const rec = new LedgerRecorder(ledger);
+      await rec.reconcile(index, {
+        resolution, reason: reqString(ctx, 'reason'), operator: reqString(ctx, 'operator'), ...(der ? { certificateDer: der } : {}),
+      });
+      return { data: { intent: index, resolution, entry: ledger.size - 1 }, human: `intent ${index} reconciled as ${resolution}` };
+    } finally {
+      ledger.close();
+    }
+  },
+};
+
+const addCosigned: CliCommand = {
+  name: 'add-cosigned',
+  summary: 'store a checkpoint cosigned by an auditor (from `custodian audit cosign`)',
+  usage: '<cosigned-checkpoint> [--cosigner <vkey>]',
+  options: { cosigner: { type: 'string', multiple: true, valueName: '<vkey>', description: "auditor's cosigner vkey to verify (repeatable)" } },
+  positionals: { min: 1, max: 1 },
+  async run(ctx) {
+    const note = readInput(ctx, positional(ctx, 0, 'cosigned checkpoint file'));
+    const cosigners = (ctx.values.cosigner as string[] | undefined) ?? [];
+    return withLedger(ctx, {}, (l) => {
+      const c = l.addCosignedCheckpoint(note, cosigners);
+      return { data: { origin: c.origin, size: c.size }, human: `stored cosigned checkpoint of size ${c.size}` };
+    });
+  },
+};
+
+const vkey: CliCommand = {
+  name: 'vkey',
+  summary: "print this station's ledger verifier key (C2SP vkey)",
+  async run(ctx) {
+    const v = readFileSync(join(ledgerDir(ctx), 'ledger.vkey'), 'utf8').trim();
+    return { data: { vkey: v }, human: v };
+  },
+};
+
+export const ledgerCommands: CommandGroup = {
+  kind: 'group',
+  name: 'ledger',
+  summary: 'the signing ledger: status, list, proof, export, reconcile, cosigned checkpoints',
+  commands: [status, list, proof, exportCmd, reconcile, addCosigned, vkey],
+};
