@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDefaultStationService, defaultStationHome } from '../core/service/compose';
 import type { StationService } from '../core/service/station-service';
+import type { DispatchLogger } from '../core/service/dispatch';
 import { registerAppScheme, serveRenderer } from './protocol.main';
 import { forwardEvents, registerIpc } from './ipc.main';
 import { electronFilePicker, notify } from './platform.main';
@@ -22,6 +23,8 @@ export interface MainOptions {
   rendererRoot?: string;
   /** For tests: supply the service instead of building the real one. */
   service?: StationService;
+  /** Where refused and failed calls are reported (method and code only, never arguments). */
+  log?: DispatchLogger;
 }
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
@@ -78,9 +81,9 @@ export function bootstrap(electronApp: App, opts: MainOptions = {}): boolean {
   void electronApp.whenReady().then(async () => {
     hardenSession(session.defaultSession, csp);
     if (!devUrl) serveRenderer(rendererRoot, csp);
-    registerIpc(ipcMain, service.api, makeSenderCheck(contents, origin), ({ method, code }) => {
+    registerIpc(ipcMain, service.api, makeSenderCheck(contents, origin), opts.log ?? (({ method, code }) => {
       console.warn(`[station api] ${method} → ${code}`);
-    });
+    }));
     forwardEvents(service, contents);
     await service.start();
     win = createMainWindow(preloadPath);
