@@ -64,6 +64,8 @@ export interface DeviceFirmwareOptions {
   capabilities: DeviceCapability[];
   /** Host hook: drop the physical link (and power-cycle the device). */
   disconnect: () => void;
+  /** Injected delay (tests record the emulated delays instead of measuring wall-clock time). */
+  sleep?: (ms: number, why: 'wire-in' | 'wire-out' | 'keygen' | 'slow-reply') => Promise<void>;
 }
 
 const STEP_OF: Record<CommandName, Step> = {
@@ -80,7 +82,7 @@ const STEP_OF: Record<CommandName, Step> = {
   COMMIT: 'commit',
 };
 
-const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+const realSleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 export class DeviceFirmware {
   readonly stats: SimulatorStats = { requests: 0, bytesIn: 0, bytesOut: 0, wireTimeMs: 0, deviceDelayMs: 0, identifies: 0, byCommand: {} };
@@ -91,7 +93,11 @@ export class DeviceFirmware {
   private write: { target: 'leaf' | 'chain'; total: number; sha: Uint8Array; parts: Uint8Array[]; offset: number } | null = null;
   private stationMax = MAX_FRAME_PAYLOAD;
 
-  constructor(private readonly o: DeviceFirmwareOptions) {}
+  private readonly sleep: NonNullable<DeviceFirmwareOptions['sleep']>;
+
+  constructor(private readonly o: DeviceFirmwareOptions) {
+    this.sleep = o.sleep ?? realSleep;
+  }
 
   attach(transport: Transport): void {
     this.detach();
@@ -134,7 +140,7 @@ export class DeviceFirmware {
   private async process(transport: Transport, f: Frame): Promise<void> {
     const { faults } = this.o;
     // The request's bytes took this long to arrive on a real line (the pty delivers them at once).
-    if (this.o.emulateWireTime) await sleep(wireTimeMs(f.payload.length + 12, this.o.baud));
+    if (this.o.emulateWireTime) await this.sleep(wireTimeMs(f.payload.length + 12, this.o.baud), 'wire-in');
     const name = (Object.keys(Command) as CommandName[]).find((k) => Command[k] === f.type);
     this.stats.requests++;
     if (!name) return this.reply(transport, f, { error: 'UNKNOWN_COMMAND', message: `unknown command 0x${f.type.toString(16)}` }, undefined);
@@ -157,7 +163,7 @@ export class DeviceFirmware {
     const slow = faults.take('slow-reply', step);
     if (slow) {
       this.stats.deviceDelayMs += slow.delayMs;
-      await sleep(slow.delayMs);
+      await this.sleep(slow.delayMs, 'slow-reply');
     }
     return this.reply(transport, f, result, step);
   }
@@ -183,7 +189,7 @@ export class DeviceFirmware {
       const at = 8 + Math.floor((frame.length - 8 - n) / 2);
       bytes = new Uint8Array([...bytes.subarray(0, at), ...bytes.subarray(at + n)]);
     }
-    if (this.o.emulateWireTime) await sleep(wireTimeMs(bytes.length, this.o.baud));
+    if (this.o.emulateWireTime) await this.sleep(wireTimeMs(bytes.length, this.o.baud), 'wire-out');
     if (this.link?.transport !== transport || !transport.isOpen) return;
     this.stats.bytesOut += bytes.length;
     this.account(bytes.length);
@@ -240,7 +246,7 @@ export class DeviceFirmware {
         const weak = faults.take('weak-key', 'generate-key');
         const actual: SimKeyAlgorithm = weak ? (weak.key === 'rsa-1024' ? 'RSA-1024' : 'secp256k1') : alg;
         this.stats.deviceDelayMs += this.o.keygenDelayMs;
-        await Promise.all([store.generateKey(actual), sleep(this.o.keygenDelayMs)]);
+        await Promise.all([store.generateKey(actual), this.sleep(this.o.keygenDelayMs, 'keygen')]);
         this.csrCache = null;
         return new Uint8Array(0);
       }

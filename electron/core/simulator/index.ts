@@ -42,6 +42,8 @@ export interface SimulatorOptions {
   /** After a disconnect fault, the link comes back after this long. Default 100 ms. */
   reconnectDelayMs?: number;
   socatPath?: string;
+  /** Injected delay function (see DeviceFirmwareOptions.sleep); default setTimeout. */
+  sleep?: (ms: number, why: 'wire-in' | 'wire-out' | 'keygen' | 'slow-reply') => Promise<void>;
 }
 
 export interface SimulatorState {
@@ -109,6 +111,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     keygenDelayMs: opts.keygenDelayMs ?? 0,
     maxPayload,
     capabilities: opts.capabilities ?? ALL_CAPS,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
     disconnect: () => {
       disconnects++;
       firmware.detach();
