@@ -1,0 +1,76 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { mount } from '@vue/test-utils';
+import type { VueWrapper } from '@vue/test-utils';
+import TheResultScreen from '../../renderer/src/components/TheResultScreen.vue';
+
+const mounted: VueWrapper[] = [];
+afterEach(() => {
+  while (mounted.length) mounted.pop()?.unmount();
+  document.body.innerHTML = '';
+});
+
+function show(props: InstanceType<typeof TheResultScreen>['$props']) {
+  const w = mount(TheResultScreen, { props, attachTo: document.body });
+  mounted.push(w);
+  return w;
+}
+const press = (key: string) => window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+
+describe('TheResultScreen', () => {
+  it('says PASS in words, with the device, and no failure text', () => {
+    const w = show({ result: { passed: true, deviceId: 'dev-000123', detail: 'Serial 0a1b.' } });
+    expect(w.get('[data-testid="result-word"]').text()).toBe('PASS');
+    expect(w.get('[data-testid="result-screen"]').classes()).toContain('pass');
+    expect(w.text()).toContain('dev-000123');
+    expect(w.text()).toContain('Serial 0a1b.');
+    expect(w.find('[data-testid="result-fix"]').exists()).toBe(false);
+    expect(w.find('[data-testid="result-retry"]').exists()).toBe(false);
+  });
+
+  it('says FAIL with the reason, the fix and the code', () => {
+    const w = show({
+      result: { passed: false, deviceId: 'dev-9', reason: 'The device did not answer.', fix: 'Check the cable and try again.', code: 'DEVICE_TIMEOUT' },
+      canRetry: true,
+    });
+    expect(w.get('[data-testid="result-word"]').text()).toBe('FAIL');
+    expect(w.get('[data-testid="result-screen"]').classes()).toContain('fail');
+    expect(w.get('[data-testid="result-reason"]').text()).toBe('The device did not answer.');
+    expect(w.get('[data-testid="result-fix"]').text()).toContain('Check the cable and try again.');
+    expect(w.text()).toContain('DEVICE_TIMEOUT');
+    expect(w.get('[role="alertdialog"]').attributes('aria-describedby')).toBe('result-reason');
+  });
+
+  it('focuses its dismiss button and is dismissed with Esc', async () => {
+    const w = show({ result: { passed: true } });
+    expect(document.activeElement).toBe(w.get('[data-testid="result-dismiss"]').element);
+    press('Escape');
+    expect(w.emitted('dismiss')).toHaveLength(1);
+  });
+
+  it('retries a failure with R, but not a pass and not when retry is off', () => {
+    const fail = show({ result: { passed: false, reason: 'x' }, canRetry: true });
+    press('r');
+    expect(fail.emitted('retry')).toHaveLength(1);
+    fail.unmount();
+    mounted.pop();
+
+    const noRetry = show({ result: { passed: false, reason: 'x' }, canRetry: false });
+    press('r');
+    expect(noRetry.emitted('retry')).toBeUndefined();
+    noRetry.unmount();
+    mounted.pop();
+
+    const pass = show({ result: { passed: true }, canRetry: true });
+    press('r');
+    expect(pass.emitted('retry')).toBeUndefined();
+  });
+
+  it('stops listening for keys once dismissed', () => {
+    const w = show({ result: { passed: true } });
+    w.unmount();
+    mounted.pop();
+    press('Escape');
+    expect(w.emitted('dismiss')).toBeUndefined();
+  });
+});

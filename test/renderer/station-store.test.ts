@@ -1,0 +1,173 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { useStationStore } from '../../renderer/src/stores/station';
+import { describeError } from '../../electron/shared/errors';
+import type { StationProgress } from '../../electron/shared/events';
+import type { PortInfo } from '../../electron/shared/api/station';
+import { FP, NOW, install, makeFake, refuse } from './fakeCustodian';
+import type { Fake } from './fakeCustodian';
+
+const port = (path: string, extra: Partial<PortInfo> = {}): PortInfo => ({
+  path, vendorId: '303a', productId: '1001', manufacturer: null, serialNumber: null, simulated: false, busy: false, ...extra,
+});
+const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
+const progress = (p: Partial<StationProgress>): StationProgress => ({
+  runId: 'run-1', port: '/dev/pts/3', step: 'connect', state: 'started', at: NOW, deviceId: null, serialHex: null, error: null, auto: false, ...p,
+});
+
+let uninstall: () => void = () => {};
+afterEach(() => uninstall());
+beforeEach(() => setActivePinia(createPinia()));
+
+function setup(fake: Fake) {
+  uninstall = install(fake);
+  const store = useStationStore();
+  return store;
+}
+
+describe('station store', () => {
+  it('provisions on the chosen port with the trimmed operator and work order, following progress to PASS', async () => {
+    let fake!: Fake;
+    fake = makeFake({
+      'station.listPorts': () => ({ ports: [port('/dev/ttyUSB0', { busy: true }), port('/dev/pts/3')] }),
+      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
+      'station.provision': async () => {
+        fake.emit('station.progress', progress({ step: 'identify', state: 'succeeded', deviceId: 'dev-000123' }));
+        fake.emit('station.progress', progress({ step: 'sign', state: 'started', deviceId: 'dev-000123' }));
+        return { runId: 'run-1', deviceId: 'dev-000123', serialHex: 'abc123', fingerprint: FP('a'), ledgerIndex: 41, reissued: false, durationMs: 900 };
+      },
+    });
+    const store = setup(fake);
+    const off = store.subscribe();
+    await store.refreshPorts();
+    expect(store.port).toBe('/dev/pts/3'); // the busy port is skipped
+    store.operator = '  alice ';
+    store.workOrder = 'WO-17';
+    expect(store.canProvision).toBe(true);
+
+    await store.provision();
+
+    expect(fake.callsTo('station.provision')).toEqual([{ port: '/dev/pts/3', operator: 'alice', workOrder: 'WO-17' }]);
+    expect(store.result).toMatchObject({ passed: true, deviceId: 'dev-000123' });
+    expect(store.result?.detail).toContain('abc123');
+    expect(store.result?.detail).toContain('#41');
+    expect(store.steps.every((s) => s.state === 'done')).toBe(true);
+    expect(fake.callsTo('station.status')).toHaveLength(1); // counters refreshed after the run
+    off();
+    expect(fake.listeners('station.progress')).toBe(0);
+  });
+
+  it('turns a refused provision into a FAIL with the station sentence, the table fix and the failed step', async () => {
+    let fake!: Fake;
+    fake = makeFake({
+      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
+      'station.provision': async () => {
+        fake.emit('station.progress', progress({ step: 'write', state: 'started', deviceId: 'dev-9' }));
+        refuse('DEVICE_TIMEOUT', 'dev-9 did not answer the write within 5 s.');
+      },
+    });
+    const store = setup(fake);
+    store.subscribe();
+    store.port = '/dev/pts/3';
+    store.operator = 'bob';
+
+    await store.provision();
+
+    expect(store.result).toEqual({
+      passed: false,
+      deviceId: 'dev-9',
+      reason: 'dev-9 did not answer the write within 5 s.',
+      fix: describeError('DEVICE_TIMEOUT'),
+      code: 'DEVICE_TIMEOUT',
+    });
+    expect(store.steps.find((s) => s.id === 'write')?.state).toBe('failed');
+    expect(store.steps.find((s) => s.id === 'identify')?.state).toBe('done');
+    expect(store.steps.find((s) => s.id === 'verify')?.state).toBe('pending');
+
+    await store.retry();
+    expect(fake.callsTo('station.provision')).toHaveLength(2);
+  });
+
+  it('never shows an unexpected exception text (no stack traces)', async () => {
+    const fake = makeFake({
+      'station.provision': () => {
+        throw new TypeError('Cannot read properties of undefined\n    at provision (/app/out/main/index.js:10:5)');
+      },
+    });
+    const store = setup(fake);
+    store.port = '/dev/pts/3';
+    store.operator = 'bob';
+    await store.provision();
+    expect(store.result?.passed).toBe(false);
+    expect(store.result?.code).toBe('INTERNAL');
+    expect(store.result?.reason).toBe(describeError('INTERNAL'));
+    expect(JSON.stringify(store.result)).not.toContain('index.js');
+  });
+
+  it('refuses to start without a port and an operator, and says why', async () => {
+    const fake = makeFake({});
+    const store = setup(fake);
+    expect(store.blocker).toBe('Choose the port the device is on.');
+    store.port = '/dev/pts/3';
+    expect(store.blocker).toBe('Enter or scan the operator.');
+    store.operator = 'carol';
+    store.workOrder = 'bad work order!';
+    expect(store.workOrderValid).toBe(false);
+    await store.provision();
+    expect(fake.callsTo('station.provision')).toHaveLength(0);
+  });
+
+  it('shows auto-mode runs from progress events alone, including their verdict', () => {
+    const fake = makeFake({});
+    const store = setup(fake);
+    store.subscribe();
+    fake.emit('station.progress', progress({ runId: 'auto-7', step: 'connect', state: 'started', auto: true }));
+    fake.emit('station.progress', progress({ runId: 'auto-7', step: 'csr', state: 'failed', auto: true, deviceId: 'dev-7', error: { code: 'CSR_BAD_SIGNATURE', message: 'The CSR signature does not verify.' } }));
+    expect(store.steps.find((s) => s.id === 'csr')?.state).toBe('failed');
+    expect(store.result).toMatchObject({ passed: false, deviceId: 'dev-7', code: 'CSR_BAD_SIGNATURE', reason: 'The CSR signature does not verify.', fix: describeError('CSR_BAD_SIGNATURE') });
+
+    // The next auto run resets the list and ends in PASS.
+    fake.emit('station.progress', progress({ runId: 'auto-8', step: 'connect', state: 'started', auto: true }));
+    expect(store.result).toBeNull();
+    expect(store.steps.find((s) => s.id === 'csr')?.state).toBe('pending');
+    fake.emit('station.progress', progress({ runId: 'auto-8', step: 'done', state: 'succeeded', auto: true, deviceId: 'dev-8', serialHex: '0f' }));
+    expect(store.result).toMatchObject({ passed: true, deviceId: 'dev-8' });
+    // Manual-run events (auto=false) from another window do not hijack the screen.
+    fake.emit('station.progress', progress({ runId: 'x', step: 'connect', state: 'started', auto: false }));
+    expect(store.steps.find((s) => s.id === 'done')?.state).toBe('done');
+  });
+
+  it('switches auto mode through the station with the operator and work order', async () => {
+    const fake = makeFake({
+      'station.setAutoMode': (arg) => ({ autoMode: { enabled: arg.enabled, operator: 'dan', workOrder: null }, counters, busyPorts: [] }),
+    });
+    const store = setup(fake);
+    await store.setAutoMode(true);
+    expect(fake.callsTo('station.setAutoMode')).toHaveLength(0); // no operator yet
+    expect(store.error?.what).toBe('Auto mode needs an operator.');
+    store.operator = 'dan';
+    await store.setAutoMode(true);
+    expect(fake.callsTo('station.setAutoMode')).toEqual([{ enabled: true, operator: 'dan' }]);
+    expect(store.autoMode).toBe(true);
+    expect(store.canProvision).toBe(false);
+  });
+
+  it('selects a device when it is plugged in and follows the shift counters', async () => {
+    const fake = makeFake({ 'station.listPorts': () => ({ ports: [port('/dev/ttyUSB0'), port('/dev/ttyACM1')] }) });
+    const store = setup(fake);
+    store.subscribe();
+    await store.refreshPorts();
+    expect(store.port).toBe('/dev/ttyUSB0');
+    fake.emit('station.device', { kind: 'attached', port: port('/dev/ttyACM1') });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.port).toBe('/dev/ttyACM1');
+
+    const start = Date.parse(NOW);
+    fake.emit('station.counters', { shiftStartedAt: NOW, issued: 30, reissued: 2, failed: 3 });
+    expect(store.passed).toBe(30);
+    expect(store.failed).toBe(3);
+    expect(store.ratePerHour(start + 2 * 3_600_000)).toBe(15);
+    expect(store.ratePerHour(start + 10_000)).toBeNull(); // first minute: no rate yet
+  });
+});
