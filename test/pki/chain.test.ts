@@ -20,7 +20,8 @@ let otherK: CryptoKeyPair;
 let dir: string;
 
 beforeAll(async () => {
-  [rootK, midK, leafK, otherK] = await Promise.all(['P-256', 'P-256', 'P-256', 'P-256'].map(() => generateKeyPair('P-256', { extractable: false })));
+  const gen = () => generateKeyPair('P-256', { extractable: false });
+  [rootK, midK, leafK, otherK] = await Promise.all([gen(), gen(), gen(), gen()]);
   dir = tempDir();
 });
 
