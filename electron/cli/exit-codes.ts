@@ -53,6 +53,7 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['PROFILE_', ExitStatus.POLICY],
   ['AUTHORITY_', ExitStatus.POLICY],
   ['WORKFLOW_', ExitStatus.POLICY],
+  ['POLICY_', ExitStatus.POLICY],
   ['VAULT_', ExitStatus.VAULT],
   ['DEVICE_', ExitStatus.DEVICE],
   ['FRAME_', ExitStatus.DEVICE],
