@@ -37,8 +37,12 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   CLI_OUTPUT_UNWRITABLE: ExitStatus.INPUT,
   // Authority codes that are about input files or key access rather than policy.
   AUTHORITY_BAD_INPUT: ExitStatus.INPUT,
-  AUTHORITY_NOT_INITIALIZED: ExitStatus.VAULT,
+  AUTHORITY_BUNDLE_MALFORMED: ExitStatus.INPUT,
+  AUTHORITY_KEY_UNREADABLE: ExitStatus.INPUT,
+  AUTHORITY_CSR_NO_COMMON_NAME: ExitStatus.INPUT,
+  AUTHORITY_NOT_CONFIGURED: ExitStatus.VAULT,
   AUTHORITY_LOCKED: ExitStatus.VAULT,
+  AUTHORITY_STATE_CORRUPTED: ExitStatus.VAULT,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */

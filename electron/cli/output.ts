@@ -59,7 +59,9 @@ const HINTS: Readonly<Record<number, string>> = {
 /** Per-code hints that say more than the family hint. */
 const CODE_HINTS: Readonly<Record<string, string>> = {
   VAULT_WRONG_PASSPHRASE: 'the passphrase does not open this key file; nothing was changed',
-  AUTHORITY_NOT_INITIALIZED: 'create one with `custodian authority init-root` or `custodian authority request`',
+  AUTHORITY_NOT_CONFIGURED: 'create one with `custodian authority init-root` or `custodian authority request`',
+  AUTHORITY_NOT_ACTIVE: 'import the bundle signed by the upstream custodian: `custodian authority import <bundle>`',
+  AUTHORITY_KEY_MISMATCH: 'this bundle was issued for a different key; ask the upstream custodian to sign this station\'s request',
   CLI_PASSPHRASE_REQUIRED: 'use --passphrase-file <file>, set CUSTODIAN_PASSPHRASE, or run on a terminal',
   CLI_PASSPHRASE_ON_ARGV: 'use --passphrase-file <file> or CUSTODIAN_PASSPHRASE instead',
 };

@@ -1,9 +1,219 @@
-/** `custodian authority …`: the station's CA ceremonies (docs/ceremonies.md). */
-import type { CommandGroup } from '../types';
+/**
+ * `custodian authority …`: the station's CA ceremonies (docs/ceremonies.md).
+ * Each command that needs the CA key unlocks it for this run only, from
+ * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt, and locks it again.
+ */
+import { Authority, type CaSubject } from '../../core/authority/index';
+import { CA_KEY_SPECS, type CaKeySpec } from '../../core/pki/index';
+import { DEFAULT_LOG_N, MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
+import { optBool, optInt, optString, positional, reqInt, reqString } from '../args';
+import { CustodianError } from '../../core/errors';
+import { CliCodes } from '../codes';
+import { readInputFile, writeOutputFile } from '../files';
+import type { CliCommand, CommandContext, CommandGroup, OptionSpec } from '../types';
+import { renderChain, renderReport } from './authority-format';
+
+const OUT_FORCE: Record<string, OptionSpec> = {
+  force: { type: 'boolean', description: 'replace output files that already exist' },
+};
+const WORK_FACTOR: Record<string, OptionSpec> = {
+  'work-factor': { type: 'string', valueName: 'LOGN', description: `scrypt work factor log2(N) for the key file (default ${DEFAULT_LOG_N}, minimum ${MIN_WRITE_LOG_N})` },
+};
+const SUBJECT: Record<string, OptionSpec> = {
+  cn: { type: 'string', valueName: '<name>', description: 'common name of this CA, e.g. Factory-Y (required)' },
+  org: { type: 'string', valueName: '<org>', description: 'organization (O)' },
+  'key-spec': { type: 'string', valueName: '<spec>', description: `CA key type: ${CA_KEY_SPECS.join(', ')} (default P-256)` },
+};
+
+function openAuthority(ctx: CommandContext): Authority {
+  const workFactor = optInt(ctx, 'work-factor', { min: MIN_WRITE_LOG_N, max: MAX_READ_LOG_N });
+  return Authority.open({ home: ctx.home, ...(workFactor !== undefined ? { workFactor } : {}) });
+}
+
+function subjectFrom(ctx: CommandContext): CaSubject & { keySpec: CaKeySpec } {
+  const spec = optString(ctx, 'key-spec') ?? 'P-256';
+  if (!(CA_KEY_SPECS as readonly string[]).includes(spec)) {
+    throw new CustodianError(CliCodes.USAGE, `--key-spec must be one of ${CA_KEY_SPECS.join(', ')}`, { option: 'key-spec', value: spec });
+  }
+  const org = optString(ctx, 'org');
+  return { commonName: reqString(ctx, 'cn'), ...(org !== undefined ? { organization: org } : {}), keySpec: spec as CaKeySpec };
+}
+
+/** Unlock for this run; the caller locks in `finally`. Checks state first so no passphrase is asked in vain. */
+async function unlockForSigning(ctx: CommandContext, a: Authority): Promise<void> {
+  a.assertActive();
+  const subject = a.metadata?.subject.commonName ?? '?';
+  await a.unlock(await ctx.passphrase({ purpose: `the CA key of "${subject}"` }));
+}
+
+const iso = (d: Date) => d.toISOString();
+
+const initRootCmd: CliCommand = {
+  name: 'init-root',
+  summary: 'create a self-signed root CA on this station (brand root, e.g. Company-X)',
+  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--path-len N] [--days D]',
+  options: {
+    ...SUBJECT,
+    'path-len': { type: 'string', valueName: 'N', description: 'CA levels allowed below the root (default 2: factory → installer)' },
+    days: { type: 'string', valueName: 'D', description: 'validity in days (default 7305, max 9132)' },
+    ...WORK_FACTOR,
+  },
+  async run(ctx) {
+    const s = subjectFrom(ctx);
+    const pathLen = optInt(ctx, 'path-len', { min: 0, max: 8 });
+    const days = optInt(ctx, 'days', { min: 1 });
+    const a = openAuthority(ctx);
+    if (a.state !== 'none') a.assertNone();
+    const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
+    try {
+      const r = await a.initRoot({ ...s, passphrase, ...(pathLen !== undefined ? { pathLen } : {}), ...(days !== undefined ? { days } : {}) });
+      const data = { subject: r.subject, fingerprint: r.fingerprint, serialHex: r.serialHex, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), pathLen: r.pathLen, keySpec: r.keySpec, keyFile: r.keyFile, home: ctx.home };
+      return { data, human: [`Root CA created: ${r.subject}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}`, `  pathLen   ${r.pathLen}`, `  key       ${r.keySpec}, sealed in ${r.keyFile}`, 'Next: `custodian authority export-chain --out <file>` and hand the root certificate to downstream custodians.'] };
+    } finally {
+      a.lock();
+    }
+  },
+};
+
+const requestCmd: CliCommand = {
+  name: 'request',
+  summary: 'create this station\'s CA key and a CSR for the upstream custodian',
+  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--out <csr>]',
+  options: { ...SUBJECT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR },
+  async run(ctx) {
+    const s = subjectFrom(ctx);
+    const out = optString(ctx, 'out');
+    const a = openAuthority(ctx);
+    if (a.state !== 'none') a.assertNone();
+    const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
+    try {
+      const r = await a.createRequest({ ...s, passphrase });
+      const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
+      const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile };
+      return { data, human: [`Request created for ${r.subject}`, `  CSR       ${written ?? r.requestFile}`, `  CSR SHA-256  ${r.csrSha256}`, `  key SHA-256  ${r.spkiSha256} (SPKI)`, 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle>`.'] };
+    } finally {
+      a.lock();
+    }
+  },
+};
+
+const signSubordinateCmd: CliCommand = {
+  name: 'sign-subordinate',
+  summary: 'sign a downstream custodian\'s CA request; write the bundle to hand back',
+  usage: '<csr> --path-len N --days D --out <bundle>',
+  positionals: { min: 1, max: 1 },
+  options: {
+    'path-len': { type: 'string', valueName: 'N', description: 'path length of the new CA (0 = it signs devices only) (required)' },
+    days: { type: 'string', valueName: 'D', description: 'validity in days, clamped to this CA\'s validity (required)' },
+    out: { type: 'string', valueName: '<bundle>', description: 'where to write the bundle: new certificate + chain to the root, PEM (required)' },
+    ...OUT_FORCE,
+  },
+  async run(ctx) {
+    const csrPath = positional(ctx, 0, 'CSR file');
+    const pathLen = reqInt(ctx, 'path-len', { min: 0, max: 8 });
+    const days = reqInt(ctx, 'days', { min: 1 });
+    const out = reqString(ctx, 'out');
+    const csr = readInputFile(ctx, csrPath, 'CSR');
+    const a = openAuthority(ctx);
+    try {
+      await unlockForSigning(ctx, a);
+      const r = await a.signSubordinate(csr, { pathLen, days });
+      const written = writeOutputFile(ctx, out, r.bundlePem, optBool(ctx, 'force'));
+      const data = { subject: r.subject, requestedSubject: r.requestedSubject, ignoredRequests: r.ignoredRequests, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), clamped: r.clamped, pathLen: r.pathLen, csrSha256: r.csrSha256, bundle: written, chainLength: r.chainDer.length };
+      const human = [`Signed ${r.subject} (pathLen ${r.pathLen})`, `  serial    ${r.serialHex}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}${r.clamped ? ' (clamped to this CA\'s validity)' : ''}`, `  bundle    ${written} (${r.chainDer.length} certificates, leaf first)`];
+      if (r.ignoredRequests.length > 0) human.push('  ignored from the CSR:', ...r.ignoredRequests.map((x) => `    - ${x}`));
+      return { data, human };
+    } finally {
+      a.lock();
+    }
+  },
+};
+
+const importCmd: CliCommand = {
+  name: 'import',
+  summary: 'activate this station with the bundle signed by the upstream custodian (or migrate an OpenSSL CA with --key)',
+  usage: '<bundle> [--key <key.pem>]',
+  positionals: { min: 1, max: 1 },
+  options: { key: { type: 'string', valueName: '<key.pem>', description: 'existing CA private key (PEM) to import into the vault with this bundle' }, ...WORK_FACTOR },
+  async run(ctx) {
+    const bundle = readInputFile(ctx, positional(ctx, 0, 'bundle file'), 'bundle');
+    const keyPath = optString(ctx, 'key');
+    const a = openAuthority(ctx);
+    let key: Buffer | undefined;
+    try {
+      let passphrase: string | undefined;
+      if (keyPath !== undefined) {
+        key = readInputFile(ctx, keyPath, 'key');
+        if (a.state !== 'none') a.assertNone();
+        passphrase = await ctx.passphrase({ purpose: 'the imported CA key (new passphrase)', confirm: true });
+      }
+      const r = await a.importBundle(bundle, { ...(key ? { key } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
+      for (const w of r.warnings) ctx.warn(w);
+      const chain = r.chain.map((l) => ({ subject: l.subject, fingerprintSha256: l.fingerprintSha256, notAfter: iso(l.notAfter), pathLenRoom: l.pathLenRoom ?? null }));
+      const data = { kind: r.kind, subject: r.subject, fingerprint: r.fingerprint, notAfter: iso(r.notAfter), keyImported: r.keyImported, chain, warnings: r.warnings };
+      return { data, human: [`Authority active: ${r.subject} (${r.kind}${r.keyImported ? ', key imported into the vault' : ''})`, ...renderChain(chain)] };
+    } finally {
+      key?.fill(0);
+      a.lock();
+    }
+  },
+};
+
+const verificationCmd: CliCommand = {
+  name: 'verification-cert',
+  summary: 'make the IoT Hub / DPS proof-of-possession certificate (CN = the code)',
+  usage: '<code> --out <base> [--days D]',
+  positionals: { min: 1, max: 1 },
+  options: {
+    out: { type: 'string', valueName: '<base>', description: 'writes <base>.pem and <base>.cer (DER) (required)' },
+    days: { type: 'string', valueName: 'D', description: 'validity in days (default 30, max 90)' },
+    ...OUT_FORCE,
+  },
+  async run(ctx) {
+    const code = positional(ctx, 0, 'verification code');
+    const base = reqString(ctx, 'out').replace(/\.(pem|cer)$/i, '');
+    const days = optInt(ctx, 'days', { min: 1 });
+    const a = openAuthority(ctx);
+    try {
+      await unlockForSigning(ctx, a);
+      const r = await a.verificationCert(code, days !== undefined ? { days } : {});
+      const force = optBool(ctx, 'force');
+      const pem = writeOutputFile(ctx, `${base}.pem`, r.pem, force);
+      const cer = writeOutputFile(ctx, `${base}.cer`, r.der, force);
+      const data = { code: r.code, subject: r.subject, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), issuerFingerprint: r.issuerFingerprint, files: { pem, cer } };
+      return { data, human: [`Verification certificate for code ${r.code}`, `  ${pem}`, `  ${cer}`, `  valid until ${iso(r.notAfter)}; upload either file where the hub asks for the verification certificate.`] };
+    } finally {
+      a.lock();
+    }
+  },
+};
+
+const showCmd: CliCommand = {
+  name: 'show',
+  summary: 'show the authority: chain, fingerprints, expiry, path length room',
+  async run(ctx) {
+    const r = openAuthority(ctx).show();
+    return { data: r, human: renderReport(r) };
+  },
+};
+
+const exportChainCmd: CliCommand = {
+  name: 'export-chain',
+  summary: 'write the public chain (PEM, this CA first, root last) for hub/DPS upload',
+  usage: '[--out <file>]',
+  options: { out: { type: 'string', valueName: '<file>', description: 'write the PEM here (default: print it)' }, ...OUT_FORCE },
+  async run(ctx) {
+    const r = openAuthority(ctx).exportChain();
+    const out = optString(ctx, 'out');
+    if (out === undefined) return { data: { pem: r.pem, certificates: r.certificates }, human: r.pem };
+    const written = writeOutputFile(ctx, out, r.pem, optBool(ctx, 'force'));
+    return { data: { out: written, certificates: r.certificates }, human: [`Wrote ${r.certificates.length} certificate(s) to ${written}:`, ...r.certificates.map((c) => `  ${c.subject}  ${c.fingerprintSha256}`)] };
+  },
+};
 
 export const authorityCommands: CommandGroup = {
   kind: 'group',
   name: 'authority',
   summary: "manage this station's certificate authority (root, request, sign, import, export)",
-  commands: [],
+  commands: [initRootCmd, requestCmd, signSubordinateCmd, importCmd, verificationCmd, showCmd, exportChainCmd],
 };

@@ -20,7 +20,7 @@ import type { AuthorityContext, LoadedKey } from './context';
 import type { AuthorityEvent, AuthorityListener } from './events';
 import { requireActive, requireConfigured, requireUnlocked } from './guards';
 import { importBundle, type ImportBundleParams, type ImportBundleResult } from './import-bundle';
-import { initRoot, type InitRootParams, type InitRootResult } from './init-root';
+import { assertNoAuthority, initRoot, type InitRootParams, type InitRootResult } from './init-root';
 import { spkiSha256, unlockSealedKey } from './keys';
 import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
 import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
@@ -116,6 +116,12 @@ export class Authority {
     this.#ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec } satisfies LoadedKey;
     await this.#ctx.emit({ type: 'authority.unlocked', at: this.#ctx.now().toISOString(), state: meta.state, spkiSha256: meta.spkiSha256, fingerprint: meta.certificateFingerprint });
   }
+
+  /** Throws AUTHORITY_ALREADY_CONFIGURED when an authority (or a pending request) exists. */
+  assertNone(): void { assertNoAuthority(this.#ctx); }
+
+  /** Throws AUTHORITY_NOT_CONFIGURED / AUTHORITY_NOT_ACTIVE unless the authority can sign (once unlocked). */
+  assertActive(): void { requireActive(this.#ctx); }
 
   /** Drop the CA key. Idempotent. */
   lock(): void {

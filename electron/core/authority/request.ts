@@ -48,11 +48,6 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
     name: new x509.Name(encodeName(subject)),
     keys: { privateKey: key.privateKey, publicKey: key.publicKey },
     signingAlgorithm: signingAlgorithm(key.spec),
-    // Informative only: the upstream station decides (and reports these as ignored).
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-    ],
   });
   const csrDer = new Uint8Array(csr.rawData);
   const intake = readCsr(csrDer); // our own CSR must pass our own intake

@@ -1,0 +1,27 @@
+/** Human-readable renderings for `custodian authority …`. */
+import type { AuthorityReport } from '../../core/authority/index';
+
+export function renderChain(chain: { subject: string; fingerprintSha256: string; notAfter: string; pathLenRoom: number | null }[]): string[] {
+  return chain.map((c, i) => `  ${i === chain.length - 1 ? 'root' : `#${i}  `}  ${c.subject}\n        SHA-256 ${c.fingerprintSha256}\n        until ${c.notAfter}, pathLen room ${c.pathLenRoom === null ? 'unlimited' : c.pathLenRoom}`);
+}
+
+export function renderReport(r: AuthorityReport): string[] {
+  if (r.state === 'none') return [`No authority on this station (${r.home}).`, 'Create one with `custodian authority init-root` or `custodian authority request`.'];
+  const lines = [
+    `Authority: ${r.subject?.commonName ?? '?'}${r.subject?.organization ? ` (${r.subject.organization})` : ''}`,
+    `  state     ${r.state}${r.kind ? `, ${r.kind}` : ''}`,
+    `  key       ${r.keySpec ?? '?'} (${r.keyOrigin ?? '?'}), SPKI SHA-256 ${r.spkiSha256 ?? '?'}`,
+  ];
+  if (r.keyFile) lines.push(`  key file  ${r.keyFile.path} (${r.keyFile.format}, scrypt 2^${r.keyFile.logN}, mode ${r.keyFile.mode})`);
+  if (r.pendingRequest) lines.push(`  pending   ${r.pendingRequest.file} (CSR SHA-256 ${r.pendingRequest.csrSha256}); import the signed bundle next`);
+  if (r.chain.length > 0) {
+    lines.push('  chain (this CA first):');
+    for (const c of r.chain) {
+      lines.push(`    ${c.subject}${c.selfSigned ? '  [root]' : ''}`);
+      lines.push(`      SHA-256  ${c.fingerprintSha256}`);
+      lines.push(`      expires  ${c.notAfter} (${c.daysLeft < 0 ? `EXPIRED ${-c.daysLeft} days ago` : `${c.daysLeft} days left`})`);
+      if (c.isCa) lines.push(`      pathLen  ${c.pathLen ?? 'none'}, room below: ${c.pathLenRoom === null ? 'unlimited' : c.pathLenRoom}`);
+    }
+  }
+  return lines;
+}
