@@ -8,9 +8,11 @@ import type { RegistryEntry } from '../types';
 import { auditCommand } from './audit';
 import { authorityCommands } from './authority';
 import { ledgerCommands } from './ledger';
+import { simulateCommand } from './simulate';
 
 export const registry: readonly RegistryEntry[] = [
   auditCommand,
   authorityCommands,
   ledgerCommands,
+  simulateCommand,
 ];

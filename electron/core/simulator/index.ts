@@ -37,8 +37,10 @@ export interface SimulatorOptions {
   /** Identity for a fresh state directory (ignored when state.json exists). */
   identity?: Partial<SimIdentity>;
   capabilities?: DeviceCapability[];
-  /** pty mode: directory for the link paths (default: a new temp dir). */
+  /** pty mode: directory for the link paths `tty-station` / `tty-device` (default: a new temp dir). */
   ptyDir?: string;
+  /** pty mode: exact station-side link path (the device side is `<ptyLink>.device`). Overrides ptyDir. */
+  ptyLink?: string;
   /** After a disconnect fault, the link comes back after this long. Default 100 ms. */
   reconnectDelayMs?: number;
   socatPath?: string;
@@ -140,8 +142,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
 
   let path: string | null = null;
   if (mode === 'pty') {
-    const dir = opts.ptyDir ?? (await mkdtemp(join(tmpdir(), 'custodian-sim-')));
-    pty = new PtyPair({ station: join(dir, 'tty-station'), device: join(dir, 'tty-device') }, opts.socatPath);
+    if (opts.ptyLink) {
+      pty = new PtyPair({ station: opts.ptyLink, device: `${opts.ptyLink}.device` }, opts.socatPath);
+    } else {
+      const dir = opts.ptyDir ?? (await mkdtemp(join(tmpdir(), 'custodian-sim-')));
+      pty = new PtyPair({ station: join(dir, 'tty-station'), device: join(dir, 'tty-device') }, opts.socatPath);
+    }
     path = pty.paths.station;
     try {
       await openPtyLink();
