@@ -7,12 +7,16 @@
 import type { RegistryEntry } from '../types';
 import { auditCommand } from './audit';
 import { authorityCommands } from './authority';
+import { demoCommand } from './demo';
 import { ledgerCommands } from './ledger';
+import { provisionCommand } from './provision';
 import { simulateCommand } from './simulate';
 
 export const registry: readonly RegistryEntry[] = [
   auditCommand,
   authorityCommands,
+  demoCommand,
   ledgerCommands,
+  provisionCommand,
   simulateCommand,
 ];

@@ -29,6 +29,8 @@ export const StationCodes = {
   WORKFLOW_CANCELLED: 'WORKFLOW_CANCELLED',
   /** The station's issuer is not fit to sign (no chain, not a CA). */
   WORKFLOW_ISSUER_UNUSABLE: 'WORKFLOW_ISSUER_UNUSABLE',
+  /** `custodian demo` was pointed at a folder that already holds files. */
+  WORKFLOW_DEMO_DIR_NOT_EMPTY: 'WORKFLOW_DEMO_DIR_NOT_EMPTY',
 
   /** The device ID already has a certificate from this station; re-issue needs an operator reason. */
   POLICY_REISSUE_REASON_REQUIRED: 'POLICY_REISSUE_REASON_REQUIRED',

@@ -1,0 +1,142 @@
+/**
+ * `custodian provision`: the station's main job. One device on a serial port
+ * (or, with --watch, device after device on the same port) is identified,
+ * proven, signed, injected, read back, challenged and locked through the
+ * provisioning workflow (electron/core/station), recording into the ledger
+ * under `<home>/ledger`. Progress is a live step list on stderr; the verdict
+ * is a PASS/FAIL block with the reason and the fix.
+ */
+import { userInfo } from 'node:os';
+import { openSerialDevice } from '../../core/device/index';
+import { CustodianError } from '../../core/errors';
+import { remedyFor } from '../../core/station/remedies';
+import { openStationSession } from '../../core/station/session';
+import { serveDevices } from '../../core/station/watch';
+import { provisionDevice } from '../../core/station/workflow';
+import type { ProvisioningResult } from '../../core/station/events';
+import { optBool, optInt, optString, reqString } from '../args';
+import { CliCodes } from '../codes';
+import type { CliCommand, CommandContext } from '../types';
+import { resultJson, stepLine, verdictLines } from './provision-format';
+
+function operatorFrom(ctx: CommandContext): string {
+  const op = optString(ctx, 'operator') ?? ctx.io.env.CUSTODIAN_OPERATOR ?? safeUser();
+  if (op.trim() === '' || op.length > 64) throw new CustodianError(CliCodes.USAGE, '--operator must be 1–64 characters', { option: 'operator' });
+  return op.trim();
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'operator';
+  }
+}
+
+function workOrderFrom(ctx: CommandContext): string | undefined {
+  const wo = optString(ctx, 'work-order');
+  if (wo !== undefined && !/^[A-Za-z0-9._/-]{1,64}$/.test(wo)) {
+    throw new CustodianError(CliCodes.USAGE, '--work-order is 1–64 letters, digits and . _ / -', { option: 'work-order', value: wo });
+  }
+  return wo;
+}
+
+/** Turn a failed result into the error the runner prints and maps to an exit status. */
+export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }>): CustodianError {
+  return new CustodianError(r.error.code, r.error.message, {
+    ...r.error.details,
+    deviceId: r.deviceId,
+    failedStep: r.failedStep,
+    signed: r.signed,
+    fix: remedyFor(r.error.code),
+  });
+}
+
+export const provisionCommand: CliCommand = {
+  name: 'provision',
+  summary: 'provision the device on a serial port: identify, prove, sign, inject, verify, lock',
+  usage: '--port <path> [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
+  description: [
+    'Needs an active authority on this station (custodian authority …) and its passphrase.',
+    'Every signature is recorded in the ledger before the certificate leaves the station.',
+    'A device already carrying a valid chain from this station passes without a second signature.',
+    'With --watch, serves device after device on the same port until Ctrl-C.',
+  ].join('\n'),
+  options: {
+    port: { type: 'string', valueName: '<path>', description: 'serial port or pty, e.g. /dev/ttyUSB0 (required)' },
+    baud: { type: 'string', valueName: 'N', description: 'line rate (default 115200)' },
+    operator: { type: 'string', valueName: '<name>', description: 'who is provisioning (default $CUSTODIAN_OPERATOR or the login name)' },
+    'work-order': { type: 'string', valueName: '<id>', description: 'work order recorded with each certificate' },
+    'reissue-reason': { type: 'string', valueName: '<text>', description: 'required to sign again for a device ID that already has a certificate' },
+    watch: { type: 'boolean', description: 'serve device after device on the same port until Ctrl-C' },
+    count: { type: 'string', valueName: 'N', description: 'with --watch: stop after N devices' },
+  },
+  async run(ctx) {
+    const port = reqString(ctx, 'port');
+    const baud = optInt(ctx, 'baud', { min: 300, max: 4_000_000 }) ?? 115200;
+    const operator = operatorFrom(ctx);
+    const workOrder = workOrderFrom(ctx);
+    const reissueReason = optString(ctx, 'reissue-reason');
+    const watch = optBool(ctx, 'watch');
+    const count = optInt(ctx, 'count', { min: 1 });
+    if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
+
+    const session = await openStationSession({ home: ctx.home, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
+    ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
+    const runOne = async (device: Awaited<ReturnType<typeof openSerialDevice>>): Promise<ProvisioningResult> => {
+      const r = await provisionDevice({
+        device,
+        ...session.workflow,
+        operator,
+        ...(workOrder ? { workOrder } : {}),
+        ...(reissueReason ? { reissueReason } : {}),
+        onEvent: (e) => {
+          const line = stepLine(e);
+          if (line) ctx.info(line);
+        },
+        signal: abort.signal,
+      });
+      for (const l of verdictLines(r)) ctx.info(l);
+      return r;
+    };
+    const abort = new AbortController();
+    const onSigint = (): void => {
+      ctx.info('stopping: Ctrl-C received (the device in progress stops before its next step and is safe to retry)');
+      abort.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      if (!watch) {
+        ctx.info(`connecting to ${port} at ${baud} baud…`);
+        const device = await openSerialDevice(port, { baud });
+        let r: ProvisioningResult;
+        try {
+          r = await runOne(device);
+        } finally {
+          await device.close().catch(() => undefined);
+        }
+        if (r.result === 'failed') throw failureError(r);
+        return { data: resultJson(r), human: `PASS ${r.deviceId} serial ${r.serialHex}` };
+      }
+      const results: ProvisioningResult[] = [];
+      await serveDevices({
+        path: port,
+        baud,
+        signal: abort.signal,
+        ...(count !== undefined ? { maxDevices: count } : {}),
+        onWaiting: (what) => ctx.info(what === 'device' ? `waiting for a device on ${port} (Ctrl-C to stop)…` : 'remove the device to continue (or connect the next one)…'),
+        handle: async (device) => {
+          results.push(await runOne(device));
+        },
+      });
+      const passed = results.filter((r) => r.result === 'passed').length;
+      return {
+        data: { served: results.length, passed, failed: results.length - passed, stoppedByOperator: abort.signal.aborted, results: results.map(resultJson) },
+        human: `${results.length} device(s) served: ${passed} passed, ${results.length - passed} failed${abort.signal.aborted ? ' (stopped by operator)' : ''}`,
+      };
+    } finally {
+      process.off('SIGINT', onSigint);
+      session.close();
+    }
+  },
+};

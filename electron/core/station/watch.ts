@@ -1,0 +1,75 @@
+/**
+ * Serve device after device on one port (`custodian provision --watch`, the
+ * UI's auto mode on a fixed port): wait until something answers HELLO, hand
+ * it to `handle`, then wait until that device has gone away or a different
+ * device (another hardware serial) answers, and repeat. Stops cleanly when
+ * `signal` aborts: a device being provisioned finishes its current step and
+ * the run ends with WORKFLOW_CANCELLED (safe to retry).
+ */
+import { openSerialDevice, type ProtocolDeviceClient } from '../device/index';
+import { isCustodianError } from '../errors';
+
+export interface ServeOptions {
+  path: string;
+  baud: number;
+  signal: AbortSignal;
+  /** Provision one device. Must not close it (serveDevices does). */
+  handle: (device: ProtocolDeviceClient) => Promise<void>;
+  /** Called when the loop starts waiting: for the first/next device, or for the last one to be removed. */
+  onWaiting?: (what: 'device' | 'removal') => void;
+  /** Stop after this many devices (default: until aborted). */
+  maxDevices?: number;
+  pollMs?: number;
+  /** Injected for tests. */
+  open?: (path: string, baud: number) => Promise<ProtocolDeviceClient>;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** Returns how many devices were handed to `handle`. */
+export async function serveDevices(opts: ServeOptions): Promise<number> {
+  const pollMs = opts.pollMs ?? 300;
+  const open = opts.open ?? ((p: string, baud: number) => openSerialDevice(p, { baud }));
+  let served = 0;
+  let last: string | null = null; // hardware serial of the device handled last, while it is still attached
+  let announced: 'device' | 'removal' | null = null;
+  const announce = (what: 'device' | 'removal'): void => {
+    if (announced !== what) opts.onWaiting?.(what);
+    announced = what;
+  };
+  while (!opts.signal.aborted && (opts.maxDevices === undefined || served < opts.maxDevices)) {
+    announce(last === null ? 'device' : 'removal');
+    let device: ProtocolDeviceClient | null = null;
+    try {
+      device = await open(opts.path, opts.baud);
+      const id = await device.identify();
+      if (last !== null && id.hardwareSerial === last) {
+        await device.close();
+        await sleep(pollMs, opts.signal);
+        continue;
+      }
+      announced = null;
+      last = id.hardwareSerial;
+      served++;
+      await opts.handle(device);
+    } catch (e) {
+      if (!isCustodianError(e)) throw e;
+      // Nothing answering (or it went away mid-HELLO): the previous device is gone.
+      if (device === null) last = null;
+      await sleep(pollMs, opts.signal);
+    } finally {
+      await device?.close().catch(() => undefined);
+    }
+  }
+  return served;
+}
