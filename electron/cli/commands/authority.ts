@@ -4,7 +4,7 @@
  * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt, and locks it again.
  */
 import { Authority, type CaSubject } from '../../core/authority/index';
-import { CA_KEY_SPECS, type CaKeySpec } from '../../core/pki/index';
+import { CA_KEY_SPECS, readCsr, type CaKeySpec } from '../../core/pki/index';
 import { DEFAULT_LOG_N, MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
 import { optBool, optInt, optString, positional, reqInt, reqString } from '../args';
 import { CustodianError } from '../../core/errors';
@@ -114,6 +114,7 @@ const signSubordinateCmd: CliCommand = {
     const days = reqInt(ctx, 'days', { min: 1 });
     const out = reqString(ctx, 'out');
     const csr = readInputFile(ctx, csrPath, 'CSR');
+    readCsr(csr); // refuse a bad request before asking for the passphrase
     const a = openAuthority(ctx);
     try {
       await unlockForSigning(ctx, a);
