@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FrameParser, type Frame, type FrameDiagnostic } from '../../electron/core/device/frame';
+import { ByteReader, Command, DeviceError, RESPONSE_BIT, TYPE_ERROR } from '../../electron/core/device/protocol';
+
+const doc = readFileSync(new URL('../../docs/device-protocol.md', import.meta.url), 'utf8');
+const examples = [...doc.matchAll(/`(a5 5a(?: [0-9a-f]{2})+)`/g)].map((m) => Uint8Array.from(Buffer.from(m[1]!.replace(/ /g, ''), 'hex')));
+
+function decode(bytes: Uint8Array): { frames: Frame[]; diags: FrameDiagnostic[] } {
+  const frames: Frame[] = [];
+  const diags: FrameDiagnostic[] = [];
+  new FrameParser({ interByteTimeoutMs: 0, onFrame: (f) => frames.push(f), onDiagnostic: (d) => diags.push(d) }).push(bytes);
+  return { frames, diags };
+}
+
+describe('docs/device-protocol.md examples', () => {
+  it('has the twelve example frames', () => {
+    expect(examples).toHaveLength(12);
+  });
+
+  it('every example is exactly one valid frame', () => {
+    for (const ex of examples) {
+      const { frames, diags } = decode(ex);
+      expect(diags).toEqual([]);
+      expect(frames).toHaveLength(1);
+    }
+  });
+
+  it('examples mean what the prose says', () => {
+    const f = examples.map((e) => decode(e).frames[0]!);
+    expect(f[0]).toMatchObject({ type: Command.HELLO, requestId: 1 });
+    expect(f[1]!.type).toBe(Command.HELLO | RESPONSE_BIT);
+    const hello = new ByteReader(f[1]!.payload);
+    expect([hello.u8(), hello.u16(), hello.u32()]).toEqual([1, 512, 0x1a2b3c4d]);
+    const id = new ByteReader(f[3]!.payload);
+    expect([id.str8(), id.str8(), id.str8(), id.str8(), id.u8(), id.u16(), id.u16()]).toEqual(['dev-0001', 'HW01', 'm1', '1.0', 1, 0x1f, 512]);
+    expect(f[8]).toMatchObject({ type: TYPE_ERROR, requestId: 6 });
+    const err = new ByteReader(f[8]!.payload);
+    expect([err.u8(), err.u16()]).toEqual([Command.GENERATE_KEY, DeviceError.LOCKED]);
+    expect(f[11]).toMatchObject({ type: Command.COMMIT, requestId: 9, payload: Uint8Array.of(1) });
+  });
+});
