@@ -132,3 +132,12 @@ describe('port listing and the operator VID/PID filter', () => {
     await expect(waitForDevice({ filter: { vid: 'ffff' }, pollMs: 5, timeoutMs: 30, lister })).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
   });
 });
+
+describe('waitForDevice cancellation', () => {
+  it('rejects DEVICE_WATCH_CANCELLED when the signal aborts while polling', async () => {
+    const ac = new AbortController();
+    const p = waitForDevice({ filter: {}, pollMs: 1000, lister: async () => [], signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(p).rejects.toMatchObject({ code: 'DEVICE_WATCH_CANCELLED' });
+  });
+});

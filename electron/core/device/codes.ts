@@ -11,6 +11,8 @@ export const DeviceErrorCodes = {
   DEVICE_OPEN_FAILED: 'DEVICE_OPEN_FAILED',
   /** No port matched the operator filter / nothing answered HELLO before the watch deadline. */
   DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  /** waitForDevice() was cancelled by its AbortSignal. */
+  DEVICE_WATCH_CANCELLED: 'DEVICE_WATCH_CANCELLED',
   /** The device speaks no protocol version the station supports. */
   DEVICE_PROTOCOL_VERSION: 'DEVICE_PROTOCOL_VERSION',
   /** A reply payload did not decode as the command's response structure. */

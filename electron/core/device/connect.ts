@@ -37,20 +37,22 @@ export interface WaitForDeviceOptions extends DeviceClientOptions {
   /** Injected for tests. */
   lister?: PortLister;
   open?: (path: string, opts: DeviceClientOptions) => Promise<ProtocolDeviceClient>;
-  /** Paths that already failed HELLO are retried after this long (default 2 s). */
+  /** Called for every candidate that did not answer HELLO (for progress output). */
   onAttempt?: (path: string, error: unknown) => void;
 }
 
+const cancelled = (): CustodianError => new CustodianError('DEVICE_WATCH_CANCELLED', 'stopped waiting for a device');
+
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(cancelled());
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(t);
-      reject(signal!.reason);
+      reject(cancelled());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -58,7 +60,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 /**
  * "--watch": return the first device that answers HELLO. With `path`, reopen it
  * until it answers; otherwise poll the port list (filtered on VID/PID) and try each
- * new candidate. Cancels with `signal`.
+ * candidate. Rejects DEVICE_NOT_FOUND at `timeoutMs`, DEVICE_WATCH_CANCELLED when `signal` aborts.
  */
 export async function waitForDevice(opts: WaitForDeviceOptions): Promise<ProtocolDeviceClient> {
   const pollMs = opts.pollMs ?? 500;
@@ -66,12 +68,15 @@ export async function waitForDevice(opts: WaitForDeviceOptions): Promise<Protoco
   const open = opts.open ?? openSerialDevice;
   const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
   for (;;) {
+    if (opts.signal?.aborted) throw cancelled();
+    // A fixed path is tried only while it exists (a pty link or /dev node vanishes on unplug).
     const candidates = opts.path
       ? existsSync(opts.path) || opts.open
         ? [opts.path]
         : []
       : (await listSerialPorts(opts.filter ?? {}, lister)).map((p) => p.path);
     for (const path of candidates) {
+      if (opts.signal?.aborted) throw cancelled();
       try {
         return await open(path, opts);
       } catch (e) {

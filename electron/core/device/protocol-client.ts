@@ -200,6 +200,10 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   async getCsr(commonName: string): Promise<Uint8Array> {
+    const cnBytes = new TextEncoder().encode(commonName).length;
+    if (cnBytes === 0 || cnBytes > 64) {
+      throw new CustodianError('DEVICE_BAD_ARGUMENT', `common name must be 1..64 bytes of UTF-8 (RFC 5280 ub-common-name), got ${cnBytes}`);
+    }
     const cn = new ByteWriter().str8(commonName).build();
     const { data } = await this.readObject('GET_CSR', new Uint8Array(0), cn);
     if (!this.verifyCsr) return data;
