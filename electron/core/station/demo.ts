@@ -64,7 +64,7 @@ export interface DemoSummary {
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
 
 /** The three ceremonies, each custodian in its own home, files exchanged through `handover`. */
-async function buildChain(dir: string, passphrase: string, log: (l: string) => void): Promise<DemoSummary['files']> {
+export async function buildDemoChain(dir: string, passphrase: string, log: (l: string) => void): Promise<DemoSummary['files']> {
   const homes = { companyX: join(dir, 'company-x'), factoryY: join(dir, 'factory-y'), technicianZ: join(dir, 'technician-z') };
   const handover = join(dir, 'handover');
   mkdirSync(handover, { recursive: true });
@@ -112,7 +112,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   if (!mosquitto) install.push('mosquitto and mosquitto-clients (apt-get install mosquitto mosquitto-clients) — hub connection not proven');
 
   log('1. Three custodians build the chain, exchanging files only:');
-  const files = await buildChain(opts.dir, passphrase, log);
+  const files = await buildDemoChain(opts.dir, passphrase, log);
 
   const transport = socat ? 'pty' : 'in-process';
   log(`2. Starting ${opts.devices} simulated device(s) on ${socat ? 'socat ptys' : 'in-process links'}…`);

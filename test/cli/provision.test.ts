@@ -1,0 +1,149 @@
+/**
+ * `custodian provision` as a child process against simulated devices on real
+ * socat ptys, on a Technician-Z station built through the authority
+ * ceremonies. The installed credentials are then checked by OpenSSL
+ * (-x509_strict, chain to the Company-X root) and by Mosquitto (mutual TLS,
+ * identity = CN = device ID). Foreign-CA and missing-intermediate refusals by
+ * the hub are covered in test/hub.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { proveDeviceConnection } from '../../electron/core/hub/device-connection';
+import { startMosquittoHub, type MosquittoHub } from '../../electron/core/hub/mosquitto-hub';
+import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
+import { toPem } from '../../electron/core/pki/index';
+import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
+import { buildDemoChain } from '../../electron/core/station/demo';
+import { openssl } from '../support/openssl';
+import { BIN, runBin } from './helpers';
+
+const PASS = 'cli-provision-passphrase';
+const W = mkdtempSync(join(tmpdir(), 'cli-provision-'));
+let files: Awaited<ReturnType<typeof buildDemoChain>>;
+let hub: MosquittoHub;
+const sims: SimulatorHandle[] = [];
+const env = { CUSTODIAN_PASSPHRASE: PASS };
+
+async function sim(deviceId: string, o: { faults?: Fault[]; ptyDir?: string; state?: string } = {}): Promise<SimulatorHandle> {
+  const s = await startSimulator({
+    stateDir: o.state ?? mkdtempSync(join(W, `${deviceId}-`)),
+    transport: 'pty',
+    baud: 115200,
+    identity: { deviceId },
+    ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.ptyDir ? { ptyDir: o.ptyDir } : {}),
+  });
+  sims.push(s);
+  return s;
+}
+
+const provision = (port: string, ...extra: string[]) => runBin(['--home', files.homes.technicianZ, 'provision', '--port', port, '--operator', 'ci', ...extra], { env });
+
+function ledgerRecords(): LedgerRecord[] {
+  const l = Ledger.open({ dir: files.ledger, readOnly: true });
+  try {
+    return Array.from({ length: l.size }, (_, i) => l.record(i));
+  } finally {
+    l.close();
+  }
+}
+
+beforeAll(async () => {
+  files = await buildDemoChain(join(W, 'pki'), PASS, () => undefined);
+  hub = await startMosquittoHub({ rootCaPem: (await import('node:fs')).readFileSync(files.rootCertificate, 'utf8') });
+});
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.stop()));
+  await hub?.stop();
+});
+
+describe('custodian provision (child process, socat pty)', () => {
+  it('provisions a device end to end; OpenSSL verifies the installed chain strictly and Mosquitto accepts the device under its ID', async () => {
+    const s = await sim('line-a-0001');
+    const r = await provision(s.path!, '--work-order', 'WO-42', '--json');
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const doc = JSON.parse(r.stdout) as { result: string; deviceId: string; how: string; serialHex: string };
+    expect(doc).toMatchObject({ result: 'passed', deviceId: 'line-a-0001', how: 'signed' });
+
+    const st = s.state();
+    expect(st.locked).toBe(true);
+    writeFileSync(join(W, 'leaf.pem'), toPem(st.leaf!, 'CERTIFICATE'));
+    const creds = s.tlsCredentials();
+    writeFileSync(join(W, 'chain.pem'), creds.chainPem.join(''));
+    expect(creds.chainPem).toHaveLength(2); // Technician-Z, Factory-Y (the root stays with the hub)
+    const v = openssl(['verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile', files.rootCertificate, '-untrusted', join(W, 'chain.pem'), join(W, 'leaf.pem')]);
+    expect(v.stdout + v.stderr).toContain(': OK');
+    expect(v.code).toBe(0);
+    // Without the injected intermediates the leaf does not verify: the chain on the device is what makes it valid.
+    expect(openssl(['verify', '-x509_strict', '-CAfile', files.rootCertificate, join(W, 'leaf.pem')]).code).not.toBe(0);
+
+    const proof = await proveDeviceConnection(hub, 'line-a-0001', { keyPem: creds.keyPem, certificateChainPem: creds.fullChainPem });
+    expect(proof.identitySeenByHub).toBe('line-a-0001');
+
+    const recs = ledgerRecords().filter((x) => x.t === 'intent' || x.t === 'done' || x.t === 'outcome');
+    expect(recs.map((x) => x.t)).toEqual(['intent', 'done', 'outcome']);
+    expect(recs[0]).toMatchObject({ deviceId: 'line-a-0001', operator: 'ci', workOrder: 'WO-42', serialHex: doc.serialHex });
+
+    // Repeat visit: recognised, nothing signed, human output with a PASS block.
+    const again = await provision(s.path!);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/PASS\s+line-a-0001/);
+    expect(again.stderr).toContain('already provisioned, nothing signed');
+    expect(ledgerRecords().filter((x) => x.t === 'intent')).toHaveLength(1);
+  });
+
+  it('a bad device fails with a FAIL block (reason and fix), a device exit status, and nothing signed', async () => {
+    const s = await sim('line-a-0002', { faults: [{ kind: 'wrong-cn', cn: 'someone-else' }] });
+    const before = ledgerRecords().length;
+    const r = await provision(s.path!);
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/FAIL\s+line-a-0002\s+at step "csr"\s+DEVICE_CSR_CN_MISMATCH/);
+    expect(r.stderr).toMatch(/fix:\s+\S/);
+    expect(r.stderr).toContain('(nothing was signed)');
+    expect(ledgerRecords().length).toBe(before);
+    // The fault was one-shot: the retry passes.
+    expect((await provision(s.path!)).status).toBe(0);
+  });
+
+  it('re-issue for an existing device ID: refused without a reason (exit 4), signed with one', async () => {
+    const s = await sim('line-a-0001'); // same ID as the first test, a different key
+    const refused = await provision(s.path!, '--json');
+    expect(refused.status).toBe(4);
+    expect(JSON.parse(refused.stdout).error.code).toBe('POLICY_REISSUE_REASON_REQUIRED');
+    const ok = await provision(s.path!, '--reissue-reason', 'housing replaced, RMA 77', '--json');
+    expect(ok.status, ok.stdout).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ result: 'passed', reissued: true });
+    const intents = ledgerRecords().filter((x): x is Extract<LedgerRecord, { t: 'intent' }> => x.t === 'intent' && x.deviceId === 'line-a-0001');
+    expect(intents.map((i) => i.reissueReason ?? null)).toEqual([null, 'housing replaced, RMA 77']);
+  });
+
+  it('--watch serves device after device on the same port and stops after --count', async () => {
+    const ptyDir = mkdtempSync(join(W, 'bench-port-'));
+    const first = await sim('line-b-0001', { ptyDir });
+    const child = spawn(process.execPath, [BIN, '--home', files.homes.technicianZ, 'provision', '--port', first.path!, '--operator', 'ci', '--watch', '--count', '2', '--json'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    const deadline = Date.now() + 40_000;
+    while (!first.state().locked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(first.state().locked).toBe(true);
+    // Swap the device on the bench: the first goes away, the next appears on the same port.
+    await first.stop();
+    const next = await sim('line-b-0002', { ptyDir });
+    expect(next.path).toBe(first.path);
+    const status = await exited;
+    expect(status, stderr).toBe(0);
+    const doc = JSON.parse(stdout) as { served: number; passed: number; results: { deviceId: string }[] };
+    expect(doc).toMatchObject({ served: 2, passed: 2 });
+    expect(doc.results.map((r) => r.deviceId)).toEqual(['line-b-0001', 'line-b-0002']);
+    expect(next.state().locked).toBe(true);
+  }, 60_000);
+});
