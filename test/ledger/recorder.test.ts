@@ -15,6 +15,7 @@ describe('LedgerRecorder', () => {
     await recorder.recordIssued(h, der);
     await recorder.recordOutcome(h, { result: 'passed' });
     expect(ledger.size).toBe(4);
+    // Policy: every record but an intent is covered by a signed checkpoint as soon as it is written.
     expect(ledger.checkpoint.size).toBe(4);
     ledger.close();
     expect(statSync(join(dir, 'ledger.key')).mode & 0o777).toBe(0o600);

@@ -27,8 +27,8 @@ async function stationOpen(s: Station) {
 
 /** Apply the same edit to a fresh station copy and to a fresh clean bundle of it. */
 async function tamperBoth(edit: (entriesPath: string) => void) {
-  const s = cloneStation(pristine);
-  const bundle = await exportBundle(s);
+  const s = cloneStation(pristine); // never opened before the edit: tampered exactly as the station left it
+  const bundle = await exportBundle(cloneStation(pristine));
   edit(join(s.ledgerDir, 'entries.jsonl'));
   edit(join(bundle, 'entries.jsonl'));
   return { station: await stationOpen(s), audit: await audit([bundle], rootPem) };

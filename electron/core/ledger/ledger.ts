@@ -253,8 +253,11 @@ export class Ledger {
   }
 
   /**
-   * Append one record durably. Signs a checkpoint afterwards unless the record
-   * is an intent and fewer than `checkpointEvery` entries are uncovered.
+   * Append one record durably. Checkpoint policy: sign a checkpoint after every
+   * record except intents (so a certificate is covered by a signed checkpoint
+   * before it leaves the station, and an outcome as soon as it is known), and
+   * whenever `checkpointEvery` entries are uncovered. An intent is covered by
+   * the checkpoint of the done/failed record that follows it.
    */
   append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
     this.writable();
