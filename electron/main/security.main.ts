@@ -3,31 +3,12 @@
  * sandboxed renderer without Node; strict CSP; no navigation, no new windows,
  * no webviews, no permissions.
  */
-import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
+import type { Session, WebContents } from 'electron';
 
 /** The only origin the packaged app loads from (see protocol.main.ts). */
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://custodian`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
-
-export function webPreferences(preloadPath: string): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    experimentalFeatures: false,
-    enableBlinkFeatures: '',
-    navigateOnDragDrop: false,
-    spellcheck: false,
-    devTools: true,
-  };
-}
 
 /** Content-Security-Policy for the renderer. Dev adds what Vite's HMR needs (inline styles, websocket). */
 export function contentSecurityPolicy(dev: boolean, devOrigin?: string): string {

@@ -3,13 +3,18 @@
  * shell under Node (the Electron binary is not available in CI). Each test
  * file calls `vi.mock('electron', () => createElectronMock())` via vi.hoisted.
  */
-import { vi } from 'vitest';
+import { vi, type Mock } from 'vitest';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+/** vi.fn with a nameable type (declaration emit in the composite tsconfig). */
+const fn = <T extends AnyFn = AnyFn>(impl?: T): Mock<T> => (impl ? vi.fn(impl) : vi.fn()) as unknown as Mock<T>;
 
 type Handler = (...args: unknown[]) => unknown;
 
 export class FakeEmitter {
   readonly handlers = new Map<string, Handler[]>();
-  on = vi.fn((event: string, fn: Handler) => {
+  on = fn((event: string, fn: Handler) => {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), fn]);
     return this;
   });
@@ -22,9 +27,9 @@ export class FakeEmitter {
 export class FakeWebContents extends FakeEmitter {
   mainFrame = { url: 'app://custodian/index.html', name: 'main' };
   windowOpenHandler: Handler | null = null;
-  setWindowOpenHandler = vi.fn((fn: Handler) => { this.windowOpenHandler = fn; });
-  send = vi.fn();
-  isDestroyed = vi.fn(() => false);
+  setWindowOpenHandler = fn((fn: Handler) => { this.windowOpenHandler = fn; });
+  send = fn();
+  isDestroyed = fn(() => false);
 }
 
 export function createElectronMock() {
@@ -35,49 +40,49 @@ export function createElectronMock() {
       super();
       windows.push(this);
     }
-    loadURL = vi.fn(async (_url: string) => undefined);
-    show = vi.fn();
-    focus = vi.fn();
-    restore = vi.fn();
-    isMinimized = vi.fn(() => false);
-    isDestroyed = vi.fn(() => false);
+    loadURL = fn(async (_url: string) => undefined);
+    show = fn();
+    focus = fn();
+    restore = fn();
+    isMinimized = fn(() => false);
+    isDestroyed = fn(() => false);
   }
   const handles = new Map<string, Handler>();
   const ipcMain = {
-    handle: vi.fn((channel: string, fn: Handler) => { handles.set(channel, fn); }),
-    removeHandler: vi.fn((channel: string) => { handles.delete(channel); }),
+    handle: fn((channel: string, fn: Handler) => { handles.set(channel, fn); }),
+    removeHandler: fn((channel: string) => { handles.delete(channel); }),
   };
   const sessionState: { permissionRequest?: Handler; permissionCheck?: Handler; deviceCheck?: Handler; headers?: Handler } = {};
   const session = {
     defaultSession: {
-      setPermissionRequestHandler: vi.fn((fn: Handler) => { sessionState.permissionRequest = fn; }),
-      setPermissionCheckHandler: vi.fn((fn: Handler) => { sessionState.permissionCheck = fn; }),
-      setDevicePermissionHandler: vi.fn((fn: Handler) => { sessionState.deviceCheck = fn; }),
-      webRequest: { onHeadersReceived: vi.fn((fn: Handler) => { sessionState.headers = fn; }) },
+      setPermissionRequestHandler: fn((fn: Handler) => { sessionState.permissionRequest = fn; }),
+      setPermissionCheckHandler: fn((fn: Handler) => { sessionState.permissionCheck = fn; }),
+      setDevicePermissionHandler: fn((fn: Handler) => { sessionState.deviceCheck = fn; }),
+      webRequest: { onHeadersReceived: fn((fn: Handler) => { sessionState.headers = fn; }) },
     },
   };
-  const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() };
+  const protocol = { registerSchemesAsPrivileged: fn(), handle: fn() };
   const exposed = new Map<string, unknown>();
   const exposeCalls: string[] = [];
   const ipcRendererListeners = new Map<string, Set<Handler>>();
   const ipcRenderer = {
-    invoke: vi.fn(async (_channel: string, _arg: unknown) => ({ ok: true, value: null })),
-    on: vi.fn((channel: string, fn: Handler) => {
+    invoke: fn(async (_channel: string, _arg: unknown) => ({ ok: true, value: null })),
+    on: fn((channel: string, fn: Handler) => {
       if (!ipcRendererListeners.has(channel)) ipcRendererListeners.set(channel, new Set());
       ipcRendererListeners.get(channel)!.add(fn);
     }),
-    removeListener: vi.fn((channel: string, fn: Handler) => { ipcRendererListeners.get(channel)?.delete(fn); }),
-    send: vi.fn(),
+    removeListener: fn((channel: string, fn: Handler) => { ipcRendererListeners.get(channel)?.delete(fn); }),
+    send: fn(),
   };
   return {
     BrowserWindow: FakeBrowserWindow,
     ipcMain,
     session,
     protocol,
-    net: { fetch: vi.fn() },
-    dialog: { showOpenDialog: vi.fn(), showSaveDialog: vi.fn() },
-    Notification: Object.assign(vi.fn(), { isSupported: () => false }),
-    contextBridge: { exposeInMainWorld: vi.fn((key: string, api: unknown) => { exposeCalls.push(key); exposed.set(key, api); }) },
+    net: { fetch: fn() },
+    dialog: { showOpenDialog: fn(), showSaveDialog: fn() },
+    Notification: Object.assign(fn(), { isSupported: (): boolean => false }),
+    contextBridge: { exposeInMainWorld: fn((key: string, api: unknown) => { exposeCalls.push(key); exposed.set(key, api); }) },
     ipcRenderer,
     app: {},
     // test handles
@@ -92,9 +97,9 @@ export function createFakeApp(lock = true) {
   let ready!: () => void;
   const readyPromise = new Promise<void>((r) => { ready = r; });
   Object.assign(app, {
-    requestSingleInstanceLock: vi.fn(() => lock),
-    quit: vi.fn(),
-    whenReady: vi.fn(() => readyPromise),
+    requestSingleInstanceLock: fn(() => lock),
+    quit: fn(),
+    whenReady: fn(() => readyPromise),
     isPackaged: true,
     getVersion: () => '0.1.0-test',
     ready,
