@@ -30,13 +30,14 @@ export function createAppRouter(): Router {
     ],
   });
 
-  // First run: with no authority configured, start at the welcome guide.
+  // First run: with no authority configured, the app opens on the welcome
+  // guide instead of the Station (other views stay reachable by link).
   let checked = false;
   router.beforeEach(async (to) => {
     if (checked) return true;
     checked = true;
     const status = await useAppStore().load();
-    if (status?.firstRun && to.name !== 'welcome' && to.name !== 'authority') return { name: 'welcome' };
+    if (status?.firstRun && (to.name === 'home' || to.name === 'station')) return { name: 'welcome' };
     return true;
   });
   return router;
