@@ -157,6 +157,9 @@ export class Authority {
   /** The public chain PEM (this CA first, root last). Never contains the key. */
   exportChain(): ExportedChain { return exportChain(this.#ctx); }
 
+  /** The public chain as DER (this CA first, root last); empty unless active. */
+  chain(): Uint8Array[] { return this.#ctx.meta?.state === 'active' ? this.#ctx.store.readChain() : []; }
+
   /** The unlocked issuer for the provisioning workflow. Throws AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED. */
   issuer(): UnlockedIssuer {
     const { chain } = requireActive(this.#ctx);
