@@ -5,16 +5,7 @@
  */
 import type { CryptoKey, RsaHashedKeyAlgorithm } from './crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AlgorithmIdentifier,
-  Extension,
-  Extensions,
-  Name,
-  SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
-} from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Extension, Extensions } from '@peculiar/asn1-x509';
 import { subtle } from './crypto';
 import { concat, toArrayBuffer } from './bytes';
 import { ecdsaP1363ToDer, tlv } from './der';
@@ -47,18 +38,28 @@ export function signatureAlgorithmFor(key: CryptoKey, hash: SignatureHash): Algo
   throw new TypeError(`unsupported signing key algorithm ${key.algorithm.name}`);
 }
 
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; always Z, whole seconds. */
+export function encodeTime(d: Date): Uint8Array {
+  const y = d.getUTCFullYear();
+  if (y < 1950 || y > 9999) throw new RangeError(`year ${y} cannot be encoded in a certificate`);
+  const rest = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return y < 2050 ? tlv(0x17, new TextEncoder().encode(pad(y % 100) + rest)) : tlv(0x18, new TextEncoder().encode(pad(y, 4) + rest));
+}
+
+/**
+ * TBSCertificate, assembled from raw pieces: the issuer name, subject name and
+ * SPKI are copied byte for byte (never re-encoded), so name chaining holds
+ * even under CAs whose names another encoder produced.
+ */
 export function encodeTbs(fields: CertificateFields, signatureAlgorithm: AlgorithmIdentifier): Uint8Array {
-  const tbs = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: toArrayBuffer(fields.serial),
-    signature: signatureAlgorithm,
-    issuer: AsnConvert.parse(toArrayBuffer(fields.issuerName), Name),
-    validity: new Validity({ notBefore: fields.notBefore, notAfter: fields.notAfter }),
-    subject: AsnConvert.parse(toArrayBuffer(fields.subjectName), Name),
-    subjectPublicKeyInfo: AsnConvert.parse(toArrayBuffer(fields.spki), SubjectPublicKeyInfo),
-    extensions: new Extensions(fields.extensions),
-  });
-  return new Uint8Array(AsnConvert.serialize(tbs));
+  const version = tlv(0xa0, tlv(0x02, Uint8Array.of(2))); // [0] EXPLICIT v3
+  const serial = tlv(0x02, fields.serial);
+  const alg = new Uint8Array(AsnConvert.serialize(signatureAlgorithm));
+  const validity = tlv(0x30, concat(encodeTime(fields.notBefore), encodeTime(fields.notAfter)));
+  const exts = tlv(0xa3, new Uint8Array(AsnConvert.serialize(new Extensions(fields.extensions)))); // [3] EXPLICIT
+  return tlv(0x30, concat(version, serial, alg, fields.issuerName, validity, fields.subjectName, fields.spki, exts));
 }
 
 /** Signs `tbsDer` and returns the signatureValue bytes as X.509 carries them (ECDSA: DER). */

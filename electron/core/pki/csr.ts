@@ -9,7 +9,6 @@
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { CertificationRequest } from '@peculiar/asn1-csr';
 import {
   BasicConstraints,
   ExtendedKeyUsage,
@@ -22,10 +21,10 @@ import { CustodianError } from '../errors';
 import { sha256, toArrayBuffer, toBytes, toHex } from './bytes';
 import { decodeKeyUsage } from './certificate-facts';
 import { PkiCodes } from './codes';
-import { readDerHeader } from './der';
+import { decodeOid, expectTag, readChildren, readDerHeader, readElement, type DerElement } from './der';
 import { assertDeviceKeyAllowed } from './key-policy';
 import type { KeyInfo } from './keys';
-import { formatName, nameEntries } from './names';
+import { formatEntries, nameEntries } from './names';
 import { Oid, ekuName, extensionName } from './oids';
 import { fromPem } from './pem';
 
@@ -77,20 +76,6 @@ function decodeArmour(input: string | Uint8Array): Uint8Array {
   if (blocks.length === 0) throw malformed('input is neither DER nor a PEM CERTIFICATE REQUEST');
   if (blocks.length > 1) throw malformed('input holds more than one CERTIFICATE REQUEST');
   return blocks[0]!.der;
-}
-
-/** Raw bytes of the n-th child TLV of a constructed value. */
-function child(parent: Uint8Array, index: number): Uint8Array {
-  const h = readDerHeader(parent);
-  if (!h) throw new Error('bad DER');
-  let off = h.headerLength;
-  for (let i = 0; off < h.totalLength; i++) {
-    const ch = readDerHeader(parent.subarray(off));
-    if (!ch || off + ch.totalLength > h.totalLength) throw new Error('bad DER');
-    if (i === index) return parent.subarray(off, off + ch.totalLength);
-    off += ch.totalLength;
-  }
-  throw new Error('missing DER element');
 }
 
 function describeGeneralName(g: GeneralName): string {
@@ -153,32 +138,58 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
   }
   if (h.totalLength < der.length) throw malformed(`CSR has ${der.length - h.totalLength} trailing bytes after the DER`);
 
-  let csr: CertificationRequest;
+  // Hand-walked: CertificationRequest ::= SEQUENCE { CertificationRequestInfo, AlgorithmIdentifier, BIT STRING }
+  // CertificationRequestInfo ::= SEQUENCE { version INTEGER (0), subject Name, SubjectPublicKeyInfo, [0] Attributes }
   let criDer: Uint8Array;
   let subjectDer: Uint8Array;
   let spki: Uint8Array;
+  let signatureOid: string;
+  let signature: Uint8Array;
+  let attributes: { oid: string; values: Uint8Array[] }[];
+  let subjectEntries: { oid: string; label: string; value: string }[];
   try {
-    csr = AsnConvert.parse(toArrayBuffer(der), CertificationRequest);
-    criDer = child(der, 0);
-    subjectDer = Uint8Array.from(child(criDer, 1));
-    spki = Uint8Array.from(child(criDer, 2));
-    if (csr.certificationRequestInfo.version !== 0) throw new Error(`unknown CSR version ${csr.certificationRequestInfo.version}`);
+    const parts = readChildren(readElement(der).content);
+    if (parts.length !== 3) throw new Error(`CertificationRequest has ${parts.length} elements, not 3`);
+    const [cri, sigAlg, sigBits] = parts as [DerElement, DerElement, DerElement];
+    criDer = expectTag(cri, 0x30, 'CertificationRequestInfo').raw;
+    const [version, subject, pk, attrs, ...extra] = readChildren(cri.content);
+    if (extra.length) throw new Error('extra elements in CertificationRequestInfo');
+    const v = expectTag(version, 0x02, 'version').content;
+    if (v.length !== 1 || v[0] !== 0) throw new Error('CSR version is not 0 (v1)');
+    subjectDer = Uint8Array.from(expectTag(subject, 0x30, 'subject').raw);
+    spki = Uint8Array.from(expectTag(pk, 0x30, 'subjectPKInfo').raw);
+    attributes = attrs
+      ? readChildren(expectTag(attrs, 0xa0, 'attributes').content).map((a) => {
+          const [type, set, ...more] = readChildren(expectTag(a, 0x30, 'Attribute').content);
+          if (more.length) throw new Error('extra elements in Attribute');
+          return {
+            oid: decodeOid(expectTag(type, 0x06, 'attribute type').content),
+            values: readChildren(expectTag(set, 0x31, 'attribute values').content).map((x) => x.raw),
+          };
+        })
+      : [];
+    const [algOid] = readChildren(expectTag(sigAlg, 0x30, 'signatureAlgorithm').content);
+    signatureOid = decodeOid(expectTag(algOid, 0x06, 'signature algorithm').content);
+    const bits = expectTag(sigBits, 0x03, 'signature').content;
+    if (bits.length < 2 || bits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
+    signature = bits.subarray(1);
+    subjectEntries = nameEntries(subjectDer);
   } catch (e) {
     throw malformed(`CSR structure is invalid: ${(e as Error).message}`, e);
   }
 
   const keyInfo = assertDeviceKeyAllowed(spki);
 
-  const sigAlg = SIGNATURE_HASHES[csr.signatureAlgorithm.algorithm];
+  const sigAlg = SIGNATURE_HASHES[signatureOid];
   if (!sigAlg || sigAlg.key !== keyInfo.kind) {
-    throw new CustodianError(PkiCodes.CSR_UNSUPPORTED_SIGNATURE_ALGORITHM, `CSR signature algorithm ${csr.signatureAlgorithm.algorithm} is not accepted for a ${keyInfo.kind} key`, {
-      algorithmOid: csr.signatureAlgorithm.algorithm,
+    throw new CustodianError(PkiCodes.CSR_UNSUPPORTED_SIGNATURE_ALGORITHM, `CSR signature algorithm ${signatureOid} is not accepted for a ${keyInfo.kind} key`, {
+      algorithmOid: signatureOid,
     });
   }
   let verified = false;
   try {
     const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    verified = nodeVerify(sigAlg.hash, criDer, key, toBytes(csr.signature));
+    verified = nodeVerify(sigAlg.hash, criDer, key, signature);
   } catch {
     verified = false;
   }
@@ -188,21 +199,21 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
 
   const ignoredRequests: string[] = [];
   let commonName: string | undefined;
-  for (const a of nameEntries(subjectDer)) {
+  for (const a of subjectEntries) {
     if (a.oid === Oid.commonName && commonName === undefined) commonName = a.value;
     else ignoredRequests.push(`subject ${a.label}=${a.value}`);
   }
-  for (const attr of csr.certificationRequestInfo.attributes) {
-    if (attr.type === Oid.extensionRequest) {
+  for (const attr of attributes) {
+    if (attr.oid === Oid.extensionRequest) {
       for (const v of attr.values) {
         try {
-          ignoredRequests.push(...describeExtensionRequest(v));
+          ignoredRequests.push(...describeExtensionRequest(toArrayBuffer(v)));
         } catch {
           ignoredRequests.push('extensionRequest (unreadable)');
         }
       }
     } else {
-      ignoredRequests.push(`attribute ${attr.type === '1.2.840.113549.1.9.7' ? 'challengePassword' : attr.type}`);
+      ignoredRequests.push(`attribute ${attr.oid === '1.2.840.113549.1.9.7' ? 'challengePassword' : attr.oid}`);
     }
   }
 
@@ -210,7 +221,7 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
     der,
     publicKeySpki: spki,
     keyInfo,
-    requestedSubject: formatName(subjectDer),
+    requestedSubject: formatEntries(subjectEntries),
     ...(commonName !== undefined ? { commonName } : {}),
     ignoredRequests,
     csrSha256: toHex(sha256(der)),

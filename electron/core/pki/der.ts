@@ -71,3 +71,55 @@ export function ecdsaP1363ToDer(sig: Uint8Array): Uint8Array {
   body.set(s, r.length);
   return tlv(0x30, body);
 }
+
+export interface DerElement {
+  tag: number;
+  /** The whole TLV. */
+  raw: Uint8Array;
+  /** The value octets. */
+  content: Uint8Array;
+}
+
+/** Reads one complete TLV at the start of `bytes`; throws if it does not fit. */
+export function readElement(bytes: Uint8Array): DerElement {
+  const h = readDerHeader(bytes);
+  if (!h || h.totalLength > bytes.length) throw new Error('DER element runs past its container');
+  return { tag: h.tag, raw: bytes.subarray(0, h.totalLength), content: bytes.subarray(h.headerLength, h.totalLength) };
+}
+
+/** The elements of a constructed value's content, which must be exactly covered. */
+export function readChildren(content: Uint8Array): DerElement[] {
+  const out: DerElement[] = [];
+  let off = 0;
+  while (off < content.length) {
+    const e = readElement(content.subarray(off));
+    out.push(e);
+    off += e.raw.length;
+  }
+  return out;
+}
+
+/** Dotted-decimal text of an OBJECT IDENTIFIER's content octets. */
+export function decodeOid(content: Uint8Array): string {
+  if (content.length === 0) throw new Error('empty OID');
+  const arcs: number[] = [];
+  let v = 0;
+  for (let i = 0; i < content.length; i++) {
+    const b = content[i]!;
+    if (v === 0 && b === 0x80) throw new Error('non-minimal OID arc');
+    v = v * 128 + (b & 0x7f);
+    if (v > Number.MAX_SAFE_INTEGER / 128) throw new Error('OID arc too large');
+    if (!(b & 0x80)) {
+      arcs.push(v);
+      v = 0;
+    } else if (i === content.length - 1) throw new Error('truncated OID');
+  }
+  const first = arcs.shift()!;
+  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
+  return [...head, ...arcs].join('.');
+}
+
+export function expectTag(e: DerElement | undefined, tag: number, what: string): DerElement {
+  if (!e || e.tag !== tag) throw new Error(`${what}: expected tag 0x${tag.toString(16)}, found ${e ? `0x${e.tag.toString(16)}` : 'nothing'}`);
+  return e;
+}

@@ -128,6 +128,24 @@ function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectF
   return { commonName: cn, ...Object.fromEntries(given) };
 }
 
+/**
+ * Issuer certificates parsed recently, by SHA-256 of their DER. A station signs
+ * thousands of leaves under the same CA; parsing it once is enough. Facts are
+ * never mutated, and the key is the content hash, so a changed array misses.
+ */
+const issuerCache = new Map<string, CertificateFacts>();
+const ISSUER_CACHE_SIZE = 32;
+
+function readIssuer(der: Uint8Array): CertificateFacts {
+  const key = fingerprintSha256(der);
+  const hit = issuerCache.get(key);
+  if (hit) return hit;
+  const facts = readCertificate(Uint8Array.from(der));
+  if (issuerCache.size >= ISSUER_CACHE_SIZE) issuerCache.delete(issuerCache.keys().next().value!);
+  issuerCache.set(key, facts);
+  return facts;
+}
+
 /** Keys already proven to match a given issuer certificate (by fingerprint). */
 const provenPairs = new WeakMap<CryptoKey, Set<string>>();
 const PROBE = new TextEncoder().encode('custodian-issuer-key-match-v1');
@@ -225,7 +243,7 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   } else {
     if (profile.issuedBy !== 'ca') throw invalid(`profile ${profile.name} must be self-signed (issuer: 'self')`);
     if (!req.issuer?.certificate || !req.issuer.privateKey) throw invalid('issuer needs certificate and privateKey');
-    const issuer = readCertificate(req.issuer.certificate);
+    const issuer = readIssuer(req.issuer.certificate);
     assertIssuerCanSign(issuer, profile, pathLen, now);
     await assertKeyMatchesCertificate(req.issuer.privateKey, issuer);
     issuerName = issuer.subjectDer;

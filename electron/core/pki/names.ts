@@ -4,8 +4,7 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
-import { x509 } from './crypto';
-import { toArrayBuffer } from './bytes';
+import { decodeOid, expectTag, readChildren, readElement } from './der';
 import { Oid } from './oids';
 
 export interface SubjectFields {
@@ -29,31 +28,59 @@ export function encodeName(f: SubjectFields): Uint8Array {
   return new Uint8Array(AsnConvert.serialize(new Name(rdns)));
 }
 
-/** RFC 4514-style text, e.g. `C=DE, O=Company-X, CN=Factory-Y`. */
+/** RFC 4514-style text in encoding order, e.g. `C=DE, O=Company-X, CN=Factory-Y`. */
 export function formatName(nameDer: Uint8Array): string {
-  return new x509.Name(toArrayBuffer(nameDer)).toString();
+  return formatEntries(nameEntries(nameDer));
 }
 
-/** Values of one attribute type (e.g. every CN), in order. */
-export function nameAttributes(nameDer: Uint8Array, oid: string): string[] {
-  return new x509.Name(toArrayBuffer(nameDer)).getField(oid);
+const LABELS: Record<string, string> = {
+  [Oid.commonName]: 'CN',
+  [Oid.organization]: 'O',
+  [Oid.organizationalUnit]: 'OU',
+  [Oid.country]: 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.5': 'serialNumber',
+  '1.2.840.113549.1.9.1': 'E',
+  '0.9.2342.19200300.100.1.25': 'DC',
+};
+
+function decodeString(tag: number, content: Uint8Array): string {
+  switch (tag) {
+    case 0x0c: // UTF8String
+      return new TextDecoder('utf-8', { fatal: true }).decode(content);
+    case 0x13: // PrintableString
+    case 0x16: // IA5String
+    case 0x14: // TeletexString (treated as Latin-1)
+      return Buffer.from(content).toString('latin1');
+    case 0x1e: // BMPString (UCS-2 BE)
+      return new TextDecoder('utf-16be').decode(content);
+    default:
+      return `#${Buffer.from(content).toString('hex')}`;
+  }
 }
 
-/** Every attribute as `[oid, shortName, value]`, in order. */
+/**
+ * Every attribute of a DER Name as `{oid, label, value}`, in order. Hand-walked
+ * (Name ::= SEQUENCE OF SET OF SEQUENCE { OID, ANY }); throws on bad DER.
+ */
 export function nameEntries(nameDer: Uint8Array): { oid: string; label: string; value: string }[] {
-  const name = AsnConvert.parse(toArrayBuffer(nameDer), Name);
-  const labels: Record<string, string> = {
-    [Oid.commonName]: 'CN',
-    [Oid.organization]: 'O',
-    [Oid.organizationalUnit]: 'OU',
-    [Oid.country]: 'C',
-    '2.5.4.7': 'L',
-    '2.5.4.8': 'ST',
-    '2.5.4.5': 'serialNumber',
-    '1.2.840.113549.1.9.1': 'E',
-    '0.9.2342.19200300.100.1.25': 'DC',
-  };
+  const top = expectTag(readElement(nameDer), 0x30, 'Name');
   const out: { oid: string; label: string; value: string }[] = [];
-  for (const r of name) for (const a of r) out.push({ oid: a.type, label: labels[a.type] ?? a.type, value: a.value.toString() });
+  for (const rdn of readChildren(top.content)) {
+    expectTag(rdn, 0x31, 'RelativeDistinguishedName');
+    for (const atv of readChildren(rdn.content)) {
+      const [type, value, ...rest] = readChildren(expectTag(atv, 0x30, 'AttributeTypeAndValue').content);
+      if (!value || rest.length) throw new Error('AttributeTypeAndValue needs exactly a type and a value');
+      const oid = decodeOid(expectTag(type, 0x06, 'AttributeType').content);
+      out.push({ oid, label: LABELS[oid] ?? oid, value: decodeString(value.tag, value.content) });
+    }
+  }
   return out;
+}
+
+/** `label=value, …` with RFC 4514 special characters escaped. */
+export function formatEntries(entries: { label: string; value: string }[]): string {
+  const esc = (v: string): string => v.replace(/([,+"\\<>;])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return entries.map((e) => `${e.label}=${esc(e.value)}`).join(', ');
 }

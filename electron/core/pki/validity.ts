@@ -28,6 +28,10 @@ export function computeValidity(params: {
   if (!(params.notBefore instanceof Date) || Number.isNaN(params.notBefore.getTime())) {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, 'notBefore must be a valid Date', {});
   }
+  const year = params.notBefore.getUTCFullYear();
+  if (year < 1950 || year > 9000) {
+    throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, 'notBefore must fall between 1950 and 9000', { notBefore: params.notBefore.toISOString() });
+  }
   if (!Number.isInteger(days) || days < 1 || days > maxDays) {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, `days must be an integer from 1 to ${maxDays}`, { days, maxDays });
   }
