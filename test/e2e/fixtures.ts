@@ -18,6 +18,8 @@ export function syntheticEntry(i: number): LedgerEntryFacts {
     index: i,
     time: new Date(T0 + i * 12_000).toISOString(),
     status: failed ? 'failed' : 'issued',
+    type: failed ? 'failed' : 'done',
+    text: failed ? `dev-${i} failed during write` : `dev-${i} issued`,
     deviceId: `dev-${i.toString().padStart(7, '0')}`,
     serialHex: failed ? null : (0x10000000 + i).toString(16),
     workOrder: `WO-${1000 + Math.floor(i / 5000)}`,

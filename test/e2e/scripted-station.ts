@@ -61,7 +61,7 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
       }
       const ledgerIndex = entries.length;
       entries.push({
-        index: ledgerIndex, time: new Date().toISOString(), status: 'issued', deviceId, serialHex: serialHex ?? null,
+        index: ledgerIndex, time: new Date().toISOString(), status: 'issued', type: 'done', text: `${deviceId} issued`, deviceId, serialHex: serialHex ?? null,
         workOrder: req.workOrder ?? null, operator: req.operator, reissue: false, profile: 'deviceLeaf',
         certificateDer: certificateDer ?? null, chainDer: authority.chainDer,
       });
