@@ -3,6 +3,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { RSAPublicKey } from '@peculiar/asn1-rsa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { subtle } from '../../electron/core/pki/crypto';
 import {
@@ -14,7 +16,7 @@ import {
   keyInfoFromSpki,
   type CaKeySpec,
 } from '../../electron/core/pki/index';
-import { expectCode, fixtureDer } from './helpers';
+import { expectCode, fixtureDer, openssl, tempDir } from './helpers';
 
 const spkiOf = (type: 'ec' | 'rsa' | 'ed25519' | 'dsa', opts: Record<string, unknown>): Uint8Array =>
   new Uint8Array((generateKeyPairSync as (t: string, o: unknown) => { publicKey: ReturnType<typeof createPublicKey> })(type, opts).publicKey.export({ type: 'spki', format: 'der' }));
@@ -95,6 +97,14 @@ describe('keyInfoFromSpki / assertDeviceKeyAllowed', () => {
     }
     expect(err).toMatchObject({ code: 'KEY_UNSUPPORTED_CURVE', details: { curve: 'secp256k1', curveOid: '1.3.132.0.10' } });
     await expectCode(() => assertDeviceKeyAllowed(spkiOf('ec', { namedCurve: 'P-521' })), 'KEY_UNSUPPORTED_CURVE');
+  });
+
+  it('refuses an EC key with explicit curve parameters (even if they describe P-256)', async () => {
+    const dir = tempDir();
+    expect(openssl(['ecparam', '-name', 'prime256v1', '-param_enc', 'explicit', '-genkey', '-noout', '-out', 'k.pem'], dir).status).toBe(0);
+    expect(openssl(['pkey', '-in', 'k.pem', '-pubout', '-outform', 'DER', '-out', 'pub.der'], dir).status).toBe(0);
+    const spki = new Uint8Array(readFileSync(join(dir, 'pub.der')));
+    await expectCode(() => assertDeviceKeyAllowed(spki), 'KEY_UNSUPPORTED_CURVE');
   });
 
   it('refuses RSA-1024 (too small) and RSA above 8192 (too large)', async () => {

@@ -70,8 +70,15 @@ describe('verifyPossession', () => {
   it('a signature over anything but a station challenge (no label, wrong length) is refused', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-    const bare = makeChallenge().subarray(17);
-    expect(verifyPossession(spki, bare, new Uint8Array(nodeSign('sha256', bare, { key: privateKey, dsaEncoding: 'ieee-p1363' })))).toBe(false);
+    const signed = (m: Uint8Array): boolean => verifyPossession(spki, m, new Uint8Array(nodeSign('sha256', m, { key: privateKey, dsaEncoding: 'ieee-p1363' })));
+    const full = makeChallenge();
+    expect(signed(full)).toBe(true);
+    expect(signed(full.subarray(17))).toBe(false); // bare nonce, no label
+    expect(signed(full.subarray(0, 32))).toBe(false); // label + 15 random bytes: too short
+    expect(signed(full.subarray(0, 33))).toBe(true); // label + 16: the protocol's minimum
+    const long = new Uint8Array(257);
+    long.set(full);
+    expect(signed(long)).toBe(false); // over 256 bytes
   });
 
   it('keys outside the device key policy throw their KEY_ code', async () => {

@@ -44,5 +44,5 @@ export { DEVICE_ID_RULES, checkDeviceId, validateDeviceId, type DeviceIdProblem,
 export { pathLenRoom, validateChain, type ChainInput, type ChainLink, type ChainReport } from './chain';
 export { readCertificate, type CertificateFacts } from './certificate-facts';
 export { fingerprintSha256, fromPem, isPem, toPem, type PemBlock } from './pem';
-export { POP_CHALLENGE_BYTES, POP_LABEL, POP_NONCE_BYTES, makeChallenge, verifyPossession } from './possession';
+export { POP_CHALLENGE_BYTES, POP_CHALLENGE_MAX_BYTES, POP_CHALLENGE_MIN_BYTES, POP_LABEL, POP_NONCE_BYTES, makeChallenge, verifyPossession } from './possession';
 export { encodeName, formatName, type SubjectFields } from './names';

@@ -149,9 +149,12 @@ export function describeSpki(spkiDer: Uint8Array): SpkiDescription {
   try {
     if (algorithmOid === Oid.ecPublicKey) {
       if (!params) throw new Error('EC key without curve parameters');
-      if (params.tag !== 0x06) throw new Error('EC key with explicit (unnamed) curve parameters');
-      out.curveOid = decodeOid(params.content);
-      out.curve = curveName(out.curveOid);
+      if (params.tag === 0x06) {
+        out.curveOid = decodeOid(params.content);
+        out.curve = curveName(out.curveOid);
+      } else {
+        out.curve = 'explicit-parameters'; // RFC 5480 forbids them; refused as an unsupported curve
+      }
     } else if (algorithmOid === Oid.rsaEncryption) {
       const rsa = expectTag(readElement(publicKeyBits), 0x30, 'RSAPublicKey');
       const [n] = readChildren(rsa.content);

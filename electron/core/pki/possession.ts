@@ -22,6 +22,9 @@ import { cryptoRandom, type RandomSource } from './serial';
 export const POP_LABEL: Uint8Array = new Uint8Array([...new TextEncoder().encode('custodian-pop-v1'), 0]);
 export const POP_NONCE_BYTES = 32;
 export const POP_CHALLENGE_BYTES = POP_LABEL.length + POP_NONCE_BYTES;
+/** What verifyPossession accepts (docs/device-protocol.md §4.5: label + ≥ 16 random bytes, ≤ 256 in all). */
+export const POP_CHALLENGE_MIN_BYTES = POP_LABEL.length + 16;
+export const POP_CHALLENGE_MAX_BYTES = 256;
 
 export function makeChallenge(random: RandomSource = cryptoRandom): Uint8Array {
   const nonce = random(POP_NONCE_BYTES);
@@ -35,14 +38,16 @@ export function makeChallenge(random: RandomSource = cryptoRandom): Uint8Array {
 /**
  * True iff `signature` is the device's signature over `challenge` under the
  * contract above. A key outside the device key policy throws its KEY_* error;
- * a challenge not produced by makeChallenge (wrong label or length) or a
- * signature of the wrong form returns false.
+ * a challenge without the label, or outside 33..256 bytes (the range the
+ * device accepts, docs/device-protocol.md §4.5), or a signature of the wrong
+ * form returns false.
  */
 export function verifyPossession(spkiDer: Uint8Array, challenge: Uint8Array, signature: Uint8Array): boolean {
   const info = assertDeviceKeyAllowed(toBytes(spkiDer));
   const ch = toBytes(challenge);
   const sig = toBytes(signature);
-  if (ch.length !== POP_CHALLENGE_BYTES || !bytesEqual(ch.subarray(0, POP_LABEL.length), POP_LABEL)) return false;
+  if (ch.length < POP_CHALLENGE_MIN_BYTES || ch.length > POP_CHALLENGE_MAX_BYTES) return false;
+  if (!bytesEqual(ch.subarray(0, POP_LABEL.length), POP_LABEL)) return false;
   const key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
   try {
     if (info.kind === 'EC') {
