@@ -1,0 +1,136 @@
+/**
+ * User journeys through the UI, shared by the e2e files: each drives a page
+ * opened by openApp and asserts what the user must see. They know nothing
+ * about which core is behind the bridge; the caller supplies the hooks.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describeError } from '../../electron/shared/errors';
+import type { Station } from './harness';
+
+export const verdict = (p: Page) => p.textContent('[data-testid="result-word"]');
+
+async function focusedTestId(page: Page): Promise<string | null> {
+  return page.evaluate(() =>
+    (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-testid') ?? null);
+}
+
+/** First run from an empty station: the demo ends on PASS. Returns the demo passphrase and the device ID. */
+export async function firstRunDemo(page: Page): Promise<{ passphrase: string; deviceId: string }> {
+  await page.waitForSelector('[data-testid="start-demo"]');
+  const passphrase = (await page.textContent('[data-testid="demo-passphrase"]')) ?? '';
+  expect(passphrase).toMatch(/^demo-/);
+  await page.click('[data-testid="start-demo"]');
+  await page.waitForSelector('[data-testid="result-screen"]', { timeout: 60_000 });
+  expect(await verdict(page)).toBe('PASS');
+  const deviceId = (await page.textContent('[data-testid="result-screen"] .device strong'))?.trim() ?? '';
+  expect(deviceId).not.toBe('');
+  expect(await page.textContent('[data-testid="lock-badge"]')).toContain('Unlocked');
+  expect(await page.textContent('header')).toContain('DEMO AUTHORITY');
+  return { passphrase, deviceId };
+}
+
+/** Station from the keyboard alone: Esc, F2, and a fresh window scanned in with Enter. */
+export async function keyboardOnlyStation(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid="result-screen"]', { state: 'detached' });
+  expect(await focusedTestId(page)).toBe('provision');
+  await page.keyboard.press('F2');
+  await page.waitForSelector('[data-testid="result-screen"]', { timeout: 60_000 });
+  expect(await verdict(page)).toBe('PASS');
+  await page.keyboard.press('Escape');
+
+  await page.reload();
+  await page.waitForSelector('[data-testid="operator"]:focus');
+  await page.keyboard.type('alice');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="work-order"]:focus');
+  await page.keyboard.type('WO-7');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="result-screen"]', { timeout: 60_000 });
+  expect(await verdict(page)).toBe('PASS');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid="result-screen"]', { state: 'detached' });
+  expect(Number(await page.textContent('[data-testid="count-passed"]'))).toBeGreaterThanOrEqual(3);
+  const states = await page.$$eval('[data-testid="step-list"] li', (li) => li.map((x) => x.getAttribute('data-state')));
+  expect(states.every((s) => s === 'done' || s === 'skipped')).toBe(true);
+}
+
+/**
+ * A device fault: `arm` makes the next run fail. The FAIL screen names the
+ * failure (the station's sentence, the code's fix) and R retries to PASS.
+ */
+export async function faultAndRetry(page: Page, arm: () => void, expected: { code: RegExp; reason?: string; step?: string }): Promise<void> {
+  arm();
+  await page.keyboard.press('F2');
+  await page.waitForSelector('[data-testid="result-screen"].fail', { timeout: 60_000 });
+  expect(await verdict(page)).toBe('FAIL');
+  const code = ((await page.textContent('[data-testid="result-screen"] .code')) ?? '').replace(/^Code\s+/, '').trim();
+  expect(code).toMatch(expected.code);
+  const reason = (await page.textContent('[data-testid="result-reason"]')) ?? '';
+  if (expected.reason) expect(reason).toBe(expected.reason);
+  expect(reason).not.toMatch(/\bat .*:\d+:\d+|Error:/); // never a stack trace
+  expect(await page.textContent('[data-testid="result-fix"]')).toContain(describeError(code));
+  if (expected.step) expect(await page.getAttribute(`[data-step="${expected.step}"]`, 'data-state')).toBe('failed');
+  await page.keyboard.press('r');
+  await page.waitForSelector('[data-testid="result-screen"].pass', { timeout: 60_000 });
+  await page.keyboard.press('Escape');
+}
+
+/** Lock from the badge; the Station's signing is refused; a wrong passphrase is refused and cleared; the right one unlocks. */
+export async function lockRefusesSigning(page: Page, passphrase: string): Promise<void> {
+  await page.click('[data-testid="lock-badge"]');
+  await page.click('[data-testid="lock"]');
+  await page.waitForSelector('[data-testid="lock-badge"]:has-text("Locked")');
+
+  await page.keyboard.press('Control+1');
+  await page.waitForSelector('[data-testid="station-locked"]');
+  await page.keyboard.press('F2');
+  await page.waitForSelector('[data-testid="result-screen"].fail', { timeout: 60_000 });
+  expect(await page.textContent('[data-testid="result-screen"]')).toContain('AUTHORITY_LOCKED');
+  expect(await page.textContent('[data-testid="result-fix"]')).toContain(describeError('AUTHORITY_LOCKED'));
+  await page.keyboard.press('Escape');
+
+  await page.keyboard.press('Control+2');
+  await page.fill('[data-testid="unlock-passphrase"]', 'not the passphrase');
+  await page.press('[data-testid="unlock-passphrase"]', 'Enter');
+  await page.waitForSelector('[data-testid="error-notice"][data-code="VAULT_BAD_PASSPHRASE"]');
+  expect(await page.inputValue('[data-testid="unlock-passphrase"]')).toBe('');
+  await page.fill('[data-testid="unlock-passphrase"]', passphrase);
+  await page.press('[data-testid="unlock-passphrase"]', 'Enter');
+  await page.waitForSelector('[data-testid="lock-badge"]:has-text("Unlocked")');
+  expect(await page.$('[data-testid="unlock-passphrase"]')).toBeNull();
+}
+
+/** Find the device in the ledger by ID, open it: its certificate first, then the chain up to `rootName`. */
+export async function ledgerLookup(page: Page, deviceId: string, rootName: string): Promise<void> {
+  await page.keyboard.press('Control+3');
+  await page.fill('[data-testid="ledger-search"]', deviceId);
+  await page.press('[data-testid="ledger-search"]', 'Enter');
+  await page.waitForSelector('[data-entry]');
+  await page.click('[data-entry]');
+  await page.waitForSelector('[data-testid="certificate"]');
+  const certs = await page.$$eval('[data-testid="certificate"] h3', (h) => h.map((x) => x.textContent ?? ''));
+  expect(certs[0]).toContain('device');
+  expect(certs[0]).toContain(deviceId);
+  expect(certs.at(-1)).toContain(rootName);
+}
+
+/** The verification-certificate ceremony: paste the hub's code, save as .pem, see the PEM. */
+export async function verificationCertificate(page: Page, station: Station): Promise<void> {
+  const target = join(station.scratch, 'verification.pem');
+  station.files.queueSave(target);
+  await page.keyboard.press('Control+2');
+  await page.click('[data-testid="ceremony-verificationCert"]');
+  await page.fill('[data-testid="vc-code"]', '7A3F0C9E21B54D88');
+  await page.keyboard.press('Enter');
+  await page.click('[data-testid="pick-vc-target"]');
+  await page.waitForSelector('text=verification.pem');
+  await page.click('[data-testid="wizard-next"]');
+  await page.waitForSelector('[data-testid="verification-result"]');
+  expect(await page.inputValue('[data-testid="verification-pem"]')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  expect(await page.textContent('[data-testid="verification-result"]')).toContain('7A3F0C9E21B54D88');
+  expect(existsSync(target) && readFileSync(target, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+}
