@@ -3,13 +3,12 @@
  * key into a signed certificate. What a device asked for (its CSR) never
  * reaches this function except as the public key.
  */
-import type { CryptoKey, CryptoKeyPair, EcKeyAlgorithm, RsaHashedKeyAlgorithm } from './crypto';
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import type { CryptoKey, CryptoKeyPair } from './crypto';
 import { CustodianError } from '../errors';
-import { subtle } from './crypto';
 import { bytesEqual } from './bytes';
 import { buildCertificate } from './certificate-builder';
-import { readCertificate, signatureVerifies, type CertificateFacts } from './certificate-facts';
+import { signatureVerifies } from './certificate-facts';
+import { assertIssuerCanSign, assertKeyMatchesCertificate, readIssuer } from './issuer-checks';
 import { PkiCodes } from './codes';
 import { validateDeviceId, type DeviceIdRuleName } from './device-id';
 import {
@@ -126,78 +125,6 @@ function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectF
   }
   if (req.country !== undefined && !/^[A-Z]{2}$/.test(req.country)) throw invalid('country must be a two-letter ISO 3166 code', { country: req.country });
   return { commonName: cn, ...Object.fromEntries(given) };
-}
-
-/**
- * Issuer certificates parsed recently, by SHA-256 of their DER. A station signs
- * thousands of leaves under the same CA; parsing it once is enough. Facts are
- * never mutated, and the key is the content hash, so a changed array misses.
- */
-const issuerCache = new Map<string, CertificateFacts>();
-const ISSUER_CACHE_SIZE = 32;
-
-function readIssuer(der: Uint8Array): CertificateFacts {
-  const key = fingerprintSha256(der);
-  const hit = issuerCache.get(key);
-  if (hit) return hit;
-  const facts = readCertificate(Uint8Array.from(der));
-  if (issuerCache.size >= ISSUER_CACHE_SIZE) issuerCache.delete(issuerCache.keys().next().value!);
-  issuerCache.set(key, facts);
-  return facts;
-}
-
-/** Keys already proven to match a given issuer certificate (by fingerprint). */
-const provenPairs = new WeakMap<CryptoKey, Set<string>>();
-const PROBE = new TextEncoder().encode('custodian-issuer-key-match-v1');
-
-async function assertKeyMatchesCertificate(privateKey: CryptoKey, issuer: CertificateFacts): Promise<void> {
-  if (provenPairs.get(privateKey)?.has(issuer.fingerprintSha256)) return;
-  let ok = false;
-  try {
-    const info = keyInfoFromSpki(issuer.spki);
-    const pub = createPublicKey({ key: Buffer.from(issuer.spki), format: 'der', type: 'spki' });
-    if (info.kind === 'EC' && privateKey.algorithm.name === 'ECDSA' && (privateKey.algorithm as EcKeyAlgorithm).namedCurve === info.curve) {
-      const sig = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, PROBE);
-      ok = nodeVerify('sha256', PROBE, { key: pub, dsaEncoding: 'ieee-p1363' }, new Uint8Array(sig));
-    } else if (info.kind === 'RSA' && privateKey.algorithm.name === 'RSASSA-PKCS1-v1_5') {
-      const hash = (privateKey.algorithm as RsaHashedKeyAlgorithm).hash.name.replace('SHA-', 'sha');
-      const sig = await subtle.sign({ name: 'RSASSA-PKCS1-v1_5' }, privateKey, PROBE);
-      ok = nodeVerify(hash, PROBE, pub, new Uint8Array(sig));
-    }
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    throw new CustodianError(PkiCodes.KEY_MISMATCH, 'the private key does not belong to the issuer certificate', { issuer: issuer.subject, issuerFingerprint: issuer.fingerprintSha256 });
-  }
-  const set = provenPairs.get(privateKey) ?? new Set<string>();
-  set.add(issuer.fingerprintSha256);
-  provenPairs.set(privateKey, set);
-}
-
-function assertIssuerCanSign(issuer: CertificateFacts, profile: CertificateProfile, childPathLen: number | undefined, now: Date): void {
-  const details = { issuer: issuer.subject, issuerFingerprint: issuer.fingerprintSha256 };
-  if (!issuer.basicConstraints?.ca) {
-    throw new CustodianError(PkiCodes.CHAIN_ISSUER_NOT_CA, `issuer ${issuer.subject} is not a CA (no basicConstraints CA:TRUE)`, details);
-  }
-  if (!issuer.keyUsage?.usages.includes('keyCertSign')) {
-    throw new CustodianError(PkiCodes.CHAIN_ISSUER_NO_KEYCERTSIGN, `issuer ${issuer.subject} may not sign certificates (no keyUsage keyCertSign)`, details);
-  }
-  const issuerPathLen = issuer.basicConstraints.pathLen;
-  if (profile.basicConstraints.ca && issuerPathLen !== undefined) {
-    if (issuerPathLen < 1) {
-      throw new CustodianError(PkiCodes.CHAIN_PATHLEN_EXCEEDED, `issuer ${issuer.subject} has pathLen 0: it may sign only end-entity certificates`, { ...details, issuerPathLen });
-    }
-    if (childPathLen !== undefined && childPathLen > issuerPathLen - 1) {
-      throw new CustodianError(PkiCodes.CHAIN_PATHLEN_EXCEEDED, `a sub-CA of ${issuer.subject} may have pathLen at most ${issuerPathLen - 1}`, { ...details, issuerPathLen, requestedPathLen: childPathLen });
-    }
-  }
-  if (now < issuer.notBefore) {
-    throw new CustodianError(PkiCodes.CHAIN_NOT_YET_VALID, `issuer ${issuer.subject} is not valid until ${issuer.notBefore.toISOString()}`, details);
-  }
-  if (now > issuer.notAfter) {
-    throw new CustodianError(PkiCodes.CHAIN_EXPIRED, `issuer ${issuer.subject} expired at ${issuer.notAfter.toISOString()}`, details);
-  }
 }
 
 export async function issueCertificate(req: IssueRequest): Promise<IssuedCertificate> {
