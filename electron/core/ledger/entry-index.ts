@@ -4,11 +4,8 @@
  * device ID, serial and work order. Records are decoded without converting the
  * certificate: done records are parsed up to their final `cert` key only.
  */
-import { hash } from 'node:crypto';
-import { readSync } from 'node:fs';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import type { MerkleTree } from './merkle';
 import { RECORD_TYPES, TYPE_CODE, type RecordType } from './records';
 
 const CERT_KEY = Buffer.from(',"cert":"');
@@ -108,63 +105,78 @@ export class EntryIndex {
   }
 }
 
-/**
- * Decode the index-relevant part of the line buf[s:e] (no newline). Done and
- * other certificate-carrying records are parsed up to their last key only.
- */
-export function decodeForIndex(buf: Buffer, s: number, e: number): Record<string, unknown> {
+const T_PREFIX = Buffer.from('{"t":"');
+const N_KEY = Buffer.from(',"n":');
+const K_DEVICE = Buffer.from('"deviceId":"');
+const K_SERIAL = Buffer.from('"serialHex":"');
+const K_WORK_ORDER = Buffer.from('"workOrder":"');
+const K_INTENT = Buffer.from('"intent":');
+const LINKED = new Set(['done', 'failed', 'outcome', 'reconcile']);
+
+/** A string value after `key`; undefined if absent, null if it needs a full parse (escapes). */
+function strAfter(line: Buffer, key: Buffer, from: number): string | undefined | null {
+  const k = line.indexOf(key, from);
+  if (k < 0) return undefined;
+  const v = k + key.length;
+  const q = line.indexOf(34, v);
+  if (q < 0) return null;
+  const bs = line.indexOf(92, v);
+  if (bs >= 0 && bs < q) return null;
+  return line.toString('utf8', v, q);
+}
+
+function intAt(line: Buffer, v: number): number {
+  let n = 0;
+  let i = v;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+  }
+  return i === v ? NaN : n;
+}
+
+function fullParse(buf: Buffer, s: number, e: number): Record<string, unknown> {
   try {
-    const c = buf.indexOf(CERT_KEY, s);
-    if (c >= 0 && c < e) return JSON.parse(`${buf.toString('utf8', s, c)}}`) as Record<string, unknown>;
+    const c = buf.subarray(s, e).indexOf(CERT_KEY);
+    if (c >= 0) return JSON.parse(`${buf.toString('utf8', s, s + c)}}`) as Record<string, unknown>;
     return JSON.parse(buf.toString('utf8', s, e)) as Record<string, unknown>;
   } catch {
     return { t: undefined };
   }
 }
 
-export interface ScanResult {
-  /** Bytes of complete lines. */
-  complete: number;
-}
-
 /**
- * Read the entries file [0, length) in large chunks; for each complete line
- * compute its RFC 6962 leaf hash in place (the byte before each line is
- * temporarily set to 0x00, so no copy is made) and append it to the tree, then
- * index the record. `length` must end on a newline (see completeLength).
+ * Decode the index-relevant fields of the line buf[s:e] (no newline) without
+ * JSON-parsing it: records are written with a fixed key order (t, n, at, …), so
+ * the fields are found by their keys. Lines that do not fit the writer's shape,
+ * or whose values contain escapes, fall back to JSON.parse. Whether the whole
+ * line is valid is proven by the Merkle root check (and a full parse of the
+ * entries after the last checkpoint).
  */
-export function scanEntries(fd: number, length: number, tree: MerkleTree, index: EntryIndex, chunkSize = 16 << 20): void {
-  let buf = Buffer.allocUnsafe(chunkSize + 1);
-  let carry = 0; // bytes of an incomplete line kept at buf[1 .. 1+carry)
-  let filePos = 0; // file offset of buf[1]
-  while (filePos + carry < length) {
-    if (carry === buf.length - 1) {
-      const grown = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(grown, 0, 0, 1 + carry);
-      buf = grown;
-    }
-    const want = Math.min(buf.length - 1 - carry, length - filePos - carry);
-    let got = 0;
-    while (got < want) {
-      const n = readSync(fd, buf, 1 + carry + got, want - got, filePos + carry + got);
-      if (n <= 0) throw new CustodianError(LedgerCodes.TAMPERED, 'entries file shrank while reading', {});
-      got += n;
-    }
-    const avail = 1 + carry + got;
-    let s = 1;
-    for (;;) {
-      const nl = buf.indexOf(10, s);
-      if (nl < 0 || nl >= avail) break;
-      const saved = buf[s - 1]!;
-      buf[s - 1] = 0;
-      tree.appendLeafHash(hash('sha256', buf.subarray(s - 1, nl), 'buffer'));
-      buf[s - 1] = saved;
-      index.add(decodeForIndex(buf, s, nl), filePos + s - 1, nl - s);
-      s = nl + 1;
-    }
-    const consumed = s - 1;
-    carry = avail - s;
-    buf.copy(buf, 1, s, avail);
-    filePos += consumed;
+export function decodeForIndex(buf: Buffer, s: number, e: number): Record<string, unknown> {
+  const line = buf.subarray(s, e);
+  if (line.length < 16 || line.compare(T_PREFIX, 0, 6, 0, 6) !== 0) return fullParse(buf, s, e);
+  const tq = line.indexOf(34, 6);
+  if (tq < 0 || line.compare(N_KEY, 0, 5, tq + 1, tq + 6) !== 0) return fullParse(buf, s, e);
+  const t = line.toString('latin1', 6, tq);
+  const rec: Record<string, unknown> = { t, n: intAt(line, tq + 6) };
+  if (t === 'intent') {
+    const deviceId = strAfter(line, K_DEVICE, tq);
+    const serialHex = strAfter(line, K_SERIAL, tq);
+    const workOrder = strAfter(line, K_WORK_ORDER, tq);
+    if (deviceId == null || serialHex == null || workOrder === null) return fullParse(buf, s, e);
+    rec.deviceId = deviceId;
+    rec.serialHex = serialHex;
+    if (workOrder !== undefined) rec.workOrder = workOrder;
+  } else if (LINKED.has(t)) {
+    const k = line.indexOf(K_INTENT, tq);
+    if (k < 0) return fullParse(buf, s, e);
+    rec.intent = intAt(line, k + K_INTENT.length);
+  } else if (t === 'verification-cert') {
+    const serialHex = strAfter(line, K_SERIAL, tq);
+    if (serialHex == null) return fullParse(buf, s, e);
+    rec.serialHex = serialHex;
   }
+  return rec;
 }

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, writeFully, type LedgerIo } from './files';
-import { EntryIndex, scanEntries } from './entry-index';
+import { EntryIndex } from './entry-index';
+import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree } from './merkle';
 import { createLedgerKey, loadLedgerKey } from './keys';
 import { parseVkey, type NoteSigner, type VerifierKey } from './note';
@@ -41,6 +42,8 @@ export interface LedgerOptions {
   io?: LedgerIo;
   /** Open without repairing a torn tail or signing: for inspection and export. */
   readOnly?: boolean;
+  /** Tuning of the open-time re-hash (chunk size, when to use the hashing worker). */
+  scan?: ScanOptions;
 }
 
 export interface CreateLedgerOptions extends LedgerOptions {
@@ -159,20 +162,18 @@ export class Ledger {
         this.io.fsyncSync(this.fd);
       }
     }
-    scanEntries(this.fd, complete, this.tree, this.index);
+    scanEntries(this.fd, complete, this.tree, this.index, this.opts.scan);
     if (this.index.size === 0) throw this.tamper('the ledger has no genesis entry');
 
     // History and latest checkpoint. A torn history line is an unacknowledged checkpoint write.
-    const hist = readLines(join(this.dir, HISTORY_FILE));
+    const window = this.opts.historyWindow ?? 4096;
+    const hist = this.scanHistory(window);
     if (hist.torn && !this.opts.readOnly) {
       this.io.ftruncateSync(this.historyFd, fstatSync(this.historyFd).size - hist.torn);
       this.io.fsyncSync(this.historyFd);
     }
-    const notes = hist.lines.map((l, i) => {
-      try { return JSON.parse(l) as string; } catch { throw this.tamper(`checkpoint history line ${i} is malformed`, { line: i }); }
-    });
     const file = existsSync(join(this.dir, CHECKPOINT_FILE)) ? readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8') : null;
-    const candidates = file ? [...notes.slice(-1), file] : notes.slice(-1);
+    const candidates = file ? [...hist.recent.slice(-1), file] : hist.recent.slice(-1);
     let latest: { note: string; checkpoint: Checkpoint } | null = null;
     for (const note of candidates) {
       let c: Checkpoint;
@@ -184,16 +185,26 @@ export class Ledger {
     if (!latest) throw this.tamper('no signed checkpoint covers the ledger');
     this.checkAgainstTree(latest.checkpoint, 'latest checkpoint');
     // Every historical size must be <= the latest; the newest ones must match the entries.
-    const window = this.opts.historyWindow ?? 4096;
     let prev = 0;
-    notes.forEach((note, i) => {
-      const size = Number(/\n(\d+)\n/.exec(note)?.[1] ?? NaN);
+    hist.sizes.forEach((size, i) => {
       if (!(size >= prev) || size > latest.checkpoint.size) {
         throw this.tamper(`checkpoint history goes back from ${prev} to ${size}: the ledger was rewritten`, { line: i });
       }
       prev = size;
-      if (i >= notes.length - window) this.checkAgainstTree(parseCheckpointBody(parseNote(note).text), `history checkpoint ${i}`);
     });
+    hist.recent.forEach((note, j) => {
+      let c: Checkpoint;
+      try { c = parseCheckpointBody(parseNote(note).text); } catch {
+        throw this.tamper(`checkpoint history line ${hist.sizes.length - hist.recent.length + j} is malformed`);
+      }
+      this.checkAgainstTree(c, `history checkpoint ${hist.sizes.length - hist.recent.length + j}`);
+    });
+    // Entries after the last checkpoint are not covered by a signature yet: they must at least be well-formed.
+    for (let i = latest.checkpoint.size; i < this.tree.size; i++) {
+      let r: LedgerRecord;
+      try { r = decodeRecord(this.entryBytes(i)); } catch { throw this.tamper(`entry ${i} after the last checkpoint is malformed`, { index: i }); }
+      if (r.n !== i || r.t !== this.index.typeOf(i)) throw this.tamper(`entry ${i} after the last checkpoint is out of sequence`, { index: i });
+    }
     for (const [i, line] of readLines(join(this.dir, COSIGNED_FILE)).lines.entries()) {
       const c = openCheckpoint(JSON.parse(line) as string, this.verifier);
       this.checkAgainstTree(c, `cosigned checkpoint ${i}`);
@@ -208,6 +219,43 @@ export class Ledger {
     };
     if (!this.opts.readOnly && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
     this.openReport.millis = performance.now() - t0;
+  }
+
+  /**
+   * Sizes of every checkpoint in the history file (read without parsing the
+   * notes: the size follows the JSON-escaped origin line) and the newest
+   * `window` notes in full.
+   */
+  private scanHistory(window: number): { sizes: number[]; recent: string[]; torn: number } {
+    const path = join(this.dir, HISTORY_FILE);
+    if (!existsSync(path)) return { sizes: [], recent: [], torn: 0 };
+    const buf = readFileSync(path);
+    const end = buf.lastIndexOf(10) + 1;
+    const prefix = Buffer.from(`${JSON.stringify(this.origin).slice(0, -1)}\\n`);
+    const sizes: number[] = [];
+    const starts: number[] = [];
+    for (let s = 0; s < end;) {
+      const nl = buf.indexOf(10, s);
+      let size = NaN;
+      if (buf.compare(prefix, 0, prefix.length, s, s + prefix.length) === 0) {
+        let v = 0;
+        let i = s + prefix.length;
+        for (; i < nl && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48;
+        if (i > s + prefix.length && buf[i] === 92) size = v;
+      }
+      if (Number.isNaN(size)) throw this.tamper(`checkpoint history line ${sizes.length} is malformed or names another origin`, { line: sizes.length });
+      sizes.push(size);
+      starts.push(s);
+      s = nl + 1;
+    }
+    starts.push(end);
+    const recent: string[] = [];
+    for (let j = Math.max(0, sizes.length - window); j < sizes.length; j++) {
+      try { recent.push(JSON.parse(buf.toString('utf8', starts[j]!, starts[j + 1]! - 1)) as string); } catch {
+        throw this.tamper(`checkpoint history line ${j} is malformed`, { line: j });
+      }
+    }
+    return { sizes, recent, torn: buf.length - end };
   }
 
   private checkAgainstTree(c: Checkpoint, what: string): void {
