@@ -105,9 +105,16 @@ export const simulateCommand: CliCommand = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const timer = run.exitAfterMs !== undefined ? setTimeout(stop, run.exitAfterMs) : undefined;
+    // Stop when orphaned (the bench or script that spawned us died without SIGTERM): no stray socat pairs.
+    const parent = process.ppid;
+    const orphanWatch = setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 1000);
+    orphanWatch.unref();
     try {
       return await runSimulate(run, ctx, ac.signal);
     } finally {
+      clearInterval(orphanWatch);
       if (timer) clearTimeout(timer);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
