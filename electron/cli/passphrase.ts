@@ -61,6 +61,8 @@ export async function obtainPassphrase(src: PassphraseSources, req: PassphraseRe
 /** Read one line from a TTY in raw mode, echoing nothing. */
 function promptNoEcho(io: CliIo, prompt: string): Promise<string> {
   const stdin = io.stdin;
+  // Echo off *before* the prompt appears, so nothing typed after it is echoed.
+  stdin.setRawMode?.(true);
   io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -83,7 +85,6 @@ function promptNoEcho(io: CliIo, prompt: string): Promise<string> {
         else if (ch >= ' ') buf += ch;
       }
     };
-    stdin.setRawMode?.(true);
     stdin.resume();
     stdin.on('data', onData);
   });
