@@ -153,56 +153,46 @@ export interface LedgerTiming {
  * entry. Bench code can call this with any page opened by openApp.
  */
 export async function measureLedger(page: Page, expectedLastIndex: number): Promise<LedgerTiming> {
-  await page.evaluate(() => { (globalThis as unknown as PageGlobals).location.hash = '#/station'; });
+  await page.evaluate('location.hash = "#/station"');
   await page.waitForSelector('[data-testid="provision"]');
-  return page.evaluate(async (last) => {
-    // Runs in the page. The node tsconfig has no DOM lib, hence the narrow PageGlobals view.
-    const g = globalThis as unknown as PageGlobals;
-    const until = (test: () => boolean, what: string) => new Promise<void>((resolve, reject) => {
-      const deadline = g.performance.now() + 15_000;
-      const tick = () => {
-        if (test()) resolve();
-        else if (g.performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-        else g.requestAnimationFrame(tick);
-      };
-      tick();
-    });
-    const t0 = g.performance.now();
-    g.location.hash = '#/ledger';
-    await until(() => g.document.querySelector('[data-entry="0"]') !== null, 'the first row');
-    const firstRowsMs = g.performance.now() - t0;
-
-    const list = g.document.querySelector('[data-testid="vlist"]');
-    if (!list) throw new Error('no ledger list');
-    const t1 = g.performance.now();
-    list.scrollTop = list.scrollHeight;
-    await until(() => g.document.querySelector(`[data-entry="${last}"]`) !== null, 'the last entry');
-    const scrollToEndMs = g.performance.now() - t1;
-
-    const box = list.getBoundingClientRect();
-    const visible = [...list.querySelectorAll('[data-entry]')].filter((el) => {
-      const r = el.getBoundingClientRect();
-      return r.bottom > box.top && r.top < box.bottom;
-    });
-    const lastIndexShown = Math.max(...visible.map((el) => Number(el.getAttribute('data-entry'))));
-    return { firstRowsMs, scrollToEndMs, lastIndexShown, rowsInDom: list.querySelectorAll('.vrow').length };
-  }, expectedLastIndex);
+  return page.evaluate(`(${MEASURE_IN_PAGE})(${JSON.stringify(expectedLastIndex)})`) as Promise<LedgerTiming>;
 }
 
-/** The few browser globals measureLedger uses inside the page. */
-interface PageElement {
-  scrollTop: number;
-  readonly scrollHeight: number;
-  getAttribute(name: string): string | null;
-  getBoundingClientRect(): { top: number; bottom: number };
-  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
-}
-interface PageGlobals {
-  location: { hash: string };
-  performance: { now(): number };
-  requestAnimationFrame(cb: () => void): number;
-  document: { querySelector(selector: string): PageElement | null };
-}
+/**
+ * The in-page half of measureLedger, as plain JavaScript source: a function
+ * passed to page.evaluate would be rewritten by the TS loader (esbuild adds
+ * helpers such as __name that do not exist in the page).
+ */
+const MEASURE_IN_PAGE = `async (last) => {
+  const until = (test, what) => new Promise((resolve, reject) => {
+    const deadline = performance.now() + 15000;
+    const tick = () => {
+      if (test()) resolve();
+      else if (performance.now() > deadline) reject(new Error('timed out waiting for ' + what));
+      else requestAnimationFrame(tick);
+    };
+    tick();
+  });
+  const t0 = performance.now();
+  location.hash = '#/ledger';
+  await until(() => document.querySelector('[data-entry="0"]') !== null, 'the first row');
+  const firstRowsMs = performance.now() - t0;
+
+  const list = document.querySelector('[data-testid="vlist"]');
+  if (!list) throw new Error('no ledger list');
+  const t1 = performance.now();
+  list.scrollTop = list.scrollHeight;
+  await until(() => document.querySelector('[data-entry="' + last + '"]') !== null, 'the last entry');
+  const scrollToEndMs = performance.now() - t1;
+
+  const box = list.getBoundingClientRect();
+  const visible = [...list.querySelectorAll('[data-entry]')].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.bottom > box.top && r.top < box.bottom;
+  });
+  const lastIndexShown = Math.max(...visible.map((el) => Number(el.getAttribute('data-entry'))));
+  return { firstRowsMs, scrollToEndMs, lastIndexShown, rowsInDom: list.querySelectorAll('.vrow').length };
+}`;
 
 /** True when Chromium is installed (the e2e files skip otherwise, saying why). */
 export const hasChromium = existsSync(CHROMIUM);

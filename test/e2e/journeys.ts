@@ -13,8 +13,7 @@ import type { Station } from './harness';
 export const verdict = (p: Page) => p.textContent('[data-testid="result-word"]');
 
 async function focusedTestId(page: Page): Promise<string | null> {
-  return page.evaluate(() =>
-    (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('data-testid') ?? null);
+  return page.evaluate('document.activeElement ? document.activeElement.getAttribute("data-testid") : null') as Promise<string | null>;
 }
 
 /** First run from an empty station: the demo ends on PASS. Returns the demo passphrase and the device ID. */

@@ -59,6 +59,50 @@ describe.skipIf(!hasChromium)('Custodian UI in Chromium (scripted core)', () => 
     await page.context().close();
   });
 
+  it('auto mode provisions a device as soon as it is plugged in', async () => {
+    const p = await openApp(browser, station.url, { route: '/station' });
+    await p.waitForSelector('[data-testid="operator"]:focus');
+    await p.keyboard.type('dana');
+    await p.keyboard.press('F9');
+    await p.waitForSelector('[data-testid="auto-mode"]:checked');
+    expect(await p.isDisabled('[data-testid="provision"]')).toBe(true);
+    await p.click('[data-testid="add-simulated"]'); // "plugging in" a simulated device
+    await p.waitForSelector('[data-testid="result-screen"].pass', { timeout: 20_000 });
+    expect(await p.textContent('[data-testid="result-screen"]')).toMatch(/dev-00000[2-9]/);
+    expect(await p.$('[data-testid="result-retry"]')).toBeNull();
+    await p.keyboard.press('Escape');
+    await p.keyboard.press('F9');
+    await p.waitForSelector('[data-testid="auto-mode"]:not(:checked)');
+    await p.context().close();
+  });
+
+  it('creates a root CA with the guided ceremony on an empty station', async () => {
+    const fresh = scriptedStation();
+    const empty = await startStation({ authority: fresh.authority });
+    try {
+      const p = await openApp(browser, empty.url, { route: '/' });
+      await p.click('[data-testid="setup-real"]');
+      await p.click('[data-testid="ceremony-initRoot"]');
+      await p.fill('[data-testid="root-cn"]', 'Acme Factory Root');
+      await p.click('[data-testid="wizard-next"]');
+      await p.click('[data-testid="wizard-next"]');
+      expect(await p.isDisabled('[data-testid="wizard-next"]')).toBe(true); // no passphrase yet
+      await p.fill('[data-testid="root-pass"]', 'short');
+      await p.waitForSelector('text=Use at least 12 characters.');
+      await p.fill('[data-testid="root-pass"]', 'a long enough passphrase');
+      await p.fill('[data-testid="root-confirm"]', 'a long enough passphrase');
+      await p.click('[data-testid="wizard-next"]');
+      await p.waitForSelector('[data-testid="authority-done"]');
+      expect(await p.textContent('[data-testid="authority-done"]')).toContain('Root created: CN=Acme Factory Root');
+      expect(await p.textContent('[data-testid="certificate"]')).toContain('Acme Factory Root');
+      expect(fresh.authority.calls).toContain('initRoot');
+      expect(problemsOf(p)).toEqual([]);
+      await p.context().close();
+    } finally {
+      await empty.close();
+    }
+  });
+
   it.each(['light', 'dark'] as Theme[])('screenshots (%s)', async (theme) => {
     const p = await openApp(browser, station.url, { theme, route: '/station' });
     await p.waitForSelector('[data-testid="operator"]');
