@@ -27,11 +27,11 @@ describe('custodian simulate', () => {
     try {
       const io = memIo(dir);
       const done = runCli(
-        ['simulate', '--state', 'dev', '--link', 'ttyCUST', '--device-id', 'cli-dev-1', '--baud', '921600', '--fault', 'error-reply:identify,error=BUSY', '--exit-after', '3', '--json'],
+        ['simulate', '--state', 'dev', '--link', 'ttyCUST', '--device-id', 'cli-dev-1', '--baud', '921600', '--fault', 'error-reply:identify,error=BUSY', '--exit-after', '6', '--json'],
         io,
         [simulateCommand],
       );
-      const client = await waitForDevice({ path: join(dir, 'ttyCUST'), baud: 921600, pollMs: 50, timeoutMs: 2500 });
+      const client = await waitForDevice({ path: join(dir, 'ttyCUST'), baud: 921600, pollMs: 50, timeoutMs: 5000 });
       await expect(client.identify()).rejects.toMatchObject({ code: 'DEVICE_ERROR_BUSY' });
       expect((await client.identify()).deviceId).toBe('cli-dev-1');
       await client.close();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { x509 } from '../../electron/core/pki/crypto';
 import { parseFaultSpec, type Fault } from '../../electron/core/simulator';
 import { makeTestCa, popChallenge } from '../device/helpers';
@@ -42,8 +42,7 @@ describe('simulator faults surface as specific client errors, and a retry passes
   it('slow-reply → DEVICE_TIMEOUT; the late reply is dropped and counted; next request fine', async () => {
     const { client, sim } = await withFaults([{ kind: 'slow-reply', step: 'identify', delayMs: 150 }], { timeouts: { IDENTIFY: 50 } });
     await expect(client.identify()).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
-    await new Promise((r) => setTimeout(r, 200)); // let the late reply land
-    expect(client.stats().lateReplies).toBe(1);
+    await vi.waitFor(() => expect(client.stats().lateReplies).toBe(1), { timeout: 5000 }); // the late reply lands and is dropped
     await expect(client.identify()).resolves.toMatchObject({ deviceId: sim.state().identity.deviceId });
     expect(sim.stats().deviceDelayMs).toBe(150);
   });
