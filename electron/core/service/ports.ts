@@ -28,6 +28,7 @@ export interface AuthorityPort {
   lock(): Promise<void>;
   initRoot(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; validityDays: number; pathLen: number | null; passphrase: string }): Promise<void>;
   createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; passphrase: string }): Promise<{ csrDer: Uint8Array }>;
+  /** `chainDer`: the issuers above the new certificate (this CA first, root last). */
   signSubordinate(req: { csrDer: Uint8Array; validityDays: number; pathLen: number | null }): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }>;
   /** Bundle text as read from the chosen file (PEM certificates). */
   importBundle(bundlePem: string): Promise<void>;
@@ -68,6 +69,10 @@ export interface LedgerEntryFacts {
   index: number;
   time: string;
   status: 'issued' | 'failed' | 'pending' | 'reconciled';
+  /** Ledger record type (intent, done, failed, outcome, reconcile, genesis, …). */
+  type: string;
+  /** One-line description of the record. */
+  text: string;
   deviceId: string;
   serialHex: string | null;
   workOrder: string | null;
@@ -88,8 +93,8 @@ export interface LedgerPort {
   read(start: number, count: number): Promise<LedgerEntryFacts[]>;
   search(by: 'deviceId' | 'serial' | 'workOrder', value: string, limit: number): Promise<{ entries: LedgerEntryFacts[]; truncated: boolean }>;
   entry(index: number): Promise<LedgerEntryFacts>;
-  /** Writes the bundle into `dir`; returns bytes written and ledger size covered. */
-  exportAuditBundle(dir: string): Promise<{ bytes: number; size: number }>;
+  /** Writes the bundle into a new folder inside `dir`; returns that folder, bytes written and ledger size covered. */
+  exportAuditBundle(dir: string): Promise<{ path: string; bytes: number; size: number }>;
   /** The inclusion proof file's text. */
   proof(index: number): Promise<string>;
   verify(): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;

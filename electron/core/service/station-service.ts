@@ -48,6 +48,8 @@ export interface StationServiceDeps {
   simulator?: SimulatorPort;
   /** Poll interval of the plug-in watcher (auto mode, station.device events). */
   watchIntervalMs?: number;
+  /** Called last on shutdown (close the ledger, …). */
+  dispose?: () => void | Promise<void>;
 }
 
 export interface StationService {
@@ -138,6 +140,10 @@ export function createStationService(deps: StationServiceDeps): StationService {
   async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean) {
     const workflow = need(deps.workflow, 'provisioning workflow');
     if (busy.has(req.port)) throw new CustodianError(ApiCodes.BUSY, 'That port is already being provisioned.', { port: req.port });
+    // Only ports the station itself lists (real or simulated) can be opened: the UI cannot name arbitrary paths.
+    if (!(await listPorts(undefined, true)).some((p) => p.path === req.port)) {
+      throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port: req.port });
+    }
     busy.add(req.port);
     autoLock.touch();
     const runId = randomUUID();
@@ -175,7 +181,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
 
   const entrySummary = (e: LedgerEntryFacts): LedgerEntrySummary => ({
     index: e.index, time: e.time, status: e.status, deviceId: e.deviceId, serialHex: e.serialHex,
-    workOrder: e.workOrder, operator: e.operator, reissue: e.reissue,
+    workOrder: e.workOrder, operator: e.operator, reissue: e.reissue, type: e.type, text: e.text,
   });
 
   const api: StationApiImpl = {
@@ -300,7 +306,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       const dir = files.take(target, 'directory', ['audit-bundle']);
       await mkdir(dir, { recursive: true });
       const r = await l.exportAuditBundle(dir);
-      return { written: toWritten(dir, r.bytes), size: r.size };
+      return { written: toWritten(r.path, r.bytes), size: r.size };
     },
     async 'ledger.exportProof'({ index, target }) {
       const text = await need(deps.ledger, 'ledger').proof(index);
@@ -356,6 +362,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       watcher.stop();
       await lockAuthority('quit').catch(() => undefined);
       await deps.simulator?.stopAll().catch(() => undefined);
+      await deps.dispose?.();
     },
   };
 }

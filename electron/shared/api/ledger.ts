@@ -13,6 +13,14 @@ export const LedgerEntrySummary = z.object({
   workOrder: z.string().nullable(),
   operator: z.string(),
   reissue: z.boolean(),
+  /**
+   * Ledger record type: intent, done, failed, outcome, reconcile, verification-cert,
+   * or station bookkeeping (genesis, config, session, authority-import, authority-key-load),
+   * which has no certificate status of its own. Always sent by the station.
+   */
+  type: z.string().optional(),
+  /** One-line description of the record. Always sent by the station. */
+  text: z.string().optional(),
 });
 export type LedgerEntrySummary = z.output<typeof LedgerEntrySummary>;
 

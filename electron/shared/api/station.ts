@@ -18,8 +18,11 @@ export const PortInfo = z.object({
 });
 export type PortInfo = z.output<typeof PortInfo>;
 
-/** Device path as the OS names it: /dev/ttyUSB0, /dev/pts/3, COM4, /dev/cu.usbserial-1. */
-export const PortPath = z.string().min(1).max(260).regex(/^(\/dev\/[A-Za-z0-9._\/-]+|COM[0-9]{1,3}|\\\\\.\\COM[0-9]{1,3})$/);
+/**
+ * A port as station.listPorts names it: /dev/ttyUSB0, /dev/cu.usbserial-1, COM4,
+ * or `sim:<id>` for a simulated device. The station only opens ports it lists.
+ */
+export const PortPath = z.string().min(1).max(260).regex(/^(\/[^\0\r\n]+|COM[0-9]{1,3}|\\\\\.\\COM[0-9]{1,3}|sim:[a-z0-9]{1,64})$/);
 
 export const Operator = Label(64);
 export const WorkOrder = z.string().trim().regex(/^[A-Za-z0-9._\/-]{1,64}$/);

@@ -1,0 +1,96 @@
+/**
+ * AuthorityPort over the real station authority (electron/core/authority).
+ * The Authority holds the CA key as a non-extractable CryptoKey while
+ * unlocked; nothing here reads or returns key material.
+ *
+ * "Demo" authorities are ordinary roots created by createDemo; a marker file
+ * in the station home (`demo-authority.json`, public facts only) lets the UI
+ * label them.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Authority } from '../../authority/index';
+import { AuthorityCodes } from '../../authority/codes';
+import { CustodianError } from '../../errors';
+import type { AuthorityPort, SubjectInput } from '../ports';
+
+const DEMO_MARKER = 'demo-authority.json';
+
+function pemToDer(pem: string): Uint8Array[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/g)]
+    .map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+}
+
+/** The CA profiles carry CN and O only; refuse the rest rather than drop it silently. */
+function caSubject(s: SubjectInput): { commonName: string; organization?: string } {
+  if (s.organizationalUnit !== undefined || s.country !== undefined) {
+    throw new CustodianError(AuthorityCodes.BAD_INPUT, 'Organizational unit and country are not supported in CA names yet; leave them empty.', {
+      fields: [s.organizationalUnit !== undefined ? 'organizationalUnit' : null, s.country !== undefined ? 'country' : null].filter(Boolean),
+    });
+  }
+  return s.organization !== undefined ? { commonName: s.commonName, organization: s.organization } : { commonName: s.commonName };
+}
+
+export function authorityAdapter(home: string, open: () => Authority = () => Authority.open({ home })): AuthorityPort & { readonly authority: Authority } {
+  const authority = open();
+  const marker = join(home, DEMO_MARKER);
+  const isDemo = () => {
+    if (!existsSync(marker)) return false;
+    try {
+      const m = JSON.parse(readFileSync(marker, 'utf8')) as { fingerprint?: string };
+      return m.fingerprint !== undefined && m.fingerprint === authority.metadata?.certificateFingerprint;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    authority,
+    async describe() {
+      const state = authority.state;
+      if (state === 'none') return { kind: null, unlocked: false, chainDer: [] };
+      if (state === 'pending') return { kind: 'pending', unlocked: authority.unlocked, chainDer: [] };
+      return {
+        kind: isDemo() ? 'demo' : (authority.kind ?? 'root'),
+        unlocked: authority.unlocked,
+        chainDer: pemToDer(authority.exportChain().pem),
+      };
+    },
+    async unlock(passphrase) {
+      await authority.unlock(passphrase);
+    },
+    async lock() {
+      authority.lock();
+    },
+    async initRoot(req) {
+      await authority.initRoot({
+        ...caSubject(req.subject),
+        keySpec: req.keyAlgorithm,
+        ...(req.pathLen === null ? {} : { pathLen: req.pathLen }),
+        days: req.validityDays,
+        passphrase: req.passphrase,
+      });
+    },
+    async createRequest(req) {
+      const r = await authority.createRequest({ ...caSubject(req.subject), keySpec: req.keyAlgorithm, passphrase: req.passphrase });
+      return { csrDer: r.csrDer };
+    },
+    async signSubordinate(req) {
+      if (req.pathLen === null) {
+        throw new CustodianError(AuthorityCodes.BAD_INPUT, 'A subordinate CA needs a path length limit (0 = it may sign devices only).', { field: 'pathLen' });
+      }
+      const r = await authority.signSubordinate(req.csrDer, { pathLen: req.pathLen, days: req.validityDays });
+      return { certificateDer: r.certificateDer, chainDer: r.chainDer.slice(1) }; // core's chainDer starts with the new certificate
+    },
+    async importBundle(bundlePem) {
+      await authority.importBundle(bundlePem);
+    },
+    async verificationCert(req) {
+      const r = await authority.verificationCert(req.code, { days: req.validityDays });
+      return { certificateDer: r.der };
+    },
+    async createDemo({ passphrase }) {
+      const r = await authority.initRoot({ commonName: 'Custodian Demo CA', organization: 'Demo (not for production)', keySpec: 'P-256', pathLen: 0, days: 90, passphrase });
+      writeFileSync(marker, `${JSON.stringify({ fingerprint: r.fingerprint, createdAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o644 });
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Start a complete station for tests: a fresh station home, the real core
+ * modules (authority, ledger, workflow, in-process simulator), a scripted file
+ * picker, and the HTTP bridge serving the built renderer.
+ *
+ *   const st = await startTestStation({ rendererDir: 'out/renderer' });
+ *   await page.goto(st.url);                 // window.custodian is injected
+ *   st.picker.queueSave(join(st.home, 'chain.pem'));
+ *   …
+ *   await st.close();
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScriptedFilePicker, startBridge, type Bridge } from '../../electron/core/service/bridge';
+import { createDefaultStationService } from '../../electron/core/service/compose';
+import type { StationService } from '../../electron/core/service/station-service';
+import type { DevicePort } from '../../electron/core/service/ports';
+
+export interface TestStation {
+  url: string;
+  home: string;
+  picker: ScriptedFilePicker;
+  service: StationService;
+  bridge: Bridge;
+  close(): Promise<void>;
+}
+
+export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean } = {}): Promise<TestStation> {
+  const home = await mkdtemp(join(tmpdir(), 'custodian-station-'));
+  const picker = new ScriptedFilePicker();
+  const service = createDefaultStationService({
+    home,
+    platform: { files: picker, version: 'test', platform: process.platform },
+    // No real serial ports in tests unless given: only simulated devices are listed.
+    devices: opts.devices ?? { listPorts: async () => [] },
+    simulatorWireTime: opts.wireTime ?? false,
+    watchIntervalMs: 200,
+  });
+  await service.start();
+  const bridge = await startBridge({ service, ...(opts.rendererDir ? { rendererDir: opts.rendererDir } : {}) });
+  return {
+    url: bridge.url, home, picker, service, bridge,
+    async close() {
+      await bridge.close();
+      await service.shutdown();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
