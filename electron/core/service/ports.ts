@@ -70,9 +70,9 @@ export interface LedgerEntryFacts {
   time: string;
   status: 'issued' | 'failed' | 'pending' | 'reconciled';
   /** Ledger record type (intent, done, failed, outcome, reconcile, genesis, …). */
-  type: string;
+  type?: string;
   /** One-line description of the record. */
-  text: string;
+  text?: string;
   deviceId: string;
   serialHex: string | null;
   workOrder: string | null;
@@ -93,8 +93,8 @@ export interface LedgerPort {
   read(start: number, count: number): Promise<LedgerEntryFacts[]>;
   search(by: 'deviceId' | 'serial' | 'workOrder', value: string, limit: number): Promise<{ entries: LedgerEntryFacts[]; truncated: boolean }>;
   entry(index: number): Promise<LedgerEntryFacts>;
-  /** Writes the bundle into a new folder inside `dir`; returns that folder, bytes written and ledger size covered. */
-  exportAuditBundle(dir: string): Promise<{ path: string; bytes: number; size: number }>;
+  /** Writes the bundle into `dir` (or a new folder inside it, returned as `path`); bytes written and ledger size covered. */
+  exportAuditBundle(dir: string): Promise<{ path?: string; bytes: number; size: number }>;
   /** The inclusion proof file's text. */
   proof(index: number): Promise<string>;
   verify(): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;

@@ -306,7 +306,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       const dir = files.take(target, 'directory', ['audit-bundle']);
       await mkdir(dir, { recursive: true });
       const r = await l.exportAuditBundle(dir);
-      return { written: toWritten(r.path, r.bytes), size: r.size };
+      return { written: toWritten(r.path ?? dir, r.bytes), size: r.size };
     },
     async 'ledger.exportProof'({ index, target }) {
       const text = await need(deps.ledger, 'ledger').proof(index);
