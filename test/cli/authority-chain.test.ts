@@ -5,6 +5,7 @@
  * `openssl req -new` CSRs, and everything is checked with `openssl verify`.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,10 @@ describe('Company-X → Factory-Y → Technician-Z through the CLI', () => {
     const json = JSON.parse(r.stdout);
     expect(json.pem).toBe(pem);
     expect(r.stdout).not.toMatch(/PRIVATE KEY/);
+    const one = ok(await cli('z', ['authority', 'export-chain', '--ca-only', '--json'], false));
+    const single = JSON.parse(one.stdout);
+    expect(fromPem(single.pem)).toHaveLength(1);
+    expect(single.certificates).toEqual([json.certificates[0]]);
   });
 
   it('the handed-over files are only CSRs and certificates; the key files stay 0600 in each home', () => {
@@ -138,6 +143,9 @@ describe('Company-X → Factory-Y → Technician-Z through the CLI', () => {
       expect(fromPem(readFileSync(f(name), 'utf8')).every((b) => b.label === 'CERTIFICATE')).toBe(true);
     }
     expect(fromPem(readFileSync(f('technician-z.bundle.pem'), 'utf8'))).toHaveLength(3);
+    // The CSR SHA-256 both stations print is that of the DER, reproducible with openssl.
+    const der = execFileSync('openssl', ['req', '-in', 'technician-z.csr', '-outform', 'DER'], { cwd: W });
+    expect(readCsr(readFileSync(f('technician-z.csr'))).csrSha256).toBe(createHash('sha256').update(der).digest('hex'));
   });
 });
 

@@ -123,6 +123,15 @@ describe('unlocking', () => {
     expect(await codeOf(openKeyFile(p4, PASS, async () => 1))).toBe(VaultCodes.CORRUPTED);
   });
 
+  it('age files we do not open (other recipients, armor) are VAULT_UNSUPPORTED', async () => {
+    const x25519 = join(dir, 'x25519.age');
+    writeFileSync(x25519, `age-encryption.org/v1\n-> X25519 ${'A'.repeat(43)}\n${'A'.repeat(43)}\n--- ${'A'.repeat(43)}\n`, { mode: 0o600 });
+    expect(await codeOf(openKeyFile(x25519, PASS, async () => 1))).toBe(VaultCodes.UNSUPPORTED);
+    const armored = join(dir, 'armored.age');
+    writeFileSync(armored, '-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n', { mode: 0o600 });
+    expect(await codeOf(openKeyFile(armored, PASS, async () => 1))).toBe(VaultCodes.UNSUPPORTED);
+  });
+
   it('refuses an absurd work factor before running scrypt (DoS guard)', async () => {
     const evil = Buffer.from(fileBytes.toString('latin1').replace(/^(-> scrypt \S+) 17$/m, '$1 40'), 'latin1');
     const p = join(dir, 'evil.age');

@@ -121,7 +121,7 @@ const signSubordinateCmd: CliCommand = {
       const r = await a.signSubordinate(csr, { pathLen, days });
       const written = writeOutputFile(ctx, out, r.bundlePem, optBool(ctx, 'force'));
       const data = { subject: r.subject, requestedSubject: r.requestedSubject, ignoredRequests: r.ignoredRequests, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), clamped: r.clamped, pathLen: r.pathLen, csrSha256: r.csrSha256, bundle: written, chainLength: r.chainDer.length };
-      const human = [`Signed ${r.subject} (pathLen ${r.pathLen})`, `  serial    ${r.serialHex}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}${r.clamped ? ' (clamped to this CA\'s validity)' : ''}`, `  bundle    ${written} (${r.chainDer.length} certificates, leaf first)`];
+      const human = [`Signed ${r.subject} (pathLen ${r.pathLen})`, `  CSR SHA-256  ${r.csrSha256} (must equal what the requester's \`authority request\` printed)`, `  serial    ${r.serialHex}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}${r.clamped ? ' (clamped to this CA\'s validity)' : ''}`, `  bundle    ${written} (${r.chainDer.length} certificates, leaf first)`];
       if (r.ignoredRequests.length > 0) human.push('  ignored from the CSR:', ...r.ignoredRequests.map((x) => `    - ${x}`));
       return { data, human };
     } finally {
@@ -201,10 +201,15 @@ const showCmd: CliCommand = {
 const exportChainCmd: CliCommand = {
   name: 'export-chain',
   summary: 'write the public chain (PEM, this CA first, root last) for hub/DPS upload',
-  usage: '[--out <file>]',
-  options: { out: { type: 'string', valueName: '<file>', description: 'write the PEM here (default: print it)' }, ...OUT_FORCE },
+  usage: '[--out <file>] [--ca-only]',
+  options: {
+    out: { type: 'string', valueName: '<file>', description: 'write the PEM here (default: print it)' },
+    'ca-only': { type: 'boolean', description: "only this CA's certificate (for portals that take one certificate per upload)" },
+    ...OUT_FORCE,
+  },
   async run(ctx) {
-    const r = openAuthority(ctx).exportChain();
+    const full = openAuthority(ctx).exportChain();
+    const r = optBool(ctx, 'ca-only') ? { pem: `${full.pem.split(/(?<=-----END CERTIFICATE-----\n)/)[0]!}`, certificates: full.certificates.slice(0, 1) } : full;
     const out = optString(ctx, 'out');
     if (out === undefined) return { data: { pem: r.pem, certificates: r.certificates }, human: r.pem };
     const written = writeOutputFile(ctx, out, r.pem, optBool(ctx, 'force'));
