@@ -84,16 +84,42 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   API_SIMULATOR_UNKNOWN_DEVICE: 'That simulated device is no longer running. Refresh the device list.',
   INTERNAL: 'Something went wrong inside the station. Try again; if it repeats, restart Custodian and contact support.',
 
-  // Authority and vault (codes owned by electron/core/authority and electron/core/vault)
+  // Authority and vault (electron/core/authority/codes.ts, electron/core/vault/codes.ts)
   AUTHORITY_NOT_CONFIGURED: 'No certificate authority is set up on this station yet. Create one or import one in the Authority view.',
-  AUTHORITY_LOCKED: 'The certificate authority is locked. Unlock it with the passphrase to continue.',
   AUTHORITY_ALREADY_CONFIGURED: 'A certificate authority is already set up on this station. A new one cannot be created over it.',
-  VAULT_BAD_PASSPHRASE: 'The passphrase is not correct. Check it and try again.',
+  AUTHORITY_LOCKED: 'The certificate authority is locked. Unlock it with the passphrase to continue.',
+  AUTHORITY_NOT_ACTIVE: 'The certificate authority cannot sign yet: import the signed bundle for its request first.',
+  AUTHORITY_NO_PENDING_REQUEST: 'There is no pending request to complete. Create a request first.',
+  AUTHORITY_KEY_MISMATCH: 'The key does not belong to this authority\'s certificate. Check that you chose the right files.',
+  AUTHORITY_BUNDLE_MALFORMED: 'The bundle file is not a certificate chain. Ask the issuing custodian for the signed bundle again.',
+  AUTHORITY_CHAIN_NO_ROOT: 'The bundle does not reach a root certificate. Ask for the complete chain.',
+  AUTHORITY_PATHLEN_NO_ROOM: 'This authority is not allowed to create another CA level below it. Sign devices only, or ask the root custodian.',
+  AUTHORITY_BAD_INPUT: 'One of the values is not accepted. Check the names and numbers you entered.',
+  AUTHORITY_CSR_NO_COMMON_NAME: 'The request has no common name. Ask for a new request with a name.',
+  AUTHORITY_STATE_CORRUPTED: 'The authority files in the station folder are damaged. Restore them from backup and contact your security officer.',
+  AUTHORITY_KEY_UNREADABLE: 'The CA key file cannot be read. Check the station folder and restore the key from backup if needed.',
+  VAULT_WRONG_PASSPHRASE: 'The passphrase is not correct. Check it and try again.',
+  VAULT_WEAK_PASSPHRASE: 'That passphrase is too short or too simple. Use a longer passphrase.',
+  VAULT_CORRUPTED: 'The CA key file is damaged. Restore it from backup.',
+  VAULT_KEY_FILE_MISSING: 'The CA key file is missing from the station folder. Restore it from backup.',
+  VAULT_INSECURE_PERMISSIONS: 'The CA key file can be read by other users. Restrict its permissions and try again.',
 
-  // Devices and serial framing
+  // Devices and serial framing (electron/core/device/codes.ts)
   DEVICE_ID_INVALID: 'The device ID does not match the station\'s device-ID rule. Check the device or the rule in Settings.',
   DEVICE_TIMEOUT: 'The device did not answer in time. Check the cable and that the device is powered, then try again.',
   DEVICE_DISCONNECTED: 'The device was disconnected. Reconnect it and start again.',
+  DEVICE_NOT_FOUND: 'That port is not connected. Refresh the port list and choose again.',
+  DEVICE_OPEN_FAILED: 'The port could not be opened. Check that no other program uses it and that you may access serial ports.',
+  DEVICE_PROTOCOL_VERSION: 'The device speaks a protocol version this station does not support. Update the device firmware.',
+  DEVICE_ERROR_LOCKED: 'The device is locked and cannot take a new certificate. Use the re-provisioning procedure for locked devices.',
+
+  // Provisioning workflow and issuance policy (electron/core/station/codes.ts)
+  WORKFLOW_ISSUER_UNUSABLE: 'The station\'s CA cannot sign device certificates (expired or not allowed). Check the Authority view.',
+  WORKFLOW_POSSESSION_FAILED: 'The device could not prove it holds its key. Reset the device and provision it again.',
+  WORKFLOW_READBACK_MISMATCH: 'The certificate read back from the device is not the one written. Provision the device again.',
+  WORKFLOW_DEVICE_CHANGED: 'A different device answered during provisioning. Keep one device connected and start again.',
+  POLICY_REISSUE_REASON_REQUIRED: 'This device already has a certificate. Enter a re-issue reason to issue a new one.',
+  POLICY_KEY_TYPE_NOT_ALLOWED: 'The device\'s key type is not allowed by the station policy.',
 
   // Ledger and audit (electron/core/ledger/codes.ts)
   LEDGER_TAMPERED: 'The signing ledger does not match its checkpoints. Signing has stopped: do not continue, call your security officer.',
@@ -121,6 +147,8 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   LEDGER: 'The signing ledger reported a problem. Signing may be paused; contact your security officer.',
   AUDIT: 'The audit could not be completed. Check the input files.',
   CLI: 'The command could not be completed.',
+  POLICY: 'The station\'s issuance policy refused this device. Read the message and fix the cause before trying again.',
+  HUB: 'The connection test with the hub failed. Check the hub settings.',
 };
 
 /** The human message for a code (never empty, never a stack trace). */

@@ -115,3 +115,21 @@ describe('error messages', () => {
   });
 });
 
+
+describe('every published core error code has a plain message', () => {
+  it('maps each code of the core areas to an exact or area message (never the generic fallback)', async () => {
+    const modules = await Promise.all([
+      import('../../electron/core/authority/codes'), import('../../electron/core/vault/codes'), import('../../electron/core/station/codes'),
+      import('../../electron/core/device/codes'), import('../../electron/core/ledger/codes'), import('../../electron/core/pki/codes'),
+    ]);
+    const codes = new Set<string>();
+    const collect = (v: unknown): void => {
+      if (typeof v === 'string' && /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(v)) codes.add(v);
+      else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+    };
+    modules.forEach(collect);
+    expect(codes.size).toBeGreaterThan(50);
+    const generic = [...codes].filter((c) => describeError(c) === ERROR_MESSAGES.INTERNAL);
+    expect(generic).toEqual([]);
+  });
+});
