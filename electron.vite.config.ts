@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('.', import.meta.url));
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+/** Output root; tests build into a temp folder with CUSTODIAN_OUT_DIR so they never touch out/. */
+const out = process.env.CUSTODIAN_OUT_DIR ?? resolve(root, 'out');
 
 /**
  * Our folders are electron/ and renderer/ (not src/*), so every input is explicit.
@@ -12,7 +14,7 @@ import vue from '@vitejs/plugin-vue';
 export default defineConfig({
   main: {
     build: {
-      outDir: 'out/main',
+      outDir: resolve(out, 'main'),
       externalizeDeps: true,
       rollupOptions: {
         input: { index: resolve(root, 'electron/main/index.ts') },
@@ -22,7 +24,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: 'out/preload',
+      outDir: resolve(out, 'preload'),
       externalizeDeps: false,
       isolatedEntries: true,
       rollupOptions: {
@@ -39,7 +41,7 @@ export default defineConfig({
       alias: { '@shared': resolve(root, 'electron/shared') },
     },
     build: {
-      outDir: resolve(root, 'out/renderer'),
+      outDir: resolve(out, 'renderer'),
       rollupOptions: {
         input: { index: resolve(root, 'renderer/index.html') },
       },
