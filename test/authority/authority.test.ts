@@ -2,7 +2,7 @@
  * The Authority object: lock state, the unlocked issuer, events, and what
  * sign-subordinate takes from (and ignores in) a CSR.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Authority, type AuthorityEvent } from '../../electron/core/authority/index';
@@ -100,6 +100,24 @@ describe('Authority', () => {
     const e = X.exportChain();
     expect(e.pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(e.pem).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('state-changing ceremonies take the station lock; a stale lock is taken over', async () => {
+    const home = join(W, 'locked');
+    mkdirSync(join(home, 'authority'), { recursive: true });
+    writeFileSync(join(home, 'authority', '.lock'), `${process.ppid}\n`); // a live process
+    const a = Authority.open({ home, workFactor: 17 });
+    expect(await codeOf(a.createRequest({ commonName: 'Busy', passphrase: PASS }))).toBe('AUTHORITY_BUSY');
+    expect(a.state).toBe('none');
+    writeFileSync(join(home, 'authority', '.lock'), '2147483646\n'); // no such process
+    await a.createRequest({ commonName: 'Busy', passphrase: PASS });
+    expect(a.state).toBe('pending');
+    expect(existsSync(join(home, 'authority', '.lock'))).toBe(false);
+    // Two handles opened before either acted: the second re-reads the state under the lock and refuses.
+    const h1 = Authority.open({ home: join(W, 'race'), workFactor: 17 });
+    const h2 = Authority.open({ home: join(W, 'race'), workFactor: 17 });
+    await h1.initRoot({ commonName: 'First', passphrase: PASS, days: 10 });
+    expect(await codeOf(h2.createRequest({ commonName: 'Second', passphrase: PASS }))).toBe('AUTHORITY_ALREADY_CONFIGURED');
   });
 
   it('a pending authority can neither sign nor export', async () => {

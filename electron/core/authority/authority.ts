@@ -16,6 +16,7 @@ import { CustodianError } from '../errors';
 import { bytesEqualSpki } from './spki';
 import { DEFAULT_LOG_N, MIN_WRITE_LOG_N } from '../vault/index';
 import { AuthorityCodes } from './codes';
+import { withAuthorityLock } from './lock-file';
 import type { AuthorityContext, LoadedKey } from './context';
 import type { AuthorityEvent, AuthorityListener } from './events';
 import { requireActive, requireConfigured, requireUnlocked } from './guards';
@@ -130,11 +131,19 @@ export class Authority {
     if (was) void Promise.resolve(this.#ctx.emit({ type: 'authority.locked', at: this.#ctx.now().toISOString() })).catch(() => undefined);
   }
 
+  /** Run a state-changing ceremony under the station lock, against fresh metadata. */
+  #mutate<T>(fn: () => Promise<T>): Promise<T> {
+    return withAuthorityLock(this.#ctx.store.dir, async () => {
+      this.#ctx.meta = this.#ctx.store.readMeta();
+      return fn();
+    });
+  }
+
   /** Create a self-signed root; leaves the authority unlocked. */
-  initRoot(params: InitRootParams): Promise<InitRootResult> { return initRoot(this.#ctx, params); }
+  initRoot(params: InitRootParams): Promise<InitRootResult> { return this.#mutate(() => initRoot(this.#ctx, params)); }
 
   /** Create the CA key (sealed) and a CSR for the upstream custodian; state becomes 'pending'. */
-  createRequest(params: CreateRequestParams): Promise<CreateRequestResult> { return createRequest(this.#ctx, params); }
+  createRequest(params: CreateRequestParams): Promise<CreateRequestResult> { return this.#mutate(() => createRequest(this.#ctx, params)); }
 
   /** Sign a downstream CA's CSR (PEM or DER). Needs an active, unlocked authority. */
   signSubordinate(csr: string | Uint8Array, params: SignSubordinateParams): Promise<SignSubordinateResult> {
@@ -143,7 +152,7 @@ export class Authority {
 
   /** Activate with a signed bundle (PEM or DER); or, with `key`, migrate an existing CA. */
   importBundle(bundle: string | Uint8Array, params: ImportBundleParams = {}): Promise<ImportBundleResult> {
-    return importBundle(this.#ctx, bundle, params);
+    return this.#mutate(() => importBundle(this.#ctx, bundle, params));
   }
 
   /** Hub/DPS proof-of-possession certificate with CN = `code`. Needs an active, unlocked authority. */

@@ -29,6 +29,8 @@ export const AuthorityCodes = {
   BAD_INPUT: 'AUTHORITY_BAD_INPUT',
   /** The CSR has no subject CN to name the subordinate CA by. */
   CSR_NO_COMMON_NAME: 'AUTHORITY_CSR_NO_COMMON_NAME',
+  /** Another process holds the authority's lock (a ceremony is in progress). */
+  BUSY: 'AUTHORITY_BUSY',
   /** The files under <home>/authority are inconsistent or unreadable. */
   STATE_CORRUPTED: 'AUTHORITY_STATE_CORRUPTED',
 } as const;
