@@ -22,11 +22,23 @@ class Growable<T extends Float64Array | Int32Array | Uint8Array> {
   }
 }
 
-function push(map: Map<string, number[]>, key: string | undefined, i: number): void {
-  if (key === undefined) return;
-  const list = map.get(key);
-  if (list) list.push(i);
-  else map.set(key, [i]);
+/** String → entry indices; a single index is stored unboxed (most keys have one). */
+export class IndexMap {
+  private readonly m = new Map<string, number | number[]>();
+  add(key: string | undefined, i: number): void {
+    if (key === undefined) return;
+    const v = this.m.get(key);
+    if (v === undefined) this.m.set(key, i);
+    else if (typeof v === 'number') this.m.set(key, [v, i]);
+    else v.push(i);
+  }
+  get(key: string): number[] | undefined {
+    const v = this.m.get(key);
+    return v === undefined ? undefined : typeof v === 'number' ? [v] : [...v];
+  }
+  get size(): number {
+    return this.m.size;
+  }
 }
 
 function tamper(message: string, details: Record<string, unknown>): CustodianError {
@@ -39,10 +51,9 @@ export class EntryIndex {
   /** intent → closing record (-1 while open); closing/outcome record → its intent. */
   private links = new Growable(new Int32Array(1024), (n) => new Int32Array(n));
   readonly outcomes = new Map<number, number>();
-  readonly byDevice = new Map<string, number[]>();
-  readonly bySerial = new Map<string, number[]>();
-  readonly byWorkOrder = new Map<string, number[]>();
-  readonly openIntents = new Set<number>();
+  readonly byDevice = new IndexMap();
+  readonly bySerial = new IndexMap();
+  readonly byWorkOrder = new IndexMap();
   size = 0;
   /** Byte length of the complete entries. */
   end = 0;
@@ -56,6 +67,14 @@ export class EntryIndex {
   }
   typeOf(i: number): RecordType {
     return RECORD_TYPES[this.types.data[i]!]!;
+  }
+  /** Intents with no done, failed or reconcile record, in index order. */
+  get openIntents(): Set<number> {
+    const out = new Set<number>();
+    const t = this.types.data;
+    const l = this.links.data;
+    for (let i = 0; i < this.size; i++) if (t[i] === TYPE_CODE.intent && l[i] === -1) out.add(i);
+    return out;
   }
   linkOf(i: number): number {
     return this.links.data[i]!;
@@ -74,10 +93,9 @@ export class EntryIndex {
     this.links.set(i, -1);
     switch (t) {
       case 'intent':
-        push(this.byDevice, rec.deviceId as string, i);
-        push(this.bySerial, rec.serialHex as string, i);
-        push(this.byWorkOrder, rec.workOrder as string | undefined, i);
-        this.openIntents.add(i);
+        this.byDevice.add(rec.deviceId as string, i);
+        this.bySerial.add(rec.serialHex as string, i);
+        this.byWorkOrder.add(rec.workOrder as string | undefined, i);
         break;
       case 'done': case 'failed': case 'reconcile': case 'outcome': {
         const target = rec.intent as number;
@@ -90,12 +108,11 @@ export class EntryIndex {
         } else {
           if (this.links.data[target] !== -1) throw tamper(`intent ${target} is closed twice`, { index: i, intent: target });
           this.links.set(target, i);
-          this.openIntents.delete(target);
         }
         break;
       }
       case 'verification-cert':
-        push(this.bySerial, rec.serialHex as string, i);
+        this.bySerial.add(rec.serialHex as string, i);
         break;
       default:
         break;
@@ -105,31 +122,42 @@ export class EntryIndex {
   }
 }
 
-const T_PREFIX = Buffer.from('{"t":"');
-const N_KEY = Buffer.from(',"n":');
-const K_DEVICE = Buffer.from('"deviceId":"');
-const K_SERIAL = Buffer.from('"serialHex":"');
-const K_WORK_ORDER = Buffer.from('"workOrder":"');
-const K_INTENT = Buffer.from('"intent":');
 const LINKED = new Set(['done', 'failed', 'outcome', 'reconcile']);
+const Q = 34; // "
+const BS = 92; // backslash
+const KEY_DEVICE = 'deviceId';
+const KEY_SERIAL = 'serialHex';
+const KEY_WORK_ORDER = 'workOrder';
+const KEY_INTENT = 'intent';
 
-/** A string value after `key`; undefined if absent, null if it needs a full parse (escapes). */
-function strAfter(line: Buffer, key: Buffer, from: number): string | undefined | null {
-  const k = line.indexOf(key, from);
-  if (k < 0) return undefined;
-  const v = k + key.length;
-  const q = line.indexOf(34, v);
-  if (q < 0) return null;
-  const bs = line.indexOf(92, v);
-  if (bs >= 0 && bs < q) return null;
-  return line.toString('utf8', v, q);
+/** Position just after `"key":` at or after `from` within [from, e), or -1. Plain JS: no native calls. */
+function keyEnd(buf: Buffer, from: number, e: number, key: string): number {
+  const k0 = key.charCodeAt(0);
+  const kl = key.length;
+  outer: for (let i = from; i + kl + 3 <= e; i++) {
+    if (buf[i] !== Q || buf[i + 1] !== k0) continue;
+    for (let j = 1; j < kl; j++) if (buf[i + 1 + j] !== key.charCodeAt(j)) continue outer;
+    if (buf[i + 1 + kl] === Q && buf[i + 2 + kl] === 58) return i + 3 + kl;
+  }
+  return -1;
 }
 
-function intAt(line: Buffer, v: number): number {
+/** The string value starting at v (which must be a quote); undefined if malformed or escaped. */
+function stringAt(buf: Buffer, v: number, e: number): string | undefined {
+  if (buf[v] !== Q) return undefined;
+  for (let i = v + 1; i < e; i++) {
+    const c = buf[i]!;
+    if (c === Q) return buf.toString('utf8', v + 1, i);
+    if (c === BS) return undefined;
+  }
+  return undefined;
+}
+
+function intAt(buf: Buffer, v: number, e: number): number {
   let n = 0;
   let i = v;
-  for (; i < line.length; i++) {
-    const c = line[i]!;
+  for (; i < e; i++) {
+    const c = buf[i]!;
     if (c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
   }
@@ -149,33 +177,43 @@ function fullParse(buf: Buffer, s: number, e: number): Record<string, unknown> {
 /**
  * Decode the index-relevant fields of the line buf[s:e] (no newline) without
  * JSON-parsing it: records are written with a fixed key order (t, n, at, …), so
- * the fields are found by their keys. Lines that do not fit the writer's shape,
- * or whose values contain escapes, fall back to JSON.parse. Whether the whole
- * line is valid is proven by the Merkle root check (and a full parse of the
- * entries after the last checkpoint).
+ * the fields are found by their keys with plain byte loops. Lines that do not
+ * fit the writer's shape, or whose values contain escapes, fall back to
+ * JSON.parse. Whether the whole line is valid is proven by the Merkle root
+ * check (and a full parse of the entries after the last checkpoint).
  */
 export function decodeForIndex(buf: Buffer, s: number, e: number): Record<string, unknown> {
-  const line = buf.subarray(s, e);
-  if (line.length < 16 || line.compare(T_PREFIX, 0, 6, 0, 6) !== 0) return fullParse(buf, s, e);
-  const tq = line.indexOf(34, 6);
-  if (tq < 0 || line.compare(N_KEY, 0, 5, tq + 1, tq + 6) !== 0) return fullParse(buf, s, e);
-  const t = line.toString('latin1', 6, tq);
-  const rec: Record<string, unknown> = { t, n: intAt(line, tq + 6) };
+  // {"t":"<type>","n":<n>,"at":"…",
+  if (e - s < 16 || buf[s] !== 123 || buf[s + 1] !== Q || buf[s + 2] !== 116 || buf[s + 3] !== Q || buf[s + 4] !== 58 || buf[s + 5] !== Q) {
+    return fullParse(buf, s, e);
+  }
+  let tq = s + 6;
+  while (tq < e && buf[tq] !== Q) tq++;
+  if (buf[tq + 1] !== 44 || buf[tq + 2] !== Q || buf[tq + 3] !== 110 || buf[tq + 4] !== Q || buf[tq + 5] !== 58) return fullParse(buf, s, e);
+  const t = buf.toString('latin1', s + 6, tq);
+  const rec: Record<string, unknown> = { t, n: intAt(buf, tq + 6, e) };
   if (t === 'intent') {
-    const deviceId = strAfter(line, K_DEVICE, tq);
-    const serialHex = strAfter(line, K_SERIAL, tq);
-    const workOrder = strAfter(line, K_WORK_ORDER, tq);
-    if (deviceId == null || serialHex == null || workOrder === null) return fullParse(buf, s, e);
+    const d = keyEnd(buf, tq, e, KEY_DEVICE);
+    const deviceId = d < 0 ? undefined : stringAt(buf, d, e);
+    const sv = d < 0 ? -1 : keyEnd(buf, d, e, KEY_SERIAL);
+    const serialHex = sv < 0 ? undefined : stringAt(buf, sv, e);
+    if (deviceId === undefined || serialHex === undefined) return fullParse(buf, s, e);
     rec.deviceId = deviceId;
     rec.serialHex = serialHex;
-    if (workOrder !== undefined) rec.workOrder = workOrder;
+    const w = keyEnd(buf, sv, e, KEY_WORK_ORDER);
+    if (w >= 0) {
+      const workOrder = stringAt(buf, w, e);
+      if (workOrder === undefined) return fullParse(buf, s, e);
+      rec.workOrder = workOrder;
+    }
   } else if (LINKED.has(t)) {
-    const k = line.indexOf(K_INTENT, tq);
+    const k = keyEnd(buf, tq, e, KEY_INTENT);
     if (k < 0) return fullParse(buf, s, e);
-    rec.intent = intAt(line, k + K_INTENT.length);
+    rec.intent = intAt(buf, k, e);
   } else if (t === 'verification-cert') {
-    const serialHex = strAfter(line, K_SERIAL, tq);
-    if (serialHex == null) return fullParse(buf, s, e);
+    const k = keyEnd(buf, tq, e, KEY_SERIAL);
+    const serialHex = k < 0 ? undefined : stringAt(buf, k, e);
+    if (serialHex === undefined) return fullParse(buf, s, e);
     rec.serialHex = serialHex;
   }
   return rec;

@@ -59,6 +59,23 @@ export class MerkleTree {
     return this.counts[0] ?? 0;
   }
 
+  /**
+   * Adopt levels built elsewhere (the open-time hashing worker): levels[k]
+   * holds counts[k] hashes of complete aligned 2^k-leaf subtrees.
+   */
+  static fromLevels(levels: readonly Buffer[], counts: readonly number[]): MerkleTree {
+    const t = new MerkleTree();
+    t.levels = [...levels];
+    t.counts = [...counts];
+    return t;
+  }
+
+  /** Replace this tree's content with another's (same object identity for holders). */
+  adopt(other: MerkleTree): void {
+    this.levels = other.levels;
+    this.counts = other.counts;
+  }
+
   /** Append a leaf by its leaf hash (see `leafHash`). Returns the leaf index. */
   appendLeafHash(h: Uint8Array): number {
     const index = this.size;

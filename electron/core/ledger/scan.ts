@@ -1,19 +1,18 @@
 /**
- * Re-hash the entries file at open. The file is read in 16 MB chunks; a worker
- * thread computes the RFC 6962 leaf hashes of a chunk while this thread indexes
- * the records of the same chunk and folds the previous chunk's leaf hashes into
- * the tree. The hand-off is two shared-memory slots and Atomics, so the open
- * stays synchronous. Small ledgers (or a platform without workers) are hashed
- * on this thread.
+ * Re-hash the entries file at open. The file is read in 16 MB chunks into two
+ * shared-memory slots; a worker thread computes the RFC 6962 leaf hashes of a
+ * chunk and folds them into the Merkle tree while this thread indexes the
+ * records of the same chunk. The hand-off uses Atomics, so the open stays
+ * synchronous; the worker hands its tree levels back when done. Small ledgers
+ * (or a platform without workers) are hashed on this thread.
  */
-import { hash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import type { EntryIndex } from './entry-index';
 import { decodeForIndex } from './entry-index';
-import { HASH_SIZE, type MerkleTree } from './merkle';
+import { MerkleTree, leafHash } from './merkle';
 
 export interface ScanOptions {
   /** Bytes read per chunk (default 16 MB; also the longest entry accepted). */
@@ -23,42 +22,68 @@ export interface ScanOptions {
 }
 
 const MAX_LINES = 1 << 20;
+// ctrl: [slot0 state, slot1 state, slot0 count, slot1 count, finish, done]; state 0 free, 1 submitted.
+const FINISH = 4;
+const DONE = 5;
 
-// CommonJS source of the hashing worker (eval'd: no TypeScript loader needed in the worker).
+// CommonJS source of the hashing worker (eval'd, so it needs no TypeScript loader). Its tree
+// append is MerkleTree.appendLeafHash; the scan tests compare both against a plain tree.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const ctrl = new Int32Array(workerData.ctrl);
-const slots = workerData.slots.map((s) => ({
-  data: Buffer.from(s.data), bounds: new Int32Array(s.bounds), out: Buffer.from(s.out),
-}));
+const port = workerData.port;
+const slots = workerData.slots.map((s) => ({ data: Buffer.from(s.data), bounds: new Int32Array(s.bounds) }));
+const levels = [];
+const counts = [];
+function push(level, src) {
+  if (levels.length <= level) { levels.push(Buffer.alloc(32 * 1024)); counts.push(0); }
+  let b = levels[level];
+  const c = counts[level];
+  if ((c + 1) * 32 > b.length) { const g = Buffer.alloc(b.length * 2); b.copy(g, 0, 0, c * 32); levels[level] = b = g; }
+  b.set(src, c * 32);
+  counts[level] = c + 1;
+}
+const node = Buffer.alloc(65);
 let scratch = Buffer.alloc(1 << 16);
-for (let k = 0; ; k++) {
+function slotDone(i) { Atomics.store(ctrl, i, 0); Atomics.notify(ctrl, i); }
+(function run() { for (let k = 0; ; k++) {
   const i = k % 2;
   while (Atomics.load(ctrl, i) !== 1) {
-    if (Atomics.load(ctrl, 4) === 1) process.exit(0);
-    Atomics.wait(ctrl, i, Atomics.load(ctrl, i), 200);
+    if (Atomics.load(ctrl, ${FINISH}) === 1 && Atomics.load(ctrl, i) !== 1) {
+      port.postMessage({ levels: levels.map((b, j) => b.subarray(0, counts[j] * 32)), counts });
+      Atomics.store(ctrl, ${DONE}, 1);
+      Atomics.notify(ctrl, ${DONE});
+      return;
+    }
+    Atomics.wait(ctrl, i, Atomics.load(ctrl, i), 50);
   }
-  const { data, bounds, out } = slots[i];
+  const { data, bounds } = slots[i];
   const count = Atomics.load(ctrl, 2 + i);
   for (let j = 0; j < count; j++) {
     const s = bounds[2 * j], e = bounds[2 * j + 1];
     if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
     scratch[0] = 0;
     data.copy(scratch, 1, s, e);
-    out.set(hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'), j * 32);
+    push(0, hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'));
+    let level = 0, c = counts[0];
+    while (c % 2 === 0) {
+      node[0] = 1;
+      levels[level].copy(node, 1, (c - 2) * 32, c * 32);
+      push(level + 1, hash('sha256', node, 'buffer'));
+      level++;
+      c = counts[level];
+    }
   }
-  Atomics.store(ctrl, i, 2);
-  Atomics.notify(ctrl, i);
-}
+  slotDone(i);
+} })();
 `;
 
-interface Slot { data: Buffer; bounds: Int32Array; out: Buffer; count: number }
+interface Slot { data: Buffer; bounds: Int32Array; count: number }
 
 function newSlot(shared: boolean, chunk: number): Slot {
   const mk = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
-  const lines = Math.min(MAX_LINES, chunk);
-  return { data: Buffer.from(mk(chunk)), bounds: new Int32Array(mk(8 * lines)), out: Buffer.from(mk(HASH_SIZE * lines)), count: 0 };
+  return { data: Buffer.from(mk(chunk)), bounds: new Int32Array(mk(8 * Math.min(MAX_LINES, chunk))), count: 0 };
 }
 
 function readFully(fd: number, buf: Buffer, at: number, len: number, pos: number): void {
@@ -70,67 +95,52 @@ function readFully(fd: number, buf: Buffer, at: number, len: number, pos: number
   }
 }
 
+interface HashWorker { worker: Worker; ctrl: Int32Array; port: MessageChannel['port1'] }
+
+function startWorker(slots: Slot[]): HashWorker | null {
+  try {
+    const c = new SharedArrayBuffer(6 * 4);
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ctrl: c, port: port2, slots: slots.map((s) => ({ data: s.data.buffer, bounds: s.bounds.buffer })) },
+      transferList: [port2],
+    });
+    worker.unref();
+    return { worker, ctrl: new Int32Array(c), port: port1 };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Hash and index every line of the entries file [0, length). `length` must
- * end on a newline (see completeLength). Lines longer than 16 MB are refused.
+ * Hash and index every line of the entries file [0, length) into `tree` and
+ * `index`. `length` must end on a newline (see completeLength).
  */
 export function scanEntries(fd: number, length: number, tree: MerkleTree, index: EntryIndex, opts: ScanOptions = {}): void {
   const CHUNK = opts.chunkBytes ?? 16 << 20;
-  let worker: Worker | null = null;
-  let ctrl: Int32Array | null = null;
   const parallel = length >= (opts.parallelMinBytes ?? 8 << 20) && typeof SharedArrayBuffer === 'function';
   const slots = [newSlot(parallel, CHUNK), newSlot(parallel, CHUNK)];
   const maxLines = slots[0]!.bounds.length / 2;
-  if (parallel) {
-    try {
-      const c = new SharedArrayBuffer(5 * 4);
-      ctrl = new Int32Array(c);
-      worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { ctrl: c, slots: slots.map((s) => ({ data: s.data.buffer, bounds: s.bounds.buffer, out: s.out.buffer })) },
-      });
-      worker.unref();
-    } catch {
-      worker = null;
-      ctrl = null;
-    }
-  }
-  const hashLocal = (slot: Slot) => {
-    const scratch = Buffer.alloc(1 << 16);
-    let sc = scratch;
-    for (let j = 0; j < slot.count; j++) {
-      const s = slot.bounds[2 * j]!;
-      const e = slot.bounds[2 * j + 1]!;
-      if (e - s + 1 > sc.length) sc = Buffer.alloc(2 * (e - s + 1));
-      sc[0] = 0;
-      slot.data.copy(sc, 1, s, e);
-      slot.out.set(hash('sha256', sc.subarray(0, e - s + 1), 'buffer'), j * HASH_SIZE);
-    }
-  };
-  const pending: number[] = [];
-  const fold = (i: number) => {
-    const slot = slots[i]!;
-    if (ctrl) {
-      while (Atomics.load(ctrl, i) !== 2) Atomics.wait(ctrl, i, 1, 1000);
-      Atomics.store(ctrl, i, 0);
-    }
-    for (let j = 0; j < slot.count; j++) tree.appendLeafHash(slot.out.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE));
+  const w = parallel ? startWorker(slots) : null;
+  const ctrl = w?.ctrl;
+  const waitFree = (i: number) => {
+    if (ctrl) while (Atomics.load(ctrl, i) !== 0) Atomics.wait(ctrl, i, 1, 1000);
   };
   try {
     let filePos = 0; // file offset of the next byte to read
-    let carryFrom: Slot | null = null;
-    let carryStart = 0;
-    let carryLen = 0;
-    for (let k = 0; filePos < length || carryLen > 0; k++) {
+    let carry: { slot: Slot; start: number; len: number } | null = null;
+    for (let k = 0; filePos < length; k++) {
       const i = k % 2;
       const slot = slots[i]!;
-      if (pending.length && pending[0] === i) fold(pending.shift()!);
-      if (carryLen > 0) carryFrom!.data.copy(slot.data, 0, carryStart, carryStart + carryLen);
+      waitFree(i);
+      const carryLen: number = carry?.len ?? 0;
+      if (carry && carryLen) carry.slot.data.copy(slot.data, 0, carry.start, carry.start + carryLen);
       const want = Math.min(CHUNK - carryLen, length - filePos);
       if (want <= 0) throw new CustodianError(LedgerCodes.TAMPERED, `an entry is longer than ${CHUNK} bytes`, { offset: filePos - carryLen });
       readFully(fd, slot.data, carryLen, want, filePos);
       const base = filePos - carryLen; // file offset of slot.data[0]
-      const avail = carryLen + want;
+      const avail: number = carryLen + want;
       filePos += want;
       let s = 0;
       let count = 0;
@@ -148,29 +158,34 @@ export function scanEntries(fd: number, length: number, tree: MerkleTree, index:
         Atomics.store(ctrl, i, 1);
         Atomics.notify(ctrl, i);
       } else {
-        hashLocal(slot);
+        for (let j = 0; j < count; j++) tree.appendLeafHash(leafHash(slot.data.subarray(slot.bounds[2 * j]!, slot.bounds[2 * j + 1]!)));
       }
-      pending.push(i);
       for (let j = 0; j < count; j++) {
         const ls = slot.bounds[2 * j]!;
         const le = slot.bounds[2 * j + 1]!;
         index.add(decodeForIndex(slot.data, ls, le), base + ls, le - ls);
       }
-      carryFrom = slot;
-      carryStart = s;
-      carryLen = avail - s;
-      if (filePos >= length && carryLen > 0 && count === 0) {
+      carry = { slot, start: s, len: avail - s };
+      if (filePos >= length && carry.len > 0) {
         throw new CustodianError(LedgerCodes.TAMPERED, 'the entries file does not end on a complete line', {});
       }
-      // The carried bytes live in this slot: the next slot may be refilled only after copying them.
     }
-    while (pending.length) fold(pending.shift()!);
-  } finally {
-    if (ctrl) {
-      Atomics.store(ctrl, 4, 1);
+    if (w && ctrl) {
+      Atomics.store(ctrl, FINISH, 1);
       Atomics.notify(ctrl, 0);
       Atomics.notify(ctrl, 1);
+      while (Atomics.load(ctrl, DONE) !== 1) Atomics.wait(ctrl, DONE, 0, 1000);
+      const msg = receiveMessageOnPort(w.port)?.message as { levels: Uint8Array[]; counts: number[] } | undefined;
+      if (!msg) throw new CustodianError(LedgerCodes.TAMPERED, 'the hashing worker returned no tree', {});
+      tree.adopt(MerkleTree.fromLevels(msg.levels.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)), msg.counts));
     }
-    void worker?.terminate();
+  } finally {
+    if (w) {
+      Atomics.store(w.ctrl, FINISH, 1);
+      Atomics.notify(w.ctrl, 0);
+      Atomics.notify(w.ctrl, 1);
+      w.port.close();
+      void w.worker.terminate();
+    }
   }
 }
