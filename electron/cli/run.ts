@@ -156,9 +156,8 @@ export async function runCli(argv: readonly string[], io: CliIo, entries: readon
     } else {
       command = entry;
       path = entry.name;
-      // A non-group command's second word is a positional argument: re-split with one command word.
+      // A plain command's second word is its first positional: re-split with one command word.
       commandRest = splitCommandWords(argv, 1).rest;
-      // Put the positional back in its original order relative to options.
     }
     if (wantsHelp) {
       writeResult(io, false, { data: null, human: commandHelp(path, command) });
