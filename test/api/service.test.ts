@@ -97,6 +97,23 @@ describe('station service: authority with a real CA key', () => {
     expect(s).toMatchObject({ state: 'locked', autoLockAt: null });
   });
 
+  it('never starts the idle timer for a locked CA (no spurious lock events)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const authority = new PkiTestAuthority();
+    const { service } = make({ authority });
+    await service.start();
+    ok(await call(service, 'settings.update', { autoLockMinutes: 1 }));
+    ok(await call(service, 'authority.createDemoAuthority', { passphrase: 'demo passphrase 1234' }));
+    ok(await call(service, 'authority.lock'));
+    const events: EventPayload<'authority.lockState'>[] = [];
+    service.on('authority.lockState', (e) => events.push(e));
+    await call(service, 'authority.chain');
+    await call(service, 'authority.verificationCert', { code: 'ABC' });
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(events).toEqual([]);
+    expect(authority.calls.filter((c) => c === 'lock')).toHaveLength(1);
+  });
+
   it('locks the CA on shutdown (quit)', async () => {
     const authority = new PkiTestAuthority();
     const { service } = make({ authority });

@@ -5,7 +5,6 @@
  */
 import { vi, type Mock } from 'vitest';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
 /** vi.fn with a nameable type (declaration emit in the composite tsconfig). */
 const fn = <T extends AnyFn = AnyFn>(impl?: T): Mock<T> => (impl ? vi.fn(impl) : vi.fn()) as unknown as Mock<T>;

@@ -8,25 +8,23 @@
  * port and dropped; results carry certificates, requests and fingerprints only.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
 import type { AppStatus } from '../../shared/api/app';
-import type { AuthorityStatus } from '../../shared/api/authority';
 import type { CertificateSummary } from '../../shared/api/common';
 import type { PortInfo, ShiftCounters, StationStatus } from '../../shared/api/station';
 import type { LedgerEntryDetail, LedgerEntrySummary } from '../../shared/api/ledger';
 import type { EventName, EventPayload } from '../../shared/api';
 import type { StationApiImpl } from './dispatch';
-import { AutoLock } from './auto-lock';
 import { StationEvents } from './events';
 import { FileHandles, type FilePicker } from './file-handles';
 import { SettingsStore } from './settings-store';
-import { pemOf, summarise, summariseChain } from './certificate-summary';
+import { summariseChain } from './certificate-summary';
+import { createAuthorityApi } from './authority-api';
 import { need, type AuthorityPort, type DevicePort, type LedgerEntryFacts, type LedgerPort, type SimulatorPort, type WorkflowPort } from './ports';
 import { PortWatcher } from './port-watcher';
-import { csrDerFromFile, spkiSha256 } from './csr-facts';
 
 /** Services the host platform provides (Electron in the app, scripted fakes in tests and the bridge). */
 export interface PlatformServices {
@@ -72,50 +70,14 @@ export function createStationService(deps: StationServiceDeps): StationService {
   let counters: ShiftCounters = { shiftStartedAt: now().toISOString(), issued: 0, reissued: 0, failed: 0 };
   let autoMode: { enabled: boolean; operator: string | null; workOrder: string | null } = { enabled: false, operator: null, workOrder: null };
 
-  const autoLock = new AutoLock(() => settings.value.autoLockMinutes, () => {
-    void lockAuthority('idle');
-  }, () => now().getTime());
-
-  const authority = () => need(deps.authority, 'authority');
-
-  async function authorityStatus(): Promise<AuthorityStatus> {
-    if (!deps.authority) return { state: 'none', kind: null, subject: null, fingerprint: null, notAfter: null, autoLockAt: null };
-    const d = await deps.authority.describe();
-    if (d.kind === null) return { state: 'none', kind: null, subject: null, fingerprint: null, notAfter: null, autoLockAt: null };
-    const issuing = d.chainDer[0] ? summarise(d.chainDer[0]) : null;
-    return {
-      state: d.unlocked ? 'unlocked' : 'locked',
-      kind: d.kind,
-      subject: issuing?.subject ?? null,
-      fingerprint: issuing?.fingerprint ?? null,
-      notAfter: issuing?.notAfter ?? null,
-      autoLockAt: d.unlocked ? (autoLock.deadline?.toISOString() ?? null) : null,
-    };
-  }
-
-  async function lockAuthority(reason: 'user' | 'idle' | 'quit'): Promise<AuthorityStatus> {
-    autoLock.stop();
-    if (deps.authority) await deps.authority.lock();
-    const s = await authorityStatus();
-    events.emit('authority.lockState', { state: s.state, reason, autoLockAt: null });
-    return s;
-  }
-
-  /** After an authority call that leaves the CA unlocked: restart the idle timer and announce it. */
-  async function touched(reason: 'unlock' | 'configured' | null): Promise<AuthorityStatus> {
-    const d = deps.authority ? await deps.authority.describe() : null;
-    if (d?.unlocked) autoLock.touch();
-    else autoLock.stop();
-    const s = await authorityStatus();
-    if (reason) events.emit('authority.lockState', { state: s.state, reason, autoLockAt: s.autoLockAt });
-    return s;
-  }
-
-  async function writeTarget(handle: string, purposes: Parameters<FileHandles['take']>[2], text: string) {
+  const writeTarget = async (handle: string, purposes: Parameters<FileHandles['take']>[2], text: string) => {
     const path = files.take(handle, 'save', purposes);
     await writeFile(path, text, { mode: 0o644 });
     return toWritten(path, Buffer.byteLength(text));
-  }
+  };
+  const authorityApi = createAuthorityApi({ port: deps.authority, settings, events, files, writeTarget, now });
+  /** Signing or authority activity: restart the idle timer while the CA is unlocked. */
+  const activity = () => authorityApi.activity();
 
   function stationStatus(): StationStatus {
     return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy] };
@@ -145,7 +107,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port: req.port });
     }
     busy.add(req.port);
-    autoLock.touch();
+    await activity();
     const runId = randomUUID();
     const started = Date.now();
     const s = settings.value;
@@ -165,7 +127,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       throw e;
     } finally {
       busy.delete(req.port);
-      autoLock.touch();
+      await activity();
       events.emit('station.counters', counters);
     }
   }
@@ -186,7 +148,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
 
   const api: StationApiImpl = {
     async 'app.status'(): Promise<AppStatus> {
-      const a = await authorityStatus();
+      const a = await authorityApi.status();
       const p = deps.platform.platform;
       return {
         version: deps.platform.version,
@@ -198,71 +160,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       };
     },
 
-    // ── authority ────────────────────────────────────────────────────────────
-    async 'authority.status'() { return authorityStatus(); },
-    async 'authority.unlock'({ passphrase }) {
-      await authority().unlock(passphrase);
-      return touched('unlock');
-    },
-    async 'authority.lock'() { return lockAuthority('user'); },
-    async 'authority.chain'() {
-      const d = await authority().describe();
-      if (d.unlocked) autoLock.touch();
-      return { certificates: summariseChain(d.chainDer) };
-    },
-    async 'authority.initRoot'(a) {
-      await authority().initRoot(a);
-      const status = await touched('configured');
-      const d = await authority().describe();
-      const root = d.chainDer[0];
-      if (!root) throw new CustodianError(ApiCodes.INTERNAL, 'The authority did not report its new certificate.');
-      return { status, certificate: summarise(root) };
-    },
-    async 'authority.createRequest'(a) {
-      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase });
-      const b64 = Buffer.from(csrDer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-      const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
-      const written = a.target ? await writeTarget(a.target, ['csr'], csrPem) : null;
-      const status = await touched('configured');
-      return { status, csrPem, spkiFingerprint: spkiSha256(csrDer), written };
-    },
-    async 'authority.signSubordinate'(a) {
-      const csrPath = files.take(a.request, 'open', ['csr']);
-      const csrDer = csrDerFromFile(await readFile(csrPath));
-      autoLock.touch();
-      const { certificateDer, chainDer } = await authority().signSubordinate({ csrDer, validityDays: a.validityDays, pathLen: a.pathLen });
-      const bundle = [certificateDer, ...chainDer].map(pemOf).join('');
-      const written = await writeTarget(a.target, ['bundle', 'chain', 'certificate'], bundle);
-      autoLock.touch();
-      return { certificate: summariseChain([certificateDer, ...chainDer])[0]!, written };
-    },
-    async 'authority.importBundle'({ bundle }) {
-      const path = files.take(bundle, 'open', ['bundle', 'chain', 'certificate']);
-      const text = await readFile(path, 'utf8');
-      await authority().importBundle(text);
-      const status = await touched('configured');
-      const d = await authority().describe();
-      return { status, chain: summariseChain(d.chainDer) };
-    },
-    async 'authority.verificationCert'(a) {
-      autoLock.touch();
-      const { certificateDer } = await authority().verificationCert({ code: a.code, validityDays: a.validityDays });
-      const written = a.target ? await writeTarget(a.target, ['certificate'], pemOf(certificateDer)) : null;
-      autoLock.touch();
-      return { certificate: summarise(certificateDer), written };
-    },
-    async 'authority.exportChain'({ target }) {
-      const d = await authority().describe();
-      if (d.chainDer.length === 0) throw new CustodianError('AUTHORITY_NOT_CONFIGURED', 'No certificate authority is set up on this station yet.');
-      const written = await writeTarget(target, ['chain', 'certificate', 'bundle'], d.chainDer.map(pemOf).join(''));
-      return { written, certificates: d.chainDer.length };
-    },
-    async 'authority.createDemoAuthority'({ passphrase }) {
-      await authority().createDemo({ passphrase });
-      const status = await touched('configured');
-      const d = await authority().describe();
-      return { status, chain: summariseChain(d.chainDer) };
-    },
+    ...authorityApi.methods,
 
     // ── station ──────────────────────────────────────────────────────────────
     async 'station.status'() { return stationStatus(); },
@@ -321,7 +219,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     async 'settings.get'() { return settings.value; },
     async 'settings.update'(patch) {
       const s = await settings.update(patch);
-      if (patch.autoLockMinutes !== undefined && deps.authority && (await deps.authority.describe()).unlocked) autoLock.touch();
+      if (patch.autoLockMinutes !== undefined) await activity();
       if (patch.simulatorEnabled === false && deps.simulator) await deps.simulator.stopAll();
       return s;
     },
@@ -360,7 +258,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     },
     async shutdown() {
       watcher.stop();
-      await lockAuthority('quit').catch(() => undefined);
+      await authorityApi.lock('quit').catch(() => undefined);
       await deps.simulator?.stopAll().catch(() => undefined);
       await deps.dispose?.();
     },

@@ -1,0 +1,148 @@
+/**
+ * The `authority.*` methods of the station API and the CA auto-lock: the idle
+ * timer restarts on every authority call and every signing, and locking
+ * (by the user, on idle, on quit) is announced on `authority.lockState`.
+ *
+ * The passphrase goes into the AuthorityPort and nowhere else; results carry
+ * status, certificates and fingerprints only.
+ */
+import { readFile } from 'node:fs/promises';
+import { CustodianError } from '../errors';
+import { ApiCodes } from '../../shared/errors';
+import type { AuthorityStatus } from '../../shared/api/authority';
+import type { StationApiImpl } from './dispatch';
+import { AutoLock } from './auto-lock';
+import type { StationEvents } from './events';
+import type { FileHandles } from './file-handles';
+import type { SettingsStore } from './settings-store';
+import { pemOf, summarise, summariseChain } from './certificate-summary';
+import { csrDerFromFile, spkiSha256 } from './csr-facts';
+import { need, type AuthorityPort } from './ports';
+
+type AuthorityMethods = Pick<StationApiImpl, Extract<keyof StationApiImpl, `authority.${string}`>>;
+
+export interface AuthorityApiContext {
+  port: AuthorityPort | undefined;
+  settings: SettingsStore;
+  events: StationEvents;
+  files: FileHandles;
+  writeTarget(handle: string, purposes: Parameters<FileHandles['take']>[2], text: string): Promise<{ name: string; bytes: number }>;
+  now(): Date;
+}
+
+const NONE: AuthorityStatus = { state: 'none', kind: null, subject: null, fingerprint: null, notAfter: null, autoLockAt: null };
+
+export function createAuthorityApi(ctx: AuthorityApiContext) {
+  const { files, writeTarget, events } = ctx;
+  const authority = () => need(ctx.port, 'authority');
+  const autoLock = new AutoLock(() => ctx.settings.value.autoLockMinutes, () => {
+    void lock('idle').catch(() => undefined);
+  }, () => ctx.now().getTime());
+
+  async function status(): Promise<AuthorityStatus> {
+    if (!ctx.port) return NONE;
+    const d = await ctx.port.describe();
+    if (d.kind === null) return NONE;
+    const issuing = d.chainDer[0] ? summarise(d.chainDer[0]) : null;
+    return {
+      state: d.unlocked ? 'unlocked' : 'locked',
+      kind: d.kind,
+      subject: issuing?.subject ?? null,
+      fingerprint: issuing?.fingerprint ?? null,
+      notAfter: issuing?.notAfter ?? null,
+      autoLockAt: d.unlocked ? (autoLock.deadline?.toISOString() ?? null) : null,
+    };
+  }
+
+  async function lock(reason: 'user' | 'idle' | 'quit'): Promise<AuthorityStatus> {
+    autoLock.stop();
+    if (ctx.port) await ctx.port.lock();
+    const s = await status();
+    events.emit('authority.lockState', { state: s.state, reason, autoLockAt: null });
+    return s;
+  }
+
+  /** Restart the idle timer if the CA is unlocked (never starts it for a locked CA). */
+  async function activity(): Promise<void> {
+    if (ctx.port && (await ctx.port.describe()).unlocked) autoLock.touch();
+    else autoLock.stop();
+  }
+
+  /** After an authority call: restart (or stop) the idle timer and, with a reason, announce the state. */
+  async function touched(reason: 'unlock' | 'configured' | null): Promise<AuthorityStatus> {
+    await activity();
+    const s = await status();
+    if (reason) events.emit('authority.lockState', { state: s.state, reason, autoLockAt: s.autoLockAt });
+    return s;
+  }
+
+  const methods: AuthorityMethods = {
+    async 'authority.status'() { return status(); },
+    async 'authority.unlock'({ passphrase }) {
+      await authority().unlock(passphrase);
+      return touched('unlock');
+    },
+    async 'authority.lock'() { return lock('user'); },
+    async 'authority.chain'() {
+      const d = await authority().describe();
+      if (d.unlocked) autoLock.touch();
+      return { certificates: summariseChain(d.chainDer) };
+    },
+    async 'authority.initRoot'(a) {
+      await authority().initRoot(a);
+      const status = await touched('configured');
+      const d = await authority().describe();
+      const root = d.chainDer[0];
+      if (!root) throw new CustodianError(ApiCodes.INTERNAL, 'The authority did not report its new certificate.');
+      return { status, certificate: summarise(root) };
+    },
+    async 'authority.createRequest'(a) {
+      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase });
+      const b64 = Buffer.from(csrDer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+      const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
+      const written = a.target ? await writeTarget(a.target, ['csr'], csrPem) : null;
+      const status = await touched('configured');
+      return { status, csrPem, spkiFingerprint: spkiSha256(csrDer), written };
+    },
+    async 'authority.signSubordinate'(a) {
+      const csrPath = files.take(a.request, 'open', ['csr']);
+      const csrDer = csrDerFromFile(await readFile(csrPath));
+      await activity();
+      const { certificateDer, chainDer } = await authority().signSubordinate({ csrDer, validityDays: a.validityDays, pathLen: a.pathLen });
+      const bundle = [certificateDer, ...chainDer].map(pemOf).join('');
+      const written = await writeTarget(a.target, ['bundle', 'chain', 'certificate'], bundle);
+      await activity();
+      return { certificate: summariseChain([certificateDer, ...chainDer])[0]!, written };
+    },
+    async 'authority.importBundle'({ bundle }) {
+      const path = files.take(bundle, 'open', ['bundle', 'chain', 'certificate']);
+      const text = await readFile(path, 'utf8');
+      await authority().importBundle(text);
+      const status = await touched('configured');
+      const d = await authority().describe();
+      return { status, chain: summariseChain(d.chainDer) };
+    },
+    async 'authority.verificationCert'(a) {
+      await activity();
+      const { certificateDer } = await authority().verificationCert({ code: a.code, validityDays: a.validityDays });
+      const written = a.target ? await writeTarget(a.target, ['certificate'], pemOf(certificateDer)) : null;
+      await activity();
+      return { certificate: summarise(certificateDer), written };
+    },
+    async 'authority.exportChain'({ target }) {
+      const d = await authority().describe();
+      if (d.chainDer.length === 0) throw new CustodianError('AUTHORITY_NOT_CONFIGURED', 'No certificate authority is set up on this station yet.');
+      const written = await writeTarget(target, ['chain', 'certificate', 'bundle'], d.chainDer.map(pemOf).join(''));
+      return { written, certificates: d.chainDer.length };
+    },
+    async 'authority.createDemoAuthority'({ passphrase }) {
+      await authority().createDemo({ passphrase });
+      const status = await touched('configured');
+      const d = await authority().describe();
+      return { status, chain: summariseChain(d.chainDer) };
+    },
+
+  };
+
+  return { methods, status, lock, activity };
+}
