@@ -201,6 +201,8 @@ describe('station service: ports and auto mode', () => {
     await service.start();
     const progress: EventPayload<'station.progress'>[] = [];
     service.on('station.progress', (e) => progress.push(e));
+    const appended: EventPayload<'ledger.appended'>[] = [];
+    service.on('ledger.appended', (e) => appended.push(e));
     ok(await call(service, 'station.setAutoMode', { enabled: true, operator: 'Ana', workOrder: 'WO-1' }));
     ports.push({ path: '/dev/ttyUSB3' });
     await vi.advanceTimersByTimeAsync(150);
@@ -209,6 +211,7 @@ describe('station service: ports and auto mode', () => {
     expect(progress).toEqual([expect.objectContaining({ auto: true, step: 'done', port: '/dev/ttyUSB3' })]);
     const st = ok(await call(service, 'station.status')) as { counters: { issued: number } };
     expect(st.counters.issued).toBe(1);
+    expect(appended).toEqual([{ index: 3, status: 'issued', deviceId: 'dev-7' }]);
     await service.shutdown();
   });
 });

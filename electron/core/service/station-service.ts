@@ -121,6 +121,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
         }),
       });
       counters = { ...counters, issued: counters.issued + 1, reissued: counters.reissued + (r.reissued ? 1 : 0) };
+      events.emit('ledger.appended', { index: r.ledgerIndex, status: 'issued', deviceId: r.deviceId });
       return { runId, ...r, durationMs: Date.now() - started };
     } catch (e) {
       counters = { ...counters, failed: counters.failed + 1 };
