@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Ledger, MerkleTree, leafHash, listEntries, searchEntries } from '../../electron/core/ledger';
 import { tempDir } from './helpers';
+import { nodeIo } from '../../electron/core/ledger/files';
 
 let dir: string;
 let expectedRoot: Buffer;
@@ -24,7 +25,7 @@ function intent(i: number) {
 
 beforeAll(() => {
   dir = join(tempDir('scan-'), 'ledger');
-  const l = Ledger.create({ dir, stationId: 'scan', checkpointEvery: 100_000 });
+  const l = Ledger.create({ dir, stationId: 'scan', checkpointEvery: 100_000, io: { ...nodeIo, fsyncSync: () => undefined } });
   for (let i = 0; i < COUNT; i++) {
     const it = l.append('intent', intent(i)).index;
     if (i % 3 === 0) l.append('failed', { intent: it, code: 'X', message: 'm' });
