@@ -2,7 +2,7 @@
  * The Authority object: lock state, the unlocked issuer, events, and what
  * sign-subordinate takes from (and ignores in) a CSR.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Authority, type AuthorityEvent } from '../../electron/core/authority/index';
@@ -118,6 +118,15 @@ describe('Authority', () => {
     const h2 = Authority.open({ home: join(W, 'race'), workFactor: 17 });
     await h1.initRoot({ commonName: 'First', passphrase: PASS, days: 10 });
     expect(await codeOf(h2.createRequest({ commonName: 'Second', passphrase: PASS }))).toBe('AUTHORITY_ALREADY_CONFIGURED');
+  });
+
+  it('show() still works, and says so, when the key file is too open; unlock refuses it', async () => {
+    const home = join(W, 'open-key');
+    const a = Authority.open({ home, workFactor: 17 });
+    await a.createRequest({ commonName: 'Open', passphrase: PASS });
+    chmodSync(join(home, 'authority', 'ca-key.age'), 0o644);
+    expect(a.show().keyFile).toMatchObject({ problem: expect.stringMatching(/chmod 600/) });
+    expect(await codeOf(a.unlock(PASS))).toBe('VAULT_INSECURE_PERMISSIONS');
   });
 
   it('a pending authority can neither sign nor export', async () => {

@@ -12,7 +12,8 @@ export function renderReport(r: AuthorityReport): string[] {
     `  state     ${r.state}${r.kind ? `, ${r.kind}` : ''}`,
     `  key       ${r.keySpec ?? '?'} (${r.keyOrigin ?? '?'}), SPKI SHA-256 ${r.spkiSha256 ?? '?'}`,
   ];
-  if (r.keyFile) lines.push(`  key file  ${r.keyFile.path} (${r.keyFile.format}, scrypt 2^${r.keyFile.logN}, mode ${r.keyFile.mode})`);
+  if (r.keyFile && 'problem' in r.keyFile) lines.push(`  key file  ${r.keyFile.path}: PROBLEM: ${r.keyFile.problem}`);
+  else if (r.keyFile) lines.push(`  key file  ${r.keyFile.path} (${r.keyFile.format}, scrypt 2^${r.keyFile.logN}, mode ${r.keyFile.mode})`);
   if (r.pendingRequest) lines.push(`  pending   ${r.pendingRequest.file} (CSR SHA-256 ${r.pendingRequest.csrSha256}); import the signed bundle next`);
   if (r.chain.length > 0) {
     lines.push('  chain (this CA first):');

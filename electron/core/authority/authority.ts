@@ -14,7 +14,7 @@
  */
 import { CustodianError } from '../errors';
 import { bytesEqualSpki } from './spki';
-import { DEFAULT_LOG_N, MIN_WRITE_LOG_N } from '../vault/index';
+import { DEFAULT_LOG_N, MIN_WRITE_LOG_N, VaultCodes } from '../vault/index';
 import { AuthorityCodes } from './codes';
 import { withAuthorityLock } from './lock-file';
 import type { AuthorityContext, LoadedKey } from './context';
@@ -71,7 +71,7 @@ export class Authority {
   static open(opts: AuthorityOptions): Authority {
     const logN = opts.workFactor ?? DEFAULT_LOG_N;
     if (!Number.isInteger(logN) || logN < MIN_WRITE_LOG_N) {
-      throw new CustodianError('VAULT_WORK_FACTOR_TOO_LOW', `the scrypt work factor must be at least ${MIN_WRITE_LOG_N}`, { logN, minLogN: MIN_WRITE_LOG_N });
+      throw new CustodianError(VaultCodes.WORK_FACTOR_TOO_LOW, `the scrypt work factor must be at least ${MIN_WRITE_LOG_N}`, { logN, minLogN: MIN_WRITE_LOG_N });
     }
     const store = new AuthorityStore(opts.home);
     const listener = opts.listener;

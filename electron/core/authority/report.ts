@@ -33,7 +33,7 @@ export interface AuthorityReport {
   keySpec: string | null;
   keyOrigin: 'generated' | 'imported' | null;
   spkiSha256: string | null;
-  keyFile: { path: string; format: string; logN: number; mode: string } | null;
+  keyFile: { path: string; format: string; logN: number; mode: string } | { path: string; problem: string } | null;
   /** This CA first, root last; empty unless active. */
   chain: ChainEntry[];
   pendingRequest: { file: string; csrSha256: string; createdAt: string } | null;
@@ -81,8 +81,15 @@ export function show(ctx: AuthorityContext): AuthorityReport {
   };
   if (!meta) return base;
   if (existsSync(ctx.store.keyFile)) {
-    const k = keyFileInfo(ctx.store.keyFile);
-    base.keyFile = { path: k.path, format: k.format, logN: k.logN, mode: k.mode.toString(8).padStart(4, '0') };
+    try {
+      const k = keyFileInfo(ctx.store.keyFile);
+      base.keyFile = { path: k.path, format: k.format, logN: k.logN, mode: k.mode.toString(8).padStart(4, '0') };
+    } catch (e) {
+      // show() must work even when the key file is damaged or too open: report, do not fail.
+      base.keyFile = { path: ctx.store.keyFile, problem: e instanceof Error ? e.message : String(e) };
+    }
+  } else {
+    base.keyFile = { path: ctx.store.keyFile, problem: 'the key file is missing' };
   }
   if (meta.state === 'active') base.chain = describeChain(ctx.store.readChain(), ctx.now());
   else if (meta.request) base.pendingRequest = { file: ctx.store.requestFile, csrSha256: meta.request.csrSha256, createdAt: meta.request.createdAt };
