@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
 // @ts-expect-error plain ESM hook without type declarations (electron-builder loads it directly)
 import { afterPack, electronBinaryPath } from '../../build/after-pack.mjs';
@@ -42,5 +43,17 @@ describe('afterPack fuses hook', () => {
     expect(yml).toMatch(/- out\/\*\*\/\*/);
     for (const t of ['AppImage, deb', 'nsis', 'dmg']) expect(yml).toContain(`target: [${t}]`);
     expect(yml).toMatch(/^asar: true$/m);
+  });
+});
+
+describe('electron-builder.yml', () => {
+  it("passes electron-builder's own configuration schema (and the check rejects a bad key)", async () => {
+    const req = createRequire(import.meta.url);
+    const { validateConfiguration } = req('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, l: unknown): Promise<void> };
+    const { DebugLogger } = req('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+    const yaml = req('js-yaml') as { load(s: string): Record<string, unknown> };
+    const config = yaml.load(await readFile(new URL('../../electron-builder.yml', import.meta.url), 'utf8'));
+    await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
+    await expect(validateConfiguration({ ...config, notAnOption: true }, new DebugLogger(false))).rejects.toThrow();
   });
 });
