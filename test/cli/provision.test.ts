@@ -95,12 +95,12 @@ describe('custodian provision (child process, socat pty)', () => {
     expect(ledgerRecords().filter((x) => x.t === 'intent')).toHaveLength(1);
   });
 
-  it('a bad device fails with a FAIL block (reason and fix), a device exit status, and nothing signed', async () => {
+  it('a device whose CSR names someone else fails with a FAIL block (reason and fix), a policy exit status, and nothing signed', async () => {
     const s = await sim('line-a-0002', { faults: [{ kind: 'wrong-cn', cn: 'someone-else' }] });
     const before = ledgerRecords().length;
     const r = await provision(s.path!);
-    expect(r.status).toBe(6);
-    expect(r.stderr).toMatch(/FAIL\s+line-a-0002\s+at step "csr"\s+DEVICE_CSR_CN_MISMATCH/);
+    expect(r.status).toBe(4);
+    expect(r.stderr).toMatch(/FAIL\s+line-a-0002\s+at step "csr"\s+WORKFLOW_CSR_CN_MISMATCH/);
     expect(r.stderr).toMatch(/fix:\s+\S/);
     expect(r.stderr).toContain('(nothing was signed)');
     expect(ledgerRecords().length).toBe(before);
@@ -123,7 +123,7 @@ describe('custodian provision (child process, socat pty)', () => {
   it('--watch serves device after device on the same port and stops after --count', async () => {
     const ptyDir = mkdtempSync(join(W, 'bench-port-'));
     const first = await sim('line-b-0001', { ptyDir });
-    const child = spawn(process.execPath, [BIN, '--home', files.homes.technicianZ, 'provision', '--port', first.path!, '--operator', 'ci', '--watch', '--count', '2', '--json'], {
+    const child = spawn(process.execPath, [BIN, '--home', files.homes.technicianZ, 'provision', '--port', first.path!, '--operator', 'ci', '--watch', '--count', '2'], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -132,8 +132,10 @@ describe('custodian provision (child process, socat pty)', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    // The station says when the first device is done and may be removed.
     const deadline = Date.now() + 40_000;
-    while (!first.state().locked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!/remove the device to continue/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toMatch(/PASS\s+line-b-0001/);
     expect(first.state().locked).toBe(true);
     // Swap the device on the bench: the first goes away, the next appears on the same port.
     await first.stop();
@@ -141,9 +143,8 @@ describe('custodian provision (child process, socat pty)', () => {
     expect(next.path).toBe(first.path);
     const status = await exited;
     expect(status, stderr).toBe(0);
-    const doc = JSON.parse(stdout) as { served: number; passed: number; results: { deviceId: string }[] };
-    expect(doc).toMatchObject({ served: 2, passed: 2 });
-    expect(doc.results.map((r) => r.deviceId)).toEqual(['line-b-0001', 'line-b-0002']);
+    expect(stderr).toMatch(/PASS\s+line-b-0002/);
+    expect(stdout).toContain('2 device(s) served: 2 passed, 0 failed');
     expect(next.state().locked).toBe(true);
   }, 60_000);
 });

@@ -94,7 +94,14 @@ describe('faults table (fault × step)', () => {
   it.each(rows.map((r, i) => [i, r.name] as const))('#%i %s', async (i) => {
     const row = rows[i]!;
     const deviceId = `dev-fault-${i}`;
-    const bench = await startBench({ issuer, recorder, deviceId, ...(row.path === 'raw' ? { capabilities: RAW_CAPS } : {}) });
+    const fault = typeof row.fault === 'function' ? row.fault(0) : row.fault;
+    const bench = await startBench({
+      issuer,
+      recorder,
+      deviceId,
+      ...(row.path === 'raw' ? { capabilities: RAW_CAPS } : {}),
+      ...('step' in fault && fault.step ? { shortTimeoutAt: fault.step } : {}),
+    });
     try {
       bench.sim.faults.inject(typeof row.fault === 'function' ? row.fault(bench.sim.stats().identifies) : row.fault);
       const first = await bench.run();
@@ -136,8 +143,8 @@ describe('faults table (fault × step)', () => {
         // A retry never signs a second certificate for the same key.
         expect(bench.signer.signed).toHaveLength(1);
       }
-      allSigned.push(...bench.signer.signed);
     } finally {
+      allSigned.push(...bench.signer.signed);
       await bench.stop();
     }
   });

@@ -13,10 +13,15 @@ import { startSimulator, type Fault, type SimulatorHandle } from '../../electron
 import type { PreparedIssuer } from '../../electron/core/station/issuer';
 import type { IssuanceRecorder } from '../../electron/core/station/recorder';
 import { provisionDevice, type ProvisionOptions } from '../../electron/core/station/workflow';
+import { STATION_DEVICE_OPTIONS } from '../../electron/core/station/session';
 import type { ProvisioningResult, WorkflowEvent } from '../../electron/core/station/events';
 import { countingSigner } from './station-chain';
 
-/** Short named timeouts: a silent device fails in ~this long. */
+/**
+ * The named timeout for the command a silent/slow fault targets: a silent
+ * device fails in ~this long. Other commands keep their protocol defaults, so
+ * a loaded CI machine cannot turn an unrelated step into a timeout.
+ */
 export const FAST_TIMEOUT_MS = 250;
 
 export interface Bench {
@@ -34,6 +39,8 @@ export async function startBench(opts: {
   deviceId?: string;
   capabilities?: DeviceCapability[];
   faults?: Fault[];
+  /** Simulator step whose command gets the short FAST_TIMEOUT_MS. */
+  shortTimeoutAt?: string;
 }): Promise<Bench> {
   const sim = await startSimulator({
     stateDir: mkdtempSync(join(tmpdir(), 'custodian-sim-')),
@@ -43,10 +50,8 @@ export async function startBench(opts: {
     ...(opts.faults ? { faults: opts.faults } : {}),
   });
   const signer = countingSigner();
-  const timeouts = Object.fromEntries(
-    ['IDENTIFY', 'GENERATE_KEY', 'GET_PUBLIC_KEY', 'GET_CSR', 'SIGN_CHALLENGE', 'WRITE_BEGIN', 'WRITE_CHUNK', 'WRITE_END', 'READ_CERTS', 'COMMIT'].map((k) => [k, FAST_TIMEOUT_MS]),
-  );
-  const connect = () => connectInProcess(sim, { timeouts, interByteTimeoutMs: 50 });
+  const timeouts = opts.shortTimeoutAt ? { [opts.shortTimeoutAt.toUpperCase().replace(/-/g, '_')]: FAST_TIMEOUT_MS } : {};
+  const connect = () => connectInProcess(sim, { ...STATION_DEVICE_OPTIONS, timeouts, interByteTimeoutMs: 50 });
   return {
     sim,
     signer,

@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import { openSerialDevice } from '../../core/device/index';
 import { CustodianError } from '../../core/errors';
 import { remedyFor } from '../../core/station/remedies';
-import { openStationSession } from '../../core/station/session';
+import { openStationSession, STATION_DEVICE_OPTIONS } from '../../core/station/session';
 import { serveDevices } from '../../core/station/watch';
 import { provisionDevice } from '../../core/station/workflow';
 import type { ProvisioningResult } from '../../core/station/events';
@@ -108,7 +108,7 @@ export const provisionCommand: CliCommand = {
     try {
       if (!watch) {
         ctx.info(`connecting to ${port} at ${baud} baud…`);
-        const device = await openSerialDevice(port, { baud });
+        const device = await openSerialDevice(port, { baud, ...STATION_DEVICE_OPTIONS });
         let r: ProvisioningResult;
         try {
           r = await runOne(device);

@@ -20,7 +20,7 @@ import { findMosquitto, startMosquittoHub } from '../hub/mosquitto-hub';
 import { startSimulator, type SimulatorHandle } from '../simulator/index';
 import type { ProvisioningResult, WorkflowListener } from './events';
 import { StationCodes } from './codes';
-import { openStationSession } from './session';
+import { openStationSession, STATION_DEVICE_OPTIONS } from './session';
 import { provisionDevice } from './workflow';
 
 export interface DemoOptions {
@@ -135,7 +135,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       let device: ProtocolDeviceClient | null = null;
       let r: ProvisioningResult;
       try {
-        device = sim.path ? await openSerialDevice(sim.path, { baud: sim.baud }) : await connectInProcess(sim, { baud: sim.baud });
+        const o = { baud: sim.baud, ...STATION_DEVICE_OPTIONS };
+        device = sim.path ? await openSerialDevice(sim.path, o) : await connectInProcess(sim, o);
         r = await provisionDevice({ device, ...session.workflow, operator: 'demo', workOrder: 'DEMO-1', ...(opts.onEvent ? { onEvent: opts.onEvent(id) } : {}) });
       } catch (e) {
         const err = e instanceof CustodianError ? e : new CustodianError('INTERNAL', String(e));

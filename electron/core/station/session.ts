@@ -14,6 +14,13 @@ import { CustodianError } from '../errors';
 import { openStationLedger, type Ledger, type LedgerRecorder } from '../ledger/index';
 import { prepareIssuer, type PreparedIssuer } from './issuer';
 
+/**
+ * How the station opens devices: the workflow verifies CSRs itself (pki
+ * readCsr: signature, key policy; CN = device ID), so the device client's own
+ * CSR check is switched off rather than done twice.
+ */
+export const STATION_DEVICE_OPTIONS = { verifyCsr: false } as const;
+
 export interface StationSession {
   authority: Authority;
   issuer: PreparedIssuer;

@@ -7,6 +7,7 @@
  *  - the certificate is recorded before anything is written to the device (record → write);
  *  - the device is re-identified right before the intent and right before the write.
  */
+import { X509Certificate } from 'node:crypto';
 import type { DeviceClient, DeviceIdentity, InstalledCredentials } from '../device/client';
 import { bytesEqual } from '../device/protocol';
 import { CustodianError, isCustodianError } from '../errors';
@@ -69,6 +70,8 @@ export interface RunState {
   signed: boolean;
   /** The signed certificate is durably recorded. */
   recorded: boolean;
+  /** The device was re-identified after the certificate was recorded (before writing). */
+  reidentifiedForWrite?: boolean;
 }
 
 export interface StepResult {
@@ -276,8 +279,15 @@ const sign: StepFn = async (env, s) => {
 const record: StepFn = async (env, s) => {
   const it = need(s.intent, 'intent');
   const leaf = need(s.leaf, 'leaf');
+  // The pre-write re-identify is read-only: send it first so its round trip
+  // overlaps the recorder's durable write; nothing is written to the device
+  // until both have succeeded.
+  const reid = reidentify(env, s, 'write');
+  reid.catch(() => undefined);
   await env.recorder.recordIssued(need(s.handle, 'intent handle'), leaf);
   s.recorded = true;
+  await reid;
+  s.reidentifiedForWrite = true;
   if (s.serialHex !== it.serialHex) {
     throw new CustodianError(StationCodes.WORKFLOW_ISSUER_UNUSABLE, 'the signer produced a certificate that differs from the recorded intent; it was not sent', {
       intentSerial: it.serialHex,
@@ -288,7 +298,7 @@ const record: StepFn = async (env, s) => {
 };
 
 const write: StepFn = async (env, s) => {
-  await reidentify(env, s, 'write');
+  if (!s.reidentifiedForWrite) await reidentify(env, s, 'write');
   const leaf = need(s.leaf, 'leaf');
   await env.device.writeLeaf(leaf);
   await env.device.writeChain(env.issuer.deviceChain);
@@ -309,7 +319,8 @@ const verify: StepFn = async (env, s) => {
       got: back.chain.length,
     });
   }
-  await proveChallenge(env, readCertificate(back.leaf).spki, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
+  const installedSpki = new Uint8Array(new X509Certificate(back.leaf).publicKey.export({ type: 'spki', format: 'der' }));
+  await proveChallenge(env, installedSpki, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
   return { outcome: 'ok', details: { readBack: 'identical', finalChallenge: 'passed' } };
 };
 

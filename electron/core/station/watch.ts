@@ -8,6 +8,7 @@
  */
 import { openSerialDevice, type ProtocolDeviceClient } from '../device/index';
 import { isCustodianError } from '../errors';
+import { STATION_DEVICE_OPTIONS } from './session';
 
 export interface ServeOptions {
   path: string;
@@ -39,7 +40,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /** Returns how many devices were handed to `handle`. */
 export async function serveDevices(opts: ServeOptions): Promise<number> {
   const pollMs = opts.pollMs ?? 300;
-  const open = opts.open ?? ((p: string, baud: number) => openSerialDevice(p, { baud }));
+  const open = opts.open ?? ((p: string, baud: number) => openSerialDevice(p, { baud, ...STATION_DEVICE_OPTIONS }));
   let served = 0;
   let last: string | null = null; // hardware serial of the device handled last, while it is still attached
   let announced: 'device' | 'removal' | null = null;
