@@ -81,6 +81,13 @@ describe('station API over the real core', () => {
     expect(entry.certificate).toMatchObject({ subject: `CN=${deviceId}`, isCa: false });
     expect(entry.chain).toHaveLength(1);
     expect(entry.operator).toBe('Ana');
+    // every record of the run (intent, done, outcome) leads to the same certificate
+    const run = await ok<{ entries: { index: number; type: string }[] }>('ledger.search', { by: 'deviceId', value: deviceId });
+    expect(run.entries.map((e) => e.type)).toEqual(expect.arrayContaining(['intent', 'done']));
+    for (const e of run.entries) {
+      const d = await ok<{ certificate: { subject: string } | null }>('ledger.entry', { index: e.index });
+      expect(d.certificate?.subject, e.type).toBe(`CN=${deviceId}`);
+    }
   });
 
   it('exports a proof and an audit bundle through picked files, and verifies the ledger', async () => {

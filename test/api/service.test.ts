@@ -215,3 +215,25 @@ describe('station service: ports and auto mode', () => {
     await service.shutdown();
   });
 });
+
+describe('station service: one run per port', () => {
+  it('refuses a second provisioning of the same port while the first runs, even when both arrive together', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const provision = vi.fn(async () => {
+      await gate;
+      return { deviceId: 'dev-1', serialHex: '01', fingerprint: 'a'.repeat(64), ledgerIndex: 1, reissued: false };
+    });
+    const { service } = make({ devices: { listPorts: async () => [{ path: '/dev/ttyUSB0' }] }, workflow: { provision } });
+    const a = call(service, 'station.provision', { port: '/dev/ttyUSB0', operator: 'Ana' });
+    const b = call(service, 'station.provision', { port: '/dev/ttyUSB0', operator: 'Ana' });
+    const second = await b;
+    expect(second.ok || second.error.code).toBe(ApiCodes.BUSY);
+    release();
+    expect((await a).ok).toBe(true);
+    expect(provision).toHaveBeenCalledTimes(1);
+    const unknown = await call(service, 'station.provision', { port: '/dev/ttyUSB9', operator: 'Ana' });
+    expect(unknown.ok || unknown.error.code).toBe('DEVICE_NOT_FOUND');
+    expect(provision).toHaveBeenCalledTimes(1);
+  });
+});

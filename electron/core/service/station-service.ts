@@ -101,17 +101,20 @@ export function createStationService(deps: StationServiceDeps): StationService {
 
   async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean) {
     const workflow = need(deps.workflow, 'provisioning workflow');
+    // Claim the port synchronously: two calls for one port can never both get past here.
     if (busy.has(req.port)) throw new CustodianError(ApiCodes.BUSY, 'That port is already being provisioned.', { port: req.port });
-    // Only ports the station itself lists (real or simulated) can be opened: the UI cannot name arbitrary paths.
-    if (!(await listPorts(undefined, true)).some((p) => p.path === req.port)) {
-      throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port: req.port });
-    }
     busy.add(req.port);
-    await activity();
     const runId = randomUUID();
     const started = Date.now();
     const s = settings.value;
+    let attempted = false;
     try {
+      // Only ports the station itself lists (real or simulated) can be opened: the UI cannot name arbitrary paths.
+      if (!(await listPorts(undefined, true)).some((p) => p.path === req.port)) {
+        throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port: req.port });
+      }
+      attempted = true;
+      await activity();
       const r = await workflow.provision({
         runId, port: req.port, operator: req.operator, workOrder: req.workOrder, reissueReason: req.reissueReason,
         deviceIdPattern: s.deviceIdRule.pattern, leafDays: s.validity.leafDays, backdateMinutes: s.validity.backdateMinutes,
@@ -124,12 +127,14 @@ export function createStationService(deps: StationServiceDeps): StationService {
       events.emit('ledger.appended', { index: r.ledgerIndex, status: 'issued', deviceId: r.deviceId });
       return { runId, ...r, durationMs: Date.now() - started };
     } catch (e) {
-      counters = { ...counters, failed: counters.failed + 1 };
+      if (attempted) counters = { ...counters, failed: counters.failed + 1 };
       throw e;
     } finally {
       busy.delete(req.port);
-      await activity();
-      events.emit('station.counters', counters);
+      if (attempted) {
+        await activity();
+        events.emit('station.counters', counters);
+      }
     }
   }
 

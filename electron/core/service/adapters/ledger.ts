@@ -117,10 +117,12 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       const [s] = l.list(index, 1);
       const base = facts(l, s!);
       const r = l.record(index);
-      const certB64 = r.t === 'done' || r.t === 'verification-cert' || r.t === 'reconcile' ? r.cert : undefined;
-      const closing = r.t === 'intent' ? l.index.linkOf(index) : -1;
+      // Every record of a run (intent, done, failed, outcome, reconcile) shows that run's certificate.
+      const intentIdx = r.t === 'intent' ? index : 'intent' in r && typeof r.intent === 'number' ? r.intent : -1;
+      const closing = intentIdx >= 0 ? l.index.linkOf(intentIdx) : -1;
       const closingRec = closing >= 0 ? l.record(closing) : null;
-      const cert = certB64 ?? (closingRec && 'cert' in closingRec ? closingRec.cert : undefined);
+      const cert = r.t === 'done' || r.t === 'verification-cert' || r.t === 'reconcile' ? r.cert
+        : closingRec && (closingRec.t === 'done' || closingRec.t === 'reconcile') ? closingRec.cert : undefined;
       const failure = r.t === 'failed' ? { code: r.code, message: r.message }
         : r.t === 'outcome' && r.result === 'failed' ? { code: r.code ?? 'WORKFLOW_FAILED', message: r.message ?? '' }
           : closingRec?.t === 'failed' ? { code: closingRec.code, message: closingRec.message } : null;
