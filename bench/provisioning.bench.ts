@@ -13,10 +13,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSerialDevice } from '../electron/core/device/index';
+import { openSerialDevice, type DeviceClient } from '../electron/core/device/index';
 import { wireTimeMs } from '../electron/core/device/wire';
 import { openStationLedger } from '../electron/core/ledger/index';
 import { generateKeyPair, issueCertificate } from '../electron/core/pki/index';
@@ -77,6 +77,60 @@ async function testIssuer() {
   return prepareIssuer({ certificate: tech.der, privateKey: tk.privateKey, caChain: [tech.der, fac.der, root.der] });
 }
 
+const CALIBRATION_REQUESTS = 100;
+
+/** Wrap a DeviceClient so the CPU spent while its calls are in flight can be told apart from the workflow's own. */
+function meterDevice(inner: DeviceClient): { device: DeviceClient; cpuMs: () => number } {
+  let inFlight = 0;
+  let since: NodeJS.CpuUsage | null = null;
+  let total = 0;
+  const wrap = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    if (inFlight++ === 0) since = process.cpuUsage();
+    try {
+      return await f(...a);
+    } finally {
+      if (--inFlight === 0 && since) {
+        const c = process.cpuUsage(since);
+        total += (c.user + c.system) / 1000;
+      }
+    }
+  };
+  const d = inner;
+  const device: DeviceClient = {
+    identify: wrap(() => d.identify()),
+    generateKey: wrap((a) => d.generateKey(a)),
+    getCsr: wrap((cn) => d.getCsr(cn)),
+    getPublicKey: wrap(() => d.getPublicKey()),
+    signChallenge: wrap((c) => d.signChallenge(c)),
+    writeLeaf: wrap((x) => d.writeLeaf(x)),
+    writeChain: wrap((x) => d.writeChain(x)),
+    readCredentials: wrap(() => d.readCredentials()),
+    commit: wrap(() => d.commit()),
+    close: () => d.close(),
+  };
+  return { device, cpuMs: () => total };
+}
+
+/** Per-request costs of the bare link: IDENTIFY round trips on an open port. */
+async function calibrateLink(sim: SimChild): Promise<{ cpuPerRequestMs: number; overheadPerRequestMs: number }> {
+  const device = await openSerialDevice(sim.path, { baud: BAUD, ...STATION_DEVICE_OPTIONS });
+  try {
+    for (let i = 0; i < 20; i++) await device.identify();
+    const before = device.stats();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < CALIBRATION_REQUESTS; i++) await device.identify();
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    const after = device.stats();
+    const wire = wireTimeMs(after.bytesSent + after.bytesReceived - before.bytesSent - before.bytesReceived, BAUD);
+    return { cpuPerRequestMs: (c.user + c.system) / 1000 / CALIBRATION_REQUESTS, overheadPerRequestMs: (wall - wire) / CALIBRATION_REQUESTS };
+  } finally {
+    await device.close();
+    await sim.stop().catch(() => undefined);
+  }
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -87,15 +141,18 @@ export default async function provisioningBench(): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-provision-'));
   const issuer = await testIssuer();
   const { ledger, recorder } = openStationLedger({ dir: join(dir, 'ledger'), stationId: 'bench' });
-  const rows: { id: string; cycleMs: number; floorMs: number; wireMs: number; deviceMs: number; bytes: number; cpuMs: number }[] = [];
+  const rows: { id: string; cycleMs: number; floorMs: number; wireMs: number; deviceMs: number; bytes: number; requests: number; cpuMs: number; deviceCpuMs: number }[] = [];
+  let calib = { cpuPerRequestMs: 0, overheadPerRequestMs: 0 };
   const sims: SimChild[] = [];
   try {
-    for (let i = 0; i < WARMUP + MEASURED; i++) sims.push(await startSimChild(dir, `bench-${String(i).padStart(3, '0')}`));
+    for (let i = 0; i < WARMUP + MEASURED + 1; i++) sims.push(await startSimChild(dir, `bench-${String(i).padStart(3, '0')}`));
+    calib = await calibrateLink(sims.pop()!);
     for (const sim of sims) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const device = await openSerialDevice(sim.path, { baud: BAUD, ...STATION_DEVICE_OPTIONS });
-      const result = await provisionDevice({ device, issuer, recorder, operator: 'bench' });
+      const meter = meterDevice(device);
+      const result = await provisionDevice({ device: meter.device, issuer, recorder, operator: 'bench' });
       const cycleMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const s = device.stats();
@@ -104,7 +161,7 @@ export default async function provisioningBench(): Promise<BenchReport> {
       if (result.result !== 'passed') throw new Error(`${sim.id}: ${result.error.code} ${result.error.message}`);
       const bytes = s.bytesSent + s.bytesReceived;
       const wireMs = wireTimeMs(bytes, BAUD);
-      rows.push({ id: sim.id, cycleMs, floorMs: wireMs + report.stats.deviceDelayMs, wireMs, deviceMs: report.stats.deviceDelayMs, bytes, cpuMs: (cpu.user + cpu.system) / 1000 });
+      rows.push({ id: sim.id, cycleMs, floorMs: wireMs + report.stats.deviceDelayMs, wireMs, deviceMs: report.stats.deviceDelayMs, bytes, requests: s.requests, cpuMs: (cpu.user + cpu.system) / 1000, deviceCpuMs: meter.cpuMs() });
     }
   } finally {
     ledger.close();
@@ -113,6 +170,12 @@ export default async function provisioningBench(): Promise<BenchReport> {
   const measured = rows.slice(WARMUP);
   const ratio = median(measured.map((r) => r.cycleMs / r.floorMs));
   const cpu = median(measured.map((r) => r.cpuMs));
+  const requests = median(measured.map((r) => r.requests));
+  const linkCpu = requests * calib.cpuPerRequestMs;
+  const linkOverhead = requests * calib.overheadPerRequestMs;
+  const gap = median(measured.map((r) => r.cycleMs - r.floorMs));
+  const inDevice = median(measured.map((r) => r.deviceCpuMs));
+  const own = median(measured.map((r) => r.cpuMs - r.deviceCpuMs));
   const lines = [
     `link: ${BAUD} baud 8N1 over socat ptys, simulator in child processes (wire-time emulation on, keygen ${KEYGEN_DELAY_MS} ms)`,
     `devices: ${WARMUP} warm-up + ${MEASURED} measured; fresh devices (on-device keygen, CSR path, write/read-back, challenge, lock), real ledger with fsync`,
@@ -124,6 +187,12 @@ export default async function provisioningBench(): Promise<BenchReport> {
     '',
     `median cycle ${median(measured.map((r) => r.cycleMs)).toFixed(1)} ms vs floor ${median(measured.map((r) => r.floorMs)).toFixed(1)} ms: ratio ${ratio.toFixed(3)}×`,
     `median station CPU per device: ${cpu.toFixed(2)} ms`,
+    '',
+    `where it goes (calibrated in this run: ${CALIBRATION_REQUESTS} bare IDENTIFY round trips on a warm pty link):`,
+    `  requests per device: ${requests}; link round trip beyond wire time: ${calib.overheadPerRequestMs.toFixed(2)} ms/request; station CPU per bare request (serial port + framing): ${calib.cpuPerRequestMs.toFixed(3)} ms`,
+    `  cycle − floor = ${gap.toFixed(1)} ms, of which ≈ ${linkOverhead.toFixed(1)} ms is per-request link latency (pty/socat/simulator scheduling)`,
+    `  station CPU ${cpu.toFixed(1)} ms = ${inDevice.toFixed(1)} ms inside DeviceClient calls (serial port, framing; bare-IDENTIFY estimate ${linkCpu.toFixed(1)} ms) + ${own.toFixed(1)} ms workflow, pki, ledger`,
+    `  machine load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`,
   ];
   return {
     name: 'provisioning cycle vs wire floor (115200 baud)',
