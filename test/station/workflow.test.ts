@@ -198,6 +198,46 @@ describe('fail closed on the record', () => {
     expect(b.sim.stats().byCommand.WRITE_BEGIN ?? 0).toBe(0);
   });
 
+  it('a crash right after signing leaves a durable intent naming the serial, which blocks signing until reconciled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-crash-'));
+    const first = openStationLedger({ dir, stationId: 'crash-station' });
+    const b = await bench(first.recorder, { deviceId: 'dev-crash-1' });
+    const device = await b.connect();
+    let signedDer: Uint8Array | null = null;
+    let died!: () => void;
+    const dead = new Promise<void>((r) => (died = r));
+    void provisionDevice({
+      device, issuer, recorder: first.recorder, operator: 'op',
+      // The process "dies" the moment the signature exists: the signer never returns.
+      sign: async (req) => {
+        signedDer = (await b.signer.sign(req)).der;
+        died();
+        return new Promise<never>(() => undefined);
+      },
+    });
+    await dead;
+    first.ledger.close();
+    const after = openStationLedger({ dir, stationId: 'crash-station' });
+    try {
+      const open = after.recorder.unreconciled();
+      expect(open).toHaveLength(1);
+      expect(open[0]!.intent.serialHex).toBe(readCertificate(signedDer!).serialHex);
+      expect(open[0]!.intent.deviceId).toBe('dev-crash-1');
+      // The next run refuses to sign before the operator reconciles.
+      const blocked = await b.run({ recorder: after.recorder });
+      expect(blocked.result.result === 'failed' && blocked.result.error.code).toBe('LEDGER_UNRECONCILED_INTENT');
+      expect(b.signer.signed).toHaveLength(1);
+      await after.recorder.reconcile(open[0]!.index, { resolution: 'issued', operator: 'op', reason: 'found after crash', certificateDer: signedDer! });
+      // Reconciled as issued: the retry re-installs that very certificate, no second signature.
+      const retry = await b.run({ recorder: after.recorder });
+      expect(retry.result.result === 'passed' && retry.result.how).toBe('reused');
+      expect(b.signer.signed).toHaveLength(1);
+    } finally {
+      after.ledger.close();
+      await device.close();
+    }
+  });
+
   it('a device locked with credentials from elsewhere is refused, never overwritten', async () => {
     const { recorder } = freshLedger();
     const other = prepareIssuer((await makeTestChain('Foreign-Brand')).issuer);
