@@ -80,55 +80,94 @@ export class EntryIndex {
     return this.links.data[i]!;
   }
 
-  /** Index one record (already decoded as far as needed). Throws LEDGER_TAMPERED on an inconsistent record. */
-  add(rec: Record<string, unknown>, offset: number, length: number): void {
+  /**
+   * Check, before it is written, that a new record would index cleanly (its
+   * intent exists and, for a closing record, is still open). Throws LEDGER_RECORD_INVALID.
+   */
+  validateNext(rec: Decoded): void {
     const i = this.size;
-    const t = rec.t as RecordType;
-    const code = TYPE_CODE[t];
-    if (code === undefined) throw tamper(`entry ${i} has an unknown type`, { index: i });
+    const bad = (message: string) => new CustodianError(LedgerCodes.RECORD_INVALID, message, { index: i, intent: rec.intent });
+    if (rec.code < 0 || rec.n !== i) throw bad('malformed record');
+    if (rec.code === C_INTENT && (rec.deviceId === undefined || rec.serialHex === undefined)) throw bad('intent lacks a device ID or serial');
+    if (LINKED_CODES[rec.code]) {
+      const target = rec.intent;
+      if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) throw bad(`no intent ${target}`);
+      if (rec.code !== C_OUTCOME && this.links.data[target] !== -1) throw bad(`intent ${target} is already closed`);
+    }
+  }
+
+  /** Index one record (decoded by decodeForIndex). Throws LEDGER_TAMPERED on an inconsistent record. */
+  add(rec: Decoded, offset: number, length: number): void {
+    const i = this.size;
+    const code = rec.code;
+    if (code < 0) throw tamper(`entry ${i} is malformed or has an unknown type`, { index: i });
     if (rec.n !== i) throw tamper(`entry ${i} carries index ${String(rec.n)}: entries were removed, inserted or reordered`, { index: i, n: rec.n });
-    if (i === 0 && t !== 'genesis') throw tamper('entry 0 is not a genesis record', { index: 0 });
+    if (i === 0 && code !== C_GENESIS) throw tamper('entry 0 is not a genesis record', { index: 0 });
     this.offsets.set(i, offset);
     this.types.set(i, code);
     this.links.set(i, -1);
-    switch (t) {
-      case 'intent':
-        this.byDevice.add(rec.deviceId as string, i);
-        this.bySerial.add(rec.serialHex as string, i);
-        this.byWorkOrder.add(rec.workOrder as string | undefined, i);
-        break;
-      case 'done': case 'failed': case 'reconcile': case 'outcome': {
-        const target = rec.intent as number;
-        if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== TYPE_CODE.intent) {
-          throw tamper(`entry ${i} refers to a missing intent`, { index: i, intent: target });
-        }
-        this.links.set(i, target);
-        if (t === 'outcome') {
-          this.outcomes.set(target, i);
-        } else {
-          if (this.links.data[target] !== -1) throw tamper(`intent ${target} is closed twice`, { index: i, intent: target });
-          this.links.set(target, i);
-        }
-        break;
+    if (code === C_INTENT) {
+      if (rec.deviceId === undefined || rec.serialHex === undefined) throw tamper(`intent ${i} lacks a device ID or serial`, { index: i });
+      this.byDevice.add(rec.deviceId, i);
+      this.bySerial.add(rec.serialHex, i);
+      this.byWorkOrder.add(rec.workOrder, i);
+    } else if (LINKED_CODES[code]) {
+      const target = rec.intent;
+      if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) {
+        throw tamper(`entry ${i} refers to a missing intent`, { index: i, intent: target });
       }
-      case 'verification-cert':
-        this.bySerial.add(rec.serialHex as string, i);
-        break;
-      default:
-        break;
+      this.links.set(i, target);
+      if (code === C_OUTCOME) {
+        this.outcomes.set(target, i);
+      } else {
+        if (this.links.data[target] !== -1) throw tamper(`intent ${target} is closed twice`, { index: i, intent: target });
+        this.links.set(target, i);
+      }
+    } else if (code === C_VERIFICATION) {
+      this.bySerial.add(rec.serialHex, i);
     }
     this.size = i + 1;
     this.end = offset + length + 1;
   }
 }
 
-const LINKED = new Set(['done', 'failed', 'outcome', 'reconcile']);
 const Q = 34; // "
 const BS = 92; // backslash
 const KEY_DEVICE = 'deviceId';
 const KEY_SERIAL = 'serialHex';
 const KEY_WORK_ORDER = 'workOrder';
 const KEY_INTENT = 'intent';
+const TYPE_BYTES = RECORD_TYPES.map((t) => Buffer.from(t, 'latin1'));
+const C_GENESIS = TYPE_CODE.genesis;
+const C_INTENT = TYPE_CODE.intent;
+const C_OUTCOME = TYPE_CODE.outcome;
+const C_VERIFICATION = TYPE_CODE['verification-cert'];
+const LINKED_CODES: boolean[] = RECORD_TYPES.map((t) => t === 'done' || t === 'failed' || t === 'outcome' || t === 'reconcile');
+
+/** The fields the index needs from one record (one reusable, fixed-shape object). */
+export interface Decoded {
+  /** TYPE_CODE of the record, -1 if unknown or malformed. */
+  code: number;
+  n: number;
+  intent: number;
+  deviceId: string | undefined;
+  serialHex: string | undefined;
+  workOrder: string | undefined;
+}
+
+export function newDecoded(): Decoded {
+  return { code: -1, n: NaN, intent: NaN, deviceId: undefined, serialHex: undefined, workOrder: undefined };
+}
+
+function reset(out: Decoded): Decoded {
+  out.code = -1;
+  out.n = NaN;
+  out.intent = NaN;
+  out.deviceId = undefined;
+  out.serialHex = undefined;
+  out.workOrder = undefined;
+  return out;
+}
 
 /** Position just after `"key":` at or after `from` within [from, e), or -1. Plain JS: no native calls. */
 function keyEnd(buf: Buffer, from: number, e: number, key: string): number {
@@ -164,14 +203,35 @@ function intAt(buf: Buffer, v: number, e: number): number {
   return i === v ? NaN : n;
 }
 
-function fullParse(buf: Buffer, s: number, e: number): Record<string, unknown> {
+function fullParse(buf: Buffer, s: number, e: number, out: Decoded): Decoded {
+  reset(out);
+  let r: Record<string, unknown>;
   try {
     const c = buf.subarray(s, e).indexOf(CERT_KEY);
-    if (c >= 0) return JSON.parse(`${buf.toString('utf8', s, s + c)}}`) as Record<string, unknown>;
-    return JSON.parse(buf.toString('utf8', s, e)) as Record<string, unknown>;
+    r = JSON.parse(c >= 0 ? `${buf.toString('utf8', s, s + c)}}` : buf.toString('utf8', s, e)) as Record<string, unknown>;
   } catch {
-    return { t: undefined };
+    return out;
   }
+  const code = TYPE_CODE[r.t as RecordType];
+  if (typeof r.t !== 'string' || code === undefined || !Object.hasOwn(TYPE_CODE, r.t)) return out;
+  out.code = code;
+  out.n = typeof r.n === 'number' ? r.n : NaN;
+  out.intent = typeof r.intent === 'number' ? r.intent : NaN;
+  if (typeof r.deviceId === 'string') out.deviceId = r.deviceId;
+  if (typeof r.serialHex === 'string') out.serialHex = r.serialHex;
+  if (typeof r.workOrder === 'string') out.workOrder = r.workOrder;
+  return out;
+}
+
+function typeCode(buf: Buffer, a: number, b: number): number {
+  const len = b - a;
+  outer: for (let c = 0; c < TYPE_BYTES.length; c++) {
+    const t = TYPE_BYTES[c]!;
+    if (t.length !== len) continue;
+    for (let j = 0; j < len; j++) if (buf[a + j] !== t[j]) continue outer;
+    return c;
+  }
+  return -1;
 }
 
 /**
@@ -182,39 +242,42 @@ function fullParse(buf: Buffer, s: number, e: number): Record<string, unknown> {
  * JSON.parse. Whether the whole line is valid is proven by the Merkle root
  * check (and a full parse of the entries after the last checkpoint).
  */
-export function decodeForIndex(buf: Buffer, s: number, e: number): Record<string, unknown> {
+export function decodeForIndex(buf: Buffer, s: number, e: number, out: Decoded = newDecoded()): Decoded {
   // {"t":"<type>","n":<n>,"at":"…",
   if (e - s < 16 || buf[s] !== 123 || buf[s + 1] !== Q || buf[s + 2] !== 116 || buf[s + 3] !== Q || buf[s + 4] !== 58 || buf[s + 5] !== Q) {
-    return fullParse(buf, s, e);
+    return fullParse(buf, s, e, out);
   }
   let tq = s + 6;
   while (tq < e && buf[tq] !== Q) tq++;
-  if (buf[tq + 1] !== 44 || buf[tq + 2] !== Q || buf[tq + 3] !== 110 || buf[tq + 4] !== Q || buf[tq + 5] !== 58) return fullParse(buf, s, e);
-  const t = buf.toString('latin1', s + 6, tq);
-  const rec: Record<string, unknown> = { t, n: intAt(buf, tq + 6, e) };
-  if (t === 'intent') {
+  if (buf[tq + 1] !== 44 || buf[tq + 2] !== Q || buf[tq + 3] !== 110 || buf[tq + 4] !== Q || buf[tq + 5] !== 58) return fullParse(buf, s, e, out);
+  reset(out);
+  const code = typeCode(buf, s + 6, tq);
+  if (code < 0) return fullParse(buf, s, e, out);
+  out.code = code;
+  out.n = intAt(buf, tq + 6, e);
+  if (code === C_INTENT) {
     const d = keyEnd(buf, tq, e, KEY_DEVICE);
     const deviceId = d < 0 ? undefined : stringAt(buf, d, e);
     const sv = d < 0 ? -1 : keyEnd(buf, d, e, KEY_SERIAL);
     const serialHex = sv < 0 ? undefined : stringAt(buf, sv, e);
-    if (deviceId === undefined || serialHex === undefined) return fullParse(buf, s, e);
-    rec.deviceId = deviceId;
-    rec.serialHex = serialHex;
+    if (deviceId === undefined || serialHex === undefined) return fullParse(buf, s, e, out);
+    out.deviceId = deviceId;
+    out.serialHex = serialHex;
     const w = keyEnd(buf, sv, e, KEY_WORK_ORDER);
     if (w >= 0) {
       const workOrder = stringAt(buf, w, e);
-      if (workOrder === undefined) return fullParse(buf, s, e);
-      rec.workOrder = workOrder;
+      if (workOrder === undefined) return fullParse(buf, s, e, out);
+      out.workOrder = workOrder;
     }
-  } else if (LINKED.has(t)) {
+  } else if (LINKED_CODES[code]) {
     const k = keyEnd(buf, tq, e, KEY_INTENT);
-    if (k < 0) return fullParse(buf, s, e);
-    rec.intent = intAt(buf, k, e);
-  } else if (t === 'verification-cert') {
+    if (k < 0) return fullParse(buf, s, e, out);
+    out.intent = intAt(buf, k, e);
+  } else if (code === C_VERIFICATION) {
     const k = keyEnd(buf, tq, e, KEY_SERIAL);
     const serialHex = k < 0 ? undefined : stringAt(buf, k, e);
-    if (serialHex === undefined) return fullParse(buf, s, e);
-    rec.serialHex = serialHex;
+    if (serialHex === undefined) return fullParse(buf, s, e, out);
+    out.serialHex = serialHex;
   }
-  return rec;
+  return out;
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, writeFully, type LedgerIo } from './files';
-import { EntryIndex } from './entry-index';
+import { EntryIndex, decodeForIndex } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree } from './merkle';
 import { createLedgerKey, loadLedgerKey } from './keys';
@@ -315,6 +315,8 @@ export class Ledger {
     line.copy(bytes);
     bytes[line.length] = 10;
     const offset = this.index.end;
+    const decoded = decodeForIndex(line, 0, line.length);
+    this.index.validateNext(decoded);
     try {
       writeFully(this.io, this.fd, bytes, offset);
       this.io.fsyncSync(this.fd);
@@ -323,7 +325,7 @@ export class Ledger {
       throw this.fail('append', e);
     }
     this.tree.appendEntry(line);
-    this.index.add(JSON.parse(line.toString('utf8')) as Record<string, unknown>, offset, line.length);
+    this.index.add(decoded, offset, line.length);
     const uncovered = this.tree.size - (this.latest?.checkpoint.size ?? 0);
     if (type !== 'intent' || uncovered >= this.every) return { index, checkpoint: this.signCheckpoint() };
     return { index };

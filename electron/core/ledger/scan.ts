@@ -11,7 +11,7 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import type { EntryIndex } from './entry-index';
-import { decodeForIndex } from './entry-index';
+import { decodeForIndex, newDecoded } from './entry-index';
 import { MerkleTree, leafHash } from './merkle';
 
 export interface ScanOptions {
@@ -124,6 +124,7 @@ export function scanEntries(fd: number, length: number, tree: MerkleTree, index:
   const maxLines = slots[0]!.bounds.length / 2;
   const w = parallel ? startWorker(slots) : null;
   const ctrl = w?.ctrl;
+  const rec = newDecoded();
   const waitFree = (i: number) => {
     if (ctrl) while (Atomics.load(ctrl, i) !== 0) Atomics.wait(ctrl, i, 1, 1000);
   };
@@ -163,7 +164,7 @@ export function scanEntries(fd: number, length: number, tree: MerkleTree, index:
       for (let j = 0; j < count; j++) {
         const ls = slot.bounds[2 * j]!;
         const le = slot.bounds[2 * j + 1]!;
-        index.add(decodeForIndex(slot.data, ls, le), base + ls, le - ls);
+        index.add(decodeForIndex(slot.data, ls, le, rec), base + ls, le - ls);
       }
       carry = { slot, start: s, len: avail - s };
       if (filePos >= length && carry.len > 0) {
