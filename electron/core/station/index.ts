@@ -15,3 +15,6 @@ export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, type IssuanceDeci
 export type * from './recorder';
 export { remedyFor } from './remedies';
 export { errorInfo, provisionDevice, type ProvisionOptions } from './workflow';
+export { STATION_DEVICE_OPTIONS, defaultStationId, openStationSession, type StationSession } from './session';
+export { serveDevices, type ServeOptions } from './watch';
+export { buildDemoChain, runDemo, type DemoDevice, type DemoOptions, type DemoSummary } from './demo';
