@@ -55,7 +55,7 @@ export async function makeLeaf(ca: TestCa, deviceId: string, serialHex = (0x1000
     subject: `CN=${deviceId}`,
     issuer: ca.cert.subject,
     notBefore: new Date('2026-01-01T00:00:00Z'),
-    notAfter: new Date('2036-01-01T00:00:00Z'),
+    notAfter: new Date('2034-01-01T00:00:00Z'),
     signingAlgorithm: alg,
     publicKey: pub,
     signingKey: ca.keys.privateKey,
@@ -66,7 +66,7 @@ export async function makeLeaf(ca: TestCa, deviceId: string, serialHex = (0x1000
     intent: {
       deviceId, subject: `CN=${deviceId}`, serialHex, spkiSha256: createHash('sha256').update(spki).digest('hex'),
       issuerFingerprint: ca.fingerprint, profile: 'device-leaf', notBefore: '2026-01-01T00:00:00.000Z',
-      notAfter: '2036-01-01T00:00:00.000Z', operator: 'op-1', workOrder: 'WO-1',
+      notAfter: '2034-01-01T00:00:00.000Z', operator: 'op-1', workOrder: 'WO-1',
     },
   };
 }

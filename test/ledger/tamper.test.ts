@@ -203,6 +203,8 @@ describe('certificates the ledgers do not account for', () => {
     const r = await audit([await exportBundle(s)], rootPem);
     expect(r.status).toBe(7);
     expect(r.report.findings.map((f) => f.kind)).toContain('AUDIT_CHAIN_INVALID');
+    // Validated by the certificate engine's validateChain, which names the cause.
+    expect(r.report.findings.find((f) => f.kind === 'AUDIT_CHAIN_INVALID')!.message).toMatch(/CHAIN_[A-Z_]+/);
   });
 });
 

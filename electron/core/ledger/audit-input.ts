@@ -6,7 +6,8 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustodianError } from '../errors';
+import { CustodianError, isCustodianError } from '../errors';
+import { validateChain } from '../pki';
 import { AuditCodes } from './codes';
 import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_VKEY } from './bundle';
 import { CHECKPOINT_FILE, COSIGNED_FILE, HISTORY_FILE } from './ledger';
@@ -105,9 +106,26 @@ export interface ChainResult {
 
 /**
  * Validates that `leaf` was signed by `custodian` (the bundle's issuing CA) and
- * that `custodian` chains through `intermediates` to `root`.
+ * that `custodian` chains through `intermediates` to `root`, at time `at` (when
+ * the ledger recorded the certificate).
  */
-export type ChainValidator = (leaf: Uint8Array, custodian: Uint8Array, intermediates: readonly Uint8Array[], root: Uint8Array) => ChainResult;
+export type ChainValidator = (
+  leaf: Uint8Array, custodian: Uint8Array, intermediates: readonly Uint8Array[], root: Uint8Array, at: Date,
+) => ChainResult;
+
+/** The default: the certificate engine's RFC 5280 path validation (electron/core/pki validateChain). */
+export const pkiChainValidator: ChainValidator = (leaf, custodian, intermediates, root, at) => {
+  try {
+    const r = validateChain({ leaf, intermediates: [custodian, ...intermediates], roots: [root], at });
+    const issuer = r.path[1];
+    if (!issuer || issuer.fingerprintSha256 !== sha256Hex(custodian)) {
+      return { ok: false, reason: `issued by ${issuer?.subject ?? 'nobody'}, not by this station's custodian CA` };
+    }
+    return { ok: true, issuerFingerprint: issuer.fingerprintSha256, issuerSubject: issuer.subject };
+  } catch (e) {
+    return { ok: false, reason: isCustodianError(e) ? `${e.code}: ${e.message}` : (e as Error).message };
+  }
+};
 
 function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
   try {
@@ -117,6 +135,7 @@ function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
   }
 }
 
+/** Signature-and-name-only validation with Node's X509Certificate (no validity or extension checks). */
 export const nodeChainValidator: ChainValidator = (leafDer, custodianDer, intermediates, rootDer) => {
   let leaf: X509Certificate;
   let custodian: X509Certificate;

@@ -11,7 +11,7 @@ import { openCheckpoint, parseCheckpointBody, verifyCosignatures, type Checkpoin
 import { MerkleTree, leafHash } from './merkle';
 import { parseNote, parseVkey, type VerifierKey } from './note';
 import { RECORD_TYPES, type LedgerRecord } from './records';
-import { nodeChainValidator, sha256Hex, type Bundle, type ChainValidator } from './audit-input';
+import { pkiChainValidator, sha256Hex, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
 import { normalizeSerial } from './ledger-recorder';
 
 export interface AuditOptions {
@@ -74,7 +74,7 @@ const subjectSet = (s: string): string =>
   s.split(/\n|,(?=\s*[A-Za-z0-9.]+=)/).map((p) => p.trim()).filter(Boolean).sort().join(',');
 
 export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): AuditReport {
-  const validate = opts.chainValidator ?? nodeChainValidator;
+  const validate = opts.chainValidator ?? pkiChainValidator;
   const findings: AuditFinding[] = [];
   const stations: StationSummary[] = [];
   const certs: IssuedCert[] = [];
@@ -175,7 +175,9 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
         add(AuditFindings.CHAIN_INVALID, 'recorded certificate does not parse', index);
         return;
       }
-      const chain = custodian ? validate(der, custodian, intermediates, opts.root) : { ok: false, reason: 'bundle has no custodian chain' };
+      const recorded = new Date(records[index]?.at ?? '');
+      const at = Number.isNaN(recorded.getTime()) ? new Date() : recorded;
+      const chain: ChainResult = custodian ? validate(der, custodian, intermediates, opts.root, at) : { ok: false, reason: 'bundle has no custodian chain' };
       if (!chain.ok) add(AuditFindings.CHAIN_INVALID, `certificate ${deviceId}: ${chain.reason ?? 'chain invalid'}`, index);
       const serialHex = normalizeSerial(x.serialNumber);
       const spki = sha256Hex(x.publicKey.export({ type: 'spki', format: 'der' }));
