@@ -35,6 +35,9 @@ describe('tlog-proof', () => {
     l.close();
     const bySerial = await cli(['--home', s.home, 'ledger', 'proof', s.devices[2]!.serialHex, '--out', out, '--json']);
     expect((bySerial.json as { proofs: { deviceId: string }[] }).proofs[0]!.deviceId).toBe('dev-012');
+    // Without --chain, export takes the chain from the station authority, which this test home lacks.
+    const noChain = await cli(['--home', s.home, 'ledger', 'export', join(out, 'bundle'), '--json']);
+    expect((noChain.json as { error: { code: string } }).error.code).toMatch(/^AUTHORITY_/);
     const none = await cli(['--home', s.home, 'ledger', 'proof', 'dev-999', '--json']);
     expect(none.status).toBe(7);
     expect(none.json).toMatchObject({ error: { code: 'LEDGER_NOT_IN_LEDGER' } });

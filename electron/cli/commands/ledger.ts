@@ -1,6 +1,7 @@
 /** `custodian ledger …`: the station's signing ledger (docs/ledger-format.md). */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Authority } from '../../core/authority';
 import { CustodianError } from '../../core/errors';
 import {
   Ledger, LedgerRecorder, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
@@ -75,15 +76,16 @@ const proof: CliCommand = {
 const exportCmd: CliCommand = {
   name: 'export',
   summary: 'write an audit bundle (entries, checkpoints, vkey, custodian chain, tlog tiles)',
-  usage: '<dir> --chain <custodian-chain.pem> [--no-tiles]',
+  usage: '<dir> [--chain <custodian-chain.pem>] [--no-tiles]',
   options: {
-    chain: { type: 'string', valueName: '<pem>', description: "this station's CA certificate chain (issuing CA first)" },
+    chain: { type: 'string', valueName: '<pem>', description: "this station's CA chain, issuing CA first (default: the station authority's chain)" },
     'no-tiles': { type: 'boolean', description: 'skip the tlog-tiles layout' },
   },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const out = ctx.resolvePath(positional(ctx, 0, 'bundle directory'));
-    const chainPem = readInput(ctx, reqString(ctx, 'chain'));
+    const chainFile = optString(ctx, 'chain');
+    const chainPem = chainFile ? readInput(ctx, chainFile) : Authority.open({ home: ctx.home }).exportChain().pem;
     return withLedger(ctx, {}, (l) => {
       if (l.checkpoint.size < l.size) l.signCheckpoint();
       const r = exportBundle(l, out, { chainPem, tiles: ctx.values['no-tiles'] !== true });
