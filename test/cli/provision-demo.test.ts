@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Ledger } from '../../electron/core/ledger/index';
 import { runBin } from './helpers';
@@ -35,6 +35,16 @@ it('custodian demo builds the chain, provisions simulated devices on ptys and co
   // The Company-X home holds only the root; its key never went anywhere else.
   expect(existsSync(join(dir, 'company-x', 'authority', 'ca-key.age'))).toBe(true);
 }, 90_000);
+
+it('without socat and mosquitto on PATH it says exactly what to install and still provisions in-process', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'cli-demo-bare-')), 'fresh');
+  const r = await runBin(['demo', '--dir', dir, '--devices', '2'], { env: { PATH: dirname(process.execPath) } });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/devices passed:\s+2 of 2 \(in-process links\)/);
+  expect(r.stdout).toContain('install: socat (apt-get install socat)');
+  expect(r.stdout).toContain('install: mosquitto and mosquitto-clients (apt-get install mosquitto mosquitto-clients)');
+  expect(r.stdout).toMatch(/devices connected:\s+not checked \(mosquitto missing\)/);
+}, 60_000);
 
 it('refuses a demo folder that already holds files', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-demo-used-'));

@@ -147,4 +147,22 @@ describe('custodian provision (child process, socat pty)', () => {
     expect(stdout).toContain('2 device(s) served: 2 passed, 0 failed');
     expect(next.state().locked).toBe(true);
   }, 60_000);
+
+  it('--watch stops cleanly on Ctrl-C while waiting for a device', async () => {
+    const port = join(mkdtempSync(join(W, 'empty-port-')), 'tty-station');
+    const child = spawn(process.execPath, [BIN, '--home', files.homes.technicianZ, 'provision', '--port', port, '--operator', 'ci', '--watch'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    const deadline = Date.now() + 30_000;
+    while (!stderr.includes('waiting for a device') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(0);
+    expect(stdout).toContain('0 device(s) served: 0 passed, 0 failed (stopped by operator)');
+  });
 });
