@@ -66,6 +66,17 @@ describe('station API over the real core', () => {
     expect((await ok<{ counters: { issued: number } }>('station.status')).counters.issued).toBe(1);
   });
 
+  it('enforces the station device-ID rule at identify, before anything is signed', async () => {
+    await ok('settings.update', { deviceIdRule: { pattern: '^dev-[0-9]{6}$', example: 'dev-000001' } });
+    const sim = await ok<{ port: string }>('simulator.start', { deviceId: 'Other_Device' });
+    const before = (await ok<{ size: number }>('ledger.page', { start: 0, count: 1 })).size;
+    const r = await call('station.provision', { port: sim.port, operator: 'Ana' });
+    expect(r.ok || r.error.code).toBe('DEVICE_ID_INVALID');
+    expect(progress.filter((p) => p.port === sim.port && p.state === 'failed').map((p) => p.step)).toEqual(['identify']);
+    expect((await ok<{ size: number }>('ledger.page', { start: 0, count: 1 })).size).toBe(before);
+    await ok('simulator.stop', { id: sim.port.slice('sim:'.length) });
+  });
+
   it('refuses a port the station does not list', async () => {
     const r = await call('station.provision', { port: '/dev/not-a-port', operator: 'Ana' });
     expect(r.ok || r.error.code).toBe('DEVICE_NOT_FOUND');

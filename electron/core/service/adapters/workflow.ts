@@ -5,9 +5,9 @@
  * device-ID rule (Settings) checked at identify, before anything is signed.
  */
 import type { Authority } from '../../authority/index';
-import { connectInProcess, openSerialDevice, type DeviceClient } from '../../device/index';
+import { connectInProcess, waitForDevice, type DeviceClient } from '../../device/index';
 import { CustodianError } from '../../errors';
-import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice } from '../../station/index';
+import { DEFAULT_ISSUANCE_POLICY, STATION_DEVICE_OPTIONS, prepareIssuer, provisionDevice } from '../../station/index';
 import type { WorkflowPort } from '../ports';
 import type { StationLedger } from './ledger';
 import type { SimulatorRegistry } from './simulator';
@@ -35,6 +35,9 @@ export function withDeviceIdRule(device: DeviceClient, pattern: string): DeviceC
   };
 }
 
+/** How long connect keeps retrying HELLO on a serial port. */
+export const CONNECT_TIMEOUT_MS = 4000;
+
 export function workflowAdapter(deps: {
   authority: Authority;
   ledger: StationLedger;
@@ -43,9 +46,10 @@ export function workflowAdapter(deps: {
 }): WorkflowPort {
   const open = async (port: string): Promise<DeviceClient> => {
     const sim = deps.simulator?.endpoint(port);
-    if (sim) return connectInProcess(sim);
+    if (sim) return connectInProcess(sim, STATION_DEVICE_OPTIONS);
     if (deps.openDevice) return deps.openDevice(port);
-    return openSerialDevice(port);
+    // A device that was just plugged in (or a fresh pty) may miss the first HELLO: retry for a few seconds.
+    return waitForDevice({ path: port, timeoutMs: CONNECT_TIMEOUT_MS, pollMs: 250, ...STATION_DEVICE_OPTIONS });
   };
   return {
     async provision(req) {
