@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceCapability } from '../../electron/core/device/client';
 import { connectInProcess } from '../../electron/core/device/index';
 import { bytesEqual } from '../../electron/core/device/protocol';
-import { openStationLedger, type Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
+import { openStationLedger, type Ledger, type LedgerRecord, type LedgerRecorder } from '../../electron/core/ledger/index';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { Fault } from '../../electron/core/simulator/index';
 import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice, type PreparedIssuer, type StepEvent, type StepSucceeded } from '../../electron/core/station/index';
@@ -29,7 +29,7 @@ afterEach(async () => {
   await Promise.all(benches.splice(0).map((b) => b.stop()));
 });
 
-function freshLedger(): { ledger: Ledger; recorder: IssuanceRecorder } {
+function freshLedger(): { ledger: Ledger; recorder: LedgerRecorder } {
   return openStationLedger({ dir: mkdtempSync(join(tmpdir(), 'ledger-')), stationId: 'test-station' });
 }
 const records = (l: Ledger): LedgerRecord[] => Array.from({ length: l.size }, (_, i) => l.record(i));
@@ -170,6 +170,31 @@ describe('repeat visits and re-issue', () => {
     expect(outcomes.map((o) => o.result)).toEqual(['failed', 'passed']);
     expect(new Set(outcomes.map((o) => o.intent)).size).toBe(1);
   });
+});
+
+describe('cancellation', () => {
+  it.each(['identify', 'csr', 'keygen', 'check', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done'] as const)(
+    'cancel when %s starts: the run stops with WORKFLOW_CANCELLED, leaves no open intent, and a retry passes with at most one signature',
+    async (at) => {
+      const { ledger, recorder } = freshLedger();
+      const b = await bench(recorder, { deviceId: `dev-cancel-${at}` });
+      const ac = new AbortController();
+      const { result } = await b.run({ signal: ac.signal, onEvent: (e) => { if (e.kind === 'step' && e.step === at && e.state === 'started') ac.abort(); } });
+      if (at === 'done') {
+        expect(result.result).toBe('passed'); // after commit the device is provisioned: the outcome is recorded anyway
+      } else {
+        expect(result.result === 'failed' && result.error.code).toBe('WORKFLOW_CANCELLED');
+        // intent → sign → record is one critical section: a cancel there lands at write.
+        if (result.result === 'failed') expect(result.failedStep).toBe(at === 'sign' || at === 'record' ? 'write' : at === 'intent' ? 'intent' : at);
+      }
+      const l = ledger as Ledger;
+      expect((recorder as LedgerRecorder).unreconciled()).toEqual([]);
+      const retry = await b.run();
+      expect(retry.result.result).toBe('passed');
+      expect(b.signer.signed.length).toBeLessThanOrEqual(1);
+      expect(ofType(l, 'done').length).toBe(b.signer.signed.length);
+    },
+  );
 });
 
 describe('fail closed on the record', () => {

@@ -65,6 +65,8 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
     bad(`keygen algorithm ${p.keygen.algorithm} is not an allowed key type`, { algorithm: p.keygen.algorithm });
   }
   if (p.reissue.minReasonLength < 1) bad('reissue.minReasonLength must be ≥ 1');
+  // The final check challenges the installed leaf's key: a device that cannot sign a challenge cannot pass.
+  if (!p.requiredCapabilities.includes('challenge')) bad("requiredCapabilities must include 'challenge' (the final check needs it)");
   return p;
 }
 

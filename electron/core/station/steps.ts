@@ -70,6 +70,8 @@ export interface RunState {
   signed: boolean;
   /** The signed certificate is durably recorded. */
   recorded: boolean;
+  /** The intent of this run was closed as failed (signing itself failed). */
+  intentClosed?: boolean;
   /** The device was re-identified after the certificate was recorded (before writing). */
   reidentifiedForWrite?: boolean;
 }
@@ -264,6 +266,7 @@ const sign: StepFn = async (env, s) => {
     });
   } catch (e) {
     const err = isCustodianError(e) ? e : new CustodianError('INTERNAL', String(e));
+    s.intentClosed = true;
     await env.recorder.recordFailed(handle, { code: err.code, message: err.message });
     throw e;
   }

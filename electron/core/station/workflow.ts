@@ -90,7 +90,10 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     emit({ ...base(step), state: 'started' });
     const st = performance.now();
     try {
-      if (opts.signal?.aborted) throw new CustodianError(StationCodes.WORKFLOW_CANCELLED, `provisioning was cancelled before ${step}`, { step });
+      // intent → sign → record is one critical section (a cancel lands before or after it),
+      // and after commit the device is provisioned: recording its outcome is never cancelled.
+      const critical = step === 'sign' || step === 'record' || step === 'done';
+      if (opts.signal?.aborted && !critical) throw new CustodianError(StationCodes.WORKFLOW_CANCELLED, `provisioning was cancelled before ${step}`, { step });
       const r = await STEPS[step](env, s);
       const durationMs = performance.now() - st;
       steps.push({ step, durationMs, state: 'succeeded' });
@@ -124,6 +127,10 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     };
   } else {
     const f = failure ?? { step: last, error: errorInfo(new CustodianError('INTERNAL', 'the workflow ended without a result')) };
+    // An intent recorded in this run but never signed is closed as failed (nothing was signed).
+    if (s.handle && s.intent && !s.signed && !s.intentClosed) {
+      await opts.recorder.recordFailed(s.handle, { code: f.error.code, message: f.error.message }).catch(() => undefined);
+    }
     // The outcome of a certificate that was issued (or re-installed) belongs in the record too.
     if (s.handle && (s.recorded || s.decision?.kind === 'reuse')) {
       await opts.recorder.recordOutcome(s.handle, { result: 'failed', code: f.error.code, message: f.error.message }).catch(() => undefined);
