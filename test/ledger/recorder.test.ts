@@ -95,3 +95,21 @@ describe('LedgerRecorder', () => {
     ledger.close();
   });
 });
+
+describe('single writer', () => {
+  it('refuses a second writer process, allows readers, and takes over a dead writer\'s lock', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    Ledger.create({ dir, stationId: 'st-lock' }).close();
+    // A live process (our parent) holds the lock.
+    writeFileSync(join(dir, 'ledger.lock'), `${process.ppid}\n`);
+    expect(() => Ledger.open({ dir })).toThrow(expect.objectContaining({ code: 'LEDGER_LOCKED' }));
+    Ledger.open({ dir, readOnly: true }).close();
+    // A dead one does not.
+    writeFileSync(join(dir, 'ledger.lock'), '2147483646\n');
+    const l = Ledger.open({ dir });
+    expect(readFileSync(join(dir, 'ledger.lock'), 'utf8').trim()).toBe(String(process.pid));
+    l.close();
+    expect(() => readFileSync(join(dir, 'ledger.lock'))).toThrow();
+  });
+});

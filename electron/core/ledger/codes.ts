@@ -17,6 +17,8 @@ export const LedgerCodes = {
   EXISTS: 'LEDGER_EXISTS',
   /** The ledger was closed, or opened read-only, or stopped after a write failure. */
   CLOSED: 'LEDGER_CLOSED',
+  /** Another live process has this ledger open for writing (the app and the CLI at once). */
+  LOCKED: 'LEDGER_LOCKED',
   /** The ledger key file is missing, unreadable or too permissive. */
   KEY_INVALID: 'LEDGER_KEY_INVALID',
   /** A record handed to an append function is malformed. */

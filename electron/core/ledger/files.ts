@@ -76,3 +76,41 @@ export function completeLength(fd: number, size: number): number {
   }
   return 0;
 }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Take the single-writer lock file `path` (it holds the owner's pid). A lock
+ * left by a dead process, or by this process, is taken over. Returns false if
+ * another live process holds it.
+ */
+export function takeWriterLock(path: string): { ok: true } | { ok: false; pid: number } {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(path, 'wx', 0o600);
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      return { ok: true };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = NaN;
+      try { owner = Number.parseInt(fs.readFileSync(path, 'utf8'), 10); } catch { /* vanished: retry */ }
+      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) return { ok: false, pid: owner };
+      try { fs.unlinkSync(path); } catch { /* raced with another taker */ }
+    }
+  }
+  return { ok: false, pid: NaN };
+}
+
+export function releaseWriterLock(path: string): void {
+  try {
+    if (Number.parseInt(fs.readFileSync(path, 'utf8'), 10) === process.pid) fs.unlinkSync(path);
+  } catch { /* already gone */ }
+}

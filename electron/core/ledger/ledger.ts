@@ -15,7 +15,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { atomicWrite, completeLength, fsyncDir, nodeIo, writeFully, type LedgerIo } from './files';
+import { atomicWrite, completeLength, fsyncDir, nodeIo, releaseWriterLock, takeWriterLock, writeFully, type LedgerIo } from './files';
 import { EntryIndex, decodeForIndex } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree } from './merkle';
@@ -30,6 +30,8 @@ export const ENTRIES_FILE = 'entries.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint';
 export const HISTORY_FILE = 'checkpoints.jsonl';
 export const COSIGNED_FILE = 'cosigned.jsonl';
+/** Single-writer lock (holds the owner's pid) while a ledger is open for writing. */
+export const LOCK_FILE = 'ledger.lock';
 
 export interface LedgerOptions {
   dir: string;
@@ -87,6 +89,7 @@ export class Ledger {
   openReport!: OpenReport;
   private fd: number;
   private historyFd = -1;
+  private locked = false;
   private stopped: CustodianError | null = null;
   private latest: { note: string; checkpoint: Checkpoint } | null = null;
   private readonly io: LedgerIo;
@@ -101,6 +104,13 @@ export class Ledger {
     this.vkey = vkey;
     this.verifier = parseVkey(vkey);
     this.origin = this.verifier.name;
+    if (!opts.readOnly) {
+      const lock = takeWriterLock(join(this.dir, LOCK_FILE));
+      if (!lock.ok) {
+        throw new CustodianError(LedgerCodes.LOCKED, `the ledger is open for writing by another process (pid ${lock.pid})`, { dir: this.dir, pid: lock.pid });
+      }
+      this.locked = true;
+    }
     this.fd = openSync(join(this.dir, ENTRIES_FILE), opts.readOnly ? 'r' : 'r+');
     if (!opts.readOnly) this.historyFd = openSync(join(this.dir, HISTORY_FILE), 'a');
   }
@@ -409,5 +419,7 @@ export class Ledger {
     if (this.historyFd >= 0) closeSync(this.historyFd);
     this.fd = -1;
     this.historyFd = -1;
+    if (this.locked) releaseWriterLock(join(this.dir, LOCK_FILE));
+    this.locked = false;
   }
 }
