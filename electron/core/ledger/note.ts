@@ -113,7 +113,6 @@ export interface ParsedNote {
 /** Split a signed note into text and signature lines (no verification). */
 export function parseNote(note: string): ParsedNote {
   if (!note.endsWith('\n')) throw malformed('note does not end in a newline');
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x09\x0b-\x1f]/.test(note)) throw malformed('note contains control characters');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) throw malformed('note has no signature block');
