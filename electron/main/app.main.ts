@@ -68,6 +68,8 @@ export function bootstrap(electronApp: App, opts: MainOptions = {}): boolean {
   const preloadPath = opts.preloadPath ?? join(here, '../preload/index.cjs');
   const rendererRoot = opts.rendererRoot ?? join(here, '../renderer');
 
+  // Every renderer this app ever creates is sandboxed, whatever its webPreferences say.
+  electronApp.enableSandbox();
   if (!devUrl) registerAppScheme();
 
   let win: BrowserWindow | null = null;

@@ -45,7 +45,7 @@ describe('electron-vite build', () => {
       const stub = join(stubDir, 'electron.mjs');
       writeFileSync(stub, `
         const calls = []; const noop = () => {};
-        export const app = { requestSingleInstanceLock: () => { calls.push('lock'); return true; }, quit: () => calls.push('quit'),
+        export const app = { requestSingleInstanceLock: () => { calls.push('lock'); return true; }, enableSandbox: () => calls.push('sandbox'), quit: () => calls.push('quit'),
           on: (e) => calls.push('on:' + e), isPackaged: true, getVersion: () => '0.0.0', whenReady: () => new Promise(() => {}) };
         export const BrowserWindow = class {}; export const ipcMain = { handle: noop, removeHandler: noop }; export const session = {};
         export const protocol = { registerSchemesAsPrivileged: (s) => calls.push('scheme:' + s.map((x) => x.scheme + (x.privileges.secure ? '+secure' : ''))), handle: noop };
@@ -59,6 +59,7 @@ describe('electron-vite build', () => {
       });
       const calls = JSON.parse(stdout) as string[];
       expect(calls[0]).toBe('lock');
+      expect(calls).toContain('sandbox');
       expect(calls).toContain('scheme:app+secure');
       expect(calls).toEqual(expect.arrayContaining(['on:web-contents-created', 'on:before-quit', 'on:second-instance']));
       expect(calls).not.toContain('quit');

@@ -58,6 +58,12 @@ describe('main process shell (electron mocked)', () => {
     expect(win.loadURL).toHaveBeenCalledWith(APP_ENTRY);
   });
 
+  it('enables the sandbox for every renderer, before the app is ready', async () => {
+    const { app } = await boot();
+    expect(app.enableSandbox).toHaveBeenCalledTimes(1);
+    expect(app.enableSandbox.mock.invocationCallOrder[0]!).toBeLessThan(app.whenReady.mock.invocationCallOrder[0]!);
+  });
+
   it('requests the single-instance lock and quits without a window when another instance runs', async () => {
     const ok = await boot();
     expect(ok.app.requestSingleInstanceLock).toHaveBeenCalled();

@@ -97,6 +97,7 @@ export function createFakeApp(lock = true) {
   const readyPromise = new Promise<void>((r) => { ready = r; });
   Object.assign(app, {
     requestSingleInstanceLock: fn(() => lock),
+    enableSandbox: fn(),
     quit: fn(),
     whenReady: fn(() => readyPromise),
     isPackaged: true,
@@ -105,6 +106,7 @@ export function createFakeApp(lock = true) {
   });
   return app as unknown as FakeEmitter & {
     requestSingleInstanceLock: ReturnType<typeof vi.fn>;
+    enableSandbox: ReturnType<typeof vi.fn>;
     quit: ReturnType<typeof vi.fn>;
     whenReady: ReturnType<typeof vi.fn>;
     ready: () => void;
