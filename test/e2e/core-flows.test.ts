@@ -1,11 +1,13 @@
 /**
  * The user journeys of ui.test.ts against the REAL station core: the default
  * composition (electron/core/service/compose.ts) behind the HTTP test bridge,
- * with simulated devices on real ptys (socat) whose faults the test arms.
+ * with its in-process simulated devices, and a simulated device on a real pty
+ * (socat) whose fault the test arms.
  *
  * Each block runs once the areas it needs are wired into the composition
  * (app.status features); until then it is skipped and says which are missing.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,11 +43,40 @@ let page: Page;
 let passphrase = '';
 let deviceId = '';
 
-describe.runIf(ready)('Custodian UI in Chromium (real core, simulated devices on ptys)', () => {
+describe.runIf(ready)('Custodian UI in Chromium (real core, in-process simulated devices)', () => {
+  beforeAll(async () => {
+    station = await startStation({ simulatorWireTime: false });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await station?.close();
+  });
+
+  it('runs the first-run demo from an empty station to PASS', async () => {
+    expect((await station.status()).firstRun).toBe(true);
+    page = await openApp(browser, station.url, { route: '/' });
+    ({ passphrase, deviceId } = await firstRunDemo(page));
+    expect((await station.service.api['simulator.status'](undefined)).devices.map((d) => d.deviceId)).toContain(deviceId);
+    expect(problemsOf(page)).toEqual([]);
+  });
+
+  it('drives the whole Station flow from the keyboard alone', () => keyboardOnlyStation(page));
+
+  it('refuses to sign while locked and unlocks with the passphrase', () => lockRefusesSigning(page, passphrase));
+
+  it('finds the device in the ledger and opens its certificate', () => ledgerLookup(page, deviceId, 'Demo'));
+
+  it('generates a verification certificate for the hub', () => verificationCertificate(page, station));
+});
+
+describe.runIf(ready && existsSync('/usr/bin/socat'))('A simulated device on a pty (real core)', () => {
   beforeAll(async () => {
     sim = ptySimulator();
     station = await startStation({ simulator: sim });
     browser = await launchBrowser();
+    const r = await station.service.api['authority.createDemoAuthority']({ passphrase: 'pty demo passphrase' });
+    expect(r.status.state).toBe('unlocked');
   });
   afterAll(async () => {
     await browser?.close();
@@ -53,27 +84,15 @@ describe.runIf(ready)('Custodian UI in Chromium (real core, simulated devices on
     await sim?.stopAll();
   });
 
-  it('runs the first-run demo from an empty station to PASS', async () => {
-    expect((await station.status()).firstRun).toBe(true);
-    page = await openApp(browser, station.url, { route: '/' });
-    ({ passphrase, deviceId } = await firstRunDemo(page));
-    expect(sim.list().map((d) => d.deviceId)).toContain(deviceId);
-    expect(problemsOf(page)).toEqual([]);
+  it('shows a device that stops answering during the write as FAIL with its fix, and R retries it', async () => {
+    page = await openApp(browser, station.url, { route: '/station' });
+    await page.fill('[data-testid="operator"]', 'erin');
+    sim.armNext({ kind: 'silent', step: 'write-chunk' });
+    await page.click('[data-testid="add-simulated"]');
+    // The new device's pty is picked as the port (USB and simulated ports rank first).
+    await expect.poll(() => sim.list()[0]?.port, { timeout: 10_000 }).toBeDefined();
+    await expect.poll(() => page.inputValue('[data-testid="port-select"]')).toBe(sim.list()[0]!.port);
+    await faultAndRetry(page, () => undefined, { code: /^(DEVICE|FRAME|WORKFLOW)_/, step: 'write' });
+    await page.context().close();
   });
-
-  it('drives the whole Station flow from the keyboard alone', () => keyboardOnlyStation(page));
-
-  it('shows a device that stops answering during the write as FAIL with its fix, and R retries it', () =>
-    faultAndRetry(page, () => {
-      const port = sim.list()[0]?.port;
-      const handle = port ? sim.handle(port) : undefined;
-      if (!handle) throw new Error('no simulated device');
-      handle.faults.inject({ kind: 'silent', step: 'write-chunk' });
-    }, { code: /^(DEVICE|FRAME|WORKFLOW)_/, step: 'write' }));
-
-  it('refuses to sign while locked and unlocks with the passphrase', () => lockRefusesSigning(page, passphrase));
-
-  it('finds the device in the ledger and opens its certificate', () => ledgerLookup(page, deviceId, 'Demo'));
-
-  it('generates a verification certificate for the hub', () => verificationCertificate(page, station));
 });

@@ -59,7 +59,7 @@ export interface PtySimulator extends SimulatorPort {
   armNext(fault: Fault): void;
 }
 
-/** Simulated devices on socat ptys, the way the station's simulator area runs them. */
+/** Simulated devices on socat ptys (a real serial path for the station to open), with faults the test arms. */
 export function ptySimulator(): PtySimulator {
   const running = new Map<string, { info: { id: string; port: string; deviceId: string; model: string }; sim: SimulatorHandle }>();
   let next: Fault[] = [];

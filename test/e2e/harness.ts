@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, type InlineConfig } from 'vite';
 import { ScriptedFilePicker, startBridge } from '../../electron/core/service/bridge';
-import { createDefaultStationService } from '../../electron/core/service/compose';
-import type { StationService, StationServiceDeps } from '../../electron/core/service/station-service';
+import { createDefaultStationService, type DefaultServiceOptions } from '../../electron/core/service/compose';
+import type { StationService } from '../../electron/core/service/station-service';
 import type { AppStatus } from '../../electron/shared/api/app';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,7 +64,7 @@ export interface Station {
  * A station service (every core module the default composition wires, plus
  * `deps` overrides) in a temp home, behind the HTTP test bridge.
  */
-export async function startStation(deps: Partial<StationServiceDeps> = {}): Promise<Station> {
+export async function startStation(deps: Omit<Partial<DefaultServiceOptions>, 'home' | 'platform'> = {}): Promise<Station> {
   const rendererDir = await buildRenderer();
   const dir = await mkdtemp(join(tmpdir(), 'custodian-e2e-'));
   const home = join(dir, 'home');

@@ -153,6 +153,18 @@ describe('station store', () => {
     expect(store.canProvision).toBe(false);
   });
 
+  it('auto-detects the device port: a USB (VID/PID) or simulated port, never a built-in UART', async () => {
+    let ports = [port('/dev/ttyS0', { vendorId: null, productId: null }), port('/dev/ttyS1', { vendorId: null, productId: null })];
+    const fake = makeFake({ 'station.listPorts': () => ({ ports }) });
+    const store = setup(fake);
+    await store.refreshPorts();
+    expect(store.port).toBeNull();
+    expect(store.blocker).toBe('Choose the port the device is on.');
+    ports = [...ports, port('/dev/pts/4', { vendorId: null, productId: null, simulated: true }), port('/dev/ttyACM0')];
+    await store.refreshPorts();
+    expect(store.port).toBe('/dev/pts/4');
+  });
+
   it('selects a device when it is plugged in and follows the shift counters', async () => {
     const fake = makeFake({ 'station.listPorts': () => ({ ports: [port('/dev/ttyUSB0'), port('/dev/ttyACM1')] }) });
     const store = setup(fake);

@@ -58,6 +58,15 @@ export function portLabel(p: PortInfo): string {
   return parts.join(' — ');
 }
 
+/**
+ * Whether a port looks like a device to provision: a USB serial bridge (it has
+ * a VID/PID) or a simulated device. Built-in UARTs such as /dev/ttyS0 are
+ * listed but never chosen automatically.
+ */
+export function isLikelyDevice(p: PortInfo): boolean {
+  return p.simulated || p.vendorId !== null;
+}
+
 function freshSteps(): StepRow[] {
   return STEP_ORDER.map((id) => ({ id, label: STEP_LABELS[id], state: 'pending' as StepState }));
 }
@@ -198,7 +207,7 @@ export const useStationStore = defineStore('station', () => {
     await provision();
   }
 
-  /** station.listPorts; keeps the choice if still there, else picks the first free port. */
+  /** station.listPorts; keeps the choice if still there, else picks the first free likely device (see isLikelyDevice). */
   async function refreshPorts(preferred?: string): Promise<void> {
     try {
       ports.value = (await call(station().station.listPorts())).ports;
@@ -207,7 +216,7 @@ export const useStationStore = defineStore('station', () => {
       error.value = toUserError(e);
       return;
     }
-    const free = ports.value.filter((p) => !p.busy);
+    const free = ports.value.filter((p) => !p.busy && isLikelyDevice(p));
     if (preferred && free.some((p) => p.path === preferred)) port.value = preferred;
     else if (!ports.value.some((p) => p.path === port.value)) port.value = free[0]?.path ?? null;
   }
