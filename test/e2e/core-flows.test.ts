@@ -17,7 +17,7 @@ import { ScriptedFilePicker } from '../../electron/core/service/bridge';
 import { createDefaultStationService } from '../../electron/core/service/compose';
 import { hasChromium, launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
 import { ptySimulator, type PtySimulator } from './fixtures';
-import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
+import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
 
 /** Which areas the default composition wires today. */
 async function wiredFeatures() {
@@ -66,6 +66,8 @@ describe.runIf(ready)('Custodian UI in Chromium (real core, in-process simulated
   it('refuses to sign while locked and unlocks with the passphrase', () => lockRefusesSigning(page, passphrase));
 
   it('finds the device in the ledger and opens its certificate', () => ledgerLookup(page, deviceId, 'Demo'));
+
+  it('verifies the ledger and exports a proof and the audit bundle', () => ledgerAudit(page, station));
 
   it('generates a verification certificate for the hub', () => verificationCertificate(page, station));
 });

@@ -3,7 +3,7 @@
  * opened by openApp and asserts what the user must see. They know nothing
  * about which core is behind the bridge; the caller supplies the hooks.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -140,4 +140,24 @@ export async function verificationCertificate(page: Page, station: Station): Pro
   expect(await page.inputValue('[data-testid="verification-pem"]')).toMatch(/^-----BEGIN CERTIFICATE-----/);
   expect(await page.textContent('[data-testid="verification-result"]')).toContain('7A3F0C9E21B54D88');
   expect(existsSync(target) && readFileSync(target, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+}
+
+/** With an entry open in the Ledger view: verify the ledger, export a proof of the entry and the audit bundle. */
+export async function ledgerAudit(page: Page, station: Station): Promise<void> {
+  await page.click('[data-testid="ledger-verify"]');
+  await page.waitForSelector('[data-testid="verify-report"]', { timeout: 60_000 });
+  expect(await page.textContent('[data-testid="verify-report"]')).toContain('Ledger verified');
+
+  const proof = join(station.scratch, 'proof.json');
+  station.files.queueSave(proof);
+  await page.click('[data-testid="ledger-export-proof"]');
+  await page.waitForSelector('[role="status"]:has-text("Proof for entry")', { timeout: 60_000 });
+  expect(existsSync(proof)).toBe(true);
+
+  const bundle = join(station.scratch, 'audit');
+  mkdirSync(bundle, { recursive: true });
+  station.files.queueDirectory(bundle);
+  await page.click('[data-testid="ledger-export-audit"]');
+  await page.waitForSelector('[role="status"]:has-text("Audit bundle with")', { timeout: 60_000 });
+  expect(readdirSync(bundle).length).toBeGreaterThan(0);
 }
