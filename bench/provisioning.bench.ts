@@ -21,6 +21,7 @@ import { wireTimeMs } from '../electron/core/device/wire';
 import { openStationLedger } from '../electron/core/ledger/index';
 import { generateKeyPair, issueCertificate } from '../electron/core/pki/index';
 import { prepareIssuer } from '../electron/core/station/issuer';
+import type { IssuanceRecorder } from '../electron/core/station/recorder';
 import { STATION_DEVICE_OPTIONS } from '../electron/core/station/session';
 import { provisionDevice } from '../electron/core/station/workflow';
 import type { BenchReport } from './run';
@@ -78,6 +79,25 @@ async function testIssuer() {
 }
 
 const CALIBRATION_REQUESTS = 100;
+
+/** Wall time spent in the recorder (durable appends) during one run. */
+function meterRecorder(inner: IssuanceRecorder): { recorder: IssuanceRecorder; wallMs: () => number } {
+  let total = 0;
+  const t = <R,>(p: () => Promise<R>): Promise<R> => {
+    const t0 = performance.now();
+    return p().finally(() => (total += performance.now() - t0));
+  };
+  return {
+    recorder: {
+      recordIntent: (i) => t(() => inner.recordIntent(i)),
+      recordIssued: (h, d) => t(() => inner.recordIssued(h, d)),
+      recordFailed: (h, f) => t(() => inner.recordFailed(h, f)),
+      recordOutcome: (h, o) => t(() => inner.recordOutcome(h, o)),
+      issuedFor: (id) => t(() => inner.issuedFor(id)),
+    },
+    wallMs: () => total,
+  };
+}
 
 /** Wrap a DeviceClient so the CPU spent while its calls are in flight can be told apart from the workflow's own. */
 function meterDevice(inner: DeviceClient): { device: DeviceClient; cpuMs: () => number } {
@@ -141,7 +161,7 @@ export default async function provisioningBench(): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-provision-'));
   const issuer = await testIssuer();
   const { ledger, recorder } = openStationLedger({ dir: join(dir, 'ledger'), stationId: 'bench' });
-  const rows: { id: string; cycleMs: number; floorMs: number; wireMs: number; deviceMs: number; bytes: number; requests: number; cpuMs: number; deviceCpuMs: number }[] = [];
+  const rows: { id: string; cycleMs: number; floorMs: number; wireMs: number; deviceMs: number; bytes: number; requests: number; cpuMs: number; deviceCpuMs: number; recorderWallMs: number }[] = [];
   let calib = { cpuPerRequestMs: 0, overheadPerRequestMs: 0 };
   const sims: SimChild[] = [];
   try {
@@ -152,7 +172,8 @@ export default async function provisioningBench(): Promise<BenchReport> {
       const t0 = performance.now();
       const device = await openSerialDevice(sim.path, { baud: BAUD, ...STATION_DEVICE_OPTIONS });
       const meter = meterDevice(device);
-      const result = await provisionDevice({ device: meter.device, issuer, recorder, operator: 'bench' });
+      const rec = meterRecorder(recorder);
+      const result = await provisionDevice({ device: meter.device, issuer, recorder: rec.recorder, operator: 'bench' });
       const cycleMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const s = device.stats();
@@ -161,7 +182,7 @@ export default async function provisioningBench(): Promise<BenchReport> {
       if (result.result !== 'passed') throw new Error(`${sim.id}: ${result.error.code} ${result.error.message}`);
       const bytes = s.bytesSent + s.bytesReceived;
       const wireMs = wireTimeMs(bytes, BAUD);
-      rows.push({ id: sim.id, cycleMs, floorMs: wireMs + report.stats.deviceDelayMs, wireMs, deviceMs: report.stats.deviceDelayMs, bytes, requests: s.requests, cpuMs: (cpu.user + cpu.system) / 1000, deviceCpuMs: meter.cpuMs() });
+      rows.push({ id: sim.id, cycleMs, floorMs: wireMs + report.stats.deviceDelayMs, wireMs, deviceMs: report.stats.deviceDelayMs, bytes, requests: s.requests, cpuMs: (cpu.user + cpu.system) / 1000, deviceCpuMs: meter.cpuMs(), recorderWallMs: rec.wallMs() });
     }
   } finally {
     ledger.close();
@@ -176,6 +197,7 @@ export default async function provisioningBench(): Promise<BenchReport> {
   const gap = median(measured.map((r) => r.cycleMs - r.floorMs));
   const inDevice = median(measured.map((r) => r.deviceCpuMs));
   const own = median(measured.map((r) => r.cpuMs - r.deviceCpuMs));
+  const recorderWall = median(measured.map((r) => r.recorderWallMs));
   const lines = [
     `link: ${BAUD} baud 8N1 over socat ptys, simulator in child processes (wire-time emulation on, keygen ${KEYGEN_DELAY_MS} ms)`,
     `devices: ${WARMUP} warm-up + ${MEASURED} measured; fresh devices (on-device keygen, CSR path, write/read-back, challenge, lock), real ledger with fsync`,
@@ -190,7 +212,7 @@ export default async function provisioningBench(): Promise<BenchReport> {
     '',
     `where it goes (calibrated in this run: ${CALIBRATION_REQUESTS} bare IDENTIFY round trips on a warm pty link):`,
     `  requests per device: ${requests}; link round trip beyond wire time: ${calib.overheadPerRequestMs.toFixed(2)} ms/request; station CPU per bare request (serial port + framing): ${calib.cpuPerRequestMs.toFixed(3)} ms`,
-    `  cycle − floor = ${gap.toFixed(1)} ms, of which ≈ ${linkOverhead.toFixed(1)} ms is per-request link latency (pty/socat/simulator scheduling)`,
+    `  cycle − floor = ${gap.toFixed(1)} ms: ≈ ${linkOverhead.toFixed(1)} ms per-request link latency (pty/socat/simulator scheduling), ${recorderWall.toFixed(1)} ms durable ledger writes (fsync, in the critical path by design)`,
     `  station CPU ${cpu.toFixed(1)} ms = ${inDevice.toFixed(1)} ms inside DeviceClient calls (serial port, framing; bare-IDENTIFY estimate ${linkCpu.toFixed(1)} ms) + ${own.toFixed(1)} ms workflow, pki, ledger`,
     `  machine load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`,
   ];
