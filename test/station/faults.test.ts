@@ -12,7 +12,10 @@ import { bytesEqual } from '../../electron/core/device/protocol';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { Fault, Step } from '../../electron/core/simulator/index';
 import { prepareIssuer, type PreparedIssuer } from '../../electron/core/station/index';
-import { MemoryRecorder } from '../support/memory-recorder';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStationLedger, type Ledger, type LedgerRecorder } from '../../electron/core/ledger/index';
 import { FAST_TIMEOUT_MS, startBench } from '../support/station-harness';
 import { makeTestChain } from '../support/station-chain';
 
@@ -69,18 +72,26 @@ const RAW_CAPS: DeviceCapability[] = ['raw-public-key', 'challenge', 'keygen', '
 
 describe('faults table (fault × step)', () => {
   let issuer: PreparedIssuer;
-  const recorder = new MemoryRecorder();
+  // The real signing ledger, one for the whole table (each row has its own device ID).
+  let ledger: Ledger;
+  let recorder: LedgerRecorder;
   const allSigned: Uint8Array[] = [];
 
   beforeAll(async () => {
     issuer = prepareIssuer((await makeTestChain()).issuer);
+    ({ ledger, recorder } = openStationLedger({ dir: mkdtempSync(join(tmpdir(), 'faults-ledger-')), stationId: 'faults' }));
   });
 
   afterAll(() => {
-    // Every certificate signed during the fault runs is in the record, and nothing else is.
-    const recorded = recorder.issuedCertificates();
+    // Every certificate the issuer signed during the fault runs is in the ledger, and nothing else is.
+    const recorded = Array.from({ length: ledger.size }, (_, i) => ledger.record(i)).flatMap((r) =>
+      r.t === 'done' && r.cert ? [new Uint8Array(Buffer.from(r.cert, 'base64'))] : [],
+    );
     expect(recorded.length).toBe(allSigned.length);
     for (const der of allSigned) expect(recorded.some((r) => bytesEqual(r, der))).toBe(true);
+    // And no run left an intent open.
+    expect(recorder.unreconciled()).toEqual([]);
+    ledger.close();
   });
 
   it('enumerates every fault kind the brief names', () => {
