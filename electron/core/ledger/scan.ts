@@ -12,7 +12,7 @@ import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import type { EntryIndex } from './entry-index';
 import { decodeForIndex, newDecoded } from './entry-index';
-import { MerkleTree, leafHash } from './merkle';
+import { HASH_SIZE, MerkleTree, leafHash } from './merkle';
 
 export interface ScanOptions {
   /** Bytes read per chunk (default 16 MB; also the longest entry accepted). */
@@ -22,9 +22,14 @@ export interface ScanOptions {
 }
 
 const MAX_LINES = 1 << 20;
-// ctrl: [slot0 state, slot1 state, slot0 count, slot1 count, finish, done]; state 0 free, 1 submitted.
+// ctrl: [state0, state1, count0, count1, finish, done, split0, split1, mainDone0, mainDone1];
+// state 0 free, 1 submitted. Leaves [0, split) of a chunk are hashed by this thread, the rest by the worker.
 const FINISH = 4;
 const DONE = 5;
+const SPLIT = 6;
+const MAIN_DONE = 8;
+/** Share of each chunk's leaf hashes computed on this thread, to balance it with the worker (which also builds the tree). */
+const MAIN_SHARE = 0.4;
 
 // CommonJS source of the hashing worker (eval'd, so it needs no TypeScript loader). Its tree
 // append is MerkleTree.appendLeafHash; the scan tests compare both against a plain tree.
@@ -33,7 +38,7 @@ const { workerData } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const ctrl = new Int32Array(workerData.ctrl);
 const port = workerData.port;
-const slots = workerData.slots.map((s) => ({ data: Buffer.from(s.data), bounds: new Int32Array(s.bounds) }));
+const slots = workerData.slots.map((s) => ({ data: Buffer.from(s.data), bounds: new Int32Array(s.bounds), out: Buffer.from(s.out) }));
 const levels = [];
 const counts = [];
 function push(level, src) {
@@ -58,14 +63,20 @@ function slotDone(i) { Atomics.store(ctrl, i, 0); Atomics.notify(ctrl, i); }
     }
     Atomics.wait(ctrl, i, Atomics.load(ctrl, i), 50);
   }
-  const { data, bounds } = slots[i];
+  const { data, bounds, out } = slots[i];
   const count = Atomics.load(ctrl, 2 + i);
-  for (let j = 0; j < count; j++) {
+  const split = Atomics.load(ctrl, ${SPLIT} + i);
+  for (let j = split; j < count; j++) {
     const s = bounds[2 * j], e = bounds[2 * j + 1];
     if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
     scratch[0] = 0;
     data.copy(scratch, 1, s, e);
-    push(0, hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'));
+    out.set(hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'), j * 32);
+  }
+  while (Atomics.load(ctrl, ${MAIN_DONE} + i) !== 1) Atomics.wait(ctrl, ${MAIN_DONE} + i, 0, 50);
+  Atomics.store(ctrl, ${MAIN_DONE} + i, 0);
+  for (let j = 0; j < count; j++) {
+    push(0, out.subarray(j * 32, j * 32 + 32));
     let level = 0, c = counts[0];
     while (c % 2 === 0) {
       node[0] = 1;
@@ -79,11 +90,13 @@ function slotDone(i) { Atomics.store(ctrl, i, 0); Atomics.notify(ctrl, i); }
 } })();
 `;
 
-interface Slot { data: Buffer; bounds: Int32Array; count: number }
+interface Slot { data: Buffer; bounds: Int32Array; out: Buffer; count: number }
 
 function newSlot(shared: boolean, chunk: number): Slot {
   const mk = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
-  return { data: Buffer.from(mk(chunk)), bounds: new Int32Array(mk(8 * Math.min(MAX_LINES, chunk))), count: 0 };
+  // Records are longer than 16 bytes, so a chunk never holds more than chunk/16 lines.
+  const lines = Math.max(16, Math.min(MAX_LINES, Math.ceil(chunk / 16)));
+  return { data: Buffer.from(mk(chunk)), bounds: new Int32Array(mk(8 * lines)), out: Buffer.from(mk(HASH_SIZE * (shared ? lines : 1))), count: 0 };
 }
 
 function readFully(fd: number, buf: Buffer, at: number, len: number, pos: number): void {
@@ -99,11 +112,11 @@ interface HashWorker { worker: Worker; ctrl: Int32Array; port: MessageChannel['p
 
 function startWorker(slots: Slot[]): HashWorker | null {
   try {
-    const c = new SharedArrayBuffer(6 * 4);
+    const c = new SharedArrayBuffer(10 * 4);
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ctrl: c, port: port2, slots: slots.map((s) => ({ data: s.data.buffer, bounds: s.bounds.buffer })) },
+      workerData: { ctrl: c, port: port2, slots: slots.map((s) => ({ data: s.data.buffer, bounds: s.bounds.buffer, out: s.out.buffer })) },
       transferList: [port2],
     });
     worker.unref();
@@ -154,8 +167,10 @@ export function scanEntries(fd: number, length: number, tree: MerkleTree, index:
         s = nl + 1;
       }
       slot.count = count;
+      const split = Math.floor(count * MAIN_SHARE);
       if (ctrl) {
         Atomics.store(ctrl, 2 + i, count);
+        Atomics.store(ctrl, SPLIT + i, split);
         Atomics.store(ctrl, i, 1);
         Atomics.notify(ctrl, i);
       } else {
@@ -165,6 +180,11 @@ export function scanEntries(fd: number, length: number, tree: MerkleTree, index:
         const ls = slot.bounds[2 * j]!;
         const le = slot.bounds[2 * j + 1]!;
         index.add(decodeForIndex(slot.data, ls, le, rec), base + ls, le - ls);
+      }
+      if (ctrl) {
+        for (let j = 0; j < split; j++) slot.out.set(leafHash(slot.data.subarray(slot.bounds[2 * j]!, slot.bounds[2 * j + 1]!)), j * HASH_SIZE);
+        Atomics.store(ctrl, MAIN_DONE + i, 1);
+        Atomics.notify(ctrl, MAIN_DONE + i);
       }
       carry = { slot, start: s, len: avail - s };
       if (filePos >= length && carry.len > 0) {
