@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ScriptedFilePicker } from '../../electron/core/service/bridge';
 import { createDefaultStationService } from '../../electron/core/service/compose';
-import { hasChromium, launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
+import { hasChromium, launchBrowser, openApp, problemsOf, shoot, startStation, type Station, type Theme } from './harness';
+
+const THEMES: Theme[] = ['light', 'dark'];
 import { ptySimulator, type PtySimulator } from './fixtures';
 import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
 
@@ -70,6 +72,42 @@ describe.runIf(ready)('Custodian UI in Chromium (real core, in-process simulated
   it('verifies the ledger and exports a proof and the audit bundle', () => ledgerAudit(page, station));
 
   it('generates a verification certificate for the hub', () => verificationCertificate(page, station));
+
+  it.each(THEMES)('screenshots: station, station-pass, authority, settings (%s)', async (theme) => {
+    const p = await openApp(browser, station.url, { theme, route: '/station' });
+    await p.waitForSelector('[data-testid="operator"]');
+    await p.fill('[data-testid="operator"]', 'alice');
+    await p.fill('[data-testid="work-order"]', 'WO-2026-114');
+    await shoot(p, 'station', theme);
+    await p.keyboard.press('F2');
+    await p.waitForSelector('[data-testid="result-screen"].pass', { timeout: 60_000 });
+    await shoot(p, 'station-pass', theme);
+    await p.keyboard.press('Escape');
+    await p.keyboard.press('Control+2');
+    await p.waitForSelector('[data-testid="certificate"]');
+    await shoot(p, 'authority', theme);
+    // The demo CA has pathLen 0: signing a subordinate is offered but refused up front.
+    expect(await p.isDisabled('[data-testid="ceremony-signSubordinate"]')).toBe(true);
+    await p.click('[data-testid="ceremony-verificationCert"]');
+    await p.fill('[data-testid="vc-code"]', '7A3F0C9E21B54D88');
+    await shoot(p, 'authority-wizard', theme);
+    await p.keyboard.press('Control+4');
+    await p.waitForSelector('[data-testid="settings-save"]');
+    await shoot(p, 'settings', theme);
+    await p.context().close();
+  });
+
+  it.each(THEMES)('screenshot: welcome on an empty station (%s)', async (theme) => {
+    const empty = await startStation();
+    try {
+      const p = await openApp(browser, empty.url, { theme, route: '/' });
+      await p.waitForSelector('[data-testid="start-demo"]');
+      await shoot(p, 'welcome', theme);
+      await p.context().close();
+    } finally {
+      await empty.close();
+    }
+  });
 });
 
 describe.runIf(ready && existsSync('/usr/bin/socat'))('A simulated device on a pty (real core)', () => {
@@ -93,8 +131,22 @@ describe.runIf(ready && existsSync('/usr/bin/socat'))('A simulated device on a p
     await page.click('[data-testid="add-simulated"]');
     // The new device's pty is picked as the port (USB and simulated ports rank first).
     await expect.poll(() => sim.list()[0]?.port, { timeout: 10_000 }).toBeDefined();
-    await expect.poll(() => page.inputValue('[data-testid="port-select"]')).toBe(sim.list()[0]!.port);
+    await expect.poll(() => page.inputValue('[data-testid="port-select"]'), { timeout: 10_000 }).toBe(sim.list()[0]!.port);
     await faultAndRetry(page, () => undefined, { code: /^(DEVICE|FRAME|WORKFLOW)_/, step: 'write' });
     await page.context().close();
+  });
+
+  it.each(THEMES)('screenshot: station-fail (%s)', async (theme) => {
+    const p = await openApp(browser, station.url, { theme, route: '/station' });
+    await p.fill('[data-testid="operator"]', 'erin');
+    sim.armNext({ kind: 'bad-csr-signature' });
+    const before = sim.list().length;
+    await p.click('[data-testid="add-simulated"]');
+    await expect.poll(() => sim.list().length, { timeout: 10_000 }).toBe(before + 1);
+    await expect.poll(() => p.inputValue('[data-testid="port-select"]'), { timeout: 10_000 }).toBe(sim.list().at(-1)!.port);
+    await p.keyboard.press('F2');
+    await p.waitForSelector('[data-testid="result-screen"].fail', { timeout: 60_000 });
+    await shoot(p, 'station-fail', theme);
+    await p.context().close();
   });
 });

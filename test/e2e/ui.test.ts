@@ -3,13 +3,13 @@
  * station core (test/e2e/scripted-station.ts): first-run demo, the Station
  * flow from the keyboard alone, a device fault and its retry, lock → signing
  * refused → unlock, finding the device in the ledger, the verification
- * certificate, and the screenshots in docs/screenshots/.
+ * certificate, auto mode and the root ceremony.
  *
  * The same journeys against the real core are in core-flows.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, problemsOf, shoot, startStation, type Station, type Theme } from './harness';
+import { hasChromium, launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
 import { scriptedStation, type ScriptedStation } from './scripted-station';
 import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
 
@@ -97,46 +97,6 @@ describe.skipIf(!hasChromium)('Custodian UI in Chromium (scripted core)', () => 
       expect(await p.textContent('[data-testid="certificate"]')).toContain('Acme Factory Root');
       expect(fresh.authority.calls).toContain('initRoot');
       expect(problemsOf(p)).toEqual([]);
-      await p.context().close();
-    } finally {
-      await empty.close();
-    }
-  });
-
-  it.each(['light', 'dark'] as Theme[])('screenshots (%s)', async (theme) => {
-    const p = await openApp(browser, station.url, { theme, route: '/station' });
-    await p.waitForSelector('[data-testid="operator"]');
-    await p.fill('[data-testid="operator"]', 'alice');
-    await p.fill('[data-testid="work-order"]', 'WO-2026-114');
-    await shoot(p, 'station', theme);
-    await p.keyboard.press('F2');
-    await p.waitForSelector('[data-testid="result-screen"].pass');
-    await shoot(p, 'station-pass', theme);
-    await p.keyboard.press('Escape');
-    core.failNext('csr', 'CSR_BAD_SIGNATURE', 'The signing request from dev-000001 does not carry a valid signature, so the device may not hold its key.');
-    await p.keyboard.press('F2');
-    await p.waitForSelector('[data-testid="result-screen"].fail');
-    await shoot(p, 'station-fail', theme);
-    await p.keyboard.press('Escape');
-
-    await p.keyboard.press('Control+2');
-    await p.waitForSelector('[data-testid="certificate"]');
-    await shoot(p, 'authority', theme);
-    await p.click('[data-testid="ceremony-signSubordinate"]');
-    await shoot(p, 'authority-wizard', theme);
-
-    await p.keyboard.press('Control+4');
-    await p.waitForSelector('[data-testid="settings-save"]');
-    await shoot(p, 'settings', theme);
-    await p.context().close();
-  });
-
-  it.each(['light', 'dark'] as Theme[])('screenshot: first run (%s)', async (theme) => {
-    const empty = await startStation({ simulator: scriptedStation().simulator });
-    try {
-      const p = await openApp(browser, empty.url, { theme, route: '/' });
-      await p.waitForSelector('[data-testid="start-demo"]');
-      await shoot(p, 'welcome', theme);
       await p.context().close();
     } finally {
       await empty.close();
