@@ -4,7 +4,7 @@
  * and the bundle's tlog-tiles reproduce the entries and the checkpoint root.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -38,6 +38,15 @@ describe('tlog-proof', () => {
     // Without --chain, export takes the chain from the station authority, which this test home lacks.
     const noChain = await cli(['--home', s.home, 'ledger', 'export', join(out, 'bundle'), '--json']);
     expect((noChain.json as { error: { code: string } }).error.code).toMatch(/^AUTHORITY_/);
+    // While another live process (the station app) holds the ledger, proof/status/export still work read-only.
+    writeFileSync(join(s.ledgerDir, 'ledger.lock'), `${process.ppid}\n`);
+    const locked = await cli(['--home', s.home, 'ledger', 'export', join(out, 'locked-bundle'), '--chain', s.chainPem, '--json']);
+    expect(locked.status).toBe(0);
+    expect(locked.stderr).toContain('exporting up to its latest checkpoint');
+    expect((await cli(['--home', s.home, 'ledger', 'status', '--json'])).status).toBe(0);
+    const rec = await cli(['--home', s.home, 'ledger', 'reconcile', '1', '--resolution', 'abandoned', '--reason', 'x', '--operator', 'op', '--json']);
+    expect(rec.json).toMatchObject({ error: { code: 'LEDGER_LOCKED' } });
+    rmSync(join(s.ledgerDir, 'ledger.lock'));
     const none = await cli(['--home', s.home, 'ledger', 'proof', 'dev-999', '--json']);
     expect(none.status).toBe(7);
     expect(none.json).toMatchObject({ error: { code: 'LEDGER_NOT_IN_LEDGER' } });

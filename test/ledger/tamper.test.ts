@@ -20,9 +20,14 @@ beforeAll(async () => {
   rootPem = writeRoot(ca.root);
 });
 
+/** The station opening its ledger for writing (as the app does), and `custodian ledger status`; both must agree. */
 async function stationOpen(s: Station) {
+  let openCode: string | undefined;
+  try { Ledger.open({ dir: s.ledgerDir, readOnly: false }).close(); } catch (e) { openCode = (e as { code?: string }).code ?? 'UNEXPECTED'; }
   const r = await cli(['--home', s.home, 'ledger', 'status', '--json']);
-  return { status: r.status, code: (r.json as { error?: { code: string } }).error?.code };
+  const code = (r.json as { error?: { code: string } }).error?.code;
+  expect(code).toBe(openCode);
+  return { status: r.status, code };
 }
 
 /** Apply the same edit to a fresh station copy and to a fresh clean bundle of it. */

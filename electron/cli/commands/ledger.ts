@@ -2,9 +2,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authority } from '../../core/authority';
-import { CustodianError } from '../../core/errors';
+import { CustodianError, isCustodianError } from '../../core/errors';
 import {
-  Ledger, LedgerRecorder, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
+  Ledger, LedgerCodes, LedgerRecorder, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
 } from '../../core/ledger';
 import { optInt, optString, positional, reqString } from '../args';
 import { CliCodes } from '../codes';
@@ -37,7 +37,7 @@ const status: CliCommand = {
   name: 'status',
   summary: 'open and verify the ledger: entries re-hashed against the signed checkpoint',
   async run(ctx) {
-    return withLedger(ctx, {}, (l) => {
+    return withLedger(ctx, { readOnly: true }, (l) => {
       const data = {
         origin: l.origin, vkey: l.vkey, entries: l.size, checkpointSize: l.checkpoint.size,
         root: l.checkpoint.root.toString('base64'), unreconciled: l.openReport.unreconciled,
@@ -61,7 +61,7 @@ const proof: CliCommand = {
   async run(ctx) {
     const query = positional(ctx, 0, 'device ID or serial');
     const out = ctx.resolvePath(optString(ctx, 'out') ?? '.');
-    return withLedger(ctx, {}, (l) => {
+    return withLedger(ctx, { readOnly: true }, (l) => {
       mkdirSync(out, { recursive: true });
       const written = proofsFor(l, query).map((p) => {
         const file = join(out, `${p.deviceId.replace(/[^A-Za-z0-9._-]/g, '_')}-${p.serialHex}.tlog-proof`);
@@ -86,11 +86,20 @@ const exportCmd: CliCommand = {
     const out = ctx.resolvePath(positional(ctx, 0, 'bundle directory'));
     const chainFile = optString(ctx, 'chain');
     const chainPem = chainFile ? readInput(ctx, chainFile) : Authority.open({ home: ctx.home }).exportChain().pem;
-    return withLedger(ctx, {}, (l) => {
-      if (l.checkpoint.size < l.size) l.signCheckpoint();
+    // Writable when possible (to sign a checkpoint over the newest entries); while the station app holds
+    // the ledger (LEDGER_LOCKED), export what its latest checkpoint covers.
+    const run = (readOnly: boolean) => withLedger(ctx, { readOnly }, (l) => {
+      if (!readOnly && l.checkpoint.size < l.size) l.signCheckpoint();
       const r = exportBundle(l, out, { chainPem, tiles: ctx.values['no-tiles'] !== true });
       return { data: r, human: `bundle of ${r.size} entries from ${r.origin} written to ${r.dir} (${r.files} files)` };
     });
+    try {
+      return run(false);
+    } catch (e) {
+      if (!isCustodianError(e, LedgerCodes.LOCKED)) throw e;
+      ctx.warn('the station app has the ledger open: exporting up to its latest checkpoint');
+      return run(true);
+    }
   },
 };
 
