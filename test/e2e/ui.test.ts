@@ -59,6 +59,19 @@ describe.skipIf(!hasChromium)('Custodian UI in Chromium (scripted core)', () => 
     await page.context().close();
   });
 
+  it('the theme toggle overrides the system colour scheme and is remembered', async () => {
+    const p = await openApp(browser, station.url, { theme: 'light', route: '/settings' });
+    const bg = () => p.evaluate('getComputedStyle(document.body).backgroundColor');
+    expect(await bg()).toBe('rgb(255, 255, 255)');
+    await p.click('[data-testid="theme-toggle"]');
+    expect(await p.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await bg()).toBe('rgb(15, 17, 21)');
+    await p.reload();
+    await p.waitForSelector('header.bar');
+    expect(await bg()).toBe('rgb(15, 17, 21)');
+    await p.context().close();
+  });
+
   it('auto mode provisions a device as soon as it is plugged in', async () => {
     const p = await openApp(browser, station.url, { route: '/station' });
     await p.waitForSelector('[data-testid="operator"]:focus');
