@@ -28,6 +28,7 @@ export const AuthorityStatus = z.object({
 });
 export type AuthorityStatus = z.output<typeof AuthorityStatus>;
 
+/** CA names: CN and O are issued; OU and country are accepted by the schema but refused by the authority (AUTHORITY_BAD_INPUT) until its profiles carry them. */
 const Subject = z.strictObject({
   commonName: Label(64),
   organization: Label(64).optional(),
@@ -50,7 +51,7 @@ export const authorityMethods = {
       subject: Subject,
       keyAlgorithm: KeyAlgorithm.default('P-256'),
       validityDays: z.number().int().min(1).max(365 * 30),
-      /** null = no path length constraint. */
+      /** null = the root profile default (pathLen 2); every CA the station makes carries a pathLen. */
       pathLen: z.number().int().min(0).max(8).nullable(),
       passphrase: NewPassphrase,
     }),
@@ -73,6 +74,7 @@ export const authorityMethods = {
       /** From files.open (purpose 'csr'). */
       request: FileHandle,
       validityDays: z.number().int().min(1).max(365 * 20),
+      /** Required (null is refused with AUTHORITY_BAD_INPUT): 0 = the subordinate may sign devices only. */
       pathLen: z.number().int().min(0).max(8).nullable(),
       /** From files.save (purpose 'bundle'): the signed certificate + chain. */
       target: FileHandle,
