@@ -11,7 +11,7 @@ const NODE_BUILTINS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'docs/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'docs/**', 'coverage/**', '.tmp/**', 'test-results/**'] },
   {
     files: ['**/*.ts', '**/*.vue'],
     languageOptions: {
