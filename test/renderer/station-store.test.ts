@@ -89,6 +89,30 @@ describe('station store', () => {
     expect(fake.callsTo('station.provision')).toHaveLength(2);
   });
 
+  it('asks for a re-issue reason when the policy requires one, and sends it once', async () => {
+    let calls = 0;
+    const fake = makeFake({
+      'station.provision': (arg) => {
+        calls++;
+        if (!arg.reissueReason) refuse('POLICY_REISSUE_REASON_REQUIRED', 'dev-5 already has a certificate: give a re-issue reason.');
+        return { runId: 'r', deviceId: 'dev-5', serialHex: '05', fingerprint: FP('b'), ledgerIndex: 9, reissued: true, durationMs: 5 };
+      },
+    });
+    const store = setup(fake);
+    store.port = '/dev/pts/3';
+    store.operator = 'eve';
+    await store.provision();
+    expect(store.needsReissueReason).toBe(true);
+    store.reissueReason = ' RMA 4411: board replaced ';
+    await store.provision();
+    expect(fake.callsTo('station.provision')[1]).toEqual({ port: '/dev/pts/3', operator: 'eve', reissueReason: 'RMA 4411: board replaced' });
+    expect(store.result?.passed).toBe(true);
+    expect(store.result?.detail).toContain('re-issued');
+    expect(store.needsReissueReason).toBe(false);
+    expect(store.reissueReason).toBe(''); // one reason per device, not per shift
+    expect(calls).toBe(2);
+  });
+
   it('never shows an unexpected exception text (no stack traces)', async () => {
     const fake = makeFake({
       'station.provision': () => {
