@@ -5,10 +5,10 @@
  */
 import type { CryptoKey, RsaHashedKeyAlgorithm } from './crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, Extension, Extensions } from '@peculiar/asn1-x509';
+import { AlgorithmIdentifier, Extension } from '@peculiar/asn1-x509';
 import { subtle } from './crypto';
 import { concat, toArrayBuffer } from './bytes';
-import { ecdsaP1363ToDer, tlv } from './der';
+import { ecdsaP1363ToDer, encodeOid, tlv } from './der';
 import { Oid } from './oids';
 import type { SignatureHash } from './profiles';
 
@@ -48,6 +48,26 @@ export function encodeTime(d: Date): Uint8Array {
   return y < 2050 ? tlv(0x17, new TextEncoder().encode(pad(y % 100) + rest)) : tlv(0x18, new TextEncoder().encode(pad(y, 4) + rest));
 }
 
+const BOOLEAN_TRUE = Uint8Array.of(0x01, 0x01, 0xff);
+
+/** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE (omitted when false, DER), extnValue OCTET STRING }. */
+function encodeExtension(e: Extension): Uint8Array {
+  const value = new Uint8Array(e.extnValue.buffer);
+  return tlv(0x30, concat(tlv(0x06, encodeOid(e.extnID)), e.critical ? BOOLEAN_TRUE : new Uint8Array(0), tlv(0x04, value)));
+}
+
+/** The few AlgorithmIdentifiers we sign with, serialized once each. */
+const algorithmCache = new Map<string, Uint8Array>();
+function algorithmDer(a: AlgorithmIdentifier): Uint8Array {
+  const key = `${a.algorithm}/${a.parameters ? Buffer.from(a.parameters).toString('hex') : '-'}`;
+  let der = algorithmCache.get(key);
+  if (!der) {
+    der = new Uint8Array(AsnConvert.serialize(a));
+    algorithmCache.set(key, der);
+  }
+  return der;
+}
+
 /**
  * TBSCertificate, assembled from raw pieces: the issuer name, subject name and
  * SPKI are copied byte for byte (never re-encoded), so name chaining holds
@@ -56,9 +76,9 @@ export function encodeTime(d: Date): Uint8Array {
 export function encodeTbs(fields: CertificateFields, signatureAlgorithm: AlgorithmIdentifier): Uint8Array {
   const version = tlv(0xa0, tlv(0x02, Uint8Array.of(2))); // [0] EXPLICIT v3
   const serial = tlv(0x02, fields.serial);
-  const alg = new Uint8Array(AsnConvert.serialize(signatureAlgorithm));
+  const alg = algorithmDer(signatureAlgorithm);
   const validity = tlv(0x30, concat(encodeTime(fields.notBefore), encodeTime(fields.notAfter)));
-  const exts = tlv(0xa3, new Uint8Array(AsnConvert.serialize(new Extensions(fields.extensions)))); // [3] EXPLICIT
+  const exts = tlv(0xa3, tlv(0x30, concat(...fields.extensions.map(encodeExtension)))); // [3] EXPLICIT Extensions
   return tlv(0x30, concat(version, serial, alg, fields.issuerName, validity, fields.subjectName, fields.spki, exts));
 }
 
@@ -80,7 +100,7 @@ export async function buildCertificate(fields: CertificateFields, signingKey: Cr
   const signature = await signTbs(tbsDer, signingKey, fields.signatureHash);
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
   // assembled from the exact TBS bytes that were signed (no re-encoding).
-  const algDer = new Uint8Array(AsnConvert.serialize(signatureAlgorithm));
+  const algDer = algorithmDer(signatureAlgorithm);
   const bitString = tlv(0x03, concat(Uint8Array.of(0), signature));
   const der = tlv(0x30, concat(tbsDer, algDer, bitString));
   return { der, tbsDer };

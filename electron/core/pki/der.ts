@@ -99,6 +99,22 @@ export function readChildren(content: Uint8Array): DerElement[] {
   return out;
 }
 
+/** Content octets of an OBJECT IDENTIFIER from its dotted-decimal text (the inverse of decodeOid). */
+export function encodeOid(oid: string): Uint8Array {
+  const arcs = oid.split('.').map((a) => {
+    if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new Error(`bad OID ${oid}`);
+    return Number(a);
+  });
+  if (arcs.length < 2 || arcs[0]! > 2 || (arcs[0]! < 2 && arcs[1]! > 39) || arcs.some((a) => !Number.isSafeInteger(a))) throw new Error(`bad OID ${oid}`);
+  const out: number[] = [];
+  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
+    const base128: number[] = [v % 128];
+    for (let x = Math.floor(v / 128); x > 0; x = Math.floor(x / 128)) base128.unshift(0x80 | x % 128);
+    out.push(...base128);
+  }
+  return Uint8Array.from(out);
+}
+
 /** Dotted-decimal text of an OBJECT IDENTIFIER's content octets. */
 export function decodeOid(content: Uint8Array): string {
   if (content.length === 0) throw new Error('empty OID');
