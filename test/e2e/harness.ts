@@ -6,7 +6,7 @@
  *   const station = await startStation();          // bridge + service in a temp home
  *   const browser = await launchBrowser();
  *   const page = await openApp(browser, station.url, { theme: 'dark', route: '/ledger' });
- *   await shoot(page, 'ledger', 'dark');           // docs/screenshots/ledger-dark.png
+ *   await shoot(page, 'ledger', 'dark');           // <SCREENSHOTS>/ledger-dark.png
  *
  * Each test file builds the renderer once into its own temp folder, so files
  * running in parallel never share an output directory.
@@ -24,7 +24,14 @@ import type { StationService } from '../../electron/core/service/station-service
 import type { AppStatus } from '../../electron/shared/api/app';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/**
+ * docs/screenshots when UPDATE_SCREENSHOTS=1 (to refresh the committed set),
+ * otherwise test-results/screenshots, so an ordinary test run leaves the
+ * working tree clean.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? join(ROOT, 'docs', 'screenshots')
+  : join(ROOT, 'test-results', 'screenshots');
 export const CHROMIUM = '/usr/bin/chromium';
 export const VIEWPORT = { width: 1280, height: 800 } as const;
 export type Theme = 'light' | 'dark';
@@ -128,7 +135,7 @@ export function problemsOf(page: Page): string[] {
   return (page as Page & { problems?: string[] }).problems ?? [];
 }
 
-/** Save docs/screenshots/<view>-<theme>.png. */
+/** Save <view>-<theme>.png in SCREENSHOTS (docs/screenshots with UPDATE_SCREENSHOTS=1). */
 export async function shoot(page: Page, view: string, theme: Theme): Promise<string> {
   await mkdir(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${view}-${theme}.png`);
