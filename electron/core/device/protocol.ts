@@ -96,6 +96,9 @@ export function capabilitiesToMask(caps: readonly DeviceCapability[]): number {
 
 export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01 } as const;
 export const POP_LABEL = new TextEncoder().encode('custodian-pop-v1\0');
+/** Shared codecs: a fatal UTF-8 decoder per string field cost more than the field (decode() without `stream` keeps no state). */
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
 export const MIN_CHALLENGE = POP_LABEL.length + 16;
 export const MAX_CHALLENGE = 256;
 /** Largest leaf or chain object accepted by WRITE_BEGIN (u32 on the wire; devices advertise nothing bigger). */
@@ -130,7 +133,7 @@ export class ByteWriter {
   }
   /** u8 length + UTF-8 (max 255 bytes). */
   str8(s: string): this {
-    const b = new TextEncoder().encode(s);
+    const b = UTF8_ENCODER.encode(s);
     if (b.length > 255) throw new RangeError(`string too long (${b.length} > 255)`);
     return this.u8(b.length).bytes(b);
   }
@@ -174,7 +177,7 @@ export class ByteReader {
     return this.bytes(this.b.length - this.o);
   }
   str8(): string {
-    return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(this.u8()));
+    return UTF8_FATAL.decode(this.bytes(this.u8()));
   }
   get remaining(): number {
     return this.b.length - this.o;
