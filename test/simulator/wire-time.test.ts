@@ -67,3 +67,41 @@ describe('simulator wire-time emulation (recorded, not measured)', () => {
     }
   });
 });
+
+describe('simulator processing time (its own work, apart from emulated delays)', () => {
+  it('counts time spent producing a reply but not the keygen delay or line time', async () => {
+    // Real sleeps: a 300 ms keygen delay and 9600-baud line time that must not show up as processing.
+    const b = await inProcessBench({ baud: 9600, keygenDelayMs: 300 }, { baud: 9600 });
+    try {
+      const s0 = b.sim.stats(); // after HELLO
+      const t0 = performance.now();
+      await b.client.identify();
+      await b.client.generateKey('P-256');
+      const wall = performance.now() - t0;
+      const s = b.sim.stats();
+      const wire = s.wireTimeMs - s0.wireTimeMs;
+      const processing = s.processingMs - s0.processingMs;
+      expect(s.deviceDelayMs).toBe(300);
+      expect(wall).toBeGreaterThan(300 + wire - 1);
+      expect(processing).toBeGreaterThanOrEqual(0);
+      // Wall time ≈ line + keygen delay + processing (+ station and scheduling); processing excludes the first two
+      // (timers round each sleep to whole milliseconds, so compare with half the line time as slack).
+      expect(wire).toBeGreaterThan(50);
+      expect(processing).toBeLessThan(wall - 300 - wire / 2);
+    } finally {
+      await b.cleanup();
+    }
+  });
+
+  it('counts a command that takes real time (CSR generation) as processing', async () => {
+    const b = await inProcessBench({ emulateWireTime: false });
+    try {
+      await b.client.generateKey('P-256');
+      const before = b.sim.stats().processingMs;
+      await b.client.getCsr('dev-0001');
+      expect(b.sim.stats().processingMs).toBeGreaterThan(before);
+    } finally {
+      await b.cleanup();
+    }
+  });
+});

@@ -23,6 +23,13 @@ export interface SimulatorStats {
   wireTimeMs: number;
   /** Emulated device work: key generation delays and slow-reply faults. */
   deviceDelayMs: number;
+  /**
+   * Time the simulator itself spent between a request's arrival (after its wire
+   * time) and its reply being ready, beyond `deviceDelayMs`: its own CPU and
+   * scheduling (e.g. building a CSR). Not part of any emulated timing; benches
+   * report it to account for cycle time that is neither wire nor station.
+   */
+  processingMs: number;
   identifies: number;
   byCommand: Partial<Record<CommandName, number>>;
 }
@@ -58,7 +65,7 @@ const STEP_OF: Record<CommandName, Step> = {
 const realSleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 export class DeviceFirmware {
-  readonly stats: SimulatorStats = { requests: 0, bytesIn: 0, bytesOut: 0, wireTimeMs: 0, deviceDelayMs: 0, identifies: 0, byCommand: {} };
+  readonly stats: SimulatorStats = { requests: 0, bytesIn: 0, bytesOut: 0, wireTimeMs: 0, deviceDelayMs: 0, processingMs: 0, identifies: 0, byCommand: {} };
   bootId = randomBytes(4).readUInt32BE(0);
   private link: { transport: Transport; parser: FrameParser; off: Array<() => void> } | null = null;
   private work: Promise<void> = Promise.resolve();
@@ -121,9 +128,17 @@ export class DeviceFirmware {
     const { faults } = this.o;
     // The request's bytes took this long to arrive on a real line (the pty delivers them at once).
     if (this.o.emulateWireTime) await this.sleep(wireTimeMs(f.payload.length + FRAME_OVERHEAD, this.o.baud), 'wire-in');
+    const t0 = performance.now();
+    const delay0 = this.stats.deviceDelayMs;
+    const ready = (): void => {
+      this.stats.processingMs += Math.max(0, performance.now() - t0 - (this.stats.deviceDelayMs - delay0));
+    };
     const name = (Object.keys(Command) as CommandName[]).find((k) => Command[k] === f.type);
     this.stats.requests++;
-    if (!name) return this.reply(transport, f, { error: 'UNKNOWN_COMMAND', message: `unknown command 0x${f.type.toString(16)}` }, undefined);
+    if (!name) {
+      ready();
+      return this.reply(transport, f, { error: 'UNKNOWN_COMMAND', message: `unknown command 0x${f.type.toString(16)}` }, undefined);
+    }
     this.stats.byCommand[name] = (this.stats.byCommand[name] ?? 0) + 1;
     const step = STEP_OF[name];
     if (faults.take('disconnect', step, (x) => (x.phase ?? 'before') === 'before')) return this.o.disconnect();
@@ -145,6 +160,7 @@ export class DeviceFirmware {
       this.stats.deviceDelayMs += slow.delayMs;
       await this.sleep(slow.delayMs, 'slow-reply');
     }
+    ready();
     return this.reply(transport, f, result, step);
   }
 
