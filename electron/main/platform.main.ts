@@ -8,6 +8,7 @@ const FILTERS: Record<FilePurpose, Electron.FileFilter[]> = {
   bundle: [{ name: 'Certificate bundle', extensions: ['pem', 'crt', 'cer'] }],
   certificate: [{ name: 'Certificate', extensions: ['pem', 'crt', 'cer'] }],
   chain: [{ name: 'Certificate chain', extensions: ['pem', 'crt'] }],
+  key: [{ name: 'Private key (PEM)', extensions: ['pem', 'key'] }],
   'audit-bundle': [],
   proof: [{ name: 'Ledger proof', extensions: ['json', 'txt'] }],
   any: [],

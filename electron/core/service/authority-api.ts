@@ -114,10 +114,22 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
       await activity();
       return { certificate: summariseChain([certificateDer, ...chainDer])[0]!, written };
     },
-    async 'authority.importBundle'({ bundle }) {
+    async 'authority.importBundle'({ bundle, key, passphrase }) {
       const path = files.take(bundle, 'open', ['bundle', 'chain', 'certificate']);
+      // Both handles are consumed before anything is read, so neither outlives a failed attempt.
+      const keyPath = key === undefined ? undefined : files.take(key, 'open', ['key']);
       const text = await readFile(path, 'utf8');
-      await authority().importBundle(text);
+      if (keyPath === undefined || passphrase === undefined) {
+        await authority().importBundle(text);
+      } else {
+        // The key's bytes stay in this process: read here, sealed by the authority, then zeroed.
+        const keyPem = await readFile(keyPath);
+        try {
+          await authority().importBundle(text, { keyPem, passphrase });
+        } finally {
+          keyPem.fill(0);
+        }
+      }
       const status = await touched('configured');
       const d = await authority().describe();
       return { status, chain: summariseChain(d.chainDer) };

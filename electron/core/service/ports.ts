@@ -30,8 +30,12 @@ export interface AuthorityPort {
   createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; passphrase: string }): Promise<{ csrDer: Uint8Array }>;
   /** `chainDer`: the issuers above the new certificate (this CA first, root last). */
   signSubordinate(req: { csrDer: Uint8Array; validityDays: number; pathLen: number | null }): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }>;
-  /** Bundle text as read from the chosen file (PEM certificates). */
-  importBundle(bundlePem: string): Promise<void>;
+  /**
+   * Bundle text as read from the chosen file (PEM certificates). With
+   * `migrate`: an existing CA's PEM private key (the file's bytes) to seal
+   * under `passphrase` in the vault; the caller zeroes `keyPem` afterwards.
+   */
+  importBundle(bundlePem: string, migrate?: { keyPem: Uint8Array; passphrase: string }): Promise<void>;
   verificationCert(req: { code: string; validityDays: number }): Promise<{ certificateDer: Uint8Array }>;
   createDemo(req: { passphrase: string }): Promise<void>;
 }

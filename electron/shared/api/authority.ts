@@ -81,9 +81,25 @@ export const authorityMethods = {
     }),
     output: z.object({ certificate: CertificateSummary, written: Written }),
   },
-  /** Complete a pending subordinate: import the signed certificate + chain. */
+  /**
+   * Complete a pending subordinate: import the signed certificate + chain. Or,
+   * with `key`, migrate an existing CA (e.g. made with OpenSSL) into the vault
+   * on a station without an authority: the bundle must hold that key's
+   * certificate and reach a root. The key file is read by the station only;
+   * nothing key-like comes back.
+   */
   'authority.importBundle': {
-    input: z.strictObject({ bundle: FileHandle }),
+    input: z.strictObject({
+      /** From files.open (purpose 'bundle', 'chain' or 'certificate'). */
+      bundle: FileHandle,
+      /** From files.open (purpose 'key'): the CA's PEM private key (PKCS#8, SEC1 or PKCS#1, unencrypted). */
+      key: FileHandle.optional(),
+      /** With `key`, and only then: the new passphrase the key is sealed under. */
+      passphrase: NewPassphrase.optional(),
+    }).refine((a) => (a.key === undefined) === (a.passphrase === undefined), {
+      message: 'a key file and a new passphrase go together',
+      path: ['passphrase'],
+    }),
     output: z.object({ status: AuthorityStatus, chain: z.array(CertificateSummary) }),
   },
   /** Proof-of-possession certificate for a cloud registry (e.g. a registration code as CN). */

@@ -107,7 +107,7 @@ export const useAuthorityStore = defineStore('authority', () => {
   const signSubordinate = (arg: MethodInput<'authority.signSubordinate'>) =>
     ceremony(() => call(station().authority.signSubordinate(arg)), (v) => `Signed ${v.certificate.subject}; bundle saved as ${v.written.name}.`);
   const importBundle = (arg: MethodInput<'authority.importBundle'>) =>
-    ceremony(() => call(station().authority.importBundle(arg)), (v) => `Bundle imported: the chain has ${v.chain.length} certificate${v.chain.length === 1 ? '' : 's'}.`);
+    ceremony(() => call(station().authority.importBundle(arg)), (v) => `${arg.key ? 'CA imported and its key sealed in the vault' : 'Bundle imported'}: the chain has ${v.chain.length} certificate${v.chain.length === 1 ? '' : 's'}.`);
   const exportChain = (arg: MethodInput<'authority.exportChain'>) =>
     ceremony(() => call(station().authority.exportChain(arg)), (v) => `Chain exported (${v.certificates} certificates) to ${v.written.name}.`);
   const verificationCert = (arg: MethodInput<'authority.verificationCert'>): Promise<MethodOutput<'authority.verificationCert'> | null> =>

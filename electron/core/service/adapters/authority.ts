@@ -81,8 +81,8 @@ export function authorityAdapter(home: string, open: () => Authority = () => Aut
       const r = await authority.signSubordinate(req.csrDer, { pathLen: req.pathLen, days: req.validityDays });
       return { certificateDer: r.certificateDer, chainDer: r.chainDer.slice(1) }; // core's chainDer starts with the new certificate
     },
-    async importBundle(bundlePem) {
-      await authority.importBundle(bundlePem);
+    async importBundle(bundlePem, migrate) {
+      await authority.importBundle(bundlePem, migrate ? { key: migrate.keyPem, passphrase: migrate.passphrase } : {});
     },
     async verificationCert(req) {
       const r = await authority.verificationCert(req.code, { days: req.validityDays });
