@@ -10,11 +10,10 @@ import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
 import type { KeyAlgorithm as KeyAlgorithmName } from '../../shared/api/common';
 
+/** A CA name as the authority issues it: CN and, optionally, O. */
 export interface SubjectInput {
   commonName: string;
   organization?: string;
-  organizationalUnit?: string;
-  country?: string;
 }
 
 export interface AuthorityPort {

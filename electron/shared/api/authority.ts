@@ -28,12 +28,10 @@ export const AuthorityStatus = z.object({
 });
 export type AuthorityStatus = z.output<typeof AuthorityStatus>;
 
-/** CA names: CN and O are issued; OU and country are accepted by the schema but refused by the authority (AUTHORITY_BAD_INPUT) until its profiles carry them. */
+/** CA names: the authority's profiles issue CN and O only (any other field is refused as an unknown key). */
 const Subject = z.strictObject({
   commonName: Label(64),
   organization: Label(64).optional(),
-  organizationalUnit: Label(64).optional(),
-  country: z.string().regex(/^[A-Z]{2}$/).optional(),
 });
 
 export const authorityMethods = {

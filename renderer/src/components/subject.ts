@@ -1,9 +1,7 @@
-/** Subject fields of a CA certificate being created, as typed in the form. */
+/** Subject fields of a CA certificate being created, as typed in the form: the CN and O the authority issues. */
 export interface SubjectInput {
   commonName: string;
   organization: string;
-  organizationalUnit: string;
-  country: string;
 }
 
 /** Only the filled-in fields, as the station API takes them. */
@@ -11,16 +9,14 @@ export function subjectArg(s: SubjectInput) {
   return {
     commonName: s.commonName.trim(),
     ...(s.organization.trim() ? { organization: s.organization.trim() } : {}),
-    ...(s.organizationalUnit.trim() ? { organizationalUnit: s.organizationalUnit.trim() } : {}),
-    ...(s.country.trim() ? { country: s.country.trim().toUpperCase() } : {}),
   };
 }
 
 export function emptySubject(commonName = ''): SubjectInput {
-  return { commonName, organization: '', organizationalUnit: '', country: '' };
+  return { commonName, organization: '' };
 }
 
 export function subjectValid(s: SubjectInput): boolean {
-  const c = s.country.trim();
-  return s.commonName.trim().length > 0 && s.commonName.trim().length <= 64 && (c === '' || /^[A-Za-z]{2}$/.test(c));
+  const cn = s.commonName.trim();
+  return cn.length > 0 && cn.length <= 64 && s.organization.trim().length <= 64;
 }

@@ -21,13 +21,8 @@ function pemToDer(pem: string): Uint8Array[] {
     .map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
 }
 
-/** The CA profiles carry CN and O only; refuse the rest rather than drop it silently. */
+/** The CA profiles carry CN and O (the contract takes nothing else). */
 function caSubject(s: SubjectInput): { commonName: string; organization?: string } {
-  if (s.organizationalUnit !== undefined || s.country !== undefined) {
-    throw new CustodianError(AuthorityCodes.BAD_INPUT, 'Organizational unit and country are not supported in CA names yet; leave them empty.', {
-      fields: [s.organizationalUnit !== undefined ? 'organizationalUnit' : null, s.country !== undefined ? 'country' : null].filter(Boolean),
-    });
-  }
   return s.organization !== undefined ? { commonName: s.commonName, organization: s.organization } : { commonName: s.commonName };
 }
 
