@@ -71,7 +71,8 @@ export interface WorkflowPort {
 export interface LedgerEntryFacts {
   index: number;
   time: string;
-  status: 'issued' | 'failed' | 'pending' | 'reconciled';
+  /** 'info' for station bookkeeping records (no certificate outcome). */
+  status: 'issued' | 'failed' | 'pending' | 'reconciled' | 'info';
   /** Ledger record type (intent, done, failed, outcome, reconcile, genesis, …). */
   type?: string;
   /** One-line description of the record. */

@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import { CertificateSummary, FileHandle, Iso, NoArg, SerialHex, Sha256Hex, Written } from './common';
 
-export const EntryStatus = z.enum(['issued', 'failed', 'pending', 'reconciled']);
+/**
+ * issued / failed / pending / reconciled: what became of a signing run (or a
+ * verification certificate). info: station bookkeeping (genesis, config,
+ * session, authority-import, authority-key-load), which has no certificate
+ * outcome; `type` and `text` say what it is.
+ */
+export const EntryStatus = z.enum(['issued', 'failed', 'pending', 'reconciled', 'info']);
 
 export const LedgerEntrySummary = z.object({
   index: z.number().int().min(0),
@@ -16,7 +22,7 @@ export const LedgerEntrySummary = z.object({
   /**
    * Ledger record type: intent, done, failed, outcome, reconcile, verification-cert,
    * or station bookkeeping (genesis, config, session, authority-import, authority-key-load),
-   * which has no certificate status of its own. Always sent by the station.
+   * which has no certificate outcome of its own (status info). Always sent by the station.
    */
   type: z.string().optional(),
   /** One-line description of the record. Always sent by the station. */

@@ -52,9 +52,9 @@ function statusOf(l: Ledger, s: EntrySummary): Status {
       const t = l.index.typeOf(closing);
       return t === 'done' ? 'issued' : t === 'failed' ? 'failed' : 'reconciled';
     }
-    // Station bookkeeping (genesis, config, session, authority-*): the contract has no
-    // neutral status yet, see `type`/`text` for what the record is.
-    default: return 'reconciled';
+    // Station bookkeeping (genesis, config, session, authority-*): no certificate
+    // outcome of its own; `type`/`text` say what the record is.
+    default: return 'info';
   }
 }
 
