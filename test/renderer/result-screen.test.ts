@@ -28,6 +28,16 @@ describe('TheResultScreen', () => {
     expect(w.find('[data-testid="result-retry"]').exists()).toBe(false);
   });
 
+  it('shows the pass detail as its own sentence after the reason, and announces both', () => {
+    const w = show({ result: { passed: true, deviceId: 'dev-000123', detail: 'Serial 0a1b, ledger entry #7.' } });
+    const screen = w.get('[data-testid="result-screen"]');
+    const described = (screen.attributes('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent);
+    expect(described).toEqual(['Certificate issued, written and proven on the device.', 'Serial 0a1b, ledger entry #7.']);
+    // Separate paragraphs: the reason ends with its full stop, the detail starts its own line.
+    expect(w.get('#result-reason').element.nextElementSibling).toBe(w.get('[data-testid="result-detail"]').element);
+    expect(show({ result: { passed: true } }).get('[data-testid="result-screen"]').attributes('aria-describedby')).toBe('result-reason');
+  });
+
   it('says FAIL with the reason, the fix and the code', () => {
     const w = show({
       result: { passed: false, deviceId: 'dev-9', reason: 'The device did not answer.', fix: 'Check the cable and try again.', code: 'DEVICE_TIMEOUT' },

@@ -50,8 +50,7 @@ describe('station store', () => {
 
     expect(fake.callsTo('station.provision')).toEqual([{ port: '/dev/pts/3', operator: 'alice', workOrder: 'WO-17' }]);
     expect(store.result).toMatchObject({ passed: true, deviceId: 'dev-000123' });
-    expect(store.result?.detail).toContain('abc123');
-    expect(store.result?.detail).toContain('#41');
+    expect(store.result?.detail).toBe('Serial abc123, ledger entry #41.');
     expect(store.steps.every((s) => s.state === 'done')).toBe(true);
     expect(fake.callsTo('station.status')).toHaveLength(1); // counters refreshed after the run
     off();
