@@ -32,6 +32,11 @@ export function writeFully(io: LedgerIo, fd: number, buf: Uint8Array, position: 
   }
 }
 
+const ignorableDirSyncError = (e: unknown): boolean => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL';
+};
+
 /** fsync a directory so a rename or a file creation inside it is durable (no-op where unsupported). */
 export function fsyncDir(io: LedgerIo, dir: string): void {
   let fd: number | undefined;
@@ -39,15 +44,41 @@ export function fsyncDir(io: LedgerIo, dir: string): void {
     fd = io.openSync(dir, 'r');
     io.fsyncSync(fd);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw e;
+    if (!ignorableDirSyncError(e)) throw e;
   } finally {
     if (fd !== undefined) io.closeSync(fd);
   }
 }
 
-/** Replace `path` atomically: write a temp file, fsync it, rename over, fsync the directory. */
-export function atomicWrite(io: LedgerIo, path: string, data: Uint8Array, mode = 0o644): void {
+/**
+ * Open a directory for repeated fsyncs (a writer that renames into it often
+ * keeps it open). Returns -1 where directories cannot be opened; fsyncDirFd is
+ * then a no-op, as fsyncDir is.
+ */
+export function openDir(io: LedgerIo, dir: string): number {
+  try {
+    return io.openSync(dir, 'r');
+  } catch (e) {
+    if (!ignorableDirSyncError(e)) throw e;
+    return -1;
+  }
+}
+
+/** fsync a directory opened with openDir. */
+export function fsyncDirFd(io: LedgerIo, fd: number): void {
+  if (fd < 0) return;
+  try {
+    io.fsyncSync(fd);
+  } catch (e) {
+    if (!ignorableDirSyncError(e)) throw e;
+  }
+}
+
+/**
+ * Replace `path` atomically: write a temp file, fsync it, rename over, fsync
+ * the directory (`dirFd`, from openDir, when the caller holds it open).
+ */
+export function atomicWrite(io: LedgerIo, path: string, data: Uint8Array, mode = 0o644, dirFd?: number): void {
   const tmp = `${path}.tmp`;
   const fd = io.openSync(tmp, 'w', mode);
   try {
@@ -57,7 +88,8 @@ export function atomicWrite(io: LedgerIo, path: string, data: Uint8Array, mode =
     io.closeSync(fd);
   }
   io.renameSync(tmp, path);
-  fsyncDir(io, dirname(path));
+  if (dirFd !== undefined) fsyncDirFd(io, dirFd);
+  else fsyncDir(io, dirname(path));
 }
 
 /**

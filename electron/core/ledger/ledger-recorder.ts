@@ -54,6 +54,8 @@ export interface LedgerRecorderOptions {
 export class LedgerRecorder implements IssuanceRecorder {
   /** Intents that were open when the ledger was opened (left by a crash). */
   private readonly inherited: Set<number>;
+  /** The intent read last (a device's done and outcome both look it up); records never change once written. */
+  private lastIntent: { index: number; rec: IntentRecord } | null = null;
 
   constructor(readonly ledger: Ledger, private readonly opts: LedgerRecorderOptions = {}) {
     this.inherited = new Set(ledger.openReport?.unreconciled ?? []);
@@ -64,7 +66,8 @@ export class LedgerRecorder implements IssuanceRecorder {
     if (!Number.isInteger(index) || index < 0 || index >= this.ledger.size || this.ledger.index.typeOf(index) !== 'intent') {
       throw new CustodianError(LedgerCodes.UNKNOWN_INTENT, 'no such intent', { id: typeof handle === 'number' ? handle : handle.id });
     }
-    return { index, rec: this.ledger.record(index) as IntentRecord };
+    if (this.lastIntent?.index !== index) this.lastIntent = { index, rec: this.ledger.record(index) as IntentRecord };
+    return this.lastIntent;
   }
 
   private openIntent(handle: IntentHandle | number): { index: number; rec: IntentRecord } {
@@ -108,7 +111,7 @@ export class LedgerRecorder implements IssuanceRecorder {
       deviceId: rec.deviceId,
       serialHex: facts?.serialHex ?? rec.serialHex,
       issuerFingerprint: rec.issuerFingerprint,
-      certSha256: createHash('sha256').update(certificateDer).digest('hex'),
+      certSha256: facts?.certSha256 ?? createHash('sha256').update(certificateDer).digest('hex'),
       cert: Buffer.from(certificateDer).toString('base64'),
     });
     if (!facts || facts.serialHex !== rec.serialHex || facts.spkiSha256 !== rec.spkiSha256) {

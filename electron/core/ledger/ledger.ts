@@ -15,7 +15,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { atomicWrite, completeLength, fsyncDir, nodeIo, releaseWriterLock, takeWriterLock, writeFully, type LedgerIo } from './files';
+import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, releaseWriterLock, takeWriterLock, writeFully, type LedgerIo } from './files';
 import { EntryIndex, decodeForIndex } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree } from './merkle';
@@ -37,6 +37,12 @@ export interface LedgerOptions {
   dir: string;
   /** Also sign a checkpoint once this many entries are not covered by one (default 32). */
   checkpointEvery?: number;
+  /**
+   * Sign a covering checkpoint this long after an entry was left uncovered
+   * (an intent or an outcome), unless a later record's checkpoint covers it
+   * first (default 2000 ms; 0 turns the timer off, close() still covers).
+   */
+  idleCheckpointMs?: number;
   /** How many of the newest history checkpoints open re-checks against the tree (default 4096; audit checks all). */
   historyWindow?: number;
   clock?: () => Date;
@@ -89,6 +95,12 @@ export class Ledger {
   openReport!: OpenReport;
   private fd: number;
   private historyFd = -1;
+  /** Bytes in checkpoints.jsonl (tracked, so a checkpoint needs no fstat). */
+  private historySize = 0;
+  /** The ledger directory, held open for the fsync after each checkpoint rename. */
+  private dirFd = -1;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleMs: number;
   private locked = false;
   private stopped: CustodianError | null = null;
   private latest: { note: string; checkpoint: Checkpoint } | null = null;
@@ -101,6 +113,7 @@ export class Ledger {
     this.io = opts.io ?? nodeIo;
     this.clock = opts.clock ?? (() => new Date());
     this.every = opts.checkpointEvery ?? 32;
+    this.idleMs = opts.idleCheckpointMs ?? 2000;
     this.vkey = vkey;
     this.verifier = parseVkey(vkey);
     this.origin = this.verifier.name;
@@ -112,7 +125,11 @@ export class Ledger {
       this.locked = true;
     }
     this.fd = openSync(join(this.dir, ENTRIES_FILE), opts.readOnly ? 'r' : 'r+');
-    if (!opts.readOnly) this.historyFd = openSync(join(this.dir, HISTORY_FILE), 'a');
+    if (!opts.readOnly) {
+      this.historyFd = openSync(join(this.dir, HISTORY_FILE), 'a');
+      this.historySize = fstatSync(this.historyFd).size;
+      this.dirFd = openDir(this.io, this.dir);
+    }
   }
 
   /** Create a new ledger: key, genesis record and first checkpoint. */
@@ -179,7 +196,8 @@ export class Ledger {
     const window = this.opts.historyWindow ?? 4096;
     const hist = this.scanHistory(window);
     if (hist.torn && !this.opts.readOnly) {
-      this.io.ftruncateSync(this.historyFd, fstatSync(this.historyFd).size - hist.torn);
+      this.historySize -= hist.torn;
+      this.io.ftruncateSync(this.historyFd, this.historySize);
       this.io.fsyncSync(this.historyFd);
     }
     const file = existsSync(join(this.dir, CHECKPOINT_FILE)) ? readFileSync(join(this.dir, CHECKPOINT_FILE), 'utf8') : null;
@@ -311,11 +329,15 @@ export class Ledger {
   }
 
   /**
-   * Append one record durably. Checkpoint policy: sign a checkpoint after every
-   * record except intents (so a certificate is covered by a signed checkpoint
-   * before it leaves the station, and an outcome as soon as it is known), and
-   * whenever `checkpointEvery` entries are uncovered. An intent is covered by
-   * the checkpoint of the done/failed record that follows it.
+   * Append one record durably (write + fsync before it returns). Checkpoint
+   * policy (docs/ledger-format.md §4): sign a checkpoint after every record
+   * except `intent` and `outcome`, so a certificate (`done`) is covered by a
+   * signed checkpoint before it leaves the station. An intent is covered by the
+   * checkpoint of the done/failed record that follows it; an outcome by the
+   * next checkpoint signed (the next device's done record). Nothing stays
+   * uncovered for long: a checkpoint is also signed once `checkpointEvery`
+   * entries are uncovered, `idleCheckpointMs` after an entry was left
+   * uncovered, and by close().
    */
   append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
     this.writable();
@@ -337,8 +359,30 @@ export class Ledger {
     this.tree.appendEntry(line);
     this.index.add(decoded, offset, line.length);
     const uncovered = this.tree.size - (this.latest?.checkpoint.size ?? 0);
-    if (type !== 'intent' || uncovered >= this.every) return { index, checkpoint: this.signCheckpoint() };
+    if ((type !== 'intent' && type !== 'outcome') || uncovered >= this.every) return { index, checkpoint: this.signCheckpoint() };
+    this.armIdleCheckpoint();
     return { index };
+  }
+
+  /** Entries appended after the latest signed checkpoint. */
+  get uncovered(): number {
+    return this.tree.size - (this.latest?.checkpoint.size ?? 0);
+  }
+
+  private armIdleCheckpoint(): void {
+    if (this.idleTimer || this.idleMs <= 0) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.fd < 0 || this.stopped || this.uncovered === 0) return;
+      // A failure stops the ledger (the next append rejects with LEDGER_WRITE_FAILED); the entries stay durable and open signs for them.
+      try { this.signCheckpoint(); } catch { /* recorded in this.stopped */ }
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private disarmIdleCheckpoint(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   /** Sign a checkpoint for the current tree, append it to the history and replace `checkpoint` atomically. */
@@ -348,13 +392,15 @@ export class Ledger {
     const note = signCheckpoint(c, this.signer!);
     try {
       const line = Buffer.from(`${JSON.stringify(note)}\n`);
-      writeFully(this.io, this.historyFd, line, fstatSync(this.historyFd).size);
+      writeFully(this.io, this.historyFd, line, this.historySize);
+      this.historySize += line.length;
       this.io.fsyncSync(this.historyFd);
-      atomicWrite(this.io, join(this.dir, CHECKPOINT_FILE), Buffer.from(note));
+      atomicWrite(this.io, join(this.dir, CHECKPOINT_FILE), Buffer.from(note), 0o644, this.dirFd);
     } catch (e) {
       throw this.fail('checkpoint', e);
     }
     this.latest = { note, checkpoint: c };
+    this.disarmIdleCheckpoint();
     return note;
   }
 
@@ -414,11 +460,23 @@ export class Ledger {
     return readLines(join(this.dir, HISTORY_FILE)).lines.map((l) => JSON.parse(l) as string);
   }
 
+  /**
+   * Close the files and release the writer lock. A writable ledger first signs
+   * a checkpoint covering any uncovered entries (an intent or outcome written
+   * since the last one). If that fails the entries are still durable and the
+   * next open signs for them, so close does not throw for it.
+   */
   close(): void {
+    this.disarmIdleCheckpoint();
+    if (this.fd >= 0 && this.signer && !this.opts.readOnly && !this.stopped && this.latest && this.uncovered > 0) {
+      try { this.signCheckpoint(); } catch { /* recorded in this.stopped; open repairs */ }
+    }
     if (this.fd >= 0) closeSync(this.fd);
     if (this.historyFd >= 0) closeSync(this.historyFd);
+    if (this.dirFd >= 0) this.io.closeSync(this.dirFd);
     this.fd = -1;
     this.historyFd = -1;
+    this.dirFd = -1;
     if (this.locked) releaseWriterLock(join(this.dir, LOCK_FILE));
     this.locked = false;
   }
