@@ -27,6 +27,8 @@ export function parseSimulateOptions(ctx: CommandContext): SimulateRun {
   if (deviceId) identity.deviceId = deviceId;
   if (model) identity.model = model;
   const link = optString(ctx, 'link');
+  const next = ctx.values['next-state'];
+  const nextDevices = (Array.isArray(next) ? next : []).map((d) => ctx.resolvePath(String(d)));
   const options: SimulatorOptions = {
     stateDir: ctx.resolvePath(reqString(ctx, 'state')),
     transport: 'pty',
@@ -36,6 +38,7 @@ export function parseSimulateOptions(ctx: CommandContext): SimulateRun {
     faults,
     identity,
     ...(link ? { ptyLink: ctx.resolvePath(link) } : {}),
+    ...(nextDevices.length ? { nextDevices } : {}),
   };
   const exitAfter = optInt(ctx, 'exit-after', { min: 1 });
   return { options, ...(exitAfter !== undefined ? { exitAfterMs: exitAfter * 1000 } : {}) };
@@ -54,6 +57,7 @@ export async function runSimulate(run: SimulateRun, ctx: Pick<CommandContext, 'i
   });
   const stats = sim.stats();
   const state = sim.state();
+  const served = sim.served();
   const fired = sim.faults.fired;
   await sim.stop();
   const data = {
@@ -66,6 +70,7 @@ export async function runSimulate(run: SimulateRun, ctx: Pick<CommandContext, 'i
     disconnects: sim.disconnects,
     faultsFired: fired,
     stats,
+    ...(run.options.nextDevices ? { served } : {}),
   };
   return {
     data,
@@ -80,7 +85,7 @@ export async function runSimulate(run: SimulateRun, ctx: Pick<CommandContext, 'i
 export const simulateCommand: CliCommand = {
   name: 'simulate',
   summary: 'run a simulated device on a pty (socat) for the station to provision',
-  usage: '--state <dir> [--baud N] [--link <path>] [--fault <spec>]… [--keygen-delay MS]',
+  usage: '--state <dir> [--next-state <dir>]… [--baud N] [--link <path>] [--fault <spec>]… [--keygen-delay MS]',
   description: [
     'The device keeps its key, identity, certificates and lock flag in --state; its private key never crosses the wire.',
     'Fault specs: kind[:step][@times][,key=value…], e.g. silent:identify@2, slow-reply:get-csr,delayMs=3000,',
@@ -95,6 +100,10 @@ export const simulateCommand: CliCommand = {
     'keygen-delay': { type: 'string', valueName: 'MS', description: 'extra key-generation time (default 0)' },
     'max-payload': { type: 'string', valueName: 'N', description: 'device frame payload limit, 64..1024 (default 512)' },
     'device-id': { type: 'string', valueName: '<id>', description: 'device ID for a new state directory' },
+    'next-state': {
+      type: 'string', multiple: true, valueName: '<dir>',
+      description: 'a further device on the same link (repeatable): it takes the previous one\'s place once that one has committed, as on a line swapping devices behind one adapter',
+    },
     model: { type: 'string', valueName: '<name>', description: 'model string for a new state directory' },
     'exit-after': { type: 'string', valueName: 'S', description: 'stop after S seconds instead of waiting for Ctrl-C' },
   },

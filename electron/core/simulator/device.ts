@@ -46,6 +46,8 @@ export interface DeviceFirmwareOptions {
   disconnect: () => void;
   /** Injected delay (tests record the emulated delays instead of measuring wall-clock time). */
   sleep?: (ms: number, why: 'wire-in' | 'wire-out' | 'keygen' | 'slow-reply') => Promise<void>;
+  /** Called once a reply has been handed to the link (`ok`: not an error reply). */
+  onReplied?: (command: CommandName, ok: boolean) => void;
 }
 
 const STEP_OF: Record<CommandName, Step> = {
@@ -161,7 +163,8 @@ export class DeviceFirmware {
       await this.sleep(slow.delayMs, 'slow-reply');
     }
     ready();
-    return this.reply(transport, f, result, step);
+    await this.reply(transport, f, result, step);
+    this.o.onReplied?.(name, result instanceof Uint8Array);
   }
 
   private async reply(transport: Transport, req: Frame, result: Uint8Array | { error: DeviceErrorName; message: string }, step: Step | undefined): Promise<void> {

@@ -36,6 +36,14 @@ export interface SimulatorOptions {
   faults?: Fault[];
   /** Identity for a fresh state directory (ignored when state.json exists). */
   identity?: Partial<SimIdentity>;
+  /**
+   * A production line behind one adapter: state directories of further
+   * devices. When the current device has replied OK to COMMIT, the next one
+   * takes its place on the same link (the station's port stays open), with its
+   * own boot ID, state and statistics (see `served()`). Faults apply to the
+   * first device only.
+   */
+  nextDevices?: string[];
   capabilities?: DeviceCapability[];
   /** pty mode: directory for the link paths `tty-station` / `tty-device` (default: a new temp dir). */
   ptyDir?: string;
@@ -78,7 +86,10 @@ export interface SimulatorHandle {
   /** Resolves when the link is up again after a disconnect fault (pty mode). */
   linkReady(): Promise<void>;
   readonly faults: FaultPlan;
+  /** Statistics of the device currently on the link. */
   stats(): SimulatorStats;
+  /** Every device that has been on the link so far (one unless `nextDevices`), in order, with its own statistics. */
+  served(): Array<{ identity: SimIdentity; stats: SimulatorStats }>;
   state(): SimulatorState;
   readonly disconnects: number;
   tlsCredentials(): TlsCredentials;
@@ -96,7 +107,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const maxPayload = opts.maxPayload ?? 512;
   if (!(baud > 0)) throw new RangeError(`baud must be > 0, got ${baud}`);
   if (!Number.isInteger(maxPayload) || maxPayload < 64 || maxPayload > MAX_FRAME_PAYLOAD) throw new RangeError(`maxPayload must be 64..1024`);
-  const store = await DeviceStore.open(opts.stateDir, opts.identity);
+  let store = await DeviceStore.open(opts.stateDir, opts.identity);
+  const queue = await Promise.all((opts.nextDevices ?? []).map((dir) => DeviceStore.open(dir)));
   const faults = new FaultPlan(opts.faults ?? []);
   const reconnectDelayMs = opts.reconnectDelayMs ?? 100;
   let disconnects = 0;
@@ -105,15 +117,26 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   let ready: Promise<void> = Promise.resolve();
   let pty: PtyPair | null = null;
 
-  const firmware: DeviceFirmware = new DeviceFirmware({
-    store,
-    faults,
+  const makeFirmware = (s: DeviceStore, f: FaultPlan): DeviceFirmware => new DeviceFirmware({
+    store: s,
+    faults: f,
     baud,
     emulateWireTime: opts.emulateWireTime ?? true,
     keygenDelayMs: opts.keygenDelayMs ?? 0,
     maxPayload,
     capabilities: opts.capabilities ?? ALL_CAPS,
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    onReplied: (command, ok) => {
+      if (command !== 'COMMIT' || !ok || !queue.length) return;
+      // The next device on the line takes this one's place behind the same link.
+      const next = queue.shift()!;
+      const current = link;
+      firmware.detach();
+      done.push({ identity: store.identity, stats: structuredClone(firmware.stats) });
+      store = next;
+      firmware = makeFirmware(next, new FaultPlan([]));
+      if (current) firmware.attach(current);
+    },
     disconnect: () => {
       disconnects++;
       firmware.detach();
@@ -132,6 +155,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       })();
     },
   });
+  const done: Array<{ identity: SimIdentity; stats: SimulatorStats }> = [];
+  let firmware = makeFirmware(store, faults);
 
   const openPtyLink = async (): Promise<void> => {
     await pty!.start();
@@ -174,6 +199,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     linkReady: () => ready,
     faults,
     stats: () => structuredClone(firmware.stats),
+    served: () => [...done, { identity: store.identity, stats: structuredClone(firmware.stats) }].map((d) => structuredClone(d)),
     state: () => ({
       identity: store.identity,
       algorithm: store.algorithm,
