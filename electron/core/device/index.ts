@@ -16,7 +16,7 @@ export { wireTimeMs } from './wire';
 export { describeSpki, checkDeviceKey } from './keys';
 export * from './protocol';
 export type { Transport } from './transport';
-export { createPipePair, TransportEvents } from './transport';
+export { createPipePair, leaseTransport, TransportEvents } from './transport';
 export {
   SerialPortTransport,
   listSerialPorts,

@@ -90,3 +90,39 @@ export function createPipePair(names: [string, string] = ['station', 'device']):
   b.peer = a;
   return [a, b];
 }
+
+/**
+ * A view of an open port for one device session. Closing it detaches only the
+ * session's listeners and leaves the port open, so the next device behind the
+ * same adapter (a line swapping devices behind one USB-serial fixture) gets a
+ * fresh session — HELLO, identity, request IDs — without reopening the port.
+ * It reports closed when the port itself goes away.
+ */
+export function leaseTransport(port: Transport): Transport {
+  const detach: Array<() => void> = [];
+  let open = true;
+  return {
+    description: port.description,
+    get isOpen(): boolean {
+      return open && port.isOpen;
+    },
+    write(data: Uint8Array): Promise<void> {
+      if (!open) return Promise.reject(new CustodianError('DEVICE_DISCONNECTED', `${port.description}: session closed`));
+      return port.write(data);
+    },
+    onData(listener: (chunk: Uint8Array) => void): () => void {
+      const off = port.onData(listener);
+      detach.push(off);
+      return off;
+    },
+    onClose(listener: (error?: Error) => void): () => void {
+      const off = port.onClose(listener);
+      detach.push(off);
+      return off;
+    },
+    async close(): Promise<void> {
+      open = false;
+      for (const off of detach.splice(0)) off();
+    },
+  };
+}

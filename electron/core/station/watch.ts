@@ -1,12 +1,15 @@
 /**
  * Serve device after device on one port (`custodian provision --watch`, the
- * UI's auto mode on a fixed port): wait until something answers HELLO, hand
- * it to `handle`, then wait until that device has gone away or a different
- * device (another hardware serial) answers, and repeat. Stops cleanly when
- * `signal` aborts: a device being provisioned finishes its current step and
- * the run ends with WORKFLOW_CANCELLED (safe to retry).
+ * UI's auto mode on a fixed port). The port is opened once and stays open, as
+ * a line's USB-serial fixture stays plugged while devices are swapped behind
+ * it: each device gets its own session on it (HELLO, IDENTIFY), is handed to
+ * `handle`, and then the loop waits until that device has gone away or a
+ * different device (another hardware serial) answers, and repeats. The port is
+ * reopened only if it goes away itself (adapter unplugged, pty gone). Stops
+ * cleanly when `signal` aborts: a device being provisioned finishes its
+ * current step and the run ends with WORKFLOW_CANCELLED (safe to retry).
  */
-import { openSerialDevice, type ProtocolDeviceClient } from '../device/index';
+import { leaseTransport, ProtocolDeviceClient, SerialPortTransport, type Transport } from '../device/index';
 import { isCustodianError } from '../errors';
 import { STATION_DEVICE_OPTIONS } from './session';
 
@@ -21,8 +24,8 @@ export interface ServeOptions {
   /** Stop after this many devices (default: until aborted). */
   maxDevices?: number;
   pollMs?: number;
-  /** Injected for tests. */
-  open?: (path: string, baud: number) => Promise<ProtocolDeviceClient>;
+  /** Opens the port (injected for tests). */
+  openPort?: (path: string, baud: number) => Promise<Transport>;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -40,7 +43,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /** Returns how many devices were handed to `handle`. */
 export async function serveDevices(opts: ServeOptions): Promise<number> {
   const pollMs = opts.pollMs ?? 300;
-  const open = opts.open ?? ((p: string, baud: number) => openSerialDevice(p, { baud, ...STATION_DEVICE_OPTIONS }));
+  const openPort = opts.openPort ?? ((p: string, baud: number) => SerialPortTransport.open(p, { baudRate: baud }));
+  const clientOptions = { baud: opts.baud, ...STATION_DEVICE_OPTIONS };
+  let port: Transport | null = null;
   let served = 0;
   let last: string | null = null; // hardware serial of the device handled last, while it is still attached
   let announced: 'device' | 'removal' | null = null;
@@ -48,29 +53,39 @@ export async function serveDevices(opts: ServeOptions): Promise<number> {
     if (announced !== what) opts.onWaiting?.(what);
     announced = what;
   };
-  while (!opts.signal.aborted && (opts.maxDevices === undefined || served < opts.maxDevices)) {
-    announce(last === null ? 'device' : 'removal');
-    let device: ProtocolDeviceClient | null = null;
-    try {
-      device = await open(opts.path, opts.baud);
-      const id = await device.identify();
-      if (last !== null && id.hardwareSerial === last) {
-        await device.close();
+  try {
+    while (!opts.signal.aborted && (opts.maxDevices === undefined || served < opts.maxDevices)) {
+      announce(last === null ? 'device' : 'removal');
+      let device: ProtocolDeviceClient | null = null;
+      try {
+        if (!port?.isOpen) {
+          const old = port;
+          port = null;
+          await old?.close().catch(() => undefined);
+          port = await openPort(opts.path, opts.baud);
+        }
+        device = await ProtocolDeviceClient.start(leaseTransport(port), clientOptions);
+        const id = await device.identify();
+        if (last !== null && id.hardwareSerial === last) {
+          await device.close();
+          await sleep(pollMs, opts.signal);
+          continue;
+        }
+        announced = null;
+        last = id.hardwareSerial;
+        served++;
+        await opts.handle(device);
+      } catch (e) {
+        if (!isCustodianError(e)) throw e;
+        // Nothing answering (or it went away mid-HELLO): the previous device is gone.
+        if (device === null) last = null;
         await sleep(pollMs, opts.signal);
-        continue;
+      } finally {
+        await device?.close().catch(() => undefined);
       }
-      announced = null;
-      last = id.hardwareSerial;
-      served++;
-      await opts.handle(device);
-    } catch (e) {
-      if (!isCustodianError(e)) throw e;
-      // Nothing answering (or it went away mid-HELLO): the previous device is gone.
-      if (device === null) last = null;
-      await sleep(pollMs, opts.signal);
-    } finally {
-      await device?.close().catch(() => undefined);
     }
+  } finally {
+    await port?.close().catch(() => undefined);
   }
   return served;
 }

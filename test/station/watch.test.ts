@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Transport } from '../../electron/core/device/index';
+import { startSimulator } from '../../electron/core/simulator';
+import { serveDevices } from '../../electron/core/station/watch';
+
+describe('serveDevices', () => {
+  it('opens the port once and serves device after device swapped behind it, each in its own session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-line-'));
+    const sim = await startSimulator({
+      stateDir: join(dir, 'a'), nextDevices: [join(dir, 'b'), join(dir, 'c')], emulateWireTime: false,
+    });
+    const opened: Transport[] = [];
+    const seen: Array<{ deviceId: string; bootId: number | undefined }> = [];
+    try {
+      const served = await serveDevices({
+        path: 'in-process',
+        baud: 115200,
+        signal: new AbortController().signal,
+        maxDevices: 3,
+        pollMs: 5,
+        openPort: async () => {
+          const t = sim.connect();
+          opened.push(t);
+          return t;
+        },
+        handle: async (device) => {
+          const id = await device.identify();
+          seen.push({ deviceId: id.deviceId, bootId: device.session.hello?.bootId });
+          await device.commit({ lock: false }); // the simulator swaps in the next device after this reply
+        },
+      });
+      expect(served).toBe(3);
+      expect(opened).toHaveLength(1);
+      expect(new Set(seen.map((s) => s.deviceId)).size).toBe(3);
+      expect(new Set(seen.map((s) => s.bootId)).size).toBe(3); // a fresh HELLO per device
+      expect(sim.served().map((d) => d.identity.deviceId)).toEqual(seen.map((s) => s.deviceId));
+      expect(opened[0]!.isOpen).toBe(false); // closed when the loop ends
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('reopens the port when it goes away (adapter unplugged) and carries on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-reopen-'));
+    const sim = await startSimulator({ stateDir: join(dir, 'a'), nextDevices: [join(dir, 'b')], emulateWireTime: false });
+    const ports: Transport[] = [];
+    try {
+      const served = await serveDevices({
+        path: 'in-process',
+        baud: 115200,
+        signal: new AbortController().signal,
+        maxDevices: 2,
+        pollMs: 5,
+        openPort: async () => {
+          ports.push(sim.connect());
+          return ports.at(-1)!;
+        },
+        handle: async (device) => {
+          await device.commit({ lock: false });
+          if (ports.length === 1) await ports[0]!.close(); // the port goes away under the station
+        },
+      });
+      expect(served).toBe(2);
+      expect(ports).toHaveLength(2);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
