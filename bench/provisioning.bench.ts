@@ -27,7 +27,7 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSerialDevice, SerialPortTransport, type ProtocolDeviceClient } from '../electron/core/device/index';
+import { openSerialDevice, SerialPortTransport, type DeviceIdentity, type ProtocolDeviceClient } from '../electron/core/device/index';
 import { wireTimeMs } from '../electron/core/device/wire';
 import { openStationLedger, type LedgerRecorder } from '../electron/core/ledger/index';
 import { issueCertificate } from '../electron/core/pki/index';
@@ -59,9 +59,9 @@ interface Row {
 interface Env { dir: string; issuer: PreparedIssuer; recorder: LedgerRecorder }
 
 /** One device's workflow under the meter; the row's cycle/CPU are filled in by the caller. */
-async function provisionMetered(env: Env, device: ProtocolDeviceClient): Promise<{ meter: CpuMeter; stats: ReturnType<ProtocolDeviceClient['stats']> }> {
+async function provisionMetered(env: Env, device: ProtocolDeviceClient, identity?: DeviceIdentity): Promise<{ meter: CpuMeter; stats: ReturnType<ProtocolDeviceClient['stats']> }> {
   const meter = new CpuMeter();
-  const result = await provisionDevice({ device: meter.device(device), issuer: env.issuer, recorder: meter.recorder(env.recorder), sign: meter.signer(issueCertificate), operator: 'bench' });
+  const result = await provisionDevice({ ...(identity ? { identity } : {}), device: meter.device(device), issuer: env.issuer, recorder: meter.recorder(env.recorder), sign: meter.signer(issueCertificate), operator: 'bench' });
   if (result.result !== 'passed') throw new Error(`${result.deviceId ?? '?'}: ${result.error.code} ${result.error.message}`);
   return { meter, stats: device.stats() };
 }
@@ -94,8 +94,8 @@ async function runLine(env: Env, prefix = 'line', n = N): Promise<Row[]> {
         opens++;
         return SerialPortTransport.open(p, { baudRate: baud });
       },
-      handle: async (device) => {
-        const { meter, stats } = await provisionMetered(env, device);
+      handle: async (device, identity) => {
+        const { meter, stats } = await provisionMetered(env, device, identity);
         done.push({ cycleMs: performance.now() - t, cpu: process.cpuUsage(c), stats, meter });
         t = performance.now();
         c = process.cpuUsage();

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Transport } from '../../electron/core/device/index';
 import { startSimulator } from '../../electron/core/simulator';
+import { prepareIssuer, provisionDevice } from '../../electron/core/station/index';
 import { serveDevices } from '../../electron/core/station/watch';
+import { MemoryRecorder } from '../support/memory-recorder';
+import { makeTestChain } from '../support/station-chain';
 
 describe('serveDevices', () => {
   it('opens the port once and serves device after device swapped behind it, each in its own session', async () => {
@@ -65,6 +68,29 @@ describe('serveDevices', () => {
       });
       expect(served).toBe(2);
       expect(ports).toHaveLength(2);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('hands over the detection IDENTIFY so the workflow does not ask again (its re-identifies still do)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-identity-'));
+    const issuer = prepareIssuer((await makeTestChain()).issuer);
+    const recorder = new MemoryRecorder();
+    const sim = await startSimulator({ stateDir: join(dir, 'a'), nextDevices: [join(dir, 'b')], emulateWireTime: false });
+    const results: string[] = [];
+    try {
+      await serveDevices({
+        path: 'in-process', baud: 115200, signal: new AbortController().signal, maxDevices: 2, pollMs: 5,
+        openPort: async () => sim.connect(),
+        handle: async (device, identity) => {
+          const r = await provisionDevice({ device, identity, issuer, recorder, operator: 'line' });
+          results.push(r.result);
+        },
+      });
+      expect(results).toEqual(['passed', 'passed']);
+      // Detection, then the re-identifies before the intent and before the write: three per device, not four.
+      expect(sim.served().map((d) => d.stats.byCommand.IDENTIFY)).toEqual([3, 3]);
     } finally {
       await sim.stop();
     }

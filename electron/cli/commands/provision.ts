@@ -7,7 +7,7 @@
  * is a PASS/FAIL block with the reason and the fix.
  */
 import { userInfo } from 'node:os';
-import { openSerialDevice } from '../../core/device/index';
+import { openSerialDevice, type DeviceIdentity } from '../../core/device/index';
 import { CustodianError } from '../../core/errors';
 import { remedyFor } from '../../core/station/remedies';
 import { openStationSession, STATION_DEVICE_OPTIONS } from '../../core/station/session';
@@ -83,9 +83,10 @@ export const provisionCommand: CliCommand = {
 
     const session = await openStationSession({ home: ctx.home, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
-    const runOne = async (device: Awaited<ReturnType<typeof openSerialDevice>>): Promise<ProvisioningResult> => {
+    const runOne = async (device: Awaited<ReturnType<typeof openSerialDevice>>, identity?: DeviceIdentity): Promise<ProvisioningResult> => {
       const r = await provisionDevice({
         device,
+        ...(identity ? { identity } : {}),
         ...session.workflow,
         operator,
         ...(workOrder ? { workOrder } : {}),
@@ -125,8 +126,8 @@ export const provisionCommand: CliCommand = {
         signal: abort.signal,
         ...(count !== undefined ? { maxDevices: count } : {}),
         onWaiting: (what) => ctx.info(what === 'device' ? `waiting for a device on ${port} (Ctrl-C to stop)…` : 'remove the device to continue (or connect the next one)…'),
-        handle: async (device) => {
-          results.push(await runOne(device));
+        handle: async (device, identity) => {
+          results.push(await runOne(device, identity));
         },
       });
       const passed = results.filter((r) => r.result === 'passed').length;

@@ -49,6 +49,8 @@ export interface StepEnv {
   random: RandomSource;
   /** The signing primitive (pki issueCertificate by default; injectable for HSMs and tests). */
   sign: (req: IssueRequest) => Promise<IssuedCertificate>;
+  /** IDENTIFY already answered in this session (ProvisionOptions.identity). */
+  identity?: DeviceIdentity;
 }
 
 /** Everything the run learned so far. */
@@ -112,7 +114,7 @@ async function proveChallenge(env: StepEnv, spki: Uint8Array, code: string, what
 }
 
 const identify: StepFn = async (env, s) => {
-  const id = await env.device.identify();
+  const id = env.identity ?? (await env.device.identify());
   validateDeviceId(id.deviceId, env.policy.deviceIdRule);
   const missing = env.policy.requiredCapabilities.filter((c) => !id.capabilities.includes(c));
   if (!id.capabilities.includes('csr') && !id.capabilities.includes('raw-public-key')) missing.push('csr');

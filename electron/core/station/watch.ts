@@ -9,7 +9,7 @@
  * cleanly when `signal` aborts: a device being provisioned finishes its
  * current step and the run ends with WORKFLOW_CANCELLED (safe to retry).
  */
-import { leaseTransport, ProtocolDeviceClient, SerialPortTransport, type Transport } from '../device/index';
+import { leaseTransport, ProtocolDeviceClient, SerialPortTransport, type DeviceIdentity, type Transport } from '../device/index';
 import { isCustodianError } from '../errors';
 import { STATION_DEVICE_OPTIONS } from './session';
 
@@ -17,8 +17,12 @@ export interface ServeOptions {
   path: string;
   baud: number;
   signal: AbortSignal;
-  /** Provision one device. Must not close it (serveDevices does). */
-  handle: (device: ProtocolDeviceClient) => Promise<void>;
+  /**
+   * Provision one device. Must not close it (serveDevices does). `identity` is
+   * its answer to the detection IDENTIFY in this session (pass it on as
+   * ProvisionOptions.identity rather than asking again).
+   */
+  handle: (device: ProtocolDeviceClient, identity: DeviceIdentity) => Promise<void>;
   /** Called when the loop starts waiting: for the first/next device, or for the last one to be removed. */
   onWaiting?: (what: 'device' | 'removal') => void;
   /** Stop after this many devices (default: until aborted). */
@@ -74,7 +78,7 @@ export async function serveDevices(opts: ServeOptions): Promise<number> {
         announced = null;
         last = id.hardwareSerial;
         served++;
-        await opts.handle(device);
+        await opts.handle(device, id);
       } catch (e) {
         if (!isCustodianError(e)) throw e;
         // Nothing answering (or it went away mid-HELLO): the previous device is gone.

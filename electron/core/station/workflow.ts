@@ -12,7 +12,7 @@
  * closes the device; the caller owns the connection.
  */
 import { randomUUID } from 'node:crypto';
-import type { DeviceClient } from '../device/client';
+import type { DeviceClient, DeviceIdentity } from '../device/client';
 import { CustodianError, isCustodianError } from '../errors';
 import { cryptoRandom, fingerprintSha256, issueCertificate, type IssueRequest, type IssuedCertificate, type RandomSource } from '../pki/index';
 import { StationCodes } from './codes';
@@ -39,6 +39,13 @@ export interface ProvisionOptions {
   random?: RandomSource;
   /** Signing primitive; defaults to pki issueCertificate. */
   sign?: (req: IssueRequest) => Promise<IssuedCertificate>;
+  /**
+   * The device's answer to IDENTIFY moments ago in this same session (the
+   * watch loop's detection): the identify step checks it instead of asking
+   * again. The re-identifies before the intent and before the write still ask
+   * the device.
+   */
+  identity?: DeviceIdentity;
 }
 
 export function errorInfo(e: unknown): ErrorInfo {
@@ -51,6 +58,7 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
   const runId = opts.runId ?? randomUUID();
   const clock = opts.clock ?? (() => new Date());
   const env: StepEnv = {
+    ...(opts.identity ? { identity: opts.identity } : {}),
     device: opts.device,
     issuer: opts.issuer,
     recorder: opts.recorder,
