@@ -8,7 +8,6 @@ export interface CaSubject {
 }
 
 function checkField(name: string, value: string): void {
-  // eslint-disable-next-line no-control-regex
   if (value.length === 0 || value.length > 64 || value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) {
     throw new CustodianError(AuthorityCodes.BAD_INPUT, `${name} must be 1–64 characters, without control characters or surrounding spaces`, { field: name });
   }

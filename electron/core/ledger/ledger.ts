@@ -15,7 +15,8 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, releaseWriterLock, takeWriterLock, writeFully, type LedgerIo } from './files';
+import { releasePidLock, takePidLock } from '../pid-lock';
+import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
 import { EntryIndex, decodeForIndex } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree } from './merkle';
@@ -118,7 +119,7 @@ export class Ledger {
     this.verifier = parseVkey(vkey);
     this.origin = this.verifier.name;
     if (!opts.readOnly) {
-      const lock = takeWriterLock(join(this.dir, LOCK_FILE));
+      const lock = takePidLock(join(this.dir, LOCK_FILE));
       if (!lock.ok) {
         throw new CustodianError(LedgerCodes.LOCKED, `the ledger is open for writing by another process (pid ${lock.pid})`, { dir: this.dir, pid: lock.pid });
       }
@@ -477,7 +478,7 @@ export class Ledger {
     this.fd = -1;
     this.historyFd = -1;
     this.dirFd = -1;
-    if (this.locked) releaseWriterLock(join(this.dir, LOCK_FILE));
+    if (this.locked) releasePidLock(join(this.dir, LOCK_FILE));
     this.locked = false;
   }
 }

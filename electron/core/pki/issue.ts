@@ -106,7 +106,6 @@ function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectF
       }
       break;
     case 'ca-name':
-      // eslint-disable-next-line no-control-regex
       if (cn.trim() !== cn || cn.length === 0 || /[\u0000-\u001f\u007f]/.test(cn)) {
         throw new CustodianError(PkiCodes.PROFILE_INVALID_COMMON_NAME, 'a CA name must be non-empty, without control characters or surrounding spaces');
       }
