@@ -19,6 +19,7 @@ import { AuthorityCodes } from './codes';
 import { withAuthorityLock } from './lock-file';
 import type { AuthorityContext, LoadedKey } from './context';
 import type { AuthorityEvent, AuthorityListener } from './events';
+import type { AuthorityJournal } from './journal';
 import { requireActive, requireConfigured, requireUnlocked } from './guards';
 import { importBundle, type ImportBundleParams, type ImportBundleResult } from './import-bundle';
 import { assertNoAuthority, initRoot, type InitRootParams, type InitRootResult } from './init-root';
@@ -35,6 +36,11 @@ export interface AuthorityOptions {
   home: string;
   /** Receives authority events (awaited). */
   listener?: AuthorityListener;
+  /**
+   * Records subordinate-CA and verification signings before and after the key
+   * signs (fail closed); its `listener`, if any, also receives the events.
+   */
+  journal?: AuthorityJournal;
   /** scrypt work factor (log2 N) for key files written by this authority: default 18, minimum 17. */
   workFactor?: number;
   /** Clock, for tests. */
@@ -75,13 +81,18 @@ export class Authority {
     }
     const store = new AuthorityStore(opts.home);
     const listener = opts.listener;
+    const journalListener = opts.journal?.listener;
     const ctx: AuthorityContext = {
       store,
       logN,
       now: opts.now ?? (() => new Date()),
       meta: store.readMeta(),
       key: null,
-      emit: async (e: AuthorityEvent) => { if (listener) await listener(e); },
+      emit: async (e: AuthorityEvent) => {
+        if (listener) await listener(e);
+        if (journalListener) await journalListener(e);
+      },
+      journal: opts.journal ?? null,
     };
     return new Authority(ctx);
   }

@@ -31,6 +31,8 @@ export const AuthorityCodes = {
   CSR_NO_COMMON_NAME: 'AUTHORITY_CSR_NO_COMMON_NAME',
   /** Another process holds the authority's lock (a ceremony is in progress). */
   BUSY: 'AUTHORITY_BUSY',
+  /** The signing journal (the station ledger) could not record the intent or the certificate; nothing was signed or handed out. */
+  JOURNAL_FAILED: 'AUTHORITY_JOURNAL_FAILED',
   /** The files under <home>/authority are inconsistent or unreadable. */
   STATE_CORRUPTED: 'AUTHORITY_STATE_CORRUPTED',
 } as const;

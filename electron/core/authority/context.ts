@@ -4,6 +4,7 @@
  */
 import type { CaKeySpec, CryptoKey } from '../pki/index';
 import type { AuthorityEvent } from './events';
+import type { AuthorityJournal } from './journal';
 import type { AuthorityMeta, AuthorityStore } from './store';
 
 export interface LoadedKey {
@@ -21,6 +22,8 @@ export interface AuthorityContext {
   meta: AuthorityMeta | null;
   key: LoadedKey | null;
   emit(e: AuthorityEvent): Promise<void>;
+  /** Records CA signings before and after the key signs; null = not journalled (library use, tests). */
+  readonly journal: AuthorityJournal | null;
 }
 
 /** CA certificates start a little in the past, so stations with slightly slow clocks accept them. */

@@ -2,6 +2,7 @@
 export { Authority, type AuthorityOptions, type AuthorityState, type UnlockedIssuer } from './authority';
 export { AuthorityCodes, type AuthorityCode } from './codes';
 export type { AuthorityEvent, AuthorityEventType, AuthorityListener } from './events';
+export type { AuthorityJournal, CaSigningHandle, CaSigningIntent } from './journal';
 export type { InitRootParams, InitRootResult } from './init-root';
 export type { CreateRequestParams, CreateRequestResult } from './request';
 export type { SignSubordinateParams, SignSubordinateResult } from './sign-subordinate';

@@ -10,6 +10,8 @@ import { issueCertificate, pathLenRoom, readCsr, toPem, PkiCodes } from '../pki/
 import { AuthorityCodes } from './codes';
 import { BACKDATE_MS, type AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
+import { journalledSign, planSigning } from './journalled-sign';
+import { spkiSha256 } from './keys';
 import { checkDays, checkPathLen } from './subject';
 
 export interface SignSubordinateParams {
@@ -65,17 +67,31 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
     );
   }
   const now = ctx.now();
-  const cert = await issueCertificate({
+  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+  const plan = planSigning({
+    kind: 'subordinate',
     profile: 'intermediateCa',
-    commonName: intake.commonName,
+    subject: `CN=${intake.commonName}${organization !== undefined ? `, O=${organization}` : ''}`,
+    spkiSha256: spkiSha256(intake.publicKeySpki),
+    csrSha256: intake.csrSha256,
+    issuerFingerprint: ctx.meta!.certificateFingerprint ?? '',
+    issuerCertificate: chain[0]!,
+    notBefore,
+    days,
+  });
+  // The intent is durable before the key signs; the certificate is recorded before it is written out.
+  const cert = await journalledSign(ctx, plan, (random) => issueCertificate({
+    profile: 'intermediateCa',
+    commonName: intake.commonName!,
     ...(organization !== undefined ? { organization } : {}),
     subjectPublicKey: intake.publicKeySpki,
     issuer: { certificate: chain[0]!, privateKey: key.privateKey },
     pathLen,
-    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notBefore,
     days,
     now,
-  });
+    random,
+  }));
   const chainDer = [cert.der, ...chain];
   const bundlePem = chainDer.map((d) => toPem(d, 'CERTIFICATE')).join('');
   ctx.store.writeIssued(cert.serialHex, cert.pem);

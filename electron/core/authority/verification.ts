@@ -7,6 +7,8 @@
 import { exportSpki, generateKeyPair, issueCertificate } from '../pki/index';
 import type { AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
+import { journalledSign, planSigning } from './journalled-sign';
+import { spkiSha256 } from './keys';
 import { checkDays } from './subject';
 
 export interface VerificationCertParams {
@@ -33,16 +35,29 @@ export async function verificationCert(ctx: AuthorityContext, code: string, p: V
   const days = p.days === undefined ? undefined : checkDays(p.days);
   const now = ctx.now();
   const throwaway = await generateKeyPair('P-256', { extractable: false });
-  const cert = await issueCertificate({
+  const spki = await exportSpki(throwaway.publicKey);
+  const issuerFingerprint = meta.certificateFingerprint ?? '';
+  const plan = planSigning({
+    kind: 'verification',
+    profile: 'hubVerification',
+    subject: `CN=${code}`,
+    spkiSha256: spkiSha256(spki),
+    issuerFingerprint,
+    issuerCertificate: chain[0]!,
+    notBefore: now,
+    ...(days !== undefined ? { days } : {}),
+  });
+  // The intent is durable before the key signs; the certificate is recorded before it is returned.
+  const cert = await journalledSign(ctx, plan, (random) => issueCertificate({
     profile: 'hubVerification',
     commonName: code,
-    subjectPublicKey: await exportSpki(throwaway.publicKey),
+    subjectPublicKey: spki,
     issuer: { certificate: chain[0]!, privateKey: key.privateKey },
     notBefore: now,
     ...(days !== undefined ? { days } : {}),
     now,
-  });
-  const issuerFingerprint = meta.certificateFingerprint ?? '';
+    random,
+  }));
   await ctx.emit({
     type: 'authority.verification-cert-issued',
     at: now.toISOString(),
