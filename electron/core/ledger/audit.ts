@@ -45,7 +45,10 @@ export interface StationSummary {
   failed: number;
   passed: number;
   deviceFailed: number;
+  /** Hub verification certificates: legacy `verification-cert` records and intents with profile hubVerification. */
   verificationCerts: number;
+  /** Subordinate CA certificates signed by this station's CA (intents with profile intermediateCa). */
+  subordinates: number;
   unreconciled: number;
 }
 
@@ -69,6 +72,10 @@ interface IssuedCert {
   reissueReason?: string;
   certSha256: string;
 }
+
+/** Intent profiles of CA signings outside provisioning (docs/ledger-format.md §CA signings). */
+const SUBORDINATE_PROFILE = 'intermediateCa';
+const VERIFICATION_PROFILE = 'hubVerification';
 
 const subjectSet = (s: string): string =>
   s.split(/\n|,(?=\s*[A-Za-z0-9.]+=)/).map((p) => p.trim()).filter(Boolean).sort().join(',');
@@ -94,7 +101,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       findings.push({ kind, severity, origin, message, ...(index !== undefined ? { index } : {}) });
     const s: StationSummary = {
       bundle: b.dir, origin, entries: 0, checkpointSize: 0, checkpoints: b.history.length,
-      issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, unreconciled: 0,
+      issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, subordinates: 0, unreconciled: 0,
     };
     stations.push(s);
 
@@ -188,6 +195,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
         if (intent.spkiSha256 !== spki) bad.push('public key');
         if (intent.issuerFingerprint !== issuer) bad.push('issuer');
         if (subjectSet(intent.subject) !== subjectSet(x.subject)) bad.push('subject');
+        // A sub-CA signing must yield a CA certificate; anything else must not.
+        if (x.ca !== (intent.profile === SUBORDINATE_PROFILE)) bad.push(`profile (${intent.profile}, CA=${String(x.ca)})`);
         if (bad.length) add(AuditFindings.INTENT_MISMATCH, `certificate differs from its intent in ${bad.join(', ')}`, index);
       }
       const day = (records[index]?.at ?? '').slice(0, 10);
@@ -195,10 +204,16 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       const pi = perIssuer.get(issuer) ?? { issuer: chain.issuerSubject ?? x.issuer, fingerprint: issuer, issued: 0 };
       pi.issued++;
       perIssuer.set(issuer, pi);
+      const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE);
       certs.push({
-        origin, index, deviceId, serialHex, issuer, certSha256: sha256Hex(der),
+        origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, certSha256: sha256Hex(der),
         ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
       });
+    };
+    const count = (intent: Extract<LedgerRecord, { t: 'intent' }> | null) => {
+      if (intent?.profile === SUBORDINATE_PROFILE) s.subordinates++;
+      else if (intent?.profile === VERIFICATION_PROFILE) s.verificationCerts++;
+      else s.issued++;
     };
     records.forEach((r, i) => {
       if (!r) return;
@@ -212,8 +227,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
         }
       }
       switch (r.t) {
-        case 'done': s.issued++; checkCert(i, r.cert, intentOf(r.intent), r.deviceId); break;
-        case 'reconcile': if (r.resolution === 'issued' && r.cert) { s.issued++; checkCert(i, r.cert, intentOf(r.intent), intentOf(r.intent)?.deviceId ?? ''); } break;
+        case 'done': count(intentOf(r.intent)); checkCert(i, r.cert, intentOf(r.intent), r.deviceId); break;
+        case 'reconcile': if (r.resolution === 'issued' && r.cert) { count(intentOf(r.intent)); checkCert(i, r.cert, intentOf(r.intent), intentOf(r.intent)?.deviceId ?? ''); } break;
         case 'verification-cert': s.verificationCerts++; checkCert(i, r.cert, null, r.subject); break;
         case 'failed': s.failed++; break;
         case 'outcome': if (r.result === 'passed') s.passed++; else s.deviceFailed++; break;
@@ -279,7 +294,7 @@ export function renderAuditReport(r: AuditReport): string[] {
   const lines = [`audit ${r.ok ? 'PASSED' : 'FAILED'}: ${r.stations.length} station ledger(s), ${r.findings.length} finding(s)`, '', 'Per station:'];
   for (const s of r.stations) {
     lines.push(`  ${s.origin}  entries ${s.entries}, checkpoint ${s.checkpointSize} (${s.checkpoints} signed), issued ${s.issued}, ` +
-      `signing failed ${s.failed}, device passed ${s.passed}, device failed ${s.deviceFailed}, verification certs ${s.verificationCerts}, unreconciled ${s.unreconciled}`);
+      `signing failed ${s.failed}, device passed ${s.passed}, device failed ${s.deviceFailed}, verification certs ${s.verificationCerts}, sub-CA certs ${s.subordinates}, unreconciled ${s.unreconciled}`);
   }
   lines.push('', 'Per custodian (issuing CA):');
   for (const i of r.perIssuer) lines.push(`  ${i.issuer.replace(/\n/g, ', ')}  [${i.fingerprint.slice(0, 16)}]  issued ${i.issued}`);
