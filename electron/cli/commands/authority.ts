@@ -3,15 +3,19 @@
  * Each command that needs the CA key unlocks it for this run only, from
  * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt, and locks it again.
  */
-import { Authority, type CaSubject } from '../../core/authority/index';
+import { Authority, type AuthorityJournal, type CaSubject } from '../../core/authority/index';
+import { LedgerAuthorityJournal, openStationLedger } from '../../core/ledger/index';
+import { defaultStationId } from '../../core/station/session';
 import { CA_KEY_SPECS, readCsr, type CaKeySpec } from '../../core/pki/index';
 import { DEFAULT_LOG_N, MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
 import { optBool, optInt, optString, positional, reqInt, reqString } from '../args';
 import { CustodianError } from '../../core/errors';
 import { CliCodes } from '../codes';
 import { readInputFile, writeOutputFile } from '../files';
+import { OPERATOR_OPTION, operatorFrom } from '../operator';
 import type { CliCommand, CommandContext, CommandGroup, OptionSpec } from '../types';
 import { renderChain, renderReport } from './authority-format';
+import { ledgerDir } from './ledger';
 
 const OUT_FORCE: Record<string, OptionSpec> = {
   force: { type: 'boolean', description: 'replace output files that already exist' },
@@ -25,9 +29,33 @@ const SUBJECT: Record<string, OptionSpec> = {
   'key-spec': { type: 'string', valueName: '<spec>', description: `CA key type: ${CA_KEY_SPECS.join(', ')} (default P-256)` },
 };
 
-function openAuthority(ctx: CommandContext): Authority {
+function openAuthority(ctx: CommandContext, journal?: AuthorityJournal): Authority {
   const workFactor = optInt(ctx, 'work-factor', { min: MIN_WRITE_LOG_N, max: MAX_READ_LOG_N });
-  return Authority.open({ home: ctx.home, ...(workFactor !== undefined ? { workFactor } : {}) });
+  return Authority.open({ home: ctx.home, ...(workFactor !== undefined ? { workFactor } : {}), ...(journal ? { journal } : {}) });
+}
+
+/**
+ * Run a ceremony that touches the CA key with the authority journalled into
+ * the station ledger (`<home>/ledger`, created on first use): imports, key
+ * loads, sessions and CA signings are recorded, and a signing whose intent
+ * cannot be recorded does not happen. The ledger is opened before any
+ * passphrase is asked (LEDGER_LOCKED while the app holds it) and closed,
+ * with a covering checkpoint, after the key is locked.
+ */
+async function withJournalledAuthority<T>(ctx: CommandContext, fn: (a: Authority) => Promise<T>): Promise<T> {
+  const operator = operatorFrom(ctx);
+  const { ledger, recorder } = openStationLedger({ dir: ledgerDir(ctx), stationId: defaultStationId() });
+  try {
+    if (ledger.openReport.tornTail) ctx.warn(ledger.openReport.tornTail.message);
+    const a = openAuthority(ctx, new LedgerAuthorityJournal(recorder, { operator: () => operator }));
+    try {
+      return await fn(a);
+    } finally {
+      a.lock();
+    }
+  } finally {
+    ledger.close();
+  }
 }
 
 function subjectFrom(ctx: CommandContext): CaSubject & { keySpec: CaKeySpec } {
@@ -57,21 +85,19 @@ const initRootCmd: CliCommand = {
     'path-len': { type: 'string', valueName: 'N', description: 'CA levels allowed below the root (default 2: factory → installer)' },
     days: { type: 'string', valueName: 'D', description: 'validity in days (default 7305, max 9132)' },
     ...WORK_FACTOR,
+    ...OPERATOR_OPTION,
   },
   async run(ctx) {
     const s = subjectFrom(ctx);
     const pathLen = optInt(ctx, 'path-len', { min: 0, max: 8 });
     const days = optInt(ctx, 'days', { min: 1 });
-    const a = openAuthority(ctx);
-    if (a.state !== 'none') a.assertNone();
-    const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
-    try {
+    openAuthority(ctx).assertNone(); // refuse before creating a ledger or asking for a passphrase
+    return withJournalledAuthority(ctx, async (a) => {
+      const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
       const r = await a.initRoot({ ...s, passphrase, ...(pathLen !== undefined ? { pathLen } : {}), ...(days !== undefined ? { days } : {}) });
       const data = { subject: r.subject, fingerprint: r.fingerprint, serialHex: r.serialHex, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), pathLen: r.pathLen, keySpec: r.keySpec, keyFile: r.keyFile, home: ctx.home };
       return { data, human: [`Root CA created: ${r.subject}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}`, `  pathLen   ${r.pathLen}`, `  key       ${r.keySpec}, sealed in ${r.keyFile}`, 'Next: `custodian authority export-chain --out <file>` and hand the root certificate to downstream custodians.'] };
-    } finally {
-      a.lock();
-    }
+    });
   },
 };
 
@@ -79,21 +105,18 @@ const requestCmd: CliCommand = {
   name: 'request',
   summary: 'create this station\'s CA key and a CSR for the upstream custodian',
   usage: '--cn <name> [--org <org>] [--key-spec P-256] [--out <csr>]',
-  options: { ...SUBJECT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR },
+  options: { ...SUBJECT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION },
   async run(ctx) {
     const s = subjectFrom(ctx);
     const out = optString(ctx, 'out');
-    const a = openAuthority(ctx);
-    if (a.state !== 'none') a.assertNone();
-    const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
-    try {
+    openAuthority(ctx).assertNone();
+    return withJournalledAuthority(ctx, async (a) => {
+      const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
       const r = await a.createRequest({ ...s, passphrase });
       const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
       const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile };
       return { data, human: [`Request created for ${r.subject}`, `  CSR       ${written ?? r.requestFile}`, `  CSR SHA-256  ${r.csrSha256}`, `  key SHA-256  ${r.spkiSha256} (SPKI)`, 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle>`.'] };
-    } finally {
-      a.lock();
-    }
+    });
   },
 };
 
@@ -107,6 +130,7 @@ const signSubordinateCmd: CliCommand = {
     days: { type: 'string', valueName: 'D', description: 'validity in days, clamped to this CA\'s validity (required)' },
     out: { type: 'string', valueName: '<bundle>', description: 'where to write the bundle: new certificate + chain to the root, PEM (required)' },
     ...OUT_FORCE,
+    ...OPERATOR_OPTION,
   },
   async run(ctx) {
     const csrPath = positional(ctx, 0, 'CSR file');
@@ -115,8 +139,8 @@ const signSubordinateCmd: CliCommand = {
     const out = reqString(ctx, 'out');
     const csr = readInputFile(ctx, csrPath, 'CSR');
     readCsr(csr); // refuse a bad request before asking for the passphrase
-    const a = openAuthority(ctx);
-    try {
+    openAuthority(ctx).assertActive();
+    return withJournalledAuthority(ctx, async (a) => {
       await unlockForSigning(ctx, a);
       const r = await a.signSubordinate(csr, { pathLen, days });
       const written = writeOutputFile(ctx, out, r.bundlePem, optBool(ctx, 'force'));
@@ -124,9 +148,7 @@ const signSubordinateCmd: CliCommand = {
       const human = [`Signed ${r.subject} (pathLen ${r.pathLen})`, `  CSR SHA-256  ${r.csrSha256} (must equal what the requester's \`authority request\` printed)`, `  serial    ${r.serialHex}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}${r.clamped ? ' (clamped to this CA\'s validity)' : ''}`, `  bundle    ${written} (${r.chainDer.length} certificates, leaf first)`];
       if (r.ignoredRequests.length > 0) human.push('  ignored from the CSR:', ...r.ignoredRequests.map((x) => `    - ${x}`));
       return { data, human };
-    } finally {
-      a.lock();
-    }
+    });
   },
 };
 
@@ -135,13 +157,12 @@ const importCmd: CliCommand = {
   summary: 'activate this station with the bundle signed by the upstream custodian (or migrate an OpenSSL CA with --key)',
   usage: '<bundle> [--key <key.pem>]',
   positionals: { min: 1, max: 1 },
-  options: { key: { type: 'string', valueName: '<key.pem>', description: 'existing CA private key (PEM) to import into the vault with this bundle' }, ...WORK_FACTOR },
+  options: { key: { type: 'string', valueName: '<key.pem>', description: 'existing CA private key (PEM) to import into the vault with this bundle' }, ...WORK_FACTOR, ...OPERATOR_OPTION },
   async run(ctx) {
     const bundle = readInputFile(ctx, positional(ctx, 0, 'bundle file'), 'bundle');
     const keyPath = optString(ctx, 'key');
-    const a = openAuthority(ctx);
     let key: Buffer | undefined;
-    try {
+    return withJournalledAuthority(ctx, async (a) => {
       let passphrase: string | undefined;
       if (keyPath !== undefined) {
         key = readInputFile(ctx, keyPath, 'key');
@@ -153,10 +174,7 @@ const importCmd: CliCommand = {
       const chain = r.chain.map((l) => ({ subject: l.subject, fingerprintSha256: l.fingerprintSha256, notAfter: iso(l.notAfter), pathLenRoom: l.pathLenRoom ?? null }));
       const data = { kind: r.kind, subject: r.subject, fingerprint: r.fingerprint, notAfter: iso(r.notAfter), keyImported: r.keyImported, chain, warnings: r.warnings };
       return { data, human: [`Authority active: ${r.subject} (${r.kind}${r.keyImported ? ', key imported into the vault' : ''})`, ...renderChain(chain)] };
-    } finally {
-      key?.fill(0);
-      a.lock();
-    }
+    }).finally(() => key?.fill(0));
   },
 };
 
@@ -169,13 +187,14 @@ const verificationCmd: CliCommand = {
     out: { type: 'string', valueName: '<base>', description: 'writes <base>.pem and <base>.cer (DER) (required)' },
     days: { type: 'string', valueName: 'D', description: 'validity in days (default 30, max 90)' },
     ...OUT_FORCE,
+    ...OPERATOR_OPTION,
   },
   async run(ctx) {
     const code = positional(ctx, 0, 'verification code');
     const base = reqString(ctx, 'out').replace(/\.(pem|cer)$/i, '');
     const days = optInt(ctx, 'days', { min: 1 });
-    const a = openAuthority(ctx);
-    try {
+    openAuthority(ctx).assertActive();
+    return withJournalledAuthority(ctx, async (a) => {
       await unlockForSigning(ctx, a);
       const r = await a.verificationCert(code, days !== undefined ? { days } : {});
       const force = optBool(ctx, 'force');
@@ -183,9 +202,7 @@ const verificationCmd: CliCommand = {
       const cer = writeOutputFile(ctx, `${base}.cer`, r.der, force);
       const data = { code: r.code, subject: r.subject, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), issuerFingerprint: r.issuerFingerprint, files: { pem, cer } };
       return { data, human: [`Verification certificate for code ${r.code}`, `  ${pem}`, `  ${cer}`, `  valid until ${iso(r.notAfter)}; upload either file where the hub asks for the verification certificate.`] };
-    } finally {
-      a.lock();
-    }
+    });
   },
 };
 

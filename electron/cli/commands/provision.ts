@@ -6,7 +6,6 @@
  * under `<home>/ledger`. Progress is a live step list on stderr; the verdict
  * is a PASS/FAIL block with the reason and the fix.
  */
-import { userInfo } from 'node:os';
 import { openSerialDevice, type DeviceIdentity } from '../../core/device/index';
 import { CustodianError } from '../../core/errors';
 import { remedyFor } from '../../core/station/remedies';
@@ -16,22 +15,9 @@ import { provisionDevice } from '../../core/station/workflow';
 import type { ProvisioningResult } from '../../core/station/events';
 import { optBool, optInt, optString, reqString } from '../args';
 import { CliCodes } from '../codes';
+import { operatorFrom } from '../operator';
 import type { CliCommand, CommandContext } from '../types';
 import { resultJson, stepLine, verdictLines } from './provision-format';
-
-function operatorFrom(ctx: CommandContext): string {
-  const op = optString(ctx, 'operator') ?? ctx.io.env.CUSTODIAN_OPERATOR ?? safeUser();
-  if (op.trim() === '' || op.length > 64) throw new CustodianError(CliCodes.USAGE, '--operator must be 1–64 characters', { option: 'operator' });
-  return op.trim();
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'operator';
-  }
-}
 
 function workOrderFrom(ctx: CommandContext): string | undefined {
   const wo = optString(ctx, 'work-order');
