@@ -107,16 +107,18 @@ export interface ChainResult {
 /**
  * Validates that `leaf` was signed by `custodian` (the bundle's issuing CA) and
  * that `custodian` chains through `intermediates` to `root`, at time `at` (when
- * the ledger recorded the certificate).
+ * the ledger recorded the certificate). `expectLeaf` is `ca` for a subordinate
+ * CA certificate the station signed, `end-entity` (the default) otherwise.
  */
 export type ChainValidator = (
   leaf: Uint8Array, custodian: Uint8Array, intermediates: readonly Uint8Array[], root: Uint8Array, at: Date,
+  expectLeaf?: 'end-entity' | 'ca',
 ) => ChainResult;
 
 /** The default: the certificate engine's RFC 5280 path validation (electron/core/pki validateChain). */
-export const pkiChainValidator: ChainValidator = (leaf, custodian, intermediates, root, at) => {
+export const pkiChainValidator: ChainValidator = (leaf, custodian, intermediates, root, at, expectLeaf = 'end-entity') => {
   try {
-    const r = validateChain({ leaf, intermediates: [custodian, ...intermediates], roots: [root], at });
+    const r = validateChain({ leaf, intermediates: [custodian, ...intermediates], roots: [root], at, expectLeaf });
     const issuer = r.path[1];
     if (!issuer || issuer.fingerprintSha256 !== sha256Hex(custodian)) {
       return { ok: false, reason: `issued by ${issuer?.subject ?? 'nobody'}, not by this station's custodian CA` };

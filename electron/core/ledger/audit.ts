@@ -184,7 +184,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       }
       const recorded = new Date(records[index]?.at ?? '');
       const at = Number.isNaN(recorded.getTime()) ? new Date() : recorded;
-      const chain: ChainResult = custodian ? validate(der, custodian, intermediates, opts.root, at) : { ok: false, reason: 'bundle has no custodian chain' };
+      const expectLeaf = intent?.profile === SUBORDINATE_PROFILE ? 'ca' : 'end-entity';
+      const chain: ChainResult = custodian ? validate(der, custodian, intermediates, opts.root, at, expectLeaf) : { ok: false, reason: 'bundle has no custodian chain' };
       if (!chain.ok) add(AuditFindings.CHAIN_INVALID, `certificate ${deviceId}: ${chain.reason ?? 'chain invalid'}`, index);
       const serialHex = normalizeSerial(x.serialNumber);
       const spki = sha256Hex(x.publicKey.export({ type: 'spki', format: 'der' }));
