@@ -126,7 +126,12 @@ export class Authority {
       }
     }
     this.#ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec } satisfies LoadedKey;
-    await this.#ctx.emit({ type: 'authority.unlocked', at: this.#ctx.now().toISOString(), state: meta.state, spkiSha256: meta.spkiSha256, fingerprint: meta.certificateFingerprint });
+    try {
+      await this.#ctx.emit({ type: 'authority.unlocked', at: this.#ctx.now().toISOString(), state: meta.state, spkiSha256: meta.spkiSha256, fingerprint: meta.certificateFingerprint });
+    } catch (e) {
+      this.#ctx.key = null; // a key load the journal could not record does not stay loaded
+      throw e;
+    }
   }
 
   /** Throws AUTHORITY_ALREADY_CONFIGURED when an authority (or a pending request) exists. */

@@ -21,7 +21,14 @@ export interface LedgerAuthorityJournalOptions {
 }
 
 export class LedgerAuthorityJournal implements AuthorityJournal {
-  constructor(private readonly recorder: LedgerRecorder, private readonly opts: LedgerAuthorityJournalOptions) {}
+  readonly #recorder: () => LedgerRecorder;
+
+  /** `recorder` may be a getter, for a ledger opened on first use (the app's station service). */
+  constructor(recorder: LedgerRecorder | (() => LedgerRecorder), private readonly opts: LedgerAuthorityJournalOptions) {
+    this.#recorder = typeof recorder === 'function' ? recorder : () => recorder;
+  }
+
+  private get recorder(): LedgerRecorder { return this.#recorder(); }
 
   beforeSign(i: CaSigningIntent): Promise<CaSigningHandle> {
     return this.recorder.recordIntent({

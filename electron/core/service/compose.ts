@@ -3,7 +3,8 @@
  * Electron main process and the HTTP test bridge.
  *
  *   devices   → electron/core/device systemPortLister (serialport, VID/PID normalised)
- *   authority → electron/core/authority Authority (vault-sealed CA key, ceremonies)
+ *   authority → electron/core/authority Authority (vault-sealed CA key, ceremonies), journalled into the ledger
+ *   settings  → each change recorded as a ledger `config` record
  *   ledger    → electron/core/ledger (one writable ledger per run, shared with the recorder)
  *   workflow  → electron/core/station provisionDevice (issuer from the unlocked authority)
  *   simulator → electron/core/simulator, in-process devices on `sim:<id>` ports
@@ -11,9 +12,11 @@
  * Every area is wired; `need()` in ports.ts still answers API_NOT_AVAILABLE
  * for any port a caller (e.g. a test) leaves out.
  */
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { Authority } from '../authority/index';
 import { systemPortLister } from '../device/index';
+import { LedgerAuthorityJournal } from '../ledger/index';
 import { createStationService, type PlatformServices, type StationService, type StationServiceDeps } from './station-service';
 import type { DevicePort } from './ports';
 import { authorityAdapter } from './adapters/authority';
@@ -35,9 +38,27 @@ export interface DefaultServiceOptions extends Partial<StationServiceDeps> {
   simulatorWireTime?: boolean;
 }
 
+/**
+ * Who the station's ledger records as the operator of UI ceremonies, unlocks
+ * and settings changes: $CUSTODIAN_OPERATOR, else the desktop login name.
+ */
+export function stationOperator(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CUSTODIAN_OPERATOR?.trim();
+  if (fromEnv) return fromEnv.slice(0, 64);
+  try {
+    return userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+}
+
 export function createDefaultStationService(opts: DefaultServiceOptions): StationService {
-  const auth = authorityAdapter(opts.home);
   const ledgerFiles = stationLedger(opts.home);
+  const operator = stationOperator();
+  // The authority journals into the station ledger (opened on first use, held for the run):
+  // imports, key loads, unlock/lock sessions, and every sub-CA / verification signing (fail closed).
+  const journal = new LedgerAuthorityJournal(() => ledgerFiles.writable().recorder, { operator: () => operator });
+  const auth = authorityAdapter(opts.home, () => Authority.open({ home: opts.home, journal }));
   const simulator = simulatorAdapter(opts.home, { emulateWireTime: opts.simulatorWireTime ?? true });
   const { simulatorWireTime: _ignored, ...deps } = opts;
   return createStationService({
@@ -46,6 +67,9 @@ export function createDefaultStationService(opts: DefaultServiceOptions): Statio
     ledger: ledgerAdapter(ledgerFiles, auth.authority),
     workflow: workflowAdapter({ authority: auth.authority, ledger: ledgerFiles, simulator }),
     simulator,
+    recordConfigChange: async ({ key, value, previous }) => {
+      await ledgerFiles.writable().recorder.recordConfigChange({ key, value, ...(previous !== undefined ? { previous } : {}), operator });
+    },
     dispose: () => ledgerFiles.close(),
     ...deps,
   });

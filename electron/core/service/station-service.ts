@@ -46,6 +46,11 @@ export interface StationServiceDeps {
   simulator?: SimulatorPort;
   /** Poll interval of the plug-in watcher (auto mode, station.device events). */
   watchIntervalMs?: number;
+  /**
+   * Records each settings change (the station ledger's `config` record). Awaited
+   * after the new settings are saved; a rejection fails the update call.
+   */
+  recordConfigChange?: (change: { key: string; value: unknown; previous: unknown }) => Promise<void>;
   /** Called last on shutdown (close the ledger, …). */
   dispose?: () => void | Promise<void>;
 }
@@ -224,7 +229,15 @@ export function createStationService(deps: StationServiceDeps): StationService {
     // ── settings ─────────────────────────────────────────────────────────────
     async 'settings.get'() { return settings.value; },
     async 'settings.update'(patch) {
+      const before = settings.value as Record<string, unknown>;
       const s = await settings.update(patch);
+      if (deps.recordConfigChange) {
+        const after = s as Record<string, unknown>;
+        for (const key of Object.keys(patch)) {
+          if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+          await deps.recordConfigChange({ key, value: after[key], previous: before[key] });
+        }
+      }
       if (patch.autoLockMinutes !== undefined) await activity();
       if (patch.simulatorEnabled === false && deps.simulator) await deps.simulator.stopAll();
       return s;
