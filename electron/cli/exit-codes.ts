@@ -43,6 +43,7 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   AUTHORITY_NOT_CONFIGURED: ExitStatus.VAULT,
   AUTHORITY_LOCKED: ExitStatus.VAULT,
   AUTHORITY_STATE_CORRUPTED: ExitStatus.VAULT,
+  AUTHORITY_JOURNAL_FAILED: ExitStatus.LEDGER,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */

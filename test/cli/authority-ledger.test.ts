@@ -127,7 +127,7 @@ describe('authority ceremonies → station ledger', () => {
     const issuedBefore = readdirSync(f('x/authority/issued')).length;
 
     const sub = await cli('x', ['authority', 'sign-subordinate', 'y.csr', '--path-len', '0', '--days', '30', '--out', 'refused.bundle.pem', '--json']);
-    expect(sub.status).not.toBe(0);
+    expect(sub.status).toBe(7); // ledger / audit
     expect(sub.stdout).toContain('AUTHORITY_JOURNAL_FAILED');
     expect(existsSync(f('refused.bundle.pem'))).toBe(false);
     expect(readdirSync(f('x/authority/issued')).length).toBe(issuedBefore);
