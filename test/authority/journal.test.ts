@@ -50,6 +50,14 @@ describe('authority signing journal', () => {
     expect(intent).toMatchObject({ kind: 'subordinate', profile: 'intermediateCa', serialHex: r.serialHex, csrSha256: r.csrSha256, notAfter: r.notAfter.toISOString() });
   });
 
+  it('a malformed hub code is refused before any intent is recorded', async () => {
+    const beforeSign = vi.fn(async () => ({ id: '1' }));
+    const a = await unlocked({ beforeSign, signed: async () => undefined, signFailed: async () => undefined });
+    expect(await codeOf(a.verificationCert('not a code!'))).toBe('PROFILE_INVALID_COMMON_NAME');
+    a.lock();
+    expect(beforeSign).not.toHaveBeenCalled();
+  });
+
   for (const ceremony of ['sub-CA', 'verification'] as const) {
     it(`a ${ceremony} signing whose intent the ledger cannot write: AUTHORITY_JOURNAL_FAILED, the key never signs, nothing kept`, async () => {
       const { ledger, recorder } = openStationLedger({ dir: join(W, 'x/ledger'), stationId: 'journal-test' });

@@ -4,7 +4,8 @@
  * code with our CA key. Its subject key is a throwaway key pair made here and
  * discarded: the hub checks only the signature and the CN.
  */
-import { exportSpki, generateKeyPair, issueCertificate } from '../pki/index';
+import { CustodianError } from '../errors';
+import { exportSpki, generateKeyPair, HUB_CODE_PATTERN, issueCertificate, PkiCodes } from '../pki/index';
 import type { AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
 import { journalledSign, planSigning } from './journalled-sign';
@@ -33,6 +34,10 @@ export async function verificationCert(ctx: AuthorityContext, code: string, p: V
   const { meta, chain } = requireActive(ctx);
   const key = requireUnlocked(ctx);
   const days = p.days === undefined ? undefined : checkDays(p.days);
+  if (!HUB_CODE_PATTERN.test(code)) {
+    // Refused before an intent is recorded: the ledger holds only signings that were attempted.
+    throw new CustodianError(PkiCodes.PROFILE_INVALID_COMMON_NAME, 'a hub verification code is 1–64 ASCII letters and digits', { length: code.length });
+  }
   const now = ctx.now();
   const throwaway = await generateKeyPair('P-256', { extractable: false });
   const spki = await exportSpki(throwaway.publicKey);
