@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../../electron/shared/api';
 import { ApiCodes } from '../../electron/shared/errors';
 import { makeOpensslCa } from '../support/openssl';
-import { startTestStation, type TestStation } from '../support/test-station';
+import { bridgeCaller, startTestStation, type TestStation } from '../support/test-station';
 
 const PASSPHRASE = 'migration passphrase 77';
 let st: TestStation;
@@ -19,17 +19,7 @@ let ca: ReturnType<typeof makeOpensslCa>;
 let bundlePath: string;
 const seen: unknown[] = [];
 
-async function call<T = Record<string, unknown>>(method: string, arg?: unknown): Promise<ApiResult<T>> {
-  const res = await fetch(`${st.url}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(arg === undefined ? {} : { arg }) });
-  const r = (await res.json()) as ApiResult<T>;
-  seen.push(r);
-  return r;
-}
-async function ok<T = Record<string, unknown>>(method: string, arg?: unknown): Promise<T> {
-  const r = await call<T>(method, arg);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
-  return r.value;
-}
+const { call, ok } = bridgeCaller(() => st.url, seen);
 const codeOf = (r: ApiResult<unknown>) => (r.ok ? 'ok' : r.error.code);
 async function open(path: string, purpose: string): Promise<string> {
   st.picker.queueOpen(path);

@@ -7,25 +7,15 @@ import { readFile, readdir, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKeyFile } from '../../electron/core/vault/index';
-import type { ApiResult, EventPayload } from '../../electron/shared/api';
-import { startTestStation, type TestStation } from '../support/test-station';
+import type { EventPayload } from '../../electron/shared/api';
+import { bridgeCaller, startTestStation, type TestStation } from '../support/test-station';
 
 const PASSPHRASE = 'integration passphrase 42';
 let st: TestStation;
 const seen: unknown[] = [];
 const progress: EventPayload<'station.progress'>[] = [];
 
-async function call<T = Record<string, unknown>>(method: string, arg?: unknown): Promise<ApiResult<T>> {
-  const res = await fetch(`${st.url}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(arg === undefined ? {} : { arg }) });
-  const r = (await res.json()) as ApiResult<T>;
-  seen.push(r);
-  return r;
-}
-async function ok<T = Record<string, unknown>>(method: string, arg?: unknown): Promise<T> {
-  const r = await call<T>(method, arg);
-  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
-  return r.value;
-}
+const { call, ok } = bridgeCaller(() => st.url, seen);
 
 beforeAll(async () => {
   st = await startTestStation();

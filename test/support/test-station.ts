@@ -16,6 +16,7 @@ import { ScriptedFilePicker, startBridge, type Bridge } from '../../electron/cor
 import { createDefaultStationService } from '../../electron/core/service/compose';
 import type { StationService } from '../../electron/core/service/station-service';
 import type { DevicePort } from '../../electron/core/service/ports';
+import type { ApiResult } from '../../electron/shared/api';
 
 export interface TestStation {
   url: string;
@@ -47,4 +48,24 @@ export async function startTestStation(opts: { rendererDir?: string; devices?: D
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Calls the station API over the bridge's HTTP transport, as the browser
+ * client does. Every result is also pushed to `seen`, so tests can scan all
+ * of them for key material at the end.
+ */
+export function bridgeCaller(url: () => string, seen: unknown[] = []) {
+  async function call<T = Record<string, unknown>>(method: string, arg?: unknown): Promise<ApiResult<T>> {
+    const res = await fetch(`${url()}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(arg === undefined ? {} : { arg }) });
+    const r = (await res.json()) as ApiResult<T>;
+    seen.push(r);
+    return r;
+  }
+  async function ok<T = Record<string, unknown>>(method: string, arg?: unknown): Promise<T> {
+    const r = await call<T>(method, arg);
+    if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
+    return r.value;
+  }
+  return { call, ok };
 }
