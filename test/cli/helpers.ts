@@ -1,5 +1,5 @@
 /** Run the CLI in-process (fast) or as a child process (the real entry point). */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../electron/cli/run';
@@ -25,20 +25,39 @@ export async function runInProcess(argv: string[], opts: { env?: NodeJS.ProcessE
   return { status, stdout, stderr };
 }
 
-export function runBin(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...opts.env };
-    delete env.CUSTODIAN_PASSPHRASE;
-    delete env.CUSTODIAN_HOME;
-    if (opts.env?.CUSTODIAN_PASSPHRASE) env.CUSTODIAN_PASSPHRASE = opts.env.CUSTODIAN_PASSPHRASE;
-    if (opts.env?.CUSTODIAN_HOME) env.CUSTODIAN_HOME = opts.env.CUSTODIAN_HOME;
-    const child = spawn(process.execPath, [BIN, ...argv], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+/** A running CLI child: its output so far, and its exit status once it closes. */
+export interface CliChild {
+  child: ChildProcessWithoutNullStreams;
+  readonly stdout: string;
+  readonly stderr: string;
+  exited: Promise<number>;
+}
+
+/**
+ * Start the real entry point with `input` (default none) on its stdin, then closed.
+ * Ambient CUSTODIAN_* variables apply only when `env` gives them.
+ */
+export function startBin(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): CliChild {
+  const env = { ...process.env, ...opts.env };
+  delete env.CUSTODIAN_PASSPHRASE;
+  delete env.CUSTODIAN_HOME;
+  if (opts.env?.CUSTODIAN_PASSPHRASE) env.CUSTODIAN_PASSPHRASE = opts.env.CUSTODIAN_PASSPHRASE;
+  if (opts.env?.CUSTODIAN_HOME) env.CUSTODIAN_HOME = opts.env.CUSTODIAN_HOME;
+  const child = spawn(process.execPath, [BIN, ...argv], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    child.on('close', (code) => resolve(code ?? -1));
   });
+  child.stdin.end(opts.input ?? '');
+  return { child, get stdout() { return stdout; }, get stderr() { return stderr; }, exited };
+}
+
+export async function runBin(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliRun> {
+  const run = startBin(argv, opts);
+  const status = await run.exited;
+  return { status, stdout: run.stdout, stderr: run.stderr };
 }

@@ -6,7 +6,6 @@
  * identity = CN = device ID). Foreign-CA and missing-intermediate refusals by
  * the hub are covered in test/hub.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { toPem } from '../../electron/core/pki/index';
 import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
 import { buildDemoChain } from '../../electron/core/station/demo';
 import { openssl } from '../support/openssl';
-import { BIN, runBin } from './helpers';
+import { runBin, startBin } from './helpers';
 
 const PASS = 'cli-provision-passphrase';
 const W = mkdtempSync(join(tmpdir(), 'cli-provision-'));
@@ -123,46 +122,30 @@ describe('custodian provision (child process, socat pty)', () => {
   it('--watch serves device after device on the same port and stops after --count', async () => {
     const ptyDir = mkdtempSync(join(W, 'bench-port-'));
     const first = await sim('line-b-0001', { ptyDir });
-    const child = spawn(process.execPath, [BIN, '--home', files.homes.technicianZ, 'provision', '--port', first.path!, '--operator', 'ci', '--watch', '--count', '2'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    const run = startBin(['--home', files.homes.technicianZ, 'provision', '--port', first.path!, '--operator', 'ci', '--watch', '--count', '2'], { env });
     // The station says when the first device is done and may be removed.
     const deadline = Date.now() + 40_000;
-    while (!/remove the device to continue/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toMatch(/PASS\s+line-b-0001/);
+    while (!/remove the device to continue/.test(run.stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(run.stderr).toMatch(/PASS\s+line-b-0001/);
     expect(first.state().locked).toBe(true);
     // Swap the device on the bench: the first goes away, the next appears on the same port.
     await first.stop();
     const next = await sim('line-b-0002', { ptyDir });
     expect(next.path).toBe(first.path);
-    const status = await exited;
-    expect(status, stderr).toBe(0);
-    expect(stderr).toMatch(/PASS\s+line-b-0002/);
-    expect(stdout).toContain('2 device(s) served: 2 passed, 0 failed');
+    const status = await run.exited;
+    expect(status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/PASS\s+line-b-0002/);
+    expect(run.stdout).toContain('2 device(s) served: 2 passed, 0 failed');
     expect(next.state().locked).toBe(true);
   }, 60_000);
 
   it('--watch stops cleanly on Ctrl-C while waiting for a device', async () => {
     const port = join(mkdtempSync(join(W, 'empty-port-')), 'tty-station');
-    const child = spawn(process.execPath, [BIN, '--home', files.homes.technicianZ, 'provision', '--port', port, '--operator', 'ci', '--watch'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    const run = startBin(['--home', files.homes.technicianZ, 'provision', '--port', port, '--operator', 'ci', '--watch'], { env });
     const deadline = Date.now() + 30_000;
-    while (!stderr.includes('waiting for a device') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    child.kill('SIGINT');
-    expect(await exited, stderr).toBe(0);
-    expect(stdout).toContain('0 device(s) served: 0 passed, 0 failed (stopped by operator)');
+    while (!run.stderr.includes('waiting for a device') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    run.child.kill('SIGINT');
+    expect(await run.exited, run.stderr).toBe(0);
+    expect(run.stdout).toContain('0 device(s) served: 0 passed, 0 failed (stopped by operator)');
   });
 });
