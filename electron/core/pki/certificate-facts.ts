@@ -3,7 +3,7 @@
  * validator need. Raw byte slices (names, SPKI) are kept exactly as encoded so
  * name chaining compares bytes, not re-encodings.
  */
-import { X509Certificate as NodeX509Certificate, createPublicKey } from 'node:crypto';
+import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier,
@@ -18,6 +18,7 @@ import { toArrayBuffer, toBytes, toHex } from './bytes';
 import { PkiCodes } from './codes';
 import { readDerHeader } from './der';
 import { KEY_USAGE_BITS, type KeyUsageName } from './extensions';
+import { publicKeyObject } from './key-objects';
 import { formatName } from './names';
 import { Oid } from './oids';
 import { fingerprintSha256 } from './pem';
@@ -134,8 +135,7 @@ export function readCertificate(input: Uint8Array): CertificateFacts {
 /** True when `child`'s signature verifies under `issuerSpki` (OpenSSL via Node). */
 export function signatureVerifies(childDer: Uint8Array, issuerSpki: Uint8Array): boolean {
   try {
-    const key = createPublicKey({ key: Buffer.from(issuerSpki), format: 'der', type: 'spki' });
-    return new NodeX509Certificate(Buffer.from(childDer)).verify(key);
+    return new NodeX509Certificate(Buffer.from(childDer)).verify(publicKeyObject(issuerSpki));
   } catch {
     return false;
   }

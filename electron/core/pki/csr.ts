@@ -7,7 +7,7 @@
  * Order of checks: size → armour → outer DER length (truncation) → structure
  * → key policy → signature. Nothing is signed here.
  */
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { verify as nodeVerify } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   BasicConstraints,
@@ -22,6 +22,7 @@ import { sha256, toArrayBuffer, toBytes, toHex } from './bytes';
 import { decodeKeyUsage } from './certificate-facts';
 import { PkiCodes } from './codes';
 import { decodeOid, expectTag, readChildren, readDerHeader, readElement, type DerElement } from './der';
+import { publicKeyObject } from './key-objects';
 import { assertDeviceKeyAllowed } from './key-policy';
 import type { KeyInfo } from './keys';
 import { formatEntries, nameEntries } from './names';
@@ -188,8 +189,7 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
   }
   let verified = false;
   try {
-    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    verified = nodeVerify(sigAlg.hash, criDer, key, signature);
+    verified = nodeVerify(sigAlg.hash, criDer, publicKeyObject(spki), signature); // decoded by the policy check
   } catch {
     verified = false;
   }

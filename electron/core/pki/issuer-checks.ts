@@ -3,12 +3,13 @@
  * sign certificates, does its pathLen leave room, is it valid now, and does the
  * offered private key belong to it.
  */
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { verify as nodeVerify } from 'node:crypto';
 import { CustodianError } from '../errors';
 import type { CryptoKey, EcKeyAlgorithm, RsaHashedKeyAlgorithm } from './crypto';
 import { subtle } from './crypto';
 import { readCertificate, type CertificateFacts } from './certificate-facts';
 import { PkiCodes } from './codes';
+import { publicKeyObject } from './key-objects';
 import { keyInfoFromSpki } from './keys';
 import { fingerprintSha256 } from './pem';
 import type { CertificateProfile } from './profiles';
@@ -40,7 +41,7 @@ export async function assertKeyMatchesCertificate(privateKey: CryptoKey, issuer:
   let ok = false;
   try {
     const info = keyInfoFromSpki(issuer.spki);
-    const pub = createPublicKey({ key: Buffer.from(issuer.spki), format: 'der', type: 'spki' });
+    const pub = publicKeyObject(issuer.spki);
     if (info.kind === 'EC' && privateKey.algorithm.name === 'ECDSA' && (privateKey.algorithm as EcKeyAlgorithm).namedCurve === info.curve) {
       const sig = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, PROBE);
       ok = nodeVerify('sha256', PROBE, { key: pub, dsaEncoding: 'ieee-p1363' }, new Uint8Array(sig));

@@ -2,9 +2,9 @@
  * Which device public keys the station will certify. Policy is data:
  * `DEVICE_KEY_POLICY` is what the docs and the UI show.
  */
-import { createPublicKey } from 'node:crypto';
 import { CustodianError } from '../errors';
 import { PkiCodes } from './codes';
+import { publicKeyObject } from './key-objects';
 import { keyInfoFromSpki, type KeyInfo } from './keys';
 
 export const DEVICE_KEY_POLICY = {
@@ -38,7 +38,8 @@ export function assertDeviceKeyAllowed(spkiDer: Uint8Array): KeyInfo {
   }
   try {
     // Full structural check by OpenSSL: EC point on curve, RSA integers sane.
-    createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+    // Memoised by the exact bytes: the same SPKI decodes the same way each time.
+    publicKeyObject(spkiDer);
   } catch (e) {
     throw new CustodianError(PkiCodes.KEY_MALFORMED, 'public key does not decode to a valid key', { key: info }, { cause: e });
   }

@@ -13,8 +13,9 @@
  * The device signs the whole 49-byte challenge (label included), never a bare
  * nonce, so this signature cannot be replayed as any other protocol's.
  */
-import { constants, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { constants, verify as nodeVerify } from 'node:crypto';
 import { bytesEqual, toBytes } from './bytes';
+import { publicKeyObject } from './key-objects';
 import { assertDeviceKeyAllowed } from './key-policy';
 import { cryptoRandom, type RandomSource } from './serial';
 
@@ -48,7 +49,7 @@ export function verifyPossession(spkiDer: Uint8Array, challenge: Uint8Array, sig
   const sig = toBytes(signature);
   if (ch.length < POP_CHALLENGE_MIN_BYTES || ch.length > POP_CHALLENGE_MAX_BYTES) return false;
   if (!bytesEqual(ch.subarray(0, POP_LABEL.length), POP_LABEL)) return false;
-  const key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+  const key = publicKeyObject(toBytes(spkiDer)); // decoded by the policy check just above
   try {
     if (info.kind === 'EC') {
       const size = info.curve === 'P-256' ? 32 : 48;
