@@ -5,7 +5,22 @@
  * encoder's DER byte for byte.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, Extensions, Name, RelativeDistinguishedName, TBSCertificate } from '@peculiar/asn1-x509';
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  ExtendedKeyUsage,
+  Extensions,
+  KeyIdentifier,
+  KeyUsage,
+  Name,
+  RelativeDistinguishedName,
+  SubjectKeyIdentifier,
+  TBSCertificate,
+  type Extension,
+} from '@peculiar/asn1-x509';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeTbs } from '../../electron/core/pki/certificate-builder';
@@ -14,8 +29,10 @@ import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
   extendedKeyUsageExtension,
+  keyUsageBitString,
   keyUsageExtension,
   subjectKeyIdentifierExtension,
+  type KeyUsageName,
 } from '../../electron/core/pki/extensions';
 import { encodeName, type SubjectFields } from '../../electron/core/pki/names';
 import { Oid } from '../../electron/core/pki/oids';
@@ -59,6 +76,42 @@ describe('direct DER encoders match the schema encoder', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('extension values: every encoder writes what the schema serializer writes', () => {
+    const value = (e: Extension): string => hex(e.extnValue.buffer);
+    const schemaBc = (ca: boolean, pathLen?: number): string => {
+      const bc = new BasicConstraints({ cA: ca });
+      if (pathLen !== undefined) bc.pathLenConstraint = pathLen;
+      return hex(AsnConvert.serialize(bc));
+    };
+    expect(value(basicConstraintsExtension(false, undefined, true))).toBe(schemaBc(false));
+    expect(value(basicConstraintsExtension(false, undefined, true))).toBe('3000');
+    expect(value(basicConstraintsExtension(true, undefined, true))).toBe(schemaBc(true));
+    for (const n of [0, 1, 8, 127, 128, 255, 256, 65535, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      expect(value(basicConstraintsExtension(true, n, true))).toBe(schemaBc(true, n));
+    }
+    expect(value(basicConstraintsExtension(false, 3, false))).toBe(schemaBc(false)); // pathLen only on a CA
+    expect(() => basicConstraintsExtension(true, -1, true)).toThrow(RangeError);
+
+    const names = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.constantFrom<KeyUsageName>(...names), { minLength: 1 }), (usages) => {
+        const { bytes, unusedBits } = keyUsageBitString(usages);
+        expect(value(keyUsageExtension(usages, true))).toBe(hex(AsnConvert.serialize(new KeyUsage(bytes.slice().buffer, unusedBits))));
+      }),
+      { numRuns: 100 },
+    );
+
+    for (const oids of [['1.3.6.1.5.5.7.3.2'], ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2', '2.999.1234567']]) {
+      expect(value(extendedKeyUsageExtension(oids, false))).toBe(hex(AsnConvert.serialize(new ExtendedKeyUsage(oids))));
+    }
+    for (const id of [new Uint8Array(20).fill(7), Uint8Array.from({ length: 130 }, (_, i) => i)]) {
+      expect(value(subjectKeyIdentifierExtension(id))).toBe(hex(AsnConvert.serialize(new SubjectKeyIdentifier(id.slice().buffer))));
+      expect(value(authorityKeyIdentifierExtension(id))).toBe(
+        hex(AsnConvert.serialize(new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(id.slice().buffer) }))),
+      );
+    }
   });
 
   it('encodeTbs: extensions (critical and not) and the algorithm identifier as the schema writes them', () => {

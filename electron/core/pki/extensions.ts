@@ -1,19 +1,14 @@
 /**
  * Encoders for the five extensions our profiles write, and the RFC 5280
  * §4.2.1.2 method-1 key identifier. Each function returns an asn1-x509
- * `Extension` with explicit criticality.
+ * `Extension` with explicit criticality. The values are DER-encoded directly:
+ * the schema serializer cost 10–60 µs per extension on every signing;
+ * test/pki/der-encoding.test.ts pins these bytes to the schema's output.
  */
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  ExtendedKeyUsage,
-  Extension,
-  KeyIdentifier,
-  KeyUsage,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
-import { sha1, toArrayBuffer } from './bytes';
+import { OctetString } from '@peculiar/asn1-schema';
+import { Extension } from '@peculiar/asn1-x509';
+import { concat, sha1 } from './bytes';
+import { encodeOid, tlv, unsignedIntegerContent } from './der';
 import { Oid } from './oids';
 
 /** Bit positions of KeyUsage (RFC 5280 §4.2.1.3). */
@@ -30,14 +25,26 @@ export const KEY_USAGE_BITS = {
 } as const;
 export type KeyUsageName = keyof typeof KEY_USAGE_BITS;
 
-function ext(oid: string, critical: boolean, value: unknown): Extension {
-  return new Extension({ extnID: oid, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+const SEQUENCE = 0x30;
+const BOOLEAN_TRUE = Uint8Array.of(0x01, 0x01, 0xff);
+const NOTHING = new Uint8Array(0);
+
+function ext(oid: string, critical: boolean, valueDer: Uint8Array): Extension {
+  return new Extension({ extnID: oid, critical, extnValue: new OctetString(valueDer) });
 }
 
+/** DER INTEGER of a non-negative safe integer: minimal, with a leading 0x00 when the top bit is set. */
+function nonNegativeInteger(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative integer: ${n}`);
+  const magnitude: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) magnitude.unshift(v % 256);
+  return tlv(0x02, unsignedIntegerContent(Uint8Array.from(magnitude)));
+}
+
+/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }; a FALSE cA is omitted (DER). */
 export function basicConstraintsExtension(ca: boolean, pathLen: number | undefined, critical: boolean): Extension {
-  const bc = new BasicConstraints({ cA: ca });
-  if (ca && pathLen !== undefined) bc.pathLenConstraint = pathLen;
-  return ext(Oid.basicConstraints, critical, bc);
+  const value = tlv(SEQUENCE, concat(ca ? BOOLEAN_TRUE : NOTHING, ca && pathLen !== undefined ? nonNegativeInteger(pathLen) : NOTHING));
+  return ext(Oid.basicConstraints, critical, value);
 }
 
 /** DER named-bit-list encoding: trailing zero bits removed (X.690 §11.2.2). */
@@ -52,21 +59,25 @@ export function keyUsageBitString(usages: readonly KeyUsageName[]): { bytes: Uin
   return { bytes, unusedBits: 7 - (highest & 7) };
 }
 
+/** KeyUsage ::= BIT STRING (unused-bits octet, then the named bits). */
 export function keyUsageExtension(usages: readonly KeyUsageName[], critical: boolean): Extension {
   const { bytes, unusedBits } = keyUsageBitString(usages);
-  return ext(Oid.keyUsage, critical, new KeyUsage(toArrayBuffer(bytes), unusedBits));
+  return ext(Oid.keyUsage, critical, tlv(0x03, concat(Uint8Array.of(unusedBits), bytes)));
 }
 
+/** ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (OID). */
 export function extendedKeyUsageExtension(oids: readonly string[], critical: boolean): Extension {
-  return ext(Oid.extKeyUsage, critical, new ExtendedKeyUsage([...oids]));
+  return ext(Oid.extKeyUsage, critical, tlv(SEQUENCE, concat(...oids.map((o) => tlv(0x06, encodeOid(o))))));
 }
 
+/** SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING). */
 export function subjectKeyIdentifierExtension(keyId: Uint8Array): Extension {
-  return ext(Oid.subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(keyId)));
+  return ext(Oid.subjectKeyIdentifier, false, tlv(0x04, keyId));
 }
 
+/** AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING } (the only field we write). */
 export function authorityKeyIdentifierExtension(keyId: Uint8Array): Extension {
-  return ext(Oid.authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(toArrayBuffer(keyId)) }));
+  return ext(Oid.authorityKeyIdentifier, false, tlv(SEQUENCE, tlv(0x80, keyId)));
 }
 
 /** RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value (no tag, length or unused-bits octet). */
