@@ -3,6 +3,7 @@
  * the fields it is given. Only `issue.ts` (after its checks) and tests that
  * need deliberately bad certificates call it.
  */
+import { sign as nodeSign, type KeyObject } from 'node:crypto';
 import type { CryptoKey, RsaHashedKeyAlgorithm } from './crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Extension } from '@peculiar/asn1-x509';
@@ -82,11 +83,31 @@ export function encodeTbs(fields: CertificateFields, signatureAlgorithm: Algorit
   return tlv(0x30, concat(version, serial, alg, fields.issuerName, validity, fields.subjectName, fields.spki, exts));
 }
 
-/** Signs `tbsDer` and returns the signatureValue bytes as X.509 carries them (ECDSA: DER). */
+const NODE_HASH: Record<SignatureHash, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' };
+/** Node's WebCrypto key class (a global in Node and Electron's main process; not in the node typings). */
+const NodeCryptoKey = (globalThis as { CryptoKey?: abstract new (...args: never[]) => unknown }).CryptoKey;
+
+/**
+ * Signs `tbsDer` and returns the signatureValue bytes as X.509 carries them
+ * (ECDSA: DER). A Node WebCrypto key is signed with synchronously through
+ * node:crypto, which takes the CryptoKey as it is (never converted to an
+ * exportable KeyObject): the WebCrypto call costs ~100 µs more CPU per leaf
+ * for its thread-pool round trip. The checks WebCrypto would make (a private
+ * key, allowed to sign, of the algorithm we name) are made here; the RSA hash
+ * was matched to the key in signatureAlgorithmFor. Any other key goes through
+ * WebCrypto.
+ */
 export async function signTbs(tbsDer: Uint8Array, signingKey: CryptoKey, hash: SignatureHash): Promise<Uint8Array> {
-  const alg = signingKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash } : { name: 'RSASSA-PKCS1-v1_5' };
+  const name = signingKey.algorithm.name;
+  if (NodeCryptoKey && signingKey instanceof NodeCryptoKey && (name === 'ECDSA' || name === 'RSASSA-PKCS1-v1_5')) {
+    if (signingKey.type !== 'private' || !signingKey.usages.includes('sign')) throw new TypeError('Unable to use this key to sign');
+    // node:crypto.sign documents CryptoKey as a key type; @types/node omits it.
+    // ECDSA: DER ECDSA-Sig-Value (its default encoding); RSA: PKCS#1 v1.5 (its default padding).
+    return new Uint8Array(nodeSign(NODE_HASH[hash], tbsDer, signingKey as unknown as KeyObject));
+  }
+  const alg = name === 'ECDSA' ? { name: 'ECDSA', hash } : { name: 'RSASSA-PKCS1-v1_5' };
   const sig = new Uint8Array(await subtle.sign(alg, signingKey, toArrayBuffer(tbsDer)));
-  return signingKey.algorithm.name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;
+  return name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;
 }
 
 export interface BuiltCertificate {
