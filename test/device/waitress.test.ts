@@ -42,6 +42,47 @@ describe('RequestQueue (waitress)', () => {
     expect(q.stats.unrelatedFrames).toBe(0);
   });
 
+  it('times each request out on its own deadline, whichever requests came before it', async () => {
+    // One timer serves every deadline: a long-timeout request answered at once must
+    // not delay the next request's short timeout, and a short one answered at once
+    // must not cut the next long one short.
+    const d = fakeDevice();
+    const q = new RequestQueue(d.station);
+    d.onRequest((f) => d.reply(f));
+    await q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 5_000 });
+    d.onRequest(() => {});
+    let t0 = performance.now();
+    await expect(q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 40 })).rejects.toMatchObject({ code: 'DEVICE_TIMEOUT' });
+    expect(performance.now() - t0).toBeLessThan(1_000);
+
+    d.onRequest((f) => d.reply(f));
+    await q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 20 });
+    d.onRequest((f) => setTimeout(() => d.reply(f, Uint8Array.of(7)), 120)); // slower than the last request's timeout
+    t0 = performance.now();
+    expect([...(await q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 1_000 }))]).toEqual([7]);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
+    expect(q.stats.timeouts).toBe(1);
+  });
+
+  it('serves queued requests one at a time, in order, and fails the queue when the link closes', async () => {
+    const d = fakeDevice();
+    const q = new RequestQueue(d.station);
+    const inFlight: number[] = [];
+    d.onRequest((f) => {
+      inFlight.push(f.requestId);
+      setTimeout(() => d.reply(f, Uint8Array.of(f.requestId)), 5);
+    });
+    const replies = await Promise.all([1, 2, 3].map(() => q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 })));
+    expect(replies.map((r) => r[0])).toEqual([1, 2, 3]);
+    expect(inFlight).toEqual([1, 2, 3]);
+    expect(d.received.length).toBe(3);
+
+    d.onRequest(() => {});
+    const pending = [q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 }), q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 })];
+    await d.station.close();
+    for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
+  });
+
   it('ignores an unrelated frame arriving before the reply', async () => {
     const d = fakeDevice();
     const q = new RequestQueue(d.station);

@@ -16,15 +16,25 @@ export interface SerialTransportOptions {
 interface PolledBinding {
   fd: number | null;
   poller: {
-    once(event: 'readable' | 'writable', cb: (err: Error | null) => void): unknown;
+    /** Arm the descriptor for one event of the given kind (uv_poll; one-shot). */
+    poll(events: number): void;
+    /** The native poller under it: the same poll() without the JS wrapper's debug logging. */
+    poller?: { poll?(events: number): void };
+    on(event: 'readable', cb: (err: Error | null) => void): unknown;
+    once(event: 'writable', cb: (err: Error | null) => void): unknown;
     removeListener(event: 'readable' | 'writable', cb: (err: Error | null) => void): unknown;
   };
 }
 
+/** @serialport/bindings-cpp's poller event flag for readability. */
+const UV_READABLE = 1;
+
 const isPolledBinding = (b: unknown): b is PolledBinding => {
   const x = b as Partial<PolledBinding> | null | undefined;
-  return typeof x?.fd === 'number' && typeof x.poller?.once === 'function' && typeof x.poller.removeListener === 'function';
+  return typeof x?.fd === 'number' && typeof x.poller?.poll === 'function' && typeof x.poller.on === 'function'
+    && typeof x.poller.once === 'function' && typeof x.poller.removeListener === 'function';
 };
+const RESOLVED: Promise<void> = Promise.resolve();
 
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 const WOULD_BLOCK = new Set(['EAGAIN', 'EWOULDBLOCK', 'EINTR']);
@@ -39,15 +49,22 @@ const READ_BUFFER = 4096;
  * a write is one non-blocking write(2), waiting for writability only when the
  * kernel buffer is full. serialport's own read loop issues every read on the
  * libuv thread pool and gets EAGAIN (an exception) after each chunk, which
- * cost the station ~0.7 ms of CPU per request/response round trip.
+ * cost the station ~0.7 ms of CPU per request/response round trip. The read
+ * listener is registered once and the poller re-armed per wake-up, and an
+ * idle write completes synchronously: a line station makes ~20 round trips
+ * per device, so per-trip bookkeeping is the station's largest CPU cost.
  * Elsewhere (Windows) the stream is used as is.
  */
 export class SerialPortTransport implements Transport {
   private readonly events = new TransportEvents();
   private readonly polled: PolledBinding | null;
   private readonly readBuf = Buffer.allocUnsafe(READ_BUFFER);
+  /** The persistent 'readable' listener (unix); null once the port is shut. */
   private onReadable: ((err: Error | null) => void) | null = null;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly armReadable: () => void;
+  /** Writes handed to the kernel in part, waiting for writability; later writes queue behind them. */
+  private blockedWrites = 0;
+  private writes: Promise<void> = RESOLVED;
   private shutting = false;
 
   private constructor(
@@ -57,8 +74,14 @@ export class SerialPortTransport implements Transport {
     port.on('close', (err?: Error | null) => this.events.emitClose(err ?? undefined));
     port.on('error', (err: Error) => this.events.emitClose(err));
     this.polled = isPolledBinding(port.port) ? port.port : null;
-    if (this.polled) this.armRead();
-    else port.on('data', (chunk: Buffer) => this.events.emitData(new Uint8Array(chunk)));
+    const poller = this.polled?.poller;
+    const native = poller?.poller;
+    this.armReadable = typeof native?.poll === 'function' ? () => native.poll!(UV_READABLE) : () => poller?.poll(UV_READABLE);
+    if (poller) {
+      this.onReadable = (err) => this.readable(err);
+      poller.on('readable', this.onReadable);
+      this.armReadable();
+    } else port.on('data', (chunk: Buffer) => this.events.emitData(new Uint8Array(chunk)));
   }
 
   static open(path: string, opts: SerialTransportOptions = {}): Promise<SerialPortTransport> {
@@ -80,42 +103,43 @@ export class SerialPortTransport implements Transport {
     return this.port.isOpen && !this.shutting;
   }
 
-  /** Wait for readability, then drain what arrived with non-blocking reads. */
-  private armRead(): void {
+  /** The port is readable: drain what arrived with non-blocking reads, then re-arm the poller. */
+  private readable(err: Error | null): void {
+    if (this.shutting) return;
+    if (err) return this.lost(err);
     const b = this.polled!;
-    if (this.onReadable || this.shutting || b.fd === null) return;
-    const cb = (err: Error | null): void => {
-      this.onReadable = null;
-      if (this.shutting) return;
-      if (err) return this.lost(err);
-      for (;;) {
-        const fd = b.fd;
-        if (fd === null) return;
-        let n: number;
-        try {
-          n = readSync(fd, this.readBuf, 0, READ_BUFFER, null);
-        } catch (e) {
-          if (WOULD_BLOCK.has(errnoOf(e) ?? '')) break;
-          return this.lost(e as Error);
-        }
-        if (n === 0) return this.lost(new Error('end of file on the port (hang-up)'));
-        this.events.emitData(new Uint8Array(this.readBuf.subarray(0, n)));
-        if (this.shutting) return;
-        if (n < READ_BUFFER) break;
+    for (;;) {
+      const fd = b.fd;
+      if (fd === null) return;
+      let n: number;
+      try {
+        n = readSync(fd, this.readBuf, 0, READ_BUFFER, null);
+      } catch (e) {
+        if (WOULD_BLOCK.has(errnoOf(e) ?? '')) break;
+        return this.lost(e as Error);
       }
-      this.armRead();
-    };
-    this.onReadable = cb;
-    b.poller.once('readable', cb);
+      if (n === 0) return this.lost(new Error('end of file on the port (hang-up)'));
+      this.events.emitData(new Uint8Array(this.readBuf.subarray(0, n)));
+      if (this.shutting) return;
+      if (n < READ_BUFFER) break;
+    }
+    if (b.fd !== null) this.armReadable();
   }
 
   /** The line went away under us (cable pull, pty hang-up): close the port as serialport would. */
   private lost(err: Error): void {
     if (this.shutting) return;
     this.shutting = true;
+    this.detachReader();
     const disconnect = new CustodianError('DEVICE_DISCONNECTED', `${this.description} went away: ${err.message}`, { path: this.description }, { cause: err });
     this.events.emitClose(disconnect);
     if (this.port.isOpen) this.port.close(() => undefined);
+  }
+
+  private detachReader(): void {
+    if (!this.onReadable) return;
+    this.polled?.poller.removeListener('readable', this.onReadable);
+    this.onReadable = null;
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -130,37 +154,58 @@ export class SerialPortTransport implements Transport {
         });
       });
     }
-    // Writes stay in order: each starts after the previous one is fully handed to the kernel.
-    const p = this.writes.then(() => this.writePolled(data));
-    this.writes = p.catch(() => undefined);
-    return p;
+    // Writes stay in order: one that finds the kernel buffer full waits for
+    // writability, and later writes queue behind it. The usual case — nothing
+    // waiting and room in the buffer — is a single write(2), done now.
+    if (this.blockedWrites === 0) {
+      const off = this.writeNow(data, 0);
+      if (typeof off !== 'number') return Promise.reject(off);
+      if (off === data.length) return RESOLVED;
+      return this.queueWrite(data, off);
+    }
+    return this.queueWrite(data, 0);
   }
 
-  private writePolled(data: Uint8Array): Promise<void> {
+  private failed(e: unknown): CustodianError {
+    return e instanceof CustodianError ? e : new CustodianError('DEVICE_DISCONNECTED', `write to ${this.description} failed: ${(e as Error).message}`, {}, { cause: e });
+  }
+
+  /** Non-blocking writes from `off` until done or the kernel buffer is full; the new offset, or the error. */
+  private writeNow(data: Uint8Array, off: number): number | CustodianError {
     const b = this.polled!;
-    const failed = (e: unknown): CustodianError =>
-      e instanceof CustodianError ? e : new CustodianError('DEVICE_DISCONNECTED', `write to ${this.description} failed: ${(e as Error).message}`, {}, { cause: e });
-    let off = 0;
-    return new Promise<void>((resolve, reject) => {
+    while (off < data.length) {
+      if (this.shutting || b.fd === null) return this.failed(new Error('port closed'));
+      try {
+        off += writeSync(b.fd, data, off, data.length - off);
+      } catch (e) {
+        if (WOULD_BLOCK.has(errnoOf(e) ?? '')) return off;
+        this.lost(e as Error);
+        return this.failed(e);
+      }
+    }
+    return off;
+  }
+
+  private queueWrite(data: Uint8Array, from: number): Promise<void> {
+    this.blockedWrites++;
+    const b = this.polled!;
+    const p = this.writes.then(() => new Promise<void>((resolve, reject) => {
+      let off = from;
       const attempt = (err: Error | null): void => {
-        if (err) return reject(failed(err));
-        for (;;) {
-          if (this.shutting || b.fd === null) return reject(failed(new Error('port closed')));
-          try {
-            off += writeSync(b.fd, data, off, data.length - off);
-          } catch (e) {
-            if (WOULD_BLOCK.has(errnoOf(e) ?? '')) {
-              b.poller.once('writable', attempt); // kernel buffer full: wait until it drains
-              return;
-            }
-            this.lost(e as Error);
-            return reject(failed(e));
-          }
-          if (off >= data.length) return resolve();
-        }
+        if (err) return reject(this.failed(err));
+        const r = this.writeNow(data, off);
+        if (typeof r !== 'number') return reject(r);
+        off = r;
+        if (off === data.length) return resolve();
+        b.poller.once('writable', attempt); // kernel buffer full: wait until it drains
       };
       attempt(null);
+    }));
+    const settled = p.then(() => undefined, () => undefined).then(() => {
+      this.blockedWrites--;
     });
+    this.writes = settled;
+    return p;
   }
 
   onData(l: (chunk: Uint8Array) => void): () => void {
@@ -172,10 +217,7 @@ export class SerialPortTransport implements Transport {
 
   close(): Promise<void> {
     this.shutting = true;
-    if (this.onReadable) {
-      this.polled?.poller.removeListener('readable', this.onReadable);
-      this.onReadable = null;
-    }
+    this.detachReader();
     if (!this.port.isOpen) {
       this.events.emitClose();
       return Promise.resolve();

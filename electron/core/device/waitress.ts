@@ -31,8 +31,57 @@ interface Waiter {
   requestId: number;
   command: number;
   name: string;
+  timeoutMs: number;
+  /** performance.now() after which the request has timed out. */
+  deadline: number;
   resolve: (payload: Uint8Array) => void;
   reject: (e: Error) => void;
+}
+
+/**
+ * One timer for every request's deadline. Node's setTimeout/clearTimeout per
+ * request (each command has its own duration, so each one builds and tears
+ * down a timer list) cost more station CPU than the rest of a round trip. A
+ * reply normally lands long before its deadline, so the timer armed for one
+ * request is still pending when the next starts; when it fires it either
+ * times out the request in flight or re-arms for that request's deadline.
+ */
+class DeadlineTimer {
+  private timer: NodeJS.Timeout | null = null;
+  private due = Infinity;
+  /** `onFire(now)` returns the next deadline to wait for, or null. */
+  constructor(private readonly onFire: (now: number) => number | null) {}
+
+  /** A request with this deadline is in flight: make sure the timer fires by then, and keeps the process alive. */
+  watch(deadline: number): void {
+    if (this.timer && this.due <= deadline) {
+      this.timer.ref();
+      return;
+    }
+    this.arm(deadline);
+  }
+
+  /** Nothing in flight: let the process exit; a pending firing finds nothing to do. */
+  idle(): void {
+    this.timer?.unref();
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.due = Infinity;
+  }
+
+  private arm(deadline: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.due = deadline;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.due = Infinity;
+      const next = this.onFire(performance.now());
+      if (next !== null && !this.timer) this.arm(next);
+    }, Math.max(0, Math.ceil(deadline - performance.now())));
+  }
 }
 
 const EXPIRED_MEMORY = 32;
@@ -49,7 +98,10 @@ export class RequestQueue {
   };
   private readonly parser: FrameParser;
   private waiter: Waiter | null = null;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly deadlines = new DeadlineTimer((now) => this.onDeadline(now));
+  /** Requests waiting for the one in flight (one outstanding at a time). */
+  private readonly queued: Array<() => void> = [];
+  private busy = false;
   private nextId = 1;
   private readonly expired: number[] = [];
   private closedError: CustodianError | null = null;
@@ -85,54 +137,72 @@ export class RequestQueue {
 
   /** Queue a request; resolves with the response payload or rejects with a CustodianError. */
   request(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
-    const run = (): Promise<Uint8Array> => this.send(command, payload, opts);
-    const p = this.tail.then(run, run);
-    this.tail = p.catch(() => undefined);
-    return p;
+    if (this.busy) {
+      return new Promise<void>((go) => this.queued.push(go)).then(() => this.send(command, payload, opts));
+    }
+    this.busy = true;
+    return this.send(command, payload, opts);
+  }
+
+  /** The request in flight settled: start the next queued one (it was already marked busy). */
+  private next(): void {
+    const go = this.queued.shift();
+    if (go) go();
+    else this.busy = false;
   }
 
   private send(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
-    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.closedError) {
+      this.next();
+      return Promise.reject(this.closedError);
+    }
     const requestId = this.allocateId();
     let frame: Uint8Array;
     try {
       frame = encodeFrame({ type: command, requestId, payload }, this.maxOutgoingPayload);
     } catch (e) {
+      this.next();
       return Promise.reject(e);
     }
     // Flush stale partial input so a half-received late reply cannot desync us (esptool-js).
     this.stats.flushedBytes += this.parser.reset();
     this.stats.requests++;
     return new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.waiter?.requestId !== requestId) return;
-        this.waiter = null;
-        this.stats.timeouts++;
-        this.rememberExpired(requestId);
-        reject(
-          new CustodianError('DEVICE_TIMEOUT', `${opts.name} got no reply within ${opts.timeoutMs} ms`, {
-            command: opts.name,
-            timeoutMs: opts.timeoutMs,
-            requestId,
-          }),
-        );
-      }, opts.timeoutMs);
-      const settle = <T>(fn: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        this.waiter = null;
-        fn(v);
-      };
       // Register first, then write: a reply can never beat its waiter.
-      this.waiter = { requestId, command, name: opts.name, resolve: settle(resolve), reject: settle(reject) };
+      const w: Waiter = { requestId, command, name: opts.name, timeoutMs: opts.timeoutMs, deadline: performance.now() + opts.timeoutMs, resolve, reject };
+      this.waiter = w;
+      this.deadlines.watch(w.deadline);
       this.stats.bytesSent += frame.length;
-      this.transport.write(frame).catch((e: unknown) => {
-        if (this.waiter?.requestId === requestId) {
-          this.waiter.reject(
-            e instanceof CustodianError ? e : new CustodianError('DEVICE_DISCONNECTED', `write failed: ${String(e)}`, {}, { cause: e }),
-          );
+      this.transport.write(frame).then(undefined, (e: unknown) => {
+        if (this.waiter === w) {
+          this.settle(w, e instanceof CustodianError ? e : new CustodianError('DEVICE_DISCONNECTED', `write failed: ${String(e)}`, {}, { cause: e }));
         }
       });
     });
+  }
+
+  /** The deadline timer fired: time out the request in flight if its deadline has passed. */
+  private onDeadline(now: number): number | null {
+    const w = this.waiter;
+    if (!w) return null;
+    if (now < w.deadline) return w.deadline;
+    this.stats.timeouts++;
+    this.rememberExpired(w.requestId);
+    this.settle(w, new CustodianError('DEVICE_TIMEOUT', `${w.name} got no reply within ${w.timeoutMs} ms`, {
+      command: w.name,
+      timeoutMs: w.timeoutMs,
+      requestId: w.requestId,
+    }));
+    return this.waiter ? (this.waiter as Waiter).deadline : null;
+  }
+
+  /** Settle the request in flight (a payload or an error) and let the next one go. */
+  private settle(w: Waiter, outcome: Uint8Array | Error): void {
+    this.waiter = null;
+    if (outcome instanceof Error) w.reject(outcome);
+    else w.resolve(outcome);
+    this.next();
+    if (!this.busy) this.deadlines.idle();
   }
 
   private allocateId(): number {
@@ -150,11 +220,11 @@ export class RequestQueue {
     const w = this.waiter;
     if (w && f.requestId === w.requestId) {
       if (f.type === (w.command | RESPONSE_BIT)) {
-        w.resolve(f.payload);
+        this.settle(w, f.payload);
         return;
       }
       if (f.type === TYPE_ERROR) {
-        w.reject(decodeErrorFrame(f.payload, w.name));
+        this.settle(w, decodeErrorFrame(f.payload, w.name));
         return;
       }
     }
@@ -167,7 +237,7 @@ export class RequestQueue {
     // A damaged frame whose (claimed) request ID is ours: fail fast with the framing error
     // rather than waiting out the command timeout. The caller may retry.
     if (w && d.requestId === w.requestId && (d.code === 'FRAME_CRC' || d.code === 'FRAME_TRUNCATED')) {
-      w.reject(new CustodianError(d.code, `${w.name} reply was damaged on the wire (${d.code})`, { command: w.name, requestId: w.requestId }));
+      this.settle(w, new CustodianError(d.code, `${w.name} reply was damaged on the wire (${d.code})`, { command: w.name, requestId: w.requestId }));
     }
   }
 
@@ -179,7 +249,8 @@ export class RequestQueue {
       { port: this.transport.description },
     );
     this.parser.dispose();
-    this.waiter?.reject(this.closedError);
+    if (this.waiter) this.settle(this.waiter, this.closedError);
+    this.deadlines.cancel();
   }
 
   async close(): Promise<void> {
