@@ -3,13 +3,14 @@
  * the fields it is given. Only `issue.ts` (after its checks) and tests that
  * need deliberately bad certificates call it.
  */
-import { sign as nodeSign, type KeyObject } from 'node:crypto';
+import { sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import type { CryptoKey, RsaHashedKeyAlgorithm } from './crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, Extension } from '@peculiar/asn1-x509';
 import { subtle } from './crypto';
 import { concat, toArrayBuffer } from './bytes';
 import { ecdsaP1363ToDer, encodeOid, tlv } from './der';
+import { publicKeyObject } from './key-objects';
 import { Oid } from './oids';
 import type { SignatureHash } from './profiles';
 
@@ -113,6 +114,8 @@ export async function signTbs(tbsDer: Uint8Array, signingKey: CryptoKey, hash: S
 export interface BuiltCertificate {
   der: Uint8Array;
   tbsDer: Uint8Array;
+  /** The signatureValue bytes `der` carries (ECDSA: DER). */
+  signature: Uint8Array;
 }
 
 export async function buildCertificate(fields: CertificateFields, signingKey: CryptoKey): Promise<BuiltCertificate> {
@@ -124,5 +127,19 @@ export async function buildCertificate(fields: CertificateFields, signingKey: Cr
   const algDer = algorithmDer(signatureAlgorithm);
   const bitString = tlv(0x03, concat(Uint8Array.of(0), signature));
   const der = tlv(0x30, concat(tbsDer, algDer, bitString));
-  return { der, tbsDer };
+  return { der, tbsDer, signature };
+}
+
+/**
+ * True when `built`'s signature verifies under the issuer's SPKI (OpenSSL)
+ * over the exact TBS bytes the certificate carries. Used right after signing
+ * instead of re-parsing the certificate just assembled around those bytes.
+ */
+export function builtSignatureVerifies(built: BuiltCertificate, hash: SignatureHash, issuerSpki: Uint8Array): boolean {
+  try {
+    // ECDSA: DER signature (the default encoding); RSA: PKCS#1 v1.5 (the default padding).
+    return nodeVerify(NODE_HASH[hash], built.tbsDer, publicKeyObject(issuerSpki), built.signature);
+  } catch {
+    return false;
+  }
 }

@@ -6,8 +6,7 @@
 import type { CryptoKey, CryptoKeyPair } from './crypto';
 import { CustodianError } from '../errors';
 import { bytesEqual } from './bytes';
-import { buildCertificate } from './certificate-builder';
-import { signatureVerifies } from './certificate-facts';
+import { buildCertificate, builtSignatureVerifies, type BuiltCertificate } from './certificate-builder';
 import { assertIssuerCanSign, assertKeyMatchesCertificate, readIssuer } from './issuer-checks';
 import { PkiCodes } from './codes';
 import { validateDeviceId, type DeviceIdRuleName } from './device-id';
@@ -200,19 +199,22 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
     authorityKeyIdentifierExtension(aki),
   ];
 
-  let der: Uint8Array;
+  let built: BuiltCertificate;
   try {
-    ({ der } = await buildCertificate(
+    built = await buildCertificate(
       { serial, issuerName, subjectName, notBefore: validity.notBefore, notAfter: validity.notAfter, spki, extensions, signatureHash },
       signingKey,
-    ));
+    );
   } catch (e) {
     throw new CustodianError(PkiCodes.KEY_MISMATCH, `signing failed: ${(e as Error).message}`, { issuer: issuerLabel }, { cause: e });
   }
-  // Never hand out a certificate that does not verify under its issuer.
-  if (!signatureVerifies(der, issuerSpki)) {
+  // Never hand out a certificate that does not verify under its issuer. The
+  // certificate is assembled around the exact TBS bytes that were signed, so
+  // verifying over those bytes checks it without re-parsing what was just built.
+  if (!builtSignatureVerifies(built, signatureHash, issuerSpki)) {
     throw new CustodianError(PkiCodes.KEY_MISMATCH, 'the signed certificate does not verify under the issuer key', { issuer: issuerLabel });
   }
+  const der = built.der;
   return {
     der,
     pem: toPem(der, 'CERTIFICATE'),
