@@ -3,11 +3,12 @@
  * into the real signing ledger: both key paths, refusals before signing,
  * repeat visits, re-issue policy, fail-closed recording.
  */
+import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceCapability } from '../../electron/core/device/client';
+import type { DeviceCapability, DeviceClient } from '../../electron/core/device/client';
 import { connectInProcess } from '../../electron/core/device/index';
 import { bytesEqual } from '../../electron/core/device/protocol';
 import { openStationLedger, type Ledger, type LedgerRecord, type LedgerRecorder } from '../../electron/core/ledger/index';
@@ -122,6 +123,50 @@ describe('refused before signing: nothing signed, nothing recorded', () => {
     expect(result.result === 'failed' && result.error.code).toBe('POLICY_KEY_TYPE_NOT_ALLOWED');
     expect(b.signer.signed).toHaveLength(0);
     expect(ofType(ledger, 'intent')).toHaveLength(0);
+  });
+});
+
+/** `d` with some methods replaced (the rest bound to the real client). */
+function tampered(d: DeviceClient, over: Partial<DeviceClient>): DeviceClient {
+  return new Proxy(d, {
+    get: (t, p) => {
+      if (p in over) return over[p as keyof DeviceClient];
+      const v = Reflect.get(t, p, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+describe('after the write: read-back and the final challenge under the installed leaf', () => {
+  it("a challenge signed by any other key than the leaf's fails WORKFLOW_FINAL_CHALLENGE_FAILED and the device is not locked", async () => {
+    const { recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-final-1' });
+    const device = await b.connect();
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const signChallenge = async (ch: Uint8Array): Promise<Uint8Array> => new Uint8Array(nodeSign('sha256', ch, { key: stranger, dsaEncoding: 'ieee-p1363' }));
+    const result = await provisionDevice({ device: tampered(device, { signChallenge }), issuer, recorder, operator: 'op', sign: b.signer.sign });
+    await device.close();
+    expect(result.result === 'failed' && result.error.code).toBe('WORKFLOW_FINAL_CHALLENGE_FAILED');
+    expect(b.signer.signed).toHaveLength(1);
+    expect(b.sim.state().locked).toBe(false);
+  });
+
+  it('a leaf read back with one byte changed fails WORKFLOW_READBACK_MISMATCH', async () => {
+    const { recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId: 'dev-final-2' });
+    const device = await b.connect();
+    let reads = 0;
+    const readCredentials = async () => {
+      const c = await device.readCredentials();
+      if (reads++ === 0 || !c.leaf) return c; // the first read is the identify step's
+      const leaf = Uint8Array.from(c.leaf);
+      leaf[leaf.length - 1]! ^= 1;
+      return { ...c, leaf };
+    };
+    const result = await provisionDevice({ device: tampered(device, { readCredentials }), issuer, recorder, operator: 'op', sign: b.signer.sign });
+    await device.close();
+    expect(result.result === 'failed' && result.error.code).toBe('WORKFLOW_READBACK_MISMATCH');
+    expect(b.sim.state().locked).toBe(false);
   });
 });
 

@@ -7,12 +7,12 @@
  *  - the certificate is recorded before anything is written to the device (record → write);
  *  - the device is re-identified right before the intent and right before the write.
  */
-import { X509Certificate } from 'node:crypto';
 import type { DeviceClient, DeviceIdentity, InstalledCredentials } from '../device/client';
 import { bytesEqual } from '../device/protocol';
 import { CustodianError, isCustodianError } from '../errors';
 import {
   assertDeviceKeyAllowed,
+  certificateSpki,
   computeValidity,
   deviceLeaf,
   generateSerial,
@@ -324,7 +324,9 @@ const verify: StepFn = async (env, s) => {
       got: back.chain.length,
     });
   }
-  const installedSpki = new Uint8Array(new X509Certificate(back.leaf).publicKey.export({ type: 'spki', format: 'der' }));
+  // The leaf's key exactly as encoded in it. These bytes are the leaf this run
+  // signed (OpenSSL-verified at signing) or recognised/reused (chain-validated).
+  const installedSpki = certificateSpki(back.leaf);
   await proveChallenge(env, installedSpki, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
   return { outcome: 'ok', details: { readBack: 'identical', finalChallenge: 'passed' } };
 };
