@@ -10,7 +10,7 @@ import type {
 } from '../station/recorder';
 import { LedgerCodes } from './codes';
 import type { Ledger } from './ledger';
-import { IntentFields, type LedgerRecord, type RecordBodies } from './records';
+import { parseIntentFields, type LedgerRecord, type RecordBodies } from './records';
 
 type IntentRecord = Extract<LedgerRecord, { t: 'intent' }>;
 
@@ -84,7 +84,7 @@ export class LedgerRecorder implements IssuanceRecorder {
         intents: [...this.inherited],
       });
     }
-    const parsed = IntentFields.safeParse(intent);
+    const parsed = parseIntentFields(intent);
     if (!parsed.success) {
       throw new CustodianError(LedgerCodes.RECORD_INVALID, 'invalid issuance intent', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     }

@@ -9,30 +9,92 @@ import { z } from 'zod';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex SHA-256');
-const serial = z.string().regex(/^[0-9a-f]+$/, 'lowercase hex serial').max(40);
+const HEX64 = /^[0-9a-f]{64}$/;
+const SERIAL_HEX = /^[0-9a-f]+$/;
+const SERIAL_MAX = 40;
+/** Longest text per intent field, in UTF-16 code units (zod's string length). */
+const INTENT_TEXT_MAX = { deviceId: 128, subject: 1024, profile: 128, operator: 128, workOrder: 128, reissueReason: 1024 } as const;
+
+const hex64 = z.string().regex(HEX64, 'lowercase hex SHA-256');
+const serial = z.string().regex(SERIAL_HEX, 'lowercase hex serial').max(SERIAL_MAX);
 const text = (max: number) => z.string().min(1).max(max);
-const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'ISO 8601 time');
+const isIso = (s: string): boolean => !Number.isNaN(Date.parse(s));
+const iso = z.string().refine(isIso, 'ISO 8601 time');
 
 export const IntentFields = z.object({
-  deviceId: text(128),
-  subject: text(1024),
+  deviceId: text(INTENT_TEXT_MAX.deviceId),
+  subject: text(INTENT_TEXT_MAX.subject),
   serialHex: serial,
   spkiSha256: hex64,
   csrSha256: hex64.optional(),
   issuerFingerprint: hex64,
-  profile: text(128),
+  profile: text(INTENT_TEXT_MAX.profile),
   notBefore: iso,
   notAfter: iso,
-  operator: text(128),
-  workOrder: text(128).optional(),
-  reissueReason: text(1024).optional(),
+  operator: text(INTENT_TEXT_MAX.operator),
+  workOrder: text(INTENT_TEXT_MAX.workOrder).optional(),
+  reissueReason: text(INTENT_TEXT_MAX.reissueReason).optional(),
 }).strict();
+
+type IntentBody = z.infer<typeof IntentFields>;
+type IntentKey = keyof IntentBody;
+const INTENT_KEYS = Object.keys(IntentFields.shape) as IntentKey[];
+const INTENT_KEY_SET: ReadonlySet<string> = new Set(INTENT_KEYS);
+
+/** Per-key check of an intent field, the same rule as its zod schema above. */
+const INTENT_CHECKS: Record<IntentKey, (v: string) => boolean> = {
+  deviceId: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.deviceId,
+  subject: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.subject,
+  serialHex: (v) => v.length <= SERIAL_MAX && SERIAL_HEX.test(v),
+  spkiSha256: (v) => HEX64.test(v),
+  csrSha256: (v) => HEX64.test(v),
+  issuerFingerprint: (v) => HEX64.test(v),
+  profile: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.profile,
+  notBefore: isIso,
+  notAfter: isIso,
+  operator: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.operator,
+  workOrder: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.workOrder,
+  reissueReason: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.reissueReason,
+};
+const OPTIONAL_INTENT_KEYS: ReadonlySet<string> = new Set(INTENT_KEYS.filter((k) => IntentFields.shape[k].safeParse(undefined).success));
+
+/**
+ * The intent body if it plainly passes IntentFields, else null. A station
+ * records one intent per device and zod's parse cost more than the rest of the
+ * append, so this hand check runs first. It accepts only what the schema
+ * accepts (a plain object, known keys, every rule above) and builds the body
+ * in the schema's key order, so the stored bytes are the ones zod's output gave.
+ */
+function plainIntent(v: unknown): IntentBody | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return null;
+  const r = v as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!INTENT_KEY_SET.has(k)) return null;
+  const out: Record<string, string> = {};
+  for (const k of INTENT_KEYS) {
+    const x = r[k];
+    if (x === undefined && OPTIONAL_INTENT_KEYS.has(k)) continue;
+    if (typeof x !== 'string' || !INTENT_CHECKS[k](x)) return null;
+    out[k] = x;
+  }
+  return out as IntentBody;
+}
+
+/**
+ * Validate an issuance intent: `IntentFields.safeParse`, with the hand check
+ * first. Whatever the hand check refuses goes to zod, which decides and words
+ * the issues, so callers see the same results and errors as with zod alone.
+ */
+export function parseIntentFields(v: unknown): ReturnType<typeof IntentFields.safeParse> {
+  const data = plainIntent(v);
+  return data ? { success: true, data } : IntentFields.safeParse(v);
+}
 
 /** Record bodies as callers supply them (the ledger adds t, n and at). */
 export interface RecordBodies {
   genesis: { stationId: string; origin: string; vkey: string; software: string };
-  intent: z.infer<typeof IntentFields>;
+  intent: IntentBody;
   done: { intent: number; deviceId: string; serialHex: string; issuerFingerprint: string; certSha256: string; cert: string };
   failed: { intent: number; code: string; message: string };
   outcome: { intent: number; result: 'passed' | 'failed'; code?: string; message?: string };
