@@ -12,7 +12,7 @@ import { MerkleTree, leafHash } from './merkle';
 import { parseNote, parseVkey, type VerifierKey } from './note';
 import { RECORD_TYPES, type LedgerRecord } from './records';
 import { pkiChainValidator, sha256Hex, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
-import { normalizeSerial } from './ledger-recorder';
+import { normalizeSerial } from './cert-facts';
 
 export interface AuditOptions {
   root: Uint8Array;

@@ -18,6 +18,7 @@ export * from './checkpoint';
 export * from './records';
 export * from './ledger';
 export * from './ledger-recorder';
+export * from './cert-facts';
 export * from './authority-journal';
 export * from './view';
 export * from './bundle';

@@ -3,12 +3,12 @@
  * station events. Every method resolves only after its record is durable; a
  * rejected `recordIntent` means the caller must not sign (fail closed).
  */
-import { X509Certificate, createHash } from 'node:crypto';
 import { CustodianError } from '../errors';
 import type {
   IntentHandle, IssuanceIntent, IssuanceRecorder, IssuedCertificateRecord, ProvisioningOutcome,
 } from '../station/recorder';
 import { LedgerCodes } from './codes';
+import { certFacts, issuedFacts } from './cert-facts';
 import type { Ledger } from './ledger';
 import { parseIntentFields, type LedgerRecord, type RecordBodies } from './records';
 
@@ -26,24 +26,6 @@ export interface ReconcileInput {
   operator: string;
   reason: string;
   certificateDer?: Uint8Array;
-}
-
-/** Facts about a certificate DER, computed with Node's X509Certificate. */
-export function certFacts(der: Uint8Array): { serialHex: string; spkiSha256: string; certSha256: string; subject: string } {
-  const c = new X509Certificate(Buffer.from(der));
-  const spki = c.publicKey.export({ type: 'spki', format: 'der' });
-  return {
-    serialHex: normalizeSerial(c.serialNumber),
-    spkiSha256: createHash('sha256').update(spki).digest('hex'),
-    certSha256: createHash('sha256').update(der).digest('hex'),
-    subject: c.subject,
-  };
-}
-
-/** Lowercase hex without leading zero octets (the recorder.ts convention). */
-export function normalizeSerial(hex: string): string {
-  const s = hex.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^(00)+/, '');
-  return s === '' ? '00' : s;
 }
 
 export interface LedgerRecorderOptions {
@@ -104,19 +86,18 @@ export class LedgerRecorder implements IssuanceRecorder {
 
   async recordIssued(handle: IntentHandle, certificateDer: Uint8Array): Promise<void> {
     const { index, rec } = this.openIntent(handle);
-    let facts: ReturnType<typeof certFacts> | null = null;
-    try { facts = certFacts(certificateDer); } catch { /* recorded anyway; the audit flags it */ }
+    const facts = issuedFacts(certificateDer, rec);
     this.ledger.append('done', {
       intent: index,
       deviceId: rec.deviceId,
-      serialHex: facts?.serialHex ?? rec.serialHex,
+      serialHex: facts.serialHex,
       issuerFingerprint: rec.issuerFingerprint,
-      certSha256: facts?.certSha256 ?? createHash('sha256').update(certificateDer).digest('hex'),
-      cert: Buffer.from(certificateDer).toString('base64'),
+      certSha256: facts.certSha256,
+      cert: Buffer.from(certificateDer.buffer, certificateDer.byteOffset, certificateDer.byteLength).toString('base64'),
     });
-    if (!facts || facts.serialHex !== rec.serialHex || facts.spkiSha256 !== rec.spkiSha256) {
+    if (!facts.matches) {
       throw new CustodianError(LedgerCodes.CERT_MISMATCH, 'the signed certificate does not match its intent; do not ship it', {
-        intent: index, serial: facts?.serialHex, expectedSerial: rec.serialHex,
+        intent: index, serial: facts.certSerialHex, expectedSerial: rec.serialHex,
       });
     }
   }

@@ -1,0 +1,150 @@
+/**
+ * What the ledger records about a certificate, and whether an issued
+ * certificate is the one its intent named (same serial, same key).
+ *
+ * `certFacts` parses with Node's X509Certificate (OpenSSL). Its decoders cost
+ * more than the rest of a device's ledger appends together, so the done record
+ * first reads the serial and the SubjectPublicKeyInfo straight out of the DER
+ * (`tbsFields`) and compares them with the intent; only a certificate that
+ * does not plainly match is handed to OpenSSL, which then decides as before.
+ */
+import { X509Certificate, createHash } from 'node:crypto';
+
+export interface CertFacts {
+  serialHex: string;
+  spkiSha256: string;
+  certSha256: string;
+  subject: string;
+}
+
+const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Facts about a certificate DER, computed with Node's X509Certificate. */
+export function certFacts(der: Uint8Array): CertFacts {
+  const c = new X509Certificate(Buffer.from(der));
+  const spki = c.publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    serialHex: normalizeSerial(c.serialNumber),
+    spkiSha256: sha256Hex(spki),
+    certSha256: sha256Hex(der),
+    subject: c.subject,
+  };
+}
+
+/** Lowercase hex without leading zero octets (the recorder.ts convention). */
+export function normalizeSerial(hex: string): string {
+  const s = hex.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^(00)+/, '');
+  return s === '' ? '00' : s;
+}
+
+// DER tags (X.690) in an X.509 certificate (RFC 5280 §4.1).
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const SEQUENCE = 0x30;
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+const VERSION = 0xa0; // [0] EXPLICIT
+const OPTIONAL_TAIL = [0xa1, 0xa2, 0xa3]; // issuerUniqueID, subjectUniqueID, extensions
+/** Longest DER length field we accept (4 bytes: 4 GiB, far beyond any certificate). */
+const MAX_LENGTH_BYTES = 4;
+
+interface Tlv { tag: number; start: number; body: number; end: number }
+
+/** The DER TLV at `at` within [at, limit): definite, minimally encoded length. Null otherwise. */
+function tlvAt(b: Uint8Array, at: number, limit: number): Tlv | null {
+  if (at + 2 > limit) return null;
+  const tag = b[at]!;
+  if ((tag & 0x1f) === 0x1f) return null;
+  let len = b[at + 1]!;
+  let body = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > MAX_LENGTH_BYTES || body + n > limit || b[body] === 0) return null;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[body + i]!;
+    if (len < 0x80) return null;
+    body += n;
+  }
+  const end = body + len;
+  return end > limit ? null : { tag, start: at, body, end };
+}
+
+/** The children of a constructed TLV, each well-formed and together filling it exactly. */
+function children(b: Uint8Array, t: Tlv): Tlv[] | null {
+  const out: Tlv[] = [];
+  for (let at = t.body; at < t.end;) {
+    const c = tlvAt(b, at, t.end);
+    if (!c) return null;
+    out.push(c);
+    at = c.end;
+  }
+  return out;
+}
+
+/**
+ * Serial (lowercase hex, leading zero octets dropped) and SPKI bytes of a DER
+ * X.509 certificate, read from its structure: Certificate = SEQUENCE { tbs,
+ * signatureAlgorithm, signature BIT STRING }, tbs = SEQUENCE { [0] version?,
+ * serial, signature, issuer, validity, subject, spki, [1]? [2]? [3]? }.
+ * Null for anything that does not have exactly that shape, or a serial that is
+ * zero, negative or not minimally encoded (OpenSSL would render those
+ * differently): the caller then asks OpenSSL.
+ */
+export function tbsFields(der: Uint8Array): { serialHex: string; spki: Uint8Array } | null {
+  const cert = tlvAt(der, 0, der.length);
+  if (!cert || cert.tag !== SEQUENCE || cert.end !== der.length) return null;
+  const top = children(der, cert);
+  if (!top || top.length !== 3 || top[0]!.tag !== SEQUENCE || top[1]!.tag !== SEQUENCE || top[2]!.tag !== BIT_STRING) return null;
+  const tbs = children(der, top[0]!);
+  if (!tbs) return null;
+  let i = tbs[0]?.tag === VERSION ? 1 : 0;
+  const [serial, sigAlg, issuer, validity, subject, spki] = tbs.slice(i, i + 6);
+  if (!serial || serial.tag !== INTEGER || !spki) return null;
+  if (![sigAlg, issuer, validity, subject, spki].every((t) => t!.tag === SEQUENCE)) return null;
+  const times = children(der, validity!);
+  if (!times || times.length !== 2 || !times.every((t) => t.tag === UTC_TIME || t.tag === GENERALIZED_TIME)) return null;
+  let tail = 0;
+  for (i += 6; i < tbs.length; i++) {
+    const at = OPTIONAL_TAIL.indexOf(tbs[i]!.tag, tail);
+    if (at < 0) return null;
+    tail = at + 1;
+  }
+  let s = serial.body;
+  const len = serial.end - s;
+  if (len === 0 || der[s]! & 0x80 || (len > 1 && der[s] === 0 && !(der[s + 1]! & 0x80))) return null;
+  if (der[s] === 0) s++;
+  const serialHex = Buffer.from(der.buffer, der.byteOffset + s, serial.end - s).toString('hex');
+  if (/^0*$/.test(serialHex)) return null;
+  return { serialHex, spki: der.subarray(spki.start, spki.end) };
+}
+
+/** The facts a done record stores, and whether the certificate carries the intent's serial and key. */
+export interface IssuedFacts {
+  /** The certificate's serial, or the intent's when the certificate cannot be read. */
+  serialHex: string;
+  /** The certificate's serial; undefined when it cannot be read. */
+  certSerialHex: string | undefined;
+  certSha256: string;
+  matches: boolean;
+}
+
+/**
+ * Compare an issued certificate with its intent. A certificate whose DER
+ * carries the intent's serial and exactly the intent's SPKI bytes matches
+ * without OpenSSL; any other is decided by `certFacts` as it always was (one
+ * OpenSSL cannot read never matches; its serial is then the intent's).
+ */
+export function issuedFacts(der: Uint8Array, intent: { serialHex: string; spkiSha256: string }): IssuedFacts {
+  const quick = tbsFields(der);
+  if (quick && quick.serialHex === intent.serialHex && sha256Hex(quick.spki) === intent.spkiSha256) {
+    return { serialHex: quick.serialHex, certSerialHex: quick.serialHex, certSha256: sha256Hex(der), matches: true };
+  }
+  let facts: CertFacts | null = null;
+  try { facts = certFacts(der); } catch { /* recorded anyway; the audit flags it */ }
+  return {
+    serialHex: facts?.serialHex ?? intent.serialHex,
+    certSerialHex: facts?.serialHex,
+    certSha256: facts?.certSha256 ?? sha256Hex(der),
+    matches: !!facts && facts.serialHex === intent.serialHex && facts.spkiSha256 === intent.spkiSha256,
+  };
+}
