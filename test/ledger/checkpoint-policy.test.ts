@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { cpSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ledger, openStationLedger } from '../../electron/core/ledger';
+import { Ledger, openStationLedger, parseCheckpointBody, parseNote } from '../../electron/core/ledger';
 import { nodeIo, type LedgerIo } from '../../electron/core/ledger/files';
 import { makeHierarchy, makeLeaf, tempDir } from './helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const sizeOf = (note: string): number => parseCheckpointBody(parseNote(note).text).size;
+const fileNote = (dir: string): string => readFileSync(join(dir, 'checkpoint'), 'utf8');
 
 const nameOf = (fd: number): string => readlinkSync(`/proc/self/fd/${fd}`).split('/').pop()!;
 
@@ -44,6 +47,7 @@ describe('checkpoint policy', () => {
     const { ledger, recorder } = openStationLedger({ dir, stationId: 'line', idleCheckpointMs: 0 });
     const h1 = await provisionOne(recorder, custodian, 'dev-a');
     expect(ledger.checkpoint.size).toBe(ledger.size); // the certificate is covered before it leaves the station
+    expect(ledger.history().at(-1)).toBe(ledger.checkpointNote); // … by a checkpoint already in the history on disk
     const historyBefore = ledger.history().length;
     await recorder.recordOutcome(h1, { result: 'passed' });
     expect(ledger.uncovered).toBe(1);
@@ -77,20 +81,66 @@ describe('checkpoint policy', () => {
     ledger.close();
   });
 
-  it('replaces the checkpoint atomically without reopening the directory per checkpoint', () => {
+  it('appends the policy checkpoint to the history at once and replaces `checkpoint` atomically later, without reopening the directory', () => {
     const dir = join(tempDir(), 'ledger');
     const t = tracingIo();
     const l = Ledger.create({ dir, stationId: 'sys', io: t.io, idleCheckpointMs: 0 });
+    expect(fileNote(dir)).toBe(l.checkpointNote); // a new ledger is complete on disk
     t.calls.length = 0;
     l.append('config', { key: 'k', value: 1, operator: 'op' });
+    expect(t.calls).toEqual(['fsync entries.jsonl', 'fsync checkpoints.jsonl']);
+    expect(l.history().at(-1)).toBe(l.checkpointNote);
+    expect(sizeOf(fileNote(dir))).toBe(1);
+    t.calls.length = 0;
+    l.close();
     expect(t.calls).toEqual([
-      'fsync entries.jsonl',
-      'fsync checkpoints.jsonl',
       'open checkpoint.tmp',
       'fsync checkpoint.tmp',
       'rename checkpoint.tmp checkpoint',
       'fsync ledger',
     ]);
-    l.close();
+    expect(fileNote(dir)).toBe(l.history().at(-1));
+  });
+
+  it('brings `checkpoint` up to the history within idleCheckpointMs even while devices keep coming', async () => {
+    const dir = tempDir();
+    const { custodian } = await makeHierarchy();
+    const leaves = await Promise.all(Array.from({ length: 24 }, (_, i) => makeLeaf(custodian, `busy-${i}`)));
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'busy', idleCheckpointMs: 60 });
+    const t0 = performance.now();
+    let caughtUpWhileBusy = false;
+    for (const { intent, der } of leaves) {
+      const h = await recorder.recordIntent(intent);
+      await recorder.recordIssued(h, der);
+      await recorder.recordOutcome(h, { result: 'passed' });
+      // Every device's done signs a checkpoint; a timer reset by each of them would never fire on a busy line.
+      if (performance.now() - t0 > 150 && sizeOf(fileNote(dir)) > 1) caughtUpWhileBusy = true;
+      await sleep(10);
+    }
+    expect(caughtUpWhileBusy).toBe(true);
+    await sleep(200);
+    expect(ledger.uncovered).toBe(0);
+    expect(fileNote(dir)).toBe(ledger.checkpointNote);
+    expect(ledger.history().at(-1)).toBe(ledger.checkpointNote);
+    ledger.close();
+  });
+
+  it('after a crash while `checkpoint` lagged, open takes the history\'s newer checkpoint and brings the file up to date', async () => {
+    const dir = join(tempDir(), 'ledger');
+    const crashed = join(tempDir(), 'ledger');
+    const { custodian } = await makeHierarchy();
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'lag', idleCheckpointMs: 0 });
+    await provisionOne(recorder, custodian, 'dev-lag');
+    // The files as a crash would leave them now: the done's checkpoint is only in the history.
+    cpSync(dir, crashed, { recursive: true });
+    rmSync(join(crashed, 'ledger.lock'));
+    ledger.close();
+    expect(sizeOf(fileNote(crashed))).toBe(1);
+    const again = Ledger.open({ dir: crashed });
+    expect(again.openReport.checkpointSize).toBe(3);
+    expect(again.checkpoint.size).toBe(3);
+    expect(fileNote(crashed)).toBe(again.checkpointNote);
+    expect(again.history().at(-1)).toBe(again.checkpointNote);
+    again.close();
   });
 });

@@ -2,8 +2,8 @@
  * The station's append-only signing ledger (see docs/ledger-format.md).
  *
  *   <dir>/entries.jsonl      one JSON record per line, hashed as stored
- *   <dir>/checkpoint         latest signed checkpoint (replaced atomically)
- *   <dir>/checkpoints.jsonl  every signed checkpoint, one JSON string per line
+ *   <dir>/checkpoint         latest signed checkpoint (replaced atomically, on a delay while busy)
+ *   <dir>/checkpoints.jsonl  every signed checkpoint, one JSON string per line (appended at once)
  *   <dir>/cosigned.jsonl     checkpoints cosigned by auditors and handed back
  *   <dir>/ledger.key         Ed25519 PKCS#8, mode 0600;  <dir>/ledger.vkey
  *
@@ -41,7 +41,8 @@ export interface LedgerOptions {
   /**
    * Sign a covering checkpoint this long after an entry was left uncovered
    * (an intent or an outcome), unless a later record's checkpoint covers it
-   * first (default 2000 ms; 0 turns the timer off, close() still covers).
+   * first, and bring `checkpoint` up to the history this long after it fell
+   * behind (default 2000 ms; 0 turns the timer off, close() still does both).
    */
   idleCheckpointMs?: number;
   /** How many of the newest history checkpoints open re-checks against the tree (default 4096; audit checks all). */
@@ -105,6 +106,8 @@ export class Ledger {
   private locked = false;
   private stopped: CustodianError | null = null;
   private latest: { note: string; checkpoint: Checkpoint } | null = null;
+  /** `checkpoint` holds an older note than the history's last line (a policy checkpoint not yet copied there). */
+  private fileBehind = false;
   private readonly io: LedgerIo;
   private readonly clock: () => Date;
   private readonly every: number;
@@ -148,6 +151,7 @@ export class Ledger {
     const ledger = new Ledger({ ...opts, readOnly: false }, signer, signer.vkey);
     ledger.openReport = { tornTail: null, unreconciled: [], checkpointSize: 0, entries: 0, millis: 0 };
     ledger.append('genesis', { stationId: opts.stationId, origin, vkey: signer.vkey, software: opts.software ?? 'custodian' });
+    ledger.replaceCheckpointFile(); // a new ledger is complete on disk at once
     return ledger;
   }
 
@@ -247,6 +251,7 @@ export class Ledger {
       millis: 0,
     };
     if (!this.opts.readOnly && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
+    else if (!this.opts.readOnly && file !== latest.note) this.replaceCheckpointFile();
     this.openReport.millis = performance.now() - t0;
   }
 
@@ -333,12 +338,12 @@ export class Ledger {
    * Append one record durably (write + fsync before it returns). Checkpoint
    * policy (docs/ledger-format.md §4): sign a checkpoint after every record
    * except `intent` and `outcome`, so a certificate (`done`) is covered by a
-   * signed checkpoint before it leaves the station. An intent is covered by the
-   * checkpoint of the done/failed record that follows it; an outcome by the
-   * next checkpoint signed (the next device's done record). Nothing stays
-   * uncovered for long: a checkpoint is also signed once `checkpointEvery`
-   * entries are uncovered, `idleCheckpointMs` after an entry was left
-   * uncovered, and by close().
+   * signed, durable checkpoint before it leaves the station. An intent is
+   * covered by the checkpoint of the done/failed record that follows it; an
+   * outcome by the next checkpoint signed (the next device's done record).
+   * Nothing stays uncovered for long: a checkpoint is also signed once
+   * `checkpointEvery` entries are uncovered, `idleCheckpointMs` after an entry
+   * was left uncovered, and by close().
    */
   append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
     this.writable();
@@ -359,8 +364,7 @@ export class Ledger {
     }
     this.tree.appendEntry(line);
     this.index.add(decoded, offset, line.length);
-    const uncovered = this.tree.size - (this.latest?.checkpoint.size ?? 0);
-    if ((type !== 'intent' && type !== 'outcome') || uncovered >= this.every) return { index, checkpoint: this.signCheckpoint() };
+    if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) return { index, checkpoint: this.coverEntries() };
     this.armIdleCheckpoint();
     return { index };
   }
@@ -370,13 +374,22 @@ export class Ledger {
     return this.tree.size - (this.latest?.checkpoint.size ?? 0);
   }
 
+  /**
+   * The idle timer: idleMs after it is armed (an entry left uncovered, or
+   * `checkpoint` left behind the history) it signs for uncovered entries and
+   * brings `checkpoint` up to date. Arming an armed timer keeps its deadline,
+   * so a busy station still catches up every idleMs.
+   */
   private armIdleCheckpoint(): void {
     if (this.idleTimer || this.idleMs <= 0) return;
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
-      if (this.fd < 0 || this.stopped || this.uncovered === 0) return;
+      if (this.fd < 0 || this.stopped) return;
       // A failure stops the ledger (the next append rejects with LEDGER_WRITE_FAILED); the entries stay durable and open signs for them.
-      try { this.signCheckpoint(); } catch { /* recorded in this.stopped */ }
+      try {
+        if (this.uncovered > 0) this.signCheckpoint();
+        else if (this.fileBehind) this.replaceCheckpointFile();
+      } catch { /* recorded in this.stopped */ }
     }, this.idleMs);
     this.idleTimer.unref();
   }
@@ -386,8 +399,22 @@ export class Ledger {
     this.idleTimer = null;
   }
 
-  /** Sign a checkpoint for the current tree, append it to the history and replace `checkpoint` atomically. */
-  signCheckpoint(): string {
+  /**
+   * The policy's checkpoint: signed and appended to the history (fsynced)
+   * before it returns, so the entries are covered durably. `checkpoint` is
+   * replaced later (idle timer, close, open): its write-temp, fsync, rename and
+   * directory fsync cost more than the signature, and open reads the newer of
+   * it and the history's last line, so the history alone is the durable copy.
+   */
+  private coverEntries(): string {
+    const note = this.appendCheckpoint();
+    this.fileBehind = true;
+    this.armIdleCheckpoint();
+    return note;
+  }
+
+  /** Sign a checkpoint for the current tree and append it to the history (fsynced). */
+  private appendCheckpoint(): string {
     this.writable();
     const c: Checkpoint = { origin: this.origin, size: this.tree.size, root: this.tree.root(), extensions: [] };
     const note = signCheckpoint(c, this.signer!);
@@ -396,12 +423,28 @@ export class Ledger {
       writeFully(this.io, this.historyFd, line, this.historySize);
       this.historySize += line.length;
       this.io.fsyncSync(this.historyFd);
-      atomicWrite(this.io, join(this.dir, CHECKPOINT_FILE), Buffer.from(note), 0o644, this.dirFd);
     } catch (e) {
       throw this.fail('checkpoint', e);
     }
     this.latest = { note, checkpoint: c };
-    this.disarmIdleCheckpoint();
+    return note;
+  }
+
+  /** Replace `checkpoint` atomically with the latest note (write temp, fsync, rename, fsync the directory). */
+  private replaceCheckpointFile(): void {
+    try {
+      atomicWrite(this.io, join(this.dir, CHECKPOINT_FILE), Buffer.from(this.latest!.note), 0o644, this.dirFd);
+    } catch (e) {
+      throw this.fail('checkpoint', e);
+    }
+    this.fileBehind = false;
+    if (this.uncovered === 0) this.disarmIdleCheckpoint();
+  }
+
+  /** Sign a checkpoint for the current tree, append it to the history and replace `checkpoint` atomically. */
+  signCheckpoint(): string {
+    const note = this.appendCheckpoint();
+    this.replaceCheckpointFile();
     return note;
   }
 
@@ -464,13 +507,17 @@ export class Ledger {
   /**
    * Close the files and release the writer lock. A writable ledger first signs
    * a checkpoint covering any uncovered entries (an intent or outcome written
-   * since the last one). If that fails the entries are still durable and the
-   * next open signs for them, so close does not throw for it.
+   * since the last one) and brings `checkpoint` up to the history. If that
+   * fails the entries are still durable and the next open repairs both, so
+   * close does not throw for it.
    */
   close(): void {
     this.disarmIdleCheckpoint();
-    if (this.fd >= 0 && this.signer && !this.opts.readOnly && !this.stopped && this.latest && this.uncovered > 0) {
-      try { this.signCheckpoint(); } catch { /* recorded in this.stopped; open repairs */ }
+    if (this.fd >= 0 && this.signer && !this.opts.readOnly && !this.stopped && this.latest) {
+      try {
+        if (this.uncovered > 0) this.signCheckpoint();
+        else if (this.fileBehind) this.replaceCheckpointFile();
+      } catch { /* recorded in this.stopped; open repairs */ }
     }
     if (this.fd >= 0) closeSync(this.fd);
     if (this.historyFd >= 0) closeSync(this.historyFd);
