@@ -41,6 +41,11 @@ export class IndexMap {
   }
 }
 
+/** Why a record must not be written (validateNext); a plain function, not a closure per append. */
+function invalidNext(rec: Decoded, index: number, message: string): CustodianError {
+  return new CustodianError(LedgerCodes.RECORD_INVALID, message, { index, intent: rec.intent });
+}
+
 function tamper(message: string, details: Record<string, unknown>): CustodianError {
   return new CustodianError(LedgerCodes.TAMPERED, message, details);
 }
@@ -86,13 +91,12 @@ export class EntryIndex {
    */
   validateNext(rec: Decoded): void {
     const i = this.size;
-    const bad = (message: string) => new CustodianError(LedgerCodes.RECORD_INVALID, message, { index: i, intent: rec.intent });
-    if (rec.code < 0 || rec.n !== i) throw bad('malformed record');
-    if (rec.code === C_INTENT && (rec.deviceId === undefined || rec.serialHex === undefined)) throw bad('intent lacks a device ID or serial');
+    if (rec.code < 0 || rec.n !== i) throw invalidNext(rec, i, 'malformed record');
+    if (rec.code === C_INTENT && (rec.deviceId === undefined || rec.serialHex === undefined)) throw invalidNext(rec, i, 'intent lacks a device ID or serial');
     if (LINKED_CODES[rec.code]) {
       const target = rec.intent;
-      if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) throw bad(`no intent ${target}`);
-      if (rec.code !== C_OUTCOME && this.links.data[target] !== -1) throw bad(`intent ${target} is already closed`);
+      if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) throw invalidNext(rec, i, `no intent ${target}`);
+      if (rec.code !== C_OUTCOME && this.links.data[target] !== -1) throw invalidNext(rec, i, `intent ${target} is already closed`);
     }
   }
 

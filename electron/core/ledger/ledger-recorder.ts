@@ -80,7 +80,9 @@ export class LedgerRecorder implements IssuanceRecorder {
     if (!body.reissueReason && (await this.issuedFor(body.deviceId)).length) {
       throw new CustodianError(LedgerCodes.REISSUE_REASON_REQUIRED, `device ${body.deviceId} already has a certificate`, { deviceId: body.deviceId });
     }
-    const { index } = this.ledger.append('intent', body);
+    const { index, at } = this.ledger.append('intent', body);
+    // The record as decodeRecord would read it back: the device's done and outcome look it up next.
+    this.lastIntent = { index, rec: { t: 'intent', n: index, at, ...body } };
     return { id: String(index) };
   }
 

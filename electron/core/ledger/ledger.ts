@@ -19,12 +19,12 @@ import { releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
 import { EntryIndex, decodeForIndex } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
-import { MerkleTree } from './merkle';
+import { MerkleTree, sha256 } from './merkle';
 import { createLedgerKey, loadLedgerKey } from './keys';
 import { parseVkey, type NoteSigner, type VerifierKey } from './note';
 import { openCheckpoint, parseCheckpointBody, signCheckpoint, verifyCosignatures, type Checkpoint } from './checkpoint';
 import { parseNote } from './note';
-import { decodeRecord, encodeRecord, type EntrySummary, type LedgerRecord, type RecordBodies, type RecordType } from './records';
+import { decodeRecord, frameRecord, type EntrySummary, type LedgerRecord, type RecordBodies, type RecordType } from './records';
 import { listEntries, searchEntries, type LedgerQuery } from './view';
 
 export const ENTRIES_FILE = 'entries.jsonl';
@@ -76,6 +76,8 @@ export interface OpenReport {
 
 export interface AppendResult {
   index: number;
+  /** The record's `at` as stored. */
+  at: string;
   /** The signed checkpoint covering this entry, when the policy signed one. */
   checkpoint?: string;
 }
@@ -348,25 +350,25 @@ export class Ledger {
   append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
     this.writable();
     const index = this.tree.size;
-    const line = encodeRecord(type, index, this.clock().toISOString(), body);
-    const bytes = Buffer.allocUnsafe(line.length + 1);
-    line.copy(bytes);
-    bytes[line.length] = 10;
+    const at = this.clock().toISOString();
+    // One buffer, 0x00 ‖ line ‖ \n: the file gets line ‖ \n, the leaf hash 0x00 ‖ line, without a copy.
+    const framed = frameRecord(type, index, at, body);
+    const line = framed.subarray(1, framed.length - 1);
     const offset = this.index.end;
     const decoded = decodeForIndex(line, 0, line.length);
     this.index.validateNext(decoded);
     try {
-      writeFully(this.io, this.fd, bytes, offset);
+      writeFully(this.io, this.fd, framed.subarray(1), offset);
       this.io.fsyncSync(this.fd);
     } catch (e) {
       try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
       throw this.fail('append', e);
     }
-    this.tree.appendEntry(line);
+    this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
-    if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) return { index, checkpoint: this.coverEntries() };
+    if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) return { index, at, checkpoint: this.coverEntries() };
     this.armIdleCheckpoint();
-    return { index };
+    return { index, at };
   }
 
   /** Entries appended after the latest signed checkpoint. */

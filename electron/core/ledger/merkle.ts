@@ -13,6 +13,8 @@
 import { hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
+/** First byte hashed for a leaf (RFC 6962 §2.1); interior nodes use 0x01. */
+export const LEAF_PREFIX = 0x00;
 
 const scratch = Buffer.alloc(1 + 2 * HASH_SIZE);
 
@@ -26,7 +28,7 @@ export const EMPTY_ROOT: Buffer = sha256(new Uint8Array(0));
 /** RFC 6962 leaf hash of the entry bytes exactly as stored. */
 export function leafHash(entry: Uint8Array): Buffer {
   const b = Buffer.allocUnsafe(entry.length + 1);
-  b[0] = 0;
+  b[0] = LEAF_PREFIX;
   b.set(entry, 1);
   return sha256(b);
 }

@@ -8,6 +8,9 @@
 import { z } from 'zod';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
+import { LEAF_PREFIX } from './merkle';
+
+const NEWLINE = 0x0a;
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const SERIAL_HEX = /^[0-9a-f]+$/;
@@ -134,12 +137,27 @@ export const CERT_TYPES: ReadonlySet<RecordType> = new Set(['done', 'verificatio
 
 /** Encode a record as its stored line (without the newline). Key order is fixed: t, n, at, body. */
 export function encodeRecord<K extends RecordType>(t: K, n: number, at: string, body: RecordBodies[K]): Buffer {
+  const framed = frameRecord(t, n, at, body);
+  return framed.subarray(1, framed.length - 1);
+}
+
+/**
+ * The stored line framed for the writer: 0x00 ‖ line ‖ 0x0A. The ledger
+ * writes the line and its newline and hashes 0x00 ‖ line as the RFC 6962 leaf
+ * (docs/ledger-format.md §3) from the same buffer, without copying the line.
+ */
+export function frameRecord<K extends RecordType>(t: K, n: number, at: string, body: RecordBodies[K]): Buffer {
   const rec: Record<string, unknown> = { t, n, at };
   for (const [k, v] of Object.entries(body)) if (v !== undefined && k !== 'cert') rec[k] = v;
   const cert = (body as { cert?: string }).cert;
   if (cert !== undefined) rec.cert = cert;
   const line = JSON.stringify(rec);
-  return Buffer.from(line, 'utf8');
+  const length = Buffer.byteLength(line, 'utf8');
+  const framed = Buffer.allocUnsafe(length + 2);
+  framed[0] = LEAF_PREFIX;
+  framed.write(line, 1, 'utf8');
+  framed[length + 1] = NEWLINE;
+  return framed;
 }
 
 export function decodeRecord(line: Uint8Array | string): LedgerRecord {
