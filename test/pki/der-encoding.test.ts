@@ -34,7 +34,7 @@ import {
   subjectKeyIdentifierExtension,
   type KeyUsageName,
 } from '../../electron/core/pki/extensions';
-import { encodeName, type SubjectFields } from '../../electron/core/pki/names';
+import { encodeName, nameEntries, type SubjectFields } from '../../electron/core/pki/names';
 import { Oid } from '../../electron/core/pki/oids';
 
 const hex = (b: ArrayBuffer | Uint8Array): string => Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
@@ -58,6 +58,19 @@ describe('direct DER encoders match the schema encoder', () => {
     expect(() => encodeOid('3.1')).toThrow();
     expect(() => encodeOid('1.40')).toThrow();
     expect(() => encodeOid('1.2.03')).toThrow();
+    // encoded once, handed out as copies: a caller scribbling on one cannot change the next
+    const first = encodeOid(Oid.commonName);
+    first.fill(0);
+    expect(hex(encodeOid(Oid.commonName))).toBe('550403');
+    expect(() => encodeOid('1.2.03')).toThrow(); // refusals are not cached as anything
+  });
+
+  it('nameEntries: a bad UTF8String throws, and the next name still decodes', () => {
+    const good = encodeName({ commonName: 'Gerät-1' });
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 2] = 0xff; // 0xff never occurs in UTF-8
+    expect(() => nameEntries(bad)).toThrow();
+    expect(nameEntries(good)).toEqual([{ oid: Oid.commonName, label: 'CN', value: 'Gerät-1' }]);
   });
 
   it('encodeName: C/O/OU/CN, ASCII and non-ASCII, short and long', () => {

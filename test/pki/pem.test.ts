@@ -13,6 +13,17 @@ describe('pem', () => {
     expect(fromPem(pem)).toEqual([{ label: 'CERTIFICATE', der }]);
   });
 
+  it('wraps at exactly 64 characters, every line full but the last, also for views into larger buffers', () => {
+    for (const n of [0, 1, 47, 48, 49, 96, 97, 300]) {
+      const backing = Uint8Array.from({ length: n + 10 }, (_, i) => (i * 37) & 0xff);
+      const der = backing.subarray(5, 5 + n);
+      const b64 = Buffer.from(der).toString('base64');
+      const body = Array.from({ length: Math.ceil(b64.length / 64) }, (_, i) => b64.slice(i * 64, i * 64 + 64)).join('\n');
+      expect(toPem(der, 'X')).toBe(`-----BEGIN X-----\n${body}\n-----END X-----\n`);
+    }
+    expect(toPem(Uint8Array.from({ length: 48 }, () => 0), 'X').split('\n')[1]).toHaveLength(64);
+  });
+
   it('reads several blocks with labels, in order, across CRLF and surrounding text, and filters by label', () => {
     const a = toPem(Uint8Array.of(1, 2, 3), 'CERTIFICATE');
     const b = toPem(Uint8Array.of(4, 5), 'PRIVATE KEY');

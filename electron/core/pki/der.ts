@@ -99,8 +99,25 @@ export function readChildren(content: Uint8Array): DerElement[] {
   return out;
 }
 
+/**
+ * The few OIDs a station writes (names, extensions, EKUs), encoded once each:
+ * every signing writes about eight. Callers get a copy, never the cached array.
+ */
+const oidCache = new Map<string, Uint8Array>();
+const OID_CACHE_SIZE = 64;
+
 /** Content octets of an OBJECT IDENTIFIER from its dotted-decimal text (the inverse of decodeOid). */
 export function encodeOid(oid: string): Uint8Array {
+  let der = oidCache.get(oid);
+  if (!der) {
+    der = encodeOidUncached(oid);
+    if (oidCache.size >= OID_CACHE_SIZE) oidCache.delete(oidCache.keys().next().value!);
+    oidCache.set(oid, der);
+  }
+  return der.slice();
+}
+
+function encodeOidUncached(oid: string): Uint8Array {
   const arcs = oid.split('.').map((a) => {
     if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new Error(`bad OID ${oid}`);
     return Number(a);

@@ -54,16 +54,20 @@ const LABELS: Record<string, string> = {
   '0.9.2342.19200300.100.1.25': 'DC',
 };
 
+// Made once: a decoder per string cost more than the decoding.
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf16be = new TextDecoder('utf-16be');
+
 function decodeString(tag: number, content: Uint8Array): string {
   switch (tag) {
     case 0x0c: // UTF8String
-      return new TextDecoder('utf-8', { fatal: true }).decode(content);
+      return utf8Strict.decode(content);
     case 0x13: // PrintableString
     case 0x16: // IA5String
     case 0x14: // TeletexString (treated as Latin-1)
       return Buffer.from(content).toString('latin1');
     case 0x1e: // BMPString (UCS-2 BE)
-      return new TextDecoder('utf-16be').decode(content);
+      return utf16be.decode(content);
     default:
       return `#${Buffer.from(content).toString('hex')}`;
   }
