@@ -33,7 +33,8 @@ describe('docs/device-protocol.md examples', () => {
     const hello = new ByteReader(f[1]!.payload);
     expect([hello.u8(), hello.u16(), hello.u32()]).toEqual([1, 512, 0x1a2b3c4d]);
     const id = new ByteReader(f[3]!.payload);
-    expect([id.str8(), id.str8(), id.str8(), id.str8(), id.u8(), id.u16(), id.u16()]).toEqual(['dev-0001', 'HW01', 'm1', '1.0', 1, 0x1f, 512]);
+    expect([id.str8(), id.str8(), id.str8(), id.str8(), id.u8(), id.u16(), id.u16(), id.u8()]).toEqual(['dev-0001', 'HW01', 'm1', '1.0', 1, 0x1f, 512, 0]);
+    expect(id.remaining).toBe(0);
     expect(f[8]).toMatchObject({ type: TYPE_ERROR, requestId: 6 });
     const err = new ByteReader(f[8]!.payload);
     expect([err.u8(), err.u16()]).toEqual([Command.GENERATE_KEY, DeviceError.LOCKED]);

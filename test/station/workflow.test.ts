@@ -137,6 +137,45 @@ function tampered(d: DeviceClient, over: Partial<DeviceClient>): DeviceClient {
   });
 }
 
+describe("the device's store state at IDENTIFY (docs/device-protocol.md §4.2)", () => {
+  /** The device calls a run makes, in order (reads, key requests, writes). */
+  async function callOrder(deviceId: string, omitStore: boolean): Promise<{ calls: string[]; passed: boolean }> {
+    const { recorder } = freshLedger();
+    const b = await bench(recorder, { deviceId });
+    const device = await b.connect();
+    const calls: string[] = [];
+    const log = <A extends unknown[], R>(name: string, f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      calls.push(name);
+      return f(...a);
+    };
+    const identify = async () => {
+      const id = await device.identify();
+      if (omitStore) delete id.store; // firmware that predates the field
+      return id;
+    };
+    const result = await provisionDevice({
+      device: tampered(device, {
+        identify,
+        readCredentials: log('read', () => device.readCredentials()),
+        getCsr: log('csr', (cn: string) => device.getCsr(cn)),
+        generateKey: log('keygen', (a) => device.generateKey(a)),
+        writeLeaf: log('write', (x) => device.writeLeaf(x)),
+      }),
+      issuer, recorder, operator: 'op', sign: b.signer.sign,
+    });
+    await device.close();
+    return { calls, passed: result.result === 'passed' };
+  }
+
+  it('a fresh device reporting an empty store is not read before the write, and gets its key generated without a failing CSR request', async () => {
+    expect(await callOrder('dev-store-1', false)).toEqual({ calls: ['keygen', 'csr', 'write', 'read'], passed: true });
+  });
+
+  it('a device that omits the store byte is read first and asked for a CSR, as before', async () => {
+    expect(await callOrder('dev-store-2', true)).toEqual({ calls: ['read', 'csr', 'keygen', 'csr', 'write', 'read'], passed: true });
+  });
+});
+
 describe('after the write: read-back and the final challenge under the installed leaf', () => {
   it("a challenge signed by any other key than the leaf's fails WORKFLOW_FINAL_CHALLENGE_FAILED and the device is not locked", async () => {
     const { recorder } = freshLedger();
@@ -155,10 +194,9 @@ describe('after the write: read-back and the final challenge under the installed
     const { recorder } = freshLedger();
     const b = await bench(recorder, { deviceId: 'dev-final-2' });
     const device = await b.connect();
-    let reads = 0;
     const readCredentials = async () => {
       const c = await device.readCredentials();
-      if (reads++ === 0 || !c.leaf) return c; // the first read is the identify step's
+      if (!c.leaf) return c; // a fresh device holds nothing before the write
       const leaf = Uint8Array.from(c.leaf);
       leaf[leaf.length - 1]! ^= 1;
       return { ...c, leaf };

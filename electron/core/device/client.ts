@@ -24,6 +24,20 @@ export interface DeviceIdentity {
   capabilities: DeviceCapability[];
   /** Maximum payload bytes the device accepts in one frame (chunk size for writes). */
   maxPayload: number;
+  /**
+   * What the device's credential store holds, as it reports at IDENTIFY
+   * (docs/device-protocol.md §4.2); absent when the firmware omits the field.
+   * It only spares the station reads that would come back empty: the station
+   * reads and checks whatever a device says it holds.
+   */
+  store?: DeviceStoreState;
+}
+
+export interface DeviceStoreState {
+  hasKey: boolean;
+  hasLeaf: boolean;
+  hasChain: boolean;
+  locked: boolean;
 }
 
 export interface InstalledCredentials {

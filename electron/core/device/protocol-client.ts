@@ -25,6 +25,7 @@ import {
   PROTOCOL_VERSION,
   protocolError,
   splitDer,
+  storeStateFromByte,
   WriteTarget,
   type CommandName,
 } from './protocol';
@@ -96,7 +97,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     return { ...s, baud: this.baud, wireTimeMs: wireTimeMs(s.bytesSent + s.bytesReceived, this.baud) };
   }
 
-  private async call(name: CommandName, payload: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+  private call(name: CommandName, payload: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
     const wire = wireTimeMs(payload.length + 2 * FRAME_OVERHEAD + MAX_FRAME_PAYLOAD, this.baud);
     return this.queue.request(Command[name], payload, { name, timeoutMs: Math.ceil(this.timeouts[name] + wire) });
   }
@@ -144,7 +145,9 @@ export class ProtocolDeviceClient implements DeviceClient {
       const protocolVersion = r.u8();
       const capabilities = capabilitiesFromMask(r.u16());
       const maxPayload = r.u16();
-      return { deviceId: deviceId || hardwareSerial, hardwareSerial, model, firmware, protocolVersion, capabilities, maxPayload };
+      const identity: DeviceIdentity = { deviceId: deviceId || hardwareSerial, hardwareSerial, model, firmware, protocolVersion, capabilities, maxPayload };
+      if (r.remaining > 0) identity.store = storeStateFromByte(r.u8()); // optional trailing field (§4.2)
+      return identity;
     });
     const first = this.firstIdentity;
     if (first && (first.deviceId !== id.deviceId || first.hardwareSerial !== id.hardwareSerial)) {

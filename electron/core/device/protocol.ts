@@ -4,7 +4,7 @@
  * Shared by the station client and the simulator.
  */
 import { CustodianError } from '../errors';
-import type { DeviceCapability, DeviceKeyAlgorithm } from './client';
+import type { DeviceCapability, DeviceKeyAlgorithm, DeviceStoreState } from './client';
 
 export const PROTOCOL_VERSION = 1;
 export const RESPONSE_BIT = 0x80;
@@ -92,6 +92,25 @@ export function capabilitiesFromMask(mask: number): DeviceCapability[] {
 }
 export function capabilitiesToMask(caps: readonly DeviceCapability[]): number {
   return caps.reduce((m, c) => m | CAPABILITY_BITS[c], 0);
+}
+
+/** IDENTIFY's optional trailing store-state byte (§4.2). */
+export const STORE_STATE_BITS: Record<keyof DeviceStoreState, number> = {
+  hasKey: 1 << 0,
+  hasLeaf: 1 << 1,
+  hasChain: 1 << 2,
+  locked: 1 << 3,
+};
+export function storeStateFromByte(b: number): DeviceStoreState {
+  return {
+    hasKey: (b & STORE_STATE_BITS.hasKey) !== 0,
+    hasLeaf: (b & STORE_STATE_BITS.hasLeaf) !== 0,
+    hasChain: (b & STORE_STATE_BITS.hasChain) !== 0,
+    locked: (b & STORE_STATE_BITS.locked) !== 0,
+  };
+}
+export function storeStateToByte(s: DeviceStoreState): number {
+  return (Object.keys(STORE_STATE_BITS) as Array<keyof DeviceStoreState>).reduce((m, k) => (s[k] ? m | STORE_STATE_BITS[k] : m), 0);
 }
 
 export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01 } as const;

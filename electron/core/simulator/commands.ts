@@ -12,6 +12,7 @@ import {
   ByteWriter,
   bytesEqual,
   capabilitiesToMask,
+  storeStateToByte,
   MAX_CHALLENGE,
   MAX_OBJECT_SIZE,
   MIN_CHALLENGE,
@@ -100,6 +101,7 @@ export class DeviceCommands {
           .u8(PROTOCOL_VERSION)
           .u16(capabilitiesToMask(this.c.capabilities))
           .u16(this.c.maxPayload)
+          .u8(storeStateToByte({ hasKey: store.hasKey, hasLeaf: store.leafDer.length > 0, hasChain: store.chainDer.length > 0, locked: store.locked }))
           .build();
       }
       case 'GENERATE_KEY': {

@@ -59,6 +59,8 @@ export interface RunState {
   installed?: InstalledCredentials;
   keyPath?: 'csr' | 'raw-public-key';
   spki?: Uint8Array;
+  /** SHA-256 of `spki`, set with it (step details, policy facts, intent). */
+  spkiSha256?: string;
   keyInfo?: KeyInfo;
   csr?: CsrIntake;
   keygenDone: boolean;
@@ -122,7 +124,10 @@ const identify: StepFn = async (env, s) => {
     throw new CustodianError(StationCodes.WORKFLOW_CAPABILITY_MISSING, `device ${id.deviceId} lacks ${missing.join(', ')}`, { missing, capabilities: id.capabilities });
   }
   s.identity = id;
-  s.installed = await env.device.readCredentials();
+  // A device that reports an empty, unlocked store has nothing to read back
+  // or recognise; anything it says it holds is read and checked.
+  const st = id.store;
+  s.installed = st && !st.hasLeaf && !st.hasChain && !st.locked ? { leaf: null, chain: [], locked: false } : await env.device.readCredentials();
   return {
     outcome: 'ok',
     details: { deviceId: id.deviceId, model: id.model, firmware: id.firmware, capabilities: id.capabilities, hasLeaf: s.installed.leaf !== null, locked: s.installed.locked },
@@ -134,8 +139,11 @@ const isNoKey = (e: unknown): boolean => isCustodianError(e, 'DEVICE_ERROR_NO_KE
 const csr: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const path = id.capabilities.includes('csr') ? 'csr' : 'raw-public-key';
+  // A device that said at IDENTIFY it has no key pair is not asked for one it cannot have.
+  const keyless = id.store?.hasKey === false && !s.keygenDone;
   let spki: Uint8Array;
   try {
+    if (keyless) throw new CustodianError('DEVICE_ERROR_NO_KEY', `device ${id.deviceId} reported no key pair at IDENTIFY`);
     if (path === 'csr') {
       const intake = readCsr(await env.device.getCsr(id.deviceId)); // signature and key policy checked here
       if (intake.commonName !== id.deviceId) {
@@ -163,8 +171,9 @@ const csr: StepFn = async (env, s) => {
   }
   s.keyPath = path;
   s.spki = spki;
+  s.spkiSha256 = sha256Hex(spki);
   s.keyInfo = keyInfoFromSpki(spki);
-  return { outcome: 'ok', details: { keyPath: path, keyAlgorithm: keyLabel(s.keyInfo), spkiSha256: sha256Hex(spki) } };
+  return { outcome: 'ok', details: { keyPath: path, keyAlgorithm: keyLabel(s.keyInfo), spkiSha256: s.spkiSha256 } };
 };
 
 const keygen: StepFn = async (env, s) => {
@@ -197,7 +206,7 @@ const check: StepFn = async (env, s) => {
     {
       deviceId: id.deviceId,
       keyAlgorithm: keyLabel(need(s.keyInfo, 'key info')),
-      spkiSha256: sha256Hex(spki),
+      spkiSha256: s.spkiSha256 ?? sha256Hex(spki),
       issuerFingerprint: env.issuer.fingerprint,
       prior,
       reissueReason: env.reissueReason,
@@ -232,7 +241,7 @@ const intent: StepFn = async (env, s) => {
     deviceId: id.deviceId,
     subject: `CN=${id.deviceId}`,
     serialHex,
-    spkiSha256: sha256Hex(need(s.spki, 'device key')),
+    spkiSha256: s.spkiSha256 ?? sha256Hex(need(s.spki, 'device key')),
     ...(s.csr ? { csrSha256: s.csr.csrSha256 } : {}),
     issuerFingerprint: env.issuer.fingerprint,
     profile: env.policy.profile,
