@@ -6,7 +6,8 @@ import { sign as nodeSign } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { subtle } from '../../electron/core/pki/crypto';
 import type { CryptoKeyPair } from '../../electron/core/pki/crypto';
-import { generateKeyPair, issueCertificate, readCertificate, type IssuedCertificate } from '../../electron/core/pki/index';
+import { fingerprintSha256, generateKeyPair, issueCertificate, readCertificate, type IssuedCertificate } from '../../electron/core/pki/index';
+import { readIssuer } from '../../electron/core/pki/issuer-checks';
 import { expectCode, rawCert } from './helpers';
 
 // TBSCertificates are signed with node:crypto.sign (on the CryptoKey): spy on
@@ -41,6 +42,16 @@ const leafReq = (over: Record<string, unknown> = {}) =>
   issueCertificate({ profile: 'deviceLeaf', commonName: 'dev-2', subjectPublicKey: devK.publicKey, issuer: { certificate: tech.der, privateKey: techK.privateKey }, notBefore: NB, days: 100, now: NOW, ...over } as Parameters<typeof issueCertificate>[0]);
 
 describe('issuer checks', () => {
+  it('readIssuer never confuses issuers: alternating CAs, and an array rewritten in place', () => {
+    for (const c of [tech, factory, tech, root, root, tech]) expect(readIssuer(c.der).fingerprintSha256).toBe(c.fingerprintSha256);
+    const buf = Uint8Array.from(tech.der);
+    expect(readIssuer(buf).fingerprintSha256).toBe(tech.fingerprintSha256);
+    buf[buf.length - 1]! ^= 1; // same array, one signature byte changed: another certificate
+    expect(readIssuer(buf).fingerprintSha256).toBe(fingerprintSha256(buf));
+    expect(readIssuer(buf).fingerprintSha256).not.toBe(tech.fingerprintSha256);
+    expect(readIssuer(tech.der).fingerprintSha256).toBe(tech.fingerprintSha256);
+  });
+
   it('refuses an issuer that is not a CA (a device certificate)', async () => {
     await expectCode(leafReq({ issuer: { certificate: leaf.der, privateKey: devK.privateKey } }), 'CHAIN_ISSUER_NOT_CA');
   });
@@ -79,15 +90,16 @@ describe('issuer checks', () => {
   });
 
   it('never hands out a certificate whose signature does not verify under the issuer (KEY_MISMATCH)', async () => {
-    const real = vi.mocked(nodeSign).getMockImplementation()!;
-    vi.mocked(nodeSign).mockImplementationOnce(((alg: string, data: Uint8Array, key: never) => {
+    // the synchronous overload (no callback), which is the one signTbs uses
+    const real = vi.mocked(nodeSign).getMockImplementation()! as unknown as (alg: string, data: Uint8Array, key: unknown) => Buffer;
+    vi.mocked(nodeSign).mockImplementationOnce(((alg: string, data: Uint8Array, key: unknown) => {
       const sig = real(alg, data, key);
       sig[sig.length - 1]! ^= 1; // a signer fault
       return sig;
-    }) as typeof nodeSign);
+    }) as unknown as typeof nodeSign);
     await expect(leafReq()).rejects.toMatchObject({ code: 'KEY_MISMATCH', message: 'the signed certificate does not verify under the issuer key' });
     // a signature by the wrong key (another CryptoKey of the same curve) is caught the same way
-    vi.mocked(nodeSign).mockImplementationOnce(((alg: string, data: Uint8Array) => real(alg, data, devK.privateKey as never)) as typeof nodeSign);
+    vi.mocked(nodeSign).mockImplementationOnce(((alg: string, data: Uint8Array) => real(alg, data, devK.privateKey)) as unknown as typeof nodeSign);
     await expect(leafReq()).rejects.toMatchObject({ code: 'KEY_MISMATCH', message: 'the signed certificate does not verify under the issuer key' });
     expect((await leafReq()).der.length).toBeGreaterThan(0);
   });

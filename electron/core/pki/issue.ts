@@ -7,6 +7,7 @@ import type { CryptoKey, CryptoKeyPair } from './crypto';
 import { CustodianError } from '../errors';
 import { bytesEqual } from './bytes';
 import { buildCertificate, builtSignatureVerifies, type BuiltCertificate } from './certificate-builder';
+import type { CertificateFacts } from './certificate-facts';
 import { assertIssuerCanSign, assertKeyMatchesCertificate, readIssuer } from './issuer-checks';
 import { PkiCodes } from './codes';
 import { validateDeviceId, type DeviceIdRuleName } from './device-id';
@@ -83,6 +84,17 @@ function keyClass(info: KeyInfo): KeyClass {
   return info.kind === 'EC' ? info.curve : 'RSA';
 }
 
+/** Key shapes of issuer certificates, per (cached, never mutated) facts from readIssuer. */
+const issuerKeys = new WeakMap<CertificateFacts, KeyInfo>();
+function issuerKeyInfo(issuer: CertificateFacts): KeyInfo {
+  let info = issuerKeys.get(issuer);
+  if (!info) {
+    info = keyInfoFromSpki(issuer.spki);
+    issuerKeys.set(issuer, info);
+  }
+  return info;
+}
+
 function checkSubjectKey(profile: CertificateProfile, spki: Uint8Array): KeyInfo {
   if (profile.subjectKeys === 'device-key-policy') return assertDeviceKeyAllowed(spki);
   const info = keyInfoFromSpki(spki);
@@ -154,6 +166,7 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   let issuerSpki: Uint8Array;
   let issuerWindow: { notBefore: Date; notAfter: Date } | undefined;
   let issuerLabel: string;
+  let issuerKey: KeyInfo;
   if (req.issuer === 'self') {
     if (profile.issuedBy !== 'self') throw invalid(`profile ${profile.name} cannot be self-signed`);
     if (!req.selfKeys?.privateKey || !req.selfKeys.publicKey) throw invalid("issuer 'self' needs selfKeys");
@@ -164,6 +177,7 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
     aki = ski;
     signingKey = req.selfKeys.privateKey;
     issuerSpki = spki;
+    issuerKey = subjectKey;
     issuerLabel = formatName(subjectName);
   } else {
     if (profile.issuedBy !== 'ca') throw invalid(`profile ${profile.name} must be self-signed (issuer: 'self')`);
@@ -177,8 +191,8 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
     issuerSpki = issuer.spki;
     issuerWindow = { notBefore: issuer.notBefore, notAfter: issuer.notAfter };
     issuerLabel = issuer.subject;
+    issuerKey = issuerKeyInfo(issuer);
   }
-  const issuerKey = keyInfoFromSpki(issuerSpki);
   const signatureHash = profile.signatureHash[keyClass(issuerKey)];
 
   // --- validity and serial ---

@@ -5,6 +5,7 @@
  */
 import { verify as nodeVerify } from 'node:crypto';
 import { CustodianError } from '../errors';
+import { bytesEqual } from './bytes';
 import type { CryptoKey, EcKeyAlgorithm, RsaHashedKeyAlgorithm } from './crypto';
 import { subtle } from './crypto';
 import { readCertificate, type CertificateFacts } from './certificate-facts';
@@ -22,13 +23,19 @@ import type { CertificateProfile } from './profiles';
 const issuerCache = new Map<string, CertificateFacts>();
 const ISSUER_CACHE_SIZE = 32;
 
+/** The issuer of the previous call: a station signs under one CA, and comparing its bytes is cheaper than hashing them. */
+let lastIssuer: CertificateFacts | undefined;
+
 export function readIssuer(der: Uint8Array): CertificateFacts {
+  if (lastIssuer && bytesEqual(lastIssuer.der, der)) return lastIssuer;
   const key = fingerprintSha256(der);
-  const hit = issuerCache.get(key);
-  if (hit) return hit;
-  const facts = readCertificate(Uint8Array.from(der));
-  if (issuerCache.size >= ISSUER_CACHE_SIZE) issuerCache.delete(issuerCache.keys().next().value!);
-  issuerCache.set(key, facts);
+  let facts = issuerCache.get(key);
+  if (!facts) {
+    facts = readCertificate(Uint8Array.from(der));
+    if (issuerCache.size >= ISSUER_CACHE_SIZE) issuerCache.delete(issuerCache.keys().next().value!);
+    issuerCache.set(key, facts);
+  }
+  lastIssuer = facts;
   return facts;
 }
 
