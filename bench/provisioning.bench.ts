@@ -36,7 +36,7 @@ import { STATION_DEVICE_OPTIONS } from '../electron/core/station/session';
 import { serveDevices } from '../electron/core/station/watch';
 import { provisionDevice } from '../electron/core/station/workflow';
 import {
-  BAUD, CALIBRATION_REQUESTS, CpuMeter, KEYGEN_DELAY_MS, calibrateLink, median, startSimChild, testIssuer, type SimChild, type SimStats,
+  BAUD, CALIBRATION_REQUESTS, CpuMeter, KEYGEN_DELAY_MS, MAX_PAYLOAD, calibrateLink, median, type LinkCalibration, startSimChild, testIssuer, type SimChild, type SimStats,
 } from './provisioning/support';
 import type { BenchReport } from './run';
 
@@ -134,7 +134,7 @@ async function runPerPort(env: Env, sims: SimChild[]): Promise<Row[]> {
 
 interface Summary { ratio: number; cpu: number; lines: string[] }
 
-function summarise(title: string, rows: Row[], calib: { cpuPerRequestMs: number; overheadPerRequestMs: number }, restLabel: string): Summary {
+function summarise(title: string, rows: Row[], calib: LinkCalibration, restLabel: string): Summary {
   const measured = rows.slice(WARMUP);
   const m = (f: (r: Row) => number): number => median(measured.map(f));
   const ratio = m((r) => r.cycleMs / r.floorMs);
@@ -155,6 +155,8 @@ function summarise(title: string, rows: Row[], calib: { cpuPerRequestMs: number;
       `    station CPU ${cpu.toFixed(1)} ms = ${m((r) => r.deviceCpuMs).toFixed(1)} ms DeviceClient calls (bare-IDENTIFY estimate ${(requests * calib.cpuPerRequestMs).toFixed(1)} ms)`,
       `      + ${m((r) => r.recorderCpuMs).toFixed(1)} ms ledger appends (3 records, fsync, one signed checkpoint) + ${m((r) => r.signCpuMs).toFixed(1)} ms signing the leaf`,
       `      + ${m((r) => r.cpuMs - r.deviceCpuMs - r.recorderCpuMs - r.signCpuMs).toFixed(1)} ms ${restLabel}`,
+      `    wake-up floor: ${requests} round trips × ${calib.bareCpuPerRequestMs.toFixed(3)} ms (a bare Node client on the same link, this run) = ${(requests * calib.bareCpuPerRequestMs).toFixed(1)} ms;`,
+      `      station CPU beyond it ${(cpu - requests * calib.bareCpuPerRequestMs).toFixed(1)} ms`,
     ],
   };
 }
@@ -167,12 +169,13 @@ export default async function provisioningBench(): Promise<BenchReport> {
   const sims: SimChild[] = [];
   let line: Row[];
   let perPort: Row[];
-  let calib = { cpuPerRequestMs: 0, overheadPerRequestMs: 0 };
+  let calib: LinkCalibration = { cpuPerRequestMs: 0, overheadPerRequestMs: 0, bareCpuPerRequestMs: 0 };
   const load0 = loadavg();
   try {
-    for (let i = 0; i < N + 1; i++) sims.push(await startSimChild(dir, `port-${String(i).padStart(3, '0')}`));
-    calib = await calibrateLink(sims.pop()!);
+    for (let i = 0; i < N + 2; i++) sims.push(await startSimChild(dir, `port-${String(i).padStart(3, '0')}`));
     await runLine(env, 'warm', JIT_WARMUP);
+    // After the warm-up, so the client's per-request figure is as warm as the devices'.
+    calib = await calibrateLink(sims.pop()!, sims.pop()!);
     line = await runLine(env);
     perPort = await runPerPort(env, sims);
   } finally {
@@ -184,9 +187,10 @@ export default async function provisioningBench(): Promise<BenchReport> {
   const other = summarise('per-device port (for comparison): a simulator child, a pty and a port open per device', perPort, calib,
     'workflow checks, port open + HELLO');
   const lines = [
-    `link: ${BAUD} baud 8N1 over socat ptys, simulator in child processes (wire-time emulation on, keygen ${KEYGEN_DELAY_MS} ms)`,
+    `link: ${BAUD} baud 8N1 over socat ptys, simulator in child processes (wire-time emulation on, keygen ${KEYGEN_DELAY_MS} ms, ${MAX_PAYLOAD}-byte frames)`,
     `devices: ${JIT_WARMUP} JIT warm-up (not reported), then ${WARMUP} warm-up + ${MEASURED} measured per set-up; fresh devices (on-device keygen, CSR path, write/read-back, challenge, lock), real ledger with fsync`,
-    `link calibration (${CALIBRATION_REQUESTS} bare IDENTIFY round trips on a warm pty): ${calib.overheadPerRequestMs.toFixed(2)} ms/request beyond wire time, station CPU ${calib.cpuPerRequestMs.toFixed(3)} ms/request`,
+    `link calibration (${CALIBRATION_REQUESTS} bare IDENTIFY round trips on a warm pty): ${calib.overheadPerRequestMs.toFixed(2)} ms/request beyond wire time, station CPU ${calib.cpuPerRequestMs.toFixed(3)} ms/request;`,
+    `  a bare Node client (write, wake-up, read; no protocol code) ${calib.bareCpuPerRequestMs.toFixed(3)} ms/request`,
     '',
     ...primary.lines,
     '',

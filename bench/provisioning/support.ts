@@ -3,10 +3,13 @@
  * issuer, the station-side CPU meter and the bare-link calibration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SerialPort } from 'serialport';
+import { encodeFrame } from '../../electron/core/device/frame';
 import { openSerialDevice, type DeviceClient } from '../../electron/core/device/index';
+import { Command } from '../../electron/core/device/protocol';
 import { wireTimeMs } from '../../electron/core/device/wire';
 import { generateKeyPair, issueCertificate } from '../../electron/core/pki/index';
 import { prepareIssuer } from '../../electron/core/station/issuer';
@@ -16,6 +19,8 @@ import { STATION_DEVICE_OPTIONS } from '../../electron/core/station/session';
 const BIN = fileURLToPath(new URL('../../bin/custodian.js', import.meta.url));
 export const BAUD = 115200;
 export const KEYGEN_DELAY_MS = 120;
+/** The device's frame payload limit: the protocol maximum, as a device with a 1 KiB UART buffer advertises. */
+export const MAX_PAYLOAD = 1024;
 
 export interface SimStats {
   deviceDelayMs: number;
@@ -40,7 +45,7 @@ export interface SimChild {
  */
 export async function startSimChild(dir: string, id: string, next: string[] = []): Promise<SimChild> {
   const path = join(dir, `${id}.tty`);
-  const args = [BIN, 'simulate', '--json', '--state', join(dir, id), '--link', path, '--baud', String(BAUD), '--keygen-delay', String(KEYGEN_DELAY_MS), '--device-id', id];
+  const args = [BIN, 'simulate', '--json', '--state', join(dir, id), '--link', path, '--baud', String(BAUD), '--keygen-delay', String(KEYGEN_DELAY_MS), '--max-payload', String(MAX_PAYLOAD), '--device-id', id];
   for (const n of next) args.push('--next-state', n);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -164,9 +169,62 @@ export class CpuMeter {
   }
 }
 
-/** Per-request costs of the bare link: IDENTIFY round trips on an open port. */
-export async function calibrateLink(sim: SimChild): Promise<{ cpuPerRequestMs: number; overheadPerRequestMs: number }> {
+export interface LinkCalibration {
+  /** Station CPU per bare IDENTIFY round trip through the station's device client. */
+  cpuPerRequestMs: number;
+  /** Wall time per round trip beyond its wire time. */
+  overheadPerRequestMs: number;
+  /**
+   * CPU per round trip of a bare Node client on the same kind of link: one
+   * write(2), one readiness wake-up, one read(2), no protocol code. What any
+   * Node process pays per request/reply on this machine; the station cannot
+   * go below requests × this.
+   */
+  bareCpuPerRequestMs: number;
+}
+
+const cpuMs = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1000;
+
+/** IDENTIFY round trips from the bare client described in LinkCalibration.bareCpuPerRequestMs. */
+async function bareClientCpuPerRequest(path: string): Promise<number> {
+  const port = new SerialPort({ path, baudRate: BAUD, autoOpen: false, hupcl: false });
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+  const b = port.port as unknown as { fd: number; poller: { once(ev: 'readable', cb: (err: Error | null) => void): void } };
+  const buf = Buffer.allocUnsafe(4096);
+  let replied: () => void = () => {};
+  const arm = (): void =>
+    b.poller.once('readable', (err) => {
+      if (err) return; // cancelled by close: re-arming a stopped poller would crash the binding
+      try {
+        while (readSync(b.fd, buf, 0, buf.length, null) === buf.length);
+      } catch { /* EAGAIN: drained */ }
+      arm();
+      replied();
+    });
+  arm();
+  let id = 0;
+  const roundTrip = (): Promise<void> => new Promise<void>((resolve) => {
+    replied = resolve;
+    writeSync(b.fd, encodeFrame({ type: Command.IDENTIFY, requestId: (id = (id % 0xffff) + 1), payload: new Uint8Array(0) }));
+  });
+  try {
+    for (let i = 0; i < 20; i++) await roundTrip();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < CALIBRATION_REQUESTS; i++) await roundTrip();
+    return cpuMs(process.cpuUsage(c0)) / CALIBRATION_REQUESTS;
+  } finally {
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
+
+/**
+ * Per-request costs of the bare link, on two fresh simulator children (a
+ * simulator's link ends when the station closes its side): IDENTIFY round
+ * trips through the station's device client, and the same from a bare client.
+ */
+export async function calibrateLink(sim: SimChild, bareSim: SimChild): Promise<LinkCalibration> {
   const device = await openSerialDevice(sim.path, { baud: BAUD, ...STATION_DEVICE_OPTIONS });
+  let client: Omit<LinkCalibration, 'bareCpuPerRequestMs'>;
   try {
     for (let i = 0; i < 20; i++) await device.identify();
     const before = device.stats();
@@ -177,10 +235,15 @@ export async function calibrateLink(sim: SimChild): Promise<{ cpuPerRequestMs: n
     const c = process.cpuUsage(c0);
     const after = device.stats();
     const wire = wireTimeMs(after.bytesSent + after.bytesReceived - before.bytesSent - before.bytesReceived, BAUD);
-    return { cpuPerRequestMs: (c.user + c.system) / 1000 / CALIBRATION_REQUESTS, overheadPerRequestMs: (wall - wire) / CALIBRATION_REQUESTS };
+    client = { cpuPerRequestMs: cpuMs(c) / CALIBRATION_REQUESTS, overheadPerRequestMs: (wall - wire) / CALIBRATION_REQUESTS };
   } finally {
     await device.close();
     await sim.stop().catch(() => undefined);
+  }
+  try {
+    return { ...client, bareCpuPerRequestMs: await bareClientCpuPerRequest(bareSim.path) };
+  } finally {
+    await bareSim.stop().catch(() => undefined);
   }
 }
 
