@@ -140,7 +140,7 @@ export default async function ledgerBench(): Promise<BenchReport> {
   const a = benchAppends(work, 300);
   lines.push(
     `durable appends (intent, write+fsync): ${a.ledgerPerSec.toFixed(0)}/s; raw writeSync+fsyncSync of the same bytes: ${a.rawPerSec.toFixed(0)}/s; ratio ${(a.ledgerPerSec / a.rawPerSec).toFixed(2)}`,
-    `full issuances (intent + done + outcome, signed checkpoint covering each done, atomic replace): ${a.issuancePerSec.toFixed(0)}/s`,
+    `full issuances (intent + done + outcome, a signed checkpoint in the fsynced history covering each done; checkpoint file replaced atomically within 2 s): ${a.issuancePerSec.toFixed(0)}/s`,
   );
 
   const fixture = join(work, 'ledger-1m');
