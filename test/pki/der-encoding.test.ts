@@ -24,7 +24,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeTbs } from '../../electron/core/pki/certificate-builder';
-import { decodeOid, encodeOid } from '../../electron/core/pki/der';
+import { decodeOid, encodeOid, readChildren, readDerHeader } from '../../electron/core/pki/der';
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
@@ -154,5 +154,19 @@ describe('direct DER encoders match the schema encoder', () => {
     expect(hex(AsnConvert.serialize(parsed))).toBe(hex(tbs)); // the schema re-encodes it to the same bytes
     const rsa = new AlgorithmIdentifier({ algorithm: Oid.sha256WithRsa, parameters: new Uint8Array([5, 0]).buffer });
     expect(hex(AsnConvert.serialize(AsnConvert.parse(encodeTbs(fields, rsa), TBSCertificate).signature))).toBe('300d06092a864886f70d01010b0500');
+  });
+});
+
+describe('readDerHeader minimalLength', () => {
+  it('refuses only the length fields DER forbids, and only when asked', () => {
+    const longFormShort = Uint8Array.of(0x04, 0x81, 0x03, 1, 2, 3); // 0x81 for a length below 0x80
+    const leadingZero = Uint8Array.of(0x04, 0x82, 0x00, 0x81, ...new Uint8Array(0x81));
+    const minimal = Uint8Array.of(0x04, 0x81, 0x81, ...new Uint8Array(0x81));
+    for (const bytes of [longFormShort, leadingZero, minimal]) expect(readDerHeader(bytes)?.contentLength).toBe(bytes.length - (bytes[1]! & 0x7f) - 2);
+    expect(readDerHeader(longFormShort, { minimalLength: true })).toBeUndefined();
+    expect(readDerHeader(leadingZero, { minimalLength: true })).toBeUndefined();
+    expect(readDerHeader(minimal, { minimalLength: true })).toMatchObject({ headerLength: 3, contentLength: 0x81 });
+    expect(() => readChildren(longFormShort, { minimalLength: true })).toThrow();
+    expect(readChildren(longFormShort)).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@
  * does not plainly match is handed to OpenSSL, which then decides as before.
  */
 import { X509Certificate, createHash } from 'node:crypto';
+import { readChildren, readElement, type DerReadOptions } from '../pki/der';
 
 export interface CertFacts {
   serialHex: string;
@@ -45,41 +46,8 @@ const UTC_TIME = 0x17;
 const GENERALIZED_TIME = 0x18;
 const VERSION = 0xa0; // [0] EXPLICIT
 const OPTIONAL_TAIL = [0xa1, 0xa2, 0xa3]; // issuerUniqueID, subjectUniqueID, extensions
-/** Longest DER length field we accept (4 bytes: 4 GiB, far beyond any certificate). */
-const MAX_LENGTH_BYTES = 4;
-
-interface Tlv { tag: number; start: number; body: number; end: number }
-
-/** The DER TLV at `at` within [at, limit): definite, minimally encoded length. Null otherwise. */
-function tlvAt(b: Uint8Array, at: number, limit: number): Tlv | null {
-  if (at + 2 > limit) return null;
-  const tag = b[at]!;
-  if ((tag & 0x1f) === 0x1f) return null;
-  let len = b[at + 1]!;
-  let body = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > MAX_LENGTH_BYTES || body + n > limit || b[body] === 0) return null;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[body + i]!;
-    if (len < 0x80) return null;
-    body += n;
-  }
-  const end = body + len;
-  return end > limit ? null : { tag, start: at, body, end };
-}
-
-/** The children of a constructed TLV, each well-formed and together filling it exactly. */
-function children(b: Uint8Array, t: Tlv): Tlv[] | null {
-  const out: Tlv[] = [];
-  for (let at = t.body; at < t.end;) {
-    const c = tlvAt(b, at, t.end);
-    if (!c) return null;
-    out.push(c);
-    at = c.end;
-  }
-  return out;
-}
+/** Strict DER only: bytes OpenSSL might read differently go to OpenSSL. */
+const STRICT: DerReadOptions = { minimalLength: true };
 
 /**
  * Serial (lowercase hex, leading zero octets dropped) and SPKI bytes of a DER
@@ -91,31 +59,33 @@ function children(b: Uint8Array, t: Tlv): Tlv[] | null {
  * differently): the caller then asks OpenSSL.
  */
 export function tbsFields(der: Uint8Array): { serialHex: string; spki: Uint8Array } | null {
-  const cert = tlvAt(der, 0, der.length);
-  if (!cert || cert.tag !== SEQUENCE || cert.end !== der.length) return null;
-  const top = children(der, cert);
-  if (!top || top.length !== 3 || top[0]!.tag !== SEQUENCE || top[1]!.tag !== SEQUENCE || top[2]!.tag !== BIT_STRING) return null;
-  const tbs = children(der, top[0]!);
-  if (!tbs) return null;
-  let i = tbs[0]?.tag === VERSION ? 1 : 0;
-  const [serial, sigAlg, issuer, validity, subject, spki] = tbs.slice(i, i + 6);
-  if (!serial || serial.tag !== INTEGER || !spki) return null;
-  if (![sigAlg, issuer, validity, subject, spki].every((t) => t!.tag === SEQUENCE)) return null;
-  const times = children(der, validity!);
-  if (!times || times.length !== 2 || !times.every((t) => t.tag === UTC_TIME || t.tag === GENERALIZED_TIME)) return null;
-  let tail = 0;
-  for (i += 6; i < tbs.length; i++) {
-    const at = OPTIONAL_TAIL.indexOf(tbs[i]!.tag, tail);
-    if (at < 0) return null;
-    tail = at + 1;
+  try {
+    const cert = readElement(der, STRICT);
+    if (cert.tag !== SEQUENCE || cert.raw.length !== der.length) return null;
+    const top = readChildren(cert.content, STRICT);
+    if (top.length !== 3 || top[0]!.tag !== SEQUENCE || top[1]!.tag !== SEQUENCE || top[2]!.tag !== BIT_STRING) return null;
+    const tbs = readChildren(top[0]!.content, STRICT);
+    let i = tbs[0]?.tag === VERSION ? 1 : 0;
+    const [serial, sigAlg, issuer, validity, subject, spki] = tbs.slice(i, i + 6);
+    if (!serial || serial.tag !== INTEGER || !spki) return null;
+    if (![sigAlg, issuer, validity, subject, spki].every((t) => t!.tag === SEQUENCE)) return null;
+    const times = readChildren(validity!.content, STRICT);
+    if (times.length !== 2 || !times.every((t) => t.tag === UTC_TIME || t.tag === GENERALIZED_TIME)) return null;
+    let tail = 0;
+    for (i += 6; i < tbs.length; i++) {
+      const at = OPTIONAL_TAIL.indexOf(tbs[i]!.tag, tail);
+      if (at < 0) return null;
+      tail = at + 1;
+    }
+    let v = serial.content;
+    if (v.length === 0 || v[0]! & 0x80 || (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80))) return null;
+    if (v[0] === 0) v = v.subarray(1);
+    const serialHex = Buffer.from(v.buffer, v.byteOffset, v.length).toString('hex');
+    if (/^0*$/.test(serialHex)) return null;
+    return { serialHex, spki: spki.raw };
+  } catch {
+    return null; // not well-formed DER: OpenSSL decides
   }
-  let s = serial.body;
-  const len = serial.end - s;
-  if (len === 0 || der[s]! & 0x80 || (len > 1 && der[s] === 0 && !(der[s + 1]! & 0x80))) return null;
-  if (der[s] === 0) s++;
-  const serialHex = Buffer.from(der.buffer, der.byteOffset + s, serial.end - s).toString('hex');
-  if (/^0*$/.test(serialHex)) return null;
-  return { serialHex, spki: der.subarray(spki.start, spki.end) };
 }
 
 /** The facts a done record stores, and whether the certificate carries the intent's serial and key. */

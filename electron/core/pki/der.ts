@@ -12,11 +12,21 @@ export interface DerHeader {
   totalLength: number;
 }
 
+export interface DerReadOptions {
+  /**
+   * Refuse length fields DER forbids but BER allows: the long form for a
+   * length below 0x80, or a leading zero length octet. For callers that must
+   * not accept bytes a strict decoder (OpenSSL) would read differently.
+   */
+  minimalLength?: boolean;
+}
+
 /**
  * Reads the outermost tag and definite length. Returns `undefined` when the
- * bytes cannot be a DER TLV at all (bad tag, indefinite or over-long length).
+ * bytes cannot be a DER TLV at all (bad tag, indefinite or over-long length,
+ * or with `minimalLength` a non-minimal one).
  */
-export function readDerHeader(bytes: Uint8Array): DerHeader | undefined {
+export function readDerHeader(bytes: Uint8Array, opts: DerReadOptions = {}): DerHeader | undefined {
   if (bytes.length < 2) return undefined;
   const tag = bytes[0]!;
   if ((tag & 0x1f) === 0x1f) return undefined; // multi-byte tags never appear at our top level
@@ -27,6 +37,7 @@ export function readDerHeader(bytes: Uint8Array): DerHeader | undefined {
   if (bytes.length < 2 + n) return { tag, headerLength: 2 + n, contentLength: Number.POSITIVE_INFINITY, totalLength: Number.POSITIVE_INFINITY };
   let len = 0;
   for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
+  if (opts.minimalLength && (bytes[2] === 0 || len < 0x80)) return undefined;
   return { tag, headerLength: 2 + n, contentLength: len, totalLength: 2 + n + len };
 }
 
@@ -81,18 +92,18 @@ export interface DerElement {
 }
 
 /** Reads one complete TLV at the start of `bytes`; throws if it does not fit. */
-export function readElement(bytes: Uint8Array): DerElement {
-  const h = readDerHeader(bytes);
+export function readElement(bytes: Uint8Array, opts: DerReadOptions = {}): DerElement {
+  const h = readDerHeader(bytes, opts);
   if (!h || h.totalLength > bytes.length) throw new Error('DER element runs past its container');
   return { tag: h.tag, raw: bytes.subarray(0, h.totalLength), content: bytes.subarray(h.headerLength, h.totalLength) };
 }
 
 /** The elements of a constructed value's content, which must be exactly covered. */
-export function readChildren(content: Uint8Array): DerElement[] {
+export function readChildren(content: Uint8Array, opts: DerReadOptions = {}): DerElement[] {
   const out: DerElement[] = [];
   let off = 0;
   while (off < content.length) {
-    const e = readElement(content.subarray(off));
+    const e = readElement(content.subarray(off), opts);
     out.push(e);
     off += e.raw.length;
   }
