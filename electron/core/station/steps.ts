@@ -136,14 +136,24 @@ const identify: StepFn = async (env, s) => {
 
 const isNoKey = (e: unknown): boolean => isCustodianError(e, 'DEVICE_ERROR_NO_KEY');
 
+/** The device has no key pair: generate one on it if policy and device allow, once. */
+function noKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string): StepResult {
+  if (s.keygenDone || !env.policy.keygen.onDeviceIfMissing || !id.capabilities.includes('keygen')) {
+    throw new CustodianError(StationCodes.WORKFLOW_NO_DEVICE_KEY, `device ${id.deviceId} has no key and on-device key generation is ${s.keygenDone ? 'done but gave none' : 'not available'}`, {
+      keygenAllowed: env.policy.keygen.onDeviceIfMissing,
+      keygenCapable: id.capabilities.includes('keygen'),
+    });
+  }
+  return { outcome: 'no-key', details: { keyPath: path } };
+}
+
 const csr: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const path = id.capabilities.includes('csr') ? 'csr' : 'raw-public-key';
   // A device that said at IDENTIFY it has no key pair is not asked for one it cannot have.
-  const keyless = id.store?.hasKey === false && !s.keygenDone;
+  if (id.store?.hasKey === false && !s.keygenDone) return noKey(env, s, id, path);
   let spki: Uint8Array;
   try {
-    if (keyless) throw new CustodianError('DEVICE_ERROR_NO_KEY', `device ${id.deviceId} reported no key pair at IDENTIFY`);
     if (path === 'csr') {
       const intake = readCsr(await env.device.getCsr(id.deviceId)); // signature and key policy checked here
       if (intake.commonName !== id.deviceId) {
@@ -161,13 +171,7 @@ const csr: StepFn = async (env, s) => {
     }
   } catch (e) {
     if (!isNoKey(e)) throw e;
-    if (s.keygenDone || !env.policy.keygen.onDeviceIfMissing || !id.capabilities.includes('keygen')) {
-      throw new CustodianError(StationCodes.WORKFLOW_NO_DEVICE_KEY, `device ${id.deviceId} has no key and on-device key generation is ${s.keygenDone ? 'done but gave none' : 'not available'}`, {
-        keygenAllowed: env.policy.keygen.onDeviceIfMissing,
-        keygenCapable: id.capabilities.includes('keygen'),
-      });
-    }
-    return { outcome: 'no-key', details: { keyPath: path } };
+    return noKey(env, s, id, path);
   }
   s.keyPath = path;
   s.spki = spki;
