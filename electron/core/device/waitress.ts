@@ -49,7 +49,7 @@ interface Waiter {
 class DeadlineTimer {
   private timer: NodeJS.Timeout | null = null;
   private due = Infinity;
-  /** `onFire(now)` returns the next deadline to wait for, or null. */
+  /** `onFire(now)` returns the in-flight request's deadline if it has not passed yet, or null. */
   constructor(private readonly onFire: (now: number) => number | null) {}
 
   /** A request with this deadline is in flight: make sure the timer fires by then, and keeps the process alive. */
@@ -193,7 +193,7 @@ export class RequestQueue {
       timeoutMs: w.timeoutMs,
       requestId: w.requestId,
     }));
-    return this.waiter ? (this.waiter as Waiter).deadline : null;
+    return null; // a queued request starts on a later tick and arms its own deadline (watch)
   }
 
   /** Settle the request in flight (a payload or an error) and let the next one go. */
