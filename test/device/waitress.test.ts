@@ -64,48 +64,15 @@ describe('RequestQueue (waitress)', () => {
     expect(q.stats.timeouts).toBe(1);
   });
 
-  it('serves queued requests one at a time, in order, and fails the queue when the link closes', async () => {
+  it('fails the request in flight and those queued behind it when the link closes', async () => {
     const d = fakeDevice();
     const q = new RequestQueue(d.station);
-    const inFlight: number[] = [];
-    d.onRequest((f) => {
-      inFlight.push(f.requestId);
-      setTimeout(() => d.reply(f, Uint8Array.of(f.requestId)), 5);
-    });
-    const replies = await Promise.all([1, 2, 3].map(() => q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 })));
-    expect(replies.map((r) => r[0])).toEqual([1, 2, 3]);
-    expect(inFlight).toEqual([1, 2, 3]);
-    expect(d.received.length).toBe(3);
-
     d.onRequest(() => {});
-    const pending = [q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 }), q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 })];
+    const pending = [1, 2, 3].map(() => q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 }));
+    await new Promise((r) => setTimeout(r, 10)); // the first request reaches the device
     await d.station.close();
     for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
-  });
-
-  it('ignores an unrelated frame arriving before the reply', async () => {
-    const d = fakeDevice();
-    const q = new RequestQueue(d.station);
-    d.onRequest((f) => {
-      d.send({ type: 0x85, requestId: 0x7777, payload: Uint8Array.of(9) }); // unsolicited
-      d.reply(f, Uint8Array.of(0x10));
-    });
-    const r = await q.request(0x02, new Uint8Array(0), { name: 'IDENTIFY', timeoutMs: 500 });
-    expect([...r]).toEqual([0x10]);
-    expect(q.stats.unrelatedFrames).toBe(1);
-  });
-
-  it('matches on request ID and response type, not arrival order', async () => {
-    const d = fakeDevice();
-    const q = new RequestQueue(d.station);
-    d.onRequest((f) => {
-      d.send({ type: f.type | RESPONSE_BIT, requestId: (f.requestId + 1) & 0xffff, payload: Uint8Array.of(1) }); // wrong ID
-      d.send({ type: 0x90, requestId: f.requestId, payload: Uint8Array.of(2) }); // right ID, wrong command
-      d.reply(f, Uint8Array.of(3));
-    });
-    const r = await q.request(0x11, new Uint8Array(0), { name: 'GET_PUBLIC_KEY', timeoutMs: 500 });
-    expect([...r]).toEqual([3]);
-    expect(q.stats.unrelatedFrames).toBe(2);
+    expect(d.received.length).toBe(1); // the queued two were never written
   });
 
   it('serialises requests: the second is written only after the first completes', async () => {
