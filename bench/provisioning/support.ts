@@ -120,12 +120,14 @@ export class CpuMeter {
     return {
       identify: wrap(() => d.identify()),
       generateKey: wrap((a) => d.generateKey(a)),
-      getCsr: wrap((cn) => d.getCsr(cn)),
+      getCsr: wrap((cn, o) => d.getCsr(cn, o)),
       getPublicKey: wrap(() => d.getPublicKey()),
-      signChallenge: wrap((c) => d.signChallenge(c)),
+      signChallenge: wrap((c, o) => d.signChallenge(c, o)),
       writeLeaf: wrap((x) => d.writeLeaf(x)),
       writeChain: wrap((x) => d.writeChain(x)),
+      writeCredentials: wrap((l, c, o) => d.writeCredentials(l, c, o)),
       readCredentials: wrap(() => d.readCredentials()),
+      readBack: wrap((c, h) => d.readBack(c, h)),
       commit: wrap(() => d.commit()),
       close: () => d.close(),
     };

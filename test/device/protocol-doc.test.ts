@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FrameParser, type Frame, type FrameDiagnostic } from '../../electron/core/device/frame';
-import { ByteReader, Command, DeviceError, RESPONSE_BIT, TYPE_ERROR } from '../../electron/core/device/protocol';
+import { ByteReader, Command, decodeBatch, DeviceError, RESPONSE_BIT, TYPE_ERROR } from '../../electron/core/device/protocol';
 
 const doc = readFileSync(new URL('../../docs/device-protocol.md', import.meta.url), 'utf8');
 const examples = [...doc.matchAll(/`(a5 5a(?: [0-9a-f]{2})+)`/g)].map((m) => Uint8Array.from(Buffer.from(m[1]!.replace(/ /g, ''), 'hex')));
@@ -14,8 +14,8 @@ function decode(bytes: Uint8Array): { frames: Frame[]; diags: FrameDiagnostic[] 
 }
 
 describe('docs/device-protocol.md examples', () => {
-  it('has the twelve example frames', () => {
-    expect(examples).toHaveLength(12);
+  it('has the fourteen example frames', () => {
+    expect(examples).toHaveLength(14);
   });
 
   it('every example is exactly one valid frame', () => {
@@ -39,5 +39,15 @@ describe('docs/device-protocol.md examples', () => {
     const err = new ByteReader(f[8]!.payload);
     expect([err.u8(), err.u16()]).toEqual([Command.GENERATE_KEY, DeviceError.LOCKED]);
     expect(f[11]).toMatchObject({ type: Command.COMMIT, requestId: 9, payload: Uint8Array.of(1) });
+    expect(f[12]).toMatchObject({ type: Command.BATCH, requestId: 11 });
+    const batch = decodeBatch(f[12]!.payload);
+    expect(batch.map((e) => e.type)).toEqual([Command.IDENTIFY, Command.WRITE_END]);
+    const guard = new ByteReader(batch[0]!.payload);
+    expect([guard.str8(), guard.str8(), guard.remaining]).toEqual(['dev-0001', 'HW01', 0]);
+    expect(f[13]).toMatchObject({ type: Command.BATCH | RESPONSE_BIT, requestId: 11 });
+    const reply = decodeBatch(f[13]!.payload);
+    expect(reply.map((e) => e.type)).toEqual([TYPE_ERROR]);
+    const mismatch = new ByteReader(reply[0]!.payload);
+    expect([mismatch.u8(), mismatch.u16()]).toEqual([Command.IDENTIFY, DeviceError.IDENTITY_MISMATCH]);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Faults table: every simulator fault at every step where it can occur, on a
- * fresh simulated device each. A run either passes, or fails with a specific
+ * fresh simulated device each, once for a device that takes BATCH (the
+ * station packs its requests, docs/device-protocol.md §4.8) and once for one
+ * that does not (one request per frame). A run either passes, or fails with a specific
  * typed error from the listed set and leaves the device safe: nothing is
  * locked that is not ours, and a clean retry (the fault is one-shot) passes
  * without a second signature. Every certificate the issuer signed is found in
@@ -28,7 +30,10 @@ interface Row {
   expect: Expect;
   /** Acceptable error codes for the first run (specific, never INTERNAL). */
   codes?: string[];
+  /** The first run must have written nothing to the device. */
+  nothingWritten?: boolean;
 }
+type Mode = 'batch' | 'single';
 
 const CRC = ['FRAME_CRC'];
 const DROP = ['FRAME_TRUNCATED', 'FRAME_CRC', 'DEVICE_TIMEOUT'];
@@ -40,7 +45,8 @@ const CHANGED = ['DEVICE_IDENTITY_CHANGED', 'WORKFLOW_DEVICE_CHANGED'];
 const CSR_PATH_STEPS: Step[] = ['identify', 'generate-key', 'get-csr', 'write-begin', 'write-chunk', 'write-end', 'read-certs', 'sign-challenge', 'commit'];
 const RAW_ONLY_STEPS: Step[] = ['get-public-key'];
 
-const rows: Row[] = [];
+const base: Row[] = [];
+const rows = base;
 for (const [path, steps] of [['csr', CSR_PATH_STEPS], ['raw', RAW_ONLY_STEPS]] as const) {
   for (const step of steps) {
     rows.push({ name: `corrupted bytes at ${step} (${path})`, path, fault: { kind: 'corrupt-reply', step }, expect: 'retry-passes', codes: CRC });
@@ -62,13 +68,17 @@ rows.push(
   { name: 'flash write failure at commit', fault: { kind: 'flash-write-failure', step: 'commit' }, expect: 'retry-passes', codes: ['DEVICE_FLASH_WRITE_FAILED'] },
   { name: 'different device ID at the first identify', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n }), expect: 'retry-passes', codes: CHANGED },
   { name: 'different device ID before signing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 1 }), expect: 'retry-passes', codes: CHANGED },
-  { name: 'different device ID before writing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 2 }), expect: 'retry-passes', codes: CHANGED },
+  { name: 'different device ID before writing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 2 }), expect: 'retry-passes', codes: CHANGED, nothingWritten: true },
   { name: 'device error BUSY at write-begin', fault: { kind: 'error-reply', step: 'write-begin', error: 'BUSY' }, expect: 'retry-passes', codes: ['DEVICE_ERROR_BUSY'] },
   { name: 'weak key generated (RSA-1024)', fault: { kind: 'weak-key', key: 'rsa-1024' }, expect: 'refused', codes: ['DEVICE_KEY_WEAK', 'KEY_RSA_TOO_SMALL'] },
   { name: 'weak key generated (secp256k1)', fault: { kind: 'weak-key', key: 'secp256k1' }, expect: 'refused', codes: ['DEVICE_KEY_WEAK', 'KEY_UNSUPPORTED_CURVE'] },
 );
 
 const RAW_CAPS: DeviceCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
+const SINGLE_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
+const table: Array<Row & { mode: Mode }> = [...base.map((r) => ({ ...r, mode: 'single' as const })), ...base.map((r) => ({ ...r, mode: 'batch' as const, name: `${r.name} [batch]` }))];
+/** A fault that must end in DEVICE_TIMEOUT. */
+const timesOut = (f: Fault, r: Row): boolean => f.kind === 'silent' || (f.kind === 'slow-reply' && r.expect !== 'pass');
 
 describe('faults table (fault × step)', () => {
   let issuer: PreparedIssuer;
@@ -95,26 +105,32 @@ describe('faults table (fault × step)', () => {
   });
 
   it('enumerates every fault kind the brief names', () => {
-    const kinds = new Set(rows.map((r) => (typeof r.fault === 'function' ? r.fault(0) : r.fault).kind));
+    const kinds = new Set(table.map((r) => (typeof r.fault === 'function' ? r.fault(0) : r.fault).kind));
     for (const k of ['corrupt-reply', 'drop-bytes', 'disconnect', 'wrong-cn', 'bad-csr-signature', 'flash-write-failure', 'slow-reply', 'silent', 'device-id-change']) {
       expect(kinds.has(k as Fault['kind'])).toBe(true);
     }
-    expect(rows.length).toBeGreaterThan(80);
+    expect(table.length).toBeGreaterThan(160);
+    expect(table.filter((r) => r.mode === 'batch')).toHaveLength(base.length);
   });
 
-  it.each(rows.map((r, i) => [i, r.name] as const))('#%i %s', async (i) => {
-    const row = rows[i]!;
+  it.each(table.map((r, i) => [i, r.name] as const))('#%i %s', async (i) => {
+    const row = table[i]!;
     const deviceId = `dev-fault-${i}`;
-    const fault = typeof row.fault === 'function' ? row.fault(0) : row.fault;
+    let fault = typeof row.fault === 'function' ? row.fault(0) : row.fault;
+    const batchTimeout = row.mode === 'batch' && timesOut(fault, row);
+    // A batch is allowed the sum of its entries' timeouts: slow past all of them (≤ 7 entries a frame).
+    if (batchTimeout && fault.kind === 'slow-reply') fault = { ...fault, delayMs: FAST_TIMEOUT_MS * 8 };
+    const caps = row.path === 'raw' ? (row.mode === 'batch' ? [...RAW_CAPS, 'batch' as const] : RAW_CAPS) : row.mode === 'batch' ? undefined : SINGLE_CAPS;
     const bench = await startBench({
       issuer,
       recorder,
       deviceId,
-      ...(row.path === 'raw' ? { capabilities: RAW_CAPS } : {}),
+      ...(caps ? { capabilities: caps } : {}),
       ...('step' in fault && fault.step ? { shortTimeoutAt: fault.step } : {}),
+      ...(batchTimeout ? { shortTimeoutsEverywhere: true } : {}),
     });
     try {
-      bench.sim.faults.inject(typeof row.fault === 'function' ? row.fault(bench.sim.stats().identifies) : row.fault);
+      bench.sim.faults.inject(typeof row.fault === 'function' ? row.fault(bench.sim.stats().identifies) : fault);
       const first = await bench.run();
       const fired = bench.sim.faults.fired.length;
       expect(fired, 'the fault was injected at a step the run reaches').toBeGreaterThan(0);
@@ -128,12 +144,15 @@ describe('faults table (fault × step)', () => {
         // The typed failure is also the last step event.
         const failedEvents = first.events.filter((e) => e.kind === 'step' && e.state === 'failed');
         expect(failedEvents).toHaveLength(1);
+        if (row.nothingWritten) expect(bench.sim.state().leaf, 'nothing was written to a device that changed identity').toBeNull();
         // Safe: never locked with anything but a verified credential from us.
         const st = bench.sim.state();
         if (st.locked) {
           expect(st.leaf).not.toBeNull();
           validateChain({ leaf: st.leaf!, intermediates: issuer.deviceChain, roots: [issuer.root], at: new Date() });
         }
+        // A device still sleeping through a long slow reply answers nothing else until it wakes.
+        if (batchTimeout && fault.kind === 'slow-reply') await new Promise((r) => setTimeout(r, fault.delayMs));
         const retry = await bench.run();
         if (row.expect === 'refused') {
           expect(retry.result.result).toBe('failed');

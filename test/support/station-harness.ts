@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceCapability } from '../../electron/core/device/client';
-import { connectInProcess, type ProtocolDeviceClient } from '../../electron/core/device/index';
+import { connectInProcess, type DeviceClientOptions, type ProtocolDeviceClient } from '../../electron/core/device/index';
+import { DEFAULT_TIMEOUTS_MS } from '../../electron/core/device/protocol';
 import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
 import type { PreparedIssuer } from '../../electron/core/station/issuer';
 import type { IssuanceRecorder } from '../../electron/core/station/recorder';
@@ -41,6 +42,13 @@ export async function startBench(opts: {
   faults?: Fault[];
   /** Simulator step whose command gets the short FAST_TIMEOUT_MS. */
   shortTimeoutAt?: string;
+  /**
+   * Every command gets FAST_TIMEOUT_MS: a batch is allowed the sum of its
+   * entries' timeouts (docs/device-protocol.md §4.8), so a silent or slow
+   * entry times out in ~entries × FAST_TIMEOUT_MS rather than after the
+   * protocol defaults of the commands batched with it.
+   */
+  shortTimeoutsEverywhere?: boolean;
 }): Promise<Bench> {
   const sim = await startSimulator({
     stateDir: mkdtempSync(join(tmpdir(), 'custodian-sim-')),
@@ -50,7 +58,9 @@ export async function startBench(opts: {
     ...(opts.faults ? { faults: opts.faults } : {}),
   });
   const signer = countingSigner();
-  const timeouts = opts.shortTimeoutAt ? { [opts.shortTimeoutAt.toUpperCase().replace(/-/g, '_')]: FAST_TIMEOUT_MS } : {};
+  const timeouts: DeviceClientOptions['timeouts'] = opts.shortTimeoutsEverywhere
+    ? Object.fromEntries(Object.keys(DEFAULT_TIMEOUTS_MS).map((k) => [k, FAST_TIMEOUT_MS]))
+    : opts.shortTimeoutAt ? { [opts.shortTimeoutAt.toUpperCase().replace(/-/g, '_')]: FAST_TIMEOUT_MS } : {};
   const connect = () => connectInProcess(sim, { ...STATION_DEVICE_OPTIONS, timeouts, interByteTimeoutMs: 50 });
   return {
     sim,

@@ -12,7 +12,8 @@ export type DeviceCapability =
   | 'raw-public-key' // can return its SubjectPublicKeyInfo
   | 'challenge' // can sign a station challenge with its key
   | 'keygen' // can generate a new key pair in its secure element
-  | 'lock'; // can commit/lock its credential store
+  | 'lock' // can commit/lock its credential store
+  | 'batch'; // accepts several requests in one frame (BATCH) and the guarded IDENTIFY
 
 export interface DeviceIdentity {
   /** The device ID the certificate CN will carry (or the hardware serial if no ID is set). */
@@ -46,18 +47,46 @@ export interface InstalledCredentials {
   locked: boolean;
 }
 
+/** The identity the session started with; a device that no longer reports it is refused (DEVICE_IDENTITY_CHANGED). */
+export interface IdentityCheck {
+  confirm?: DeviceIdentity;
+}
+
+/** Sizes of what the station expects to read back, so it can plan the reads (docs/device-protocol.md §4.8). */
+export interface ReadBackHint {
+  leafBytes: number;
+  chainBytes: number;
+  /** Largest signature the device key makes (DER ECDSA or RSA), to reserve room for the challenge reply. */
+  signatureBytes: number;
+}
+
 export interface DeviceClient {
   identify(): Promise<DeviceIdentity>;
   generateKey(algorithm: DeviceKeyAlgorithm): Promise<void>;
-  /** PKCS#10 CSR (DER) signed by the device key, subject CN as requested. */
-  getCsr(commonName: string): Promise<Uint8Array>;
+  /**
+   * PKCS#10 CSR (DER) signed by the device key, subject CN as requested. With
+   * `confirm`, the device then confirms it is still that device, in the same
+   * exchange where it can (BATCH).
+   */
+  getCsr(commonName: string, opts?: IdentityCheck): Promise<Uint8Array>;
   /** SubjectPublicKeyInfo DER of the device key. */
   getPublicKey(): Promise<Uint8Array>;
-  /** Signature over the challenge, format as specified in docs/device-protocol.md. */
-  signChallenge(challenge: Uint8Array): Promise<Uint8Array>;
+  /** Signature over the challenge, format as specified in docs/device-protocol.md; `confirm` as for getCsr. */
+  signChallenge(challenge: Uint8Array, opts?: IdentityCheck): Promise<Uint8Array>;
   writeLeaf(certificateDer: Uint8Array): Promise<void>;
   writeChain(chainDer: Uint8Array[]): Promise<void>;
+  /**
+   * Write the leaf, then the chain. With `confirm`, the device first confirms
+   * it is still that device and writes nothing if it is not.
+   */
+  writeCredentials(leafDer: Uint8Array, chainDer: Uint8Array[], opts?: IdentityCheck): Promise<void>;
   readCredentials(): Promise<InstalledCredentials>;
+  /**
+   * Read back the installed leaf and chain and have the device sign
+   * `challenge` (the final proof of possession, checked by the caller against
+   * the leaf read back), in as few exchanges as the sizes allow.
+   */
+  readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<{ installed: InstalledCredentials; signature: Uint8Array }>;
   commit(): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,31 +6,37 @@
 import { createHash } from 'node:crypto';
 import { CustodianError } from '../errors';
 import { x509 } from '../pki/crypto';
-import type { DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, InstalledCredentials } from './client';
+import type { DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstalledCredentials, ReadBackHint } from './client';
 import { FRAME_OVERHEAD, MAX_FRAME_PAYLOAD } from './frame';
 import { checkDeviceKey } from './keys';
 import {
   ALGORITHM_IDS,
+  BATCH_ENTRY_OVERHEAD,
   ByteReader,
   ByteWriter,
   bytesEqual,
   capabilitiesFromMask,
   Command,
+  commandName,
   concatBytes,
+  decodeBatch,
   DEFAULT_TIMEOUTS_MS,
+  encodeBatch,
   MAX_CHALLENGE,
   MAX_OBJECT_SIZE,
   MIN_CHALLENGE,
   POP_LABEL,
   PROTOCOL_VERSION,
   protocolError,
+  RESPONSE_BIT,
   splitDer,
   storeStateFromByte,
+  TYPE_ERROR,
   WriteTarget,
   type CommandName,
 } from './protocol';
 import type { Transport } from './transport';
-import { RequestQueue, type RequestQueueStats } from './waitress';
+import { decodeErrorFrame, RequestQueue, type RequestQueueStats } from './waitress';
 import { wireTimeMs } from './wire';
 
 export interface DeviceClientOptions {
@@ -55,6 +61,62 @@ export interface DeviceSessionStats extends RequestQueueStats {
   /** Wire floor for all bytes moved so far: (sent + received) × 10 / baud. */
   wireTimeMs: number;
 }
+
+/** One request inside a BATCH (§4.8). */
+interface SubRequest {
+  name: CommandName;
+  payload: Uint8Array;
+}
+
+/** Chunk reply header: u32 total, u8 flags. */
+const CHUNK_HEADER = 5;
+/** Room kept for an IDENTIFY reply beyond the session's first one (a changed identity may be longer). */
+const IDENTITY_SLACK = 64;
+/** A read chunk smaller than this is not worth an entry; it goes in the next frame. */
+const MIN_READ_CHUNK = 32;
+
+const EMPTY = new Uint8Array(0);
+/** Largest SIGN_CHALLENGE reply (§4.5): RSA-4096. */
+const MAX_SIGNATURE = 512;
+
+/** A device object read in chunks (§4.4), validated as each chunk arrives. */
+class ObjectRead {
+  private readonly parts: Uint8Array[] = [];
+  offset = 0;
+  total = -1;
+  flags = 0;
+  constructor(readonly name: CommandName) {}
+
+  get done(): boolean {
+    return this.total !== -1 && this.offset >= this.total;
+  }
+
+  /** A chunk reply for a request at `this.offset` with `maxLen`. */
+  take(reply: Uint8Array, maxLen: number): void {
+    if (reply.length < CHUNK_HEADER) throw protocolError(`${this.name}: payload too short (need ${CHUNK_HEADER}, have ${reply.length})`, { command: this.name });
+    const total = ((reply[0]! << 24) | (reply[1]! << 16) | (reply[2]! << 8) | reply[3]!) >>> 0;
+    const data = reply.subarray(CHUNK_HEADER);
+    if (this.total === -1) {
+      if (total > MAX_OBJECT_SIZE) throw protocolError(`${this.name}: object of ${total} bytes exceeds ${MAX_OBJECT_SIZE}`);
+      this.total = total;
+    } else if (total !== this.total) {
+      throw protocolError(`${this.name}: object size changed during read (${this.total} → ${total})`);
+    }
+    if (data.length > maxLen || this.offset + data.length > this.total || (data.length === 0 && this.offset < this.total)) {
+      throw protocolError(`${this.name}: bad chunk of ${data.length} bytes at ${this.offset}/${this.total}`);
+    }
+    this.flags = reply[4]!;
+    this.parts.push(data.slice());
+    this.offset += data.length;
+  }
+
+  get data(): Uint8Array {
+    return this.parts.length === 1 ? this.parts[0]! : concatBytes(this.parts);
+  }
+}
+
+const chunkRequest = (prefix: Uint8Array, offset: number, maxLen: number, suffix: Uint8Array = EMPTY): Uint8Array =>
+  new ByteWriter().bytes(prefix).u32(offset).u16(maxLen).bytes(suffix).build();
 
 export class ProtocolDeviceClient implements DeviceClient {
   private readonly queue: RequestQueue;
@@ -136,8 +198,8 @@ export class ProtocolDeviceClient implements DeviceClient {
     return this.helloInfo?.maxPayload ?? 64;
   }
 
-  async identify(): Promise<DeviceIdentity> {
-    const id = this.decode('IDENTIFY', await this.call('IDENTIFY'), (r) => {
+  private decodeIdentity(payload: Uint8Array): DeviceIdentity {
+    return this.decode('IDENTIFY', payload, (r) => {
       const deviceId = r.str8();
       const hardwareSerial = r.str8();
       const model = r.str8();
@@ -149,7 +211,11 @@ export class ProtocolDeviceClient implements DeviceClient {
       if (r.remaining > 0) identity.store = storeStateFromByte(r.u8()); // optional trailing field (§4.2)
       return identity;
     });
-    const first = this.firstIdentity;
+  }
+
+  /** An identity the device just reported: refuse it if it is not the session's first (or `expected`). */
+  private acceptIdentity(id: DeviceIdentity, expected?: DeviceIdentity): DeviceIdentity {
+    const first = expected ?? this.firstIdentity;
     if (first && (first.deviceId !== id.deviceId || first.hardwareSerial !== id.hardwareSerial)) {
       throw new CustodianError('DEVICE_IDENTITY_CHANGED', `device identity changed from ${first.deviceId} to ${id.deviceId}`, {
         before: first.deviceId,
@@ -162,6 +228,66 @@ export class ProtocolDeviceClient implements DeviceClient {
     return id;
   }
 
+  async identify(): Promise<DeviceIdentity> {
+    return this.acceptIdentity(this.decodeIdentity(await this.call('IDENTIFY')));
+  }
+
+  /** Plain IDENTIFY, checked against `expected` (devices without BATCH, and reads that outgrew one frame). */
+  private async confirmIdentity(expected: DeviceIdentity): Promise<void> {
+    this.acceptIdentity(this.decodeIdentity(await this.call('IDENTIFY')), expected);
+  }
+
+  /** The device takes BATCH and the guarded IDENTIFY (capability `batch`, §4.8). */
+  private get canBatch(): boolean {
+    return this.firstIdentity?.capabilities.includes('batch') === true;
+  }
+
+  /** Largest BATCH payload either way: the device's buffer, and the station's (HELLO). */
+  private get batchBudget(): number {
+    return Math.min(this.maxPayload, MAX_FRAME_PAYLOAD);
+  }
+
+  /** A guarded IDENTIFY entry (§4.8): the device refuses it with IDENTITY_MISMATCH unless it is `id`. */
+  private guard(id: DeviceIdentity): SubRequest {
+    return { name: 'IDENTIFY', payload: new ByteWriter().str8(id.deviceId).str8(id.hardwareSerial).build() };
+  }
+
+  /** Reply room an IDENTIFY entry needs: the session's identity as encoded, plus slack. */
+  private identityReplyBytes(id: DeviceIdentity): number {
+    const len = (s: string): number => 1 + Buffer.byteLength(s);
+    return BATCH_ENTRY_OVERHEAD + len(id.deviceId) + len(id.hardwareSerial) + len(id.model) + len(id.firmware) + 6 + IDENTITY_SLACK;
+  }
+
+  /**
+   * One BATCH exchange: the entries' replies in order. An entry the device
+   * refused throws the same error the command would alone (the device ran
+   * nothing after it). The batch is allowed the sum of its entries' timeouts.
+   */
+  private async batch(entries: readonly SubRequest[]): Promise<Uint8Array[]> {
+    const payload = encodeBatch(entries.map((e) => ({ type: Command[e.name], payload: e.payload })));
+    let timeout = 0;
+    for (const e of entries) timeout += this.timeouts[e.name];
+    const wire = wireTimeMs(payload.length + 2 * FRAME_OVERHEAD + MAX_FRAME_PAYLOAD, this.baud);
+    const name = `BATCH[${entries.map((e) => e.name).join(',')}]`;
+    const reply = await this.queue.request(Command.BATCH, payload, { name, timeoutMs: Math.ceil(Math.max(timeout, this.timeouts.BATCH) + wire) });
+    const parts = this.decode('BATCH', reply, () => decodeBatch(reply));
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      const e = entries[i];
+      if (!e) break;
+      if (p.type === TYPE_ERROR) throw decodeErrorFrame(p.payload, e.name);
+      if (p.type !== (Command[e.name] | RESPONSE_BIT)) {
+        throw protocolError(`${name}: reply ${i} is ${commandName(p.type)}, expected ${e.name}`, { command: 'BATCH', entry: i });
+      }
+      out.push(p.payload);
+    }
+    if (parts.length !== entries.length) {
+      throw protocolError(`${name}: ${parts.length} replies for ${entries.length} requests`, { command: 'BATCH' });
+    }
+    return out;
+  }
+
   async generateKey(algorithm: DeviceKeyAlgorithm): Promise<void> {
     const id = ALGORITHM_IDS[algorithm];
     if (id === undefined) throw new CustodianError('DEVICE_BAD_ARGUMENT', `unknown key algorithm ${String(algorithm)}`);
@@ -170,45 +296,44 @@ export class ProtocolDeviceClient implements DeviceClient {
     this.generated = algorithm;
   }
 
-  /** Read a device object in chunks: request [prefix][u32 offset][u16 maxLen], reply [u32 total][u8 flags][data]. */
-  private async readObject(name: CommandName, prefix: Uint8Array, suffix: Uint8Array = new Uint8Array(0)): Promise<{ data: Uint8Array; flags: number }> {
-    const parts: Uint8Array[] = [];
-    let offset = 0;
-    let total = -1;
-    let flags = 0;
-    const maxLen = this.maxPayload - 5;
+  /** Read the rest of a device object one chunk per request: [prefix][u32 offset][u16 maxLen][suffix] → [u32 total][u8 flags][data]. */
+  private async readRest(obj: ObjectRead, prefix: Uint8Array, suffix: Uint8Array = EMPTY): Promise<ObjectRead> {
+    const maxLen = this.maxPayload - CHUNK_HEADER;
     do {
-      const req = new ByteWriter().bytes(prefix).u32(offset).u16(maxLen).bytes(suffix).build();
-      const chunk = this.decode(name, await this.call(name, req), (r) => ({ total: r.u32(), flags: r.u8(), data: r.rest() }));
-      if (total === -1) {
-        total = chunk.total;
-        if (total > MAX_OBJECT_SIZE) throw protocolError(`${name}: object of ${total} bytes exceeds ${MAX_OBJECT_SIZE}`);
-      } else if (chunk.total !== total) {
-        throw protocolError(`${name}: object size changed during read (${total} → ${chunk.total})`);
-      }
-      flags = chunk.flags;
-      if (chunk.data.length > maxLen || offset + chunk.data.length > total || (chunk.data.length === 0 && offset < total)) {
-        throw protocolError(`${name}: bad chunk of ${chunk.data.length} bytes at ${offset}/${total}`);
-      }
-      parts.push(chunk.data);
-      offset += chunk.data.length;
-    } while (offset < total);
-    return { data: concatBytes(parts), flags };
+      obj.take(await this.call(obj.name, chunkRequest(prefix, obj.offset, maxLen, suffix)), maxLen);
+    } while (!obj.done);
+    return obj;
   }
 
   async getPublicKey(): Promise<Uint8Array> {
-    const { data } = await this.readObject('GET_PUBLIC_KEY', new Uint8Array(0));
+    const { data } = await this.readRest(new ObjectRead('GET_PUBLIC_KEY'), EMPTY);
     checkDeviceKey(data, this.generated);
     return data;
   }
 
-  async getCsr(commonName: string): Promise<Uint8Array> {
+  async getCsr(commonName: string, opts: IdentityCheck = {}): Promise<Uint8Array> {
     const cnBytes = new TextEncoder().encode(commonName).length;
     if (cnBytes === 0 || cnBytes > 64) {
       throw new CustodianError('DEVICE_BAD_ARGUMENT', `common name must be 1..64 bytes of UTF-8 (RFC 5280 ub-common-name), got ${cnBytes}`);
     }
     const cn = new ByteWriter().str8(commonName).build();
-    const { data } = await this.readObject('GET_CSR', new Uint8Array(0), cn);
+    const obj = new ObjectRead('GET_CSR');
+    const confirm = opts.confirm;
+    if (confirm && this.canBatch) {
+      // GET_CSR and the identity check in one exchange: the first chunk as large as the frame allows.
+      const maxLen = Math.min(this.maxPayload - CHUNK_HEADER, this.batchBudget - 2 * BATCH_ENTRY_OVERHEAD - CHUNK_HEADER - this.identityReplyBytes(confirm));
+      const [csr, id] = await this.batch([{ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn) }, this.guard(confirm)]);
+      obj.take(csr!, maxLen);
+      this.acceptIdentity(this.decodeIdentity(id!), confirm);
+      if (!obj.done) {
+        await this.readRest(obj, EMPTY, cn);
+        await this.confirmIdentity(confirm); // the check comes after the whole CSR
+      }
+    } else {
+      await this.readRest(obj, EMPTY, cn);
+      if (confirm) await this.confirmIdentity(confirm);
+    }
+    const data = obj.data;
     if (!this.verifyCsr) return data;
     let csr: x509.Pkcs10CertificateRequest;
     try {
@@ -234,7 +359,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     return data;
   }
 
-  async signChallenge(challenge: Uint8Array): Promise<Uint8Array> {
+  private checkChallenge(challenge: Uint8Array): void {
     if (challenge.length < MIN_CHALLENGE || challenge.length > MAX_CHALLENGE || !bytesEqual(challenge.subarray(0, POP_LABEL.length), POP_LABEL)) {
       throw new CustodianError(
         'DEVICE_BAD_ARGUMENT',
@@ -242,15 +367,33 @@ export class ProtocolDeviceClient implements DeviceClient {
         { length: challenge.length },
       );
     }
-    return this.call('SIGN_CHALLENGE', challenge);
   }
 
-  private async writeObject(target: number, data: Uint8Array): Promise<void> {
+  async signChallenge(challenge: Uint8Array, opts: IdentityCheck = {}): Promise<Uint8Array> {
+    this.checkChallenge(challenge);
+    const confirm = opts.confirm;
+    if (confirm && this.canBatch) {
+      const [signature, id] = await this.batch([{ name: 'SIGN_CHALLENGE', payload: challenge }, this.guard(confirm)]);
+      this.acceptIdentity(this.decodeIdentity(id!), confirm);
+      return signature!;
+    }
+    const signature = await this.call('SIGN_CHALLENGE', challenge);
+    if (confirm) await this.confirmIdentity(confirm);
+    return signature;
+  }
+
+  /** WRITE_BEGIN, WRITE_CHUNK… and WRITE_END for one object, chunks at most `step` bytes (§4.6). */
+  private writeRequests(target: number, data: Uint8Array): { begin: SubRequest; data: Uint8Array; end: SubRequest } {
     if (data.length === 0 || data.length > MAX_OBJECT_SIZE) {
       throw new CustodianError('DEVICE_BAD_ARGUMENT', `object must be 1..${MAX_OBJECT_SIZE} bytes, got ${data.length}`);
     }
     const sha = createHash('sha256').update(data).digest();
-    await this.call('WRITE_BEGIN', new ByteWriter().u8(target).u32(data.length).bytes(sha).build());
+    return { begin: { name: 'WRITE_BEGIN', payload: new ByteWriter().u8(target).u32(data.length).bytes(sha).build() }, data, end: { name: 'WRITE_END', payload: EMPTY } };
+  }
+
+  private async writeObject(target: number, data: Uint8Array): Promise<void> {
+    const w = this.writeRequests(target, data);
+    await this.call('WRITE_BEGIN', w.begin.payload);
     const step = this.maxPayload - 4;
     for (let off = 0; off < data.length; off += step) {
       await this.call('WRITE_CHUNK', new ByteWriter().u32(off).bytes(data.subarray(off, off + step)).build());
@@ -266,14 +409,121 @@ export class ProtocolDeviceClient implements DeviceClient {
     await this.writeObject(WriteTarget.CHAIN, concatBytes(chainDer));
   }
 
-  async readCredentials(): Promise<InstalledCredentials> {
-    const leaf = await this.readObject('READ_CERTS', Uint8Array.of(WriteTarget.LEAF));
-    const chain = await this.readObject('READ_CERTS', Uint8Array.of(WriteTarget.CHAIN));
-    return {
-      leaf: leaf.data.length ? leaf.data : null,
-      chain: splitDer(chain.data),
-      locked: (chain.flags & 1) === 1,
+  async writeCredentials(leafDer: Uint8Array, chainDer: Uint8Array[], opts: IdentityCheck = {}): Promise<void> {
+    const confirm = opts.confirm;
+    if (!this.canBatch) {
+      if (confirm) await this.confirmIdentity(confirm);
+      await this.writeLeaf(leafDer);
+      await this.writeChain(chainDer);
+      return;
+    }
+    // The same requests as writeLeaf + writeChain, packed into as few frames
+    // as the device buffer allows, a chunk split wherever a frame fills up.
+    const budget = this.batchBudget;
+    const frames: SubRequest[][] = [];
+    let frame: SubRequest[] = [];
+    let used = 0;
+    const add = (e: SubRequest): void => {
+      if (used + BATCH_ENTRY_OVERHEAD + e.payload.length > budget) {
+        frames.push(frame);
+        frame = [];
+        used = 0;
+      }
+      frame.push(e);
+      used += BATCH_ENTRY_OVERHEAD + e.payload.length;
     };
+    if (confirm) add(this.guard(confirm));
+    for (const w of [this.writeRequests(WriteTarget.LEAF, leafDer), this.writeRequests(WriteTarget.CHAIN, concatBytes(chainDer))]) {
+      add(w.begin);
+      for (let off = 0; off < w.data.length; ) {
+        let room = Math.min(budget - used - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
+        if (room < MIN_READ_CHUNK && room < w.data.length - off) {
+          frames.push(frame);
+          frame = [];
+          used = 0;
+          room = Math.min(budget - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
+        }
+        const n = Math.min(room, w.data.length - off);
+        add({ name: 'WRITE_CHUNK', payload: new ByteWriter().u32(off).bytes(w.data.subarray(off, off + n)).build() });
+        off += n;
+      }
+      add(w.end);
+    }
+    frames.push(frame);
+    for (const f of frames) {
+      const replies = await this.batch(f);
+      if (confirm && f[0]?.name === 'IDENTIFY') this.acceptIdentity(this.decodeIdentity(replies[0]!), confirm);
+    }
+  }
+
+  async readCredentials(): Promise<InstalledCredentials> {
+    if (this.canBatch) return (await this.readStore(null)).installed;
+    const leaf = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.LEAF));
+    const chain = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.CHAIN));
+    return installedFrom(leaf, chain);
+  }
+
+  async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<{ installed: InstalledCredentials; signature: Uint8Array }> {
+    this.checkChallenge(challenge);
+    const sigRoom = BATCH_ENTRY_OVERHEAD + (hint?.signatureBytes ?? MAX_SIGNATURE);
+    const firstRequest = 2 * BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
+    // The signature shares the first frame with the reads when both fit the buffers.
+    if (this.canBatch && sigRoom + 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK) <= this.batchBudget && firstRequest <= this.maxPayload) {
+      try {
+        const r = await this.readStore(challenge, hint);
+        return { installed: r.installed, signature: r.signature! };
+      } catch (e) {
+        // A signature larger than the hint said overflowed the frame: these requests are all read-only, so ask again one by one.
+        if (!(e instanceof CustodianError && e.code === 'DEVICE_ERROR_TOO_LARGE')) throw e;
+      }
+    }
+    const signature = await this.call('SIGN_CHALLENGE', challenge);
+    return { installed: await this.readCredentials(), signature };
+  }
+
+  /**
+   * The leaf and chain (and the challenge's signature) in BATCH frames: the
+   * first frame asks for the signature and the start of both objects, sized
+   * by the hint; later frames for what remains of the objects' actual sizes.
+   */
+  private async readStore(challenge: Uint8Array | null, hint?: ReadBackHint): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
+    const budget = this.batchBudget;
+    const objects = [WriteTarget.LEAF, WriteTarget.CHAIN].map((t) => ({ prefix: Uint8Array.of(t), read: new ObjectRead('READ_CERTS') }));
+    const first: SubRequest[] = [];
+    let room = budget;
+    if (challenge) {
+      first.push({ name: 'SIGN_CHALLENGE', payload: challenge });
+      room -= BATCH_ENTRY_OVERHEAD + (hint?.signatureBytes ?? MAX_SIGNATURE);
+    }
+    const entryMax = this.maxPayload - CHUNK_HEADER;
+    const perEntry = BATCH_ENTRY_OVERHEAD + CHUNK_HEADER;
+    const leafWant = hint ? hint.leafBytes : Math.floor(room / 2) - perEntry;
+    const leafLen = Math.max(1, Math.min(entryMax, leafWant, room - 2 * perEntry - 1));
+    const chainLen = Math.max(1, Math.min(entryMax, room - 2 * perEntry - leafLen));
+    const lens = [leafLen, chainLen];
+    objects.forEach((o, i) => first.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, 0, lens[i]!) }));
+    const replies = await this.batch(first);
+    let k = 0;
+    const signature = challenge ? replies[k++]! : null;
+    objects.forEach((o, i) => o.read.take(replies[k++]!, lens[i]!));
+    // The rest, planned from the sizes the device reported.
+    for (;;) {
+      const frame: SubRequest[] = [];
+      const asked: Array<{ read: ObjectRead; maxLen: number }> = [];
+      let left = budget;
+      for (const o of objects) {
+        const want = o.read.total - o.read.offset;
+        if (want <= 0 || left - perEntry < Math.min(want, MIN_READ_CHUNK)) continue;
+        const maxLen = Math.min(want, entryMax, left - perEntry);
+        frame.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, o.read.offset, maxLen) });
+        asked.push({ read: o.read, maxLen });
+        left -= perEntry + maxLen;
+      }
+      if (frame.length === 0) break;
+      const more = await this.batch(frame);
+      asked.forEach((a, i) => a.read.take(more[i]!, a.maxLen));
+    }
+    return { installed: installedFrom(objects[0]!.read, objects[1]!.read), signature };
   }
 
   /** Persist and (by default) lock the credential store; afterwards keygen and writes are refused. */
@@ -284,4 +534,10 @@ export class ProtocolDeviceClient implements DeviceClient {
   async close(): Promise<void> {
     await this.queue.close();
   }
+}
+
+/** Installed credentials from the two READ_CERTS objects; the chain's flags carry the lock bit. */
+function installedFrom(leaf: ObjectRead, chain: ObjectRead): InstalledCredentials {
+  const l = leaf.data;
+  return { leaf: l.length ? l : null, chain: splitDer(chain.data), locked: (chain.flags & 1) === 1 };
 }

@@ -22,6 +22,7 @@ export const Command = {
   WRITE_END: 0x22,
   READ_CERTS: 0x30,
   COMMIT: 0x40,
+  BATCH: 0x50,
 } as const;
 export type CommandName = keyof typeof Command;
 export const commandName = (type: number): string =>
@@ -40,6 +41,8 @@ export const DEFAULT_TIMEOUTS_MS: Record<CommandName, number> = {
   WRITE_END: 10_000,
   READ_CERTS: 1000,
   COMMIT: 10_000,
+  // A batch is allowed the sum of its entries' timeouts (§4.8); this is only the floor.
+  BATCH: 1000,
 };
 
 export const DeviceError = {
@@ -57,6 +60,7 @@ export const DeviceError = {
   BAD_CERT: 0x000c,
   TOO_LARGE: 0x000d,
   VERSION: 0x000e,
+  IDENTITY_MISMATCH: 0x0010,
   INTERNAL: 0x00ff,
 } as const;
 export type DeviceErrorName = keyof typeof DeviceError;
@@ -66,6 +70,7 @@ export function stationCodeForDeviceError(n: number): string {
   const name = (Object.keys(DeviceError) as DeviceErrorName[]).find((k) => DeviceError[k] === n);
   if (name === 'FLASH_WRITE') return 'DEVICE_FLASH_WRITE_FAILED';
   if (name === 'VERSION') return 'DEVICE_PROTOCOL_VERSION';
+  if (name === 'IDENTITY_MISMATCH') return 'DEVICE_IDENTITY_CHANGED';
   return name ? `DEVICE_ERROR_${name}` : 'DEVICE_ERROR_UNKNOWN';
 }
 
@@ -86,6 +91,7 @@ export const CAPABILITY_BITS: Record<DeviceCapability, number> = {
   challenge: 1 << 2,
   keygen: 1 << 3,
   lock: 1 << 4,
+  batch: 1 << 5,
 };
 export function capabilitiesFromMask(mask: number): DeviceCapability[] {
   return (Object.keys(CAPABILITY_BITS) as DeviceCapability[]).filter((c) => (mask & CAPABILITY_BITS[c]) !== 0);
@@ -111,6 +117,42 @@ export function storeStateFromByte(b: number): DeviceStoreState {
 }
 export function storeStateToByte(s: DeviceStoreState): number {
   return (Object.keys(STORE_STATE_BITS) as Array<keyof DeviceStoreState>).reduce((m, k) => (s[k] ? m | STORE_STATE_BITS[k] : m), 0);
+}
+
+/** One request or reply inside a BATCH frame (§4.8): `u8 type, u16 length, payload`. */
+export interface BatchEntry {
+  type: number;
+  payload: Uint8Array;
+}
+export const BATCH_ENTRY_OVERHEAD = 3;
+
+export function encodeBatch(entries: readonly BatchEntry[]): Uint8Array {
+  const out = new Uint8Array(entries.reduce((n, e) => n + BATCH_ENTRY_OVERHEAD + e.payload.length, 0));
+  let o = 0;
+  for (const e of entries) {
+    if (e.payload.length > 0xffff) throw new RangeError(`batch entry of ${e.payload.length} bytes`);
+    out[o] = e.type;
+    out[o + 1] = e.payload.length >>> 8;
+    out[o + 2] = e.payload.length & 0xff;
+    out.set(e.payload, o + BATCH_ENTRY_OVERHEAD);
+    o += BATCH_ENTRY_OVERHEAD + e.payload.length;
+  }
+  return out;
+}
+
+/** Split a BATCH payload into its entries; throws DEVICE_PROTOCOL_ERROR if it is not a whole number of entries. */
+export function decodeBatch(payload: Uint8Array): BatchEntry[] {
+  const out: BatchEntry[] = [];
+  let o = 0;
+  while (o < payload.length) {
+    if (o + BATCH_ENTRY_OVERHEAD > payload.length) throw protocolError(`truncated batch entry header at ${o}`);
+    const len = (payload[o + 1]! << 8) | payload[o + 2]!;
+    const start = o + BATCH_ENTRY_OVERHEAD;
+    if (start + len > payload.length) throw protocolError(`batch entry at ${o} claims ${len} bytes, ${payload.length - start} left`);
+    out.push({ type: payload[o]!, payload: payload.subarray(start, start + len) });
+    o = start + len;
+  }
+  return out;
 }
 
 export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01 } as const;

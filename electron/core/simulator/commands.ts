@@ -54,6 +54,11 @@ export class DeviceCommands {
 
   constructor(private readonly c: CommandContext) {}
 
+  /** Largest reply payload: the device's buffer and what the station said it takes (HELLO). */
+  get replyLimit(): number {
+    return Math.min(this.c.maxPayload, this.stationMax);
+  }
+
   /** Volatile state lost, as on a reset. */
   reset(): void {
     this.csrCache = null;
@@ -93,6 +98,14 @@ export class DeviceCommands {
         const change = faults.take('device-id-change', 'identify', (x) => this.c.stats.identifies >= x.afterIdentifies);
         if (change) deviceId = change.deviceId ?? `${id.deviceId}-other`;
         this.c.stats.identifies++;
+        if (r.remaining > 0) {
+          // Guarded IDENTIFY (§4.8): refuse unless we are still the device the station named.
+          const wantId = r.str8();
+          const wantSerial = r.str8();
+          if (wantId !== (deviceId || id.hardwareSerial) || wantSerial !== id.hardwareSerial) {
+            throw new Refuse('IDENTITY_MISMATCH', `this device is ${deviceId || id.hardwareSerial} (${id.hardwareSerial}), not ${wantId} (${wantSerial})`);
+          }
+        }
         return new ByteWriter()
           .str8(deviceId)
           .str8(id.hardwareSerial)
@@ -197,6 +210,8 @@ export class DeviceCommands {
         if (!obj) throw new Refuse('BAD_REQUEST', 'unknown target');
         return this.chunk(obj, r.u32(), r.u16(), store.locked ? 1 : 0);
       }
+      case 'BATCH':
+        throw new Refuse('BAD_REQUEST', 'BATCH is handled by the firmware host, not nested');
       case 'COMMIT': {
         const lock = (r.u8() & 1) === 1;
         if (lock && !this.c.capabilities.includes('lock')) throw new Refuse('UNKNOWN_COMMAND', 'lock not supported');

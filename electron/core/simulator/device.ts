@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceCapability } from '../device/client';
 import { encodeFrame, FRAME_OVERHEAD, FrameParser, type Frame } from '../device/frame';
-import { ByteReader, ByteWriter, Command, DeviceError, RESPONSE_BIT, TYPE_ERROR, type CommandName, type DeviceErrorName } from '../device/protocol';
+import { BATCH_ENTRY_OVERHEAD, ByteReader, ByteWriter, Command, decodeBatch, DeviceError, encodeBatch, RESPONSE_BIT, TYPE_ERROR, type BatchEntry, type CommandName, type DeviceErrorName } from '../device/protocol';
 import type { Transport } from '../device/transport';
 import { wireTimeMs } from '../device/wire';
 import { DeviceCommands, Refuse } from './commands';
@@ -50,7 +50,12 @@ export interface DeviceFirmwareOptions {
   onReplied?: (command: CommandName, ok: boolean) => void;
 }
 
-const STEP_OF: Record<CommandName, Step> = {
+type Result = Uint8Array | { error: DeviceErrorName; message: string };
+
+const errorPayload = (command: number, r: { error: DeviceErrorName; message: string }): Uint8Array =>
+  new ByteWriter().u8(command).u16(DeviceError[r.error]).bytes(new TextEncoder().encode(r.message.slice(0, 200))).build();
+
+const STEP_OF: Record<Exclude<CommandName, 'BATCH'>, Step> = {
   HELLO: 'hello',
   IDENTIFY: 'identify',
   GENERATE_KEY: 'generate-key',
@@ -127,7 +132,6 @@ export class DeviceFirmware {
   }
 
   private async process(transport: Transport, f: Frame): Promise<void> {
-    const { faults } = this.o;
     // The request's bytes took this long to arrive on a real line (the pty delivers them at once).
     if (this.o.emulateWireTime) await this.sleep(wireTimeMs(f.payload.length + FRAME_OVERHEAD, this.o.baud), 'wire-in');
     const t0 = performance.now();
@@ -135,54 +139,119 @@ export class DeviceFirmware {
     const ready = (): void => {
       this.stats.processingMs += Math.max(0, performance.now() - t0 - (this.stats.deviceDelayMs - delay0));
     };
-    const name = (Object.keys(Command) as CommandName[]).find((k) => Command[k] === f.type);
     this.stats.requests++;
+    if (f.type === Command.BATCH) return this.processBatch(transport, f, ready);
+    const name = commandOf(f.type);
     if (!name) {
       ready();
-      return this.reply(transport, f, { error: 'UNKNOWN_COMMAND', message: `unknown command 0x${f.type.toString(16)}` }, undefined);
+      return this.reply(transport, f, { error: 'UNKNOWN_COMMAND', message: `unknown command 0x${f.type.toString(16)}` }, []);
     }
+    const result = await this.run(name, f.payload);
+    if (result === 'gone') return;
+    ready();
+    await this.reply(transport, f, result, [STEP_OF[name]]);
+    this.o.onReplied?.(name, result instanceof Uint8Array);
+  }
+
+  /**
+   * One command with its step's faults, as the firmware would run it alone or
+   * as a batch entry; 'gone' when a fault dropped the link or silenced the device.
+   */
+  private async run(name: Exclude<CommandName, 'BATCH'>, payload: Uint8Array): Promise<Result | 'gone'> {
+    const { faults } = this.o;
     this.stats.byCommand[name] = (this.stats.byCommand[name] ?? 0) + 1;
     const step = STEP_OF[name];
-    if (faults.take('disconnect', step, (x) => (x.phase ?? 'before') === 'before')) return this.o.disconnect();
-    if (faults.take('silent', step)) return;
-    let result: Uint8Array | { error: DeviceErrorName; message: string };
+    if (faults.take('disconnect', step, (x) => (x.phase ?? 'before') === 'before')) {
+      this.o.disconnect();
+      return 'gone';
+    }
+    if (faults.take('silent', step)) return 'gone';
+    let result: Result;
     const forced = faults.take('error-reply', step);
     if (forced) {
       result = { error: forced.error, message: 'injected fault' };
     } else {
       try {
-        result = await this.commands.execute(name, new ByteReader(f.payload), f.payload);
+        result = await this.commands.execute(name, new ByteReader(payload), payload);
       } catch (e) {
         result = e instanceof Refuse ? { error: e.error, message: e.message } : { error: 'INTERNAL', message: String(e) };
       }
     }
-    if (faults.take('disconnect', step, (x) => x.phase === 'after')) return this.o.disconnect();
+    if (faults.take('disconnect', step, (x) => x.phase === 'after')) {
+      this.o.disconnect();
+      return 'gone';
+    }
     const slow = faults.take('slow-reply', step);
     if (slow) {
       this.stats.deviceDelayMs += slow.delayMs;
       await this.sleep(slow.delayMs, 'slow-reply');
     }
-    ready();
-    await this.reply(transport, f, result, step);
-    this.o.onReplied?.(name, result instanceof Uint8Array);
+    return result;
   }
 
-  private async reply(transport: Transport, req: Frame, result: Uint8Array | { error: DeviceErrorName; message: string }, step: Step | undefined): Promise<void> {
+  /**
+   * BATCH (docs/device-protocol.md §4.8): the entries in order, each exactly as
+   * if it had come alone, stopping after the first that fails; one reply.
+   */
+  private async processBatch(transport: Transport, f: Frame, ready: () => void): Promise<void> {
+    const refuse = (message: string, error: DeviceErrorName = 'BAD_REQUEST'): Promise<void> => {
+      ready();
+      return this.reply(transport, f, { error, message }, []);
+    };
+    if (!this.o.capabilities.includes('batch')) return refuse('BATCH not supported', 'UNKNOWN_COMMAND');
+    let entries: BatchEntry[];
+    try {
+      entries = decodeBatch(f.payload);
+    } catch (e) {
+      return refuse(`malformed batch: ${(e as Error).message}`);
+    }
+    if (entries.length === 0) return refuse('empty batch');
+    if (entries.some((e) => e.type === Command.HELLO || e.type === Command.BATCH)) return refuse('HELLO and BATCH cannot be batched');
+    const limit = this.commands.replyLimit;
+    const out: BatchEntry[] = [];
+    const steps: Step[] = [];
+    const ran: Array<[Exclude<CommandName, 'BATCH'>, boolean]> = [];
+    let size = 0;
+    for (const e of entries) {
+      const name = commandOf(e.type);
+      let result: Result;
+      if (!name) {
+        result = { error: 'UNKNOWN_COMMAND', message: `unknown command 0x${e.type.toString(16)}` };
+      } else {
+        const r = await this.run(name, e.payload);
+        if (r === 'gone') return;
+        result = r;
+        steps.push(STEP_OF[name]);
+        ran.push([name, r instanceof Uint8Array]);
+      }
+      let entry: BatchEntry = result instanceof Uint8Array ? { type: e.type | RESPONSE_BIT, payload: result } : { type: TYPE_ERROR, payload: errorPayload(e.type, result) };
+      if (size + BATCH_ENTRY_OVERHEAD + entry.payload.length > limit) {
+        entry = { type: TYPE_ERROR, payload: errorPayload(e.type, { error: 'TOO_LARGE', message: `reply does not fit the batch (${limit} bytes)` }) };
+        result = { error: 'TOO_LARGE', message: '' };
+      }
+      out.push(entry);
+      size += BATCH_ENTRY_OVERHEAD + entry.payload.length;
+      if (!(result instanceof Uint8Array)) break;
+    }
+    ready();
+    await this.reply(transport, f, encodeBatch(out), steps);
+    for (const [name, ok] of ran) this.o.onReplied?.(name, ok);
+  }
+
+  /** Send the reply; a corrupt-reply or drop-bytes fault armed for any step it answers damages it. */
+  private async reply(transport: Transport, req: Frame, result: Result, steps: readonly Step[]): Promise<void> {
     const frame =
       result instanceof Uint8Array
         ? encodeFrame({ type: req.type | RESPONSE_BIT, requestId: req.requestId, payload: result })
-        : encodeFrame({
-            type: TYPE_ERROR,
-            requestId: req.requestId,
-            payload: new ByteWriter().u8(req.type).u16(DeviceError[result.error]).bytes(new TextEncoder().encode(result.message.slice(0, 200))).build(),
-          });
+        : encodeFrame({ type: TYPE_ERROR, requestId: req.requestId, payload: errorPayload(req.type, result) });
     let bytes = frame;
-    if (step && this.o.faults.take('corrupt-reply', step)) {
+    if (steps.some((s) => this.o.faults.take('corrupt-reply', s))) {
       bytes = Uint8Array.from(frame);
       const i = frame.length - 1; // a CRC byte: header stays intact, so the station can attribute the damage
       bytes[i] = bytes[i]! ^ 0x5a;
     }
-    const drop = step ? this.o.faults.take('drop-bytes', step) : null;
+    let drop = null;
+    for (const s of steps) drop ??= this.o.faults.take('drop-bytes', s);
     if (drop) {
       const n = Math.min(drop.count ?? 3, frame.length - 9);
       const at = 8 + Math.floor((frame.length - 8 - n) / 2);
@@ -194,4 +263,8 @@ export class DeviceFirmware {
     this.account(bytes.length);
     await transport.write(bytes).catch(() => undefined);
   }
+}
+
+function commandOf(type: number): Exclude<CommandName, 'BATCH'> | undefined {
+  return (Object.keys(STEP_OF) as Array<Exclude<CommandName, 'BATCH'>>).find((k) => Command[k] === type);
 }

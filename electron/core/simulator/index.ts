@@ -99,7 +99,7 @@ export interface SimulatorHandle {
 const pem = (der: Uint8Array, label: string): string =>
   `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
 
-const ALL_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
+const ALL_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch'];
 
 export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
   const mode = opts.transport ?? 'in-process';

@@ -5,7 +5,9 @@
  * CustodianError. Order and guarantees:
  *  - nothing is signed before the intent is durably recorded (intent → sign);
  *  - the certificate is recorded before anything is written to the device (record → write);
- *  - the device is re-identified right before the intent and right before the write.
+ *  - the device confirms its identity right after giving its key (in the same
+ *    exchange where it can batch, docs/device-protocol.md §4.8) and right
+ *    before the write (a batching device refuses the write if it changed).
  */
 import type { DeviceClient, DeviceIdentity, InstalledCredentials } from '../device/client';
 import { bytesEqual } from '../device/protocol';
@@ -76,6 +78,8 @@ export interface RunState {
   recorded: boolean;
   /** The intent of this run was closed as failed (signing itself failed). */
   intentClosed?: boolean;
+  /** The device confirmed its identity after giving its key, and has not been asked anything since. */
+  keyConfirmed?: boolean;
   /** The device was re-identified after the certificate was recorded (before writing). */
   reidentifiedForWrite?: boolean;
 }
@@ -107,12 +111,15 @@ async function reidentify(env: StepEnv, s: RunState, at: WorkflowStep): Promise<
   }
 }
 
-async function proveChallenge(env: StepEnv, spki: Uint8Array, code: string, what: string): Promise<void> {
-  const challenge = makeChallenge(env.random);
-  const signature = await env.device.signChallenge(challenge);
+function checkProof(spki: Uint8Array, challenge: Uint8Array, signature: Uint8Array, code: string, what: string): void {
   if (!verifyPossession(spki, challenge, signature)) {
     throw new CustodianError(code, `the device's signature over the station challenge does not verify under ${what}`, {});
   }
+}
+
+/** Size of the device's challenge signature (docs/device-protocol.md §4.5): P1363 ECDSA, or RSA. */
+function signatureBytes(k: KeyInfo): number {
+  return k.kind === 'EC' ? (k.curve === 'P-256' ? 64 : 96) : Math.ceil(k.bits / 8);
 }
 
 const identify: StepFn = async (env, s) => {
@@ -155,7 +162,8 @@ const csr: StepFn = async (env, s) => {
   let spki: Uint8Array;
   try {
     if (path === 'csr') {
-      const intake = readCsr(await env.device.getCsr(id.deviceId)); // signature and key policy checked here
+      // The device confirms it is still `id` right after giving the CSR (the pre-signing identity check).
+      const intake = readCsr(await env.device.getCsr(id.deviceId, { confirm: id })); // signature and key policy checked here
       if (intake.commonName !== id.deviceId) {
         throw new CustodianError(StationCodes.WORKFLOW_CSR_CN_MISMATCH, `the CSR asks for CN ${JSON.stringify(intake.commonName ?? null)}, the device ID is ${id.deviceId}`, {
           deviceId: id.deviceId,
@@ -167,13 +175,16 @@ const csr: StepFn = async (env, s) => {
     } else {
       spki = await env.device.getPublicKey();
       assertDeviceKeyAllowed(spki);
-      await proveChallenge(env, spki, StationCodes.WORKFLOW_POSSESSION_FAILED, 'the key it reported');
+      const challenge = makeChallenge(env.random);
+      const signature = await env.device.signChallenge(challenge, { confirm: id });
+      checkProof(spki, challenge, signature, StationCodes.WORKFLOW_POSSESSION_FAILED, 'the key it reported');
     }
   } catch (e) {
     if (!isNoKey(e)) throw e;
     return noKey(env, s, id, path);
   }
   s.keyPath = path;
+  s.keyConfirmed = true;
   s.spki = spki;
   s.spkiSha256 = sha256Hex(spki);
   s.keyInfo = keyInfoFromSpki(spki);
@@ -191,6 +202,8 @@ const check: StepFn = async (env, s) => {
   const spki = need(s.spki, 'device key');
   const installed = need(s.installed, 'installed credentials');
   const now = env.clock();
+  // Recognising installed credentials talks to the device: the identity is confirmed again before the intent.
+  if (installed.leaf !== null) s.keyConfirmed = false;
   const seen = await recogniseInstalled({ device: env.device, issuer: env.issuer, installed, deviceId: id.deviceId, spki, at: now, random: env.random });
   if (seen.recognised) {
     s.decision = { kind: 'recognised' };
@@ -230,7 +243,7 @@ const check: StepFn = async (env, s) => {
 
 const intent: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
-  await reidentify(env, s, 'intent');
+  if (!s.keyConfirmed) await reidentify(env, s, 'intent');
   const decision = need(s.decision, 'decision');
   const now = env.clock();
   const serialRandom = env.random(16);
@@ -297,15 +310,18 @@ const sign: StepFn = async (env, s) => {
 const record: StepFn = async (env, s) => {
   const it = need(s.intent, 'intent');
   const leaf = need(s.leaf, 'leaf');
-  // The pre-write re-identify is read-only: send it first so its round trip
-  // overlaps the recorder's durable write; nothing is written to the device
-  // until both have succeeded.
-  const reid = reidentify(env, s, 'write');
-  reid.catch(() => undefined);
+  // A device that batches confirms its identity in the write's own exchange
+  // (and refuses the write if it changed). Otherwise the pre-write IDENTIFY is
+  // sent now, so its round trip overlaps the recorder's durable write; nothing
+  // is written to the device until both have succeeded.
+  const reid = need(s.identity, 'identity').capabilities.includes('batch') ? null : reidentify(env, s, 'write');
+  reid?.catch(() => undefined);
   await env.recorder.recordIssued(need(s.handle, 'intent handle'), leaf);
   s.recorded = true;
-  await reid;
-  s.reidentifiedForWrite = true;
+  if (reid) {
+    await reid;
+    s.reidentifiedForWrite = true;
+  }
   if (s.serialHex !== it.serialHex) {
     throw new CustodianError(StationCodes.WORKFLOW_ISSUER_UNUSABLE, 'the signer produced a certificate that differs from the recorded intent; it was not sent', {
       intentSerial: it.serialHex,
@@ -316,20 +332,24 @@ const record: StepFn = async (env, s) => {
 };
 
 const write: StepFn = async (env, s) => {
-  if (!s.reidentifiedForWrite) await reidentify(env, s, 'write');
+  const id = need(s.identity, 'identity');
   const leaf = need(s.leaf, 'leaf');
-  await env.device.writeLeaf(leaf);
-  await env.device.writeChain(env.issuer.deviceChain);
+  await env.device.writeCredentials(leaf, env.issuer.deviceChain, s.reidentifiedForWrite ? {} : { confirm: id });
   return { outcome: 'ok', details: { leafBytes: leaf.length, chainCertificates: env.issuer.deviceChain.length } };
 };
 
 const verify: StepFn = async (env, s) => {
   const leaf = need(s.leaf, 'leaf');
-  const back = await env.device.readCredentials();
+  const chain = env.issuer.deviceChain;
+  // The device signs a fresh challenge in the read-back's exchange; the
+  // signature is checked only after the read-back matched, under the key of
+  // the leaf read back.
+  const challenge = makeChallenge(env.random);
+  const hint = { leafBytes: leaf.length, chainBytes: chain.reduce((n, c) => n + c.length, 0), signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) };
+  const { installed: back, signature } = await env.device.readBack(challenge, hint);
   if (!back.leaf || !bytesEqual(back.leaf, leaf)) {
     throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the leaf read back from the device differs from the one written', { object: 'leaf' });
   }
-  const chain = env.issuer.deviceChain;
   if (back.chain.length !== chain.length || !back.chain.every((c, i) => bytesEqual(c, chain[i]!))) {
     throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the chain read back from the device differs from the one written', {
       object: 'chain',
@@ -339,8 +359,7 @@ const verify: StepFn = async (env, s) => {
   }
   // The leaf's key exactly as encoded in it. These bytes are the leaf this run
   // signed (OpenSSL-verified at signing) or recognised/reused (chain-validated).
-  const installedSpki = certificateSpki(back.leaf);
-  await proveChallenge(env, installedSpki, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
+  checkProof(certificateSpki(back.leaf), challenge, signature, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
   return { outcome: 'ok', details: { readBack: 'identical', finalChallenge: 'passed' } };
 };
 

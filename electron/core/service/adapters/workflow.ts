@@ -24,12 +24,14 @@ export function withDeviceIdRule(device: DeviceClient, pattern: string): DeviceC
       return id;
     },
     generateKey: (a) => device.generateKey(a),
-    getCsr: (cn) => device.getCsr(cn),
+    getCsr: (cn, o) => device.getCsr(cn, o),
     getPublicKey: () => device.getPublicKey(),
-    signChallenge: (c) => device.signChallenge(c),
+    signChallenge: (c, o) => device.signChallenge(c, o),
     writeLeaf: (d) => device.writeLeaf(d),
     writeChain: (c) => device.writeChain(c),
+    writeCredentials: (l, c, o) => device.writeCredentials(l, c, o),
     readCredentials: () => device.readCredentials(),
+    readBack: (c, h) => device.readBack(c, h),
     commit: () => device.commit(),
     close: () => device.close(),
   };
