@@ -119,7 +119,7 @@ export class CpuMeter {
     const d = inner;
     return {
       identify: wrap(() => d.identify()),
-      generateKey: wrap((a) => d.generateKey(a)),
+      generateKey: wrap((a, o) => d.generateKey(a, o)),
       getCsr: wrap((cn, o) => d.getCsr(cn, o)),
       getPublicKey: wrap(() => d.getPublicKey()),
       signChallenge: wrap((c, o) => d.signChallenge(c, o)),

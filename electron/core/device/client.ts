@@ -60,9 +60,19 @@ export interface ReadBackHint {
   signatureBytes: number;
 }
 
+/** generateKey's option: also fetch the new key's CSR for this CN (as getCsr, `confirm` included). */
+export interface CsrAfterKeygen extends IdentityCheck {
+  csr?: string;
+}
+
 export interface DeviceClient {
   identify(): Promise<DeviceIdentity>;
-  generateKey(algorithm: DeviceKeyAlgorithm): Promise<void>;
+  /**
+   * Generate a key pair in the device's secure element. With `csr`, also
+   * return the new key's CSR for that CN (and confirm the identity after it),
+   * in the same exchange where the device can batch; otherwise null.
+   */
+  generateKey(algorithm: DeviceKeyAlgorithm, opts?: CsrAfterKeygen): Promise<Uint8Array | null>;
   /**
    * PKCS#10 CSR (DER) signed by the device key, subject CN as requested. With
    * `confirm`, the device then confirms it is still that device, in the same

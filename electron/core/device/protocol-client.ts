@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { CustodianError } from '../errors';
 import { x509 } from '../pki/crypto';
-import type { DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstalledCredentials, ReadBackHint } from './client';
+import type { CsrAfterKeygen, DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstalledCredentials, ReadBackHint } from './client';
 import { FRAME_OVERHEAD, MAX_FRAME_PAYLOAD } from './frame';
 import { checkDeviceKey } from './keys';
 import {
@@ -288,12 +288,18 @@ export class ProtocolDeviceClient implements DeviceClient {
     return out;
   }
 
-  async generateKey(algorithm: DeviceKeyAlgorithm): Promise<void> {
+  async generateKey(algorithm: DeviceKeyAlgorithm, opts: CsrAfterKeygen = {}): Promise<Uint8Array | null> {
     const id = ALGORITHM_IDS[algorithm];
     if (id === undefined) throw new CustodianError('DEVICE_BAD_ARGUMENT', `unknown key algorithm ${String(algorithm)}`);
     this.generated = null;
-    await this.call('GENERATE_KEY', new ByteWriter().u8(id).build());
+    const keygen: SubRequest = { name: 'GENERATE_KEY', payload: new ByteWriter().u8(id).build() };
+    if (opts.csr !== undefined && this.canBatch) {
+      // The new key's CSR (and the identity check after it) in the keygen's own exchange.
+      return this.fetchCsr(opts.csr, opts.confirm, { request: keygen, done: () => (this.generated = algorithm) });
+    }
+    await this.call('GENERATE_KEY', keygen.payload);
     this.generated = algorithm;
+    return opts.csr === undefined ? null : this.getCsr(opts.csr, opts);
   }
 
   /** Read the rest of a device object one chunk per request: [prefix][u32 offset][u16 maxLen][suffix] → [u32 total][u8 flags][data]. */
@@ -312,24 +318,42 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   async getCsr(commonName: string, opts: IdentityCheck = {}): Promise<Uint8Array> {
+    return this.fetchCsr(commonName, opts.confirm, null);
+  }
+
+  /**
+   * GET_CSR; with `confirm`, the identity check after it; with `before`, a
+   * request that runs first in the same exchange (GENERATE_KEY). On a device
+   * that batches, all of it is one frame, the CSR's first chunk as large as
+   * the frame allows.
+   */
+  private async fetchCsr(commonName: string, confirm: DeviceIdentity | undefined, before: { request: SubRequest; done: () => void } | null): Promise<Uint8Array> {
     const cnBytes = new TextEncoder().encode(commonName).length;
     if (cnBytes === 0 || cnBytes > 64) {
       throw new CustodianError('DEVICE_BAD_ARGUMENT', `common name must be 1..64 bytes of UTF-8 (RFC 5280 ub-common-name), got ${cnBytes}`);
     }
     const cn = new ByteWriter().str8(commonName).build();
     const obj = new ObjectRead('GET_CSR');
-    const confirm = opts.confirm;
-    if (confirm && this.canBatch) {
-      // GET_CSR and the identity check in one exchange: the first chunk as large as the frame allows.
-      const maxLen = Math.min(this.maxPayload - CHUNK_HEADER, this.batchBudget - 2 * BATCH_ENTRY_OVERHEAD - CHUNK_HEADER - this.identityReplyBytes(confirm));
-      const [csr, id] = await this.batch([{ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn) }, this.guard(confirm)]);
-      obj.take(csr!, maxLen);
-      this.acceptIdentity(this.decodeIdentity(id!), confirm);
+    if ((confirm || before) && this.canBatch) {
+      const entries: SubRequest[] = before ? [before.request] : [];
+      let room = this.batchBudget - (entries.length + 1) * BATCH_ENTRY_OVERHEAD - CHUNK_HEADER;
+      if (confirm) room -= this.identityReplyBytes(confirm);
+      const maxLen = Math.min(this.maxPayload - CHUNK_HEADER, room);
+      entries.push({ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn) });
+      if (confirm) entries.push(this.guard(confirm));
+      const replies = await this.batch(entries);
+      before?.done();
+      obj.take(replies[entries.length - (confirm ? 2 : 1)]!, maxLen);
+      if (confirm) this.acceptIdentity(this.decodeIdentity(replies[entries.length - 1]!), confirm);
       if (!obj.done) {
         await this.readRest(obj, EMPTY, cn);
-        await this.confirmIdentity(confirm); // the check comes after the whole CSR
+        if (confirm) await this.confirmIdentity(confirm); // the check comes after the whole CSR
       }
     } else {
+      if (before) {
+        await this.call(before.request.name, before.request.payload);
+        before.done();
+      }
       await this.readRest(obj, EMPTY, cn);
       if (confirm) await this.confirmIdentity(confirm);
     }

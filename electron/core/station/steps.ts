@@ -78,6 +78,8 @@ export interface RunState {
   recorded: boolean;
   /** The intent of this run was closed as failed (signing itself failed). */
   intentClosed?: boolean;
+  /** The new key's CSR, fetched with the key generation (keygen step), for the csr step to check. */
+  csrFromKeygen?: Uint8Array;
   /** The device confirmed its identity after giving its key, and has not been asked anything since. */
   keyConfirmed?: boolean;
   /** The device was re-identified after the certificate was recorded (before writing). */
@@ -163,7 +165,9 @@ const csr: StepFn = async (env, s) => {
   try {
     if (path === 'csr') {
       // The device confirms it is still `id` right after giving the CSR (the pre-signing identity check).
-      const intake = readCsr(await env.device.getCsr(id.deviceId, { confirm: id })); // signature and key policy checked here
+      const der = s.csrFromKeygen ?? (await env.device.getCsr(id.deviceId, { confirm: id }));
+      s.csrFromKeygen = undefined;
+      const intake = readCsr(der); // signature and key policy checked here
       if (intake.commonName !== id.deviceId) {
         throw new CustodianError(StationCodes.WORKFLOW_CSR_CN_MISMATCH, `the CSR asks for CN ${JSON.stringify(intake.commonName ?? null)}, the device ID is ${id.deviceId}`, {
           deviceId: id.deviceId,
@@ -192,7 +196,10 @@ const csr: StepFn = async (env, s) => {
 };
 
 const keygen: StepFn = async (env, s) => {
-  await env.device.generateKey(env.policy.keygen.algorithm);
+  const id = need(s.identity, 'identity');
+  // A CSR device hands over the new key's CSR (and confirms its identity) in the same exchange.
+  const csr = await env.device.generateKey(env.policy.keygen.algorithm, id.capabilities.includes('csr') ? { csr: id.deviceId, confirm: id } : {});
+  if (csr) s.csrFromKeygen = csr;
   s.keygenDone = true;
   return { outcome: 'ok', details: { algorithm: env.policy.keygen.algorithm } };
 };

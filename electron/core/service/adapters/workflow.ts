@@ -23,7 +23,7 @@ export function withDeviceIdRule(device: DeviceClient, pattern: string): DeviceC
       }
       return id;
     },
-    generateKey: (a) => device.generateKey(a),
+    generateKey: (a, o) => device.generateKey(a, o),
     getCsr: (cn, o) => device.getCsr(cn, o),
     getPublicKey: () => device.getPublicKey(),
     signChallenge: (c, o) => device.signChallenge(c, o),
