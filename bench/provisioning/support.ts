@@ -19,8 +19,12 @@ import { STATION_DEVICE_OPTIONS } from '../../electron/core/station/session';
 const BIN = fileURLToPath(new URL('../../bin/custodian.js', import.meta.url));
 export const BAUD = 115200;
 export const KEYGEN_DELAY_MS = 120;
-/** The device's frame payload limit: the protocol maximum, as a device with a 1 KiB UART buffer advertises. */
-export const MAX_PAYLOAD = 1024;
+/**
+ * The device's frame payload limit: the protocol maximum, 4 KiB, as a device
+ * that terminates TLS to its hub (and so buffers far more) advertises. Its
+ * credential write and read-back then take one frame each.
+ */
+export const MAX_PAYLOAD = 4096;
 
 export interface SimStats {
   deviceDelayMs: number;

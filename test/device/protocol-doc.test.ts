@@ -29,6 +29,7 @@ describe('docs/device-protocol.md examples', () => {
   it('examples mean what the prose says', () => {
     const f = examples.map((e) => decode(e).frames[0]!);
     expect(f[0]).toMatchObject({ type: Command.HELLO, requestId: 1 });
+    expect([...f[0]!.payload]).toEqual([1, 1, 0x10, 0x00]); // the station announces 4096
     expect(f[1]!.type).toBe(Command.HELLO | RESPONSE_BIT);
     const hello = new ByteReader(f[1]!.payload);
     expect([hello.u8(), hello.u16(), hello.u32()]).toEqual([1, 512, 0x1a2b3c4d]);

@@ -1,6 +1,7 @@
 /** `custodian simulate`: run a simulated device on a pty until Ctrl-C (docs/device-protocol.md). */
 import { CustodianError } from '../../core/errors';
 import { startSimulator, parseFaultSpec, type Fault, type SimulatorOptions } from '../../core/simulator';
+import { MAX_FRAME_PAYLOAD } from '../../core/device/frame';
 import { optInt, optString, reqString } from '../args';
 import { CliCodes } from '../codes';
 import type { CliCommand, CommandContext, CommandResult } from '../types';
@@ -34,7 +35,7 @@ export function parseSimulateOptions(ctx: CommandContext): SimulateRun {
     transport: 'pty',
     baud: optInt(ctx, 'baud', { min: 300, max: 12_000_000 }) ?? 115_200,
     keygenDelayMs: optInt(ctx, 'keygen-delay', { min: 0, max: 600_000 }) ?? 0,
-    maxPayload: optInt(ctx, 'max-payload', { min: 64, max: 1024 }) ?? 512,
+    maxPayload: optInt(ctx, 'max-payload', { min: 64, max: MAX_FRAME_PAYLOAD }) ?? 512,
     faults,
     identity,
     ...(link ? { ptyLink: ctx.resolvePath(link) } : {}),
@@ -98,7 +99,7 @@ export const simulateCommand: CliCommand = {
     link: { type: 'string', valueName: '<path>', description: 'station-side pty link path (default: a temp dir)' },
     fault: { type: 'string', multiple: true, valueName: '<spec>', description: 'inject a fault (repeatable)' },
     'keygen-delay': { type: 'string', valueName: 'MS', description: 'extra key-generation time (default 0)' },
-    'max-payload': { type: 'string', valueName: 'N', description: 'device frame payload limit, 64..1024 (default 512)' },
+    'max-payload': { type: 'string', valueName: 'N', description: 'device frame payload limit, 64..4096 (default 512)' },
     'device-id': { type: 'string', valueName: '<id>', description: 'device ID for a new state directory' },
     'next-state': {
       type: 'string', multiple: true, valueName: '<dir>',

@@ -6,7 +6,7 @@
  *   2  VER    frame format version, 0x01
  *   3  TYPE   command (request), command|0x80 (response), 0xFF (error)
  *   4  REQID  u16, chosen by the station, echoed by the device
- *   6  LEN    u16 payload length, <= 1024 (MAX_FRAME_PAYLOAD)
+ *   6  LEN    u16 payload length, <= 4096 (MAX_FRAME_PAYLOAD)
  *   8  PAYLOAD
  *   8+LEN CRC u32, CRC-32/ISO-HDLC over bytes 2 .. 8+LEN-1 (VER..PAYLOAD)
  */
@@ -21,7 +21,7 @@ export const HEADER_SIZE = 8;
 export const CRC_SIZE = 4;
 export const FRAME_OVERHEAD = HEADER_SIZE + CRC_SIZE;
 /** Absolute protocol limit; a device may advertise a smaller one at HELLO. */
-export const MAX_FRAME_PAYLOAD = 1024;
+export const MAX_FRAME_PAYLOAD = 4096;
 export const MAX_FRAME_SIZE = FRAME_OVERHEAD + MAX_FRAME_PAYLOAD;
 export const DEFAULT_INTER_BYTE_TIMEOUT_MS = 200;
 

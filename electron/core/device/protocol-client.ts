@@ -159,8 +159,13 @@ export class ProtocolDeviceClient implements DeviceClient {
     return { ...s, baud: this.baud, wireTimeMs: wireTimeMs(s.bytesSent + s.bytesReceived, this.baud) };
   }
 
+  /** Wire time of a request of `n` payload bytes and the largest reply the device may send (its HELLO limit). */
+  private wireAllowanceMs(n: number): number {
+    return wireTimeMs(n + 2 * FRAME_OVERHEAD + (this.helloInfo?.maxPayload ?? MAX_FRAME_PAYLOAD), this.baud);
+  }
+
   private call(name: CommandName, payload: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
-    const wire = wireTimeMs(payload.length + 2 * FRAME_OVERHEAD + MAX_FRAME_PAYLOAD, this.baud);
+    const wire = this.wireAllowanceMs(payload.length);
     return this.queue.request(Command[name], payload, { name, timeoutMs: Math.ceil(this.timeouts[name] + wire) });
   }
 
@@ -185,7 +190,7 @@ export class ProtocolDeviceClient implements DeviceClient {
         deviceVersion: info.protocolVersion,
       });
     }
-    if (info.maxPayload < 64 || info.maxPayload > MAX_FRAME_PAYLOAD) throw protocolError(`device max payload ${info.maxPayload} out of range 64..1024`);
+    if (info.maxPayload < 64 || info.maxPayload > MAX_FRAME_PAYLOAD) throw protocolError(`device max payload ${info.maxPayload} out of range 64..${MAX_FRAME_PAYLOAD}`);
     if (this.helloInfo && this.helloInfo.bootId !== info.bootId) {
       throw new CustodianError('DEVICE_RESET', 'device rebooted during the session', { before: this.helloInfo.bootId, after: info.bootId });
     }
@@ -267,7 +272,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     const payload = encodeBatch(entries.map((e) => ({ type: Command[e.name], payload: e.payload })));
     let timeout = 0;
     for (const e of entries) timeout += this.timeouts[e.name];
-    const wire = wireTimeMs(payload.length + 2 * FRAME_OVERHEAD + MAX_FRAME_PAYLOAD, this.baud);
+    const wire = this.wireAllowanceMs(payload.length);
     const name = `BATCH[${entries.map((e) => e.name).join(',')}]`;
     const reply = await this.queue.request(Command.BATCH, payload, { name, timeoutMs: Math.ceil(Math.max(timeout, this.timeouts.BATCH) + wire) });
     const parts = this.decode('BATCH', reply, () => decodeBatch(reply));

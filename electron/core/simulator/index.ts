@@ -31,7 +31,7 @@ export interface SimulatorOptions {
   emulateWireTime?: boolean;
   /** Extra time GENERATE_KEY takes, as a secure element would. Default 0. */
   keygenDelayMs?: number;
-  /** Largest payload the device accepts/sends; advertised at HELLO. 64..1024, default 512. */
+  /** Largest payload the device accepts/sends; advertised at HELLO. 64..4096, default 512. */
   maxPayload?: number;
   faults?: Fault[];
   /** Identity for a fresh state directory (ignored when state.json exists). */
@@ -106,7 +106,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const baud = opts.baud ?? 115200;
   const maxPayload = opts.maxPayload ?? 512;
   if (!(baud > 0)) throw new RangeError(`baud must be > 0, got ${baud}`);
-  if (!Number.isInteger(maxPayload) || maxPayload < 64 || maxPayload > MAX_FRAME_PAYLOAD) throw new RangeError(`maxPayload must be 64..1024`);
+  if (!Number.isInteger(maxPayload) || maxPayload < 64 || maxPayload > MAX_FRAME_PAYLOAD) throw new RangeError(`maxPayload must be 64..${MAX_FRAME_PAYLOAD}`);
   let store = await DeviceStore.open(opts.stateDir, opts.identity);
   const queue = await Promise.all((opts.nextDevices ?? []).map((dir) => DeviceStore.open(dir)));
   const faults = new FaultPlan(opts.faults ?? []);
