@@ -17,7 +17,7 @@ import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
-import { EntryIndex, decodeForIndex } from './entry-index';
+import { EntryIndex, decodeBody } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree, sha256 } from './merkle';
 import { createLedgerKey, loadLedgerKey } from './keys';
@@ -360,7 +360,7 @@ export class Ledger {
     const framed = frameRecord(type, index, at, body);
     const line = framed.subarray(1, framed.length - 1);
     const offset = this.index.end;
-    const decoded = decodeForIndex(line, 0, line.length);
+    const decoded = decodeBody(type, index, body);
     this.index.validateNext(decoded);
     try {
       writeFully(this.io, this.fd, framed.subarray(1), offset);
