@@ -125,6 +125,33 @@ describe('checkpoint policy', () => {
     ledger.close();
   });
 
+  it('signs no idle checkpoint for entries a done covers within idleCheckpointMs, and still covers the last one in time', async () => {
+    const dir = tempDir();
+    const { custodian } = await makeHierarchy();
+    const leaves = await Promise.all(Array.from({ length: 16 }, (_, i) => makeLeaf(custodian, `steady-${i}`)));
+    const idleMs = 150;
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'steady', idleCheckpointMs: idleMs });
+    const history0 = ledger.history().length;
+    const t0 = performance.now();
+    for (const { intent, der } of leaves) {
+      const h = await recorder.recordIntent(intent);
+      await recorder.recordIssued(h, der); // covers this intent and the previous device's outcome
+      await recorder.recordOutcome(h, { result: 'passed' });
+      await sleep(25); // well under idleMs: the next done covers this outcome
+    }
+    // Longer than idleMs in all, so the timer fired while an outcome was uncovered; it signed only for the dones.
+    expect(performance.now() - t0).toBeGreaterThan(2 * idleMs);
+    expect(ledger.history()).toHaveLength(history0 + leaves.length);
+    expect(ledger.uncovered).toBe(1);
+    const outcomeAt = performance.now();
+    while (ledger.uncovered > 0 && performance.now() - outcomeAt < 10 * idleMs) await sleep(5);
+    expect(ledger.uncovered).toBe(0); // the last outcome is covered by the timer, not only at close
+    expect(performance.now() - outcomeAt).toBeLessThan(idleMs + 100);
+    expect(ledger.history()).toHaveLength(history0 + leaves.length + 1);
+    expect(fileNote(dir)).toBe(ledger.checkpointNote);
+    ledger.close();
+  });
+
   it('after a crash while `checkpoint` lagged, open takes the history\'s newer checkpoint and brings the file up to date', async () => {
     const dir = join(tempDir(), 'ledger');
     const crashed = join(tempDir(), 'ledger');

@@ -8,7 +8,7 @@
  * (`tbsFields`) and compares them with the intent; only a certificate that
  * does not plainly match is handed to OpenSSL, which then decides as before.
  */
-import { X509Certificate, createHash } from 'node:crypto';
+import { X509Certificate, hash } from 'node:crypto';
 import { readChildren, readElement, type DerReadOptions } from '../pki/der';
 
 export interface CertFacts {
@@ -18,7 +18,12 @@ export interface CertFacts {
   subject: string;
 }
 
-const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+/**
+ * One-shot `crypto.hash`: a done record hashes the certificate and its SPKI,
+ * and on a line (cold caches between devices) createHash's Hash object cost
+ * several times the digest itself.
+ */
+const sha256Hex = (b: Uint8Array): string => hash('sha256', b, 'hex');
 
 /** Facts about a certificate DER, computed with Node's X509Certificate. */
 export function certFacts(der: Uint8Array): CertFacts {

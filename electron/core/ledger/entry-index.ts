@@ -239,6 +239,31 @@ function typeCode(buf: Buffer, a: number, b: number): number {
 }
 
 /**
+ * The index fields of a record about to be appended, from the body the line
+ * is serialised from (so the writer does not scan its own line again). JSON
+ * round-trips strings and integers exactly, so these are the values
+ * decodeForIndex reads back from the stored line at the next open; a value
+ * of the wrong type is left unset (NaN / undefined) and validateNext refuses it.
+ */
+export function decodeBody(t: RecordType, n: number, body: object): Decoded {
+  const out = newDecoded();
+  const code = TYPE_CODE[t];
+  const b = body as { intent?: unknown; deviceId?: unknown; serialHex?: unknown; workOrder?: unknown };
+  out.code = code;
+  out.n = n;
+  if (code === C_INTENT) {
+    if (typeof b.deviceId === 'string') out.deviceId = b.deviceId;
+    if (typeof b.serialHex === 'string') out.serialHex = b.serialHex;
+    if (typeof b.workOrder === 'string') out.workOrder = b.workOrder;
+  } else if (LINKED_CODES[code]) {
+    out.intent = typeof b.intent === 'number' ? b.intent : NaN;
+  } else if (code === C_VERIFICATION) {
+    if (typeof b.serialHex === 'string') out.serialHex = b.serialHex;
+  }
+  return out;
+}
+
+/**
  * Decode the index-relevant fields of the line buf[s:e] (no newline) without
  * JSON-parsing it: records are written with a fixed key order (t, n, at, …), so
  * the fields are found by their keys with plain byte loops. Lines that do not

@@ -17,7 +17,7 @@ import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
-import { EntryIndex, decodeForIndex } from './entry-index';
+import { EntryIndex, decodeBody } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree, sha256 } from './merkle';
 import { createLedgerKey, loadLedgerKey } from './keys';
@@ -108,8 +108,13 @@ export class Ledger {
   private locked = false;
   private stopped: CustodianError | null = null;
   private latest: { note: string; checkpoint: Checkpoint } | null = null;
-  /** `checkpoint` holds an older note than the history's last line (a policy checkpoint not yet copied there). */
-  private fileBehind = false;
+  /**
+   * When (performance.now()) `checkpoint` fell behind the history's last line
+   * (the first policy checkpoint not yet copied there), or -1.
+   */
+  private behindSince = -1;
+  /** When the oldest entry not covered by a signed checkpoint was appended, or -1 (all covered). */
+  private uncoveredSince = -1;
   private readonly io: LedgerIo;
   private readonly clock: () => Date;
   private readonly every: number;
@@ -355,7 +360,7 @@ export class Ledger {
     const framed = frameRecord(type, index, at, body);
     const line = framed.subarray(1, framed.length - 1);
     const offset = this.index.end;
-    const decoded = decodeForIndex(line, 0, line.length);
+    const decoded = decodeBody(type, index, body);
     this.index.validateNext(decoded);
     try {
       writeFully(this.io, this.fd, framed.subarray(1), offset);
@@ -367,6 +372,7 @@ export class Ledger {
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
     if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) return { index, at, checkpoint: this.coverEntries() };
+    if (this.uncoveredSince < 0) this.uncoveredSince = performance.now();
     this.armIdleCheckpoint();
     return { index, at };
   }
@@ -377,23 +383,41 @@ export class Ledger {
   }
 
   /**
-   * The idle timer: idleMs after it is armed (an entry left uncovered, or
-   * `checkpoint` left behind the history) it signs for uncovered entries and
-   * brings `checkpoint` up to date. Arming an armed timer keeps its deadline,
-   * so a busy station still catches up every idleMs.
+   * The idle timer. It fires when the oldest uncovered entry has been
+   * uncovered for idleMs (then it signs a covering checkpoint, which also
+   * replaces `checkpoint`) or when `checkpoint` has been behind the history
+   * for idleMs (then it replaces the file), whichever comes first, and re-arms
+   * for what is still pending. Each deadline runs from the moment its state
+   * began, so later appends never push it back; an entry that a later
+   * record's checkpoint covers in time costs no checkpoint of its own (on a
+   * line every device's done covers the previous outcome and its own intent).
    */
   private armIdleCheckpoint(): void {
     if (this.idleTimer || this.idleMs <= 0) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.fd < 0 || this.stopped) return;
-      // A failure stops the ledger (the next append rejects with LEDGER_WRITE_FAILED); the entries stay durable and open signs for them.
-      try {
-        if (this.uncovered > 0) this.signCheckpoint();
-        else if (this.fileBehind) this.replaceCheckpointFile();
-      } catch { /* recorded in this.stopped */ }
-    }, this.idleMs);
+    const due = this.nextIdleDeadline();
+    if (due < 0) return;
+    this.idleTimer = setTimeout(() => this.onIdle(), Math.max(1, Math.ceil(due - performance.now())));
     this.idleTimer.unref();
+  }
+
+  /** The earliest idle deadline (performance.now() time), or -1 when nothing is pending. */
+  private nextIdleDeadline(): number {
+    const since = this.uncoveredSince < 0 ? this.behindSince : this.behindSince < 0 ? this.uncoveredSince : Math.min(this.uncoveredSince, this.behindSince);
+    return since < 0 ? -1 : since + this.idleMs;
+  }
+
+  private onIdle(): void {
+    this.idleTimer = null;
+    if (this.fd < 0 || this.stopped) return;
+    const now = performance.now();
+    // A failure stops the ledger (the next append rejects with LEDGER_WRITE_FAILED); the entries stay durable and open signs for them.
+    try {
+      if (this.uncoveredSince >= 0 && now >= this.uncoveredSince + this.idleMs) this.signCheckpoint();
+      else if (this.behindSince >= 0 && now >= this.behindSince + this.idleMs) this.replaceCheckpointFile();
+    } catch {
+      return; // recorded in this.stopped
+    }
+    this.armIdleCheckpoint();
   }
 
   private disarmIdleCheckpoint(): void {
@@ -410,7 +434,7 @@ export class Ledger {
    */
   private coverEntries(): string {
     const note = this.appendCheckpoint();
-    this.fileBehind = true;
+    if (this.behindSince < 0) this.behindSince = performance.now();
     this.armIdleCheckpoint();
     return note;
   }
@@ -429,6 +453,7 @@ export class Ledger {
       throw this.fail('checkpoint', e);
     }
     this.latest = { note, checkpoint: c };
+    this.uncoveredSince = -1;
     return note;
   }
 
@@ -439,7 +464,7 @@ export class Ledger {
     } catch (e) {
       throw this.fail('checkpoint', e);
     }
-    this.fileBehind = false;
+    this.behindSince = -1;
     if (this.uncovered === 0) this.disarmIdleCheckpoint();
   }
 
@@ -518,7 +543,7 @@ export class Ledger {
     if (this.fd >= 0 && this.signer && !this.opts.readOnly && !this.stopped && this.latest) {
       try {
         if (this.uncovered > 0) this.signCheckpoint();
-        else if (this.fileBehind) this.replaceCheckpointFile();
+        else if (this.behindSince >= 0) this.replaceCheckpointFile();
       } catch { /* recorded in this.stopped; open repairs */ }
     }
     if (this.fd >= 0) closeSync(this.fd);

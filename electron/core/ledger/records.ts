@@ -147,17 +147,45 @@ export function encodeRecord<K extends RecordType>(t: K, n: number, at: string, 
  * (docs/ledger-format.md §3) from the same buffer, without copying the line.
  */
 export function frameRecord<K extends RecordType>(t: K, n: number, at: string, body: RecordBodies[K]): Buffer {
-  const rec: Record<string, unknown> = { t, n, at };
-  for (const [k, v] of Object.entries(body)) if (v !== undefined && k !== 'cert') rec[k] = v;
-  const cert = (body as { cert?: string }).cert;
-  if (cert !== undefined) rec.cert = cert;
-  const line = JSON.stringify(rec);
+  const line = plainBodyLine(t, n, at, body) ?? genericLine(t, n, at, body);
   const length = Buffer.byteLength(line, 'utf8');
   const framed = Buffer.allocUnsafe(length + 2);
   framed[0] = LEAF_PREFIX;
   framed.write(line, 1, 'utf8');
   framed[length + 1] = NEWLINE;
   return framed;
+}
+
+/** Any body: t, n, at, the body's defined fields in order, cert last. */
+function genericLine(t: RecordType, n: number, at: string, body: object): string {
+  const rec: Record<string, unknown> = { t, n, at };
+  for (const [k, v] of Object.entries(body)) if (v !== undefined && k !== 'cert') rec[k] = v;
+  const cert = (body as { cert?: string }).cert;
+  if (cert !== undefined) rec.cert = cert;
+  return JSON.stringify(rec);
+}
+
+/** Body keys that would not serialise after t, n and at in place (an integer-like key sorts first as well). */
+const NOT_PLAIN_KEYS: ReadonlySet<string> = new Set(['t', 'n', 'at', 'toJSON']);
+
+/**
+ * The same line as genericLine, for the bodies the station writes per device
+ * (a plain object, cert absent or its last key): the prefix followed by the
+ * body's own JSON, without copying the body into a new object first. Null
+ * for any other body.
+ */
+function plainBodyLine(t: RecordType, n: number, at: string, body: object): string | null {
+  const proto = Object.getPrototypeOf(body) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || !Number.isSafeInteger(n)) return null;
+  const keys = Object.keys(body);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const c = k.charCodeAt(0);
+    if (NOT_PLAIN_KEYS.has(k) || (c >= 48 && c <= 57) || (k === 'cert' && i !== keys.length - 1)) return null;
+  }
+  const json = JSON.stringify(body);
+  const prefix = `{"t":${JSON.stringify(t)},"n":${n},"at":${JSON.stringify(at)}`;
+  return json === '{}' ? `${prefix}}` : `${prefix},${json.slice(1)}`;
 }
 
 export function decodeRecord(line: Uint8Array | string): LedgerRecord {
