@@ -141,3 +141,41 @@ describe('waitForDevice cancellation', () => {
     await expect(p).rejects.toMatchObject({ code: 'DEVICE_WATCH_CANCELLED' });
   });
 });
+
+describe('HELLO carrying the IDENTIFY response (docs §4.1)', () => {
+  it('answers the next identify() without a request, once; later ones ask the device', async () => {
+    bench = await inProcessBench({ identity: { deviceId: 'dev-hello-1' } });
+    const { client, sim } = bench;
+    const before = sim.stats().byCommand.IDENTIFY ?? 0;
+    expect(client.session.identity?.deviceId).toBe('dev-hello-1');
+    expect((await client.identify()).deviceId).toBe('dev-hello-1');
+    expect((sim.stats().byCommand.IDENTIFY ?? 0) - before).toBe(0);
+    expect((await client.identify()).deviceId).toBe('dev-hello-1');
+    expect((sim.stats().byCommand.IDENTIFY ?? 0) - before).toBe(1);
+  });
+
+  it('is not reused once anything else was asked', async () => {
+    bench = await inProcessBench();
+    const { client, sim } = bench;
+    await client.readCredentials();
+    const before = sim.stats().byCommand.IDENTIFY ?? 0;
+    await client.identify();
+    expect((sim.stats().byCommand.IDENTIFY ?? 0) - before).toBe(1);
+  });
+
+  it('a device that does not announce it is asked with IDENTIFY', async () => {
+    bench = await inProcessBench({ announceIdentity: false });
+    const { client, sim } = bench;
+    expect(client.session.identity).toBeNull();
+    await client.identify();
+    expect(sim.stats().byCommand.IDENTIFY).toBe(1);
+  });
+
+  it('a HELLO whose announced identity differs from the session\'s fails DEVICE_IDENTITY_CHANGED', async () => {
+    bench = await inProcessBench({ identity: { deviceId: 'dev-hello-2' } });
+    const { client, sim } = bench;
+    await client.identify();
+    sim.faults.inject({ kind: 'device-id-change', afterIdentifies: 0 });
+    await expect(client.hello()).rejects.toMatchObject({ code: 'DEVICE_IDENTITY_CHANGED' });
+  });
+});

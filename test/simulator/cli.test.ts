@@ -32,6 +32,8 @@ describe('custodian simulate', () => {
         [simulateCommand],
       );
       const client = await waitForDevice({ path: join(dir, 'ttyCUST'), baud: 921600, pollMs: 50, timeoutMs: 5000 });
+      expect(client.session.identity?.deviceId).toBe('cli-dev-1'); // announced at HELLO (§4.1)
+      await client.readCredentials(); // so the next identify() asks the device
       await expect(client.identify()).rejects.toMatchObject({ code: 'DEVICE_ERROR_BUSY' });
       expect((await client.identify()).deviceId).toBe('cli-dev-1');
       await client.close();

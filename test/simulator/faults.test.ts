@@ -12,7 +12,8 @@ afterEach(async () => {
 });
 
 async function withFaults(faults: Fault[], client = {}): Promise<Bench> {
-  bench = await inProcessBench({ faults }, client);
+  // IDENTIFY is the probe here: a device that does not answer it in advance at HELLO.
+  bench = await inProcessBench({ faults, announceIdentity: false }, client);
   return bench;
 }
 

@@ -71,7 +71,7 @@ describe('simulator wire-time emulation (recorded, not measured)', () => {
 describe('simulator processing time (its own work, apart from emulated delays)', () => {
   it('counts time spent producing a reply but not the keygen delay or line time', async () => {
     // Real sleeps: a 300 ms keygen delay and 9600-baud line time that must not show up as processing.
-    const b = await inProcessBench({ baud: 9600, keygenDelayMs: 300 }, { baud: 9600 });
+    const b = await inProcessBench({ baud: 9600, keygenDelayMs: 300, announceIdentity: false }, { baud: 9600 });
     try {
       const s0 = b.sim.stats(); // after HELLO
       const t0 = performance.now();

@@ -89,8 +89,10 @@ describe('serveDevices', () => {
         },
       });
       expect(results).toEqual(['passed', 'passed']);
-      // Detection, then the re-identifies before the intent and before the write: three per device, not four.
-      expect(sim.served().map((d) => d.stats.byCommand.IDENTIFY)).toEqual([3, 3]);
+      // Detection comes with HELLO (§4.1); then the identity checks after the key and before the write,
+      // inside BATCH frames: three identities per device, two IDENTIFY entries, no frame of their own.
+      expect(sim.served().map((d) => d.stats.identifies)).toEqual([3, 3]);
+      expect(sim.served().map((d) => d.stats.byCommand.IDENTIFY)).toEqual([2, 2]);
     } finally {
       await sim.stop();
     }

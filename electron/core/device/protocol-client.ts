@@ -124,6 +124,8 @@ export class ProtocolDeviceClient implements DeviceClient {
   private readonly timeouts: Record<CommandName, number>;
   private readonly verifyCsr: boolean;
   private helloInfo: HelloInfo | null = null;
+  /** The IDENTIFY response HELLO carried (§4.1), until the next request: identify() answers with it. */
+  private announced: DeviceIdentity | null = null;
   private firstIdentity: DeviceIdentity | null = null;
   private generated: DeviceKeyAlgorithm | null = null;
 
@@ -165,6 +167,7 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   private call(name: CommandName, payload: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+    this.announced = null;
     const wire = this.wireAllowanceMs(payload.length);
     return this.queue.request(Command[name], payload, { name, timeoutMs: Math.ceil(this.timeouts[name] + wire) });
   }
@@ -180,11 +183,12 @@ export class ProtocolDeviceClient implements DeviceClient {
 
   async hello(): Promise<HelloInfo> {
     const req = new ByteWriter().u8(PROTOCOL_VERSION).u8(PROTOCOL_VERSION).u16(MAX_FRAME_PAYLOAD).build();
-    const info = this.decode('HELLO', await this.call('HELLO', req), (r) => ({
-      protocolVersion: r.u8(),
-      maxPayload: r.u16(),
-      bootId: r.u32(),
-    }));
+    let identity: Uint8Array | null = null;
+    const info = this.decode('HELLO', await this.call('HELLO', req), (r) => {
+      const h = { protocolVersion: r.u8(), maxPayload: r.u16(), bootId: r.u32() };
+      if (r.remaining > 0) identity = r.rest(); // optional: the IDENTIFY response (§4.1)
+      return h;
+    });
     if (info.protocolVersion !== PROTOCOL_VERSION) {
       throw new CustodianError('DEVICE_PROTOCOL_VERSION', `device chose protocol ${info.protocolVersion}, station speaks ${PROTOCOL_VERSION}`, {
         deviceVersion: info.protocolVersion,
@@ -196,6 +200,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     }
     this.helloInfo = info;
     this.queue.maxOutgoingPayload = info.maxPayload;
+    if (identity) this.announced = this.acceptIdentity(this.decodeIdentity(identity));
     return info;
   }
 
@@ -233,7 +238,16 @@ export class ProtocolDeviceClient implements DeviceClient {
     return id;
   }
 
+  /**
+   * Who the device is. Right after a HELLO that carried the IDENTIFY response
+   * (nothing asked since), that answer is the one an IDENTIFY would get now.
+   */
   async identify(): Promise<DeviceIdentity> {
+    const announced = this.announced;
+    if (announced) {
+      this.announced = null;
+      return announced;
+    }
     return this.acceptIdentity(this.decodeIdentity(await this.call('IDENTIFY')));
   }
 
@@ -269,6 +283,7 @@ export class ProtocolDeviceClient implements DeviceClient {
    * nothing after it). The batch is allowed the sum of its entries' timeouts.
    */
   private async batch(entries: readonly SubRequest[]): Promise<Uint8Array[]> {
+    this.announced = null;
     const payload = encodeBatch(entries.map((e) => ({ type: Command[e.name], payload: e.payload })));
     let timeout = 0;
     for (const e of entries) timeout += this.timeouts[e.name];

@@ -40,6 +40,8 @@ export interface CommandContext {
   store: DeviceStore;
   faults: FaultPlan;
   capabilities: DeviceCapability[];
+  /** HELLO's response carries the IDENTIFY response (§4.1). */
+  announceIdentity: boolean;
   maxPayload: number;
   keygenDelayMs: number;
   bootId(): number;
@@ -82,6 +84,34 @@ export class DeviceCommands {
     return new ByteWriter().u32(obj.length).u8(flags).bytes(obj.subarray(offset, offset + n)).build();
   }
 
+  /** The IDENTIFY response; `r` is a guarded IDENTIFY's request (§4.2), null when HELLO announces it. */
+  private identify(r: ByteReader | null): Uint8Array {
+    const { store, faults } = this.c;
+    const id = store.identity;
+    let deviceId = id.deviceId;
+    const change = faults.take('device-id-change', 'identify', (x) => this.c.stats.identifies >= x.afterIdentifies);
+    if (change) deviceId = change.deviceId ?? `${id.deviceId}-other`;
+    this.c.stats.identifies++;
+    if (r && r.remaining > 0) {
+      // Guarded IDENTIFY (§4.8): refuse unless we are still the device the station named.
+      const wantId = r.str8();
+      const wantSerial = r.str8();
+      if (wantId !== (deviceId || id.hardwareSerial) || wantSerial !== id.hardwareSerial) {
+        throw new Refuse('IDENTITY_MISMATCH', `this device is ${deviceId || id.hardwareSerial} (${id.hardwareSerial}), not ${wantId} (${wantSerial})`);
+      }
+    }
+    return new ByteWriter()
+      .str8(deviceId)
+      .str8(id.hardwareSerial)
+      .str8(id.model)
+      .str8(id.firmware)
+      .u8(PROTOCOL_VERSION)
+      .u16(capabilitiesToMask(this.c.capabilities))
+      .u16(this.c.maxPayload)
+      .u8(storeStateToByte({ hasKey: store.hasKey, hasLeaf: store.leafDer.length > 0, hasChain: store.chainDer.length > 0, locked: store.locked }))
+      .build();
+  }
+
   async execute(name: CommandName, r: ByteReader, raw: Uint8Array): Promise<Uint8Array> {
     const { store, faults } = this.c;
     switch (name) {
@@ -90,33 +120,13 @@ export class DeviceCommands {
         const max = r.u8();
         this.stationMax = Math.max(64, Math.min(MAX_FRAME_PAYLOAD, r.u16()));
         if (PROTOCOL_VERSION < min || PROTOCOL_VERSION > max) throw new Refuse('VERSION', `device speaks protocol ${PROTOCOL_VERSION}`);
-        return new ByteWriter().u8(PROTOCOL_VERSION).u16(this.c.maxPayload).u32(this.c.bootId()).build();
+        const hello = new ByteWriter().u8(PROTOCOL_VERSION).u16(this.c.maxPayload).u32(this.c.bootId());
+        // The IDENTIFY response rides along: the station's first IDENTIFY of the session, answered in advance.
+        if (this.c.announceIdentity) hello.bytes(this.identify(null));
+        return hello.build();
       }
-      case 'IDENTIFY': {
-        const id = store.identity;
-        let deviceId = id.deviceId;
-        const change = faults.take('device-id-change', 'identify', (x) => this.c.stats.identifies >= x.afterIdentifies);
-        if (change) deviceId = change.deviceId ?? `${id.deviceId}-other`;
-        this.c.stats.identifies++;
-        if (r.remaining > 0) {
-          // Guarded IDENTIFY (§4.8): refuse unless we are still the device the station named.
-          const wantId = r.str8();
-          const wantSerial = r.str8();
-          if (wantId !== (deviceId || id.hardwareSerial) || wantSerial !== id.hardwareSerial) {
-            throw new Refuse('IDENTITY_MISMATCH', `this device is ${deviceId || id.hardwareSerial} (${id.hardwareSerial}), not ${wantId} (${wantSerial})`);
-          }
-        }
-        return new ByteWriter()
-          .str8(deviceId)
-          .str8(id.hardwareSerial)
-          .str8(id.model)
-          .str8(id.firmware)
-          .u8(PROTOCOL_VERSION)
-          .u16(capabilitiesToMask(this.c.capabilities))
-          .u16(this.c.maxPayload)
-          .u8(storeStateToByte({ hasKey: store.hasKey, hasLeaf: store.leafDer.length > 0, hasChain: store.chainDer.length > 0, locked: store.locked }))
-          .build();
-      }
+      case 'IDENTIFY':
+        return this.identify(r);
       case 'GENERATE_KEY': {
         this.has('keygen', name);
         const alg = algorithmFromId(r.u8());

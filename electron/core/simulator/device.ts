@@ -42,6 +42,7 @@ export interface DeviceFirmwareOptions {
   keygenDelayMs: number;
   maxPayload: number;
   capabilities: DeviceCapability[];
+  announceIdentity: boolean;
   /** Host hook: drop the physical link (and power-cycle the device). */
   disconnect: () => void;
   /** Injected delay (tests record the emulated delays instead of measuring wall-clock time). */
@@ -86,6 +87,7 @@ export class DeviceFirmware {
       store: o.store,
       faults: o.faults,
       capabilities: o.capabilities,
+      announceIdentity: o.announceIdentity,
       maxPayload: o.maxPayload,
       keygenDelayMs: o.keygenDelayMs,
       bootId: () => this.bootId,

@@ -45,6 +45,8 @@ export interface SimulatorOptions {
    */
   nextDevices?: string[];
   capabilities?: DeviceCapability[];
+  /** Append the IDENTIFY response to the HELLO response (§4.1). Default true; false is firmware that predates it. */
+  announceIdentity?: boolean;
   /** pty mode: directory for the link paths `tty-station` / `tty-device` (default: a new temp dir). */
   ptyDir?: string;
   /** pty mode: exact station-side link path (the device side is `<ptyLink>.device`). Overrides ptyDir. */
@@ -125,6 +127,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     keygenDelayMs: opts.keygenDelayMs ?? 0,
     maxPayload,
     capabilities: opts.capabilities ?? ALL_CAPS,
+    announceIdentity: opts.announceIdentity ?? true,
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
     onReplied: (command, ok) => {
       if (command !== 'COMMIT' || !ok || !queue.length) return;
