@@ -5,7 +5,7 @@
  * it passes without a second signature. Also used to decide whether a
  * recorded certificate for the same key may be installed again (reuse).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DeviceClient, InstalledCredentials } from '../device/client';
 import { bytesEqual } from '../device/protocol';
 import { isCustodianError } from '../errors';
@@ -13,7 +13,7 @@ import { encodeName, makeChallenge, readCertificate, validateChain, verifyPosses
 import type { PreparedIssuer } from './issuer';
 import type { IssuedCertificateRecord } from './recorder';
 
-export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+export const sha256Hex = (b: Uint8Array): string => hash('sha256', b, 'hex');
 
 /** Why an installed credential was not recognised (shown in the check step's details). */
 export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'other-key' | 'other-device-id' | 'challenge-failed';
