@@ -4,7 +4,7 @@
  */
 import { CustodianError } from '../errors';
 import { PkiCodes } from './codes';
-import { publicKeyObject } from './key-objects';
+import { publicKeyObject, spkiId } from './key-objects';
 import type { KeyObject } from 'node:crypto';
 import { knownKey, type KeyInfo, type KnownKey } from './keys';
 
@@ -32,7 +32,8 @@ export interface AllowedDeviceKey extends KnownKey {
 
 /** assertDeviceKeyAllowed, also handing back the key's bits and its (cached) OpenSSL key. */
 export function allowedDeviceKey(spkiDer: Uint8Array): AllowedDeviceKey {
-  const known = knownKey(spkiDer);
+  const id = spkiId(spkiDer);
+  const known = knownKey(spkiDer, id);
   const info = known.info;
   if (info.kind === 'RSA') {
     if (info.bits < DEVICE_KEY_POLICY.rsaMinBits) {
@@ -52,7 +53,7 @@ export function allowedDeviceKey(spkiDer: Uint8Array): AllowedDeviceKey {
   try {
     // Full structural check by OpenSSL: EC point on curve, RSA integers sane.
     // Memoised by the exact bytes: the same SPKI decodes the same way each time.
-    key = publicKeyObject(spkiDer);
+    key = publicKeyObject(spkiDer, id);
   } catch (e) {
     throw new CustodianError(PkiCodes.KEY_MALFORMED, 'public key does not decode to a valid key', { key: info }, { cause: e });
   }

@@ -10,6 +10,7 @@ import { subtle } from './crypto';
 import { toArrayBuffer } from './bytes';
 import { decodeOid, expectTag, readChildren, readElement, type DerElement } from './der';
 import { PkiCodes } from './codes';
+import { spkiId } from './key-objects';
 import { Oid, algorithmName, curveName } from './oids';
 
 export type CaKeySpec = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
@@ -186,11 +187,10 @@ const known = new Map<string, KnownKey>();
 const KNOWN_SIZE = 64;
 
 /**
- * `keyInfoFromSpki` plus the key's bits, memoised by the exact bytes. Throws
- * what keyInfoFromSpki throws.
+ * `keyInfoFromSpki` plus the key's bits, memoised by the exact bytes (`id`:
+ * spkiId of them). Throws what keyInfoFromSpki throws.
  */
-export function knownKey(spkiDer: Uint8Array): KnownKey {
-  const id = Buffer.from(spkiDer.buffer, spkiDer.byteOffset, spkiDer.byteLength).toString('latin1');
+export function knownKey(spkiDer: Uint8Array, id: string = spkiId(spkiDer)): KnownKey {
   let k = known.get(id);
   if (!k) {
     const d = describeSpki(spkiDer);
