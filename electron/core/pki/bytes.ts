@@ -17,7 +17,8 @@ export function toArrayBuffer(src: BufferSource | Uint8Array): ArrayBuffer {
 }
 
 export function toHex(src: BufferSource | Uint8Array): string {
-  return Buffer.from(toBytes(src)).toString('hex');
+  const b = toBytes(src);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'); // a view, not a copy
 }
 
 export function fromHex(hex: string): Uint8Array {

@@ -18,9 +18,21 @@ const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
 const utf8 = new TextEncoder();
 
+/** The bytes of a short ASCII string (its own UTF-8), or undefined: device IDs are encoded without the encoder. */
+function asciiBytes(v: string): Uint8Array | undefined {
+  if (v.length > 256) return undefined;
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    out[i] = c;
+  }
+  return out;
+}
+
 /** RelativeDistinguishedName ::= SET { AttributeTypeAndValue ::= SEQUENCE { type OID, value } }, one attribute per RDN. */
 function rdn(type: string, tag: number, value: string): Uint8Array {
-  const bytes = tag === PRINTABLE_STRING ? Buffer.from(value, 'latin1') : utf8.encode(value);
+  const bytes = tag === PRINTABLE_STRING ? Buffer.from(value, 'latin1') : asciiBytes(value) ?? utf8.encode(value);
   return tlv(0x31, tlv(0x30, concat(tlv(0x06, encodeOid(type)), tlv(tag, bytes))));
 }
 
