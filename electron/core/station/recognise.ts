@@ -50,7 +50,7 @@ export async function recogniseInstalled(args: {
   spki: Uint8Array;
   at: Date;
   random?: RandomSource;
-}): Promise<{ recognised: true; leaf: Uint8Array } | { recognised: false; why: NotRecognised }> {
+}): Promise<{ recognised: true; leaf: Uint8Array; serialHex: string } | { recognised: false; why: NotRecognised }> {
   const { installed, issuer } = args;
   const leaf = installed.leaf;
   if (!leaf) return { recognised: false, why: 'no-leaf' };
@@ -68,5 +68,5 @@ export async function recogniseInstalled(args: {
   const challenge = makeChallenge(args.random);
   const signature = await args.device.signChallenge(challenge);
   if (!verifyPossession(facts.spki, challenge, signature)) return { recognised: false, why: 'challenge-failed' };
-  return { recognised: true, leaf };
+  return { recognised: true, leaf, serialHex: facts.serialHex };
 }

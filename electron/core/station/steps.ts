@@ -19,7 +19,6 @@ import {
   issueCertificate,
   keyInfoFromSpki,
   makeChallenge,
-  readCertificate,
   readCsr,
   serialToHex,
   validateDeviceId,
@@ -197,7 +196,7 @@ const check: StepFn = async (env, s) => {
   if (seen.recognised) {
     s.decision = { kind: 'recognised' };
     s.leaf = seen.leaf;
-    s.serialHex = readCertificate(seen.leaf).serialHex;
+    s.serialHex = seen.serialHex; // read from the leaf while recognising it
     return { outcome: installed.locked ? 'recognised-locked' : 'recognised', details: { recognised: true, locked: installed.locked } };
   }
   if (installed.locked) {
