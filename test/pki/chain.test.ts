@@ -127,6 +127,15 @@ describe('validateChain rejects', () => {
     await expectCode(run({ ...c, leaf }), 'CHAIN_SIGNATURE_INVALID');
   });
 
+  it('the CA certificates, read once and kept, do not carry a verdict over: a good leaf, then the same leaf broken, then good again', async () => {
+    const c = await make();
+    const broken = Uint8Array.from(c.leaf);
+    broken[broken.length - 1]! ^= 0x01;
+    expect(validateChain({ leaf: c.leaf, intermediates: [c.mid], roots: [c.root], at: AT }).path).toHaveLength(3);
+    await expectCode(run({ ...c, leaf: broken }), 'CHAIN_SIGNATURE_INVALID');
+    expect(validateChain({ leaf: c.leaf, intermediates: [c.mid], roots: [c.root], at: AT }).path).toHaveLength(3);
+  });
+
   it('a leaf signed by a different key than its issuer certificate holds', async () => {
     const c = await make({ leaf: { signingKey: otherK.privateKey } });
     await expectCode(run(c), 'CHAIN_SIGNATURE_INVALID');

@@ -24,7 +24,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeTbs } from '../../electron/core/pki/certificate-builder';
-import { decodeOid, encodeOid, readChildren, readDerHeader } from '../../electron/core/pki/der';
+import { decodeOid, encodeOid, readChildren, readDerHeader, tlv } from '../../electron/core/pki/der';
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
@@ -63,6 +63,17 @@ describe('direct DER encoders match the schema encoder', () => {
     first.fill(0);
     expect(hex(encodeOid(Oid.commonName))).toBe('550403');
     expect(() => encodeOid('1.2.03')).toThrow(); // refusals are not cached as anything
+  });
+
+  it('tlv writes the minimal definite length at every form boundary', () => {
+    const expected: [number, string][] = [[0, '0400'], [127, '047f'], [128, '048180'], [255, '0481ff'], [256, '04820100'], [65535, '0482ffff'], [65536, '0483010000']];
+    for (const [n, head] of expected) {
+      const out = tlv(0x04, new Uint8Array(n).fill(0xab));
+      expect(hex(out.subarray(0, head.length / 2))).toBe(head);
+      expect(out.length).toBe(head.length / 2 + n);
+      expect(readDerHeader(out, { minimalLength: true })).toMatchObject({ tag: 0x04, contentLength: n, totalLength: out.length });
+      expect(out.subarray(head.length / 2).every((b) => b === 0xab)).toBe(true);
+    }
   });
 
   it('nameEntries: a bad UTF8String throws, and the next name still decodes', () => {

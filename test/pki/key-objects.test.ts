@@ -1,8 +1,9 @@
-/** The parsed-public-key cache: one OpenSSL parse per SPKI, never the wrong key. */
+/** The parsed-public-key and described-key caches: one parse per SPKI, never the wrong key. */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { publicKeyObject } from '../../electron/core/pki/key-objects';
-import { assertDeviceKeyAllowed } from '../../electron/core/pki/index';
+import { assertDeviceKeyAllowed, describeSpki, keyInfoFromSpki } from '../../electron/core/pki/index';
+import { knownKey } from '../../electron/core/pki/keys';
 import { expectCode } from './helpers';
 
 const newSpki = (curve = 'P-256'): Uint8Array => new Uint8Array(generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ type: 'spki', format: 'der' }));
@@ -52,5 +53,28 @@ describe('publicKeyObject', () => {
       expect(spkiOf(again)).toBe(hex(k));
       expect(spkiOf(first[i]!)).toBe(hex(k));
     });
+  });
+});
+
+describe('knownKey (described SPKIs, memoised by bytes)', () => {
+  it('keys on the bytes: rewriting a described array yields the new shape and bits', () => {
+    const p256 = newSpki('P-256');
+    const p384 = newSpki('P-384');
+    const buf = new Uint8Array(p384.length);
+    buf.set(p256);
+    const first = knownKey(buf.subarray(0, p256.length));
+    expect(first.info).toEqual({ kind: 'EC', curve: 'P-256' });
+    expect(hex(first.publicKeyBits)).toBe(hex(describeSpki(p256).publicKeyBits));
+    buf.set(p384);
+    expect(keyInfoFromSpki(buf)).toEqual({ kind: 'EC', curve: 'P-384' });
+    expect(hex(knownKey(buf).publicKeyBits)).toBe(hex(describeSpki(p384).publicKeyBits));
+  });
+
+  it('does not cache refusals: an unsupported curve throws every time, with its code', async () => {
+    const k1 = newSpki('secp256k1');
+    for (let i = 0; i < 3; i++) {
+      await expectCode(() => keyInfoFromSpki(k1), 'KEY_UNSUPPORTED_CURVE');
+      await expectCode(() => assertDeviceKeyAllowed(k1), 'KEY_UNSUPPORTED_CURVE');
+    }
   });
 });

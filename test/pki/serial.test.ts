@@ -1,7 +1,7 @@
 /** Serial numbers: positive, DER-minimal, ≤ 20 octets, ≥ 64 random bits, injectable randomness. */
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SERIAL_POLICY, generateKeyPair, generateSerial, issueCertificate, serialToHex } from '../../electron/core/pki/index';
+import { SERIAL_POLICY, cryptoRandom, generateKeyPair, generateSerial, issueCertificate, serialToHex } from '../../electron/core/pki/index';
 
 describe('generateSerial', () => {
   it('is positive, has no leading zero octet and fits in 20 octets, for extreme random inputs', () => {
@@ -47,5 +47,31 @@ describe('generateSerial', () => {
     const c = await issueCertificate({ profile: 'rootCa', commonName: 'S', subjectPublicKey: k.publicKey, issuer: 'self', selfKeys: k, notBefore: new Date(), days: 1, random: (n) => new Uint8Array(n).fill(0xee) });
     expect(c.serialHex).toBe('6eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee');
     expect(new X509Certificate(c.der).serialNumber.toLowerCase()).toBe(c.serialHex);
+  });
+});
+
+describe('cryptoRandom (pooled CSPRNG)', () => {
+  it('hands out each byte once, as independent copies of the right length, across pool refills', () => {
+    const seen = new Set<string>();
+    const draws: Uint8Array[] = [];
+    for (let i = 0; i < 400; i++) {
+      const n = [16, 32, 49, 256][i % 4]!;
+      const r = cryptoRandom(n);
+      expect(r.length).toBe(n);
+      expect(r.byteOffset).toBe(0);
+      expect(r.buffer.byteLength).toBe(n); // its own buffer, never a view into the pool
+      draws.push(r);
+      seen.add(Buffer.from(r.subarray(0, 16)).toString('hex'));
+    }
+    expect(seen.size).toBe(400); // 400 × 16 bytes: no overlap between draws
+    const kept = Uint8Array.from(draws[0]!);
+    cryptoRandom(4096).fill(0); // a caller scribbling on its bytes changes no other draw
+    expect(Buffer.from(draws[0]!).equals(Buffer.from(kept))).toBe(true);
+  });
+
+  it('serves requests larger than the pooled size directly', () => {
+    const big = cryptoRandom(5000);
+    expect(big.length).toBe(5000);
+    expect(big.some((b) => b !== 0)).toBe(true);
   });
 });

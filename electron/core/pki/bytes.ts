@@ -1,6 +1,6 @@
 /** Small byte helpers shared by the pki modules. No crypto, no policy. */
 import type { BufferSource } from './crypto';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function toBytes(src: BufferSource | Uint8Array): Uint8Array {
   if (src instanceof Uint8Array) return src;
@@ -17,7 +17,8 @@ export function toArrayBuffer(src: BufferSource | Uint8Array): ArrayBuffer {
 }
 
 export function toHex(src: BufferSource | Uint8Array): string {
-  return Buffer.from(toBytes(src)).toString('hex');
+  const b = toBytes(src);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'); // a view, not a copy
 }
 
 export function fromHex(hex: string): Uint8Array {
@@ -31,12 +32,18 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+// One-shot crypto.hash: no Hash object per call (several are made per signing).
 export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  return new Uint8Array(hash('sha256', data, 'buffer'));
+}
+
+/** SHA-256 as lowercase hex. */
+export function sha256Hex(data: Uint8Array): string {
+  return hash('sha256', data, 'hex');
 }
 
 export function sha1(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha1').update(data).digest());
+  return new Uint8Array(hash('sha1', data, 'buffer'));
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

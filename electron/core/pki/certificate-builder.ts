@@ -22,7 +22,8 @@ export interface CertificateFields {
   notBefore: Date;
   notAfter: Date;
   spki: Uint8Array;
-  extensions: Extension[];
+  /** Schema objects, or an Extension's complete DER as extensionDer (extensions.ts) writes it. */
+  extensions: readonly (Extension | Uint8Array)[];
   signatureHash: SignatureHash;
 }
 
@@ -40,20 +41,48 @@ export function signatureAlgorithmFor(key: CryptoKey, hash: SignatureHash): Algo
   throw new TypeError(`unsupported signing key algorithm ${key.algorithm.name}`);
 }
 
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+/** signatureAlgorithmFor's DER (same checks), from a cache: no schema object per signing. */
+const algorithmByKey = new Map<string, Uint8Array>();
+export function signatureAlgorithmDer(key: CryptoKey, hash: SignatureHash): Uint8Array {
+  const alg = key.algorithm as { name: string; hash?: { name: string } };
+  const id = `${alg.name}/${alg.hash?.name ?? ''}/${hash}`;
+  let der = algorithmByKey.get(id);
+  if (!der) {
+    der = algorithmDer(signatureAlgorithmFor(key, hash));
+    algorithmByKey.set(id, der);
+  }
+  return der;
+}
 
-/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; always Z, whole seconds. */
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; always Z, whole seconds. Digits written as bytes. */
 export function encodeTime(d: Date): Uint8Array {
   const y = d.getUTCFullYear();
   if (y < 1950 || y > 9999) throw new RangeError(`year ${y} cannot be encoded in a certificate`);
-  const rest = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
-  return y < 2050 ? tlv(0x17, new TextEncoder().encode(pad(y % 100) + rest)) : tlv(0x18, new TextEncoder().encode(pad(y, 4) + rest));
+  const utc = y < 2050;
+  const out = new Uint8Array(utc ? 15 : 17);
+  out[0] = utc ? 0x17 : 0x18;
+  out[1] = out.length - 2;
+  let i = 2;
+  const two = (v: number): void => {
+    out[i++] = 0x30 + Math.floor(v / 10);
+    out[i++] = 0x30 + (v % 10);
+  };
+  if (!utc) two(Math.floor(y / 100));
+  two(y % 100);
+  two(d.getUTCMonth() + 1);
+  two(d.getUTCDate());
+  two(d.getUTCHours());
+  two(d.getUTCMinutes());
+  two(d.getUTCSeconds());
+  out[i] = 0x5a; // Z
+  return out;
 }
 
 const BOOLEAN_TRUE = Uint8Array.of(0x01, 0x01, 0xff);
 
 /** Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE (omitted when false, DER), extnValue OCTET STRING }. */
-function encodeExtension(e: Extension): Uint8Array {
+function encodeExtension(e: Extension | Uint8Array): Uint8Array {
+  if (e instanceof Uint8Array) return e;
   const value = new Uint8Array(e.extnValue.buffer);
   return tlv(0x30, concat(tlv(0x06, encodeOid(e.extnID)), e.critical ? BOOLEAN_TRUE : new Uint8Array(0), tlv(0x04, value)));
 }
@@ -75,10 +104,13 @@ function algorithmDer(a: AlgorithmIdentifier): Uint8Array {
  * SPKI are copied byte for byte (never re-encoded), so name chaining holds
  * even under CAs whose names another encoder produced.
  */
-export function encodeTbs(fields: CertificateFields, signatureAlgorithm: AlgorithmIdentifier): Uint8Array {
-  const version = tlv(0xa0, tlv(0x02, Uint8Array.of(2))); // [0] EXPLICIT v3
+const VERSION_V3 = tlv(0xa0, tlv(0x02, Uint8Array.of(2))); // [0] EXPLICIT v3
+
+/** `signatureAlgorithm` as a schema object or as its DER (signatureAlgorithmDer). */
+export function encodeTbs(fields: CertificateFields, signatureAlgorithm: AlgorithmIdentifier | Uint8Array): Uint8Array {
+  const version = VERSION_V3;
   const serial = tlv(0x02, fields.serial);
-  const alg = algorithmDer(signatureAlgorithm);
+  const alg = signatureAlgorithm instanceof Uint8Array ? signatureAlgorithm : algorithmDer(signatureAlgorithm);
   const validity = tlv(0x30, concat(encodeTime(fields.notBefore), encodeTime(fields.notAfter)));
   const exts = tlv(0xa3, tlv(0x30, concat(...fields.extensions.map(encodeExtension)))); // [3] EXPLICIT Extensions
   return tlv(0x30, concat(version, serial, alg, fields.issuerName, validity, fields.subjectName, fields.spki, exts));
@@ -99,16 +131,25 @@ const NodeCryptoKey = (globalThis as { CryptoKey?: abstract new (...args: never[
  * WebCrypto.
  */
 export async function signTbs(tbsDer: Uint8Array, signingKey: CryptoKey, hash: SignatureHash): Promise<Uint8Array> {
+  if (signsNow(signingKey)) return new Uint8Array(signTbsNow(tbsDer, signingKey, hash));
   const name = signingKey.algorithm.name;
-  if (NodeCryptoKey && signingKey instanceof NodeCryptoKey && (name === 'ECDSA' || name === 'RSASSA-PKCS1-v1_5')) {
-    if (signingKey.type !== 'private' || !signingKey.usages.includes('sign')) throw new TypeError('Unable to use this key to sign');
-    // node:crypto.sign documents CryptoKey as a key type; @types/node omits it.
-    // ECDSA: DER ECDSA-Sig-Value (its default encoding); RSA: PKCS#1 v1.5 (its default padding).
-    return new Uint8Array(nodeSign(NODE_HASH[hash], tbsDer, signingKey as unknown as KeyObject));
-  }
   const alg = name === 'ECDSA' ? { name: 'ECDSA', hash } : { name: 'RSASSA-PKCS1-v1_5' };
   const sig = new Uint8Array(await subtle.sign(alg, signingKey, toArrayBuffer(tbsDer)));
   return name === 'ECDSA' ? ecdsaP1363ToDer(sig) : sig;
+}
+
+/** Whether signTbs signs with this key synchronously (a Node WebCrypto ECDSA or RSASSA-PKCS1-v1_5 key). */
+export function signsNow(signingKey: CryptoKey): boolean {
+  const name = signingKey.algorithm.name;
+  return NodeCryptoKey !== undefined && signingKey instanceof NodeCryptoKey && (name === 'ECDSA' || name === 'RSASSA-PKCS1-v1_5');
+}
+
+/** signTbs for a key where signsNow holds. */
+function signTbsNow(tbsDer: Uint8Array, signingKey: CryptoKey, hash: SignatureHash): Uint8Array {
+  if (signingKey.type !== 'private' || !signingKey.usages.includes('sign')) throw new TypeError('Unable to use this key to sign');
+  // node:crypto.sign documents CryptoKey as a key type; @types/node omits it.
+  // ECDSA: DER ECDSA-Sig-Value (its default encoding); RSA: PKCS#1 v1.5 (its default padding).
+  return nodeSign(NODE_HASH[hash], tbsDer, signingKey as unknown as KeyObject);
 }
 
 export interface BuiltCertificate {
@@ -119,12 +160,24 @@ export interface BuiltCertificate {
 }
 
 export async function buildCertificate(fields: CertificateFields, signingKey: CryptoKey): Promise<BuiltCertificate> {
-  const signatureAlgorithm = signatureAlgorithmFor(signingKey, fields.signatureHash);
-  const tbsDer = encodeTbs(fields, signatureAlgorithm);
-  const signature = await signTbs(tbsDer, signingKey, fields.signatureHash);
-  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
-  // assembled from the exact TBS bytes that were signed (no re-encoding).
-  const algDer = algorithmDer(signatureAlgorithm);
+  if (signsNow(signingKey)) return buildCertificateNow(fields, signingKey);
+  const algDer = signatureAlgorithmDer(signingKey, fields.signatureHash);
+  const tbsDer = encodeTbs(fields, algDer);
+  return assemble(tbsDer, algDer, await signTbs(tbsDer, signingKey, fields.signatureHash));
+}
+
+/** buildCertificate without a promise, for a key where signsNow holds. */
+export function buildCertificateNow(fields: CertificateFields, signingKey: CryptoKey): BuiltCertificate {
+  const algDer = signatureAlgorithmDer(signingKey, fields.signatureHash);
+  const tbsDer = encodeTbs(fields, algDer);
+  return assemble(tbsDer, algDer, signTbsNow(tbsDer, signingKey, fields.signatureHash));
+}
+
+/**
+ * Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING },
+ * assembled from the exact TBS bytes that were signed (no re-encoding).
+ */
+function assemble(tbsDer: Uint8Array, algDer: Uint8Array, signature: Uint8Array): BuiltCertificate {
   const bitString = tlv(0x03, concat(Uint8Array.of(0), signature));
   const der = tlv(0x30, concat(tbsDer, algDer, bitString));
   return { der, tbsDer, signature };
@@ -135,10 +188,10 @@ export async function buildCertificate(fields: CertificateFields, signingKey: Cr
  * over the exact TBS bytes the certificate carries. Used right after signing
  * instead of re-parsing the certificate just assembled around those bytes.
  */
-export function builtSignatureVerifies(built: BuiltCertificate, hash: SignatureHash, issuerSpki: Uint8Array): boolean {
+export function builtSignatureVerifies(built: BuiltCertificate, hash: SignatureHash, issuer: Uint8Array | KeyObject): boolean {
   try {
     // ECDSA: DER signature (the default encoding); RSA: PKCS#1 v1.5 (the default padding).
-    return nodeVerify(NODE_HASH[hash], built.tbsDer, publicKeyObject(issuerSpki), built.signature);
+    return nodeVerify(NODE_HASH[hash], built.tbsDer, issuer instanceof Uint8Array ? publicKeyObject(issuer) : issuer, built.signature);
   } catch {
     return false;
   }

@@ -18,12 +18,11 @@ import {
   SubjectAlternativeName,
 } from '@peculiar/asn1-x509';
 import { CustodianError } from '../errors';
-import { sha256, toArrayBuffer, toBytes, toHex } from './bytes';
+import { sha256Hex, toArrayBuffer, toBytes } from './bytes';
 import { decodeKeyUsage } from './certificate-facts';
 import { PkiCodes } from './codes';
 import { decodeOid, expectTag, readChildren, readDerHeader, readElement, type DerElement } from './der';
-import { publicKeyObject } from './key-objects';
-import { assertDeviceKeyAllowed } from './key-policy';
+import { allowedDeviceKey } from './key-policy';
 import type { KeyInfo } from './keys';
 import { formatEntries, nameEntries } from './names';
 import { Oid, ekuName, extensionName } from './oids';
@@ -179,7 +178,7 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
     throw malformed(`CSR structure is invalid: ${(e as Error).message}`, e);
   }
 
-  const keyInfo = assertDeviceKeyAllowed(spki);
+  const { info: keyInfo, key } = allowedDeviceKey(spki);
 
   const sigAlg = SIGNATURE_HASHES[signatureOid];
   if (!sigAlg || sigAlg.key !== keyInfo.kind) {
@@ -189,7 +188,7 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
   }
   let verified = false;
   try {
-    verified = nodeVerify(sigAlg.hash, criDer, publicKeyObject(spki), signature); // decoded by the policy check
+    verified = nodeVerify(sigAlg.hash, criDer, key, signature); // decoded by the policy check
   } catch {
     verified = false;
   }
@@ -224,6 +223,6 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
     requestedSubject: formatEntries(subjectEntries),
     ...(commonName !== undefined ? { commonName } : {}),
     ignoredRequests,
-    csrSha256: toHex(sha256(der)),
+    csrSha256: sha256Hex(der),
   };
 }

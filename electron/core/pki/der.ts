@@ -41,19 +41,18 @@ export function readDerHeader(bytes: Uint8Array, opts: DerReadOptions = {}): Der
   return { tag, headerLength: 2 + n, contentLength: len, totalLength: 2 + n + len };
 }
 
-function encodeLength(len: number): Uint8Array {
-  if (len < 0x80) return Uint8Array.of(len);
-  const out: number[] = [];
-  for (let v = len; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
-  return Uint8Array.of(0x80 | out.length, ...out);
-}
-
+/** One allocation: the definite length is written straight into the output (short form below 0x80, else minimal long form). */
 export function tlv(tag: number, content: Uint8Array): Uint8Array {
-  const len = encodeLength(content.length);
-  const out = new Uint8Array(1 + len.length + content.length);
+  const n = content.length;
+  const lengthOctets = n < 0x80 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x1000000 ? 3 : 4;
+  const out = new Uint8Array(2 + lengthOctets + n);
   out[0] = tag;
-  out.set(len, 1);
-  out.set(content, 1 + len.length);
+  if (lengthOctets === 0) out[1] = n;
+  else {
+    out[1] = 0x80 | lengthOctets;
+    for (let i = lengthOctets, v = n; i > 0; i--, v = Math.floor(v / 256)) out[1 + i] = v & 0xff;
+  }
+  out.set(content, 2 + lengthOctets);
   return out;
 }
 

@@ -33,6 +33,15 @@ function ext(oid: string, critical: boolean, valueDer: Uint8Array): Extension {
   return new Extension({ extnID: oid, critical, extnValue: new OctetString(valueDer) });
 }
 
+/**
+ * The complete DER of an Extension ::= SEQUENCE { extnID, critical BOOLEAN
+ * DEFAULT FALSE (omitted when false), extnValue OCTET STRING }: what a
+ * certificate carries, without building the schema object first.
+ */
+export function extensionDer(oid: string, critical: boolean, valueDer: Uint8Array): Uint8Array {
+  return tlv(SEQUENCE, concat(tlv(0x06, encodeOid(oid)), critical ? BOOLEAN_TRUE : NOTHING, tlv(0x04, valueDer)));
+}
+
 /** DER INTEGER of a non-negative safe integer: minimal, with a leading 0x00 when the top bit is set. */
 function nonNegativeInteger(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative integer: ${n}`);
@@ -43,8 +52,11 @@ function nonNegativeInteger(n: number): Uint8Array {
 
 /** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }; a FALSE cA is omitted (DER). */
 export function basicConstraintsExtension(ca: boolean, pathLen: number | undefined, critical: boolean): Extension {
-  const value = tlv(SEQUENCE, concat(ca ? BOOLEAN_TRUE : NOTHING, ca && pathLen !== undefined ? nonNegativeInteger(pathLen) : NOTHING));
-  return ext(Oid.basicConstraints, critical, value);
+  return ext(Oid.basicConstraints, critical, basicConstraintsValue(ca, pathLen));
+}
+
+export function basicConstraintsValue(ca: boolean, pathLen: number | undefined): Uint8Array {
+  return tlv(SEQUENCE, concat(ca ? BOOLEAN_TRUE : NOTHING, ca && pathLen !== undefined ? nonNegativeInteger(pathLen) : NOTHING));
 }
 
 /** DER named-bit-list encoding: trailing zero bits removed (X.690 §11.2.2). */
@@ -61,23 +73,39 @@ export function keyUsageBitString(usages: readonly KeyUsageName[]): { bytes: Uin
 
 /** KeyUsage ::= BIT STRING (unused-bits octet, then the named bits). */
 export function keyUsageExtension(usages: readonly KeyUsageName[], critical: boolean): Extension {
+  return ext(Oid.keyUsage, critical, keyUsageValue(usages));
+}
+
+export function keyUsageValue(usages: readonly KeyUsageName[]): Uint8Array {
   const { bytes, unusedBits } = keyUsageBitString(usages);
-  return ext(Oid.keyUsage, critical, tlv(0x03, concat(Uint8Array.of(unusedBits), bytes)));
+  return tlv(0x03, concat(Uint8Array.of(unusedBits), bytes));
 }
 
 /** ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (OID). */
 export function extendedKeyUsageExtension(oids: readonly string[], critical: boolean): Extension {
-  return ext(Oid.extKeyUsage, critical, tlv(SEQUENCE, concat(...oids.map((o) => tlv(0x06, encodeOid(o))))));
+  return ext(Oid.extKeyUsage, critical, extendedKeyUsageValue(oids));
+}
+
+export function extendedKeyUsageValue(oids: readonly string[]): Uint8Array {
+  return tlv(SEQUENCE, concat(...oids.map((o) => tlv(0x06, encodeOid(o)))));
 }
 
 /** SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING). */
 export function subjectKeyIdentifierExtension(keyId: Uint8Array): Extension {
-  return ext(Oid.subjectKeyIdentifier, false, tlv(0x04, keyId));
+  return ext(Oid.subjectKeyIdentifier, false, subjectKeyIdentifierValue(keyId));
+}
+
+export function subjectKeyIdentifierValue(keyId: Uint8Array): Uint8Array {
+  return tlv(0x04, keyId);
 }
 
 /** AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING } (the only field we write). */
 export function authorityKeyIdentifierExtension(keyId: Uint8Array): Extension {
-  return ext(Oid.authorityKeyIdentifier, false, tlv(SEQUENCE, tlv(0x80, keyId)));
+  return ext(Oid.authorityKeyIdentifier, false, authorityKeyIdentifierValue(keyId));
+}
+
+export function authorityKeyIdentifierValue(keyId: Uint8Array): Uint8Array {
+  return tlv(SEQUENCE, tlv(0x80, keyId));
 }
 
 /** RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value (no tag, length or unused-bits octet). */

@@ -41,8 +41,9 @@ export { issueCertificate, type CaIssuer, type IssueRequest, type IssuedCertific
 
 export { CSR_MAX_BYTES, readCsr, type CsrIntake, type ReadCsrOptions } from './csr';
 export { DEVICE_ID_RULES, checkDeviceId, validateDeviceId, type DeviceIdProblem, type DeviceIdRule, type DeviceIdRuleName } from './device-id';
-export { pathLenRoom, validateChain, type ChainInput, type ChainLink, type ChainReport } from './chain';
+export { pathLenRoom, validateChain, validateParsedChain, type ChainInput, type ChainLink, type ChainReport } from './chain';
 export { certificateSpki, readCertificate, type CertificateFacts } from './certificate-facts';
+export { readIssuer } from './issuer-checks';
 export { fingerprintSha256, fromPem, isPem, toPem, type PemBlock } from './pem';
 export { POP_CHALLENGE_BYTES, POP_CHALLENGE_MAX_BYTES, POP_CHALLENGE_MIN_BYTES, POP_LABEL, POP_NONCE_BYTES, makeChallenge, verifyPossession } from './possession';
 export { encodeName, formatName, type SubjectFields } from './names';

@@ -5,23 +5,28 @@
  */
 import type { CryptoKey, CryptoKeyPair } from './crypto';
 import { CustodianError } from '../errors';
-import { bytesEqual } from './bytes';
-import { buildCertificate, builtSignatureVerifies, type BuiltCertificate } from './certificate-builder';
+import type { KeyObject } from 'node:crypto';
+import { bytesEqual, toHex } from './bytes';
+import { buildCertificate, buildCertificateNow, builtSignatureVerifies, signsNow, type BuiltCertificate } from './certificate-builder';
 import type { CertificateFacts } from './certificate-facts';
-import { assertIssuerCanSign, assertKeyMatchesCertificate, readIssuer } from './issuer-checks';
+import { assertIssuerCanSign, assertKeyMatchesCertificate, keyProvenFor, readIssuer } from './issuer-checks';
 import { PkiCodes } from './codes';
 import { validateDeviceId, type DeviceIdRuleName } from './device-id';
 import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  extendedKeyUsageExtension,
+  authorityKeyIdentifierValue,
+  basicConstraintsValue,
+  extendedKeyUsageValue,
+  extensionDer,
   keyIdentifierFromPublicKeyBits,
-  keyUsageExtension,
-  subjectKeyIdentifierExtension,
+  keyUsageValue,
+  subjectKeyIdentifierValue,
+  type KeyUsageName,
 } from './extensions';
-import { assertDeviceKeyAllowed } from './key-policy';
-import { describeSpki, exportSpki, keyInfoFromSpki, type KeyInfo } from './keys';
-import { encodeName, formatName, type SubjectFields } from './names';
+import { publicKeyObject } from './key-objects';
+import { allowedDeviceKey } from './key-policy';
+import { exportSpki, knownKey, type KeyInfo, type KnownKey } from './keys';
+import { encodeName, formatEntries, formatName, type SubjectFields } from './names';
+import { Oid } from './oids';
 import { fingerprintSha256, toPem } from './pem';
 import { HUB_CODE_PATTERN, MAX_COMMON_NAME_LENGTH, PROFILES, type CertificateProfile, type KeyClass, type ProfileName } from './profiles';
 import { generateSerial, serialToHex, type RandomSource } from './serial';
@@ -84,24 +89,61 @@ function keyClass(info: KeyInfo): KeyClass {
   return info.kind === 'EC' ? info.curve : 'RSA';
 }
 
-/** Key shapes of issuer certificates, per (cached, never mutated) facts from readIssuer. */
-const issuerKeys = new WeakMap<CertificateFacts, KeyInfo>();
-function issuerKeyInfo(issuer: CertificateFacts): KeyInfo {
-  let info = issuerKeys.get(issuer);
-  if (!info) {
-    info = keyInfoFromSpki(issuer.spki);
-    issuerKeys.set(issuer, info);
+/**
+ * What signing needs of an issuer certificate besides its facts: its key
+ * shape, its OpenSSL public key (the post-sign check) and the
+ * AuthorityKeyIdentifier its children carry. Per (cached, never mutated)
+ * facts from readIssuer.
+ */
+interface IssuerExtras {
+  keyInfo: KeyInfo;
+  publicKey: KeyObject;
+  akiExtension: Uint8Array;
+}
+const issuerExtras = new WeakMap<CertificateFacts, IssuerExtras>();
+function extrasOf(issuer: CertificateFacts): IssuerExtras {
+  let x = issuerExtras.get(issuer);
+  if (!x) {
+    const aki = issuer.subjectKeyIdentifier ?? keyIdentifierFromPublicKeyBits(issuer.publicKeyBits);
+    x = { keyInfo: knownKey(issuer.spki).info, publicKey: publicKeyObject(issuer.spki), akiExtension: extensionDer(Oid.authorityKeyIdentifier, false, authorityKeyIdentifierValue(aki)) };
+    issuerExtras.set(issuer, x);
   }
-  return info;
+  return x;
 }
 
-function checkSubjectKey(profile: CertificateProfile, spki: Uint8Array): KeyInfo {
-  if (profile.subjectKeys === 'device-key-policy') return assertDeviceKeyAllowed(spki);
-  const info = keyInfoFromSpki(spki);
+/**
+ * The extensions that do not depend on the key or the issuer (basicConstraints,
+ * keyUsage, extendedKeyUsage), as complete DER, encoded once per distinct value.
+ */
+const fixedExtensions = new Map<string, Uint8Array>();
+function fixedExtension(id: string, make: () => Uint8Array): Uint8Array {
+  let der = fixedExtensions.get(id);
+  if (!der) {
+    der = make();
+    if (fixedExtensions.size >= 64) fixedExtensions.delete(fixedExtensions.keys().next().value!);
+    fixedExtensions.set(id, der);
+  }
+  return der;
+}
+
+function checkSubjectKey(profile: CertificateProfile, spki: Uint8Array): KnownKey {
+  if (profile.subjectKeys === 'device-key-policy') return allowedDeviceKey(spki);
+  const known = knownKey(spki);
+  const info = known.info;
   if (info.kind === 'RSA' && ![2048, 3072, 4096].includes(info.bits)) {
     throw new CustodianError(PkiCodes.KEY_UNSUPPORTED_SPEC, `a CA key must be RSA-2048/3072/4096, got RSA-${info.bits}`, { bits: info.bits });
   }
-  return info;
+  return known;
+}
+
+/** formatName(encodeName(f)) without decoding the DER again (lone surrogates, which UTF-8 cannot carry, take the long way). */
+function subjectLabel(f: SubjectFields, nameDer: Uint8Array): string {
+  const entries: { label: string; value: string }[] = [];
+  if (f.country !== undefined) entries.push({ label: 'C', value: f.country });
+  if (f.organization !== undefined) entries.push({ label: 'O', value: f.organization });
+  if (f.organizationalUnit !== undefined) entries.push({ label: 'OU', value: f.organizationalUnit });
+  entries.push({ label: 'CN', value: f.commonName });
+  return entries.some((e) => /[\uD800-\uDFFF]/.test(e.value)) ? formatName(nameDer) : formatEntries(entries);
 }
 
 function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectFields {
@@ -125,6 +167,7 @@ function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectF
   if (cn.length > MAX_COMMON_NAME_LENGTH) {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_COMMON_NAME, `commonName is longer than ${MAX_COMMON_NAME_LENGTH} characters (X.520 ub-common-name)`, { length: cn.length });
   }
+  if (req.organization === undefined && req.organizationalUnit === undefined && req.country === undefined) return { commonName: cn };
   const extra = { organization: req.organization, organizationalUnit: req.organizationalUnit, country: req.country };
   const given = Object.entries(extra).filter(([, v]) => v !== undefined);
   if (!profile.subject.organizationAllowed && given.length > 0) {
@@ -144,9 +187,9 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
 
   // --- the key being certified (pinned) ---
   const spki = req.subjectPublicKey instanceof Uint8Array ? req.subjectPublicKey : await exportSpki(req.subjectPublicKey);
-  const subjectKey = checkSubjectKey(profile, spki);
-  const subjectBits = describeSpki(spki).publicKeyBits;
-  const ski = keyIdentifierFromPublicKeyBits(subjectBits);
+  const subjectKnown = checkSubjectKey(profile, spki);
+  const subjectKey = subjectKnown.info;
+  const ski = keyIdentifierFromPublicKeyBits(subjectKnown.publicKeyBits);
 
   // --- the CA's choices ---
   const subject = subjectFields(profile, req);
@@ -161,11 +204,11 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
 
   // --- the issuer ---
   let issuerName: Uint8Array;
-  let aki: Uint8Array;
+  let akiExtension: Uint8Array;
   let signingKey: CryptoKey;
-  let issuerSpki: Uint8Array;
+  let verifyKey: Uint8Array | KeyObject;
   let issuerWindow: { notBefore: Date; notAfter: Date } | undefined;
-  let issuerLabel: string;
+  let issuerLabel: string | undefined;
   let issuerKey: KeyInfo;
   if (req.issuer === 'self') {
     if (profile.issuedBy !== 'self') throw invalid(`profile ${profile.name} cannot be self-signed`);
@@ -174,27 +217,27 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
       throw new CustodianError(PkiCodes.KEY_MISMATCH, 'selfKeys.publicKey is not the subjectPublicKey');
     }
     issuerName = subjectName;
-    aki = ski;
+    akiExtension = extensionDer(Oid.authorityKeyIdentifier, false, authorityKeyIdentifierValue(ski));
     signingKey = req.selfKeys.privateKey;
-    issuerSpki = spki;
+    verifyKey = spki;
     issuerKey = subjectKey;
-    issuerLabel = formatName(subjectName);
   } else {
     if (profile.issuedBy !== 'ca') throw invalid(`profile ${profile.name} must be self-signed (issuer: 'self')`);
     if (!req.issuer?.certificate || !req.issuer.privateKey) throw invalid('issuer needs certificate and privateKey');
     const issuer = readIssuer(req.issuer.certificate);
     assertIssuerCanSign(issuer, profile, pathLen, now);
-    await assertKeyMatchesCertificate(req.issuer.privateKey, issuer);
+    // Proven once per key and issuer; only the first signing waits for the probe.
+    if (!keyProvenFor(req.issuer.privateKey, issuer)) await assertKeyMatchesCertificate(req.issuer.privateKey, issuer);
+    const extras = extrasOf(issuer);
     issuerName = issuer.subjectDer;
-    aki = issuer.subjectKeyIdentifier ?? keyIdentifierFromPublicKeyBits(issuer.publicKeyBits);
+    akiExtension = extras.akiExtension;
     signingKey = req.issuer.privateKey;
-    issuerSpki = issuer.spki;
+    verifyKey = extras.publicKey;
     issuerWindow = { notBefore: issuer.notBefore, notAfter: issuer.notAfter };
     issuerLabel = issuer.subject;
-    issuerKey = issuerKeyInfo(issuer);
+    issuerKey = extras.keyInfo;
   }
   const signatureHash = profile.signatureHash[keyClass(issuerKey)];
-
   // --- validity and serial ---
   const validity = computeValidity({
     notBefore: req.notBefore,
@@ -205,43 +248,46 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   const serial = generateSerial(req.random);
 
   // --- extensions, in a fixed order ---
+  const bc = profile.basicConstraints;
+  const ku = profile.keyUsage;
+  const eku = profile.extendedKeyUsage;
+  const usages: readonly KeyUsageName[] = ku.forSubjectKey[keyClass(subjectKey)];
   const extensions = [
-    basicConstraintsExtension(profile.basicConstraints.ca, pathLen, profile.basicConstraints.critical),
-    keyUsageExtension(profile.keyUsage.forSubjectKey[keyClass(subjectKey)], profile.keyUsage.critical),
-    ...(profile.extendedKeyUsage ? [extendedKeyUsageExtension(profile.extendedKeyUsage.oids, profile.extendedKeyUsage.critical)] : []),
-    subjectKeyIdentifierExtension(ski),
-    authorityKeyIdentifierExtension(aki),
+    fixedExtension(`bc ${bc.ca} ${pathLen} ${bc.critical}`, () => extensionDer(Oid.basicConstraints, bc.critical, basicConstraintsValue(bc.ca, pathLen))),
+    fixedExtension(`ku ${usages.join()} ${ku.critical}`, () => extensionDer(Oid.keyUsage, ku.critical, keyUsageValue(usages))),
+    ...(eku ? [fixedExtension(`eku ${eku.oids.join()} ${eku.critical}`, () => extensionDer(Oid.extKeyUsage, eku.critical, extendedKeyUsageValue(eku.oids)))] : []),
+    extensionDer(Oid.subjectKeyIdentifier, false, subjectKeyIdentifierValue(ski)),
+    akiExtension,
   ];
 
+  const fields = { serial, issuerName, subjectName, notBefore: validity.notBefore, notAfter: validity.notAfter, spki, extensions, signatureHash };
   let built: BuiltCertificate;
   try {
-    built = await buildCertificate(
-      { serial, issuerName, subjectName, notBefore: validity.notBefore, notAfter: validity.notAfter, spki, extensions, signatureHash },
-      signingKey,
-    );
+    built = signsNow(signingKey) ? buildCertificateNow(fields, signingKey) : await buildCertificate(fields, signingKey);
   } catch (e) {
-    throw new CustodianError(PkiCodes.KEY_MISMATCH, `signing failed: ${(e as Error).message}`, { issuer: issuerLabel }, { cause: e });
+    throw new CustodianError(PkiCodes.KEY_MISMATCH, `signing failed: ${(e as Error).message}`, { issuer: issuerLabel ?? formatName(subjectName) }, { cause: e });
   }
   // Never hand out a certificate that does not verify under its issuer. The
   // certificate is assembled around the exact TBS bytes that were signed, so
   // verifying over those bytes checks it without re-parsing what was just built.
-  if (!builtSignatureVerifies(built, signatureHash, issuerSpki)) {
-    throw new CustodianError(PkiCodes.KEY_MISMATCH, 'the signed certificate does not verify under the issuer key', { issuer: issuerLabel });
+  if (!builtSignatureVerifies(built, signatureHash, verifyKey)) {
+    throw new CustodianError(PkiCodes.KEY_MISMATCH, 'the signed certificate does not verify under the issuer key', { issuer: issuerLabel ?? formatName(subjectName) });
   }
   const der = built.der;
+  const subjectText = subjectLabel(subject, subjectName);
   return {
     der,
     pem: toPem(der, 'CERTIFICATE'),
     serialHex: serialToHex(serial),
     fingerprintSha256: fingerprintSha256(der),
-    subject: formatName(subjectName),
-    issuer: issuerLabel,
+    subject: subjectText,
+    issuer: issuerLabel ?? subjectText,
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
     clamped: validity.clamped,
     clampedFields: validity.clampedFields,
     profile: profile.name,
-    subjectKeyIdentifierHex: Buffer.from(ski).toString('hex'),
+    subjectKeyIdentifierHex: toHex(ski),
   };
 }
 

@@ -43,8 +43,13 @@ export function readIssuer(der: Uint8Array): CertificateFacts {
 const provenPairs = new WeakMap<CryptoKey, Set<string>>();
 const PROBE = new TextEncoder().encode('custodian-issuer-key-match-v1');
 
+/** Whether `privateKey` was already proven to belong to `issuer` (assertKeyMatchesCertificate need not run again). */
+export function keyProvenFor(privateKey: CryptoKey, issuer: CertificateFacts): boolean {
+  return provenPairs.get(privateKey)?.has(issuer.fingerprintSha256) === true;
+}
+
 export async function assertKeyMatchesCertificate(privateKey: CryptoKey, issuer: CertificateFacts): Promise<void> {
-  if (provenPairs.get(privateKey)?.has(issuer.fingerprintSha256)) return;
+  if (keyProvenFor(privateKey, issuer)) return;
   let ok = false;
   try {
     const info = keyInfoFromSpki(issuer.spki);

@@ -4,8 +4,9 @@
  */
 import { CustodianError } from '../errors';
 import { PkiCodes } from './codes';
-import { publicKeyObject } from './key-objects';
-import { keyInfoFromSpki, type KeyInfo } from './keys';
+import { publicKeyObject, spkiId } from './key-objects';
+import type { KeyObject } from 'node:crypto';
+import { knownKey, type KeyInfo, type KnownKey } from './keys';
 
 export const DEVICE_KEY_POLICY = {
   ecCurves: ['P-256', 'P-384'] as const,
@@ -21,7 +22,19 @@ export const DEVICE_KEY_POLICY = {
  * that is not on its curve).
  */
 export function assertDeviceKeyAllowed(spkiDer: Uint8Array): KeyInfo {
-  const info = keyInfoFromSpki(spkiDer);
+  return allowedDeviceKey(spkiDer).info;
+}
+
+/** An allowed device key: its shape, its bits and its OpenSSL key (for verifying with it). */
+export interface AllowedDeviceKey extends KnownKey {
+  readonly key: KeyObject;
+}
+
+/** assertDeviceKeyAllowed, also handing back the key's bits and its (cached) OpenSSL key. */
+export function allowedDeviceKey(spkiDer: Uint8Array): AllowedDeviceKey {
+  const id = spkiId(spkiDer);
+  const known = knownKey(spkiDer, id);
+  const info = known.info;
   if (info.kind === 'RSA') {
     if (info.bits < DEVICE_KEY_POLICY.rsaMinBits) {
       throw new CustodianError(PkiCodes.KEY_RSA_TOO_SMALL, `RSA-${info.bits} is below the ${DEVICE_KEY_POLICY.rsaMinBits}-bit minimum`, {
@@ -36,12 +49,13 @@ export function assertDeviceKeyAllowed(spkiDer: Uint8Array): KeyInfo {
       });
     }
   }
+  let key: KeyObject;
   try {
     // Full structural check by OpenSSL: EC point on curve, RSA integers sane.
     // Memoised by the exact bytes: the same SPKI decodes the same way each time.
-    publicKeyObject(spkiDer);
+    key = publicKeyObject(spkiDer, id);
   } catch (e) {
     throw new CustodianError(PkiCodes.KEY_MALFORMED, 'public key does not decode to a valid key', { key: info }, { cause: e });
   }
-  return info;
+  return { info, publicKeyBits: known.publicKeyBits, key };
 }

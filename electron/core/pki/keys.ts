@@ -10,6 +10,7 @@ import { subtle } from './crypto';
 import { toArrayBuffer } from './bytes';
 import { decodeOid, expectTag, readChildren, readElement, type DerElement } from './der';
 import { PkiCodes } from './codes';
+import { spkiId } from './key-objects';
 import { Oid, algorithmName, curveName } from './oids';
 
 export type CaKeySpec = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
@@ -169,13 +170,38 @@ export function describeSpki(spkiDer: Uint8Array): SpkiDescription {
   return out;
 }
 
+/** A public key of a supported shape: its KeyInfo and subjectPublicKey bits (never mutated). */
+export interface KnownKey {
+  readonly info: KeyInfo;
+  /** The subjectPublicKey BIT STRING contents (what SKI method 1 hashes). */
+  readonly publicKeyBits: Uint8Array;
+}
+
 /**
- * The supported shape of a public key: EC P-256/P-384 or RSA of some size.
- * Throws KEY_UNSUPPORTED_CURVE / KEY_UNSUPPORTED_ALGORITHM / KEY_MALFORMED.
- * (Size policy for device keys lives in key-policy.ts.)
+ * Keys already described, by their exact DER (not a hash: two different keys
+ * never share an entry). One provisioning run meets the same device SPKI in
+ * the CSR check, the workflow, the signer and the final challenge. Refusals
+ * are not cached: a bad key throws every time it is met.
  */
-export function keyInfoFromSpki(spkiDer: Uint8Array): KeyInfo {
-  const d = describeSpki(spkiDer);
+const known = new Map<string, KnownKey>();
+const KNOWN_SIZE = 64;
+
+/**
+ * `keyInfoFromSpki` plus the key's bits, memoised by the exact bytes (`id`:
+ * spkiId of them). Throws what keyInfoFromSpki throws.
+ */
+export function knownKey(spkiDer: Uint8Array, id: string = spkiId(spkiDer)): KnownKey {
+  let k = known.get(id);
+  if (!k) {
+    const d = describeSpki(spkiDer);
+    k = Object.freeze({ info: Object.freeze(classify(d)), publicKeyBits: d.publicKeyBits });
+    if (known.size >= KNOWN_SIZE) known.delete(known.keys().next().value!);
+    known.set(id, k);
+  }
+  return k;
+}
+
+function classify(d: SpkiDescription): KeyInfo {
   if (d.algorithmOid === Oid.ecPublicKey) {
     if (d.curveOid === Oid.secp256r1) return { kind: 'EC', curve: 'P-256' };
     if (d.curveOid === Oid.secp384r1) return { kind: 'EC', curve: 'P-384' };
@@ -189,6 +215,16 @@ export function keyInfoFromSpki(spkiDer: Uint8Array): KeyInfo {
     algorithm: d.algorithm,
     algorithmOid: d.algorithmOid,
   });
+}
+
+/**
+ * The supported shape of a public key: EC P-256/P-384 or RSA of some size.
+ * Throws KEY_UNSUPPORTED_CURVE / KEY_UNSUPPORTED_ALGORITHM / KEY_MALFORMED.
+ * (Size policy for device keys lives in key-policy.ts.) The result is shared
+ * and frozen.
+ */
+export function keyInfoFromSpki(spkiDer: Uint8Array): KeyInfo {
+  return knownKey(spkiDer).info;
 }
 
 export function keyInfoLabel(k: KeyInfo): string {

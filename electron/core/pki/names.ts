@@ -18,9 +18,21 @@ const UTF8_STRING = 0x0c;
 const PRINTABLE_STRING = 0x13;
 const utf8 = new TextEncoder();
 
+/** The bytes of a short ASCII string (its own UTF-8), or undefined: device IDs are encoded without the encoder. */
+function asciiBytes(v: string): Uint8Array | undefined {
+  if (v.length > 256) return undefined;
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    out[i] = c;
+  }
+  return out;
+}
+
 /** RelativeDistinguishedName ::= SET { AttributeTypeAndValue ::= SEQUENCE { type OID, value } }, one attribute per RDN. */
 function rdn(type: string, tag: number, value: string): Uint8Array {
-  const bytes = tag === PRINTABLE_STRING ? Buffer.from(value, 'latin1') : utf8.encode(value);
+  const bytes = tag === PRINTABLE_STRING ? Buffer.from(value, 'latin1') : asciiBytes(value) ?? utf8.encode(value);
   return tlv(0x31, tlv(0x30, concat(tlv(0x06, encodeOid(type)), tlv(tag, bytes))));
 }
 
@@ -58,10 +70,17 @@ const LABELS: Record<string, string> = {
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const utf16be = new TextDecoder('utf-16be');
 
+/** ASCII is its own UTF-8: such values (device IDs, most names) are read without the decoder. */
+function isShortAscii(b: Uint8Array): boolean {
+  if (b.length > 256) return false;
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
+  return true;
+}
+
 function decodeString(tag: number, content: Uint8Array): string {
   switch (tag) {
     case 0x0c: // UTF8String
-      return utf8Strict.decode(content);
+      return isShortAscii(content) ? String.fromCharCode.apply(null, content as unknown as number[]) : utf8Strict.decode(content);
     case 0x13: // PrintableString
     case 0x16: // IA5String
     case 0x14: // TeletexString (treated as Latin-1)
@@ -92,8 +111,11 @@ export function nameEntries(nameDer: Uint8Array): { oid: string; label: string; 
   return out;
 }
 
+const NEEDS_ESCAPE = /[,+"\\<>;]|^[ #]| $/;
+
 /** `label=value, …` with RFC 4514 special characters escaped. */
 export function formatEntries(entries: { label: string; value: string }[]): string {
-  const esc = (v: string): string => v.replace(/([,+"\\<>;])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  const esc = (v: string): string =>
+    NEEDS_ESCAPE.test(v) ? v.replace(/([,+"\\<>;])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ') : v;
   return entries.map((e) => `${e.label}=${esc(e.value)}`).join(', ');
 }

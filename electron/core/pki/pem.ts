@@ -2,7 +2,7 @@
  * PEM armour (RFC 7468) and fingerprints. Strict on the way in: base64 body
  * only, matching BEGIN/END labels; lenient about surrounding text and CRLF.
  */
-import { sha256, toHex } from './bytes';
+import { sha256Hex } from './bytes';
 
 export interface PemBlock {
   label: string;
@@ -45,5 +45,5 @@ export function isPem(text: string): boolean {
 
 /** SHA-256 over the DER, lowercase hex without separators. */
 export function fingerprintSha256(der: Uint8Array): string {
-  return toHex(sha256(der));
+  return sha256Hex(der);
 }

@@ -15,8 +15,7 @@
  */
 import { constants, verify as nodeVerify } from 'node:crypto';
 import { bytesEqual, toBytes } from './bytes';
-import { publicKeyObject } from './key-objects';
-import { assertDeviceKeyAllowed } from './key-policy';
+import { allowedDeviceKey } from './key-policy';
 import { cryptoRandom, type RandomSource } from './serial';
 
 /** "custodian-pop-v1\0" */
@@ -44,12 +43,11 @@ export function makeChallenge(random: RandomSource = cryptoRandom): Uint8Array {
  * form returns false.
  */
 export function verifyPossession(spkiDer: Uint8Array, challenge: Uint8Array, signature: Uint8Array): boolean {
-  const info = assertDeviceKeyAllowed(toBytes(spkiDer));
+  const { info, key } = allowedDeviceKey(toBytes(spkiDer));
   const ch = toBytes(challenge);
   const sig = toBytes(signature);
   if (ch.length < POP_CHALLENGE_MIN_BYTES || ch.length > POP_CHALLENGE_MAX_BYTES) return false;
   if (!bytesEqual(ch.subarray(0, POP_LABEL.length), POP_LABEL)) return false;
-  const key = publicKeyObject(toBytes(spkiDer)); // decoded by the policy check just above
   try {
     if (info.kind === 'EC') {
       const size = info.curve === 'P-256' ? 32 : 48;

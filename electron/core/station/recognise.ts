@@ -5,15 +5,15 @@
  * it passes without a second signature. Also used to decide whether a
  * recorded certificate for the same key may be installed again (reuse).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DeviceClient, InstalledCredentials } from '../device/client';
 import { bytesEqual } from '../device/protocol';
 import { isCustodianError } from '../errors';
-import { encodeName, makeChallenge, readCertificate, validateChain, verifyPossession, type RandomSource } from '../pki/index';
+import { encodeName, makeChallenge, readCertificate, readIssuer, validateParsedChain, verifyPossession, type CertificateFacts, type RandomSource } from '../pki/index';
 import type { PreparedIssuer } from './issuer';
 import type { IssuedCertificateRecord } from './recorder';
 
-export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+export const sha256Hex = (b: Uint8Array): string => hash('sha256', b, 'hex');
 
 /** Why an installed credential was not recognised (shown in the check step's details). */
 export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'other-key' | 'other-device-id' | 'challenge-failed';
@@ -21,12 +21,16 @@ export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'oth
 /** The subject is exactly what the station writes for this device ID (compared as DER bytes). */
 export const isSubjectFor = (subjectDer: Uint8Array, deviceId: string): boolean => bytesEqual(subjectDer, encodeName({ commonName: deviceId }));
 
-/** True when `leaf` is for `deviceId`, issued by our issuer, and validates to our root at `at`. */
-export function leafFromUs(issuer: PreparedIssuer, leaf: Uint8Array, deviceId: string, at: Date): boolean {
+/**
+ * True when `leaf` is for `deviceId`, issued by our issuer, and validates to
+ * our root at `at`. `facts`: the leaf already read (readCertificate), so it is
+ * parsed once; the CA certificates come from pki's parsed-issuer cache.
+ */
+export function leafFromUs(issuer: PreparedIssuer, leaf: Uint8Array, deviceId: string, at: Date, facts?: CertificateFacts): boolean {
   try {
-    validateChain({ leaf, intermediates: issuer.deviceChain, roots: [issuer.root], at });
-    const f = readCertificate(leaf);
-    return bytesEqual(f.issuerDer, readCertificate(issuer.certificate).subjectDer) && isSubjectFor(f.subjectDer, deviceId);
+    const f = facts ?? readCertificate(leaf);
+    validateParsedChain(f, { intermediates: issuer.deviceChain, roots: [issuer.root], at });
+    return bytesEqual(f.issuerDer, readIssuer(issuer.certificate).subjectDer) && isSubjectFor(f.subjectDer, deviceId);
   } catch (e) {
     if (isCustodianError(e)) return false;
     throw e;
@@ -46,7 +50,7 @@ export async function recogniseInstalled(args: {
   spki: Uint8Array;
   at: Date;
   random?: RandomSource;
-}): Promise<{ recognised: true; leaf: Uint8Array } | { recognised: false; why: NotRecognised }> {
+}): Promise<{ recognised: true; leaf: Uint8Array; serialHex: string } | { recognised: false; why: NotRecognised }> {
   const { installed, issuer } = args;
   const leaf = installed.leaf;
   if (!leaf) return { recognised: false, why: 'no-leaf' };
@@ -59,10 +63,10 @@ export async function recogniseInstalled(args: {
     return { recognised: false, why: 'chain-invalid' };
   }
   if (!isSubjectFor(facts.subjectDer, args.deviceId)) return { recognised: false, why: 'other-device-id' };
-  if (!leafFromUs(issuer, leaf, args.deviceId, args.at)) return { recognised: false, why: 'chain-invalid' };
+  if (!leafFromUs(issuer, leaf, args.deviceId, args.at, facts)) return { recognised: false, why: 'chain-invalid' };
   if (!bytesEqual(facts.spki, args.spki)) return { recognised: false, why: 'other-key' };
   const challenge = makeChallenge(args.random);
   const signature = await args.device.signChallenge(challenge);
   if (!verifyPossession(facts.spki, challenge, signature)) return { recognised: false, why: 'challenge-failed' };
-  return { recognised: true, leaf };
+  return { recognised: true, leaf, serialHex: facts.serialHex };
 }

@@ -21,7 +21,6 @@ import {
   issueCertificate,
   keyInfoFromSpki,
   makeChallenge,
-  readCertificate,
   readCsr,
   serialToHex,
   validateDeviceId,
@@ -68,6 +67,8 @@ export interface RunState {
   keygenDone: boolean;
   decision?: IssuanceDecision | { kind: 'recognised' };
   intent?: IssuanceIntent;
+  /** The intent's validity as Dates (what the signer is asked for; the intent holds them as ISO text). */
+  validity?: { notBefore: Date; notAfter: Date };
   serialRandom?: Uint8Array;
   handle?: IntentHandle;
   leaf?: Uint8Array;
@@ -215,7 +216,7 @@ const check: StepFn = async (env, s) => {
   if (seen.recognised) {
     s.decision = { kind: 'recognised' };
     s.leaf = seen.leaf;
-    s.serialHex = readCertificate(seen.leaf).serialHex;
+    s.serialHex = seen.serialHex; // read from the leaf while recognising it
     return { outcome: installed.locked ? 'recognised-locked' : 'recognised', details: { recognised: true, locked: installed.locked } };
   }
   if (installed.locked) {
@@ -277,6 +278,7 @@ const intent: StepFn = async (env, s) => {
   };
   s.handle = await env.recorder.recordIntent(it); // rejects → nothing is signed
   s.intent = it;
+  s.validity = { notBefore: validity.notBefore, notAfter: validity.notAfter };
   s.serialRandom = serialRandom;
   s.serialHex = serialHex;
   return { outcome: 'ok', details: { intentId: s.handle.id, serialHex, notAfter: it.notAfter, reissue: decision.kind === 'sign' && decision.reissue } };
@@ -286,6 +288,7 @@ const sign: StepFn = async (env, s) => {
   const it = need(s.intent, 'intent');
   const handle = need(s.handle, 'intent handle');
   const serialRandom = need(s.serialRandom, 'serial');
+  const { notBefore, notAfter } = need(s.validity, 'validity');
   let issued: IssuedCertificate;
   try {
     issued = await env.sign({
@@ -293,9 +296,9 @@ const sign: StepFn = async (env, s) => {
       commonName: it.deviceId,
       subjectPublicKey: need(s.spki, 'device key'),
       issuer: { certificate: env.issuer.certificate, privateKey: env.issuer.privateKey },
-      notBefore: new Date(it.notBefore),
+      notBefore,
       days: env.policy.validityDays,
-      now: new Date(it.notBefore),
+      now: notBefore,
       random: () => serialRandom,
       deviceIdRule: env.policy.deviceIdRule,
     });
@@ -307,7 +310,7 @@ const sign: StepFn = async (env, s) => {
   }
   s.signed = true;
   s.leaf = issued.der;
-  if (issued.serialHex !== it.serialHex || issued.notAfter.toISOString() !== it.notAfter) {
+  if (issued.serialHex !== it.serialHex || issued.notAfter.getTime() !== notAfter.getTime()) {
     // Recorded as issued anyway (next step) so the ledger holds it; it never reaches the device.
     s.serialHex = issued.serialHex;
   }

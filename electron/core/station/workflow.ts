@@ -16,12 +16,12 @@ import type { DeviceClient, DeviceIdentity } from '../device/client';
 import { CustodianError, isCustodianError } from '../errors';
 import { cryptoRandom, fingerprintSha256, issueCertificate, type IssueRequest, type IssuedCertificate, type RandomSource } from '../pki/index';
 import { StationCodes } from './codes';
-import type { ErrorInfo, ProvisioningResult, StepTiming, WorkflowEvent, WorkflowListener } from './events';
+import type { ErrorInfo, ProvisioningResult, StepEvent, StepTiming, WorkflowListener } from './events';
 import type { PreparedIssuer } from './issuer';
 import { INITIAL_STEP, isTerminal, transition, type WorkflowState, type WorkflowStep } from './machine';
 import { checkPolicy, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from './policy';
 import type { IssuanceRecorder } from './recorder';
-import { STEPS, type RunState, type StepEnv } from './steps';
+import { STEPS, type RunState, type StepEnv, type StepResult } from './steps';
 
 export interface ProvisionOptions {
   device: DeviceClient;
@@ -72,21 +72,25 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
   };
   const s: RunState = { keygenDone: false, signed: false, recorded: false };
   const steps: StepTiming[] = [];
-  const emit = (e: WorkflowEvent): void => {
+  const listener = opts.onEvent;
+  // Events are built only for a listener (each carries the time as ISO text).
+  const emit = (step: WorkflowStep, state: 'started' | 'succeeded' | 'failed', durationMs: number, r: StepResult | null, error: ErrorInfo | null): void => {
+    if (!listener) return;
+    const at = clock().toISOString();
+    const deviceId = s.identity?.deviceId ?? null;
+    const serialHex = s.serialHex ?? null;
+    const e: StepEvent =
+      state === 'started'
+        ? { kind: 'step', runId, step, at, deviceId, serialHex, state }
+        : state === 'succeeded'
+          ? { kind: 'step', runId, step, at, deviceId, serialHex, state, durationMs, details: r?.details ?? {} }
+          : { kind: 'step', runId, step, at, deviceId, serialHex, state, durationMs, error: error! };
     try {
-      opts.onEvent?.(e);
+      listener(e);
     } catch {
       /* a broken listener must not break provisioning */
     }
   };
-  const base = (step: WorkflowStep) => ({
-    kind: 'step' as const,
-    runId,
-    step,
-    at: clock().toISOString(),
-    deviceId: s.identity?.deviceId ?? null,
-    serialHex: s.serialHex ?? null,
-  });
   const t0 = performance.now();
   let state: WorkflowState = INITIAL_STEP;
   let failure: { step: WorkflowStep; error: ErrorInfo } | null = null;
@@ -95,7 +99,7 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
   while (!isTerminal(state)) {
     const step: WorkflowStep = state;
     last = step;
-    emit({ ...base(step), state: 'started' });
+    emit(step, 'started', 0, null, null);
     const st = performance.now();
     try {
       // intent → sign → record is one critical section (a cancel lands before or after it),
@@ -105,13 +109,13 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
       const r = await STEPS[step](env, s);
       const durationMs = performance.now() - st;
       steps.push({ step, durationMs, state: 'succeeded' });
-      emit({ ...base(step), state: 'succeeded', durationMs, details: r.details ?? {} });
+      emit(step, 'succeeded', durationMs, r, null);
       state = transition(step, r.outcome);
     } catch (e) {
       const durationMs = performance.now() - st;
       const error = errorInfo(e);
       steps.push({ step, durationMs, state: 'failed' });
-      emit({ ...base(step), state: 'failed', durationMs, error });
+      emit(step, 'failed', durationMs, null, error);
       failure = { step, error };
       state = transition(step, 'fail');
     }
@@ -145,6 +149,12 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     }
     outcome = { result: 'failed', deviceId: s.identity?.deviceId ?? null, failedStep: f.step, error: f.error, signed: s.signed, durationMs, steps };
   }
-  emit({ kind: 'finished', runId, at: clock().toISOString(), outcome });
+  if (listener) {
+    try {
+      listener({ kind: 'finished', runId, at: clock().toISOString(), outcome });
+    } catch {
+      /* a broken listener must not break provisioning */
+    }
+  }
   return outcome;
 }
