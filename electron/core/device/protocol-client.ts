@@ -3,7 +3,7 @@
  * Create it with `ProtocolDeviceClient.start(transport, opts)` (does HELLO) or via
  * openSerialDevice / connectInProcess in ./connect.ts.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CustodianError } from '../errors';
 import { x509 } from '../pki/crypto';
 import type { CsrAfterKeygen, DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstalledCredentials, ReadBackHint } from './client';
@@ -431,7 +431,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     if (data.length === 0 || data.length > MAX_OBJECT_SIZE) {
       throw new CustodianError('DEVICE_BAD_ARGUMENT', `object must be 1..${MAX_OBJECT_SIZE} bytes, got ${data.length}`);
     }
-    const sha = createHash('sha256').update(data).digest();
+    const sha = hash('sha256', data, 'buffer');
     return { begin: { name: 'WRITE_BEGIN', payload: new ByteWriter().u8(target).u32(data.length).bytes(sha).build() }, data, end: { name: 'WRITE_END', payload: EMPTY } };
   }
 
