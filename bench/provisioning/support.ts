@@ -132,6 +132,7 @@ export class CpuMeter {
       writeCredentials: wrap((l, c, o) => d.writeCredentials(l, c, o)),
       readCredentials: wrap(() => d.readCredentials()),
       readBack: wrap((c, h) => d.readBack(c, h)),
+      install: wrap((l, c, o) => d.install(l, c, o)),
       commit: wrap(() => d.commit()),
       close: () => d.close(),
     };

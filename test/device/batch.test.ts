@@ -168,6 +168,37 @@ describe('the station client packs its requests (§4.8)', () => {
     expect(sim.stats().byCommand.WRITE_END).toBe(2);
   });
 
+  it.each([4096, 1024, 64])('install with a %i-byte buffer: the device holds exactly what was written, reports it, and the challenge verifies', async (maxPayload) => {
+    bench = await inProcessBench({ maxPayload });
+    const { client, sim } = bench;
+    const id = await client.identify();
+    await client.generateKey('P-256');
+    const spki = await client.getPublicKey();
+    const ca = await makeTestCa(2, 200);
+    const leaf = await ca.issue(spki, id.deviceId);
+    const frames = sim.stats().requests;
+    const challenge = popChallenge();
+    const hint = { leafBytes: leaf.length, chainBytes: ca.chain.reduce((n, c) => n + c.length, 0), signatureBytes: 64 };
+    const r = await client.install(leaf, ca.chain, { confirm: id, challenge, hint });
+    expect(r.installed).toEqual({ leaf, chain: ca.chain, locked: false });
+    expect(sim.state().leaf).toEqual(leaf);
+    expect(verifyPossession(spki, challenge, r.signature)).toBe(true);
+    // With a 4 KiB buffer: the identity check, both writes, the read-back and the challenge in one frame.
+    if (maxPayload === 4096) expect(sim.stats().requests - frames).toBe(1);
+  });
+
+  it('install: a write the device refuses stops the frame, so nothing is read back or signed after it', async () => {
+    bench = await inProcessBench({ maxPayload: 4096, faults: [{ kind: 'flash-write-failure', step: 'write-end' }] });
+    const { client, sim } = bench;
+    const id = await client.identify();
+    await client.generateKey('P-256');
+    const ca = await makeTestCa(2, 200);
+    const leaf = await ca.issue(await client.getPublicKey(), id.deviceId);
+    await expect(client.install(leaf, ca.chain, { confirm: id, challenge: popChallenge() })).rejects.toMatchObject({ code: 'DEVICE_FLASH_WRITE_FAILED' });
+    expect(sim.stats().byCommand.SIGN_CHALLENGE ?? 0).toBe(0);
+    expect(sim.stats().byCommand.READ_CERTS ?? 0).toBe(0);
+  });
+
   it('a device without batch gets the same requests one per frame, identity checks included', async () => {
     bench = await inProcessBench({ capabilities: ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'] });
     const { client, sim } = bench;

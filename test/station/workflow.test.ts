@@ -159,8 +159,7 @@ describe("the device's store state at IDENTIFY (docs/device-protocol.md §4.2)",
         readCredentials: log('read', () => device.readCredentials()),
         getCsr: log('csr', (cn: string, o) => device.getCsr(cn, o)),
         generateKey: log('keygen', (a, o) => device.generateKey(a, o)),
-        writeCredentials: log('write', (l, c, o) => device.writeCredentials(l, c, o)),
-        readBack: log('read-back', (ch, h) => device.readBack(ch, h)),
+        install: log('install', (l, c, o) => device.install(l, c, o)),
       }),
       issuer, recorder, operator: 'op', sign: b.signer.sign,
     });
@@ -169,11 +168,11 @@ describe("the device's store state at IDENTIFY (docs/device-protocol.md §4.2)",
   }
 
   it('a fresh device reporting an empty store is not read before the write, and gets its key generated without a failing CSR request', async () => {
-    expect(await callOrder('dev-store-1', false)).toEqual({ calls: ['keygen', 'write', 'read-back'], passed: true });
+    expect(await callOrder('dev-store-1', false)).toEqual({ calls: ['keygen', 'install'], passed: true });
   });
 
   it('a device that omits the store byte is read first and asked for a CSR, as before', async () => {
-    expect(await callOrder('dev-store-2', true)).toEqual({ calls: ['read', 'csr', 'keygen', 'write', 'read-back'], passed: true });
+    expect(await callOrder('dev-store-2', true)).toEqual({ calls: ['read', 'csr', 'keygen', 'install'], passed: true });
   });
 });
 
@@ -183,11 +182,11 @@ describe('after the write: read-back and the final challenge under the installed
     const b = await bench(recorder, { deviceId: 'dev-final-1' });
     const device = await b.connect();
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const readBack: DeviceClient['readBack'] = async (ch, h) => {
-      const r = await device.readBack(ch, h);
-      return { ...r, signature: new Uint8Array(nodeSign('sha256', ch, { key: stranger, dsaEncoding: 'ieee-p1363' })) };
+    const install: DeviceClient['install'] = async (l, c, o) => {
+      const r = await device.install(l, c, o);
+      return { ...r, signature: new Uint8Array(nodeSign('sha256', o.challenge, { key: stranger, dsaEncoding: 'ieee-p1363' })) };
     };
-    const result = await provisionDevice({ device: tampered(device, { readBack }), issuer, recorder, operator: 'op', sign: b.signer.sign });
+    const result = await provisionDevice({ device: tampered(device, { install }), issuer, recorder, operator: 'op', sign: b.signer.sign });
     await device.close();
     expect(result.result === 'failed' && result.error.code).toBe('WORKFLOW_FINAL_CHALLENGE_FAILED');
     expect(b.signer.signed).toHaveLength(1);
@@ -198,13 +197,13 @@ describe('after the write: read-back and the final challenge under the installed
     const { recorder } = freshLedger();
     const b = await bench(recorder, { deviceId: 'dev-final-2' });
     const device = await b.connect();
-    const readBack: DeviceClient['readBack'] = async (ch, h) => {
-      const r = await device.readBack(ch, h);
+    const install: DeviceClient['install'] = async (l, c, o) => {
+      const r = await device.install(l, c, o);
       const leaf = Uint8Array.from(r.installed.leaf!);
       leaf[leaf.length - 1]! ^= 1;
       return { ...r, installed: { ...r.installed, leaf } };
     };
-    const result = await provisionDevice({ device: tampered(device, { readBack }), issuer, recorder, operator: 'op', sign: b.signer.sign });
+    const result = await provisionDevice({ device: tampered(device, { install }), issuer, recorder, operator: 'op', sign: b.signer.sign });
     await device.close();
     expect(result.result === 'failed' && result.error.code).toBe('WORKFLOW_READBACK_MISMATCH');
     expect(b.sim.state().locked).toBe(false);

@@ -65,6 +65,18 @@ export interface CsrAfterKeygen extends IdentityCheck {
   csr?: string;
 }
 
+/** What the device holds after a write, and its signature over the station's challenge. */
+export interface ReadBackResult {
+  installed: InstalledCredentials;
+  signature: Uint8Array;
+}
+
+export interface InstallOptions extends IdentityCheck {
+  /** The final challenge (docs/device-protocol.md §4.5), signed after the writes. */
+  challenge: Uint8Array;
+  hint?: ReadBackHint;
+}
+
 export interface DeviceClient {
   identify(): Promise<DeviceIdentity>;
   /**
@@ -96,7 +108,14 @@ export interface DeviceClient {
    * `challenge` (the final proof of possession, checked by the caller against
    * the leaf read back), in as few exchanges as the sizes allow.
    */
-  readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<{ installed: InstalledCredentials; signature: Uint8Array }>;
+  readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<ReadBackResult>;
+  /**
+   * writeCredentials, then readBack: the device writes (after confirming its
+   * identity), then reports what it holds and signs the challenge, in as few
+   * exchanges as the buffers allow (one frame for a device that batches with
+   * a 4 KiB buffer). The caller checks the result as it would readBack's.
+   */
+  install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult>;
   commit(): Promise<void>;
   close(): Promise<void>;
 }

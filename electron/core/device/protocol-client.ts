@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { CustodianError } from '../errors';
 import { x509 } from '../pki/crypto';
-import type { CsrAfterKeygen, DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstalledCredentials, ReadBackHint } from './client';
+import type { CsrAfterKeygen, DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstallOptions, InstalledCredentials, ReadBackHint, ReadBackResult } from './client';
 import { FRAME_OVERHEAD, MAX_FRAME_PAYLOAD } from './frame';
 import { checkDeviceKey } from './keys';
 import {
@@ -461,8 +461,30 @@ export class ProtocolDeviceClient implements DeviceClient {
       await this.writeChain(chainDer);
       return;
     }
-    // The same requests as writeLeaf + writeChain, packed into as few frames
-    // as the device buffer allows, a chunk split wherever a frame fills up.
+    for (const f of this.planWrites(leafDer, chainDer, confirm)) await this.sendWrites(f, confirm);
+  }
+
+  async install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult> {
+    this.checkChallenge(opts.challenge);
+    if (!this.canBatch) {
+      await this.writeCredentials(leafDer, chainDer, opts);
+      return this.readBack(opts.challenge, opts.hint);
+    }
+    const frames = this.planWrites(leafDer, chainDer, opts.confirm);
+    const last = frames.pop()!;
+    for (const f of frames) await this.sendWrites(f, opts.confirm);
+    // The read-back and the final challenge ride in the last write frame when
+    // both buffers have room: the device runs them after the writes, as it
+    // would in frames of their own.
+    return this.readBackAfter(last, opts.challenge, opts.hint, opts.confirm);
+  }
+
+  /**
+   * The same requests as writeLeaf + writeChain (after a guarded IDENTIFY),
+   * packed into as few frames as the device buffer allows, a chunk split
+   * wherever a frame fills up.
+   */
+  private planWrites(leafDer: Uint8Array, chainDer: Uint8Array[], confirm: DeviceIdentity | undefined): SubRequest[][] {
     const budget = this.batchBudget;
     const frames: SubRequest[][] = [];
     let frame: SubRequest[] = [];
@@ -494,27 +516,31 @@ export class ProtocolDeviceClient implements DeviceClient {
       add(w.end);
     }
     frames.push(frame);
-    for (const f of frames) {
-      const replies = await this.batch(f);
-      if (confirm && f[0]?.name === 'IDENTIFY') this.acceptIdentity(this.decodeIdentity(replies[0]!), confirm);
-    }
+    return frames;
+  }
+
+  /** One frame of planned writes; a leading guarded IDENTIFY's answer is checked. */
+  private async sendWrites(f: readonly SubRequest[], confirm: DeviceIdentity | undefined): Promise<Uint8Array[]> {
+    const replies = await this.batch(f);
+    if (confirm && f[0]?.name === 'IDENTIFY') this.acceptIdentity(this.decodeIdentity(replies[0]!), confirm);
+    return replies;
   }
 
   async readCredentials(): Promise<InstalledCredentials> {
-    if (this.canBatch) return (await this.readStore(null)).installed;
+    if (this.canBatch) return (await this.readStore(null, undefined, [])).installed;
     const leaf = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.LEAF));
     const chain = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.CHAIN));
     return installedFrom(leaf, chain);
   }
 
-  async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<{ installed: InstalledCredentials; signature: Uint8Array }> {
+  async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<ReadBackResult> {
     this.checkChallenge(challenge);
     const sigRoom = BATCH_ENTRY_OVERHEAD + (hint?.signatureBytes ?? MAX_SIGNATURE);
     const firstRequest = 2 * BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
     // The signature shares the first frame with the reads when both fit the buffers.
     if (this.canBatch && sigRoom + 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK) <= this.batchBudget && firstRequest <= this.maxPayload) {
       try {
-        const r = await this.readStore(challenge, hint);
+        const r = await this.readStore(challenge, hint, []);
         return { installed: r.installed, signature: r.signature! };
       } catch (e) {
         // A signature larger than the hint said overflowed the frame: these requests are all read-only, so ask again one by one.
@@ -525,16 +551,38 @@ export class ProtocolDeviceClient implements DeviceClient {
     return { installed: await this.readCredentials(), signature };
   }
 
+  /** Largest reply `entries` can get: a guarded IDENTIFY's answer, empty replies otherwise (writes). */
+  private replyBytes(entries: readonly SubRequest[], confirm: DeviceIdentity | undefined): number {
+    return entries.reduce((n, e) => n + (e.name === 'IDENTIFY' && confirm ? this.identityReplyBytes(confirm) : BATCH_ENTRY_OVERHEAD), 0);
+  }
+
+  /** `writes` (the last write frame), then the read-back and the challenge: in that frame when it has room for them. */
+  private async readBackAfter(writes: SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): Promise<ReadBackResult> {
+    const requestBytes = writes.reduce((n, e) => n + BATCH_ENTRY_OVERHEAD + e.payload.length, 0) + BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
+    const replyRoom = this.batchBudget - this.replyBytes(writes, confirm) - BATCH_ENTRY_OVERHEAD - (hint?.signatureBytes ?? MAX_SIGNATURE);
+    if (requestBytes <= this.maxPayload && replyRoom >= 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK)) {
+      const r = await this.readStore(challenge, hint, writes, confirm);
+      return { installed: r.installed, signature: r.signature! };
+    }
+    await this.sendWrites(writes, confirm);
+    return this.readBack(challenge, hint);
+  }
+
   /**
    * The leaf and chain (and the challenge's signature) in BATCH frames: the
    * first frame asks for the signature and the start of both objects, sized
    * by the hint; later frames for what remains of the objects' actual sizes.
    */
-  private async readStore(challenge: Uint8Array | null, hint?: ReadBackHint): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
+  private async readStore(
+    challenge: Uint8Array | null,
+    hint: ReadBackHint | undefined,
+    before: readonly SubRequest[],
+    confirm?: DeviceIdentity,
+  ): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
     const budget = this.batchBudget;
     const objects = [WriteTarget.LEAF, WriteTarget.CHAIN].map((t) => ({ prefix: Uint8Array.of(t), read: new ObjectRead('READ_CERTS') }));
-    const first: SubRequest[] = [];
-    let room = budget;
+    const first: SubRequest[] = [...before];
+    let room = budget - this.replyBytes(before, confirm);
     if (challenge) {
       first.push({ name: 'SIGN_CHALLENGE', payload: challenge });
       room -= BATCH_ENTRY_OVERHEAD + (hint?.signatureBytes ?? MAX_SIGNATURE);
@@ -546,8 +594,8 @@ export class ProtocolDeviceClient implements DeviceClient {
     const chainLen = Math.max(1, Math.min(entryMax, room - 2 * perEntry - leafLen));
     const lens = [leafLen, chainLen];
     objects.forEach((o, i) => first.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, 0, lens[i]!) }));
-    const replies = await this.batch(first);
-    let k = 0;
+    const replies = await this.sendWrites(first, confirm);
+    let k = before.length;
     const signature = challenge ? replies[k++]! : null;
     objects.forEach((o, i) => o.read.take(replies[k++]!, lens[i]!));
     // The rest, planned from the sizes the device reported.

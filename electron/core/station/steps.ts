@@ -9,7 +9,7 @@
  *    exchange where it can batch, docs/device-protocol.md §4.8) and right
  *    before the write (a batching device refuses the write if it changed).
  */
-import type { DeviceClient, DeviceIdentity, InstalledCredentials } from '../device/client';
+import type { DeviceClient, DeviceIdentity, InstalledCredentials, ReadBackHint, ReadBackResult } from '../device/client';
 import { bytesEqual } from '../device/protocol';
 import { CustodianError, isCustodianError } from '../errors';
 import {
@@ -81,6 +81,8 @@ export interface RunState {
   intentClosed?: boolean;
   /** The new key's CSR, fetched with the key generation (keygen step), for the csr step to check. */
   csrFromKeygen?: Uint8Array;
+  /** What the device reported right after the write (install), and the challenge it signed; checked by verify. */
+  readBack?: ReadBackResult & { challenge: Uint8Array };
   /** The device confirmed its identity after giving its key, and has not been asked anything since. */
   keyConfirmed?: boolean;
   /** The device was re-identified after the certificate was recorded (before writing). */
@@ -341,22 +343,36 @@ const record: StepFn = async (env, s) => {
   return { outcome: 'ok', details: { intentId: s.handle?.id } };
 };
 
+/** The final challenge and the sizes the read-back will find (for the device client to plan its frames). */
+function readBackPlan(env: StepEnv, s: RunState): { challenge: Uint8Array; hint: ReadBackHint } {
+  const leaf = need(s.leaf, 'leaf');
+  const chainBytes = env.issuer.deviceChain.reduce((n, c) => n + c.length, 0);
+  return { challenge: makeChallenge(env.random), hint: { leafBytes: leaf.length, chainBytes, signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) } };
+}
+
 const write: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const leaf = need(s.leaf, 'leaf');
-  await env.device.writeCredentials(leaf, env.issuer.deviceChain, s.reidentifiedForWrite ? {} : { confirm: id });
+  // The device reports what it then holds and signs the final challenge in
+  // the same exchange where it can; the verify step checks both.
+  const plan = readBackPlan(env, s);
+  const back = await env.device.install(leaf, env.issuer.deviceChain, { ...plan, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
+  s.readBack = { challenge: plan.challenge, ...back };
   return { outcome: 'ok', details: { leafBytes: leaf.length, chainCertificates: env.issuer.deviceChain.length } };
 };
 
 const verify: StepFn = async (env, s) => {
   const leaf = need(s.leaf, 'leaf');
   const chain = env.issuer.deviceChain;
-  // The device signs a fresh challenge in the read-back's exchange; the
-  // signature is checked only after the read-back matched, under the key of
-  // the leaf read back.
-  const challenge = makeChallenge(env.random);
-  const hint = { leafBytes: leaf.length, chainBytes: chain.reduce((n, c) => n + c.length, 0), signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) };
-  const { installed: back, signature } = await env.device.readBack(challenge, hint);
+  // The signature over a fresh challenge is checked only after the read-back
+  // matched, under the key of the leaf read back.
+  let rb = s.readBack;
+  s.readBack = undefined;
+  if (!rb) {
+    const plan = readBackPlan(env, s);
+    rb = { challenge: plan.challenge, ...(await env.device.readBack(plan.challenge, plan.hint)) };
+  }
+  const { installed: back, signature, challenge } = rb;
   if (!back.leaf || !bytesEqual(back.leaf, leaf)) {
     throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the leaf read back from the device differs from the one written', { object: 'leaf' });
   }

@@ -32,6 +32,7 @@ export function withDeviceIdRule(device: DeviceClient, pattern: string): DeviceC
     writeCredentials: (l, c, o) => device.writeCredentials(l, c, o),
     readCredentials: () => device.readCredentials(),
     readBack: (c, h) => device.readBack(c, h),
+    install: (l, c, o) => device.install(l, c, o),
     commit: () => device.commit(),
     close: () => device.close(),
   };
