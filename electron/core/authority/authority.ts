@@ -13,7 +13,7 @@
  * content; the caller (CLI or UI) decides where to write them.
  */
 import { CustodianError } from '../errors';
-import { bytesEqualSpki } from './spki';
+import { bytesEqual } from '../pki/bytes';
 import { DEFAULT_LOG_N, MIN_WRITE_LOG_N, VaultCodes } from '../vault/index';
 import { AuthorityCodes } from './codes';
 import { withAuthorityLock } from './lock-file';
@@ -113,7 +113,7 @@ export class Authority {
   async unlock(passphrase: string): Promise<void> {
     const meta = requireConfigured(this.#ctx);
     const key = await unlockSealedKey(this.#ctx.store.keyFile, passphrase);
-    if (!bytesEqualSpki(key.spki, Buffer.from(meta.spkiDer, 'base64'))) {
+    if (!bytesEqual(key.spki, Buffer.from(meta.spkiDer, 'base64'))) {
       throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not hold the key this authority was set up with', {
         expectedSpkiSha256: meta.spkiSha256,
         actualSpkiSha256: spkiSha256(key.spki),
@@ -121,7 +121,7 @@ export class Authority {
     }
     if (meta.state === 'active') {
       const chain = this.#ctx.store.readChain();
-      if (!bytesEqualSpki(readCertificate(chain[0]!).spki, key.spki)) {
+      if (!bytesEqual(readCertificate(chain[0]!).spki, key.spki)) {
         throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not match the station certificate', { certificateFingerprint: meta.certificateFingerprint });
       }
     }
