@@ -41,7 +41,7 @@ import {
 import type { BenchReport } from './run';
 
 const WARMUP = 2;
-const MEASURED = 6;
+const MEASURED = 12;
 const N = WARMUP + MEASURED;
 /**
  * Devices provisioned (line set-up, not reported) before either set-up is
