@@ -9,8 +9,8 @@
  *    socat pty) swaps in the next device behind the link as each one commits,
  *    as an operator swaps devices behind a fixture's USB-serial adapter. A
  *    device's cycle runs from the end of the previous device's workflow to the
- *    end of its own: its HELLO and detection IDENTIFY on the open port, then
- *    the workflow.
+ *    end of its own: its HELLO on the open port (the device announces its
+ *    identity in the reply), then the workflow.
  *  - per-device port: each device in its own simulator child on its own pty,
  *    the station opens a port per device (port open + HELLO + workflow).
  *
@@ -183,7 +183,7 @@ export default async function provisioningBench(): Promise<BenchReport> {
     for (const s of sims) if (s.child.exitCode === null) s.child.kill('SIGKILL');
   }
   const primary = summarise('line (primary): one port opened once, `provision --watch` path (serveDevices), devices swapped behind it', line, calib,
-    'workflow checks, HELLO + detection IDENTIFY, session set-up');
+    'workflow checks, HELLO (with the identity), session set-up');
   const other = summarise('per-device port (for comparison): a simulator child, a pty and a port open per device', perPort, calib,
     'workflow checks, port open + HELLO');
   const lines = [

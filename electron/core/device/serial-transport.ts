@@ -51,8 +51,9 @@ const READ_BUFFER = 4096;
  * libuv thread pool and gets EAGAIN (an exception) after each chunk, which
  * cost the station ~0.7 ms of CPU per request/response round trip. The read
  * listener is registered once and the poller re-armed per wake-up, and an
- * idle write completes synchronously: a line station makes ~20 round trips
- * per device, so per-trip bookkeeping is the station's largest CPU cost.
+ * idle write completes synchronously: every round trip is a wake-up of the
+ * station, so per-trip bookkeeping counts (a line station makes a handful per
+ * device with BATCH, twenty without).
  * Elsewhere (Windows) the stream is used as is.
  */
 export class SerialPortTransport implements Transport {
