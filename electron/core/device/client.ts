@@ -56,7 +56,7 @@ export interface IdentityCheck {
 export interface ReadBackHint {
   leafBytes: number;
   chainBytes: number;
-  /** Largest signature the device key makes (DER ECDSA or RSA), to reserve room for the challenge reply. */
+  /** Size of the device key's challenge signature (§4.5: P1363 ECDSA or RSA), to reserve room for it. */
   signatureBytes: number;
 }
 
@@ -97,23 +97,14 @@ export interface DeviceClient {
   signChallenge(challenge: Uint8Array, opts?: IdentityCheck): Promise<Uint8Array>;
   writeLeaf(certificateDer: Uint8Array): Promise<void>;
   writeChain(chainDer: Uint8Array[]): Promise<void>;
-  /**
-   * Write the leaf, then the chain. With `confirm`, the device first confirms
-   * it is still that device and writes nothing if it is not.
-   */
-  writeCredentials(leafDer: Uint8Array, chainDer: Uint8Array[], opts?: IdentityCheck): Promise<void>;
   readCredentials(): Promise<InstalledCredentials>;
   /**
-   * Read back the installed leaf and chain and have the device sign
-   * `challenge` (the final proof of possession, checked by the caller against
-   * the leaf read back), in as few exchanges as the sizes allow.
-   */
-  readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<ReadBackResult>;
-  /**
-   * writeCredentials, then readBack: the device writes (after confirming its
-   * identity), then reports what it holds and signs the challenge, in as few
-   * exchanges as the buffers allow (one frame for a device that batches with
-   * a 4 KiB buffer). The caller checks the result as it would readBack's.
+   * Write the leaf, then the chain (with `confirm`, the device first confirms
+   * it is still that device and writes nothing if it is not); then the device
+   * reports what it holds and signs `challenge`, the final proof of
+   * possession. All in as few exchanges as the buffers allow (one frame for a
+   * device that batches with a 4 KiB buffer). The caller checks the read-back
+   * against what it wrote, then the signature under the leaf read back.
    */
   install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult>;
   commit(): Promise<void>;

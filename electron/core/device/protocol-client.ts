@@ -274,6 +274,7 @@ export class ProtocolDeviceClient implements DeviceClient {
   /** Reply room an IDENTIFY entry needs: the session's identity as encoded, plus slack. */
   private identityReplyBytes(id: DeviceIdentity): number {
     const len = (s: string): number => 1 + Buffer.byteLength(s);
+    // Four str8 fields, then u8 protocol version, u16 capabilities, u16 max payload, u8 store state.
     return BATCH_ENTRY_OVERHEAD + len(id.deviceId) + len(id.hardwareSerial) + len(id.model) + len(id.firmware) + 6 + IDENTITY_SLACK;
   }
 
@@ -359,12 +360,12 @@ export class ProtocolDeviceClient implements DeviceClient {
       let room = this.batchBudget - (entries.length + 1) * BATCH_ENTRY_OVERHEAD - CHUNK_HEADER;
       if (confirm) room -= this.identityReplyBytes(confirm);
       const maxLen = Math.min(this.maxPayload - CHUNK_HEADER, room);
-      entries.push({ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn) });
+      const csrAt = entries.push({ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn) }) - 1;
       if (confirm) entries.push(this.guard(confirm));
       const replies = await this.batch(entries);
       before?.done();
-      obj.take(replies[entries.length - (confirm ? 2 : 1)]!, maxLen);
-      if (confirm) this.acceptIdentity(this.decodeIdentity(replies[entries.length - 1]!), confirm);
+      obj.take(replies[csrAt]!, maxLen);
+      if (confirm) this.acceptIdentity(this.decodeIdentity(replies[csrAt + 1]!), confirm);
       if (!obj.done) {
         await this.readRest(obj, EMPTY, cn);
         if (confirm) await this.confirmIdentity(confirm); // the check comes after the whole CSR
@@ -417,8 +418,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     this.checkChallenge(challenge);
     const confirm = opts.confirm;
     if (confirm && this.canBatch) {
-      const [signature, id] = await this.batch([{ name: 'SIGN_CHALLENGE', payload: challenge }, this.guard(confirm)]);
-      this.acceptIdentity(this.decodeIdentity(id!), confirm);
+      const [signature] = await this.sendFrame([{ name: 'SIGN_CHALLENGE', payload: challenge }, this.guard(confirm)], confirm, 1);
       return signature!;
     }
     const signature = await this.call('SIGN_CHALLENGE', challenge);
@@ -453,6 +453,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     await this.writeObject(WriteTarget.CHAIN, concatBytes(chainDer));
   }
 
+  /** Write the leaf, then the chain; with `confirm`, the device first confirms it is still that device and writes nothing if not. */
   async writeCredentials(leafDer: Uint8Array, chainDer: Uint8Array[], opts: IdentityCheck = {}): Promise<void> {
     const confirm = opts.confirm;
     if (!this.canBatch) {
@@ -461,7 +462,7 @@ export class ProtocolDeviceClient implements DeviceClient {
       await this.writeChain(chainDer);
       return;
     }
-    for (const f of this.planWrites(leafDer, chainDer, confirm)) await this.sendWrites(f, confirm);
+    for (const f of this.planWrites(leafDer, chainDer, confirm)) await this.sendFrame(f, confirm);
   }
 
   async install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult> {
@@ -472,7 +473,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     }
     const frames = this.planWrites(leafDer, chainDer, opts.confirm);
     const last = frames.pop()!;
-    for (const f of frames) await this.sendWrites(f, opts.confirm);
+    for (const f of frames) await this.sendFrame(f, opts.confirm);
     // The read-back and the final challenge ride in the last write frame when
     // both buffers have room: the device runs them after the writes, as it
     // would in frames of their own.
@@ -489,27 +490,24 @@ export class ProtocolDeviceClient implements DeviceClient {
     const frames: SubRequest[][] = [];
     let frame: SubRequest[] = [];
     let used = 0;
+    const next = (): void => {
+      frames.push(frame);
+      frame = [];
+      used = 0;
+    };
     const add = (e: SubRequest): void => {
-      if (used + BATCH_ENTRY_OVERHEAD + e.payload.length > budget) {
-        frames.push(frame);
-        frame = [];
-        used = 0;
-      }
+      if (used + BATCH_ENTRY_OVERHEAD + e.payload.length > budget) next();
       frame.push(e);
       used += BATCH_ENTRY_OVERHEAD + e.payload.length;
     };
+    // Data bytes a WRITE_CHUNK entry (u32 offset + data) can carry in the current frame.
+    const chunkRoom = (): number => Math.min(budget - used - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
     if (confirm) add(this.guard(confirm));
     for (const w of [this.writeRequests(WriteTarget.LEAF, leafDer), this.writeRequests(WriteTarget.CHAIN, concatBytes(chainDer))]) {
       add(w.begin);
       for (let off = 0; off < w.data.length; ) {
-        let room = Math.min(budget - used - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
-        if (room < MIN_READ_CHUNK && room < w.data.length - off) {
-          frames.push(frame);
-          frame = [];
-          used = 0;
-          room = Math.min(budget - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
-        }
-        const n = Math.min(room, w.data.length - off);
+        if (chunkRoom() < MIN_READ_CHUNK && chunkRoom() < w.data.length - off) next();
+        const n = Math.min(chunkRoom(), w.data.length - off);
         add({ name: 'WRITE_CHUNK', payload: new ByteWriter().u32(off).bytes(w.data.subarray(off, off + n)).build() });
         off += n;
       }
@@ -519,10 +517,10 @@ export class ProtocolDeviceClient implements DeviceClient {
     return frames;
   }
 
-  /** One frame of planned writes; a leading guarded IDENTIFY's answer is checked. */
-  private async sendWrites(f: readonly SubRequest[], confirm: DeviceIdentity | undefined): Promise<Uint8Array[]> {
+  /** One BATCH frame; the guarded IDENTIFY at `guardAt` (the first entry by default), if there, has its answer checked against `confirm`. */
+  private async sendFrame(f: readonly SubRequest[], confirm: DeviceIdentity | undefined, guardAt = 0): Promise<Uint8Array[]> {
     const replies = await this.batch(f);
-    if (confirm && f[0]?.name === 'IDENTIFY') this.acceptIdentity(this.decodeIdentity(replies[0]!), confirm);
+    if (confirm && f[guardAt]?.name === 'IDENTIFY') this.acceptIdentity(this.decodeIdentity(replies[guardAt]!), confirm);
     return replies;
   }
 
@@ -533,12 +531,11 @@ export class ProtocolDeviceClient implements DeviceClient {
     return installedFrom(leaf, chain);
   }
 
+  /** The installed leaf and chain, and the device's signature over `challenge`, in as few exchanges as the sizes allow. */
   async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<ReadBackResult> {
     this.checkChallenge(challenge);
-    const sigRoom = BATCH_ENTRY_OVERHEAD + (hint?.signatureBytes ?? MAX_SIGNATURE);
-    const firstRequest = 2 * BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
     // The signature shares the first frame with the reads when both fit the buffers.
-    if (this.canBatch && sigRoom + 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK) <= this.batchBudget && firstRequest <= this.maxPayload) {
+    if (this.canBatch && this.readBackFits([], challenge, hint, undefined)) {
       try {
         const r = await this.readStore(challenge, hint, []);
         return { installed: r.installed, signature: r.signature! };
@@ -556,15 +553,24 @@ export class ProtocolDeviceClient implements DeviceClient {
     return entries.reduce((n, e) => n + (e.name === 'IDENTIFY' && confirm ? this.identityReplyBytes(confirm) : BATCH_ENTRY_OVERHEAD), 0);
   }
 
+  /**
+   * Whether `before`, SIGN_CHALLENGE and the first READ_CERTS of both objects
+   * fit one frame: the requests in the device's buffer, and the replies, with
+   * room for the signature and a useful first chunk of each object.
+   */
+  private readBackFits(before: readonly SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): boolean {
+    const requestBytes = before.reduce((n, e) => n + BATCH_ENTRY_OVERHEAD + e.payload.length, 0) + BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
+    const replyRoom = this.batchBudget - this.replyBytes(before, confirm) - BATCH_ENTRY_OVERHEAD - (hint?.signatureBytes ?? MAX_SIGNATURE);
+    return requestBytes <= this.maxPayload && replyRoom >= 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK);
+  }
+
   /** `writes` (the last write frame), then the read-back and the challenge: in that frame when it has room for them. */
   private async readBackAfter(writes: SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): Promise<ReadBackResult> {
-    const requestBytes = writes.reduce((n, e) => n + BATCH_ENTRY_OVERHEAD + e.payload.length, 0) + BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
-    const replyRoom = this.batchBudget - this.replyBytes(writes, confirm) - BATCH_ENTRY_OVERHEAD - (hint?.signatureBytes ?? MAX_SIGNATURE);
-    if (requestBytes <= this.maxPayload && replyRoom >= 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK)) {
+    if (this.readBackFits(writes, challenge, hint, confirm)) {
       const r = await this.readStore(challenge, hint, writes, confirm);
       return { installed: r.installed, signature: r.signature! };
     }
-    await this.sendWrites(writes, confirm);
+    await this.sendFrame(writes, confirm);
     return this.readBack(challenge, hint);
   }
 
@@ -594,7 +600,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     const chainLen = Math.max(1, Math.min(entryMax, room - 2 * perEntry - leafLen));
     const lens = [leafLen, chainLen];
     objects.forEach((o, i) => first.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, 0, lens[i]!) }));
-    const replies = await this.sendWrites(first, confirm);
+    const replies = await this.sendFrame(first, confirm);
     let k = before.length;
     const signature = challenge ? replies[k++]! : null;
     objects.forEach((o, i) => o.read.take(replies[k++]!, lens[i]!));

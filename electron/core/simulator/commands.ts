@@ -79,7 +79,7 @@ export class DeviceCommands {
   /** [u32 offset][u16 maxLen] → [u32 total][u8 flags][data] */
   private chunk(obj: Uint8Array, offset: number, maxLen: number, flags = 0): Uint8Array {
     if (offset > obj.length) throw new Refuse('BAD_REQUEST', `offset ${offset} beyond ${obj.length}`);
-    const n = Math.min(maxLen, this.c.maxPayload - 5, this.stationMax - 5, obj.length - offset);
+    const n = Math.min(maxLen, this.replyLimit - 5, obj.length - offset);
     if (n <= 0 && offset < obj.length) throw new Refuse('BAD_REQUEST', 'maxLen too small');
     return new ByteWriter().u32(obj.length).u8(flags).bytes(obj.subarray(offset, offset + n)).build();
   }

@@ -9,7 +9,7 @@
  *    exchange where it can batch, docs/device-protocol.md §4.8) and right
  *    before the write (a batching device refuses the write if it changed).
  */
-import type { DeviceClient, DeviceIdentity, InstalledCredentials, ReadBackHint, ReadBackResult } from '../device/client';
+import type { DeviceClient, DeviceIdentity, InstalledCredentials, ReadBackResult } from '../device/client';
 import { bytesEqual } from '../device/protocol';
 import { CustodianError, isCustodianError } from '../errors';
 import {
@@ -343,36 +343,27 @@ const record: StepFn = async (env, s) => {
   return { outcome: 'ok', details: { intentId: s.handle?.id } };
 };
 
-/** The final challenge and the sizes the read-back will find (for the device client to plan its frames). */
-function readBackPlan(env: StepEnv, s: RunState): { challenge: Uint8Array; hint: ReadBackHint } {
-  const leaf = need(s.leaf, 'leaf');
-  const chainBytes = env.issuer.deviceChain.reduce((n, c) => n + c.length, 0);
-  return { challenge: makeChallenge(env.random), hint: { leafBytes: leaf.length, chainBytes, signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) } };
-}
-
 const write: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const leaf = need(s.leaf, 'leaf');
+  const chain = env.issuer.deviceChain;
   // The device reports what it then holds and signs the final challenge in
-  // the same exchange where it can; the verify step checks both.
-  const plan = readBackPlan(env, s);
-  const back = await env.device.install(leaf, env.issuer.deviceChain, { ...plan, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
-  s.readBack = { challenge: plan.challenge, ...back };
-  return { outcome: 'ok', details: { leafBytes: leaf.length, chainCertificates: env.issuer.deviceChain.length } };
+  // the same exchange where it can; the verify step checks both. The hint is
+  // what the read-back will find, for the client to plan its frames.
+  const challenge = makeChallenge(env.random);
+  const hint = { leafBytes: leaf.length, chainBytes: chain.reduce((n, c) => n + c.length, 0), signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) };
+  const back = await env.device.install(leaf, chain, { challenge, hint, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
+  s.readBack = { challenge, ...back };
+  return { outcome: 'ok', details: { leafBytes: leaf.length, chainCertificates: chain.length } };
 };
 
 const verify: StepFn = async (env, s) => {
   const leaf = need(s.leaf, 'leaf');
   const chain = env.issuer.deviceChain;
-  // The signature over a fresh challenge is checked only after the read-back
-  // matched, under the key of the leaf read back.
-  let rb = s.readBack;
-  s.readBack = undefined;
-  if (!rb) {
-    const plan = readBackPlan(env, s);
-    rb = { challenge: plan.challenge, ...(await env.device.readBack(plan.challenge, plan.hint)) };
-  }
-  const { installed: back, signature, challenge } = rb;
+  // What the device reported right after the write (verify only ever follows
+  // write). The signature over the fresh challenge is checked only after the
+  // read-back matched, under the key of the leaf read back.
+  const { installed: back, signature, challenge } = need(s.readBack, 'read-back');
   if (!back.leaf || !bytesEqual(back.leaf, leaf)) {
     throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the leaf read back from the device differs from the one written', { object: 'leaf' });
   }
