@@ -104,7 +104,8 @@ export class RequestQueue {
   private busy = false;
   private nextId = 1;
   private readonly expired: number[] = [];
-  private closedError: CustodianError | null = null;
+  /** Set once the link closed: the reason, if it gave one (the error itself is built when a request meets it). */
+  private closed: { reason: Error | undefined; error: CustodianError | null } | null = null;
   private readonly unsubscribe: Array<() => void> = [];
   /** Device's advertised max payload for outgoing frames (set after HELLO). */
   maxOutgoingPayload = MAX_FRAME_PAYLOAD;
@@ -132,7 +133,7 @@ export class RequestQueue {
   }
 
   get isClosed(): boolean {
-    return this.closedError !== null;
+    return this.closed !== null;
   }
 
   /** Queue a request; resolves with the response payload or rejects with a CustodianError. */
@@ -152,9 +153,9 @@ export class RequestQueue {
   }
 
   private send(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
-    if (this.closedError) {
+    if (this.closed) {
       this.next();
-      return Promise.reject(this.closedError);
+      return Promise.reject(this.closedError(this.closed));
     }
     const requestId = this.allocateId();
     let frame: Uint8Array;
@@ -242,15 +243,20 @@ export class RequestQueue {
   }
 
   private onClosed(err?: Error): void {
-    if (this.closedError) return;
-    this.closedError = new CustodianError(
-      'DEVICE_DISCONNECTED',
-      `device link ${this.transport.description} closed${err ? `: ${err.message}` : ''}`,
-      { port: this.transport.description },
-    );
+    if (this.closed) return;
+    const closed = (this.closed = { reason: err, error: null });
     this.parser.dispose();
-    if (this.waiter) this.settle(this.waiter, this.closedError);
+    if (this.waiter) this.settle(this.waiter, this.closedError(closed));
     this.deadlines.cancel();
+  }
+
+  /** One error for every request that meets the closed link, built on first use: a session's ordinary close meets none. */
+  private closedError(c: NonNullable<RequestQueue['closed']>): CustodianError {
+    return (c.error ??= new CustodianError(
+      'DEVICE_DISCONNECTED',
+      `device link ${this.transport.description} closed${c.reason ? `: ${c.reason.message}` : ''}`,
+      { port: this.transport.description },
+    ));
   }
 
   async close(): Promise<void> {
