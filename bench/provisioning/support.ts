@@ -252,8 +252,12 @@ export async function calibrateLink(sim: SimChild, bareSim: SimChild): Promise<L
   }
 }
 
-export const median = (xs: number[]): number => {
+/** The p-quantile (0..1) of xs, interpolating between neighbours (p = 0.5 is the median). */
+export const quantile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const at = (s.length - 1) * p;
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo]! + (s[lo + 1]! - s[lo]!) * (at - lo) : s[lo]!;
 };
+
+export const median = (xs: number[]): number => quantile(xs, 0.5);
