@@ -19,7 +19,7 @@ import { hasChromium, launchBrowser, openApp, problemsOf, shoot, startStation, t
 
 const THEMES: Theme[] = ['light', 'dark'];
 import { ptySimulator, type PtySimulator } from './fixtures';
-import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
+import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, provisionToPass, verificationCertificate } from './journeys';
 
 /** Which areas the default composition wires today. */
 async function wiredFeatures() {
@@ -79,8 +79,7 @@ describe.runIf(ready)('Custodian UI in Chromium (real core, in-process simulated
     await p.fill('[data-testid="operator"]', 'alice');
     await p.fill('[data-testid="work-order"]', 'WO-2026-114');
     await shoot(p, 'station', theme);
-    await p.keyboard.press('F2');
-    await p.waitForSelector('[data-testid="result-screen"].pass', { timeout: 60_000 });
+    await provisionToPass(p);
     await shoot(p, 'station-pass', theme);
     await p.keyboard.press('Escape');
     await p.keyboard.press('Control+2');

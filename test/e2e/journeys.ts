@@ -17,6 +17,25 @@ async function expectVerdict(page: Page, word: 'PASS' | 'FAIL'): Promise<void> {
   expect(await verdict(page), (await page.textContent('[data-testid="result-screen"]')) ?? '').toBe(word);
 }
 
+/**
+ * Provision from the Station view with F2 and expect PASS. Waits for the
+ * Provision button to be enabled first (ports and lock state load after the
+ * page), and fails at once with what the user sees — the button's blocker, or
+ * the whole result screen — instead of waiting out a timeout for a PASS that
+ * is not coming.
+ */
+export async function provisionToPass(page: Page): Promise<void> {
+  try {
+    await page.waitForSelector('[data-testid="provision"]:not([disabled])', { timeout: 30_000 });
+  } catch (e) {
+    const blocker = await page.textContent('[data-testid="provision-blocker"]', { timeout: 1_000 }).catch(() => null);
+    throw new Error(`Provision stayed disabled: ${blocker ?? 'no blocker shown'}`, { cause: e });
+  }
+  await page.keyboard.press('F2');
+  await page.waitForSelector('[data-testid="result-screen"]', { timeout: 60_000 });
+  await expectVerdict(page, 'PASS');
+}
+
 async function focusedTestId(page: Page): Promise<string | null> {
   return page.evaluate('document.activeElement ? document.activeElement.getAttribute("data-testid") : null') as Promise<string | null>;
 }
