@@ -118,6 +118,9 @@ class ObjectRead {
 const chunkRequest = (prefix: Uint8Array, offset: number, maxLen: number, suffix: Uint8Array = EMPTY): Uint8Array =>
   new ByteWriter().bytes(prefix).u32(offset).u16(maxLen).bytes(suffix).build();
 
+/** A WRITE_CHUNK request (§4.6): u32 offset, then the bytes. */
+const writeChunk = (offset: number, bytes: Uint8Array): SubRequest => ({ name: 'WRITE_CHUNK', payload: new ByteWriter().u32(offset).bytes(bytes).build() });
+
 export class ProtocolDeviceClient implements DeviceClient {
   private readonly queue: RequestQueue;
   private readonly baud: number;
@@ -437,12 +440,13 @@ export class ProtocolDeviceClient implements DeviceClient {
 
   private async writeObject(target: number, data: Uint8Array): Promise<void> {
     const w = this.writeRequests(target, data);
-    await this.call('WRITE_BEGIN', w.begin.payload);
     const step = this.maxPayload - 4;
+    await this.call(w.begin.name, w.begin.payload);
     for (let off = 0; off < data.length; off += step) {
-      await this.call('WRITE_CHUNK', new ByteWriter().u32(off).bytes(data.subarray(off, off + step)).build());
+      const chunk = writeChunk(off, data.subarray(off, off + step));
+      await this.call(chunk.name, chunk.payload);
     }
-    await this.call('WRITE_END');
+    await this.call(w.end.name, w.end.payload);
   }
 
   async writeLeaf(certificateDer: Uint8Array): Promise<void> {
@@ -508,7 +512,7 @@ export class ProtocolDeviceClient implements DeviceClient {
       for (let off = 0; off < w.data.length; ) {
         if (chunkRoom() < MIN_READ_CHUNK && chunkRoom() < w.data.length - off) next();
         const n = Math.min(chunkRoom(), w.data.length - off);
-        add({ name: 'WRITE_CHUNK', payload: new ByteWriter().u32(off).bytes(w.data.subarray(off, off + n)).build() });
+        add(writeChunk(off, w.data.subarray(off, off + n)));
         off += n;
       }
       add(w.end);
