@@ -10,6 +10,7 @@ import { openSerialDevice, type DeviceIdentity } from '../../core/device/index';
 import { CustodianError } from '../../core/errors';
 import { remedyFor } from '../../core/station/remedies';
 import { openStationSession, STATION_DEVICE_OPTIONS } from '../../core/station/session';
+import { tuneTieringForLine } from '../../core/station/tiering';
 import { serveDevices } from '../../core/station/watch';
 import { provisionDevice } from '../../core/station/workflow';
 import type { ProvisioningResult } from '../../core/station/events';
@@ -66,6 +67,7 @@ export const provisionCommand: CliCommand = {
     const watch = optBool(ctx, 'watch');
     const count = optInt(ctx, 'count', { min: 1 });
     if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
+    if (watch) tuneTieringForLine(); // a line: reach the optimised steady state within minutes, not a shift
 
     const session = await openStationSession({ home: ctx.home, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
