@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { encodeFrame } from '../../electron/core/device/frame';
@@ -89,6 +90,14 @@ export async function testIssuer() {
 }
 
 export const CALIBRATION_REQUESTS = 100;
+/**
+ * Round trips before each calibration is measured: past the line tiering's
+ * TurboFan threshold (100 runs), so the per-request figures are steady-state
+ * like the devices'. Then a pause, so compiles V8 still runs on its
+ * background threads are not counted in them.
+ */
+const CALIBRATION_WARMUP = 300;
+const SETTLE_MS = 300;
 
 /**
  * Station CPU split for one run: inside DeviceClient calls (serial port,
@@ -213,7 +222,8 @@ async function bareClientCpuPerRequest(path: string): Promise<number> {
     writeSync(b.fd, encodeFrame({ type: Command.IDENTIFY, requestId: (id = (id % 0xffff) + 1), payload: new Uint8Array(0) }));
   });
   try {
-    for (let i = 0; i < 20; i++) await roundTrip();
+    for (let i = 0; i < CALIBRATION_WARMUP; i++) await roundTrip();
+    await sleep(SETTLE_MS);
     const c0 = process.cpuUsage();
     for (let i = 0; i < CALIBRATION_REQUESTS; i++) await roundTrip();
     return cpuMs(process.cpuUsage(c0)) / CALIBRATION_REQUESTS;
@@ -231,7 +241,8 @@ export async function calibrateLink(sim: SimChild, bareSim: SimChild): Promise<L
   const device = await openSerialDevice(sim.path, { baud: BAUD, ...STATION_DEVICE_OPTIONS });
   let client: Omit<LinkCalibration, 'bareCpuPerRequestMs'>;
   try {
-    for (let i = 0; i < 20; i++) await device.identify();
+    for (let i = 0; i < CALIBRATION_WARMUP; i++) await device.identify();
+    await sleep(SETTLE_MS);
     const before = device.stats();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
