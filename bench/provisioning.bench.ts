@@ -183,15 +183,14 @@ const isMeteredRow = (r: Row): r is MeteredRow => r.meter !== null;
 
 /**
  * `rows`: a set-up's devices as shown (WARMUP first); the CPU figure is the
- * median over its bare measured ones. `split`: the metered devices whose
- * meters split the CPU by part (`splitFrom` says where they ran).
+ * median over its bare measured ones. `metered`: the devices whose meters
+ * split the CPU by part (`splitFrom` says where they ran).
  */
-function summarise(title: string, rows: Row[], split: MeteredRow[], splitFrom: string, calib: LinkCalibration, restLabel: string): Summary {
+function summarise(title: string, rows: Row[], metered: MeteredRow[], splitFrom: string, calib: LinkCalibration, restLabel: string): Summary {
   const measured = rows.slice(WARMUP);
   const bare = measured.filter((r) => r.meter === null);
-  const metered = split;
   const m = (f: (r: Row) => number): number => median(measured.map(f));
-  const mm = (f: (r: (typeof metered)[number]) => number): number => median(metered.map(f));
+  const mm = (f: (r: MeteredRow) => number): number => median(metered.map(f));
   const ratio = m((r) => r.cycleMs / r.floorMs);
   const cpu = median(bare.map((r) => r.cpuMs));
   const q = (p: number): number => quantile(bare.map((r) => r.cpuMs), p);
