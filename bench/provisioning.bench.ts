@@ -215,7 +215,7 @@ function summarise(title: string, rows: Row[], metered: MeteredRow[], splitFrom:
       `      + ${mm((r) => r.cpuMs - r.meter.deviceCpuMs - r.meter.recorderCpuMs - r.meter.signCpuMs).toFixed(1)} ms ${restLabel}, and the meter`,
       `    wake-up floor: ${requests} round trips × ${calib.bareCpuPerRequestMs.toFixed(3)} ms (a bare Node client on the same link, this run) = ${(requests * calib.bareCpuPerRequestMs).toFixed(1)} ms;`,
       `      station CPU beyond it ${(cpu - requests * calib.bareCpuPerRequestMs).toFixed(1)} ms; station CPU = ${(cpu / calib.bareCpuPerRequestMs).toFixed(1)} bare round trips`,
-      `      (context for this VM's drift, not a correction: the ratio itself moves several-fold between runs (20–73× in the runs measured so far); the 5 ms target is ${(5 / calib.bareCpuPerRequestMs).toFixed(1)} of them at this run's speed)`,
+      `      (context for this VM's drift, not a correction: the ratio itself moves several-fold between runs (18–73× in the runs measured so far); the 5 ms target is ${(5 / calib.bareCpuPerRequestMs).toFixed(1)} of them at this run's speed)`,
     ],
   };
 }
