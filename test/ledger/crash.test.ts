@@ -23,7 +23,9 @@ beforeAll(async () => {
   bundleDir = tempDir('crash-child-');
   const out = join(bundleDir, 'child.mjs');
   try {
-    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as typeof import('esbuild');
+    // Typed locally: esbuild is tsx's dependency, not ours (scripts/check-dependencies.ts).
+    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as
+      { build(options: Record<string, unknown>): Promise<unknown> };
     await esbuild.build({
       entryPoints: [join(here, 'crash-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node22',
       outfile: out, logLevel: 'silent',
