@@ -5,19 +5,16 @@
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { sign as nodeSign } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Authority, type AuthorityJournal, type CaSigningIntent } from '../../electron/core/authority/index';
 import { LedgerAuthorityJournal, openStationLedger, type LedgerRecord } from '../../electron/core/ledger/index';
+import { signTbs, type TbsSigner } from '../../electron/core/pki/certificate-builder';
 import { codeOf, tempDir } from './fixtures';
 
-// Certificates are signed with node:crypto.sign on the CA's CryptoKey: spy on
-// it, passing through, and count the TBSCertificates (DER SEQUENCEs) it signed.
-vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>();
-  return { ...real, sign: vi.fn(real.sign) };
-});
-const tbsSigned = (): number => vi.mocked(nodeSign).mock.calls.filter((c) => (c[1] as Uint8Array)[0] === 0x30).length;
+// The authority under test signs through the real signer, counted: every
+// certificate its key signs goes through `signer`.
+const signer = vi.fn<TbsSigner>(signTbs);
+const tbsSigned = (): number => signer.mock.calls.length;
 
 const PASS = 'journal test passphrase';
 const W = tempDir('authority-journal-');
@@ -32,10 +29,10 @@ beforeAll(async () => {
   x.lock();
 }, 60_000);
 
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => { signer.mockClear(); });
 
 async function unlocked(journal: AuthorityJournal): Promise<Authority> {
-  const a = Authority.open({ home: join(W, 'x'), journal });
+  const a = Authority.open({ home: join(W, 'x'), journal, signer });
   await a.unlock(PASS);
   return a;
 }

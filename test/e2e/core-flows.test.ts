@@ -11,11 +11,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ScriptedFilePicker } from '../../electron/core/service/bridge';
 import { createDefaultStationService } from '../../electron/core/service/compose';
-import { hasChromium, launchBrowser, openApp, problemsOf, shoot, startStation, type Station, type Theme } from './harness';
+import { describeChromium } from './chromium';
+import { launchBrowser, openApp, problemsOf, shoot, startStation, type Station, type Theme } from './harness';
 
 const THEMES: Theme[] = ['light', 'dark'];
 import { ptySimulator, type PtySimulator } from './fixtures';
@@ -35,8 +36,7 @@ async function wiredFeatures() {
 
 const features = await wiredFeatures();
 const missing = (['authority', 'station', 'ledger'] as const).filter((f) => !features[f]);
-const ready = hasChromium && missing.length === 0;
-if (!ready) console.warn(`core-flows e2e skipped: ${hasChromium ? `core areas not wired yet: ${missing.join(', ')}` : 'no Chromium'}`);
+const notWired = missing.length > 0 ? `core areas not wired yet: ${missing.join(', ')}` : undefined;
 
 let sim: PtySimulator;
 let station: Station;
@@ -45,7 +45,7 @@ let page: Page;
 let passphrase = '';
 let deviceId = '';
 
-describe.runIf(ready)('Custodian UI in Chromium (real core, in-process simulated devices)', () => {
+describeChromium('Custodian UI in Chromium (real core, in-process simulated devices)', () => {
   beforeAll(async () => {
     station = await startStation({ simulatorWireTime: false });
     browser = await launchBrowser();
@@ -107,9 +107,9 @@ describe.runIf(ready)('Custodian UI in Chromium (real core, in-process simulated
       await empty.close();
     }
   });
-});
+}, { notReady: notWired });
 
-describe.runIf(ready && existsSync('/usr/bin/socat'))('A simulated device on a pty (real core)', () => {
+describeChromium('A simulated device on a pty (real core)', () => {
   beforeAll(async () => {
     sim = ptySimulator();
     station = await startStation({ simulator: sim });
@@ -148,4 +148,4 @@ describe.runIf(ready && existsSync('/usr/bin/socat'))('A simulated device on a p
     await shoot(p, 'station-fail', theme);
     await p.context().close();
   });
-});
+}, { notReady: notWired ?? (existsSync('/usr/bin/socat') ? undefined : 'no socat at /usr/bin/socat') });

@@ -3,9 +3,10 @@
  * the first rows render in under a second, a scroll to the end shows the last
  * entry, and the DOM holds about a screenful of rows, not a million.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hasChromium, launchBrowser, measureLedger, openApp, problemsOf, shoot, startStation, type Station } from './harness';
+import { describeChromium } from './chromium';
+import { launchBrowser, measureLedger, openApp, problemsOf, shoot, startStation, type Station } from './harness';
 import { syntheticLedger } from './fixtures';
 
 const SIZE = 1_000_000;
@@ -13,7 +14,7 @@ const ledger = syntheticLedger(SIZE);
 let station: Station;
 let browser: Browser;
 
-describe.skipIf(!hasChromium)('Ledger view at 1,000,000 entries', () => {
+describeChromium('Ledger view at 1,000,000 entries', () => {
   beforeAll(async () => {
     station = await startStation({ ledger });
     browser = await launchBrowser();

@@ -7,9 +7,10 @@
  *
  * The same journeys against the real core are in core-flows.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
+import { describeChromium } from './chromium';
+import { launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
 import { scriptedStation, type ScriptedStation } from './scripted-station';
 import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
 
@@ -20,7 +21,7 @@ let page: Page;
 let passphrase = '';
 let deviceId = '';
 
-describe.skipIf(!hasChromium)('Custodian UI in Chromium (scripted core)', () => {
+describeChromium('Custodian UI in Chromium (scripted core)', () => {
   beforeAll(async () => {
     core = scriptedStation();
     station = await startStation({ authority: core.authority, workflow: core.workflow, ledger: core.ledger, simulator: core.simulator });

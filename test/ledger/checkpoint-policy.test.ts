@@ -1,11 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ledger, openStationLedger, parseCheckpointBody, parseNote } from '../../electron/core/ledger';
+import { Ledger, openStationLedger, parseCheckpointBody, parseNote, type IdleClock } from '../../electron/core/ledger';
 import { nodeIo, type LedgerIo } from '../../electron/core/ledger/files';
 import { makeHierarchy, makeLeaf, tempDir } from './helpers';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** An IdleClock that only moves when the test advances it, running the timers that fall due on the way, in order. */
+function manualClock(): IdleClock & { advance(ms: number): void } {
+  let t = 1000;
+  let seq = 0;
+  let timers: { at: number; seq: number; fn: () => void }[] = [];
+  return {
+    now: () => t,
+    after(ms, fn) {
+      const timer = { at: t + ms, seq: seq++, fn };
+      timers.push(timer);
+      return () => { timers = timers.filter((x) => x !== timer); };
+    },
+    advance(ms) {
+      const end = t + ms;
+      for (;;) {
+        const due = timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+        if (!due) break;
+        timers = timers.filter((x) => x !== due);
+        t = due.at;
+        due.fn();
+      }
+      t = end;
+    },
+  };
+}
 
 const sizeOf = (note: string): number => parseCheckpointBody(parseNote(note).text).size;
 const fileNote = (dir: string): string => readFileSync(join(dir, 'checkpoint'), 'utf8');
@@ -66,17 +90,20 @@ describe('checkpoint policy', () => {
   it('signs a covering checkpoint idleCheckpointMs after an entry was left uncovered', async () => {
     const dir = tempDir();
     const { custodian } = await makeHierarchy();
-    const { ledger, recorder } = openStationLedger({ dir, stationId: 'idle', idleCheckpointMs: 40 });
+    const clock = manualClock();
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'idle', idleCheckpointMs: 40, idleClock: clock });
     const h = await provisionOne(recorder, custodian, 'dev-c');
     await recorder.recordOutcome(h, { result: 'passed' });
     expect(ledger.uncovered).toBe(1);
-    await sleep(150);
+    clock.advance(39);
+    expect(ledger.uncovered).toBe(1); // not before idleCheckpointMs
+    clock.advance(1);
     expect(ledger.uncovered).toBe(0);
     expect(ledger.history().at(-1)).toBe(ledger.checkpointNote);
     expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(ledger.checkpointNote);
     // Covered entries arm nothing: no further checkpoint appears.
     const n = ledger.history().length;
-    await sleep(100);
+    clock.advance(10_000);
     expect(ledger.history()).toHaveLength(n);
     ledger.close();
   });
@@ -106,19 +133,28 @@ describe('checkpoint policy', () => {
     const dir = tempDir();
     const { custodian } = await makeHierarchy();
     const leaves = await Promise.all(Array.from({ length: 24 }, (_, i) => makeLeaf(custodian, `busy-${i}`)));
-    const { ledger, recorder } = openStationLedger({ dir, stationId: 'busy', idleCheckpointMs: 60 });
-    const t0 = performance.now();
-    let caughtUpWhileBusy = false;
+    const idleMs = 60;
+    const clock = manualClock();
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'busy', idleCheckpointMs: idleMs, idleClock: clock });
+    // A device every 10 ms, each done signing a checkpoint: a timer reset by each of them would never fire on a busy line.
+    let lagStart = -1;
+    let catchUps = 0;
     for (const { intent, der } of leaves) {
+      const start = clock.now();
       const h = await recorder.recordIntent(intent);
       await recorder.recordIssued(h, der);
       await recorder.recordOutcome(h, { result: 'passed' });
-      // Every device's done signs a checkpoint; a timer reset by each of them would never fire on a busy line.
-      if (performance.now() - t0 > 150 && sizeOf(fileNote(dir)) > 1) caughtUpWhileBusy = true;
-      await sleep(10);
+      clock.advance(10);
+      if (sizeOf(fileNote(dir)) < sizeOf(ledger.history().at(-1)!)) {
+        if (lagStart < 0) lagStart = start; // this device's done put the file behind
+        expect(clock.now() - lagStart, '`checkpoint` behind the history').toBeLessThan(idleMs);
+      } else {
+        if (lagStart >= 0) catchUps++;
+        lagStart = -1;
+      }
     }
-    expect(caughtUpWhileBusy).toBe(true);
-    await sleep(200);
+    expect(catchUps).toBeGreaterThanOrEqual(3); // 240 ms of devices with idleMs = 60: brought up to date again and again
+    clock.advance(idleMs);
     expect(ledger.uncovered).toBe(0);
     expect(fileNote(dir)).toBe(ledger.checkpointNote);
     expect(ledger.history().at(-1)).toBe(ledger.checkpointNote);
@@ -130,23 +166,27 @@ describe('checkpoint policy', () => {
     const { custodian } = await makeHierarchy();
     const leaves = await Promise.all(Array.from({ length: 16 }, (_, i) => makeLeaf(custodian, `steady-${i}`)));
     const idleMs = 150;
-    const { ledger, recorder } = openStationLedger({ dir, stationId: 'steady', idleCheckpointMs: idleMs });
+    const clock = manualClock();
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'steady', idleCheckpointMs: idleMs, idleClock: clock });
     const history0 = ledger.history().length;
-    const t0 = performance.now();
+    const t0 = clock.now();
+    let outcomeAt = -1;
     for (const { intent, der } of leaves) {
+      clock.advance(25); // well under idleMs: the next done covers the previous outcome
       const h = await recorder.recordIntent(intent);
       await recorder.recordIssued(h, der); // covers this intent and the previous device's outcome
       await recorder.recordOutcome(h, { result: 'passed' });
-      await sleep(25); // well under idleMs: the next done covers this outcome
+      outcomeAt = clock.now();
     }
     // Longer than idleMs in all, so the timer fired while an outcome was uncovered; it signed only for the dones.
-    expect(performance.now() - t0).toBeGreaterThan(2 * idleMs);
+    expect(clock.now() - t0).toBeGreaterThan(2 * idleMs);
     expect(ledger.history()).toHaveLength(history0 + leaves.length);
     expect(ledger.uncovered).toBe(1);
-    const outcomeAt = performance.now();
-    while (ledger.uncovered > 0 && performance.now() - outcomeAt < 10 * idleMs) await sleep(5);
-    expect(ledger.uncovered).toBe(0); // the last outcome is covered by the timer, not only at close
-    expect(performance.now() - outcomeAt).toBeLessThan(idleMs + 100);
+    clock.advance(idleMs - 1);
+    expect(ledger.uncovered).toBe(1);
+    clock.advance(1);
+    expect(clock.now() - outcomeAt).toBe(idleMs);
+    expect(ledger.uncovered).toBe(0); // the last outcome is covered by the timer idleMs after it, not only at close
     expect(ledger.history()).toHaveLength(history0 + leaves.length + 1);
     expect(fileNote(dir)).toBe(ledger.checkpointNote);
     ledger.close();

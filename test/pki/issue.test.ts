@@ -2,21 +2,15 @@
  * issueCertificate: the CA's refusals (issuer checks, key match, request
  * validation) and validity clamping.
  */
-import { sign as nodeSign } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { subtle } from '../../electron/core/pki/crypto';
+import { signTbs, type TbsSigner } from '../../electron/core/pki/certificate-builder';
 import type { CryptoKeyPair } from '../../electron/core/pki/crypto';
 import { fingerprintSha256, generateKeyPair, issueCertificate, readCertificate, type IssuedCertificate } from '../../electron/core/pki/index';
 import { readIssuer } from '../../electron/core/pki/issuer-checks';
 import { expectCode, rawCert } from './helpers';
 
-// TBSCertificates are signed with node:crypto.sign (on the CryptoKey): spy on
-// it, passing through, to see what gets signed.
-vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>();
-  return { ...real, sign: vi.fn(real.sign) };
-});
-const signedTbs = (): Uint8Array[] => vi.mocked(nodeSign).mock.calls.map((c) => new Uint8Array(c[1] as Uint8Array)).filter((d) => d[0] === 0x30);
+/** The real signer, counted: the TBSCertificates issueCertificate hands it. */
+const countingSigner = () => vi.fn<TbsSigner>(signTbs);
 
 const NB = new Date('2025-01-01T00:00:00Z');
 const NOW = new Date('2025-03-01T00:00:00Z');
@@ -76,31 +70,27 @@ describe('issuer checks', () => {
   });
 
   it('refuses a private key that does not match the issuer certificate, before signing anything', async () => {
-    const sign = vi.spyOn(subtle, 'sign');
-    vi.mocked(nodeSign).mockClear();
-    await expectCode(leafReq({ issuer: { certificate: tech.der, privateKey: facK.privateKey } }), 'KEY_MISMATCH');
-    // the key-match probe may be signed, but never a TBSCertificate (a DER SEQUENCE)
-    const signedData = sign.mock.calls.map((c) => new Uint8Array(c[2] as ArrayBuffer));
-    expect(signedData.filter((d) => d[0] === 0x30)).toEqual([]);
-    expect(signedTbs()).toEqual([]);
-    sign.mockRestore();
-    // the spy does see a TBSCertificate when one is signed
-    await leafReq();
-    expect(signedTbs()).toHaveLength(1);
+    const signer = countingSigner();
+    await expectCode(leafReq({ issuer: { certificate: tech.der, privateKey: facK.privateKey }, signer }), 'KEY_MISMATCH');
+    expect(signer).not.toHaveBeenCalled();
+    // the signer does see the TBSCertificate when one is signed
+    await leafReq({ signer });
+    expect(signer).toHaveBeenCalledTimes(1);
+    expect(signer.mock.calls[0]![0][0]).toBe(0x30); // a DER SEQUENCE
+    expect(signer.mock.calls[0]![1]).toBe(techK.privateKey);
   });
 
   it('never hands out a certificate whose signature does not verify under the issuer (KEY_MISMATCH)', async () => {
-    // the synchronous overload (no callback), which is the one signTbs uses
-    const real = vi.mocked(nodeSign).getMockImplementation()! as unknown as (alg: string, data: Uint8Array, key: unknown) => Buffer;
-    vi.mocked(nodeSign).mockImplementationOnce(((alg: string, data: Uint8Array, key: unknown) => {
-      const sig = real(alg, data, key);
+    const faulty: TbsSigner = async (tbs, key, hash) => {
+      const sig = await signTbs(tbs, key, hash);
       sig[sig.length - 1]! ^= 1; // a signer fault
       return sig;
-    }) as unknown as typeof nodeSign);
-    await expect(leafReq()).rejects.toMatchObject({ code: 'KEY_MISMATCH', message: 'the signed certificate does not verify under the issuer key' });
+    };
+    await expect(leafReq({ signer: faulty })).rejects.toMatchObject({ code: 'KEY_MISMATCH', message: 'the signed certificate does not verify under the issuer key' });
     // a signature by the wrong key (another CryptoKey of the same curve) is caught the same way
-    vi.mocked(nodeSign).mockImplementationOnce(((alg: string, data: Uint8Array) => real(alg, data, devK.privateKey)) as unknown as typeof nodeSign);
-    await expect(leafReq()).rejects.toMatchObject({ code: 'KEY_MISMATCH', message: 'the signed certificate does not verify under the issuer key' });
+    const wrongKey: TbsSigner = (tbs, _key, hash) => signTbs(tbs, devK.privateKey, hash);
+    await expect(leafReq({ signer: wrongKey })).rejects.toMatchObject({ code: 'KEY_MISMATCH', message: 'the signed certificate does not verify under the issuer key' });
+    // the default signer's signature passes the same check
     expect((await leafReq()).der.length).toBeGreaterThan(0);
   });
 

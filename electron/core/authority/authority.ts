@@ -29,7 +29,7 @@ import { createRequest, type CreateRequestParams, type CreateRequestResult } fro
 import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult } from './sign-subordinate';
 import { AuthorityStore, type AuthorityMeta } from './store';
 import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
-import { fingerprintSha256, readCertificate, type CryptoKey } from '../pki/index';
+import { fingerprintSha256, readCertificate, type CryptoKey, type TbsSigner } from '../pki/index';
 
 export interface AuthorityOptions {
   /** Station state directory; the authority lives in `<home>/authority/`. */
@@ -45,6 +45,8 @@ export interface AuthorityOptions {
   workFactor?: number;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Signs the certificates this authority issues with its key; defaults to the pki's signTbs (an HSM or a test can stand in). */
+  signer?: TbsSigner;
 }
 
 /**
@@ -93,6 +95,7 @@ export class Authority {
         if (journalListener) await journalListener(e);
       },
       journal: opts.journal ?? null,
+      signer: opts.signer,
     };
     return new Authority(ctx);
   }

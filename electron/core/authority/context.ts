@@ -2,7 +2,7 @@
  * What the ceremony functions share with the Authority object. Internal to
  * electron/core/authority: the CryptoKey lives here and nowhere else.
  */
-import type { CaKeySpec, CryptoKey } from '../pki/index';
+import type { CaKeySpec, CryptoKey, TbsSigner } from '../pki/index';
 import type { AuthorityEvent } from './events';
 import type { AuthorityJournal } from './journal';
 import type { AuthorityMeta, AuthorityStore } from './store';
@@ -24,6 +24,8 @@ export interface AuthorityContext {
   emit(e: AuthorityEvent): Promise<void>;
   /** Records CA signings before and after the key signs; null = not journalled (library use, tests). */
   readonly journal: AuthorityJournal | null;
+  /** Passed to every issueCertificate call; undefined = the pki's default signer. */
+  readonly signer: TbsSigner | undefined;
 }
 
 /** CA certificates start a little in the past, so stations with slightly slow clocks accept them. */

@@ -62,6 +62,7 @@ export async function verificationCert(ctx: AuthorityContext, code: string, p: V
     ...(days !== undefined ? { days } : {}),
     now,
     random,
+    signer: ctx.signer,
   }));
   await ctx.emit({
     type: 'authority.verification-cert-issued',

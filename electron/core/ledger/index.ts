@@ -17,6 +17,7 @@ export * from './note';
 export * from './checkpoint';
 export * from './records';
 export * from './ledger';
+export * from './idle-clock';
 export * from './ledger-recorder';
 export * from './cert-facts';
 export * from './authority-journal';

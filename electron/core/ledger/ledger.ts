@@ -17,6 +17,7 @@ import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
+import { systemIdleClock, type IdleClock } from './idle-clock';
 import { EntryIndex, decodeBody } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree, sha256 } from './merkle';
@@ -48,6 +49,8 @@ export interface LedgerOptions {
   /** How many of the newest history checkpoints open re-checks against the tree (default 4096; audit checks all). */
   historyWindow?: number;
   clock?: () => Date;
+  /** The monotonic clock and timer behind idleCheckpointMs (default: performance.now() and setTimeout). */
+  idleClock?: IdleClock;
   /** Injectable write primitives (fault injection in tests). */
   io?: LedgerIo;
   /** Open without repairing a torn tail or signing: for inspection and export. */
@@ -103,13 +106,14 @@ export class Ledger {
   private historySize = 0;
   /** The ledger directory, held open for the fsync after each checkpoint rename. */
   private dirFd = -1;
-  private idleTimer: NodeJS.Timeout | null = null;
+  /** Cancels the armed idle timer, or null. */
+  private idleTimer: (() => void) | null = null;
   private readonly idleMs: number;
   private locked = false;
   private stopped: CustodianError | null = null;
   private latest: { note: string; checkpoint: Checkpoint } | null = null;
   /**
-   * When (performance.now()) `checkpoint` fell behind the history's last line
+   * When (idleClock time) `checkpoint` fell behind the history's last line
    * (the first policy checkpoint not yet copied there), or -1.
    */
   private behindSince = -1;
@@ -117,12 +121,14 @@ export class Ledger {
   private uncoveredSince = -1;
   private readonly io: LedgerIo;
   private readonly clock: () => Date;
+  private readonly idleClock: IdleClock;
   private readonly every: number;
 
   private constructor(private readonly opts: LedgerOptions, private readonly signer: NoteSigner | null, vkey: string) {
     this.dir = opts.dir;
     this.io = opts.io ?? nodeIo;
     this.clock = opts.clock ?? (() => new Date());
+    this.idleClock = opts.idleClock ?? systemIdleClock;
     this.every = opts.checkpointEvery ?? 32;
     this.idleMs = opts.idleCheckpointMs ?? 2000;
     this.vkey = vkey;
@@ -372,7 +378,7 @@ export class Ledger {
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
     if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) return { index, at, checkpoint: this.coverEntries() };
-    if (this.uncoveredSince < 0) this.uncoveredSince = performance.now();
+    if (this.uncoveredSince < 0) this.uncoveredSince = this.idleClock.now();
     this.armIdleCheckpoint();
     return { index, at };
   }
@@ -396,11 +402,10 @@ export class Ledger {
     if (this.idleTimer || this.idleMs <= 0) return;
     const due = this.nextIdleDeadline();
     if (due < 0) return;
-    this.idleTimer = setTimeout(() => this.onIdle(), Math.max(1, Math.ceil(due - performance.now())));
-    this.idleTimer.unref();
+    this.idleTimer = this.idleClock.after(Math.max(1, Math.ceil(due - this.idleClock.now())), () => this.onIdle());
   }
 
-  /** The earliest idle deadline (performance.now() time), or -1 when nothing is pending. */
+  /** The earliest idle deadline (idleClock time), or -1 when nothing is pending. */
   private nextIdleDeadline(): number {
     const since = this.uncoveredSince < 0 ? this.behindSince : this.behindSince < 0 ? this.uncoveredSince : Math.min(this.uncoveredSince, this.behindSince);
     return since < 0 ? -1 : since + this.idleMs;
@@ -409,7 +414,7 @@ export class Ledger {
   private onIdle(): void {
     this.idleTimer = null;
     if (this.fd < 0 || this.stopped) return;
-    const now = performance.now();
+    const now = this.idleClock.now();
     // A failure stops the ledger (the next append rejects with LEDGER_WRITE_FAILED); the entries stay durable and open signs for them.
     try {
       if (this.uncoveredSince >= 0 && now >= this.uncoveredSince + this.idleMs) this.signCheckpoint();
@@ -421,7 +426,7 @@ export class Ledger {
   }
 
   private disarmIdleCheckpoint(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer?.();
     this.idleTimer = null;
   }
 
@@ -434,7 +439,7 @@ export class Ledger {
    */
   private coverEntries(): string {
     const note = this.appendCheckpoint();
-    if (this.behindSince < 0) this.behindSince = performance.now();
+    if (this.behindSince < 0) this.behindSince = this.idleClock.now();
     this.armIdleCheckpoint();
     return note;
   }

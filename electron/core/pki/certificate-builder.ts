@@ -159,11 +159,20 @@ export interface BuiltCertificate {
   signature: Uint8Array;
 }
 
-export async function buildCertificate(fields: CertificateFields, signingKey: CryptoKey): Promise<BuiltCertificate> {
-  if (signsNow(signingKey)) return buildCertificateNow(fields, signingKey);
+/**
+ * Signs a TBSCertificate with `signingKey` and returns the signatureValue
+ * bytes as X.509 carries them (ECDSA: DER): signTbs's contract. signTbs is
+ * the default; an HSM, or a test that counts or corrupts signatures, can
+ * stand in through `IssueRequest.signer`.
+ */
+export type TbsSigner = (tbsDer: Uint8Array, signingKey: CryptoKey, hash: SignatureHash) => Uint8Array | Promise<Uint8Array>;
+
+/** Encode and sign; `signer` defaults to signTbs (synchronous for a key where signsNow holds). */
+export async function buildCertificate(fields: CertificateFields, signingKey: CryptoKey, signer?: TbsSigner): Promise<BuiltCertificate> {
+  if (!signer && signsNow(signingKey)) return buildCertificateNow(fields, signingKey);
   const algDer = signatureAlgorithmDer(signingKey, fields.signatureHash);
   const tbsDer = encodeTbs(fields, algDer);
-  return assemble(tbsDer, algDer, await signTbs(tbsDer, signingKey, fields.signatureHash));
+  return assemble(tbsDer, algDer, await (signer ?? signTbs)(tbsDer, signingKey, fields.signatureHash));
 }
 
 /** buildCertificate without a promise, for a key where signsNow holds. */

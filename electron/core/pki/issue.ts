@@ -7,7 +7,7 @@ import type { CryptoKey, CryptoKeyPair } from './crypto';
 import { CustodianError } from '../errors';
 import type { KeyObject } from 'node:crypto';
 import { bytesEqual, toHex } from './bytes';
-import { buildCertificate, buildCertificateNow, builtSignatureVerifies, signsNow, type BuiltCertificate } from './certificate-builder';
+import { buildCertificate, buildCertificateNow, builtSignatureVerifies, signsNow, type BuiltCertificate, type TbsSigner } from './certificate-builder';
 import type { CertificateFacts } from './certificate-facts';
 import { assertIssuerCanSign, assertKeyMatchesCertificate, keyProvenFor, readIssuer } from './issuer-checks';
 import { PkiCodes } from './codes';
@@ -63,6 +63,13 @@ export interface IssueRequest {
   random?: RandomSource;
   /** deviceLeaf only; defaults to 'dps'. */
   deviceIdRule?: DeviceIdRuleName;
+  /**
+   * Signs the TBSCertificate with the issuer's key; defaults to signTbs
+   * (certificate-builder.ts). Called once, after every check of the request
+   * and the issuer has passed; what it returns is verified under the issuer
+   * before a certificate is handed out.
+   */
+  signer?: TbsSigner;
 }
 
 export interface IssuedCertificate {
@@ -263,7 +270,7 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   const fields = { serial, issuerName, subjectName, notBefore: validity.notBefore, notAfter: validity.notAfter, spki, extensions, signatureHash };
   let built: BuiltCertificate;
   try {
-    built = signsNow(signingKey) ? buildCertificateNow(fields, signingKey) : await buildCertificate(fields, signingKey);
+    built = !req.signer && signsNow(signingKey) ? buildCertificateNow(fields, signingKey) : await buildCertificate(fields, signingKey, req.signer);
   } catch (e) {
     throw new CustodianError(PkiCodes.KEY_MISMATCH, `signing failed: ${(e as Error).message}`, { issuer: issuerLabel ?? formatName(subjectName) }, { cause: e });
   }

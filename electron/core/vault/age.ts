@@ -151,6 +151,9 @@ export function scryptParams(header: ParsedAgeHeader, maxLogN = MAX_READ_LOG_N):
   return { salt, logN, body: s.body };
 }
 
+/** Derives the 32-byte wrap key; scryptKey, unless a test counts the runs. */
+export type ScryptKdf = (passphrase: Uint8Array, salt: Uint8Array, logN: number) => Promise<Buffer>;
+
 /** scrypt(passphrase, label ‖ salt, N=2^logN, r=8, p=1) → 32 bytes, off the main thread. */
 export function scryptKey(passphrase: Uint8Array, salt: Uint8Array, logN: number): Promise<Buffer> {
   const N = 2 ** logN;
@@ -197,11 +200,11 @@ export async function ageEncryptScrypt(plaintext: Uint8Array, passphrase: string
  * Decrypt a binary age v1 file with one scrypt recipient. The caller owns the
  * returned plaintext and must zero it after use.
  */
-export async function ageDecryptScrypt(file: Uint8Array, passphrase: string, opts: { maxLogN?: number } = {}): Promise<Buffer> {
+export async function ageDecryptScrypt(file: Uint8Array, passphrase: string, opts: { maxLogN?: number; kdf?: ScryptKdf } = {}): Promise<Buffer> {
   const header = parseHeader(file);
   const { salt, logN, body } = scryptParams(header, opts.maxLogN ?? MAX_READ_LOG_N);
   const pass = Buffer.from(passphrase, 'utf8');
-  const wrapKey = await scryptKey(pass, salt, logN).finally(() => pass.fill(0));
+  const wrapKey = await (opts.kdf ?? scryptKey)(pass, salt, logN).finally(() => pass.fill(0));
   let fileKey: Buffer;
   try {
     const d = createDecipheriv('chacha20-poly1305', wrapKey, Buffer.alloc(12), { authTagLength: 16 });

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CustodianError } from '../errors';
-import { ageDecryptScrypt, ageEncryptScrypt, DEFAULT_LOG_N, MAX_READ_LOG_N, readScryptParams } from './age';
+import { ageDecryptScrypt, ageEncryptScrypt, DEFAULT_LOG_N, MAX_READ_LOG_N, readScryptParams, type ScryptKdf } from './age';
 import { ensurePrivateDir, writeFileAtomic } from './atomic-file';
 import { VaultCodes } from './codes';
 import { pemDecodeSecret, pemEncodeSecret } from './secret-bytes';
@@ -101,16 +101,17 @@ export function keyFileInfo(path: string): KeyFileInfo {
  * Decrypt the key file and hand the clear PKCS#8 DER to `use`, which must
  * turn it into something non-secret to return (typically a non-extractable
  * CryptoKey). The DER and the decrypted PEM are zeroed when `use` settles;
- * `use` must not keep a reference to the buffer.
+ * `use` must not keep a reference to the buffer. `opts.kdf` replaces scrypt
+ * (tests count its runs).
  */
 export async function openKeyFile<T>(
   path: string,
   passphrase: string,
   use: (pkcs8Der: Uint8Array) => Promise<T>,
-  opts: { maxLogN?: number } = {},
+  opts: { maxLogN?: number; kdf?: ScryptKdf } = {},
 ): Promise<T> {
   const file = readKeyFile(path);
-  const plain = await ageDecryptScrypt(file, passphrase, { maxLogN: opts.maxLogN ?? MAX_READ_LOG_N });
+  const plain = await ageDecryptScrypt(file, passphrase, { maxLogN: opts.maxLogN ?? MAX_READ_LOG_N, kdf: opts.kdf });
   let decoded: { label: string; der: Buffer } | null = null;
   try {
     try {
