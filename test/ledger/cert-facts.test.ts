@@ -1,18 +1,20 @@
 /**
  * The done record's certificate check reads serial and SPKI straight from the
- * DER; it must agree with OpenSSL (certFacts) wherever it answers, and leave
- * everything else to OpenSSL.
+ * DER (pki certificateSerialAndSpki); it must agree with the full read
+ * (certFacts) and with OpenSSL wherever it answers, and leave everything else
+ * to the full read.
  */
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { certFacts, issuedFacts, openStationLedger, tbsFields } from '../../electron/core/ledger';
+import { X509Certificate, createHash } from 'node:crypto';
+import { certFacts, issuedFacts, openStationLedger } from '../../electron/core/ledger';
+import { certificateSerialAndSpki as tbsFields } from '../../electron/core/pki/index';
 import { tlv } from '../../electron/core/pki/der';
 import { makeHierarchy, makeLeaf, tempDir } from './helpers';
 
 const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-describe('tbsFields', () => {
-  it('agrees with OpenSSL on serial and SPKI for leaves and CA certificates', async () => {
+describe('certificateSerialAndSpki', () => {
+  it('agrees with the full read and with OpenSSL on serial, SPKI and subject for leaves and CA certificates', async () => {
     const { root, custodian } = await makeHierarchy();
     // Serials with and without the high bit (a leading 00 octet in DER), short and 20 octets long.
     const serials = ['1', '7f', '80', 'ff', '0a', '8000', 'ff00', '123456789abcdef0123456789abcdef012345678', 'f23456789abcdef0123456789abcdef012345678'];
@@ -23,17 +25,21 @@ describe('tbsFields', () => {
       expect(quick, 'a well-formed certificate is read').not.toBeNull();
       expect(quick!.serialHex).toBe(slow.serialHex);
       expect(sha256Hex(quick!.spki)).toBe(slow.spkiSha256);
+      const x = new X509Certificate(der);
+      expect(slow.serialHex).toBe(x.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, ''));
+      expect(slow.spkiSha256).toBe(sha256Hex(x.publicKey.export({ type: 'spki', format: 'der' })));
+      expect(slow.subject).toBe(x.subject);
     }
   });
 
-  it('answers null for anything not shaped exactly like a certificate, so OpenSSL decides', async () => {
+  it('answers null for anything not shaped exactly like a certificate, so the full read decides', async () => {
     const { custodian } = await makeHierarchy();
     const { der } = await makeLeaf(custodian, 'dev-shape', '42');
     expect(tbsFields(der.subarray(0, der.length - 1))).toBeNull(); // truncated
     expect(tbsFields(Buffer.concat([der, Buffer.from([0])]))).toBeNull(); // trailing byte
     expect(tbsFields(Buffer.from('not a certificate'))).toBeNull();
     expect(tbsFields(new Uint8Array(0))).toBeNull();
-    // Serials OpenSSL renders differently (zero, negative) or that are not DER (non-minimal) are left to it.
+    // Serials that are zero, negative or not DER (non-minimal) are left to the full read.
     const shaped = (serial: number[]): Uint8Array => tlv(0x30, Buffer.concat([
       tlv(0x30, Buffer.concat([
         tlv(0xa0, tlv(0x02, Uint8Array.of(2))), tlv(0x02, Uint8Array.from(serial)), tlv(0x30, new Uint8Array(0)), tlv(0x30, new Uint8Array(0)),

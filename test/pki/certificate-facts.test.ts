@@ -1,10 +1,24 @@
-/** certificateSpki: the key of a certificate, walked out of the DER. */
+/** certificateSpki: the key of a certificate, walked out of the DER; names as OpenSSL writes them. */
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat } from '../../electron/core/pki/bytes';
 import { readDerHeader, readChildren, readElement, tlv } from '../../electron/core/pki/der';
-import { certificateSpki, exportSpki, generateKeyPair, issueCertificate, readCertificate, type IssuedCertificate } from '../../electron/core/pki/index';
-import { expectCode, fixtureKey, hex } from './helpers';
+import {
+  certificateSerialAndSpki,
+  certificateSpki,
+  exportSpki,
+  formatNameLines,
+  formatNameRfc4514,
+  fromPem,
+  generateKeyPair,
+  issueCertificate,
+  normalizeSerialHex,
+  readCertificate,
+  type IssuedCertificate,
+} from '../../electron/core/pki/index';
+import { expectCode, fixtureKey, hex, openssl, tempDir } from './helpers';
 
 const NB = new Date('2025-01-01T00:00:00Z');
 let ecLeaf: IssuedCertificate;
@@ -56,5 +70,40 @@ describe('certificateSpki', () => {
     const short = tlv(0x30, tlv(0x30, concat(...readChildren(tbs.content).slice(0, 5).map((f) => f.raw))));
     expect(readDerHeader(short)!.totalLength).toBe(short.length);
     await expectCode(() => certificateSpki(short), 'CHAIN_MALFORMED');
+  });
+});
+
+describe('names and serial as OpenSSL writes them', () => {
+  it('multi-line and RFC 4514 forms, escaping and all, and the serial without its sign octet', () => {
+    const dir = tempDir();
+    const r = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem',
+      '-subj', '/C=DE/O=Ac, me/OU=#1 line/CN=dev\\+1 ', '-days', '1', '-set_serial', '0x80a1'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const der = fromPem(readFileSync(join(dir, 'c.pem'), 'utf8'))[0]!.der;
+    const x = new X509Certificate(der);
+    const f = readCertificate(der);
+    expect(formatNameLines(f.subjectDer)).toBe(x.subject);
+    expect(formatNameLines(f.issuerDer)).toBe(x.issuer);
+    expect(formatNameRfc4514(f.subjectDer)).toBe(x.subject.split('\n').reverse().join(', '));
+    expect(f.subject).toBe(x.subject.split('\n').join(', '));
+    expect(f.serialHex).toBe('0080a1'); // the INTEGER's content octets
+    expect(normalizeSerialHex(f.serialHex)).toBe('80a1');
+    expect(normalizeSerialHex(x.serialNumber)).toBe('80a1');
+    expect(certificateSerialAndSpki(der)).toEqual({ serialHex: '80a1', spki: f.spki });
+  });
+
+  it('normalizeSerialHex: lower case, no leading zero octets, "00" for zero', () => {
+    expect(normalizeSerialHex('00:0A:FF')).toBe('0aff');
+    expect(normalizeSerialHex('0000')).toBe('00');
+    expect(normalizeSerialHex('')).toBe('00');
+  });
+
+  it('certificateSpki reads in full what the quick walk leaves (a zero serial)', () => {
+    const dir = tempDir();
+    const r = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-subj', '/CN=zero', '-days', '1', '-set_serial', '0'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const der = fromPem(readFileSync(join(dir, 'c.pem'), 'utf8'))[0]!.der;
+    expect(certificateSerialAndSpki(der)).toBeNull();
+    expect(hex(certificateSpki(der))).toBe(opensslSpki(der));
   });
 });

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { subtle } from '../../electron/core/pki/crypto';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { signTbs, type TbsSigner } from '../../electron/core/pki/certificate-builder';
 import { CSR_MAX_BYTES, fromPem, issueCertificate, readCsr, readCertificate, type IssuedCertificate } from '../../electron/core/pki/index';
 import { expectCode, fixtureKey, openssl, tempDir } from './helpers';
 
@@ -41,14 +41,12 @@ beforeAll(async () => {
   ca = { certificate: root.der, privateKey: rootKey.privateKey };
 });
 
-afterEach(() => vi.restoreAllMocks());
-
 const derOf = (name: string): Uint8Array => fromPem(pems[name]!)[0]!.der;
 
-/** The station's flow: intake, then issue. */
-async function intakeAndIssue(input: string | Uint8Array): Promise<IssuedCertificate> {
+/** The station's flow: intake, then issue; `signer` (default: the real one) signs whatever gets that far. */
+async function intakeAndIssue(input: string | Uint8Array, signer: TbsSigner = signTbs): Promise<IssuedCertificate> {
   const intake = readCsr(input);
-  return issueCertificate({ profile: 'deviceLeaf', commonName: 'dev-001', subjectPublicKey: intake.publicKeySpki, issuer: ca, notBefore: new Date(Date.now() - 60_000), days: 30 });
+  return issueCertificate({ profile: 'deviceLeaf', commonName: 'dev-001', subjectPublicKey: intake.publicKeySpki, issuer: ca, notBefore: new Date(Date.now() - 60_000), days: 30, signer });
 }
 
 describe('readCsr accepts', () => {
@@ -101,11 +99,18 @@ describe('bad CSRs are refused with their own code and nothing is signed', () =>
   ];
   for (const [label, input, code] of cases) {
     it(`${label} → ${code}`, async () => {
-      const sign = vi.spyOn(subtle, 'sign');
-      await expectCode(intakeAndIssue(input()), code);
-      expect(sign).not.toHaveBeenCalled();
+      const signer = vi.fn<TbsSigner>(signTbs);
+      await expectCode(intakeAndIssue(input(), signer), code);
+      expect(signer).not.toHaveBeenCalled();
     });
   }
+
+  it('the CA key signs in this flow once a CSR passes intake (the counting signer sees it)', async () => {
+    const signer = vi.fn<TbsSigner>(signTbs);
+    await intakeAndIssue(pems.p256!, signer);
+    expect(signer).toHaveBeenCalledTimes(1);
+    expect(signer.mock.calls[0]![1]).toBe(ca.privateKey);
+  });
 
   it('the size limit is checked before parsing (a valid CSR above a lowered limit is refused)', async () => {
     await expectCode(() => readCsr(pems.p256!, { maxBytes: 100 }), 'CSR_TOO_LARGE');
@@ -116,6 +121,9 @@ describe('bad CSRs are refused with their own code and nothing is signed', () =>
 describe('requests in the CSR are reported and ignored', () => {
   it('CA:TRUE, keyCertSign, SAN, serverAuth, extra subject fields → a plain device leaf', async () => {
     const intake = readCsr(pems.greedy!);
+    expect(intake.commonName).toBe('dev-001');
+    expect(intake.organization).toBe('Evil Corp'); // read for a CA request; still ignored here
+    expect(readCsr(pems.p256!).organization).toBeUndefined();
     expect(intake.ignoredRequests).toEqual([
       'subject O=Evil Corp',
       'subject OU=Root',

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { subtle } from '../../electron/core/pki/crypto';
 import {
+  DEVICE_KEY_POLICY,
+  DEVICE_KEY_TYPES,
   assertDeviceKeyAllowed,
+  deviceKeyType,
   exportPkcs8,
   exportSpki,
   generateKeyPair,
@@ -131,5 +134,42 @@ describe('keyInfoFromSpki / assertDeviceKeyAllowed', () => {
     bad[bad.length - 1]! ^= 0x01;
     await expectCode(() => assertDeviceKeyAllowed(bad), 'KEY_MALFORMED');
     await expectCode(() => assertDeviceKeyAllowed(new Uint8Array([0x30, 0x03, 1, 2, 3])), 'KEY_MALFORMED');
+  });
+});
+
+describe('deviceKeyType: the device key types, decided by the one device key policy', () => {
+  it('every device key type is inside DEVICE_KEY_POLICY', () => {
+    for (const t of DEVICE_KEY_TYPES) {
+      if (t.startsWith('RSA-')) {
+        const bits = Number(t.slice(4));
+        expect(bits, t).toBeGreaterThanOrEqual(DEVICE_KEY_POLICY.rsaMinBits);
+        expect(bits, t).toBeLessThanOrEqual(DEVICE_KEY_POLICY.rsaMaxBits);
+      } else {
+        expect(DEVICE_KEY_POLICY.ecCurves as readonly string[], t).toContain(t);
+      }
+    }
+  });
+
+  it('names an accepted key by its type', () => {
+    expect(deviceKeyType(spkiOf('ec', { namedCurve: 'P-256' }))).toEqual({ name: 'P-256', type: 'P-256' });
+    expect(deviceKeyType(spkiOf('ec', { namedCurve: 'P-384' }))).toEqual({ name: 'P-384', type: 'P-384' });
+    expect(deviceKeyType(spkiOf('rsa', { modulusLength: 2048 }))).toEqual({ name: 'RSA-2048', type: 'RSA-2048' });
+  });
+
+  it('has no type for a key pki accepts that is not a device key type (RSA-2304)', () => {
+    const spki = spkiOf('rsa', { modulusLength: 2304 });
+    expect(assertDeviceKeyAllowed(spki)).toEqual({ kind: 'RSA', bits: 2304 });
+    expect(deviceKeyType(spki)).toEqual({ name: 'RSA-2304', type: null });
+  });
+
+  it('names a refused key without a type, and refuses bytes that are no key with KEY_MALFORMED', async () => {
+    expect(deviceKeyType(spkiOf('rsa', { modulusLength: 1024 }))).toEqual({ name: 'RSA-1024', type: null });
+    expect(deviceKeyType(spkiOf('ec', { namedCurve: 'secp256k1' }))).toEqual({ name: 'EC-secp256k1', type: null });
+    expect(deviceKeyType(spkiOf('ec', { namedCurve: 'P-521' }))).toEqual({ name: 'EC-P-521', type: null });
+    expect(deviceKeyType(spkiOf('ed25519', {}))).toEqual({ name: 'Ed25519', type: null });
+    await expectCode(() => deviceKeyType(new Uint8Array([0x30, 0x03, 1, 2, 3])), 'KEY_MALFORMED');
+    const offCurve = Uint8Array.from(spkiOf('ec', { namedCurve: 'P-256' }));
+    offCurve[offCurve.length - 1]! ^= 0x01;
+    await expectCode(() => deviceKeyType(offCurve), 'KEY_MALFORMED');
   });
 });

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { Authority } from '../../core/authority';
 import { CustodianError, isCustodianError } from '../../core/errors';
 import {
-  Ledger, LedgerCodes, LedgerRecorder, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
+  Ledger, LedgerCodes, LedgerRecorder, certificatesFrom, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
 } from '../../core/ledger';
 import { optInt, optString, positional, reqString } from '../args';
 import { CliCodes } from '../codes';
+import { readInputFile } from '../files';
 import type { CliCommand, CommandContext, CommandGroup } from '../types';
 
 /** The station's ledger lives in `<home>/ledger`. */
@@ -15,21 +16,14 @@ export function ledgerDir(ctx: CommandContext): string {
   return join(ctx.home, 'ledger');
 }
 
-function withLedger<T>(ctx: CommandContext, opts: Partial<LedgerOptions>, fn: (l: Ledger) => T): T {
+/** Open the station's ledger for `fn` (warning about a torn tail) and close it when `fn` has finished. */
+async function withLedger<T>(ctx: CommandContext, opts: Partial<LedgerOptions>, fn: (l: Ledger) => T | Promise<T>): Promise<T> {
   const ledger = Ledger.open({ dir: ledgerDir(ctx), ...opts });
   try {
     if (ledger.openReport.tornTail) ctx.warn(ledger.openReport.tornTail.message);
-    return fn(ledger);
+    return await fn(ledger);
   } finally {
     ledger.close();
-  }
-}
-
-function readInput(ctx: CommandContext, path: string): string {
-  try {
-    return readFileSync(ctx.resolvePath(path), 'utf8');
-  } catch (e) {
-    throw new CustodianError(CliCodes.INPUT_UNREADABLE, `cannot read ${path}`, { path }, { cause: e });
   }
 }
 
@@ -85,7 +79,7 @@ const exportCmd: CliCommand = {
   async run(ctx) {
     const out = ctx.resolvePath(positional(ctx, 0, 'bundle directory'));
     const chainFile = optString(ctx, 'chain');
-    const chainPem = chainFile ? readInput(ctx, chainFile) : Authority.open({ home: ctx.home }).exportChain().pem;
+    const chainPem = chainFile ? readInputFile(ctx, chainFile, 'chain').toString('utf8') : Authority.open({ home: ctx.home }).exportChain().pem;
     // Writable when possible (to sign a checkpoint over the newest entries); while the station app holds
     // the ledger (LEDGER_LOCKED), export what its latest checkpoint covers.
     const run = (readOnly: boolean) => withLedger(ctx, { readOnly }, (l) => {
@@ -94,7 +88,7 @@ const exportCmd: CliCommand = {
       return { data: r, human: `bundle of ${r.size} entries from ${r.origin} written to ${r.dir} (${r.files} files)` };
     });
     try {
-      return run(false);
+      return await run(false);
     } catch (e) {
       if (!isCustodianError(e, LedgerCodes.LOCKED)) throw e;
       ctx.warn('the station app has the ledger open: exporting up to its latest checkpoint');
@@ -144,22 +138,13 @@ const reconcile: CliCommand = {
       throw new CustodianError(CliCodes.USAGE, '--resolution must be abandoned or issued', { option: 'resolution' });
     }
     const certPath = optString(ctx, 'cert');
-    let der: Uint8Array | undefined;
-    if (certPath) {
-      const raw = readFileSync(ctx.resolvePath(certPath));
-      const pem = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(raw.toString('latin1'));
-      der = new Uint8Array(pem ? Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64') : raw);
-    }
-    const ledger = Ledger.open({ dir: ledgerDir(ctx) });
-    try {
-      const rec = new LedgerRecorder(ledger);
-      await rec.reconcile(index, {
+    const der = certPath ? certificatesFrom(readInputFile(ctx, certPath, 'certificate'))[0] : undefined;
+    return withLedger(ctx, {}, async (ledger) => {
+      await new LedgerRecorder(ledger).reconcile(index, {
         resolution, reason: reqString(ctx, 'reason'), operator: reqString(ctx, 'operator'), ...(der ? { certificateDer: der } : {}),
       });
       return { data: { intent: index, resolution, entry: ledger.size - 1 }, human: `intent ${index} reconciled as ${resolution}` };
-    } finally {
-      ledger.close();
-    }
+    });
   },
 };
 
@@ -170,7 +155,7 @@ const addCosigned: CliCommand = {
   options: { cosigner: { type: 'string', multiple: true, valueName: '<vkey>', description: "auditor's cosigner vkey to verify (repeatable)" } },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
-    const note = readInput(ctx, positional(ctx, 0, 'cosigned checkpoint file'));
+    const note = readInputFile(ctx, positional(ctx, 0, 'cosigned checkpoint file'), 'cosigned checkpoint').toString('utf8');
     const cosigners = (ctx.values.cosigner as string[] | undefined) ?? [];
     return withLedger(ctx, {}, (l) => {
       const c = l.addCosignedCheckpoint(note, cosigners);

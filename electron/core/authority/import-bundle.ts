@@ -11,10 +11,8 @@
  *   the issuer leaves path length room for a CA ......... AUTHORITY_PATHLEN_NO_ROOM
  *   our declared pathLen fits under the issuer's ........ CHAIN_PATHLEN_EXCEEDED
  */
-import { X509Certificate } from 'node:crypto';
 import { CustodianError } from '../errors';
-import { x509 } from '../pki/crypto';
-import { fromPem, pathLenRoom, readCertificate, validateChain, PkiCodes, type CertificateFacts, type ChainLink } from '../pki/index';
+import { Oid, fromPem, nameAttribute, pathLenRoom, readCertificate, signatureVerifies, validateChain, PkiCodes, type CertificateFacts, type ChainLink } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import type { AuthorityContext } from './context';
 import { assertNoAuthority } from './init-root';
@@ -62,14 +60,7 @@ function parseBundle(bundle: string | Uint8Array): CertificateFacts[] {
 
 const selfIssued = (c: CertificateFacts): boolean => Buffer.from(c.subjectDer).equals(Buffer.from(c.issuerDer));
 
-function selfSignatureVerifies(c: CertificateFacts): boolean {
-  try {
-    const cert = new X509Certificate(Buffer.from(c.der));
-    return cert.verify(cert.publicKey);
-  } catch {
-    return false;
-  }
-}
+const selfSignatureVerifies = (c: CertificateFacts): boolean => signatureVerifies(c.der, c.spki);
 
 export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8Array, p: ImportBundleParams = {}): Promise<ImportBundleResult> {
   const keyPem = p.key === undefined ? undefined : typeof p.key === 'string' ? Buffer.from(p.key, 'utf8') : p.key;
@@ -128,9 +119,8 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
     keyImported = true;
   }
   ctx.store.writeChain(path.map((c) => c.der));
-  const name = new x509.X509Certificate(leaf.der).subjectName;
-  const cn = name.getField('CN')[0] ?? leaf.subject;
-  const o = name.getField('O')[0];
+  const cn = nameAttribute(leaf.subjectDer, Oid.commonName) ?? leaf.subject;
+  const o = nameAttribute(leaf.subjectDer, Oid.organization);
   const prev = ctx.meta;
   ctx.meta = {
     format: AUTHORITY_FORMAT,

@@ -2,10 +2,10 @@
 import { CustodianError } from '../errors';
 import { issueCertificate, type CaKeySpec } from '../pki/index';
 import { AuthorityCodes } from './codes';
-import { BACKDATE_MS, type AuthorityContext } from './context';
+import { BACKDATE_MS, type AuthorityContext, type LoadedKey } from './context';
 import { createSealedKey, spkiSha256 } from './keys';
 import { checkDays, checkPathLen, checkSubject, type CaSubject } from './subject';
-import { AUTHORITY_FORMAT } from './store';
+import { AUTHORITY_FORMAT, type AuthorityMeta } from './store';
 
 export interface InitRootParams extends CaSubject {
   /** Default 'P-256'. */
@@ -41,6 +41,35 @@ export function assertNoAuthority(ctx: AuthorityContext): void {
   }
 }
 
+/** What a new root and a new request record differently about the key they generated. */
+type GeneratedKeyStage = Pick<AuthorityMeta, 'state' | 'kind' | 'activatedAt' | 'request' | 'certificateFingerprint'>;
+
+/**
+ * Commit the key a ceremony has just generated and sealed: write the
+ * authority's metadata (the commit point) and keep the key loaded. Returns
+ * the key's SPKI SHA-256.
+ */
+export function commitGeneratedKey(ctx: AuthorityContext, key: LoadedKey & { spki: Uint8Array }, subject: CaSubject, now: Date, stage: GeneratedKeyStage): string {
+  const spkiHash = spkiSha256(key.spki);
+  ctx.meta = {
+    format: AUTHORITY_FORMAT,
+    state: stage.state,
+    kind: stage.kind,
+    subject,
+    keySpec: key.spec,
+    keyOrigin: 'generated',
+    spkiSha256: spkiHash,
+    spkiDer: Buffer.from(key.spki).toString('base64'),
+    createdAt: now.toISOString(),
+    activatedAt: stage.activatedAt,
+    request: stage.request,
+    certificateFingerprint: stage.certificateFingerprint,
+  };
+  ctx.store.writeMeta(ctx.meta);
+  ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
+  return spkiHash;
+}
+
 export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promise<InitRootResult> {
   assertNoAuthority(ctx);
   const subject = checkSubject(p);
@@ -59,25 +88,12 @@ export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promis
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     ...(days !== undefined ? { days } : {}),
     now,
+    signer: ctx.signer,
   });
   ctx.store.writeChain([cert.der]);
-  const spkiHash = spkiSha256(key.spki);
-  ctx.meta = {
-    format: AUTHORITY_FORMAT,
-    state: 'active',
-    kind: 'root',
-    subject,
-    keySpec: key.spec,
-    keyOrigin: 'generated',
-    spkiSha256: spkiHash,
-    spkiDer: Buffer.from(key.spki).toString('base64'),
-    createdAt: now.toISOString(),
-    activatedAt: now.toISOString(),
-    request: null,
-    certificateFingerprint: cert.fingerprintSha256,
-  };
-  ctx.store.writeMeta(ctx.meta);
-  ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
+  const spkiHash = commitGeneratedKey(ctx, key, subject, now, {
+    state: 'active', kind: 'root', activatedAt: now.toISOString(), request: null, certificateFingerprint: cert.fingerprintSha256,
+  });
   await ctx.emit({
     type: 'authority.root-created',
     at: now.toISOString(),

@@ -7,10 +7,9 @@
 import { x509 } from '../pki/crypto';
 import { encodeName, readCsr, toPem, type CaKeySpec } from '../pki/index';
 import type { AuthorityContext } from './context';
-import { createSealedKey, spkiSha256 } from './keys';
-import { assertNoAuthority } from './init-root';
+import { createSealedKey } from './keys';
+import { assertNoAuthority, commitGeneratedKey } from './init-root';
 import { checkSubject, type CaSubject } from './subject';
-import { AUTHORITY_FORMAT } from './store';
 
 export interface CreateRequestParams extends CaSubject {
   keySpec?: CaKeySpec;
@@ -53,23 +52,9 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
   const intake = readCsr(csrDer); // our own CSR must pass our own intake
   const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
   ctx.store.writeRequest(csrPem);
-  const spkiHash = spkiSha256(key.spki);
-  ctx.meta = {
-    format: AUTHORITY_FORMAT,
-    state: 'pending',
-    kind: null,
-    subject,
-    keySpec: key.spec,
-    keyOrigin: 'generated',
-    spkiSha256: spkiHash,
-    spkiDer: Buffer.from(key.spki).toString('base64'),
-    createdAt: now.toISOString(),
-    activatedAt: null,
-    request: { csrSha256: intake.csrSha256, createdAt: now.toISOString() },
-    certificateFingerprint: null,
-  };
-  ctx.store.writeMeta(ctx.meta);
-  ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
+  const spkiHash = commitGeneratedKey(ctx, key, subject, now, {
+    state: 'pending', kind: null, activatedAt: null, request: { csrSha256: intake.csrSha256, createdAt: now.toISOString() }, certificateFingerprint: null,
+  });
   await ctx.emit({ type: 'authority.request-created', at: now.toISOString(), subject: intake.requestedSubject, spkiSha256: spkiHash, csrSha256: intake.csrSha256, keySpec: key.spec });
   return {
     csrPem,

@@ -5,7 +5,6 @@
  * CN / O; everything else it asks for is reported, not honoured.
  */
 import { CustodianError } from '../errors';
-import { x509 } from '../pki/crypto';
 import { issueCertificate, pathLenRoom, readCsr, toPem, PkiCodes } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import { BACKDATE_MS, type AuthorityContext } from './context';
@@ -49,8 +48,7 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
   if (intake.commonName === undefined || intake.commonName.trim() === '') {
     throw new CustodianError(AuthorityCodes.CSR_NO_COMMON_NAME, 'the request has no subject CN to name the new CA by', { requestedSubject: intake.requestedSubject });
   }
-  const organizations = new x509.Pkcs10CertificateRequest(intake.der).subjectName.getField('O');
-  const organization = organizations[0];
+  const organization = intake.organization;
   const honoured = organization !== undefined ? `subject O=${organization}` : undefined;
   const ignoredRequests = [...intake.ignoredRequests];
   const at = honoured !== undefined ? ignoredRequests.indexOf(honoured) : -1;
@@ -91,6 +89,7 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
     days,
     now,
     random,
+    signer: ctx.signer,
   }));
   const chainDer = [cert.der, ...chain];
   const bundlePem = chainDer.map((d) => toPem(d, 'CERTIFICATE')).join('');

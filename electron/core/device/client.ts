@@ -4,8 +4,10 @@
  * it over a real port, a pty or an in-process pipe; tests may implement it too.
  * Every method rejects with a CustodianError (DEVICE_* or FRAME_* code).
  */
+import type { DeviceKeyType } from '../pki/key-policy';
 
-export type DeviceKeyAlgorithm = 'P-256' | 'P-384' | 'RSA-2048' | 'RSA-3072' | 'RSA-4096';
+/** The key types a device may be asked to generate: pki's device key types. */
+export type DeviceKeyAlgorithm = DeviceKeyType;
 
 export type DeviceCapability =
   | 'csr' // can produce a PKCS#10 CSR for a given CN

@@ -1,13 +1,12 @@
 /**
  * Inputs of the offline audit: bundle directories, note files, PEM/DER
- * certificates and the chain validator (Node's X509Certificate until the pki
- * engine's validateChain is wired in; it is injectable).
+ * certificates and the chain validator (the pki engine's validateChain by
+ * default; it is injectable).
  */
-import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustodianError, isCustodianError } from '../errors';
-import { validateChain } from '../pki';
+import { sha256Hex, validateParsedChain, type CertificateFacts } from '../pki/index';
 import { AuditCodes } from './codes';
 import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_VKEY } from './bundle';
 import { CHECKPOINT_FILE, COSIGNED_FILE, HISTORY_FILE } from './ledger';
@@ -94,8 +93,6 @@ export function parseNotesFile(text: string): string[] {
   return notes;
 }
 
-export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
 export interface ChainResult {
   ok: boolean;
   /** Fingerprint (SHA-256 hex of DER) of the CA that signed the certificate. */
@@ -105,20 +102,21 @@ export interface ChainResult {
 }
 
 /**
- * Validates that `leaf` was signed by `custodian` (the bundle's issuing CA) and
+ * Validates that `leaf` (read by the audit with pki's readCertificate; its
+ * DER is `leaf.der`) was signed by `custodian` (the bundle's issuing CA) and
  * that `custodian` chains through `intermediates` to `root`, at time `at` (when
  * the ledger recorded the certificate). `expectLeaf` is `ca` for a subordinate
  * CA certificate the station signed, `end-entity` (the default) otherwise.
  */
 export type ChainValidator = (
-  leaf: Uint8Array, custodian: Uint8Array, intermediates: readonly Uint8Array[], root: Uint8Array, at: Date,
+  leaf: CertificateFacts, custodian: Uint8Array, intermediates: readonly Uint8Array[], root: Uint8Array, at: Date,
   expectLeaf?: 'end-entity' | 'ca',
 ) => ChainResult;
 
 /** The default: the certificate engine's RFC 5280 path validation (electron/core/pki validateChain). */
 export const pkiChainValidator: ChainValidator = (leaf, custodian, intermediates, root, at, expectLeaf = 'end-entity') => {
   try {
-    const r = validateChain({ leaf, intermediates: [custodian, ...intermediates], roots: [root], at, expectLeaf });
+    const r = validateParsedChain(leaf, { intermediates: [custodian, ...intermediates], roots: [root], at, expectLeaf });
     const issuer = r.path[1];
     if (!issuer || issuer.fingerprintSha256 !== sha256Hex(custodian)) {
       return { ok: false, reason: `issued by ${issuer?.subject ?? 'nobody'}, not by this station's custodian CA` };
@@ -127,38 +125,4 @@ export const pkiChainValidator: ChainValidator = (leaf, custodian, intermediates
   } catch (e) {
     return { ok: false, reason: isCustodianError(e) ? `${e.code}: ${e.message}` : (e as Error).message };
   }
-};
-
-function issuedBy(child: X509Certificate, parent: X509Certificate): boolean {
-  try {
-    return parent.ca && child.checkIssued(parent) && child.verify(parent.publicKey);
-  } catch {
-    return false;
-  }
-}
-
-/** Signature-and-name-only validation with Node's X509Certificate (no validity or extension checks). */
-export const nodeChainValidator: ChainValidator = (leafDer, custodianDer, intermediates, rootDer) => {
-  let leaf: X509Certificate;
-  let custodian: X509Certificate;
-  let root: X509Certificate;
-  try {
-    leaf = new X509Certificate(Buffer.from(leafDer));
-    custodian = new X509Certificate(Buffer.from(custodianDer));
-    root = new X509Certificate(Buffer.from(rootDer));
-  } catch (e) {
-    return { ok: false, reason: `unparsable certificate: ${(e as Error).message}` };
-  }
-  if (!issuedBy(leaf, custodian)) return { ok: false, reason: 'not signed by the station\'s custodian CA' };
-  const pool = intermediates.map((d) => new X509Certificate(Buffer.from(d)));
-  let cur = custodian;
-  for (let depth = 0; depth < 8; depth++) {
-    if (cur.raw.equals(root.raw) || issuedBy(cur, root)) {
-      return { ok: true, issuerFingerprint: sha256Hex(custodianDer), issuerSubject: custodian.subject };
-    }
-    const next = pool.find((p) => !p.raw.equals(cur.raw) && issuedBy(cur, p));
-    if (!next) break;
-    cur = next;
-  }
-  return { ok: false, reason: 'the custodian CA does not chain to the given root' };
 };

@@ -5,14 +5,13 @@
  * chained to the brand root the auditor supplies, and checkpoints the auditor
  * accepted before (optionally cosigned).
  */
-import { X509Certificate } from 'node:crypto';
 import { AuditFindings } from './codes';
 import { openCheckpoint, parseCheckpointBody, verifyCosignatures, type Checkpoint } from './checkpoint';
 import { MerkleTree, leafHash } from './merkle';
 import { parseNote, parseVkey, type VerifierKey } from './note';
 import { RECORD_TYPES, type LedgerRecord } from './records';
-import { pkiChainValidator, sha256Hex, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
-import { normalizeSerial } from './cert-facts';
+import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
+import { formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
 
 export interface AuditOptions {
   root: Uint8Array;
@@ -177,18 +176,19 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     };
     const checkCert = (index: number, certB64: string, intent: Extract<LedgerRecord, { t: 'intent' }> | null, deviceId: string) => {
       const der = new Uint8Array(Buffer.from(certB64, 'base64'));
-      let x: X509Certificate;
-      try { x = new X509Certificate(Buffer.from(der)); } catch {
+      let x: CertificateFacts;
+      try { x = readCertificate(der); } catch {
         add(AuditFindings.CHAIN_INVALID, 'recorded certificate does not parse', index);
         return;
       }
       const recorded = new Date(records[index]?.at ?? '');
       const at = Number.isNaN(recorded.getTime()) ? new Date() : recorded;
       const expectLeaf = intent?.profile === SUBORDINATE_PROFILE ? 'ca' : 'end-entity';
-      const chain: ChainResult = custodian ? validate(der, custodian, intermediates, opts.root, at, expectLeaf) : { ok: false, reason: 'bundle has no custodian chain' };
+      const chain: ChainResult = custodian ? validate(x, custodian, intermediates, opts.root, at, expectLeaf) : { ok: false, reason: 'bundle has no custodian chain' };
       if (!chain.ok) add(AuditFindings.CHAIN_INVALID, `certificate ${deviceId}: ${chain.reason ?? 'chain invalid'}`, index);
-      const serialHex = normalizeSerial(x.serialNumber);
-      const spki = sha256Hex(x.publicKey.export({ type: 'spki', format: 'der' }));
+      const serialHex = normalizeSerialHex(x.serialHex);
+      const spki = sha256Hex(x.spki);
+      const isCa = x.basicConstraints?.ca === true;
       const issuer = chain.issuerFingerprint ?? (custodian ? sha256Hex(custodian) : 'unknown');
       if (intent) {
         const bad: string[] = [];
@@ -197,17 +197,17 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
         if (intent.issuerFingerprint !== issuer) bad.push('issuer');
         if (subjectSet(intent.subject) !== subjectSet(x.subject)) bad.push('subject');
         // A sub-CA signing must yield a CA certificate; anything else must not.
-        if (x.ca !== (intent.profile === SUBORDINATE_PROFILE)) bad.push(`profile (${intent.profile}, CA=${String(x.ca)})`);
+        if (isCa !== (intent.profile === SUBORDINATE_PROFILE)) bad.push(`profile (${intent.profile}, CA=${String(isCa)})`);
         if (bad.length) add(AuditFindings.INTENT_MISMATCH, `certificate differs from its intent in ${bad.join(', ')}`, index);
       }
       const day = (records[index]?.at ?? '').slice(0, 10);
       perDay.set(day, (perDay.get(day) ?? 0) + 1);
-      const pi = perIssuer.get(issuer) ?? { issuer: chain.issuerSubject ?? x.issuer, fingerprint: issuer, issued: 0 };
+      const pi = perIssuer.get(issuer) ?? { issuer: chain.issuerSubject ?? formatNameLines(x.issuerDer), fingerprint: issuer, issued: 0 };
       pi.issued++;
       perIssuer.set(issuer, pi);
       const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE);
       certs.push({
-        origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, certSha256: sha256Hex(der),
+        origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, certSha256: x.fingerprintSha256,
         ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
       });
     };
@@ -275,7 +275,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     if (logged.has(sha256Hex(o.der))) continue;
     missing++;
     let desc = o.file;
-    try { const x = new X509Certificate(Buffer.from(o.der)); desc = `${o.file} (${x.subject.replace(/\n/g, ', ')}, serial ${normalizeSerial(x.serialNumber)})`; } catch { /* keep file name */ }
+    try { const x = readCertificate(o.der); desc = `${o.file} (${x.subject}, serial ${normalizeSerialHex(x.serialHex)})`; } catch { /* keep file name */ }
     findings.push({ kind: AuditFindings.OBSERVED_NOT_LOGGED, severity: 'error', origin: '(field)', message: `observed certificate ${desc} is in no ledger` });
   }
 

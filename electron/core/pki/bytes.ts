@@ -21,11 +21,6 @@ export function toHex(src: BufferSource | Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'); // a view, not a copy
 }
 
-export function fromHex(hex: string): Uint8Array {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new TypeError('not an even-length hex string');
-  return new Uint8Array(Buffer.from(hex, 'hex'));
-}
-
 /** Byte-for-byte equality, by memcmp: a JS loop over a certificate runs cold (in the interpreter) on a station. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);

@@ -16,7 +16,7 @@ import {
 import { CustodianError } from '../errors';
 import { toArrayBuffer, toBytes, toHex } from './bytes';
 import { PkiCodes } from './codes';
-import { readDerHeader } from './der';
+import { readChildren, readDerHeader, readElement, type DerReadOptions } from './der';
 import { KEY_USAGE_BITS, type KeyUsageName } from './extensions';
 import { publicKeyObject } from './key-objects';
 import { formatName } from './names';
@@ -132,26 +132,68 @@ export function readCertificate(input: Uint8Array): CertificateFacts {
   }
 }
 
+// DER tags (X.690) in an X.509 certificate (RFC 5280 §4.1), for the quick read below.
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const SEQUENCE = 0x30;
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+const VERSION = 0xa0; // [0] EXPLICIT
+const OPTIONAL_TAIL = [0xa1, 0xa2, 0xa3]; // issuerUniqueID, subjectUniqueID, extensions
+/** Strict DER only: bytes a full parse might read differently are left to it. */
+const STRICT: DerReadOptions = { minimalLength: true };
+
 /**
- * A certificate's SubjectPublicKeyInfo exactly as encoded, walked out of the
- * DER without a full parse (OpenSSL's or the schema's, 50–700 µs): for callers
- * that only need the key of a certificate whose bytes were checked elsewhere.
- * Throws CHAIN_MALFORMED when the DER does not have that shape.
+ * Serial (lowercase hex, leading zero octets dropped) and SPKI bytes (a view
+ * into `der`) of a DER X.509 certificate, walked out of its structure without
+ * a full parse (OpenSSL's or the schema's, 50–700 µs): Certificate = SEQUENCE
+ * { tbs, signatureAlgorithm, signature BIT STRING }, tbs = SEQUENCE { [0]
+ * version?, serial, signature, issuer, validity, subject, spki, [1]? [2]? [3]? }.
+ * Null for anything that does not have exactly that shape in strict DER, or a
+ * serial that is zero, negative or not minimally encoded: the caller then
+ * reads the certificate with readCertificate.
+ */
+export function certificateSerialAndSpki(der: Uint8Array): { serialHex: string; spki: Uint8Array } | null {
+  try {
+    const cert = readElement(der, STRICT);
+    if (cert.tag !== SEQUENCE || cert.raw.length !== der.length) return null;
+    const top = readChildren(cert.content, STRICT);
+    if (top.length !== 3 || top[0]!.tag !== SEQUENCE || top[1]!.tag !== SEQUENCE || top[2]!.tag !== BIT_STRING) return null;
+    const tbs = readChildren(top[0]!.content, STRICT);
+    let i = tbs[0]?.tag === VERSION ? 1 : 0;
+    const [serial, sigAlg, issuer, validity, subject, spki] = tbs.slice(i, i + 6);
+    if (!serial || serial.tag !== INTEGER || !spki) return null;
+    if (![sigAlg, issuer, validity, subject, spki].every((t) => t!.tag === SEQUENCE)) return null;
+    const times = readChildren(validity!.content, STRICT);
+    if (times.length !== 2 || !times.every((t) => t.tag === UTC_TIME || t.tag === GENERALIZED_TIME)) return null;
+    let tail = 0;
+    for (i += 6; i < tbs.length; i++) {
+      const at = OPTIONAL_TAIL.indexOf(tbs[i]!.tag, tail);
+      if (at < 0) return null;
+      tail = at + 1;
+    }
+    let v = serial.content;
+    if (v.length === 0 || v[0]! & 0x80 || (v.length > 1 && v[0] === 0 && !(v[1]! & 0x80))) return null;
+    if (v[0] === 0) v = v.subarray(1);
+    const serialHex = toHex(v);
+    if (/^0*$/.test(serialHex)) return null;
+    return { serialHex, spki: spki.raw };
+  } catch {
+    return null; // not well-formed DER: the full parse decides
+  }
+}
+
+/**
+ * A certificate's SubjectPublicKeyInfo exactly as encoded (a copy): walked out
+ * of the DER (certificateSerialAndSpki), or read by readCertificate when the
+ * bytes are not plainly shaped. For callers that only need the key of a
+ * certificate whose bytes were checked elsewhere. Throws CHAIN_MALFORMED when
+ * the DER is not a certificate.
  */
 export function certificateSpki(input: Uint8Array): Uint8Array {
   const der = toBytes(input);
-  try {
-    const h = readDerHeader(der);
-    if (!h || h.tag !== 0x30 || h.totalLength !== der.length) throw new Error('outer DER length does not match the input');
-    const tbs = childTlv(der, 0);
-    if (tbs[0] !== 0x30) throw new Error('TBSCertificate is not a SEQUENCE');
-    // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, spki, …
-    const spki = childTlv(tbs, childTlv(tbs, 0)[0] === 0xa0 ? 6 : 5);
-    if (spki[0] !== 0x30) throw new Error('SubjectPublicKeyInfo is not a SEQUENCE');
-    return Uint8Array.from(spki);
-  } catch (e) {
-    throw new CustodianError(PkiCodes.CHAIN_MALFORMED, `certificate is not valid DER X.509: ${(e as Error).message}`, {}, { cause: e });
-  }
+  const quick = certificateSerialAndSpki(der);
+  return quick ? Uint8Array.from(quick.spki) : readCertificate(der).spki;
 }
 
 /** True when `child`'s signature verifies under `issuerSpki` (OpenSSL via Node). */

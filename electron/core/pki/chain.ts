@@ -139,9 +139,10 @@ function checkLink(child: CertificateFacts, issuer: CertificateFacts, issuerInde
 
 /**
  * Remaining CA depth below each certificate of a leaf-first path: the minimum,
- * over it and its ancestors, of `pathLen − (CA certificates between them)`.
+ * over it and its ancestors, of `pathLen − (CA certificates between them)`
+ * (null = unlimited; below 0 where the path already breaks a constraint).
  */
-function roomAlong(path: CertificateFacts[]): (number | null)[] {
+export function pathLenRooms(path: readonly CertificateFacts[]): (number | null)[] {
   const out: (number | null)[] = new Array(path.length).fill(null);
   let room: number | null = null; // walking from the root down
   for (let i = path.length - 1; i >= 0; i--) {
@@ -193,7 +194,7 @@ export function validateParsedChain(leaf: CertificateFacts, input: Omit<ChainInp
     fail(PkiCodes.CHAIN_LEAF_KIND_MISMATCH, `${leaf.subject} is not a CA certificate with keyCertSign`, leaf);
   }
 
-  const rooms = roomAlong(path);
+  const rooms = pathLenRooms(path);
   return {
     path: path.map((c, i) => ({
       subject: c.subject,
@@ -220,5 +221,5 @@ export function pathLenRoom(caChain: readonly Uint8Array[]): number | null {
   for (const c of path) {
     if (!c.basicConstraints?.ca) fail(PkiCodes.CHAIN_ISSUER_NOT_CA, `${c.subject} is not a CA`, c);
   }
-  return roomAlong(path)[0]!;
+  return pathLenRooms(path)[0]!;
 }

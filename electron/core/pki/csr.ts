@@ -39,6 +39,8 @@ export interface CsrIntake {
   requestedSubject: string;
   /** First CN of the requested subject, for cross-checking against the device ID. */
   commonName?: string;
+  /** First O of the requested subject (a CA request may name its organization); also listed in ignoredRequests. */
+  organization?: string;
   /** Everything else the CSR asked for, human-readable; none of it is honoured. */
   ignoredRequests: string[];
   /** Lowercase hex SHA-256 of `der` (ledger / audit reference). */
@@ -198,9 +200,11 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
 
   const ignoredRequests: string[] = [];
   let commonName: string | undefined;
+  let organization: string | undefined;
   for (const a of subjectEntries) {
     if (a.oid === Oid.commonName && commonName === undefined) commonName = a.value;
     else ignoredRequests.push(`subject ${a.label}=${a.value}`);
+    if (a.oid === Oid.organization && organization === undefined) organization = a.value;
   }
   for (const attr of attributes) {
     if (attr.oid === Oid.extensionRequest) {
@@ -222,6 +226,7 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
     keyInfo,
     requestedSubject: formatEntries(subjectEntries),
     ...(commonName !== undefined ? { commonName } : {}),
+    ...(organization !== undefined ? { organization } : {}),
     ignoredRequests,
     csrSha256: sha256Hex(der),
   };

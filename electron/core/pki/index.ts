@@ -19,7 +19,17 @@ export {
   type KeyInfo,
   type SpkiDescription,
 } from './keys';
-export { DEVICE_KEY_POLICY, assertDeviceKeyAllowed } from './key-policy';
+export {
+  DEVICE_KEY_POLICY,
+  DEVICE_KEY_TYPES,
+  assertDeviceKeyAllowed,
+  deviceKeyType,
+  isDeviceKeyType,
+  keyTypeName,
+  spkiTypeName,
+  type DeviceKeyType,
+} from './key-policy';
+export { sha256Hex } from './bytes';
 
 export {
   PROFILES,
@@ -35,15 +45,17 @@ export {
   type ProfileName,
   type SignatureHash,
 } from './profiles';
-export { SERIAL_POLICY, cryptoRandom, generateSerial, serialToHex, type RandomSource } from './serial';
+export { SERIAL_POLICY, cryptoRandom, generateSerial, normalizeSerialHex, serialToHex, type RandomSource } from './serial';
 export { computeValidity, type ValidityWindow } from './validity';
 export { issueCertificate, type CaIssuer, type IssueRequest, type IssuedCertificate } from './issue';
+export type { TbsSigner } from './certificate-builder';
 
 export { CSR_MAX_BYTES, readCsr, type CsrIntake, type ReadCsrOptions } from './csr';
 export { DEVICE_ID_RULES, checkDeviceId, validateDeviceId, type DeviceIdProblem, type DeviceIdRule, type DeviceIdRuleName } from './device-id';
-export { pathLenRoom, validateChain, validateParsedChain, type ChainInput, type ChainLink, type ChainReport } from './chain';
-export { certificateSpki, readCertificate, type CertificateFacts } from './certificate-facts';
+export { pathLenRoom, pathLenRooms, validateChain, validateParsedChain, type ChainInput, type ChainLink, type ChainReport } from './chain';
+export { certificateSerialAndSpki, certificateSpki, readCertificate, signatureVerifies, type CertificateFacts } from './certificate-facts';
 export { readIssuer } from './issuer-checks';
 export { fingerprintSha256, fromPem, isPem, toPem, type PemBlock } from './pem';
 export { POP_CHALLENGE_BYTES, POP_CHALLENGE_MAX_BYTES, POP_CHALLENGE_MIN_BYTES, POP_LABEL, POP_NONCE_BYTES, makeChallenge, verifyPossession } from './possession';
-export { encodeName, formatName, type SubjectFields } from './names';
+export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribute, type SubjectFields } from './names';
+export { Oid } from './oids';

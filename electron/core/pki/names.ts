@@ -4,7 +4,7 @@
  */
 import { concat } from './bytes';
 import { decodeOid, encodeOid, expectTag, readChildren, readElement, tlv } from './der';
-import { Oid } from './oids';
+import { Oid, attributeLabel } from './oids';
 
 export interface SubjectFields {
   commonName: string;
@@ -54,17 +54,15 @@ export function formatName(nameDer: Uint8Array): string {
   return formatEntries(nameEntries(nameDer));
 }
 
-const LABELS: Record<string, string> = {
-  [Oid.commonName]: 'CN',
-  [Oid.organization]: 'O',
-  [Oid.organizationalUnit]: 'OU',
-  [Oid.country]: 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.5': 'serialNumber',
-  '1.2.840.113549.1.9.1': 'E',
-  '0.9.2342.19200300.100.1.25': 'DC',
-};
+/** RFC 4514 order, the last RDN first (`CN=Factory-Y, O=Company-X, C=DE`): OpenSSL's one-line form, what the UI shows. */
+export function formatNameRfc4514(nameDer: Uint8Array): string {
+  return formatEntries(nameEntries(nameDer).reverse());
+}
+
+/** One `label=value` a line in encoding order (`C=DE\nO=Company-X\nCN=Factory-Y`): OpenSSL's multi-line form, Node's X509Certificate.subject. */
+export function formatNameLines(nameDer: Uint8Array): string {
+  return formatEntries(nameEntries(nameDer), '\n');
+}
 
 // Made once: a decoder per string cost more than the decoding.
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
@@ -92,6 +90,11 @@ function decodeString(tag: number, content: Uint8Array): string {
   }
 }
 
+/** The first value of attribute `oid` in a DER Name (e.g. its CN or O), if it has one. Throws on bad DER. */
+export function nameAttribute(nameDer: Uint8Array, oid: string): string | undefined {
+  return nameEntries(nameDer).find((e) => e.oid === oid)?.value;
+}
+
 /**
  * Every attribute of a DER Name as `{oid, label, value}`, in order. Hand-walked
  * (Name ::= SEQUENCE OF SET OF SEQUENCE { OID, ANY }); throws on bad DER.
@@ -105,7 +108,7 @@ export function nameEntries(nameDer: Uint8Array): { oid: string; label: string; 
       const [type, value, ...rest] = readChildren(expectTag(atv, 0x30, 'AttributeTypeAndValue').content);
       if (!value || rest.length) throw new Error('AttributeTypeAndValue needs exactly a type and a value');
       const oid = decodeOid(expectTag(type, 0x06, 'AttributeType').content);
-      out.push({ oid, label: LABELS[oid] ?? oid, value: decodeString(value.tag, value.content) });
+      out.push({ oid, label: attributeLabel(oid), value: decodeString(value.tag, value.content) });
     }
   }
   return out;
@@ -113,9 +116,9 @@ export function nameEntries(nameDer: Uint8Array): { oid: string; label: string; 
 
 const NEEDS_ESCAPE = /[,+"\\<>;]|^[ #]| $/;
 
-/** `label=value, …` with RFC 4514 special characters escaped. */
-export function formatEntries(entries: { label: string; value: string }[]): string {
+/** `label=value, …` (or another separator) with RFC 4514 special characters escaped. */
+export function formatEntries(entries: { label: string; value: string }[], separator = ', '): string {
   const esc = (v: string): string =>
     NEEDS_ESCAPE.test(v) ? v.replace(/([,+"\\<>;])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ') : v;
-  return entries.map((e) => `${e.label}=${esc(e.value)}`).join(', ');
+  return entries.map((e) => `${e.label}=${esc(e.value)}`).join(separator);
 }

@@ -38,6 +38,19 @@ export const Oid = {
   country: '2.5.4.6',
 } as const;
 
+/** Short names of name attributes, as RFC 4514 text writes them. */
+const ATTRIBUTE_LABELS: Record<string, string> = {
+  [Oid.commonName]: 'CN',
+  [Oid.organization]: 'O',
+  [Oid.organizationalUnit]: 'OU',
+  [Oid.country]: 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.5': 'serialNumber',
+  '1.2.840.113549.1.9.1': 'E',
+  '0.9.2342.19200300.100.1.25': 'DC',
+};
+
 const CURVE_NAMES: Record<string, string> = {
   [Oid.secp256r1]: 'P-256',
   [Oid.secp384r1]: 'P-384',
@@ -81,6 +94,7 @@ const EXTENSION_NAMES: Record<string, string> = {
   '1.3.6.1.5.5.7.1.1': 'authorityInfoAccess',
 };
 
+export const attributeLabel = (oid: string): string => ATTRIBUTE_LABELS[oid] ?? oid;
 export const curveName = (oid: string): string => CURVE_NAMES[oid] ?? oid;
 export const algorithmName = (oid: string): string => ALGORITHM_NAMES[oid] ?? oid;
 export const ekuName = (oid: string): string => EKU_NAMES[oid] ?? oid;

@@ -1,10 +1,9 @@
 /**
  * Typed progress events of a provisioning run. The runner emits one `started`
  * and one `succeeded` or `failed` per step it executes, then exactly one
- * `finished`. The UI maps `StepEvent` 1:1 onto the shared `station.progress`
- * payload (see `toStationProgress`); the CLI renders them as a live step list.
+ * `finished`. The UI shows them on the shared `station.progress` payload;
+ * the CLI renders them as a live step list.
  */
-import type { StationProgress } from '../../shared/events';
 import type { WorkflowStep } from './machine';
 
 export interface ErrorInfo {
@@ -89,18 +88,3 @@ export type WorkflowEvent = StepEvent | RunFinished;
 
 /** Listener contract: called synchronously; an exception in a listener never breaks the run. */
 export type WorkflowListener = (event: WorkflowEvent) => void;
-
-/** The shared `station.progress` payload for a step event (UI transport). */
-export function toStationProgress(e: StepEvent, port: string, auto: boolean): StationProgress {
-  return {
-    runId: e.runId,
-    port,
-    step: e.step,
-    state: e.state,
-    at: e.at,
-    deviceId: e.deviceId,
-    serialHex: e.serialHex,
-    error: e.state === 'failed' ? { code: e.error.code, message: e.error.message } : null,
-    auto,
-  };
-}

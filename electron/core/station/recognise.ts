@@ -5,15 +5,12 @@
  * it passes without a second signature. Also used to decide whether a
  * recorded certificate for the same key may be installed again (reuse).
  */
-import { hash } from 'node:crypto';
 import type { DeviceClient, InstalledCredentials } from '../device/client';
-import { bytesEqual } from '../device/protocol';
+import { bytesEqual } from '../pki/bytes';
 import { isCustodianError } from '../errors';
 import { encodeName, makeChallenge, readCertificate, readIssuer, validateParsedChain, verifyPossession, type CertificateFacts, type RandomSource } from '../pki/index';
 import type { PreparedIssuer } from './issuer';
 import type { IssuedCertificateRecord } from './recorder';
-
-export const sha256Hex = (b: Uint8Array): string => hash('sha256', b, 'hex');
 
 /** Why an installed credential was not recognised (shown in the check step's details). */
 export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'other-key' | 'other-device-id' | 'challenge-failed';
