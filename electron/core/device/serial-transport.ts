@@ -5,6 +5,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { CustodianError } from '../errors';
+import { sysfsPortList } from './sysfs-ports';
 import { TransportEvents, type Transport } from './transport';
 
 export interface SerialTransportOptions {
@@ -268,7 +269,14 @@ export function matchesFilter(port: SerialPortDescriptor, filter: PortFilter): b
 export type PortLister = () => Promise<SerialPortDescriptor[]>;
 
 export const systemPortLister: PortLister = async () => {
-  const ports = await SerialPort.list();
+  let ports: Awaited<ReturnType<typeof SerialPort.list>>;
+  try {
+    ports = await SerialPort.list();
+  } catch (e) {
+    // Without udev, serialport's list fails (it spawns `udevadm`): Linux then reads sysfs itself.
+    if (process.platform === 'linux') return sysfsPortList();
+    throw e;
+  }
   return ports.map((p) => {
     const d: SerialPortDescriptor = { path: p.path };
     if (p.vendorId) d.vendorId = normHex(p.vendorId)!;
