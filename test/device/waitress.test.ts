@@ -43,9 +43,8 @@ describe('RequestQueue (waitress)', () => {
   });
 
   it('times each request out on its own deadline, whichever requests came before it', async () => {
-    // One timer serves every deadline: a long-timeout request answered at once must
-    // not delay the next request's short timeout, and a short one answered at once
-    // must not cut the next long one short.
+    // A long-timeout request answered at once must not delay the next request's
+    // short timeout, and a short one answered at once must not cut the next long one short.
     const d = fakeDevice();
     const q = new RequestQueue(d.station);
     d.onRequest((f) => d.reply(f));

@@ -58,11 +58,11 @@ describe('direct DER encoders match the schema encoder', () => {
     expect(() => encodeOid('3.1')).toThrow();
     expect(() => encodeOid('1.40')).toThrow();
     expect(() => encodeOid('1.2.03')).toThrow();
-    // encoded once, handed out as copies: a caller scribbling on one cannot change the next
+    // each call answers its own bytes: a caller scribbling on one cannot change the next
     const first = encodeOid(Oid.commonName);
     first.fill(0);
     expect(hex(encodeOid(Oid.commonName))).toBe('550403');
-    expect(() => encodeOid('1.2.03')).toThrow(); // refusals are not cached as anything
+    expect(() => encodeOid('1.2.03')).toThrow();
   });
 
   it('tlv writes the minimal definite length at every form boundary', () => {

@@ -50,8 +50,8 @@ describe('generateSerial', () => {
   });
 });
 
-describe('cryptoRandom (pooled CSPRNG)', () => {
-  it('hands out each byte once, as independent copies of the right length, across pool refills', () => {
+describe('cryptoRandom (CSPRNG)', () => {
+  it('answers fresh, independent bytes of the right length on every call', () => {
     const seen = new Set<string>();
     const draws: Uint8Array[] = [];
     for (let i = 0; i < 400; i++) {
@@ -59,7 +59,7 @@ describe('cryptoRandom (pooled CSPRNG)', () => {
       const r = cryptoRandom(n);
       expect(r.length).toBe(n);
       expect(r.byteOffset).toBe(0);
-      expect(r.buffer.byteLength).toBe(n); // its own buffer, never a view into the pool
+      expect(r.buffer.byteLength).toBe(n); // its own buffer, never a view into a shared one
       draws.push(r);
       seen.add(Buffer.from(r.subarray(0, 16)).toString('hex'));
     }
@@ -69,7 +69,7 @@ describe('cryptoRandom (pooled CSPRNG)', () => {
     expect(Buffer.from(draws[0]!).equals(Buffer.from(kept))).toBe(true);
   });
 
-  it('serves requests larger than the pooled size directly', () => {
+  it('serves large requests', () => {
     const big = cryptoRandom(5000);
     expect(big.length).toBe(5000);
     expect(big.some((b) => b !== 0)).toBe(true);

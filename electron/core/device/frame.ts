@@ -41,24 +41,16 @@ export function encodeFrame(frame: Frame, maxPayload = MAX_FRAME_PAYLOAD): Uint8
       limit: maxPayload,
     });
   }
-  // Byte by byte, not through a DataView: asking a small typed array for its
-  // .buffer makes V8 move it off the heap, on every frame.
-  const end = HEADER_SIZE + payload.length;
-  const out = new Uint8Array(end + CRC_SIZE);
+  const out = new Uint8Array(FRAME_OVERHEAD + payload.length);
+  const v = new DataView(out.buffer);
   out[0] = SOF0;
   out[1] = SOF1;
   out[2] = FRAME_VERSION;
   out[3] = type;
-  out[4] = requestId >>> 8;
-  out[5] = requestId & 0xff;
-  out[6] = payload.length >>> 8;
-  out[7] = payload.length & 0xff;
+  v.setUint16(4, requestId);
+  v.setUint16(6, payload.length);
   out.set(payload, HEADER_SIZE);
-  const crc = crc32(out, 2, end);
-  out[end] = crc >>> 24;
-  out[end + 1] = (crc >>> 16) & 0xff;
-  out[end + 2] = (crc >>> 8) & 0xff;
-  out[end + 3] = crc & 0xff;
+  v.setUint32(HEADER_SIZE + payload.length, crc32(out, 2, HEADER_SIZE + payload.length));
   return out;
 }
 

@@ -157,7 +157,7 @@ export function decodeBatch(payload: Uint8Array): BatchEntry[] {
 
 export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01 } as const;
 export const POP_LABEL = new TextEncoder().encode('custodian-pop-v1\0');
-/** Shared codecs: a fatal UTF-8 decoder per string field cost more than the field (decode() without `stream` keeps no state). */
+/** One encoder and one strict decoder for every string field (decode() without `stream` keeps no state, so sharing them is safe). */
 const UTF8_ENCODER = new TextEncoder();
 const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
 export const MIN_CHALLENGE = POP_LABEL.length + 16;

@@ -20,29 +20,25 @@ import { CustodianError } from '../errors';
 
 /** Small listener helper shared by transport implementations. */
 export class TransportEvents {
-  /** Replaced, never mutated, on (un)subscribe: an emit walks a stable array without copying it per chunk. */
-  private data: ReadonlyArray<(chunk: Uint8Array) => void> = [];
+  private data = new Set<(chunk: Uint8Array) => void>();
   private closed = new Set<(error?: Error) => void>();
   private fired = false;
   onData(l: (chunk: Uint8Array) => void): () => void {
-    if (!this.data.includes(l)) this.data = [...this.data, l];
-    return () => {
-      this.data = this.data.filter((x) => x !== l);
-    };
+    this.data.add(l);
+    return () => this.data.delete(l);
   }
   onClose(l: (error?: Error) => void): () => void {
     this.closed.add(l);
     return () => this.closed.delete(l);
   }
   emitData(chunk: Uint8Array): void {
-    const ls = this.data;
-    for (let i = 0; i < ls.length; i++) ls[i]!(chunk);
+    for (const l of [...this.data]) l(chunk);
   }
   emitClose(error?: Error): void {
     if (this.fired) return;
     this.fired = true;
     for (const l of [...this.closed]) l(error);
-    this.data = [];
+    this.data.clear();
     this.closed.clear();
   }
 }

@@ -31,57 +31,9 @@ interface Waiter {
   requestId: number;
   command: number;
   name: string;
-  timeoutMs: number;
-  /** performance.now() after which the request has timed out. */
-  deadline: number;
+  timer: NodeJS.Timeout;
   resolve: (payload: Uint8Array) => void;
   reject: (e: Error) => void;
-}
-
-/**
- * One timer for every request's deadline. Node's setTimeout/clearTimeout per
- * request (each command has its own duration, so each one builds and tears
- * down a timer list) cost more station CPU than the rest of a round trip. A
- * reply normally lands long before its deadline, so the timer armed for one
- * request is still pending when the next starts; when it fires it either
- * times out the request in flight or re-arms for that request's deadline.
- */
-class DeadlineTimer {
-  private timer: NodeJS.Timeout | null = null;
-  private due = Infinity;
-  /** `onFire(now)` returns the in-flight request's deadline if it has not passed yet, or null. */
-  constructor(private readonly onFire: (now: number) => number | null) {}
-
-  /** A request with this deadline is in flight: make sure the timer fires by then, and keeps the process alive. */
-  watch(deadline: number): void {
-    if (this.timer && this.due <= deadline) {
-      this.timer.ref();
-      return;
-    }
-    this.arm(deadline);
-  }
-
-  /** Nothing in flight: let the process exit; a pending firing finds nothing to do. */
-  idle(): void {
-    this.timer?.unref();
-  }
-
-  cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.due = Infinity;
-  }
-
-  private arm(deadline: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.due = deadline;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.due = Infinity;
-      const next = this.onFire(performance.now());
-      if (next !== null && !this.timer) this.arm(next);
-    }, Math.max(0, Math.ceil(deadline - performance.now())));
-  }
 }
 
 const EXPIRED_MEMORY = 32;
@@ -98,14 +50,12 @@ export class RequestQueue {
   };
   private readonly parser: FrameParser;
   private waiter: Waiter | null = null;
-  private readonly deadlines = new DeadlineTimer((now) => this.onDeadline(now));
-  /** Requests waiting for the one in flight (one outstanding at a time). */
-  private readonly queued: Array<() => void> = [];
-  private busy = false;
+  /** The last request queued: the next one starts when it has settled (one outstanding at a time). */
+  private tail: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private readonly expired: number[] = [];
-  /** Set once the link closed: the reason, if it gave one (the error itself is built when a request meets it). */
-  private closed: { reason: Error | undefined; error: CustodianError | null } | null = null;
+  /** Set once the link closed: the error every request still waiting or sent later fails with. */
+  private closedError: CustodianError | null = null;
   private readonly unsubscribe: Array<() => void> = [];
   /** Device's advertised max payload for outgoing frames (set after HELLO). */
   maxOutgoingPayload = MAX_FRAME_PAYLOAD;
@@ -133,48 +83,44 @@ export class RequestQueue {
   }
 
   get isClosed(): boolean {
-    return this.closed !== null;
+    return this.closedError !== null;
   }
 
   /** Queue a request; resolves with the response payload or rejects with a CustodianError. */
   request(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
-    if (this.busy) {
-      return new Promise<void>((go) => this.queued.push(go)).then(() => this.send(command, payload, opts));
-    }
-    this.busy = true;
-    return this.send(command, payload, opts);
-  }
-
-  /** The request in flight settled: start the next queued one (it was already marked busy). */
-  private next(): void {
-    const go = this.queued.shift();
-    if (go) go();
-    else this.busy = false;
+    const run = (): Promise<Uint8Array> => this.send(command, payload, opts);
+    const p = this.tail.then(run, run);
+    this.tail = p.catch(() => undefined);
+    return p;
   }
 
   private send(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
-    if (this.closed) {
-      this.next();
-      return Promise.reject(this.closedError(this.closed));
-    }
+    if (this.closedError) return Promise.reject(this.closedError);
     const requestId = this.allocateId();
     let frame: Uint8Array;
     try {
       frame = encodeFrame({ type: command, requestId, payload }, this.maxOutgoingPayload);
     } catch (e) {
-      this.next();
       return Promise.reject(e);
     }
     // Flush stale partial input so a half-received late reply cannot desync us (esptool-js).
     this.stats.flushedBytes += this.parser.reset();
     this.stats.requests++;
     return new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.stats.timeouts++;
+        this.rememberExpired(requestId);
+        this.settle(w, new CustodianError('DEVICE_TIMEOUT', `${opts.name} got no reply within ${opts.timeoutMs} ms`, {
+          command: opts.name,
+          timeoutMs: opts.timeoutMs,
+          requestId,
+        }));
+      }, opts.timeoutMs);
       // Register first, then write: a reply can never beat its waiter.
-      const w: Waiter = { requestId, command, name: opts.name, timeoutMs: opts.timeoutMs, deadline: performance.now() + opts.timeoutMs, resolve, reject };
+      const w: Waiter = { requestId, command, name: opts.name, timer, resolve, reject };
       this.waiter = w;
-      this.deadlines.watch(w.deadline);
       this.stats.bytesSent += frame.length;
-      this.transport.write(frame).then(undefined, (e: unknown) => {
+      this.transport.write(frame).catch((e: unknown) => {
         if (this.waiter === w) {
           this.settle(w, e instanceof CustodianError ? e : new CustodianError('DEVICE_DISCONNECTED', `write failed: ${String(e)}`, {}, { cause: e }));
         }
@@ -182,28 +128,12 @@ export class RequestQueue {
     });
   }
 
-  /** The deadline timer fired: time out the request in flight if its deadline has passed. */
-  private onDeadline(now: number): number | null {
-    const w = this.waiter;
-    if (!w) return null;
-    if (now < w.deadline) return w.deadline;
-    this.stats.timeouts++;
-    this.rememberExpired(w.requestId);
-    this.settle(w, new CustodianError('DEVICE_TIMEOUT', `${w.name} got no reply within ${w.timeoutMs} ms`, {
-      command: w.name,
-      timeoutMs: w.timeoutMs,
-      requestId: w.requestId,
-    }));
-    return null; // a queued request starts on a later tick and arms its own deadline (watch)
-  }
-
-  /** Settle the request in flight (a payload or an error) and let the next one go. */
+  /** Settle the request in flight with a payload or an error. */
   private settle(w: Waiter, outcome: Uint8Array | Error): void {
+    clearTimeout(w.timer);
     this.waiter = null;
     if (outcome instanceof Error) w.reject(outcome);
     else w.resolve(outcome);
-    this.next();
-    if (!this.busy) this.deadlines.idle();
   }
 
   private allocateId(): number {
@@ -243,20 +173,14 @@ export class RequestQueue {
   }
 
   private onClosed(err?: Error): void {
-    if (this.closed) return;
-    const closed = (this.closed = { reason: err, error: null });
-    this.parser.dispose();
-    if (this.waiter) this.settle(this.waiter, this.closedError(closed));
-    this.deadlines.cancel();
-  }
-
-  /** One error for every request that meets the closed link, built on first use: a session's ordinary close meets none. */
-  private closedError(c: NonNullable<RequestQueue['closed']>): CustodianError {
-    return (c.error ??= new CustodianError(
+    if (this.closedError) return;
+    this.closedError = new CustodianError(
       'DEVICE_DISCONNECTED',
-      `device link ${this.transport.description} closed${c.reason ? `: ${c.reason.message}` : ''}`,
+      `device link ${this.transport.description} closed${err ? `: ${err.message}` : ''}`,
       { port: this.transport.description },
-    ));
+    );
+    this.parser.dispose();
+    if (this.waiter) this.settle(this.waiter, this.closedError);
   }
 
   async close(): Promise<void> {

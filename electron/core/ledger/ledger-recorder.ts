@@ -10,7 +10,7 @@ import type {
 import { LedgerCodes } from './codes';
 import { certFacts, issuedFacts } from './cert-facts';
 import type { Ledger } from './ledger';
-import { parseIntentFields, type LedgerRecord, type RecordBodies } from './records';
+import { IntentFields, type LedgerRecord, type RecordBodies } from './records';
 
 type IntentRecord = Extract<LedgerRecord, { t: 'intent' }>;
 
@@ -66,7 +66,7 @@ export class LedgerRecorder implements IssuanceRecorder {
         intents: [...this.inherited],
       });
     }
-    const parsed = parseIntentFields(intent);
+    const parsed = IntentFields.safeParse(intent);
     if (!parsed.success) {
       throw new CustodianError(LedgerCodes.RECORD_INVALID, 'invalid issuance intent', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     }

@@ -40,59 +40,6 @@ export const IntentFields = z.object({
 }).strict();
 
 type IntentBody = z.infer<typeof IntentFields>;
-type IntentKey = keyof IntentBody;
-const INTENT_KEYS = Object.keys(IntentFields.shape) as IntentKey[];
-const INTENT_KEY_SET: ReadonlySet<string> = new Set(INTENT_KEYS);
-
-/** Per-key check of an intent field, the same rule as its zod schema above. */
-const INTENT_CHECKS: Record<IntentKey, (v: string) => boolean> = {
-  deviceId: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.deviceId,
-  subject: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.subject,
-  serialHex: (v) => v.length <= SERIAL_MAX && SERIAL_HEX.test(v),
-  spkiSha256: (v) => HEX64.test(v),
-  csrSha256: (v) => HEX64.test(v),
-  issuerFingerprint: (v) => HEX64.test(v),
-  profile: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.profile,
-  notBefore: isIso,
-  notAfter: isIso,
-  operator: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.operator,
-  workOrder: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.workOrder,
-  reissueReason: (v) => v.length >= 1 && v.length <= INTENT_TEXT_MAX.reissueReason,
-};
-const OPTIONAL_INTENT_KEYS: ReadonlySet<string> = new Set(INTENT_KEYS.filter((k) => IntentFields.shape[k].safeParse(undefined).success));
-
-/**
- * The intent body if it plainly passes IntentFields, else null. A station
- * records one intent per device and zod's parse cost more than the rest of the
- * append, so this hand check runs first. It accepts only what the schema
- * accepts (a plain object, known keys, every rule above) and builds the body
- * in the schema's key order, so the stored bytes are the ones zod's output gave.
- */
-function plainIntent(v: unknown): IntentBody | null {
-  if (typeof v !== 'object' || v === null) return null;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  if (proto !== Object.prototype && proto !== null) return null;
-  const r = v as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (!INTENT_KEY_SET.has(k)) return null;
-  const out: Record<string, string> = {};
-  for (const k of INTENT_KEYS) {
-    const x = r[k];
-    if (x === undefined && OPTIONAL_INTENT_KEYS.has(k)) continue;
-    if (typeof x !== 'string' || !INTENT_CHECKS[k](x)) return null;
-    out[k] = x;
-  }
-  return out as IntentBody;
-}
-
-/**
- * Validate an issuance intent: `IntentFields.safeParse`, with the hand check
- * first. Whatever the hand check refuses goes to zod, which decides and words
- * the issues, so callers see the same results and errors as with zod alone.
- */
-export function parseIntentFields(v: unknown): ReturnType<typeof IntentFields.safeParse> {
-  const data = plainIntent(v);
-  return data ? { success: true, data } : IntentFields.safeParse(v);
-}
 
 /** Record bodies as callers supply them (the ledger adds t, n and at). */
 export interface RecordBodies {
@@ -129,11 +76,6 @@ export const RECORD_TYPES: readonly RecordType[] = [
 export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
 
 export type LedgerRecord = { [K in RecordType]: { t: K; n: number; at: string } & RecordBodies[K] }[RecordType];
-
-/** Records that close an intent. */
-export const CLOSING_TYPES: ReadonlySet<RecordType> = new Set(['done', 'failed', 'reconcile']);
-/** Records whose certificate the brand owner must be able to account for. */
-export const CERT_TYPES: ReadonlySet<RecordType> = new Set(['done', 'verification-cert', 'reconcile']);
 
 /** Encode a record as its stored line (without the newline). Key order is fixed: t, n, at, body. */
 export function encodeRecord<K extends RecordType>(t: K, n: number, at: string, body: RecordBodies[K]): Buffer {

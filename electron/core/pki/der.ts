@@ -41,18 +41,20 @@ export function readDerHeader(bytes: Uint8Array, opts: DerReadOptions = {}): Der
   return { tag, headerLength: 2 + n, contentLength: len, totalLength: 2 + n + len };
 }
 
-/** One allocation: the definite length is written straight into the output (short form below 0x80, else minimal long form). */
+/** The definite length octets: short form below 0x80, else the minimal long form. */
+function encodeLength(len: number): Uint8Array {
+  if (len < 0x80) return Uint8Array.of(len);
+  const out: number[] = [];
+  for (let v = len; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
+  return Uint8Array.of(0x80 | out.length, ...out);
+}
+
 export function tlv(tag: number, content: Uint8Array): Uint8Array {
-  const n = content.length;
-  const lengthOctets = n < 0x80 ? 0 : n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x1000000 ? 3 : 4;
-  const out = new Uint8Array(2 + lengthOctets + n);
+  const len = encodeLength(content.length);
+  const out = new Uint8Array(1 + len.length + content.length);
   out[0] = tag;
-  if (lengthOctets === 0) out[1] = n;
-  else {
-    out[1] = 0x80 | lengthOctets;
-    for (let i = lengthOctets, v = n; i > 0; i--, v = Math.floor(v / 256)) out[1 + i] = v & 0xff;
-  }
-  out.set(content, 2 + lengthOctets);
+  out.set(len, 1);
+  out.set(content, 1 + len.length);
   return out;
 }
 
@@ -109,25 +111,8 @@ export function readChildren(content: Uint8Array, opts: DerReadOptions = {}): De
   return out;
 }
 
-/**
- * The few OIDs a station writes (names, extensions, EKUs), encoded once each:
- * every signing writes about eight. Callers get a copy, never the cached array.
- */
-const oidCache = new Map<string, Uint8Array>();
-const OID_CACHE_SIZE = 64;
-
 /** Content octets of an OBJECT IDENTIFIER from its dotted-decimal text (the inverse of decodeOid). */
 export function encodeOid(oid: string): Uint8Array {
-  let der = oidCache.get(oid);
-  if (!der) {
-    der = encodeOidUncached(oid);
-    if (oidCache.size >= OID_CACHE_SIZE) oidCache.delete(oidCache.keys().next().value!);
-    oidCache.set(oid, der);
-  }
-  return der.slice();
-}
-
-function encodeOidUncached(oid: string): Uint8Array {
   const arcs = oid.split('.').map((a) => {
     if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new Error(`bad OID ${oid}`);
     return Number(a);

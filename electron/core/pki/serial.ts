@@ -6,7 +6,7 @@
  * minimal) and always has exactly 16 octets. That leaves 126 random bits
  * (≥ 64 required) and stays within the 20-octet limit.
  */
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { toHex } from './bytes';
 
 /** Returns `length` random bytes. Injected in golden tests; defaults to the CSPRNG. */
@@ -18,28 +18,8 @@ export const SERIAL_POLICY = {
   maxOctets: 20,
 } as const;
 
-/**
- * Small requests (serials, challenge nonces) are served from a pool of CSPRNG
- * output refilled 4 KiB at a time, as Node pools randomUUID: one OpenSSL call
- * per ~85 provisioned devices instead of two per device. Every byte is handed
- * out once (as a copy) and wiped from the pool when it is taken.
- */
-const POOL_SIZE = 4096;
-const POOLED_MAX = 256;
-const pool = new Uint8Array(POOL_SIZE);
-let poolOffset = POOL_SIZE;
-
-export const cryptoRandom: RandomSource = (length) => {
-  if (length > POOLED_MAX) return new Uint8Array(randomBytes(length));
-  if (poolOffset + length > POOL_SIZE) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const out = pool.slice(poolOffset, poolOffset + length);
-  pool.fill(0, poolOffset, poolOffset + length);
-  poolOffset += length;
-  return out;
-};
+/** The CSPRNG, one call per request (serials, challenge nonces). */
+export const cryptoRandom: RandomSource = (length) => new Uint8Array(randomBytes(length));
 
 /** The serial's INTEGER content octets (already DER-minimal and positive). */
 export function generateSerial(random: RandomSource = cryptoRandom): Uint8Array {
@@ -52,4 +32,14 @@ export function generateSerial(random: RandomSource = cryptoRandom): Uint8Array 
 
 export function serialToHex(serial: Uint8Array): string {
   return toHex(serial);
+}
+
+/**
+ * A serial as the ledger and the UI write it: lowercase hex without leading
+ * zero octets ("00" for zero). Takes certificate facts' serialHex (the
+ * INTEGER's content octets) or OpenSSL's rendering (upper case, a sign, colons).
+ */
+export function normalizeSerialHex(hex: string): string {
+  const s = hex.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^(00)+/, '');
+  return s === '' ? '00' : s;
 }
