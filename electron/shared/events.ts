@@ -8,21 +8,16 @@ import { Iso, SerialHex } from './api/common';
 import { LockState } from './api/authority';
 import { PortInfo, ShiftCounters } from './api/station';
 import { EntryStatus } from './api/ledger';
+import { STEP_ORDER, type WorkflowStep } from './workflow';
 
-export const ProvisionStep = z.enum([
-  'connect', // opening the port
-  'identify', // reading device identity
-  'check', // device ID rule, reissue policy
-  'keygen', // device generates its key
-  'csr', // device returns CSR / public key
-  'intent', // intent recorded in the ledger
-  'sign', // CA signs
-  'record', // issued certificate recorded
-  'write', // certificate + chain written to device
-  'verify', // read back and checked
-  'commit', // device locks its credential store
-  'done',
-]);
+/**
+ * The steps a station.progress event can name, in the order a run meets them:
+ * `connect` (opening the port, reported by whoever opens it), then the
+ * workflow's own steps in the order its transition table gives
+ * (shared/workflow.ts STEP_ORDER: identify, csr, keygen, check, …, done).
+ */
+export const PROVISION_STEPS: readonly ['connect', ...WorkflowStep[]] = ['connect', ...STEP_ORDER];
+export const ProvisionStep = z.enum(PROVISION_STEPS);
 export type ProvisionStep = z.output<typeof ProvisionStep>;
 
 export const StationProgress = z.object({

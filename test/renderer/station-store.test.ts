@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { useStationStore } from '../../renderer/src/stores/station';
 import { describeError } from '../../electron/shared/errors';
-import type { StationProgress } from '../../electron/shared/events';
+import { StationProgress } from '../../electron/shared/events';
 import type { PortInfo } from '../../electron/shared/api/station';
 import { FP, NOW, install, makeFake, refuse } from './fakeCustodian';
 import type { Fake } from './fakeCustodian';
+import recorded from './recorded-progress.json';
 
 const port = (path: string, extra: Partial<PortInfo> = {}): PortInfo => ({
   path, vendorId: '303a', productId: '1001', manufacturer: null, serialNumber: null, simulated: false, busy: false, ...extra,
@@ -15,6 +16,9 @@ const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
 const progress = (p: Partial<StationProgress>): StationProgress => ({
   runId: 'run-1', port: '/dev/pts/3', step: 'connect', state: 'started', at: NOW, deviceId: null, serialHex: null, error: null, auto: false, ...p,
 });
+/** station.progress as the real workflow emitted it for a device with a key (test/station/recorded-progress.test.ts). */
+const WITH_KEY: StationProgress[] = StationProgress.array().parse(recorded['device with a key'].progress);
+const stateOf = (store: { steps: { id: string; state: string }[] }) => Object.fromEntries(store.steps.map((s) => [s.id, s.state]));
 
 let uninstall: () => void = () => {};
 afterEach(() => uninstall());
@@ -33,9 +37,8 @@ describe('station store', () => {
       'station.listPorts': () => ({ ports: [port('/dev/ttyUSB0', { busy: true }), port('/dev/pts/3')] }),
       'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
       'station.provision': async () => {
-        fake.emit('station.progress', progress({ step: 'identify', state: 'succeeded', deviceId: 'dev-000123' }));
-        fake.emit('station.progress', progress({ step: 'sign', state: 'started', deviceId: 'dev-000123' }));
-        return { runId: 'run-1', deviceId: 'dev-000123', serialHex: 'abc123', fingerprint: FP('a'), ledgerIndex: 41, reissued: false, durationMs: 900 };
+        WITH_KEY.forEach((p) => fake.emit('station.progress', p));
+        return { runId: 'run-key', deviceId: 'dev-000123', serialHex: 'abc123', fingerprint: FP('a'), ledgerIndex: 41, reissued: false, durationMs: 900 };
       },
     });
     const store = setup(fake);
@@ -51,7 +54,11 @@ describe('station store', () => {
     expect(fake.callsTo('station.provision')).toEqual([{ port: '/dev/pts/3', operator: 'alice', workOrder: 'WO-17' }]);
     expect(store.result).toMatchObject({ passed: true, deviceId: 'dev-000123' });
     expect(store.result?.detail).toBe('Serial abc123, ledger entry #41.');
-    expect(store.steps.every((s) => s.state === 'done')).toBe(true);
+    // Every row as the run's events left it: keygen never ran (the device had a key), so it is skipped, not done.
+    expect(stateOf(store)).toEqual({
+      connect: 'done', identify: 'done', csr: 'done', keygen: 'skipped', check: 'done', intent: 'done',
+      sign: 'done', record: 'done', write: 'done', verify: 'done', commit: 'done', done: 'done',
+    });
     expect(fake.callsTo('station.status')).toHaveLength(1); // counters refreshed after the run
     off();
     expect(fake.listeners('station.progress')).toBe(0);
@@ -62,7 +69,8 @@ describe('station store', () => {
     fake = makeFake({
       'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
       'station.provision': async () => {
-        fake.emit('station.progress', progress({ step: 'write', state: 'started', deviceId: 'dev-9' }));
+        // The run's events up to write started; the answer is the refusal (no failed event arrived).
+        WITH_KEY.slice(0, WITH_KEY.findIndex((p) => p.step === 'write') + 1).forEach((p) => fake.emit('station.progress', { ...p, deviceId: 'dev-9' }));
         refuse('DEVICE_TIMEOUT', 'dev-9 did not answer the write within 5 s.');
       },
     });
@@ -80,9 +88,10 @@ describe('station store', () => {
       fix: describeError('DEVICE_TIMEOUT'),
       code: 'DEVICE_TIMEOUT',
     });
-    expect(store.steps.find((s) => s.id === 'write')?.state).toBe('failed');
-    expect(store.steps.find((s) => s.id === 'identify')?.state).toBe('done');
-    expect(store.steps.find((s) => s.id === 'verify')?.state).toBe('pending');
+    expect(stateOf(store)).toEqual({
+      connect: 'done', identify: 'done', csr: 'done', keygen: 'skipped', check: 'done', intent: 'done',
+      sign: 'done', record: 'done', write: 'failed', verify: 'not-run', commit: 'not-run', done: 'not-run',
+    });
 
     await store.retry();
     expect(fake.callsTo('station.provision')).toHaveLength(2);

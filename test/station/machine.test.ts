@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isCustodianError } from '../../electron/core/errors';
-import { INITIAL_STEP, STEP_ORDER, TRANSITIONS, transition, type WorkflowState } from '../../electron/core/station/machine';
-import { checkPolicy, decideIssuance, DEFAULT_ISSUANCE_POLICY } from '../../electron/core/station/policy';
+import { INITIAL_STEP, MAIN_PATH, STEP_ORDER, TRANSITIONS, transition, type WorkflowState } from '../../electron/core/station/machine';
+import * as shared from '../../electron/shared/workflow';
+import { PROVISION_STEPS, ProvisionStep } from '../../electron/shared/events';
+import { checkPolicy, decideIssuance, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from '../../electron/core/station/policy';
 
 describe('state machine as data', () => {
   it('every step can fail, and only into failed', () => {
@@ -25,6 +27,20 @@ describe('state machine as data', () => {
     expect(seen).toEqual(['identify', 'csr', 'keygen', 'csr', 'check', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done', 'passed']);
   });
 
+  it('is the one table the UI reads: shared/workflow.ts, re-exported, not copied', () => {
+    expect(TRANSITIONS).toBe(shared.TRANSITIONS);
+    expect(STEP_ORDER).toBe(shared.STEP_ORDER);
+  });
+
+  it('derives the order a run meets the steps from the table: the ok path, keygen where csr branches to it', () => {
+    expect(MAIN_PATH).toEqual(['identify', 'csr', 'check', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done']);
+    expect(STEP_ORDER).toEqual(['identify', 'csr', 'keygen', 'check', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done']);
+    expect([...STEP_ORDER].sort()).toEqual(Object.keys(TRANSITIONS).sort()); // every step once
+    // The UI's steps (station.progress) are connect, then exactly these, in this order.
+    expect(PROVISION_STEPS).toEqual(['connect', ...STEP_ORDER]);
+    expect(ProvisionStep.options).toEqual(['connect', ...STEP_ORDER]);
+  });
+
   it('refuses transitions that are not in the table, and anything out of a terminal state', () => {
     for (const [from, on] of [['identify', 'recognised'], ['sign', 'reuse'], ['passed', 'ok'], ['failed', 'ok']] as const) {
       let err: unknown;
@@ -41,6 +57,9 @@ describe('issuance policy', () => {
   it('rejects an inconsistent policy', () => {
     expect(() => checkPolicy({ ...DEFAULT_ISSUANCE_POLICY, validityDays: 0 })).toThrow(/validityDays/);
     expect(() => checkPolicy({ ...DEFAULT_ISSUANCE_POLICY, allowedKeyTypes: ['P-384'] })).toThrow(/keygen algorithm/);
+    // A policy read from a file may name a type pki's key policy does not have.
+    const foreign = ['P-256', 'RSA-8192'] as unknown as IssuancePolicy['allowedKeyTypes'];
+    expect(() => checkPolicy({ ...DEFAULT_ISSUANCE_POLICY, allowedKeyTypes: foreign })).toThrow(/names RSA-8192, not among the device key types/);
   });
 
   it('signs a first certificate, requires a reason for another key, reuses the same key', () => {

@@ -8,6 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { PortInfo, ShiftCounters } from '../../../electron/shared/api/station';
 import { WorkOrder } from '../../../electron/shared/api/station';
+import { PROVISION_STEPS } from '../../../electron/shared/events';
 import type { ProvisionStep, StationProgress } from '../../../electron/shared/events';
 import type { Unsubscribe } from '../../../electron/shared/api';
 import { ApiCallError, call, station, toUserError } from '../api';
@@ -15,13 +16,13 @@ import type { UserError } from '../api';
 import type { StepRow, StepState } from '../components/StepList.vue';
 import type { ResultView } from '../components/resultView';
 
-/** The workflow's steps in order, in the operator's words. */
+/** The steps in the operator's words (their order is the workflow's own: PROVISION_STEPS). */
 export const STEP_LABELS: Readonly<Record<ProvisionStep, string>> = {
   connect: 'Connect to the device',
   identify: 'Identify the device',
-  check: 'Check policy (device-ID rule, re-issue)',
-  keygen: 'Device generates its key',
   csr: 'Read the request and verify key possession',
+  keygen: 'Device generates its key',
+  check: 'Check policy (repeat visit, re-issue)',
   intent: 'Record the intent in the ledger',
   sign: 'Sign the certificate',
   record: 'Record the certificate in the ledger',
@@ -30,7 +31,6 @@ export const STEP_LABELS: Readonly<Record<ProvisionStep, string>> = {
   commit: 'Lock the device credentials',
   done: 'Pass',
 };
-const STEP_ORDER = Object.keys(STEP_LABELS) as ProvisionStep[];
 
 /** Common USB-serial bridges, so the picker can say what is plugged in. */
 export const KNOWN_USB: Readonly<Record<string, string>> = {
@@ -67,8 +67,26 @@ export function isLikelyDevice(p: PortInfo): boolean {
   return p.simulated || p.vendorId !== null;
 }
 
+/** One row per step, in the order the workflow's transition table gives (connect first). */
 function freshSteps(): StepRow[] {
-  return STEP_ORDER.map((id) => ({ id, label: STEP_LABELS[id], state: 'pending' as StepState }));
+  return PROVISION_STEPS.map((id) => ({ id, label: STEP_LABELS[id], state: 'pending' as StepState }));
+}
+
+/**
+ * The rows after one event of `step`. A row's state comes only from its own
+ * step's events; a row still waiting when a later row's step reports was
+ * passed over by the run (`skipped`: keygen for a device that has a key, the
+ * signing steps when the check recognises the device), and the rows still
+ * waiting when a step fails will not run (`not-run`).
+ */
+function withStep(rows: readonly StepRow[], step: ProvisionStep, state: StepState, detail?: string): StepRow[] {
+  const at = rows.findIndex((r) => r.id === step);
+  return rows.map((r, i) => {
+    if (i === at) return detail === undefined ? { ...r, state } : { ...r, state, detail };
+    if (r.state !== 'pending') return r;
+    if (i < at) return { ...r, state: 'skipped' };
+    return state === 'failed' ? { ...r, state: 'not-run' } : r;
+  });
 }
 
 export const useStationStore = defineStore('station', () => {
@@ -120,31 +138,24 @@ export const useStationStore = defineStore('station', () => {
   }
 
   function setStep(step: ProvisionStep, state: StepState, detail?: string) {
-    const at = STEP_ORDER.indexOf(step);
-    steps.value = steps.value.map((s, i) => {
-      if (i === at) return detail === undefined ? { ...s, state } : { ...s, state, detail };
-      // A step that started means every earlier one finished.
-      if (i < at && (s.state === 'running' || s.state === 'pending')) return { ...s, state: 'done' };
-      return s;
-    });
+    steps.value = withStep(steps.value, step, state, detail);
   }
 
   function failureView(u: UserError): ResultView {
     return { passed: false, reason: u.what, fix: u.fix, code: u.code, ...(deviceId.value ? { deviceId: deviceId.value } : {}) };
   }
 
-  /** One station.progress event (manual and auto-mode runs alike). */
+  /**
+   * One station.progress event (manual and auto-mode runs alike). Events of
+   * the run on screen are followed even after its answer came back (they may
+   * arrive late); only an auto-mode run takes over an idle screen.
+   */
   function onProgress(e: StationProgress) {
-    if (running.value) {
-      if (e.port !== runPort.value) return;
-      if (runId.value === null) runId.value = e.runId;
-      if (e.runId !== runId.value) return;
-    } else {
-      if (!e.auto) return;
-      if (e.runId !== runId.value) {
-        startRun(e.runId, e.port);
-        result.value = null;
-      }
+    if (running.value && runId.value === null && e.port === runPort.value) runId.value = e.runId;
+    if (e.runId !== runId.value) {
+      if (running.value || !e.auto) return;
+      startRun(e.runId, e.port);
+      result.value = null;
     }
     if (e.deviceId) deviceId.value = e.deviceId;
     if (e.state === 'started') setStep(e.step, 'running');
@@ -152,7 +163,7 @@ export const useStationStore = defineStore('station', () => {
     else setStep(e.step, 'failed', e.error?.code);
 
     // Manual runs take their verdict from station.provision's answer; auto runs from here.
-    if (!running.value) {
+    if (e.auto) {
       if (e.state === 'failed') {
         const u = toUserError(new ApiCallError({ code: e.error?.code ?? 'WORKFLOW', message: e.error?.message ?? '', details: {} }));
         lastFailure.value = u;
@@ -177,8 +188,9 @@ export const useStationStore = defineStore('station', () => {
         ...(workOrder.value.trim() ? { workOrder: workOrder.value.trim() } : {}),
         ...(reissueReason.value.trim() ? { reissueReason: reissueReason.value.trim() } : {}),
       }));
+      // The rows stay as the run's own events left them (a skipped step is not done).
+      runId.value ??= r.runId;
       deviceId.value = r.deviceId;
-      steps.value = steps.value.map((s) => (s.state === 'failed' ? s : { ...s, state: 'done' }));
       lastFailure.value = null;
       reissueReason.value = '';
       result.value = {
@@ -189,8 +201,10 @@ export const useStationStore = defineStore('station', () => {
     } catch (e) {
       const u = toUserError(e);
       lastFailure.value = u;
+      // The run ended in the step it was in; whatever had not started will not run.
       const runningStep = steps.value.find((s) => s.state === 'running');
       if (runningStep) setStep(runningStep.id as ProvisionStep, 'failed', u.code);
+      steps.value = steps.value.map((s) => (s.state === 'pending' ? { ...s, state: 'not-run' } : s));
       result.value = failureView(u);
     } finally {
       running.value = false;
