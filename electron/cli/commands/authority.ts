@@ -67,11 +67,28 @@ function subjectFrom(ctx: CommandContext): CaSubject & { keySpec: CaKeySpec } {
   return { commonName: reqString(ctx, 'cn'), ...(org !== undefined ? { organization: org } : {}), keySpec: spec as CaKeySpec };
 }
 
-/** Unlock for this run; the caller locks in `finally`. Checks state first so no passphrase is asked in vain. */
-async function unlockForSigning(ctx: CommandContext, a: Authority): Promise<void> {
-  a.assertActive();
-  const subject = a.metadata?.subject.commonName ?? '?';
-  await a.unlock(await ctx.passphrase({ purpose: `the CA key of "${subject}"` }));
+/**
+ * A ceremony that creates the CA key: refused before a ledger is created or a
+ * passphrase asked when the station already has an authority; `fn` gets the
+ * new key's passphrase (asked twice).
+ */
+async function withNewKey<T>(ctx: CommandContext, commonName: string, fn: (a: Authority, passphrase: string) => Promise<T>): Promise<T> {
+  openAuthority(ctx).assertNone();
+  return withJournalledAuthority(ctx, async (a) => fn(a, await ctx.passphrase({ purpose: `the new CA key of "${commonName}"`, confirm: true })));
+}
+
+/**
+ * A ceremony that signs with the CA key: refused before a passphrase is asked
+ * unless the authority is active; the key is unlocked for this run only
+ * (withJournalledAuthority locks it again).
+ */
+async function withSigningKey<T>(ctx: CommandContext, fn: (a: Authority) => Promise<T>): Promise<T> {
+  openAuthority(ctx).assertActive();
+  return withJournalledAuthority(ctx, async (a) => {
+    a.assertActive();
+    await a.unlock(await ctx.passphrase({ purpose: `the CA key of "${a.metadata?.subject.commonName ?? '?'}"` }));
+    return fn(a);
+  });
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -91,9 +108,7 @@ const initRootCmd: CliCommand = {
     const s = subjectFrom(ctx);
     const pathLen = optInt(ctx, 'path-len', { min: 0, max: 8 });
     const days = optInt(ctx, 'days', { min: 1 });
-    openAuthority(ctx).assertNone(); // refuse before creating a ledger or asking for a passphrase
-    return withJournalledAuthority(ctx, async (a) => {
-      const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
+    return withNewKey(ctx, s.commonName, async (a, passphrase) => {
       const r = await a.initRoot({ ...s, passphrase, ...(pathLen !== undefined ? { pathLen } : {}), ...(days !== undefined ? { days } : {}) });
       const data = { subject: r.subject, fingerprint: r.fingerprint, serialHex: r.serialHex, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), pathLen: r.pathLen, keySpec: r.keySpec, keyFile: r.keyFile, home: ctx.home };
       return { data, human: [`Root CA created: ${r.subject}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}`, `  pathLen   ${r.pathLen}`, `  key       ${r.keySpec}, sealed in ${r.keyFile}`, 'Next: `custodian authority export-chain --out <file>` and hand the root certificate to downstream custodians.'] };
@@ -109,9 +124,7 @@ const requestCmd: CliCommand = {
   async run(ctx) {
     const s = subjectFrom(ctx);
     const out = optString(ctx, 'out');
-    openAuthority(ctx).assertNone();
-    return withJournalledAuthority(ctx, async (a) => {
-      const passphrase = await ctx.passphrase({ purpose: `the new CA key of "${s.commonName}"`, confirm: true });
+    return withNewKey(ctx, s.commonName, async (a, passphrase) => {
       const r = await a.createRequest({ ...s, passphrase });
       const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
       const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile };
@@ -139,9 +152,7 @@ const signSubordinateCmd: CliCommand = {
     const out = reqString(ctx, 'out');
     const csr = readInputFile(ctx, csrPath, 'CSR');
     readCsr(csr); // refuse a bad request before asking for the passphrase
-    openAuthority(ctx).assertActive();
-    return withJournalledAuthority(ctx, async (a) => {
-      await unlockForSigning(ctx, a);
+    return withSigningKey(ctx, async (a) => {
       const r = await a.signSubordinate(csr, { pathLen, days });
       const written = writeOutputFile(ctx, out, r.bundlePem, optBool(ctx, 'force'));
       const data = { subject: r.subject, requestedSubject: r.requestedSubject, ignoredRequests: r.ignoredRequests, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), clamped: r.clamped, pathLen: r.pathLen, csrSha256: r.csrSha256, bundle: written, chainLength: r.chainDer.length };
@@ -193,9 +204,7 @@ const verificationCmd: CliCommand = {
     const code = positional(ctx, 0, 'verification code');
     const base = reqString(ctx, 'out').replace(/\.(pem|cer)$/i, '');
     const days = optInt(ctx, 'days', { min: 1 });
-    openAuthority(ctx).assertActive();
-    return withJournalledAuthority(ctx, async (a) => {
-      await unlockForSigning(ctx, a);
+    return withSigningKey(ctx, async (a) => {
       const r = await a.verificationCert(code, days !== undefined ? { days } : {});
       const force = optBool(ctx, 'force');
       const pem = writeOutputFile(ctx, `${base}.pem`, r.pem, force);
