@@ -1,10 +1,13 @@
 /**
- * Process-boundary guard (also run as a test): electron/core must run under
- * plain Node, so it never imports `electron`; the renderer reaches the core only
- * through the station API, so it never imports Node built-ins or native modules.
+ * Boundary guard (also run as a test).
+ * Processes: electron/core must run under plain Node, so it never imports
+ * `electron`; the renderer reaches the core only through the station API, so it
+ * never imports Node built-ins or native modules.
+ * Core layers (CORE_LAYERS): each folder of electron/core may import only the
+ * folders listed for it, so a wrong import fails `npm test`.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -16,6 +19,44 @@ const NODE_BUILTINS = new Set([
   'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ]);
 const NATIVE_OR_MAIN_ONLY = ['serialport', '@serialport/', 'electron', 'tsx'];
+
+/**
+ * Which other electron/core folders each core folder may import (files at the
+ * core's top level, errors.ts and pid-lock.ts, and electron/shared are open to
+ * all). A folder not listed here may import any core folder but `service`,
+ * `line`, and neither cli nor main. `device/client` is the device
+ * capability interface the workflow is written against; every other device
+ * module is an implementation.
+ */
+export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
+  pki: [],
+  vault: [],
+  station: ['pki', 'device/client'],
+  device: ['pki'],
+  // The ledger implements the workflow's recorder and the authority's journal: those contracts only.
+  ledger: ['pki', 'station/recorder', 'authority/journal', 'authority/events'],
+  authority: ['pki', 'vault'],
+  simulator: ['pki', 'device'],
+  hub: ['pki'],
+  line: ['pki', 'vault', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],
+  service: ['pki', 'vault', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line'],
+};
+
+/** The core folder (and, for device, the module) a path inside electron/core names, or null at the top level. */
+function coreTarget(coreDir: string, file: string): { folder: string; module: string } | null {
+  const rel = relative(coreDir, file);
+  if (rel.startsWith('..')) return null;
+  const parts = rel.split(sep);
+  if (parts.length < 2) return null;
+  return { folder: parts[0]!, module: `${parts[0]}/${parts[1]!.replace(/\.(ts|js)$/, '')}` };
+}
+
+function layerAllows(from: string, to: { folder: string; module: string }): boolean {
+  if (from === to.folder) return true;
+  const allowed = CORE_LAYERS[from];
+  if (!allowed) return to.folder !== 'service' && to.folder !== 'line';
+  return allowed.includes(to.folder) || allowed.includes(to.module);
+}
 
 export interface BoundaryViolation { file: string; specifier: string; rule: string }
 
@@ -54,6 +95,26 @@ export function findBoundaryViolations(root = ROOT): BoundaryViolation[] {
   check('renderer', 'renderer must not import Node built-ins or native modules',
     (s) => s.startsWith('node:') || NODE_BUILTINS.has(s) || NATIVE_OR_MAIN_ONLY.some((p) => s === p || s.startsWith(p))
       || /(^|\/)electron\/(core|main|cli)(\/|$)/.test(s));
+  const coreDir = join(root, 'electron/core');
+  let coreFiles: string[] = [];
+  try { coreFiles = [...walk(coreDir)]; } catch { /* no core in this tree */ }
+  for (const file of coreFiles) {
+    const from = coreTarget(coreDir, file);
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      const top = relative(join(root, 'electron'), target).split(sep)[0];
+      if (top === 'cli' || top === 'main' || top === 'preload') {
+        found.push({ file: relative(root, file), specifier: spec, rule: 'electron/core must not import the CLI or the Electron shell' });
+        continue;
+      }
+      if (!from) continue;
+      const to = coreTarget(coreDir, target);
+      if (to && !layerAllows(from.folder, to)) {
+        found.push({ file: relative(root, file), specifier: spec, rule: `electron/core/${from.folder} may import only ${(CORE_LAYERS[from.folder] ?? ['any core folder but service and line']).join(', ') || 'no other core folder'}` });
+      }
+    }
+  }
   return found;
 }
 

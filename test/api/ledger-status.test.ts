@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ledgerAdapter, stationLedger, type StationLedger } from '../../electron/core/service/adapters/ledger';
+import { ledgerAdapter } from '../../electron/core/service/adapters/ledger';
+import { stationLedger, type StationLedger } from '../../electron/core/line/station-ledger';
 import type { Authority } from '../../electron/core/authority/index';
 import { LedgerEntrySummary } from '../../electron/shared/api/ledger';
 

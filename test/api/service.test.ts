@@ -5,6 +5,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiCodes, METHOD_NAMES, type ApiResult, type EventPayload } from '../../electron/shared/api';
 import { dispatch } from '../../electron/core/service/dispatch';
 import { createStationService, type StationService } from '../../electron/core/service/station-service';
+import type { ServeRequest } from '../../electron/core/service/ports';
+import { SettingsStore } from '../../electron/core/line/station-settings';
+import { issuancePolicyFromSettings } from '../../electron/core/station/policy';
+import type { Settings } from '../../electron/shared/api/settings';
 import { ScriptedFilePicker } from '../../electron/core/service/bridge';
 import { PkiTestAuthority } from '../support/pki-authority';
 import { validArg } from '../support/api-samples';
@@ -141,6 +145,24 @@ describe('station service: settings and files', () => {
     expect(ok(await call(again, 'settings.get'))).toMatchObject({ autoLockMinutes: 7 });
   });
 
+  it('refuses, when saved, a leaf lifetime or backdate the station cannot honour, naming the limit', async () => {
+    const { service } = make();
+    await service.start();
+    const long = await call(service, 'settings.update', { validity: { leafDays: 3653, backdateMinutes: 60 } });
+    expect(long.ok || long.error.code).toBe(ApiCodes.INVALID_ARGUMENT);
+    expect(long.ok || long.error.message).toMatch(/validity\.leafDays: must be at most 3652 days/);
+    const skew = await call(service, 'settings.update', { validity: { leafDays: 30, backdateMinutes: 1441 } });
+    expect(skew.ok || skew.error.message).toMatch(/validity\.backdateMinutes: must be at most 1440 minutes/);
+    expect(ok(await call(service, 'settings.get'))).toMatchObject({ validity: { leafDays: 1826, backdateMinutes: 60 } });
+    // The profile's own limit is accepted, and is what the workflow can issue.
+    ok(await call(service, 'settings.update', { validity: { leafDays: 3652, backdateMinutes: 0 } }));
+    expect(issuancePolicyFromSettings(ok(await call(service, 'settings.get')) as Settings)).toMatchObject({ validityDays: 3652, backdateMinutes: 0 });
+    // The store refuses it too, for a caller that is not the API (a settings file written by hand is loaded through it).
+    await expect(new SettingsStore(home).update({ validity: { leafDays: 10_950, backdateMinutes: 0 } })).rejects.toMatchObject({
+      code: ApiCodes.SETTINGS_INVALID, message: expect.stringMatching(/at most 3652 days/),
+    });
+  });
+
   it('falls back to defaults when settings.json is corrupt', async () => {
     await writeFile(join(home, 'settings.json'), '{not json');
     const { service } = make();
@@ -190,28 +212,51 @@ describe('station service: ports and auto mode', () => {
     await service.shutdown();
   });
 
-  it('auto mode provisions a newly attached device and counts it', async () => {
+  it('auto mode serves each newly attached port (and the chosen one) device after device, and stops serving it when it goes away', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const ports: { path: string }[] = [];
-    const provision = vi.fn(async (req: { port: string; onProgress: (p: { step: 'done'; state: 'succeeded' }) => void }) => {
-      req.onProgress({ step: 'done', state: 'succeeded' });
-      return { deviceId: 'dev-7', serialHex: '0a', fingerprint: 'f'.repeat(64), ledgerIndex: 3, reissued: false };
+    const ports: { path: string }[] = [{ path: '/dev/ttyUSB0' }];
+    const served: { port: string; signal: AbortSignal }[] = [];
+    const serve = vi.fn(async (req: ServeRequest) => {
+      served.push({ port: req.port, signal: req.signal });
+      // Two devices in a row behind one port, as a fixture sees them.
+      for (const id of ['dev-7', 'dev-8']) {
+        const run = req.nextRun();
+        run.onProgress({ step: 'done', state: 'succeeded', deviceId: id });
+        req.onResult(run, { ok: true, summary: { deviceId: id, serialHex: '0a', fingerprint: 'f'.repeat(64), ledgerIndex: id === 'dev-7' ? 3 : 5, reissued: false } });
+      }
+      await new Promise<void>((r) => req.signal.addEventListener('abort', () => r(), { once: true }));
     });
-    const { service } = make({ devices: { listPorts: async () => ports }, workflow: { provision }, watchIntervalMs: 100 });
+    const provision = vi.fn();
+    const { service } = make({ devices: { listPorts: async () => ports }, workflow: { provision, serve }, watchIntervalMs: 100 });
     await service.start();
+    await vi.advanceTimersByTimeAsync(50);
     const progress: EventPayload<'station.progress'>[] = [];
     service.on('station.progress', (e) => progress.push(e));
     const appended: EventPayload<'ledger.appended'>[] = [];
     service.on('ledger.appended', (e) => appended.push(e));
-    ok(await call(service, 'station.setAutoMode', { enabled: true, operator: 'Ana', workOrder: 'WO-1' }));
+    ok(await call(service, 'station.setAutoMode', { enabled: true, operator: 'Ana', workOrder: 'WO-1', port: '/dev/ttyUSB0' }));
     ports.push({ path: '/dev/ttyUSB3' });
     await vi.advanceTimersByTimeAsync(150);
-    expect(provision).toHaveBeenCalledTimes(1);
-    expect(provision.mock.calls[0]![0]).toMatchObject({ port: '/dev/ttyUSB3', operator: 'Ana', workOrder: 'WO-1' });
-    expect(progress).toEqual([expect.objectContaining({ auto: true, step: 'done', port: '/dev/ttyUSB3' })]);
-    const st = ok(await call(service, 'station.status')) as { counters: { issued: number } };
-    expect(st.counters.issued).toBe(1);
-    expect(appended).toEqual([{ index: 3, status: 'issued', deviceId: 'dev-7' }]);
+    expect(served.map((x) => x.port)).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB3']);
+    expect(provision).not.toHaveBeenCalled();
+    expect(progress.filter((e) => e.port === '/dev/ttyUSB3')).toEqual([
+      expect.objectContaining({ auto: true, step: 'done', deviceId: 'dev-7' }),
+      expect.objectContaining({ auto: true, step: 'done', deviceId: 'dev-8' }),
+    ]);
+    expect(new Set(progress.map((e) => e.runId)).size).toBe(4);
+    const st = ok(await call(service, 'station.status')) as { counters: { issued: number }; busyPorts: string[] };
+    expect(st.counters.issued).toBe(4);
+    expect(st.busyPorts.sort()).toEqual(['/dev/ttyUSB0', '/dev/ttyUSB3']);
+    expect(appended).toContainEqual({ index: 5, status: 'issued', deviceId: 'dev-8' });
+    // Unplugged: its loop is stopped; the other port is still served until auto mode ends.
+    ports.splice(ports.findIndex((p) => p.path === '/dev/ttyUSB3'), 1);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(served[1]!.signal.aborted).toBe(true);
+    expect(served[0]!.signal.aborted).toBe(false);
+    ok(await call(service, 'station.setAutoMode', { enabled: false }));
+    expect(served[0]!.signal.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(10);
+    expect((ok(await call(service, 'station.status')) as { busyPorts: string[] }).busyPorts).toEqual([]);
     await service.shutdown();
   });
 });
@@ -224,7 +269,7 @@ describe('station service: one run per port', () => {
       await gate;
       return { deviceId: 'dev-1', serialHex: '01', fingerprint: 'a'.repeat(64), ledgerIndex: 1, reissued: false };
     });
-    const { service } = make({ devices: { listPorts: async () => [{ path: '/dev/ttyUSB0' }] }, workflow: { provision } });
+    const { service } = make({ devices: { listPorts: async () => [{ path: '/dev/ttyUSB0' }] }, workflow: { provision, serve: vi.fn() } });
     const a = call(service, 'station.provision', { port: '/dev/ttyUSB0', operator: 'Ana' });
     const b = call(service, 'station.provision', { port: '/dev/ttyUSB0', operator: 'Ana' });
     const second = await b;

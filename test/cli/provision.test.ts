@@ -15,7 +15,7 @@ import { startMosquittoHub, type MosquittoHub } from '../../electron/core/hub/mo
 import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
 import { toPem } from '../../electron/core/pki/index';
 import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
-import { buildDemoChain } from '../../electron/core/station/demo';
+import { buildDemoChain } from '../../electron/core/line/demo';
 import { openssl } from '../support/openssl';
 import { runBin, startBin } from './helpers';
 

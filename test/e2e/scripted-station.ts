@@ -10,9 +10,11 @@ import { webcrypto } from 'node:crypto';
 import { CustodianError } from '../../electron/core/errors';
 import { issueCertificate } from '../../electron/core/pki';
 import type { LedgerEntryFacts, LedgerPort, SimulatorPort, WorkflowPort, WorkflowStep } from '../../electron/core/service/ports';
+import { MAIN_PATH } from '../../electron/shared/workflow';
 import { PkiTestAuthority } from '../support/pki-authority';
 
-const STEPS: WorkflowStep[] = ['connect', 'identify', 'check', 'keygen', 'csr', 'intent', 'sign', 'record', 'write', 'verify', 'commit', 'done'];
+/** The real workflow's path for a device that already holds a key, after the port is opened. */
+const STEPS: WorkflowStep[] = ['connect', ...MAIN_PATH];
 
 export interface ScriptedStation {
   authority: PkiTestAuthority;
@@ -31,8 +33,8 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
   let n = 0;
   const pause = () => new Promise((r) => setTimeout(r, stepDelayMs));
 
-  const workflow: WorkflowPort = {
-    async provision(req) {
+  const runOnce: WorkflowPort['provision'] = async (req) => {
+    {
       const deviceId = devices.find((d) => d.port === req.port)?.deviceId ?? 'dev-000001';
       const armed = fault;
       fault = null;
@@ -52,7 +54,7 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
           const device = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
           const cert = await issueCertificate({
             profile: 'deviceLeaf', commonName: deviceId, subjectPublicKey: device.publicKey as never,
-            issuer: { certificate: authority.chainDer[0]!, privateKey: authority.keys!.privateKey }, notBefore: new Date(), days: req.leafDays,
+            issuer: { certificate: authority.chainDer[0]!, privateKey: authority.keys!.privateKey }, notBefore: new Date(), days: req.settings.validity.leafDays,
           });
           serialHex = cert.serialHex;
           certificateDer = cert.der;
@@ -66,6 +68,19 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
         certificateDer: certificateDer ?? null, chainDer: authority.chainDer,
       });
       return { deviceId, serialHex: serialHex!, fingerprint: '0'.repeat(64), ledgerIndex, reissued: false };
+    }
+  };
+  const workflow: WorkflowPort = {
+    provision: runOnce,
+    // One device per attached port, then the port stays served until auto mode ends or it goes away.
+    async serve(req) {
+      const run = req.nextRun();
+      try {
+        req.onResult(run, { ok: true, summary: await runOnce(run) });
+      } catch (e) {
+        req.onResult(run, { ok: false, error: e as CustodianError });
+      }
+      await new Promise<void>((resolve) => (req.signal.aborted ? resolve() : req.signal.addEventListener('abort', () => resolve(), { once: true })));
     },
   };
 

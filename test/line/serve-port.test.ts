@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Transport } from '../../electron/core/device/index';
 import { startSimulator } from '../../electron/core/simulator';
 import { prepareIssuer, provisionDevice } from '../../electron/core/station/index';
-import { serveDevices } from '../../electron/core/station/watch';
+import { serveDevices } from '../../electron/core/line/serve-port';
 import { MemoryRecorder } from '../support/memory-recorder';
 import { makeTestChain } from '../support/station-chain';
 

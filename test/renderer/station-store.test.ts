@@ -183,6 +183,11 @@ describe('station store', () => {
     expect(fake.callsTo('station.setAutoMode')).toEqual([{ enabled: true, operator: 'dan' }]);
     expect(store.autoMode).toBe(true);
     expect(store.canProvision).toBe(false);
+    // With a port chosen (a fixture), that port is served too.
+    store.port = '/dev/ttyUSB0';
+    store.workOrder = 'WO-9';
+    await store.setAutoMode(true);
+    expect(fake.callsTo('station.setAutoMode')[1]).toEqual({ enabled: true, operator: 'dan', workOrder: 'WO-9', port: '/dev/ttyUSB0' });
   });
 
   it('auto-detects the device port: a USB (VID/PID) or simulated port, never a built-in UART', async () => {

@@ -14,7 +14,7 @@ import { startSimulator, type Fault, type SimulatorHandle } from '../../electron
 import type { PreparedIssuer } from '../../electron/core/station/issuer';
 import type { IssuanceRecorder } from '../../electron/core/station/recorder';
 import { provisionDevice, type ProvisionOptions } from '../../electron/core/station/workflow';
-import { STATION_DEVICE_OPTIONS } from '../../electron/core/station/session';
+import { STATION_DEVICE_OPTIONS } from '../../electron/core/line/open-device';
 import type { ProvisioningResult, WorkflowEvent } from '../../electron/core/station/events';
 import { countingSigner } from './station-chain';
 

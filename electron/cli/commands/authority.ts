@@ -5,7 +5,7 @@
  */
 import { Authority, type AuthorityJournal, type CaSubject } from '../../core/authority/index';
 import { LedgerAuthorityJournal, openStationLedger } from '../../core/ledger/index';
-import { defaultStationId } from '../../core/station/session';
+import { defaultStationId } from '../../core/line/station-id';
 import { CA_KEY_SPECS, readCsr, type CaKeySpec } from '../../core/pki/index';
 import { DEFAULT_LOG_N, MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
 import { optBool, optInt, optString, positional, reqInt, reqString } from '../args';

@@ -1,11 +1,11 @@
 /**
  * `custodian demo`: the newcomer's tour of the station's main job, with
- * nothing attached (electron/core/station/demo.ts does the work).
+ * nothing attached (electron/core/line/demo.ts does the work).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDemo, type DemoSummary } from '../../core/station/demo';
+import { runDemo, type DemoSummary } from '../../core/line/demo';
 import { optInt, optString } from '../args';
 import type { CliCommand } from '../types';
 

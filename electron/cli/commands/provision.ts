@@ -6,13 +6,10 @@
  * under `<home>/ledger`. Progress is a live step list on stderr; the verdict
  * is a PASS/FAIL block with the reason and the fix.
  */
-import { openSerialDevice, type DeviceIdentity } from '../../core/device/index';
+import type { DeviceClient, DeviceIdentity } from '../../core/device/index';
 import { CustodianError } from '../../core/errors';
+import { openDevice, openStationSession, serveDevices } from '../../core/line/index';
 import { remedyFor } from '../../core/station/remedies';
-import { openStationSession, STATION_DEVICE_OPTIONS } from '../../core/station/session';
-import { tuneTieringForLine } from '../../core/station/tiering';
-import { serveDevices } from '../../core/station/watch';
-import { provisionDevice } from '../../core/station/workflow';
 import type { ProvisioningResult } from '../../core/station/events';
 import { optBool, optInt, optString, reqString } from '../args';
 import { CliCodes } from '../codes';
@@ -47,6 +44,7 @@ export const provisionCommand: CliCommand = {
     'Needs an active authority on this station (custodian authority …) and its passphrase.',
     'Every signature is recorded in the ledger before the certificate leaves the station.',
     'A device already carrying a valid chain from this station passes without a second signature.',
+    'Issues under the station\'s settings (<home>/settings.json: leaf lifetime, backdate, device-ID rule), as the app does.',
     'With --watch, serves device after device on the same port until Ctrl-C.',
   ].join('\n'),
   options: {
@@ -67,18 +65,15 @@ export const provisionCommand: CliCommand = {
     const watch = optBool(ctx, 'watch');
     const count = optInt(ctx, 'count', { min: 1 });
     if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
-    if (watch) tuneTieringForLine(); // a line: reach the optimised steady state within minutes, not a shift
 
     const session = await openStationSession({ home: ctx.home, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
-    const runOne = async (device: Awaited<ReturnType<typeof openSerialDevice>>, identity?: DeviceIdentity): Promise<ProvisioningResult> => {
-      const r = await provisionDevice({
-        device,
-        ...(identity ? { identity } : {}),
-        ...session.workflow,
+    const runOne = async (device: DeviceClient, identity?: DeviceIdentity): Promise<ProvisioningResult> => {
+      const r = await session.provision(device, {
+        identity,
         operator,
-        ...(workOrder ? { workOrder } : {}),
-        ...(reissueReason ? { reissueReason } : {}),
+        workOrder,
+        reissueReason,
         onEvent: (e) => {
           const line = stepLine(e);
           if (line) ctx.info(line);
@@ -97,7 +92,7 @@ export const provisionCommand: CliCommand = {
     try {
       if (!watch) {
         ctx.info(`connecting to ${port} at ${baud} baud…`);
-        const device = await openSerialDevice(port, { baud, ...STATION_DEVICE_OPTIONS });
+        const device = await openDevice(port, { baud, signal: abort.signal });
         let r: ProvisioningResult;
         try {
           r = await runOne(device);

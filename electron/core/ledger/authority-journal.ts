@@ -7,7 +7,8 @@
  * authority events become `authority-import`, `authority-key-load` and
  * operator `session` records (docs/ledger-format.md).
  */
-import type { AuthorityEvent, AuthorityJournal, CaSigningHandle, CaSigningIntent } from '../authority/index';
+import type { AuthorityEvent } from '../authority/events';
+import type { AuthorityJournal, CaSigningHandle, CaSigningIntent } from '../authority/journal';
 import type { LedgerRecorder } from './ledger-recorder';
 
 /** The device-ID prefix of intents for CA signings outside provisioning. */

@@ -13,15 +13,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authority } from '../authority/index';
-import { connectInProcess, openSerialDevice, type ProtocolDeviceClient } from '../device/index';
+import type { ProtocolDeviceClient } from '../device/index';
 import { CustodianError } from '../errors';
 import { proveDeviceConnection } from '../hub/device-connection';
 import { findMosquitto, startMosquittoHub } from '../hub/mosquitto-hub';
 import { startSimulator, type SimulatorHandle } from '../simulator/index';
-import type { ProvisioningResult, WorkflowListener } from './events';
-import { StationCodes } from './codes';
-import { openStationSession, STATION_DEVICE_OPTIONS } from './session';
-import { provisionDevice } from './workflow';
+import type { ProvisioningResult, WorkflowListener } from '../station/events';
+import { StationCodes } from '../station/codes';
+import { openStationSession } from './open-session';
+import { openDevice } from './open-device';
 
 export interface DemoOptions {
   /** A folder that does not exist yet or is empty. */
@@ -135,9 +135,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       let device: ProtocolDeviceClient | null = null;
       let r: ProvisioningResult;
       try {
-        const o = { baud: sim.baud, ...STATION_DEVICE_OPTIONS };
-        device = sim.path ? await openSerialDevice(sim.path, o) : await connectInProcess(sim, o);
-        r = await provisionDevice({ device, ...session.workflow, operator: 'demo', workOrder: 'DEMO-1', ...(opts.onEvent ? { onEvent: opts.onEvent(id) } : {}) });
+        device = await openDevice(sim.path ?? `sim:${id}`, { baud: sim.baud, inProcess: () => (sim.path ? null : sim) });
+        r = await session.provision(device, { operator: 'demo', workOrder: 'DEMO-1', ...(opts.onEvent ? { onEvent: opts.onEvent(id) } : {}) });
       } catch (e) {
         const err = e instanceof CustodianError ? e : new CustodianError('INTERNAL', String(e));
         r = { result: 'failed', deviceId: id, failedStep: 'identify', error: { code: err.code, message: err.message, details: {} }, signed: false, durationMs: 0, steps: [] };
@@ -179,7 +178,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     } else {
       log('4. Hub check skipped: mosquitto is not installed.');
     }
-    const ledgerEntries = session.ledger.size;
+    const ledgerEntries = session.ledger.writable().ledger.size;
     return {
       dir: opts.dir,
       transport,

@@ -1,6 +1,7 @@
 /**
- * Serve device after device on one port (`custodian provision --watch`, the
- * UI's auto mode on a fixed port). The port is opened once and stays open, as
+ * Serve device after device on one port: `custodian provision --watch`, and
+ * the app's auto mode, which runs this loop on every port it sees attached
+ * (electron/core/service/station-service.ts). The port is opened once and stays open, as
  * a line's USB-serial fixture stays plugged while devices are swapped behind
  * it: each device gets its own session on it (HELLO, IDENTIFY), is handed to
  * `handle`, and then the loop waits until that device has gone away or a
@@ -11,7 +12,7 @@
  */
 import { leaseTransport, ProtocolDeviceClient, SerialPortTransport, type DeviceIdentity, type Transport } from '../device/index';
 import { isCustodianError } from '../errors';
-import { STATION_DEVICE_OPTIONS } from './session';
+import { STATION_DEVICE_OPTIONS } from './open-device';
 
 export interface ServeOptions {
   path: string;

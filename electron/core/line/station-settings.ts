@@ -1,4 +1,10 @@
-/** Station settings persisted as JSON (`settings.json`) in the station home, written atomically. */
+/**
+ * Station settings persisted as JSON (`settings.json`) in the station home,
+ * written atomically. The app edits them; the CLI and the app both provision
+ * under the issuance policy they configure (station/policy.ts
+ * issuancePolicyFromSettings). A value the station could not honour is
+ * refused when it is saved, naming the limit.
+ */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustodianError } from '../errors';
@@ -42,8 +48,10 @@ export class SettingsStore {
     } as Settings;
     const checked = Settings.safeParse(next);
     if (!checked.success) {
-      throw new CustodianError(ApiCodes.SETTINGS_INVALID, 'One of the settings is not valid.', {
-        fields: checked.error.issues.map((i) => i.path.join('.')),
+      const issues = checked.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+      throw new CustodianError(ApiCodes.SETTINGS_INVALID, `Not saved: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}.`, {
+        fields: issues.map((i) => i.field),
+        issues,
       });
     }
     checkRule(checked.data.deviceIdRule.pattern);
@@ -69,4 +77,9 @@ function checkRule(pattern: string): void {
   if (!pattern.startsWith('^') || !pattern.endsWith('$')) {
     throw new CustodianError(ApiCodes.SETTINGS_INVALID, 'The device-ID rule must start with ^ and end with $.', { fields: ['deviceIdRule.pattern'] });
   }
+}
+
+/** The settings of the station at `home` (defaults where it has none). */
+export async function loadStationSettings(home: string): Promise<Settings> {
+  return new SettingsStore(home).load();
 }

@@ -4,6 +4,7 @@
  * explains each field.
  */
 import type { KeyUsageName } from './extensions';
+import { LEAF_VALIDITY } from '../../shared/leaf-validity';
 import { Oid } from './oids';
 
 export type ProfileName = 'rootCa' | 'intermediateCa' | 'deviceLeaf' | 'hubVerification';
@@ -90,7 +91,7 @@ export const deviceLeaf: CertificateProfile = {
   subjectKeyIdentifier: { critical: false, method: 'rfc5280-method1-sha1' },
   authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
   signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
-  validity: { defaultDays: 1826, maxDays: 3652, clampToIssuer: true },
+  validity: { defaultDays: LEAF_VALIDITY.defaultDays, maxDays: LEAF_VALIDITY.maxDays, clampToIssuer: true },
   serial: { source: 'csprng', octets: 16 },
 };
 

@@ -14,9 +14,9 @@ import type { StationApiImpl } from './dispatch';
 import { AutoLock } from './auto-lock';
 import type { StationEvents } from './events';
 import type { FileHandles } from './file-handles';
-import type { SettingsStore } from './settings-store';
-import { pemOf, summarise, summariseChain } from './certificate-summary';
-import { csrDerFromFile, spkiSha256 } from './csr-facts';
+import type { SettingsStore } from '../line/station-settings';
+import { readCsr, sha256Hex, toPem } from '../pki/index';
+import { summarise, summariseChain } from './certificate-summary';
 import { need, type AuthorityPort } from './ports';
 
 type AuthorityMethods = Pick<StationApiImpl, Extract<keyof StationApiImpl, `authority.${string}`>>;
@@ -98,18 +98,17 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     },
     async 'authority.createRequest'(a) {
       const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase });
-      const b64 = Buffer.from(csrDer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-      const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`;
+      const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
       const written = a.target ? await writeTarget(a.target, ['csr'], csrPem) : null;
       const status = await touched('configured');
-      return { status, csrPem, spkiFingerprint: spkiSha256(csrDer), written };
+      return { status, csrPem, spkiFingerprint: sha256Hex(readCsr(csrDer).publicKeySpki), written };
     },
     async 'authority.signSubordinate'(a) {
       const csrPath = files.take(a.request, 'open', ['csr']);
-      const csrDer = csrDerFromFile(await readFile(csrPath));
+      const csrDer = readCsr(await readFile(csrPath)).der;
       await activity();
       const { certificateDer, chainDer } = await authority().signSubordinate({ csrDer, validityDays: a.validityDays, pathLen: a.pathLen });
-      const bundle = [certificateDer, ...chainDer].map(pemOf).join('');
+      const bundle = [certificateDer, ...chainDer].map((c) => toPem(c)).join('');
       const written = await writeTarget(a.target, ['bundle', 'chain', 'certificate'], bundle);
       await activity();
       return { certificate: summariseChain([certificateDer, ...chainDer])[0]!, written };
@@ -137,14 +136,14 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     async 'authority.verificationCert'(a) {
       await activity();
       const { certificateDer } = await authority().verificationCert({ code: a.code, validityDays: a.validityDays });
-      const written = a.target ? await writeTarget(a.target, ['certificate'], pemOf(certificateDer)) : null;
+      const written = a.target ? await writeTarget(a.target, ['certificate'], toPem(certificateDer)) : null;
       await activity();
       return { certificate: summarise(certificateDer), written };
     },
     async 'authority.exportChain'({ target }) {
       const d = await authority().describe();
       if (d.chainDer.length === 0) throw new CustodianError('AUTHORITY_NOT_CONFIGURED', 'No certificate authority is set up on this station yet.');
-      const written = await writeTarget(target, ['chain', 'certificate', 'bundle'], d.chainDer.map(pemOf).join(''));
+      const written = await writeTarget(target, ['chain', 'certificate', 'bundle'], d.chainDer.map((c) => toPem(c)).join(''));
       return { written, certificates: d.chainDer.length };
     },
     async 'authority.createDemoAuthority'({ passphrase }) {

@@ -6,7 +6,7 @@
  *   authority → electron/core/authority Authority (vault-sealed CA key, ceremonies), journalled into the ledger
  *   settings  → each change recorded as a ledger `config` record
  *   ledger    → electron/core/ledger (one writable ledger per run, shared with the recorder)
- *   workflow  → electron/core/station provisionDevice (issuer from the unlocked authority)
+ *   workflow  → electron/core/line station sessions (issuer from the unlocked authority, policy from settings)
  *   simulator → electron/core/simulator, in-process devices on `sim:<id>` ports
  *
  * Every area is wired; `need()` in ports.ts still answers API_NOT_AVAILABLE
@@ -20,7 +20,8 @@ import { LedgerAuthorityJournal } from '../ledger/index';
 import { createStationService, type PlatformServices, type StationService, type StationServiceDeps } from './station-service';
 import type { DevicePort } from './ports';
 import { authorityAdapter } from './adapters/authority';
-import { ledgerAdapter, stationLedger } from './adapters/ledger';
+import { ledgerAdapter } from './adapters/ledger';
+import { stationLedger } from '../line/station-ledger';
 import { simulatorAdapter } from './adapters/simulator';
 import { workflowAdapter } from './adapters/workflow';
 

@@ -70,7 +70,10 @@ export async function dispatch(impl: StationApiImpl, method: unknown, arg: unkno
   const parsedArg = def.input.safeParse(arg);
   if (!parsedArg.success) {
     opts.log?.({ method, code: ApiCodes.INVALID_ARGUMENT });
-    return { ok: false, error: apiError(ApiCodes.INVALID_ARGUMENT, { method, issues: issuesOf(parsedArg.error) }) };
+    const issues = issuesOf(parsedArg.error);
+    // The schema's own words name the field and its limit (never the value).
+    const message = `${describeError(ApiCodes.INVALID_ARGUMENT)} ${issues.slice(0, 3).map((i) => `${i.path || 'argument'}: ${i.message}`).join('; ')}`;
+    return { ok: false, error: apiError(ApiCodes.INVALID_ARGUMENT, { method, issues }, message) };
   }
   let raw: unknown;
   try {

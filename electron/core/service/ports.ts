@@ -9,6 +9,8 @@
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
 import type { KeyAlgorithm as KeyAlgorithmName } from '../../shared/api/common';
+import type { Settings } from '../../shared/api/settings';
+import type { ProvisionStep } from '../../shared/events';
 
 /** A CA name as the authority issues it: CN and, optionally, O. */
 export interface SubjectInput {
@@ -51,21 +53,45 @@ export interface DevicePort {
   listPorts(): Promise<RawPort[]>;
 }
 
-export type WorkflowStep =
-  | 'connect' | 'identify' | 'check' | 'keygen' | 'csr' | 'intent' | 'sign' | 'record' | 'write' | 'verify' | 'commit' | 'done';
+/** A step of a run as the UI shows it: `connect` (opening the port), then the workflow's steps. */
+export type WorkflowStep = ProvisionStep;
+
+export interface ProgressReport {
+  step: WorkflowStep;
+  state: 'started' | 'succeeded' | 'failed';
+  deviceId?: string;
+  serialHex?: string;
+  error?: { code: string; message: string };
+}
+
+export interface ProvisionRequest {
+  runId: string;
+  port: string;
+  operator: string;
+  workOrder?: string | undefined;
+  reissueReason?: string | undefined;
+  /** The station's settings at the start of the run: the issuance policy comes from them. */
+  settings: Settings;
+  onProgress(p: ProgressReport): void;
+}
+
+export interface ProvisionSummary { deviceId: string; serialHex: string; fingerprint: string; ledgerIndex: number; reissued: boolean }
+
+export interface ServeRequest {
+  port: string;
+  /** Aborted when auto mode is switched off or the port goes away. */
+  signal: AbortSignal;
+  /** The request for the next device found on the port (a new run ID, the settings now). */
+  nextRun(): ProvisionRequest;
+  /** How that device's run ended. */
+  onResult(run: ProvisionRequest, r: { ok: true; summary: ProvisionSummary } | { ok: false; error: CustodianError }): void;
+}
 
 export interface WorkflowPort {
-  provision(req: {
-    runId: string;
-    port: string;
-    operator: string;
-    workOrder?: string | undefined;
-    reissueReason?: string | undefined;
-    deviceIdPattern: string;
-    leafDays: number;
-    backdateMinutes: number;
-    onProgress(p: { step: WorkflowStep; state: 'started' | 'succeeded' | 'failed'; deviceId?: string; serialHex?: string; error?: { code: string; message: string } }): void;
-  }): Promise<{ deviceId: string; serialHex: string; fingerprint: string; ledgerIndex: number; reissued: boolean }>;
+  /** One device on one port: open, provision, close. Rejects with the run's error. */
+  provision(req: ProvisionRequest): Promise<ProvisionSummary>;
+  /** Device after device on one port until `signal` aborts (auto mode). */
+  serve(req: ServeRequest): Promise<void>;
 }
 
 export interface LedgerEntryFacts {

@@ -20,10 +20,13 @@ import type { EventName, EventPayload } from '../../shared/api';
 import type { StationApiImpl } from './dispatch';
 import { StationEvents } from './events';
 import { FileHandles, type FilePicker } from './file-handles';
-import { SettingsStore } from './settings-store';
+import { SettingsStore } from '../line/station-settings';
 import { summariseChain } from './certificate-summary';
 import { createAuthorityApi } from './authority-api';
-import { need, type AuthorityPort, type DevicePort, type LedgerEntryFacts, type LedgerPort, type SimulatorPort, type WorkflowPort } from './ports';
+import {
+  need, type AuthorityPort, type DevicePort, type LedgerEntryFacts, type LedgerPort, type ProgressReport, type ProvisionRequest, type ProvisionSummary,
+  type SimulatorPort, type WorkflowPort,
+} from './ports';
 import { PortWatcher } from './port-watcher';
 
 /** Services the host platform provides (Electron in the app, scripted fakes in tests and the bridge). */
@@ -104,52 +107,99 @@ export function createStationService(deps: StationServiceDeps): StationService {
     return [...real, ...simulated];
   }
 
-  async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean) {
-    const workflow = need(deps.workflow, 'provisioning workflow');
-    // Claim the port synchronously: two calls for one port can never both get past here.
-    if (busy.has(req.port)) throw new CustodianError(ApiCodes.BUSY, 'That port is already being provisioned.', { port: req.port });
-    busy.add(req.port);
+  const progressOf = (runId: string, port: string, auto: boolean) => (p: ProgressReport) => events.emit('station.progress', {
+    runId, port, step: p.step, state: p.state, at: now().toISOString(),
+    deviceId: p.deviceId ?? null, serialHex: p.serialHex ?? null, error: p.error ?? null, auto,
+  });
+
+  const runRequest = (port: string, who: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean): ProvisionRequest => {
     const runId = randomUUID();
+    return {
+      runId, port, operator: who.operator, workOrder: who.workOrder, reissueReason: who.reissueReason,
+      settings: settings.value, onProgress: progressOf(runId, port, auto),
+    };
+  };
+
+  /** Counts a finished run and announces its ledger entry. */
+  function settle(r: { ok: true; summary: ProvisionSummary } | { ok: false }): void {
+    if (r.ok) {
+      counters = { ...counters, issued: counters.issued + 1, reissued: counters.reissued + (r.summary.reissued ? 1 : 0) };
+      events.emit('ledger.appended', { index: r.summary.ledgerIndex, status: 'issued', deviceId: r.summary.deviceId });
+    } else {
+      counters = { ...counters, failed: counters.failed + 1 };
+    }
+    events.emit('station.counters', counters);
+  }
+
+  /** Claims the port synchronously: two calls for one port can never both get past here. */
+  function claim(port: string): void {
+    if (busy.has(port)) throw new CustodianError(ApiCodes.BUSY, 'That port is already being provisioned.', { port });
+    busy.add(port);
+  }
+
+  /** Only ports the station itself lists (real or simulated) can be opened: the UI cannot name arbitrary paths. */
+  async function assertListed(port: string): Promise<void> {
+    if (!(await listPorts(undefined, true)).some((p) => p.path === port)) {
+      throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port });
+    }
+  }
+
+  async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }) {
+    const workflow = need(deps.workflow, 'provisioning workflow');
+    claim(req.port);
     const started = Date.now();
-    const s = settings.value;
     let attempted = false;
     try {
-      // Only ports the station itself lists (real or simulated) can be opened: the UI cannot name arbitrary paths.
-      if (!(await listPorts(undefined, true)).some((p) => p.path === req.port)) {
-        throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port: req.port });
-      }
+      await assertListed(req.port);
       attempted = true;
       await activity();
-      const r = await workflow.provision({
-        runId, port: req.port, operator: req.operator, workOrder: req.workOrder, reissueReason: req.reissueReason,
-        deviceIdPattern: s.deviceIdRule.pattern, leafDays: s.validity.leafDays, backdateMinutes: s.validity.backdateMinutes,
-        onProgress: (p) => events.emit('station.progress', {
-          runId, port: req.port, step: p.step, state: p.state, at: now().toISOString(),
-          deviceId: p.deviceId ?? null, serialHex: p.serialHex ?? null, error: p.error ?? null, auto,
-        }),
-      });
-      counters = { ...counters, issued: counters.issued + 1, reissued: counters.reissued + (r.reissued ? 1 : 0) };
-      events.emit('ledger.appended', { index: r.ledgerIndex, status: 'issued', deviceId: r.deviceId });
-      return { runId, ...r, durationMs: Date.now() - started };
+      const run = runRequest(req.port, req, false);
+      const summary = await workflow.provision(run);
+      settle({ ok: true, summary });
+      return { runId: run.runId, ...summary, durationMs: Date.now() - started };
     } catch (e) {
-      if (attempted) counters = { ...counters, failed: counters.failed + 1 };
+      if (attempted) settle({ ok: false });
       throw e;
     } finally {
       busy.delete(req.port);
-      if (attempted) {
-        await activity();
-        events.emit('station.counters', counters);
-      }
+      if (attempted) await activity();
     }
+  }
+
+  /** Auto mode: one serve loop per port, the same loop as `provision --watch`. */
+  const serving = new Map<string, AbortController>();
+  function serve(port: string): void {
+    if (!autoMode.enabled || !autoMode.operator || serving.has(port) || busy.has(port)) return;
+    const workflow = need(deps.workflow, 'provisioning workflow');
+    claim(port);
+    const stop = new AbortController();
+    serving.set(port, stop);
+    const who = { operator: autoMode.operator, workOrder: autoMode.workOrder ?? undefined };
+    workflow.serve({
+      port,
+      signal: stop.signal,
+      nextRun: () => {
+        void activity();
+        return runRequest(port, who, true);
+      },
+      onResult: (_run, r) => {
+        settle(r);
+        void activity();
+      },
+    }).catch(() => undefined /* a port that cannot be served is retried by the loop until it goes away */)
+      .finally(() => {
+        serving.delete(port);
+        busy.delete(port);
+      });
+  }
+  function stopServing(port?: string): void {
+    for (const [p, stop] of serving) if (port === undefined || p === port) stop.abort();
   }
 
   const watcher = new PortWatcher(() => listPorts(), deps.watchIntervalMs ?? 1000, (kind, port) => {
     events.emit('station.device', { kind, port });
-    if (kind === 'attached' && autoMode.enabled && autoMode.operator && !port.busy) {
-      provision({ port: port.path, operator: autoMode.operator, workOrder: autoMode.workOrder ?? undefined }, true).catch(() => {
-        // the failure was already reported on station.progress and counted
-      });
-    }
+    if (kind === 'attached') serve(port.path);
+    else stopServing(port.path);
   });
 
   const entrySummary = (e: LedgerEntryFacts): LedgerEntrySummary => ({
@@ -176,10 +226,17 @@ export function createStationService(deps: StationServiceDeps): StationService {
     // ── station ──────────────────────────────────────────────────────────────
     async 'station.status'() { return stationStatus(); },
     async 'station.listPorts'(a) { return { ports: await listPorts(a?.filter, a?.all) }; },
-    async 'station.provision'(a) { return provision(a, false); },
+    async 'station.provision'(a) { return provision(a); },
     async 'station.setAutoMode'(a) {
-      if (a.enabled) need(deps.workflow, 'provisioning workflow');
-      autoMode = a.enabled ? { enabled: true, operator: a.operator, workOrder: a.workOrder ?? null } : { enabled: false, operator: null, workOrder: null };
+      if (a.enabled) {
+        need(deps.workflow, 'provisioning workflow');
+        if (a.port) await assertListed(a.port);
+        autoMode = { enabled: true, operator: a.operator, workOrder: a.workOrder ?? null };
+        if (a.port) serve(a.port);
+      } else {
+        autoMode = { enabled: false, operator: null, workOrder: null };
+        stopServing();
+      }
       return stationStatus();
     },
     async 'station.resetCounters'() {
@@ -277,6 +334,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     },
     async shutdown() {
       watcher.stop();
+      stopServing();
       await authorityApi.lock('quit').catch(() => undefined);
       await deps.simulator?.stopAll().catch(() => undefined);
       await deps.dispose?.();

@@ -1,5 +1,7 @@
 /**
- * Public API of the provisioning workflow (electron/core/station).
+ * Public API of the provisioning workflow (electron/core/station): the
+ * machine, its steps, the issuance policy and the recorder contract. Nothing
+ * here opens a port, a ledger or a simulator; electron/core/line does.
  *
  *   const issuer = prepareIssuer({ certificate, privateKey, caChain });
  *   const result = await provisionDevice({ device, issuer, recorder, operator, onEvent });
@@ -11,10 +13,7 @@ export { StationCodes, type StationCode } from './codes';
 export * from './events';
 export { prepareIssuer, type PreparedIssuer, type StationIssuer } from './issuer';
 export { INITIAL_STEP, STEP_ORDER, TRANSITIONS, isTerminal, transition, type StepOutcome, type WorkflowState, type WorkflowStep } from './machine';
-export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, type IssuanceDecision, type IssuanceFacts, type IssuancePolicy } from './policy';
+export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, issuancePolicyFromSettings, type IssuanceDecision, type IssuanceFacts, type IssuancePolicy } from './policy';
 export type * from './recorder';
 export { remedyFor } from './remedies';
 export { errorInfo, provisionDevice, type ProvisionOptions } from './workflow';
-export { STATION_DEVICE_OPTIONS, defaultStationId, openStationSession, type StationSession } from './session';
-export { serveDevices, type ServeOptions } from './watch';
-export { buildDemoChain, runDemo, type DemoDevice, type DemoOptions, type DemoSummary } from './demo';

@@ -8,7 +8,7 @@
  */
 import { CustodianError } from '../errors';
 import { fingerprintSha256, readCertificate, validateChain, type CryptoKey } from '../pki/index';
-import { bytesEqual } from '../device/protocol';
+import { bytesEqual } from '../pki/bytes';
 import { StationCodes } from './codes';
 
 export interface StationIssuer {

@@ -5,10 +5,13 @@
  * `decideIssuance` is pure: given the facts gathered from the device and the
  * recorder, it says sign / reuse, or throws the POLICY_* refusal.
  */
-import type { DeviceCapability, DeviceKeyAlgorithm } from '../device/client';
+import type { DeviceCapability } from '../device/client';
 import { CustodianError } from '../errors';
 import type { DeviceIdRuleName } from '../pki/device-id';
+import { DEVICE_KEY_TYPES, isDeviceKeyType, type DeviceKeyType } from '../pki/key-policy';
 import { deviceLeaf } from '../pki/profiles';
+import type { Settings } from '../../shared/api/settings';
+import { LEAF_BACKDATE } from '../../shared/leaf-validity';
 import { StationCodes } from './codes';
 import type { IssuedCertificateRecord } from './recorder';
 
@@ -17,12 +20,16 @@ export interface IssuancePolicy {
   name: string;
   /** Certificate profile the leaf is issued under (pki profiles). */
   profile: 'deviceLeaf';
-  /** Leaf validity in days from the moment of signing (clamped to the issuer by pki). */
+  /** Leaf validity in days from notBefore (clamped to the issuer by pki). */
   validityDays: number;
-  /** Device key types the station certifies (subset of what pki's key policy allows). */
-  allowedKeyTypes: readonly DeviceKeyAlgorithm[];
+  /** notBefore is this many minutes before the moment of signing, for device clock skew. */
+  backdateMinutes: number;
+  /** Device key types the station certifies: a subset of pki's DEVICE_KEY_TYPES (its one device key policy). */
+  allowedKeyTypes: readonly DeviceKeyType[];
   /** Device ID rule from pki (`dps` or `iothub`). */
   deviceIdRule: DeviceIdRuleName;
+  /** The station's own device-ID rule on top of it: an anchored regular expression, or null for none. */
+  deviceIdPattern: string | null;
   reissue: {
     /** A device ID that already has a certificate with a *different* key needs an operator reason. */
     requiresReason: boolean;
@@ -31,24 +38,23 @@ export interface IssuancePolicy {
   keygen: {
     /** Ask the device to generate a key in its secure element when it has none. */
     onDeviceIfMissing: boolean;
-    algorithm: DeviceKeyAlgorithm;
+    algorithm: DeviceKeyType;
   };
   /** Capabilities a device must have to be provisioned at all. */
   requiredCapabilities: readonly DeviceCapability[];
-  /** Lock the device's credential store after a verified install. */
-  lockAfterInstall: boolean;
 }
 
 export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   name: 'factory-default',
   profile: 'deviceLeaf',
   validityDays: deviceLeaf.validity.defaultDays,
-  allowedKeyTypes: ['P-256', 'P-384', 'RSA-2048', 'RSA-3072', 'RSA-4096'],
+  backdateMinutes: LEAF_BACKDATE.defaultMinutes,
+  allowedKeyTypes: DEVICE_KEY_TYPES,
   deviceIdRule: 'dps',
+  deviceIdPattern: null,
   reissue: { requiresReason: true, minReasonLength: 3 },
   keygen: { onDeviceIfMissing: true, algorithm: 'P-256' },
   requiredCapabilities: ['challenge'],
-  lockAfterInstall: true,
 };
 
 /** Throws POLICY_INVALID if the policy cannot be applied as written. */
@@ -60,7 +66,20 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
   if (!Number.isInteger(p.validityDays) || p.validityDays < 1 || p.validityDays > deviceLeaf.validity.maxDays) {
     bad(`validityDays must be 1..${deviceLeaf.validity.maxDays}`, { validityDays: p.validityDays });
   }
+  if (!Number.isInteger(p.backdateMinutes) || p.backdateMinutes < 0 || p.backdateMinutes > LEAF_BACKDATE.maxMinutes) {
+    bad(`backdateMinutes must be 0..${LEAF_BACKDATE.maxMinutes}`, { backdateMinutes: p.backdateMinutes });
+  }
+  if (p.deviceIdPattern !== null) {
+    if (!p.deviceIdPattern.startsWith('^') || !p.deviceIdPattern.endsWith('$')) bad('deviceIdPattern must be anchored with ^ and $', { deviceIdPattern: p.deviceIdPattern });
+    try {
+      new RegExp(p.deviceIdPattern);
+    } catch {
+      bad('deviceIdPattern is not a valid regular expression', { deviceIdPattern: p.deviceIdPattern });
+    }
+  }
   if (p.allowedKeyTypes.length === 0) bad('allowedKeyTypes is empty');
+  const unknownTypes = p.allowedKeyTypes.filter((t) => !isDeviceKeyType(t));
+  if (unknownTypes.length > 0) bad(`allowedKeyTypes names ${unknownTypes.join(', ')}, not among the device key types (${DEVICE_KEY_TYPES.join(', ')})`, { unknown: unknownTypes });
   if (p.keygen.onDeviceIfMissing && !p.allowedKeyTypes.includes(p.keygen.algorithm)) {
     bad(`keygen algorithm ${p.keygen.algorithm} is not an allowed key type`, { algorithm: p.keygen.algorithm });
   }
@@ -68,6 +87,20 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
   // The final check challenges the installed leaf's key: a device that cannot sign a challenge cannot pass.
   if (!p.requiredCapabilities.includes('challenge')) bad("requiredCapabilities must include 'challenge' (the final check needs it)");
   return p;
+}
+
+/**
+ * The station's policy: the defaults with what the station's settings
+ * (settings.json in its home, edited in the app) decide. The CLI and the app
+ * both issue under exactly this.
+ */
+export function issuancePolicyFromSettings(s: Pick<Settings, 'validity' | 'deviceIdRule'>, base: IssuancePolicy = DEFAULT_ISSUANCE_POLICY): IssuancePolicy {
+  return checkPolicy({
+    ...base,
+    validityDays: s.validity.leafDays,
+    backdateMinutes: s.validity.backdateMinutes,
+    deviceIdPattern: s.deviceIdRule.pattern,
+  });
 }
 
 export interface IssuanceFacts {

@@ -10,7 +10,7 @@
  *    before the write (a batching device refuses the write if it changed).
  */
 import type { DeviceClient, DeviceIdentity, InstalledCredentials, ReadBackResult } from '../device/client';
-import { bytesEqual } from '../device/protocol';
+import { bytesEqual } from '../pki/bytes';
 import { CustodianError, isCustodianError } from '../errors';
 import {
   assertDeviceKeyAllowed,
@@ -20,9 +20,12 @@ import {
   generateSerial,
   issueCertificate,
   keyInfoFromSpki,
+  keyTypeName,
   makeChallenge,
+  PkiCodes,
   readCsr,
   serialToHex,
+  sha256Hex,
   validateDeviceId,
   verifyPossession,
   type CsrIntake,
@@ -35,7 +38,7 @@ import { StationCodes } from './codes';
 import type { PreparedIssuer } from './issuer';
 import type { StepOutcome, WorkflowStep } from './machine';
 import { decideIssuance, type IssuanceDecision, type IssuancePolicy } from './policy';
-import { recogniseInstalled, reusable, sha256Hex } from './recognise';
+import { recogniseInstalled, reusable } from './recognise';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
 
 export interface StepEnv {
@@ -96,8 +99,6 @@ export interface StepResult {
 
 export type StepFn = (env: StepEnv, s: RunState) => Promise<StepResult>;
 
-const keyLabel = (k: KeyInfo): string => (k.kind === 'EC' ? k.curve : `RSA-${k.bits}`);
-
 const need = <T>(v: T | undefined, what: string): T => {
   if (v === undefined) throw new CustodianError(StationCodes.WORKFLOW_ILLEGAL_TRANSITION, `internal: ${what} missing at this step`);
   return v;
@@ -130,6 +131,12 @@ function signatureBytes(k: KeyInfo): number {
 const identify: StepFn = async (env, s) => {
   const id = env.identity ?? (await env.device.identify());
   validateDeviceId(id.deviceId, env.policy.deviceIdRule);
+  if (env.policy.deviceIdPattern !== null && !new RegExp(env.policy.deviceIdPattern).test(id.deviceId)) {
+    throw new CustodianError(PkiCodes.DEVICE_ID_INVALID, `The device ID "${id.deviceId}" does not match the station's device-ID rule.`, {
+      deviceId: id.deviceId,
+      pattern: env.policy.deviceIdPattern,
+    });
+  }
   const missing = env.policy.requiredCapabilities.filter((c) => !id.capabilities.includes(c));
   if (!id.capabilities.includes('csr') && !id.capabilities.includes('raw-public-key')) missing.push('csr');
   if (missing.length > 0) {
@@ -195,7 +202,7 @@ const csr: StepFn = async (env, s) => {
   s.spki = spki;
   s.spkiSha256 = sha256Hex(spki);
   s.keyInfo = keyInfoFromSpki(spki);
-  return { outcome: 'ok', details: { keyPath: path, keyAlgorithm: keyLabel(s.keyInfo), spkiSha256: s.spkiSha256 } };
+  return { outcome: 'ok', details: { keyPath: path, keyAlgorithm: keyTypeName(s.keyInfo), spkiSha256: s.spkiSha256 } };
 };
 
 const keygen: StepFn = async (env, s) => {
@@ -232,7 +239,7 @@ const check: StepFn = async (env, s) => {
     env.policy,
     {
       deviceId: id.deviceId,
-      keyAlgorithm: keyLabel(need(s.keyInfo, 'key info')),
+      keyAlgorithm: keyTypeName(need(s.keyInfo, 'key info')),
       spkiSha256: s.spkiSha256 ?? sha256Hex(spki),
       issuerFingerprint: env.issuer.fingerprint,
       prior,
@@ -259,7 +266,7 @@ const intent: StepFn = async (env, s) => {
   const serialRandom = env.random(16);
   const serialHex = serialToHex(generateSerial(() => serialRandom));
   const validity = computeValidity({
-    notBefore: now,
+    notBefore: new Date(now.getTime() - env.policy.backdateMinutes * 60_000),
     days: env.policy.validityDays,
     maxDays: deviceLeaf.validity.maxDays,
     issuer: { notBefore: env.issuer.notBefore, notAfter: env.issuer.notAfter },
@@ -300,7 +307,7 @@ const sign: StepFn = async (env, s) => {
       issuer: { certificate: env.issuer.certificate, privateKey: env.issuer.privateKey },
       notBefore,
       days: env.policy.validityDays,
-      now: notBefore,
+      now: env.clock(),
       random: () => serialRandom,
       deviceIdRule: env.policy.deviceIdRule,
     });

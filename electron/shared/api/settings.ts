@@ -1,7 +1,17 @@
 /** `settings.*`: station settings, persisted as JSON in the station home. */
 import { z } from 'zod';
+import { LEAF_BACKDATE, LEAF_VALIDITY } from '../leaf-validity';
 import { NoArg } from './common';
 import { UsbId } from './station';
+
+/** Leaf certificate lifetime: what the device profile can issue, no more (the limit is named when refused). */
+const LeafDays = z.number().int()
+  .min(1, { message: 'must be at least 1 day' })
+  .max(LEAF_VALIDITY.maxDays, { message: `must be at most ${LEAF_VALIDITY.maxDays} days (the device certificate profile's limit)` });
+/** notBefore is backdated by this much to absorb device clock skew. */
+const BackdateMinutes = z.number().int()
+  .min(0, { message: 'must be 0 or more minutes' })
+  .max(LEAF_BACKDATE.maxMinutes, { message: `must be at most ${LEAF_BACKDATE.maxMinutes} minutes` });
 
 export const Settings = z.object({
   /** The device-ID rule: an anchored regular expression every device ID must match. */
@@ -10,12 +20,7 @@ export const Settings = z.object({
     /** Shown to operators next to the rule. */
     example: z.string().max(64),
   }),
-  validity: z.object({
-    /** Leaf certificate lifetime. */
-    leafDays: z.number().int().min(1).max(365 * 30),
-    /** notBefore is backdated by this much to absorb device clock skew. */
-    backdateMinutes: z.number().int().min(0).max(24 * 60),
-  }),
+  validity: z.object({ leafDays: LeafDays, backdateMinutes: BackdateMinutes }),
   /** Lock the CA after this many idle minutes; 0 = never (not recommended). */
   autoLockMinutes: z.number().int().min(0).max(24 * 60),
   sounds: z.boolean(),
@@ -27,7 +32,7 @@ export type Settings = z.output<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = {
   deviceIdRule: { pattern: '^[a-z0-9][a-z0-9-]{2,62}$', example: 'dev-000123' },
-  validity: { leafDays: 3650, backdateMinutes: 60 },
+  validity: { leafDays: LEAF_VALIDITY.defaultDays, backdateMinutes: LEAF_BACKDATE.defaultMinutes },
   autoLockMinutes: 15,
   sounds: true,
   simulatorEnabled: true,
@@ -36,10 +41,7 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export const SettingsPatch = z.strictObject({
   deviceIdRule: z.strictObject({ pattern: z.string().min(1).max(256), example: z.string().max(64) }).optional(),
-  validity: z.strictObject({
-    leafDays: z.number().int().min(1).max(365 * 30),
-    backdateMinutes: z.number().int().min(0).max(24 * 60),
-  }).optional(),
+  validity: z.strictObject({ leafDays: LeafDays, backdateMinutes: BackdateMinutes }).optional(),
   autoLockMinutes: z.number().int().min(0).max(24 * 60).optional(),
   sounds: z.boolean().optional(),
   simulatorEnabled: z.boolean().optional(),

@@ -81,10 +81,15 @@ export const stationMethods = {
   },
   /** Provision one device; progress arrives on `station.progress` with the returned runId. */
   'station.provision': { input: ProvisionRequest, output: ProvisionResult },
-  /** Auto mode: provision each matching device as soon as it is plugged in. */
+  /**
+   * Auto mode: serve each matching port as it is plugged in, device after
+   * device until it goes away (as `custodian provision --watch` does), and
+   * `port` too if given: a fixture's adapter that stays plugged while devices
+   * are swapped behind it.
+   */
   'station.setAutoMode': {
     input: z.discriminatedUnion('enabled', [
-      z.strictObject({ enabled: z.literal(true), operator: Operator, workOrder: WorkOrder.optional() }),
+      z.strictObject({ enabled: z.literal(true), operator: Operator, workOrder: WorkOrder.optional(), port: PortPath.optional() }),
       z.strictObject({ enabled: z.literal(false) }),
     ]),
     output: StationStatus,

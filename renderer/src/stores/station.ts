@@ -258,7 +258,12 @@ export const useStationStore = defineStore('station', () => {
     }
     try {
       const s = await call(station().station.setAutoMode(enabled
-        ? { enabled: true, operator: operator.value.trim(), ...(workOrder.value.trim() ? { workOrder: workOrder.value.trim() } : {}) }
+        ? {
+          enabled: true, operator: operator.value.trim(),
+          ...(workOrder.value.trim() ? { workOrder: workOrder.value.trim() } : {}),
+          // The chosen port is served too: a fixture's adapter stays plugged while devices are swapped behind it.
+          ...(port.value ? { port: port.value } : {}),
+        }
         : { enabled: false }));
       autoMode.value = s.autoMode.enabled;
       counters.value = s.counters;

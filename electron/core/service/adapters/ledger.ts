@@ -2,42 +2,18 @@
  * LedgerPort over the station's signing ledger (electron/core/ledger), opened
  * once per app run and shared with the provisioning recorder (single writer).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Authority } from '../../authority/index';
 import {
-  ENTRIES_FILE, Ledger, LedgerCodes, LedgerRecorder, exportBundle, formatTlogProof, openStationLedger,
+  Ledger, LedgerCodes, exportBundle, formatTlogProof,
   type EntrySummary, type LedgerRecord,
 } from '../../ledger/index';
 import { CustodianError, isCustodianError } from '../../errors';
-import { defaultStationId } from '../../station/session';
+import type { StationLedger } from '../../line/station-ledger';
 import type { LedgerEntryFacts, LedgerPort } from '../ports';
 
 type Status = LedgerEntryFacts['status'];
-
-export interface StationLedger {
-  readonly dir: string;
-  /** Open (creating if needed) for writing: the provisioning recorder. */
-  writable(): { ledger: Ledger; recorder: LedgerRecorder };
-  /** The open ledger, or null when none exists on disk yet. */
-  readable(): Ledger | null;
-  close(): void;
-}
-
-export function stationLedger(home: string, stationId = defaultStationId()): StationLedger {
-  const dir = join(home, 'ledger');
-  let opened: { ledger: Ledger; recorder: LedgerRecorder } | null = null;
-  const writable = () => (opened ??= openStationLedger({ dir, stationId }));
-  return {
-    dir,
-    writable,
-    readable: () => (opened ? opened.ledger : existsSync(join(dir, ENTRIES_FILE)) ? writable().ledger : null),
-    close() {
-      opened?.ledger.close();
-      opened = null;
-    },
-  };
-}
 
 function statusOf(l: Ledger, s: EntrySummary): Status {
   switch (s.type) {

@@ -1,0 +1,13 @@
+/**
+ * The station on the line (electron/core/line): what puts the workflow
+ * (electron/core/station) to work on real ports. A session (issuer, policy from
+ * settings, ledger recorder, intent guard), opening devices, serving a port
+ * device after device, auto mode across ports, and the demo.
+ */
+export { assertNoOpenIntents, startStationSession, type DeviceRun, type SessionSources, type StationSession } from './station-session';
+export { openStationSession, type OpenedStationSession } from './open-session';
+export { CONNECT_TIMEOUT_MS, STATION_DEVICE_OPTIONS, openDevice, type OpenDeviceOptions } from './open-device';
+export { serveDevices, type ServeOptions } from './serve-port';
+export { defaultStationId } from './station-id';
+export { stationLedger, type StationLedger } from './station-ledger';
+export { SettingsStore, loadStationSettings } from './station-settings';
