@@ -1,7 +1,7 @@
 /**
  * The per-station ledger signing key: Ed25519, dedicated to checkpoints (never
  * the CA key). Stored as an unencrypted PKCS#8 DER file with mode 0600 next to
- * the ledger until the station vault (electron/core/vault) can hold it; the
+ * the ledger (not sealed in the vault); the
  * public half is exported as a C2SP vkey (`ledger.vkey`).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
