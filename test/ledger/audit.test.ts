@@ -4,6 +4,7 @@
  * its intent is flagged; an unreconciled intent is a warning (an error with --strict).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger, LedgerRecorder, openStationLedger } from '../../electron/core/ledger';
@@ -55,6 +56,46 @@ describe('audit', () => {
     expect(r.status).toBe(7);
     expect(r.report.findings).toEqual([expect.objectContaining({ kind: 'AUDIT_INTENT_MISMATCH', index: 3 })]);
     expect(r.report.findings[0]!.message).toMatch(/serial, public key/);
+  });
+
+  it('one public key under two device IDs is flagged, within a bundle and across bundles, naming both devices, serials and bundles', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    /** A station whose devices are issued for the given keys (undefined: a fresh key). */
+    const station = async (name: string, devices: [string, KeyObject | undefined][]) => {
+      const s = await makeStation(name, ca.custodian, ca.factory, []);
+      const { ledger, recorder } = openStationLedger({ dir: s.ledgerDir, stationId: name });
+      const serials: string[] = [];
+      for (const [deviceId, k] of devices) {
+        const l = await makeLeaf(ca.custodian, deviceId, undefined, k);
+        const h = await recorder.recordIntent(l.intent);
+        await recorder.recordIssued(h, l.der);
+        await recorder.recordOutcome(h, { result: 'passed' });
+        serials.push(l.intent.serialHex);
+      }
+      ledger.close();
+      return { bundle: await exportBundle(s), serials };
+    };
+    const a = await station('ka', [['dev-k1', key], ['dev-k2', undefined]]);
+    const b = await station('kb', [['dev-k3', key]]);
+    const c = await station('kc', [['dev-k4', key], ['dev-k5', key]]);
+    for (const one of [a, b]) expect((await audit([one.bundle], rootPem)).status).toBe(0);
+
+    for (const extra of [[], ['--strict']]) {
+      const r = await audit([a.bundle, b.bundle], rootPem, extra);
+      expect(r.status).toBe(7);
+      const dup = r.report.findings.filter((f) => f.kind === 'AUDIT_DUPLICATE_KEY');
+      expect(dup).toHaveLength(1);
+      expect(dup[0]).toMatchObject({ severity: 'error', origin: expect.stringContaining('kb') });
+      for (const part of ['dev-k3', b.serials[0]!, b.bundle, 'dev-k1', a.serials[0]!, a.bundle, 'cloned secure element']) expect(dup[0]!.message).toContain(part);
+    }
+    // Within one bundle as well.
+    const within = await audit([c.bundle], rootPem);
+    expect(within.status).toBe(7);
+    expect(within.report.findings).toEqual([expect.objectContaining({ kind: 'AUDIT_DUPLICATE_KEY', message: expect.stringMatching(/"dev-k5".*"dev-k4"/) })]);
+    // The same device ID certified again for its own key is no clone.
+    const same = await station('kd', [['dev-k6', key]]);
+    const again = await station('ke', [['dev-k6', key]]);
+    expect((await audit([same.bundle, again.bundle], rootPem)).report.findings.map((f) => f.kind)).not.toContain('AUDIT_DUPLICATE_KEY');
   });
 
   it('an unreconciled intent is a warning, and an error with --strict', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, generateKeyPairSync, type webcrypto } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, type webcrypto } from 'node:crypto';
 import { x509 } from '../../electron/core/pki/crypto';
 import type { IssuanceIntent } from '../../electron/core/station/recorder';
 
@@ -45,10 +45,11 @@ export async function makeHierarchy(station = 'Technician-Z'): Promise<{ root: T
 
 let serialCounter = 1;
 
-/** A device leaf signed by `ca`, plus the matching intent. */
-export async function makeLeaf(ca: TestCa, deviceId: string, serialHex = (0x1000 + serialCounter++).toString(16)): Promise<{ intent: IssuanceIntent; der: Uint8Array }> {
-  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
+/** A device leaf signed by `ca` (for `publicKey`, default a fresh P-256 key), plus the matching intent. */
+export async function makeLeaf(
+  ca: TestCa, deviceId: string, serialHex = (0x1000 + serialCounter++).toString(16), publicKey: KeyObject = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+): Promise<{ intent: IssuanceIntent; der: Uint8Array }> {
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   const pub = await x509.cryptoProvider.get().subtle.importKey('spki', spki, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialHex,

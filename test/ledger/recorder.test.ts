@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger, LedgerRecorder, openStationLedger } from '../../electron/core/ledger';
@@ -29,6 +30,30 @@ describe('LedgerRecorder', () => {
     expect(Buffer.from(issued[0]!.certificateDer).equals(Buffer.from(der))).toBe(true);
     expect(r2.unreconciled()).toEqual([]);
     expect(readFileSync(join(dir, 'entries.jsonl'), 'utf8').split('\n')).toHaveLength(5);
+    again.close();
+  });
+
+  it('issuedForKey finds every certificate of one key under any device ID, as appended and as indexed again at open', async () => {
+    const dir = tempDir();
+    const { custodian } = await makeHierarchy();
+    const shared = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const { ledger, recorder } = openStationLedger({ dir, stationId: 'st-1' });
+    const a = await makeLeaf(custodian, 'dev-a', undefined, shared);
+    const b = await makeLeaf(custodian, 'dev-b', undefined, shared);
+    const other = await makeLeaf(custodian, 'dev-c');
+    for (const l of [a, b, other]) await recorder.recordIssued(await recorder.recordIntent(l.intent), l.der);
+    // Not certificates: a failed signing and an intent still open, both for the shared key.
+    await recorder.recordFailed(await recorder.recordIntent((await makeLeaf(custodian, 'dev-d', undefined, shared)).intent), { code: 'INTERNAL', message: 'signer fault' });
+    await recorder.recordIntent((await makeLeaf(custodian, 'dev-e', undefined, shared)).intent);
+    const key = a.intent.spkiSha256;
+    const lookup = async (r: LedgerRecorder) => (await r.issuedForKey(key)).map((c) => [c.deviceId, c.serialHex, c.spkiSha256]);
+    const expected = [['dev-a', a.intent.serialHex, key], ['dev-b', b.intent.serialHex, key]];
+    expect(await lookup(recorder)).toEqual(expected);
+    expect(await recorder.issuedForKey('0'.repeat(64))).toEqual([]);
+    ledger.close();
+    const again = Ledger.open({ dir, readOnly: true });
+    expect(await lookup(new LedgerRecorder(again))).toEqual(expected);
+    expect((await new LedgerRecorder(again).issuedForKey(other.intent.spkiSha256)).map((c) => c.deviceId)).toEqual(['dev-c']);
     again.close();
   });
 

@@ -55,10 +55,18 @@ export class MemoryRecorder implements IssuanceRecorder {
   }
 
   async issuedFor(deviceId: string): Promise<IssuedCertificateRecord[]> {
+    return this.issuedWhere((i) => i.intent.deviceId === deviceId);
+  }
+
+  async issuedForKey(spkiSha256: string): Promise<IssuedCertificateRecord[]> {
+    return this.issuedWhere((i) => i.intent.spkiSha256 === spkiSha256);
+  }
+
+  private issuedWhere(match: (i: MemoryIntent) => boolean): IssuedCertificateRecord[] {
     return this.intents
-      .filter((i) => i.intent.deviceId === deviceId && i.issued)
+      .filter((i) => match(i) && i.issued)
       .map((i) => ({
-        deviceId,
+        deviceId: i.intent.deviceId,
         serialHex: i.intent.serialHex,
         issuerFingerprint: i.intent.issuerFingerprint,
         spkiSha256: i.intent.spkiSha256,

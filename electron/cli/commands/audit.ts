@@ -6,8 +6,9 @@
  *   custodian audit cosign <bundle> --root <pem> --key <dir> [--out <file>]
  *   custodian audit keygen --key <dir> --name <cosigner-name>
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { CustodianError } from '../../core/errors';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { INPUT_LIMITS, readBoundedSync, type InputKind } from '../../core/bounded-read';
+import { CustodianError, isCustodianError } from '../../core/errors';
 import {
   AuditCodes, auditBundles, certificatesFrom, certificatesInDir, cosignCheckpoint, createCosignerKey, loadCosigner,
   parseNotesFile, readBundle, renderAuditReport, type AuditReport,
@@ -16,16 +17,18 @@ import { optBool, optString, reqString } from '../args';
 import { CliCodes } from '../codes';
 import type { CliCommand, CommandContext } from '../types';
 
-function input(ctx: CommandContext, path: string, what: string): Buffer {
+/** An auditor's input file, bounded by its kind (INPUT_TOO_LARGE past the bound). */
+function input(ctx: CommandContext, path: string, what: string, kind: InputKind): Buffer {
   try {
-    return readFileSync(ctx.resolvePath(path));
+    return readBoundedSync(ctx.resolvePath(path), { limit: INPUT_LIMITS[kind], what, shown: path });
   } catch (e) {
+    if (isCustodianError(e)) throw e;
     throw new CustodianError(AuditCodes.INPUT_INVALID, `cannot read ${what} ${path}`, { path }, { cause: e });
   }
 }
 
 function runAudit(ctx: CommandContext, bundles: readonly string[]): AuditReport {
-  const roots = certificatesFrom(input(ctx, reqString(ctx, 'root'), 'root certificate'));
+  const roots = certificatesFrom(input(ctx, reqString(ctx, 'root'), 'root certificate', 'certificates'));
   if (roots.length !== 1) throw new CustodianError(AuditCodes.INPUT_INVALID, '--root must hold exactly one certificate', {});
   const trustedPath = optString(ctx, 'trusted-checkpoints');
   const observedDir = optString(ctx, 'observed');
@@ -33,11 +36,12 @@ function runAudit(ctx: CommandContext, bundles: readonly string[]): AuditReport 
   try {
     observed = observedDir ? certificatesInDir(ctx.resolvePath(observedDir)) : undefined;
   } catch (e) {
+    if (isCustodianError(e)) throw e;
     throw new CustodianError(AuditCodes.INPUT_INVALID, `cannot read --observed ${observedDir}`, {}, { cause: e });
   }
   return auditBundles(bundles.map((b) => readBundle(ctx.resolvePath(b))), {
     root: roots[0]!,
-    ...(trustedPath ? { trustedCheckpoints: parseNotesFile(input(ctx, trustedPath, 'trusted checkpoints').toString('utf8')) } : {}),
+    ...(trustedPath ? { trustedCheckpoints: parseNotesFile(input(ctx, trustedPath, 'trusted checkpoints', 'notes').toString('utf8')) } : {}),
     cosigners: (ctx.values.cosigner as string[] | undefined) ?? [],
     ...(observed ? { observed } : {}),
     strict: optBool(ctx, 'strict'),
@@ -72,7 +76,8 @@ export const auditCommand: CliCommand = {
     '       custodian audit cosign <bundle> --root <pem> --key <dir> [--out <file>]\n' +
     '       custodian audit keygen --key <dir> --name <cosigner-name>',
   description: 'Checks checkpoint signatures, every historical checkpoint against the entries, every certificate\n' +
-    'against the root through the station\'s custodian CA and against its intent, duplicates across bundles,\n' +
+    'against the root through the station\'s custodian CA and against its intent, duplicates across bundles\n' +
+    '(serials, device IDs issued again, one key under two device IDs),\n' +
     'trusted (earlier, possibly cosigned) checkpoints, and certificates observed in the field.\n' +
     'Exits 7 (AUDIT_FAILED) on any error finding; warnings fail only with --strict.',
   options: {

@@ -3,8 +3,9 @@
  * certificates and the chain validator (the pki engine's validateChain by
  * default; it is injectable).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { INPUT_LIMITS, readBoundedSync, type InputKind } from '../bounded-read';
 import { CustodianError, isCustodianError } from '../errors';
 import { sha256Hex, validateParsedChain, type CertificateFacts } from '../pki/index';
 import { AuditCodes } from './codes';
@@ -19,31 +20,52 @@ export interface Bundle {
   history: string[];
   cosigned: string[];
   chain: Uint8Array[];
+  /** Lines of checkpoints.jsonl or cosigned.jsonl that are not JSON strings (left out of history and cosigned; each is a finding). */
+  malformed?: { file: string; line: number; message: string }[];
 }
 
 function bad(message: string, details: Record<string, unknown>): CustodianError {
   return new CustodianError(AuditCodes.BUNDLE_INVALID, message, details);
 }
 
-function jsonLines(path: string): string[] {
+/**
+ * A bundle file, bounded by its kind (INPUT_LIMITS: INPUT_TOO_LARGE past the
+ * bound). `ledger export` writes regular files, so a FIFO or a device in a
+ * bundle is refused unread (INPUT_NOT_A_FILE).
+ */
+function read(path: string, kind: InputKind, what = 'audit bundle file'): Buffer {
+  return readBoundedSync(path, { limit: INPUT_LIMITS[kind], what, regularOnly: true });
+}
+
+/** The JSON string on each non-empty line; a line that is not one is noted in `malformed` (by 1-based line number) and left out. */
+function jsonLines(path: string, kind: InputKind, malformed: NonNullable<Bundle['malformed']>): string[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => {
-    try { return JSON.parse(l) as string; } catch { throw bad('malformed JSON line', { path }); }
+  const file = basename(path);
+  const out: string[] = [];
+  read(path, kind).toString('utf8').split('\n').forEach((l, i) => {
+    if (l === '') return;
+    let v: unknown;
+    try { v = JSON.parse(l); } catch { malformed.push({ file, line: i + 1, message: 'not JSON' }); return; }
+    if (typeof v === 'string') out.push(v);
+    else malformed.push({ file, line: i + 1, message: `${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}, not a JSON string holding a signed note` });
   });
+  return out;
 }
 
 export function readBundle(dir: string): Bundle {
   for (const f of [BUNDLE_ENTRIES, CHECKPOINT_FILE, BUNDLE_VKEY, BUNDLE_CHAIN]) {
     if (!existsSync(join(dir, f))) throw bad(`bundle ${dir} lacks ${f}`, { dir, file: f });
   }
+  const malformed: NonNullable<Bundle['malformed']> = [];
   return {
     dir,
-    vkey: readFileSync(join(dir, BUNDLE_VKEY), 'utf8').trim(),
-    entries: readFileSync(join(dir, BUNDLE_ENTRIES)),
-    checkpoint: readFileSync(join(dir, CHECKPOINT_FILE), 'utf8'),
-    history: jsonLines(join(dir, HISTORY_FILE)),
-    cosigned: jsonLines(join(dir, COSIGNED_FILE)),
-    chain: certificatesFrom(readFileSync(join(dir, BUNDLE_CHAIN))),
+    vkey: read(join(dir, BUNDLE_VKEY), 'note').toString('utf8').trim(),
+    entries: read(join(dir, BUNDLE_ENTRIES), 'entries'),
+    checkpoint: read(join(dir, CHECKPOINT_FILE), 'note').toString('utf8'),
+    history: jsonLines(join(dir, HISTORY_FILE), 'checkpointHistory', malformed),
+    cosigned: jsonLines(join(dir, COSIGNED_FILE), 'notes', malformed),
+    chain: certificatesFrom(read(join(dir, BUNDLE_CHAIN), 'certificates')),
+    malformed,
   };
 }
 
@@ -63,7 +85,7 @@ export function certificatesInDir(dir: string): { file: string; der: Uint8Array 
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (!statSync(p).isFile()) continue;
-    for (const der of certificatesFrom(readFileSync(p))) out.push({ file: name, der });
+    for (const der of certificatesFrom(read(p, 'certificates', 'observed certificate file'))) out.push({ file: name, der });
   }
   return out;
 }

@@ -7,10 +7,11 @@
  */
 import { AuditFindings } from './codes';
 import { openCheckpoint, parseCheckpointBody, verifyCosignatures, type Checkpoint } from './checkpoint';
-import { MerkleTree, leafHash } from './merkle';
 import { parseNote, parseVkey, type VerifierKey } from './note';
-import { RECORD_TYPES, type LedgerRecord } from './records';
+import type { LedgerRecord } from './records';
+import { crossBundleFindings, type IssuedCert } from './audit-cross';
 import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
+import { readEntries } from './audit-records';
 import { formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
 
 export interface AuditOptions {
@@ -62,16 +63,6 @@ export interface AuditReport {
   accepted: string[];
 }
 
-interface IssuedCert {
-  origin: string;
-  index: number;
-  deviceId: string;
-  serialHex: string;
-  issuer: string;
-  reissueReason?: string;
-  certSha256: string;
-}
-
 /** Intent profiles of CA signings outside provisioning (docs/ledger-format.md §CA signings). */
 const SUBORDINATE_PROFILE = 'intermediateCa';
 const VERIFICATION_PROFILE = 'hubVerification';
@@ -90,10 +81,20 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   const cosigners = (opts.cosigners ?? []).map(parseVkey);
 
   for (const b of bundles) {
+    try {
+      checkBundle(b);
+    } catch (e) {
+      // Defence in depth: the checks below handle whatever a bundle holds; anything that still escapes them fails the bundle.
+      findings.push({ kind: AuditFindings.UNCHECKED, severity: 'error', origin: stations.find((st) => st.bundle === b.dir)?.origin ?? b.dir,
+        message: `the audit could not finish checking bundle ${b.dir}: ${(e as Error).message}` });
+    }
+  }
+
+  function checkBundle(b: Bundle): void {
     let key: VerifierKey;
     try { key = parseVkey(b.vkey); } catch (e) {
       findings.push({ kind: AuditFindings.CHECKPOINT_SIGNATURE, severity: 'error', origin: b.dir, message: `bad vkey: ${(e as Error).message}` });
-      continue;
+      return;
     }
     const origin = key.name;
     const add = (kind: string, message: string, index?: number, severity: 'error' | 'warning' = 'error') =>
@@ -103,28 +104,15 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, subordinates: 0, unreconciled: 0,
     };
     stations.push(s);
+    for (const m of b.malformed ?? []) add(AuditFindings.BUNDLE_MALFORMED, `${m.file} line ${m.line} is ${m.message}`);
 
-    // 1. Entries → tree and records.
-    const tree = new MerkleTree();
-    const records: (LedgerRecord | null)[] = [];
-    let pos = 0;
-    while (pos < b.entries.length) {
-      const nl = b.entries.indexOf(10, pos);
-      if (nl < 0) { add(AuditFindings.ENTRY_MALFORMED, 'entries end in a partial line'); break; }
-      const line = b.entries.subarray(pos, nl);
-      tree.appendLeafHash(leafHash(line));
-      let r: LedgerRecord | null = null;
-      try { r = JSON.parse(line.toString('utf8')) as LedgerRecord; } catch { add(AuditFindings.ENTRY_MALFORMED, 'entry is not JSON', records.length); }
-      if (r && (!RECORD_TYPES.includes(r.t) || r.n !== records.length)) {
-        add(AuditFindings.SEQUENCE, `entry carries index ${String(r.n)}: removed, inserted or reordered entries`, records.length);
-      }
-      records.push(r);
-      pos = nl + 1;
-    }
+    // 1. Entries → tree and records (each line checked against its record type).
+    const { tree, records, findings: entryFindings } = readEntries(b.entries);
+    for (const f of entryFindings) add(f.kind, f.message, f.index);
     s.entries = tree.size;
 
     // 2. Checkpoints: signature, then consistency with the entries.
-    const consistent = (c: Checkpoint) => c.size <= tree.size && tree.root(c.size).equals(c.root);
+    const consistent = (c: Checkpoint) => Number.isSafeInteger(c.size) && c.size >= 0 && c.size <= tree.size && tree.root(c.size).equals(c.root);
     let latest: Checkpoint | null = null;
     try {
       latest = openCheckpoint(b.checkpoint, key);
@@ -207,7 +195,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       perIssuer.set(issuer, pi);
       const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE);
       certs.push({
-        origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, certSha256: x.fingerprintSha256,
+        bundle: b.dir, origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, spkiSha256: spki, certSha256: x.fingerprintSha256,
         ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
       });
     };
@@ -244,29 +232,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     });
   }
 
-  // 4. Across bundles: duplicate (issuer, serial) and device IDs.
-  const bySerial = new Map<string, IssuedCert[]>();
-  const byDevice = new Map<string, IssuedCert[]>();
-  for (const c of certs) {
-    const k = `${c.issuer}/${c.serialHex}`;
-    bySerial.set(k, [...(bySerial.get(k) ?? []), c]);
-    if (c.deviceId) byDevice.set(c.deviceId, [...(byDevice.get(c.deviceId) ?? []), c]);
-  }
-  for (const list of bySerial.values()) {
-    if (list.length < 2) continue;
-    for (const c of list.slice(1)) {
-      findings.push({ kind: AuditFindings.DUPLICATE_SERIAL, severity: 'error', origin: c.origin, index: c.index,
-        message: `serial ${c.serialHex} of issuer ${c.issuer.slice(0, 16)} also issued at ${list[0]!.origin}#${list[0]!.index}` });
-    }
-  }
-  for (const [dev, list] of byDevice) {
-    for (const c of list.slice(1)) {
-      if (!c.reissueReason && c.certSha256 !== list[0]!.certSha256) {
-        findings.push({ kind: AuditFindings.DUPLICATE_DEVICE, severity: 'error', origin: c.origin, index: c.index,
-          message: `device ${dev} issued again without a re-issue reason (first at ${list[0]!.origin}#${list[0]!.index})` });
-      }
-    }
-  }
+  // 4. Across bundles: duplicate (issuer, serial), device IDs issued again, one key under two device IDs.
+  findings.push(...crossBundleFindings(certs));
 
   // 5. Certificates seen in the field.
   const logged = new Set(certs.map((c) => c.certSha256));

@@ -2,9 +2,11 @@
  * The auditor's cosigning key (Ed25519, C2SP tlog-cosignature v1, type 0x04).
  * Stored as `<dir>/cosigner.key` (PKCS#8 DER, mode 0600) and `<dir>/cosigner.vkey`.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustodianError } from '../errors';
+import { INPUT_LIMITS, readBoundedSync } from '../bounded-read';
+import { CustodianError, isCustodianError } from '../errors';
+import { InputCodes } from '../input-codes';
 import { AuditCodes } from './codes';
 import { addCosignature, ed25519Cosigner, type Cosigner } from './checkpoint';
 import { atomicWrite, nodeIo } from './files';
@@ -22,9 +24,10 @@ export function createCosignerKey(dir: string, name: string): Cosigner {
 
 export function loadCosigner(dir: string): Cosigner {
   try {
-    const { name } = parseVkey(readFileSync(join(dir, 'cosigner.vkey'), 'utf8'));
-    return ed25519Cosigner(name, privateKeyFromPkcs8(readFileSync(join(dir, 'cosigner.key'))));
+    const { name } = parseVkey(readBoundedSync(join(dir, 'cosigner.vkey'), { limit: INPUT_LIMITS.note, what: 'cosigner vkey file' }).toString('utf8'));
+    return ed25519Cosigner(name, privateKeyFromPkcs8(readBoundedSync(join(dir, 'cosigner.key'), { limit: INPUT_LIMITS.key, what: 'cosigner key file' })));
   } catch (e) {
+    if (isCustodianError(e, InputCodes.TOO_LARGE)) throw e;
     throw new CustodianError(AuditCodes.INPUT_INVALID, `cannot load the cosigner key in ${dir}`, { dir }, { cause: e });
   }
 }

@@ -61,7 +61,13 @@ export const AuditFindings = {
   INTENT_MISMATCH: 'AUDIT_INTENT_MISMATCH',
   DUPLICATE_SERIAL: 'AUDIT_DUPLICATE_SERIAL',
   DUPLICATE_DEVICE: 'AUDIT_DUPLICATE_DEVICE',
+  /** One device public key certified under two device IDs, in one bundle or across bundles (a cloned secure element). */
+  DUPLICATE_KEY: 'AUDIT_DUPLICATE_KEY',
   OBSERVED_NOT_LOGGED: 'AUDIT_OBSERVED_NOT_LOGGED',
   UNRECONCILED_INTENT: 'AUDIT_UNRECONCILED_INTENT',
   UNCHECKPOINTED_TAIL: 'AUDIT_UNCHECKPOINTED_TAIL',
+  /** A line of checkpoints.jsonl or cosigned.jsonl is not a JSON string. */
+  BUNDLE_MALFORMED: 'AUDIT_BUNDLE_MALFORMED',
+  /** Part of a bundle defeated the audit's checks; the bundle fails rather than the audit stopping. */
+  UNCHECKED: 'AUDIT_UNCHECKED',
 } as const;

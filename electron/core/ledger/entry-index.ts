@@ -1,7 +1,7 @@
 /**
  * In-memory index over the entries file, built while the entries are re-hashed
  * at open: byte offsets and types of every entry, intent links, and lookups by
- * device ID, serial and work order. Records are decoded without converting the
+ * device ID, serial, work order and (intents) the device key's SPKI hash. Records are decoded without converting the
  * certificate: done records are parsed up to their final `cert` key only.
  */
 import { CustodianError } from '../errors';
@@ -59,6 +59,8 @@ export class EntryIndex {
   readonly byDevice = new IndexMap();
   readonly bySerial = new IndexMap();
   readonly byWorkOrder = new IndexMap();
+  /** Intents by spkiSha256: which device IDs a key was presented for. */
+  readonly bySpki = new IndexMap();
   size = 0;
   /** Byte length of the complete entries. */
   end = 0;
@@ -115,6 +117,7 @@ export class EntryIndex {
       this.byDevice.add(rec.deviceId, i);
       this.bySerial.add(rec.serialHex, i);
       this.byWorkOrder.add(rec.workOrder, i);
+      this.bySpki.add(rec.spkiSha256, i);
     } else if (LINKED_CODES[code]) {
       const target = rec.intent;
       if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) {
@@ -140,6 +143,7 @@ const BS = 92; // backslash
 const KEY_DEVICE = 'deviceId';
 const KEY_SERIAL = 'serialHex';
 const KEY_WORK_ORDER = 'workOrder';
+const KEY_SPKI = 'spkiSha256';
 const KEY_INTENT = 'intent';
 const TYPE_BYTES = RECORD_TYPES.map((t) => Buffer.from(t, 'latin1'));
 const C_GENESIS = TYPE_CODE.genesis;
@@ -157,10 +161,11 @@ export interface Decoded {
   deviceId: string | undefined;
   serialHex: string | undefined;
   workOrder: string | undefined;
+  spkiSha256: string | undefined;
 }
 
 export function newDecoded(): Decoded {
-  return { code: -1, n: NaN, intent: NaN, deviceId: undefined, serialHex: undefined, workOrder: undefined };
+  return { code: -1, n: NaN, intent: NaN, deviceId: undefined, serialHex: undefined, workOrder: undefined, spkiSha256: undefined };
 }
 
 function reset(out: Decoded): Decoded {
@@ -170,6 +175,7 @@ function reset(out: Decoded): Decoded {
   out.deviceId = undefined;
   out.serialHex = undefined;
   out.workOrder = undefined;
+  out.spkiSha256 = undefined;
   return out;
 }
 
@@ -224,6 +230,7 @@ function fullParse(buf: Buffer, s: number, e: number, out: Decoded): Decoded {
   if (typeof r.deviceId === 'string') out.deviceId = r.deviceId;
   if (typeof r.serialHex === 'string') out.serialHex = r.serialHex;
   if (typeof r.workOrder === 'string') out.workOrder = r.workOrder;
+  if (typeof r.spkiSha256 === 'string') out.spkiSha256 = r.spkiSha256;
   return out;
 }
 
@@ -248,13 +255,14 @@ function typeCode(buf: Buffer, a: number, b: number): number {
 export function decodeBody(t: RecordType, n: number, body: object): Decoded {
   const out = newDecoded();
   const code = TYPE_CODE[t];
-  const b = body as { intent?: unknown; deviceId?: unknown; serialHex?: unknown; workOrder?: unknown };
+  const b = body as { intent?: unknown; deviceId?: unknown; serialHex?: unknown; workOrder?: unknown; spkiSha256?: unknown };
   out.code = code;
   out.n = n;
   if (code === C_INTENT) {
     if (typeof b.deviceId === 'string') out.deviceId = b.deviceId;
     if (typeof b.serialHex === 'string') out.serialHex = b.serialHex;
     if (typeof b.workOrder === 'string') out.workOrder = b.workOrder;
+    if (typeof b.spkiSha256 === 'string') out.spkiSha256 = b.spkiSha256;
   } else if (LINKED_CODES[code]) {
     out.intent = typeof b.intent === 'number' ? b.intent : NaN;
   } else if (code === C_VERIFICATION) {
@@ -292,6 +300,13 @@ export function decodeForIndex(buf: Buffer, s: number, e: number, out: Decoded =
     if (deviceId === undefined || serialHex === undefined) return fullParse(buf, s, e, out);
     out.deviceId = deviceId;
     out.serialHex = serialHex;
+    // The writer puts spkiSha256 right after serialHex (IntentFields order); a hex value, never escaped.
+    const k = keyEnd(buf, sv, e, KEY_SPKI);
+    if (k >= 0) {
+      const spki = stringAt(buf, k, e);
+      if (spki === undefined) return fullParse(buf, s, e, out);
+      out.spkiSha256 = spki;
+    }
     const w = keyEnd(buf, sv, e, KEY_WORK_ORDER);
     if (w >= 0) {
       const workOrder = stringAt(buf, w, e);

@@ -14,8 +14,11 @@ import type { EntryIndex } from './entry-index';
 import { decodeForIndex, newDecoded } from './entry-index';
 import { HASH_SIZE, MerkleTree, leafHash } from './merkle';
 
+/** The longest entry a ledger accepts (the default scan chunk); the audit refuses longer lines unparsed. */
+export const MAX_ENTRY_BYTES = 16 << 20;
+
 export interface ScanOptions {
-  /** Bytes read per chunk (default 16 MB; also the longest entry accepted). */
+  /** Bytes read per chunk (default MAX_ENTRY_BYTES; also the longest entry accepted). */
   chunkBytes?: number;
   /** Below this file size the hashing stays on this thread (default 8 MB). */
   parallelMinBytes?: number;
@@ -131,7 +134,7 @@ function startWorker(slots: Slot[]): HashWorker | null {
  * `index`. `length` must end on a newline (see completeLength).
  */
 export function scanEntries(fd: number, length: number, tree: MerkleTree, index: EntryIndex, opts: ScanOptions = {}): void {
-  const CHUNK = opts.chunkBytes ?? 16 << 20;
+  const CHUNK = opts.chunkBytes ?? MAX_ENTRY_BYTES;
   const parallel = length >= (opts.parallelMinBytes ?? 8 << 20) && typeof SharedArrayBuffer === 'function';
   const slots = [newSlot(parallel, CHUNK), newSlot(parallel, CHUNK)];
   const maxLines = slots[0]!.bounds.length / 2;

@@ -53,6 +53,34 @@ export type ProvisioningOutcome =
   | { result: 'passed' }
   | { result: 'failed'; code: string; message: string };
 
+/** An intent the recorder holds with no closing record (done, failed or reconcile). */
+export interface OpenIntent {
+  id: string;
+  deviceId: string;
+  serialHex: string;
+}
+
+/**
+ * What a recorder can still do and what it holds open, asked after a run
+ * failed (the verdict states it). `stopped` is the write failure after which
+ * it records nothing more: the station must then stop signing and serving
+ * until the cause is fixed.
+ */
+export interface RecorderHealth {
+  stopped: { code: string; message: string; details: Readonly<Record<string, unknown>> } | null;
+  openIntents: OpenIntent[];
+}
+
+/** The operator's command that closes an open intent (`custodian ledger reconcile`). */
+export function reconcileCommand(id: string | number, resolution: 'abandoned' | 'issued' | 'abandoned|issued' = 'abandoned|issued'): string {
+  return `custodian ledger reconcile ${id} --resolution ${resolution}${resolution === 'issued' ? ' --cert <certificate file>' : ''} --reason "<what you found>" --operator <name>`;
+}
+
+/**
+ * A rejected call whose error has `details.durable === true` wrote its record
+ * anyway (only what follows it, such as a checkpoint, failed): the caller
+ * treats the record as made, and must still not go on (the recorder has stopped).
+ */
 export interface IssuanceRecorder {
   /** Durably record the intent. Rejects if it cannot: the caller must then not sign. */
   recordIntent(intent: IssuanceIntent): Promise<IntentHandle>;
@@ -64,4 +92,12 @@ export interface IssuanceRecorder {
   recordOutcome(handle: IntentHandle, outcome: ProvisioningOutcome): Promise<void>;
   /** Certificates already issued for a device ID (for re-issue policy). */
   issuedFor(deviceId: string): Promise<IssuedCertificateRecord[]>;
+  /**
+   * Certificates already issued for a device public key (SHA-256 of its
+   * SubjectPublicKeyInfo, lowercase hex), under any device ID: one key, one
+   * device (a key certified for another device ID is refused before the intent).
+   */
+  issuedForKey(spkiSha256: string): Promise<IssuedCertificateRecord[]>;
+  /** Optional: whether the recorder has stopped after a write failure, and the intents it holds open. Without it, a recorder is taken to be writable. */
+  health?(): RecorderHealth;
 }
