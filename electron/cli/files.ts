@@ -1,23 +1,23 @@
 /** Reading input files and writing output files for commands, with CLI_* codes. */
-import { readFileSync } from 'node:fs';
-import { CustodianError } from '../core/errors';
+import { CustodianError, isCustodianError } from '../core/errors';
+import { INPUT_LIMITS, readBoundedSync, type InputKind } from '../core/bounded-read';
 import { writeFileAtomic } from '../core/vault/index';
 import { CliCodes } from './codes';
 import type { CommandContext } from './types';
 
-/** Inputs handed over between custodians are small; refuse anything silly. */
-export const MAX_INPUT_BYTES = 1024 * 1024;
-
-export function readInputFile(ctx: CommandContext, path: string, what: string): Buffer {
+/**
+ * Read an input file named on the command line, bounded by the limit for its
+ * kind whatever the path names (file, FIFO, device): INPUT_TOO_LARGE past the
+ * bound, CLI_INPUT_UNREADABLE when it cannot be read.
+ */
+export function readInputFile(ctx: CommandContext, path: string, what: string, kind: InputKind): Buffer {
   const abs = ctx.resolvePath(path);
-  let data: Buffer;
   try {
-    data = readFileSync(abs);
+    return readBoundedSync(abs, { limit: INPUT_LIMITS[kind], what: `${what} file`, shown: path });
   } catch (e) {
+    if (isCustodianError(e)) throw e;
     throw new CustodianError(CliCodes.INPUT_UNREADABLE, `cannot read the ${what} file ${path}`, { path: abs, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
   }
-  if (data.length > MAX_INPUT_BYTES) throw new CustodianError(CliCodes.INPUT_UNREADABLE, `the ${what} file ${path} is larger than ${MAX_INPUT_BYTES} bytes`, { path: abs, size: data.length });
-  return data;
 }
 
 /** Write a public output file atomically (0644); refuses to replace an existing file unless `force`. */

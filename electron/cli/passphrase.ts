@@ -2,9 +2,16 @@
  * Passphrase sources, in order: --passphrase-file <f> (`-` = stdin), the
  * CUSTODIAN_PASSPHRASE environment variable, a no-echo prompt on a TTY.
  * Never a plain argv value: argv is visible to every local user via ps.
+ *
+ * A passphrase file holds the passphrase exactly: one final line ending
+ * (`\n` or `\r\n`) is removed and nothing else, so spaces, tabs and a
+ * byte-order mark are part of it; a file with another line break, or that
+ * is not UTF-8, is refused. A new passphrase (`confirm`) must meet the vault's rule
+ * (electron/shared/passphrase-rule.ts), checked before anything is created.
  */
-import { readFileSync } from 'node:fs';
-import { CustodianError } from '../core/errors';
+import { INPUT_LIMITS, readBoundedSync, readStreamBounded } from '../core/bounded-read';
+import { CustodianError, isCustodianError } from '../core/errors';
+import { checkNewPassphrase } from '../core/vault/index';
 import { CliCodes } from './codes';
 import type { CliIo, PassphraseRequest } from './types';
 
@@ -13,33 +20,43 @@ export interface PassphraseSources {
   io: CliIo;
 }
 
-/** First line of the file, without its line ending. */
-function firstLine(text: string): string {
-  const nl = text.search(/\r?\n/);
-  return nl === -1 ? text : text.slice(0, nl);
+/** The passphrase a passphrase file's bytes hold: the text without one final line ending. */
+export function passphraseFromFile(bytes: Uint8Array, shown: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new CustodianError(CliCodes.PASSPHRASE_FILE_INVALID, `the passphrase file ${shown} is not UTF-8 text`, { path: shown });
+  }
+  const p = text.replace(/\r?\n$/, '');
+  if (/[\r\n]/.test(p)) {
+    throw new CustodianError(CliCodes.PASSPHRASE_FILE_INVALID, `the passphrase file ${shown} holds more than one line: it must hold the passphrase alone`, { path: shown });
+  }
+  if (p === '') throw new CustodianError(CliCodes.PASSPHRASE_REQUIRED, `the passphrase file ${shown} is empty`, { path: shown });
+  return p;
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+async function readPassphraseFile(src: PassphraseSources & { file: string }): Promise<Buffer> {
+  const bound = { limit: INPUT_LIMITS.passphrase, what: 'passphrase file' };
+  try {
+    return src.file === '-' ? await readStreamBounded(src.io.stdin, { ...bound, what: 'passphrase on', shown: 'stdin' }) : readBoundedSync(src.file, bound);
+  } catch (e) {
+    if (isCustodianError(e)) throw e;
+    throw new CustodianError(CliCodes.INPUT_UNREADABLE, `cannot read the passphrase file ${src.file}`, {
+      path: src.file,
+      reason: (e as NodeJS.ErrnoException).code ?? String(e),
+    });
+  }
 }
 
 export async function obtainPassphrase(src: PassphraseSources, req: PassphraseRequest): Promise<string> {
-  if (src.file !== undefined) {
-    let text: string;
-    try {
-      text = src.file === '-' ? await readAll(src.io.stdin) : readFileSync(src.file, 'utf8');
-    } catch (e) {
-      throw new CustodianError(CliCodes.INPUT_UNREADABLE, `cannot read the passphrase file ${src.file}`, {
-        path: src.file,
-        reason: (e as NodeJS.ErrnoException).code ?? String(e),
-      });
-    }
-    const p = firstLine(text);
-    if (p === '') throw new CustodianError(CliCodes.PASSPHRASE_REQUIRED, `the passphrase file ${src.file} is empty`, { path: src.file });
-    return p;
-  }
+  const p = await fromSources(src, req);
+  if (req.confirm) checkNewPassphrase(p);
+  return p;
+}
+
+async function fromSources(src: PassphraseSources, req: PassphraseRequest): Promise<string> {
+  if (src.file !== undefined) return passphraseFromFile(await readPassphraseFile({ ...src, file: src.file }), src.file === '-' ? 'stdin' : src.file);
   const env = src.io.env.CUSTODIAN_PASSPHRASE;
   if (env !== undefined && env !== '') return env;
   const stdin = src.io.stdin;

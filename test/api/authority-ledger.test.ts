@@ -55,6 +55,17 @@ describe('station service → ledger', () => {
     expect(unlocked.every((e) => e.operator === 'eve')).toBe(true);
   });
 
+  it('a wrong passphrase is an authority-unlock-failed record (status info), with the operator and the code', async () => {
+    await ok('authority.lock');
+    const es = await added(async () => {
+      const res = await fetch(`${st.url}/api/authority.unlock`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ arg: { passphrase: 'not the passphrase' } }) });
+      const r = (await res.json()) as ApiResult<unknown>;
+      expect(r.ok || r.error.code).toBe('VAULT_WRONG_PASSPHRASE');
+    });
+    expect(es).toEqual([expect.objectContaining({ type: 'authority-unlock-failed', status: 'info', operator: 'eve', text: 'authority unlock failed: VAULT_WRONG_PASSPHRASE (1 in a row)' })]);
+    await ok('authority.unlock', { passphrase: PASSPHRASE });
+  });
+
   it('a verification certificate is an intent, then the certificate', async () => {
     let serial = '';
     const es = await added(async () => {

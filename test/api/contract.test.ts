@@ -120,7 +120,7 @@ describe('every published core error code has a plain message', () => {
   it('maps each code of the core areas to an exact or area message (never the generic fallback)', async () => {
     const modules = await Promise.all([
       import('../../electron/core/authority/codes'), import('../../electron/core/vault/codes'), import('../../electron/core/station/codes'),
-      import('../../electron/core/device/codes'), import('../../electron/core/ledger/codes'), import('../../electron/core/pki/codes'),
+      import('../../electron/core/device/codes'), import('../../electron/core/ledger/codes'), import('../../electron/core/pki/codes'), import('../../electron/core/input-codes'),
     ]);
     const codes = new Set<string>();
     const collect = (v: unknown): void => {

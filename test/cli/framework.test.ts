@@ -81,7 +81,7 @@ describe('CLI framework', () => {
 
   it('takes the passphrase from --passphrase-file, then CUSTODIAN_PASSPHRASE, never from argv', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
-    writeFileSync(join(dir, 'pp'), 'from the file\nsecond line\n');
+    writeFileSync(join(dir, 'pp'), 'from the file\n');
     await runInProcess(['grp', 'echo', 'x', '--n', '1', '--secret', '--passphrase-file', join(dir, 'pp')], { registry: testRegistry, env: { CUSTODIAN_PASSPHRASE: 'from env' } });
     expect(seen.passphrase).toBe('from the file');
     await runInProcess(['grp', 'echo', 'x', '--n', '1', '--secret'], { registry: testRegistry, env: { CUSTODIAN_PASSPHRASE: 'from env' } });

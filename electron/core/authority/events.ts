@@ -9,6 +9,11 @@ export type AuthorityEvent =
   | { type: 'authority.request-created'; at: string; subject: string; spkiSha256: string; csrSha256: string; keySpec: string }
   | { type: 'authority.imported'; at: string; kind: 'root' | 'subordinate'; subject: string; fingerprint: string; chain: string[]; keyImported: boolean; notAfter: string }
   | { type: 'authority.unlocked'; at: string; state: 'pending' | 'active'; spkiSha256: string; fingerprint: string | null }
+  /**
+   * A wrong passphrase at unlock: `attempt` counts wrong passphrases in a row in
+   * this process, `delayMs` is the wait imposed before the next attempt.
+   */
+  | { type: 'authority.unlock-failed'; at: string; code: string; attempt: number; delayMs: number; spkiSha256: string; fingerprint: string | null }
   | { type: 'authority.locked'; at: string }
   | { type: 'authority.subordinate-signed'; at: string; subject: string; serialHex: string; fingerprint: string; pathLen: number; notAfter: string; csrSha256: string; issuerFingerprint: string }
   | { type: 'authority.verification-cert-issued'; at: string; code: string; serialHex: string; fingerprint: string; notAfter: string; issuerFingerprint: string };

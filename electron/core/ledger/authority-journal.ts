@@ -4,8 +4,8 @@
  * signing's profile (`intermediateCa` for a subordinate CA, `hubVerification`
  * for a proof-of-possession certificate) and a synthetic device ID naming
  * what was signed (`subordinate-ca:<serial>`, `hub-verification:<serial>`);
- * authority events become `authority-import`, `authority-key-load` and
- * operator `session` records (docs/ledger-format.md).
+ * authority events become `authority-import`, `authority-key-load`,
+ * `authority-unlock-failed` and operator `session` records (docs/ledger-format.md).
  */
 import type { AuthorityEvent } from '../authority/events';
 import type { AuthorityJournal, CaSigningHandle, CaSigningIntent } from '../authority/journal';
@@ -69,6 +69,11 @@ export class LedgerAuthorityJournal implements AuthorityJournal {
       case 'authority.unlocked':
         await this.recorder.recordAuthorityKeyLoad({ fingerprint: e.fingerprint ?? e.spkiSha256, operator, keyRef: `spki-sha256:${e.spkiSha256}` });
         if (sessions) await this.recorder.recordSession({ operator, action: 'unlock' });
+        break;
+      case 'authority.unlock-failed':
+        await this.recorder.recordAuthorityUnlockFailed({
+          fingerprint: e.fingerprint ?? e.spkiSha256, operator, code: e.code, attempt: e.attempt, delayMs: e.delayMs, keyRef: `spki-sha256:${e.spkiSha256}`,
+        });
         break;
       case 'authority.locked':
         if (sessions) await this.recorder.recordSession({ operator, action: 'lock' });

@@ -50,7 +50,7 @@ export interface RecordBodies {
   outcome: { intent: number; result: 'passed' | 'failed'; code?: string; message?: string };
   reconcile: {
     intent: number;
-    /** `abandoned`: the operator states nothing was signed; `issued`: the certificate is supplied (cert last). */
+    /** `abandoned`: the operator states nothing from the intent reached a device; `issued`: the certificate is supplied (cert last). */
     resolution: 'abandoned' | 'issued';
     operator: string;
     reason: string;
@@ -65,12 +65,16 @@ export interface RecordBodies {
   };
   config: { key: string; value: unknown; previous?: unknown; operator: string };
   session: { operator: string; action: 'login' | 'logout' | 'lock' | 'unlock'; role?: string };
+  /** A wrong passphrase at unlock: `attempt` wrong in a row in that process, `delayMs` imposed before the next one. */
+  'authority-unlock-failed': { fingerprint: string; operator: string; code: string; attempt: number; delayMs: number; keyRef?: string };
 }
 
 export type RecordType = keyof RecordBodies;
 export const RECORD_TYPES: readonly RecordType[] = [
   'genesis', 'intent', 'done', 'failed', 'outcome', 'reconcile',
   'authority-import', 'authority-key-load', 'verification-cert', 'config', 'session',
+  // New types go last: a type's position is its stored code.
+  'authority-unlock-failed',
 ];
 /** Numeric codes for compact per-entry storage (index = code). */
 export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
@@ -190,6 +194,8 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
       s.text = `verification certificate issued: ${r.purpose} ${r.subject}`; break;
     case 'config': s.operator = r.operator; s.text = `configuration changed: ${r.key}`; break;
     case 'session': s.operator = r.operator; s.text = `operator ${r.action}: ${r.operator}`; break;
+    case 'authority-unlock-failed': s.operator = r.operator; s.result = r.code;
+      s.text = `authority unlock failed: ${r.code} (${r.attempt} in a row)`; break;
   }
   return s;
 }

@@ -5,6 +5,7 @@ export {
   openKeyFile,
   keyFileInfo,
   changeKeyFilePassphrase,
+  checkNewPassphrase,
   MIN_PASSPHRASE_LENGTH,
   type SealOptions,
   type KeyFileInfo,

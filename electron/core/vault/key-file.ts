@@ -7,15 +7,18 @@
  * only inside `openKeyFile`'s callback (which imports it as a non-extractable
  * CryptoKey) and is zeroed as soon as the callback settles.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CustodianError } from '../errors';
+import { INPUT_LIMITS, readBoundedSync } from '../bounded-read';
+import { CustodianError, isCustodianError } from '../errors';
+import { newPassphraseProblem, PASSPHRASE_RULE } from '../../shared/passphrase-rule';
 import { ageDecryptScrypt, ageEncryptScrypt, DEFAULT_LOG_N, MAX_READ_LOG_N, readScryptParams, type ScryptKdf } from './age';
 import { ensurePrivateDir, writeFileAtomic } from './atomic-file';
 import { VaultCodes } from './codes';
 import { pemDecodeSecret, pemEncodeSecret } from './secret-bytes';
 
-export const MIN_PASSPHRASE_LENGTH = 8;
+/** The fewest characters of a new passphrase (the whole rule: electron/shared/passphrase-rule.ts). */
+export const MIN_PASSPHRASE_LENGTH = PASSPHRASE_RULE.minLength;
 
 export interface SealOptions {
   /** scrypt work factor log2(N); default 18, minimum 17. */
@@ -33,9 +36,11 @@ export interface KeyFileInfo {
   sizeBytes: number;
 }
 
-function checkPassphrase(passphrase: string): void {
-  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
-    throw new CustodianError(VaultCodes.WEAK_PASSPHRASE, `the key passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, { minLength: MIN_PASSPHRASE_LENGTH });
+/** VAULT_WEAK_PASSPHRASE unless `passphrase` meets the rule for sealing a new key (docs/vault-format.md §Passphrases). */
+export function checkNewPassphrase(passphrase: string): void {
+  const problem = newPassphraseProblem(passphrase);
+  if (problem) {
+    throw new CustodianError(VaultCodes.WEAK_PASSPHRASE, `${problem.message}; nothing was written`, { rule: problem.kind, minLength: PASSPHRASE_RULE.minLength });
   }
 }
 
@@ -44,7 +49,7 @@ function checkPassphrase(passphrase: string): void {
  * directory 0700, atomic). Does not keep or zero `pkcs8Der`: the caller does.
  */
 export async function sealKeyFile(path: string, pkcs8Der: Uint8Array, passphrase: string, opts: SealOptions = {}): Promise<KeyFileInfo> {
-  checkPassphrase(passphrase);
+  checkNewPassphrase(passphrase);
   if (!opts.overwrite && existsSync(path)) {
     // Checked early to avoid a pointless scrypt run; the atomic link below is the real guard.
     throw new CustodianError(VaultCodes.KEY_FILE_EXISTS, `refusing to overwrite the existing key file ${path}`, { path });
@@ -83,8 +88,10 @@ function readKeyFile(path: string): Buffer {
     );
   }
   try {
-    return readFileSync(path);
+    // A sealed key is a few KiB: a key file replaced by a device or a FIFO stops at the bound.
+    return readBoundedSync(path, { limit: INPUT_LIMITS.key, what: 'key file' });
   } catch (e) {
+    if (isCustodianError(e)) throw e;
     throw new CustodianError(VaultCodes.IO, `cannot read the key file ${path}`, { path, reason: (e as NodeJS.ErrnoException).code });
   }
 }
@@ -111,7 +118,16 @@ export async function openKeyFile<T>(
   opts: { maxLogN?: number; kdf?: ScryptKdf } = {},
 ): Promise<T> {
   const file = readKeyFile(path);
-  const plain = await ageDecryptScrypt(file, passphrase, { maxLogN: opts.maxLogN ?? MAX_READ_LOG_N, kdf: opts.kdf });
+  let plain: Buffer;
+  try {
+    plain = await ageDecryptScrypt(file, passphrase, { maxLogN: opts.maxLogN ?? MAX_READ_LOG_N, kdf: opts.kdf });
+  } catch (e) {
+    // The passphrase is taken exactly as given: say so when blanks at its ends may be the difference.
+    if (isCustodianError(e, VaultCodes.WRONG_PASSPHRASE) && passphrase !== passphrase.trim()) {
+      throw new CustodianError(VaultCodes.WRONG_PASSPHRASE, `${e.message} (the passphrase given begins or ends with a space or another blank, which counts as part of it)`, { ...e.details, edgeWhitespace: true }, { cause: e });
+    }
+    throw e;
+  }
   let decoded: { label: string; der: Buffer } | null = null;
   try {
     try {
@@ -129,6 +145,6 @@ export async function openKeyFile<T>(
 
 /** Re-encrypt the key under a new passphrase and/or work factor (atomic replace). */
 export async function changeKeyFilePassphrase(path: string, oldPassphrase: string, newPassphrase: string, opts: { logN?: number } = {}): Promise<KeyFileInfo> {
-  checkPassphrase(newPassphrase);
+  checkNewPassphrase(newPassphrase);
   return openKeyFile(path, oldPassphrase, async (der) => sealKeyFile(path, der, newPassphrase, { logN: opts.logN ?? DEFAULT_LOG_N, overwrite: true }));
 }

@@ -5,8 +5,8 @@ import { CertificateSummary, FileHandle, Iso, NoArg, SerialHex, Sha256Hex, Writt
 /**
  * issued / failed / pending / reconciled: what became of a signing run (or a
  * verification certificate). info: station bookkeeping (genesis, config,
- * session, authority-import, authority-key-load), which has no certificate
- * outcome; `type` and `text` say what it is.
+ * session, authority-import, authority-key-load, authority-unlock-failed),
+ * which has no certificate outcome; `type` and `text` say what it is.
  */
 export const EntryStatus = z.enum(['issued', 'failed', 'pending', 'reconciled', 'info']);
 
@@ -21,8 +21,8 @@ export const LedgerEntrySummary = z.object({
   reissue: z.boolean(),
   /**
    * Ledger record type: intent, done, failed, outcome, reconcile, verification-cert,
-   * or station bookkeeping (genesis, config, session, authority-import, authority-key-load),
-   * which has no certificate outcome of its own (status info). Always sent by the station.
+   * or station bookkeeping (genesis, config, session, authority-import, authority-key-load,
+   * authority-unlock-failed), which has no certificate outcome of its own (status info). Always sent by the station.
    */
   type: z.string().optional(),
   /** One-line description of the record. Always sent by the station. */
