@@ -14,6 +14,8 @@ export const CliCodes = {
   PASSPHRASE_MISMATCH: 'CLI_PASSPHRASE_MISMATCH',
   /** The operator aborted an interactive prompt (Ctrl-C / Ctrl-D). */
   ABORTED: 'CLI_ABORTED',
+  /** The passphrase file holds more than one line, or is not UTF-8 text (docs/cli.md §Passphrases). */
+  PASSPHRASE_FILE_INVALID: 'CLI_PASSPHRASE_FILE_INVALID',
   /** An input file named on the command line cannot be read. */
   INPUT_UNREADABLE: 'CLI_INPUT_UNREADABLE',
   /** An output file cannot be written (exists without --force, or I/O error). */

@@ -5,19 +5,47 @@
  *  - failure, --json: `{"error":{"code","message","details"}}` on stdout;
  *  - failure, human: `error[CODE]: message` and a hint on stderr;
  *  - never a stack trace for a CustodianError (an unexpected error prints its
- *    stack only with CUSTODIAN_DEBUG=1).
+ *    stack only with CUSTODIAN_DEBUG=1);
+ *  - never a raw control, bidirectional or invisible format character
+ *    (terminalText, jsonText): untrusted text reaches the terminal escaped.
  */
 import { isCustodianError } from '../core/errors';
+import { escapeUnsafe, replaceUnsafe } from '../shared/unsafe-text';
+import { PASSPHRASE_RULE_TEXT } from '../shared/passphrase-rule';
 import { ExitStatus, exitStatusFor, type ExitStatusValue } from './exit-codes';
 import type { CliIo, CommandResult } from './types';
 
+/**
+ * Text for a terminal: control characters (ESC sequences, CR), bidirectional
+ * overrides and invisible format characters shown as `\x1b` / `\u{202e}`,
+ * so text from a CSR, a bundle, a device or a ledger can neither drive the
+ * terminal nor reorder what the operator reads. Line feeds and tabs the
+ * program composed stay; names escape their own (RFC 4514 hexpairs).
+ */
+export function terminalText(text: string): string {
+  return escapeUnsafe(text, { keepLineBreaks: true });
+}
+
+/**
+ * One JSON document with every unsafe character as a `\uXXXX` escape: the
+ * same data for a program, nothing that acts on a terminal it is shown on.
+ * JSON.stringify escapes C0 inside strings itself; DEL, C1, U+2028/9 and
+ * format characters it leaves raw, and only inside strings, where an escape
+ * means the same.
+ */
+export function jsonText(value: unknown): string {
+  // A raw line feed is the layout's own: JSON.stringify writes one inside a string as `\n`.
+  const units = (ch: string): string => (ch === '\n' ? ch : [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+  return replaceUnsafe(JSON.stringify(value, null, 2), units);
+}
+
 export function writeResult(io: CliIo, json: boolean, result: CommandResult): void {
   if (json) {
-    io.stdout.write(`${JSON.stringify(result.data ?? null, null, 2)}\n`);
+    io.stdout.write(`${jsonText(result.data ?? null)}\n`);
     return;
   }
   const human = result.human ?? renderHuman(result.data);
-  const text = typeof human === 'string' ? human : human.join('\n');
+  const text = terminalText(typeof human === 'string' ? human : human.join('\n'));
   if (text.length > 0) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -64,6 +92,12 @@ const CODE_HINTS: Readonly<Record<string, string>> = {
   AUTHORITY_KEY_MISMATCH: 'this bundle was issued for a different key; ask the upstream custodian to sign this station\'s request',
   CLI_PASSPHRASE_REQUIRED: 'use --passphrase-file <file>, set CUSTODIAN_PASSPHRASE, or run on a terminal',
   CLI_PASSPHRASE_ON_ARGV: 'use --passphrase-file <file> or CUSTODIAN_PASSPHRASE instead',
+  CLI_PASSPHRASE_FILE_INVALID: 'a passphrase file holds the passphrase alone, as UTF-8 text; only one final line ending is removed',
+  INPUT_TOO_LARGE: 'check the path: no file of this kind is that large (docs/cli.md, Input bounds)',
+  VAULT_WEAK_PASSPHRASE: `choose a passphrase with ${PASSPHRASE_RULE_TEXT}`,
+  LEDGER_LOCKED: 'one process at a time writes the ledger: stop the one named above, then run this command again',
+  LEDGER_WRITE_FAILED: 'free disk space or fix the permissions of the station folder, then run the command again; `custodian ledger status` shows what the ledger holds',
+  LEDGER_UNRECONCILED_INTENT: 'close each intent with the `custodian ledger reconcile` command above, then run this command again',
 };
 
 /** Print an error the conventional way and return the exit status. */
@@ -71,9 +105,9 @@ export function writeError(io: CliIo, json: boolean, err: unknown): ExitStatusVa
   if (isCustodianError(err)) {
     const status = exitStatusFor(err.code);
     if (json) {
-      io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } }, null, 2)}\n`);
+      io.stdout.write(`${jsonText({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
     } else {
-      io.stderr.write(`error[${err.code}]: ${err.message}\n`);
+      io.stderr.write(`error[${err.code}]: ${terminalText(err.message)}\n`);
       const hint = CODE_HINTS[err.code] ?? HINTS[status];
       if (hint) io.stderr.write(`  hint: ${hint}\n`);
     }
@@ -81,9 +115,9 @@ export function writeError(io: CliIo, json: boolean, err: unknown): ExitStatusVa
   }
   const message = err instanceof Error ? err.message : String(err);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ error: { code: 'UNEXPECTED', message, details: {} } }, null, 2)}\n`);
+    io.stdout.write(`${jsonText({ error: { code: 'UNEXPECTED', message, details: {} } })}\n`);
   } else {
-    io.stderr.write(`error[UNEXPECTED]: ${message}\n  hint: this is a bug in custodian; rerun with CUSTODIAN_DEBUG=1 for details\n`);
+    io.stderr.write(`error[UNEXPECTED]: ${terminalText(message)}\n  hint: this is a bug in custodian; rerun with CUSTODIAN_DEBUG=1 for details\n`);
   }
   if (io.env.CUSTODIAN_DEBUG === '1' && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return ExitStatus.UNEXPECTED;

@@ -11,7 +11,7 @@ import { CustodianError } from '../core/errors';
 import { CliCodes } from './codes';
 import { registry } from './commands/index';
 import { ExitStatus } from './exit-codes';
-import { writeError, writeResult } from './output';
+import { terminalText, writeError, writeResult } from './output';
 import { obtainPassphrase } from './passphrase';
 import { isGroup, type CliCommand, type CliIo, type CommandContext, type OptionSpec, type RegistryEntry } from './types';
 
@@ -194,8 +194,8 @@ export async function runCli(argv: readonly string[], io: CliIo, entries: readon
       json,
       io,
       resolvePath,
-      info: (line) => { if (!json) io.stderr.write(`${line}\n`); },
-      warn: (line) => { io.stderr.write(`warning: ${line}\n`); },
+      info: (line) => { if (!json) io.stderr.write(`${terminalText(line)}\n`); },
+      warn: (line) => { io.stderr.write(`warning: ${terminalText(line)}\n`); },
       passphrase: (req) => obtainPassphrase({ io, ...(ppFile !== undefined ? { file: ppFile === '-' ? '-' : resolvePath(ppFile) } : {}) }, req),
     };
     const result = await command.run(ctx);

@@ -7,6 +7,7 @@ import type { CustodianApi } from '../../electron/shared/api';
 import { ApiCallError, describeError, unwrap } from '../../electron/shared/errors';
 import type { ApiResult } from '../../electron/shared/errors';
 import type { FilePurpose } from '../../electron/shared/api/common';
+import { escapeUnsafe } from '../../electron/shared/unsafe-text';
 
 export { ApiCallError };
 
@@ -38,7 +39,8 @@ const STACK_LINE = /\n\s+at\s|\bat\s+\S+\s+\(.*:\d+:\d+\)/;
 export function toUserError(e: unknown): UserError {
   if (e instanceof ApiCallError) {
     const fix = describeError(e.code);
-    const what = e.message && !STACK_LINE.test(e.message) ? e.message : fix;
+    // The station's sentence may quote a device or a file: shown with control and format characters escaped.
+    const what = e.message && !STACK_LINE.test(e.message) ? escapeUnsafe(e.message, { keepLineBreaks: true }) : fix;
     return { code: e.code, what, fix };
   }
   // Anything else is a bug or a broken bridge: never show its text or stack.

@@ -1,13 +1,15 @@
 /**
  * importBundle refuses every bundle that does not make this station a valid
  * CA under its root, each with its own code, and leaves the pending state
- * untouched when it does.
+ * untouched when it does. Factory-Y pins the Company-X root by its SHA-256 at
+ * request time; the OpenSSL-signed bundles are imported with their own root
+ * pinned (root-pin.test.ts covers pinning itself).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Authority, type CreateRequestResult, type SignSubordinateResult } from '../../electron/core/authority/index';
-import { toPem } from '../../electron/core/pki/index';
+import { fingerprintSha256, fromPem, toPem } from '../../electron/core/pki/index';
 import { codeOf, openssl, tempDir } from './fixtures';
 
 const W = tempDir('import-');
@@ -26,8 +28,8 @@ beforeAll(async () => {
   const root = await X.initRoot({ commonName: 'Company-X', pathLen: 2, days: 3650, passphrase: PASS });
   rootPem = root.certificatePem;
   Y = open('y');
-  yReq = await Y.createRequest({ commonName: 'Factory-Y', passphrase: PASS });
-  wReq = await open('w').createRequest({ commonName: 'Factory-W', passphrase: PASS });
+  yReq = await Y.createRequest({ commonName: 'Factory-Y', passphrase: PASS, root: { sha256: root.fingerprint } });
+  wReq = await open('w').createRequest({ commonName: 'Factory-W', passphrase: PASS, root: { sha256: root.fingerprint } });
   signedY = await X.signSubordinate(yReq.csrPem, { pathLen: 1, days: 1000 });
 }, 60_000);
 
@@ -56,9 +58,9 @@ describe('importBundle refusals', () => {
     expectStillPending(Y, 'y');
   });
 
-  it('a different root with the same name → CHAIN_AKI_MISMATCH', async () => {
+  it('a different root with the same name → AUTHORITY_ROOT_MISMATCH (it is not the pinned root)', async () => {
     const impostor = await open('x2').initRoot({ commonName: 'Company-X', pathLen: 2, days: 3650, passphrase: PASS });
-    expect(await codeOf(Y.importBundle(signedY.certificatePem + impostor.certificatePem))).toBe('CHAIN_AKI_MISMATCH');
+    expect(await codeOf(Y.importBundle(signedY.certificatePem + impostor.certificatePem))).toBe('AUTHORITY_ROOT_MISMATCH');
     expectStillPending(Y, 'y');
   });
 
@@ -106,28 +108,31 @@ describe('importBundle refusals', () => {
     }, 60_000);
     const bundles: Record<'noRoom' | 'tooLong' | 'outlives' | 'notCa' | 'fits', string> = { noRoom: '', tooLong: '', outlives: '', notCa: '', fits: '' };
 
+    /** The bundle's own root (its last certificate), as the officer would pin it from the OpenSSL root's hand-over. */
+    const own = (bundle: string) => ({ root: { sha256: fingerprintSha256(fromPem(bundle).at(-1)!.der) } });
+
     it('an issuer with pathLen 0 leaves no room for this CA → AUTHORITY_PATHLEN_NO_ROOM', async () => {
-      expect(await codeOf(Z.importBundle(bundles.noRoom))).toBe('AUTHORITY_PATHLEN_NO_ROOM');
+      expect(await codeOf(Z.importBundle(bundles.noRoom, own(bundles.noRoom)))).toBe('AUTHORITY_PATHLEN_NO_ROOM');
       expectStillPending(Z, 'z');
     });
 
     it('a declared pathLen above what the issuer allows → CHAIN_PATHLEN_EXCEEDED', async () => {
-      expect(await codeOf(Z.importBundle(bundles.tooLong))).toBe('CHAIN_PATHLEN_EXCEEDED');
+      expect(await codeOf(Z.importBundle(bundles.tooLong, own(bundles.tooLong)))).toBe('CHAIN_PATHLEN_EXCEEDED');
       expectStillPending(Z, 'z');
     });
 
     it('a validity outliving the issuer → CHAIN_VALIDITY_OUTSIDE_ISSUER', async () => {
-      expect(await codeOf(Z.importBundle(bundles.outlives))).toBe('CHAIN_VALIDITY_OUTSIDE_ISSUER');
+      expect(await codeOf(Z.importBundle(bundles.outlives, own(bundles.outlives)))).toBe('CHAIN_VALIDITY_OUTSIDE_ISSUER');
       expectStillPending(Z, 'z');
     });
 
     it('a certificate that is not a CA → CHAIN_LEAF_KIND_MISMATCH', async () => {
-      expect(await codeOf(Z.importBundle(bundles.notCa))).toBe('CHAIN_LEAF_KIND_MISMATCH');
+      expect(await codeOf(Z.importBundle(bundles.notCa, own(bundles.notCa)))).toBe('CHAIN_LEAF_KIND_MISMATCH');
       expectStillPending(Z, 'z');
     });
 
     it('…while the fitting one is accepted', async () => {
-      const r = await Z.importBundle(bundles.fits);
+      const r = await Z.importBundle(bundles.fits, own(bundles.fits));
       expect(r).toMatchObject({ kind: 'subordinate', subject: 'CN=Technician-Z', keyImported: false });
       expect(Z.state).toBe('active');
     });

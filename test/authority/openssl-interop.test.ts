@@ -41,7 +41,7 @@ beforeAll(() => {
 describe('an OpenSSL (certGen.sh-style) CA migrated into the vault', () => {
   it('is imported with --key, sealed in the vault, and signs device leaves that pass openssl verify -x509_strict', async () => {
     const home = join(W, 'home-migrated');
-    const r = await runBin(['--home', home, 'authority', 'import', 'bundle.pem', '--key', 'intermediate.key', '--passphrase-file', 'pass', '--work-factor', '17', '--json'], { cwd: W });
+    const r = await runBin(['--home', home, 'authority', 'import', 'bundle.pem', '--root', 'root.pem', '--key', 'intermediate.key', '--passphrase-file', 'pass', '--work-factor', '17', '--json'], { cwd: W });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'subordinate', subject: 'CN=Azure IoT Hub Intermediate Cert Test Only', keyImported: true });
     const keyFile = join(home, 'authority', 'ca-key.age');
@@ -60,7 +60,7 @@ describe('an OpenSSL (certGen.sh-style) CA migrated into the vault', () => {
   it('refuses --key with a key that is not the bundle\'s (nothing sealed)', async () => {
     openssl(W, ['ecparam', '-genkey', '-name', 'prime256v1', '-noout', '-out', 'other.key']);
     const home = join(W, 'home-wrong-key');
-    const r = await runBin(['--home', home, 'authority', 'import', 'bundle.pem', '--key', 'other.key', '--passphrase-file', 'pass', '--work-factor', '17', '--json'], { cwd: W });
+    const r = await runBin(['--home', home, 'authority', 'import', 'bundle.pem', '--root', 'root.pem', '--key', 'other.key', '--passphrase-file', 'pass', '--work-factor', '17', '--json'], { cwd: W });
     expect(r.status).toBe(4);
     expect(JSON.parse(r.stdout).error.code).toBe('AUTHORITY_KEY_MISMATCH');
     expect(Authority.open({ home }).state).toBe('none');
@@ -69,17 +69,21 @@ describe('an OpenSSL (certGen.sh-style) CA migrated into the vault', () => {
   it('also migrates the OpenSSL root itself (root key + self-signed bundle)', async () => {
     const home = join(W, 'home-root');
     const a = Authority.open({ home, workFactor: 17 });
-    const r = await a.importBundle(readFileSync(join(W, 'root.pem')), { key: readFileSync(join(W, 'root.key')), passphrase: PASS });
+    const root = { certificate: readFileSync(join(W, 'root.pem')) };
+    const r = await a.importBundle(readFileSync(join(W, 'root.pem')), { key: readFileSync(join(W, 'root.key')), passphrase: PASS, root });
     expect(r).toMatchObject({ kind: 'root', keyImported: true });
     expect(a.show().chain[0]).toMatchObject({ selfSigned: true, pathLen: null, pathLenRoom: null });
-    expect(await codeOf(a.importBundle(readFileSync(join(W, 'root.pem')), { key: readFileSync(join(W, 'root.key')), passphrase: PASS }))).toBe('AUTHORITY_ALREADY_CONFIGURED');
+    expect(await codeOf(a.importBundle(readFileSync(join(W, 'root.pem')), { key: readFileSync(join(W, 'root.key')), passphrase: PASS, root }))).toBe('AUTHORITY_ALREADY_CONFIGURED');
   });
 });
 
 describe("the station's own request signed by an OpenSSL root", () => {
   it('`openssl x509 -req` signs the CSR; the bundle imports; device leaves verify', async () => {
     const home = join(W, 'home-requester');
-    const req = await runBin(['--home', home, 'authority', 'request', '--cn', 'Technician-Z', '--org', 'Installer Z', '--out', 'station.csr', '--passphrase-file', 'pass', '--work-factor', '17'], { cwd: W });
+    // The root pinned by its fingerprint exactly as `openssl x509 -fingerprint -sha256` prints it.
+    const fingerprint = openssl(W, ['x509', '-in', 'root.pem', '-noout', '-fingerprint', '-sha256']).trim();
+    expect(fingerprint).toMatch(/^sha256 Fingerprint=([0-9A-F]{2}:){31}[0-9A-F]{2}$/i);
+    const req = await runBin(['--home', home, 'authority', 'request', '--cn', 'Technician-Z', '--org', 'Installer Z', '--root-sha256', fingerprint, '--out', 'station.csr', '--passphrase-file', 'pass', '--work-factor', '17'], { cwd: W });
     expect(req.status, req.stderr).toBe(0);
     openssl(W, ['req', '-in', 'station.csr', '-verify', '-noout']);
     openssl(W, ['x509', '-req', '-in', 'station.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '365', '-sha256',

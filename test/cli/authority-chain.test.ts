@@ -43,13 +43,15 @@ beforeAll(async () => {
   ok(await cli('x', ['authority', 'init-root', '--cn', 'Company-X', '--org', 'Company X', '--path-len', '2', '--days', '3650', '--work-factor', '17']));
   ok(await cli('x', ['authority', 'export-chain', '--out', 'companyx-root.pem'], false));
   // Factory-Y asks; Company-X signs; Factory-Y imports.
-  ok(await cli('y', ['authority', 'request', '--cn', 'Factory-Y', '--org', 'Factory Y', '--work-factor', '17', '--out', 'factory-y.csr']));
+  // Factory-Y pins the Company-X root from the hand-over when it asks …
+  ok(await cli('y', ['authority', 'request', '--cn', 'Factory-Y', '--org', 'Factory Y', '--root', 'companyx-root.pem', '--work-factor', '17', '--out', 'factory-y.csr']));
   ok(await cli('x', ['authority', 'sign-subordinate', 'factory-y.csr', '--path-len', '1', '--days', '1825', '--out', 'factory-y.bundle.pem']));
   ok(await cli('y', ['authority', 'import', 'factory-y.bundle.pem'], false));
   // Technician-Z asks; Factory-Y signs; Technician-Z imports.
   ok(await cli('z', ['authority', 'request', '--cn', 'Technician-Z', '--work-factor', '17', '--out', 'technician-z.csr']));
   ok(await cli('y', ['authority', 'sign-subordinate', 'technician-z.csr', '--path-len', '0', '--days', '365', '--out', 'technician-z.bundle.pem']));
-  ok(await cli('z', ['authority', 'import', 'technician-z.bundle.pem'], false));
+  // … Technician-Z gives it at import.
+  ok(await cli('z', ['authority', 'import', 'technician-z.bundle.pem', '--root', 'companyx-root.pem'], false));
   ok(await cli('z', ['authority', 'export-chain', '--out', 'technician-z.chain.pem'], false));
 }, 120_000);
 

@@ -42,6 +42,25 @@ describe.each([
     expect(METHODS[method].input.safeParse(arg).success).toBe(true);
     w.unmount();
   });
+
+  it('will not go on with a name holding a control, bidirectional or invisible character, and names it by code point', async () => {
+    uninstall = install(makeFake({}));
+    useAuthorityStore().status = NONE;
+    const w = mount(component, { attachTo: document.body });
+    const next = () => w.get<HTMLButtonElement>('[data-testid="wizard-next"]');
+    for (const [field, value, label] of [['cn', 'Factory\u202EY', 'U+202E (RIGHT-TO-LEFT OVERRIDE)'], ['o', 'Evil\u001b[31m', 'U+001B (ESCAPE)'], ['cn', 'Zero\u200Bwidth', 'U+200B (ZERO WIDTH SPACE)']] as const) {
+      await w.get(`#${prefix}-cn`).setValue('Plant 7 CA');
+      await w.get(`#${prefix}-o`).setValue('');
+      await w.get(`#${prefix}-${field}`).setValue(value);
+      expect(next().element.disabled, value).toBe(true);
+      expect(w.get(`[data-testid="${prefix}-unsafe"]`).text()).toContain(label);
+    }
+    await w.get(`#${prefix}-cn`).setValue('Plant 7 CA');
+    await w.get(`#${prefix}-o`).setValue('Company-X');
+    expect(next().element.disabled).toBe(false);
+    expect(w.find(`[data-testid="${prefix}-unsafe"]`).exists()).toBe(false);
+    w.unmount();
+  });
 });
 
 describe('contract: CA names', () => {

@@ -57,7 +57,7 @@ export class PkiTestAuthority implements AuthorityPort {
   }
   async createRequest(): Promise<{ csrDer: Uint8Array }> { throw new CustodianError('API_NOT_AVAILABLE', 'not in test authority'); }
   async signSubordinate(): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }> { throw new CustodianError('API_NOT_AVAILABLE', 'not in test authority'); }
-  async importBundle(): Promise<void> { throw new CustodianError('API_NOT_AVAILABLE', 'not in test authority'); }
+  async importBundle(): Promise<never> { throw new CustodianError('API_NOT_AVAILABLE', 'not in test authority'); }
   async verificationCert(req: { code: string; validityDays: number }) {
     this.calls.push('verificationCert');
     if (!this.unlocked || !this.keys) throw new CustodianError('AUTHORITY_LOCKED', 'Locked.');

@@ -5,6 +5,14 @@ export function renderChain(chain: { subject: string; fingerprintSha256: string;
   return chain.map((c, i) => `  ${i === chain.length - 1 ? 'root' : `#${i}  `}  ${c.subject}\n        SHA-256 ${c.fingerprintSha256}\n        until ${c.notAfter}, pathLen room ${c.pathLenRoom === null ? 'unlimited' : c.pathLenRoom}`);
 }
 
+/** Both fingerprints an import compared: the root the officer pinned and the root the bundle's chain ends in. */
+export function renderRootCheck(root: { pinnedSha256: string; chainSha256: string; pinnedBy: 'certificate' | 'sha256' }): string[] {
+  return [
+    `  pinned root   SHA-256 ${root.pinnedSha256} (by ${root.pinnedBy === 'certificate' ? 'certificate' : 'fingerprint'})`,
+    `  chain's root  SHA-256 ${root.chainSha256}${root.chainSha256 === root.pinnedSha256 ? ' (matches)' : ''}`,
+  ];
+}
+
 export function renderReport(r: AuthorityReport): string[] {
   if (r.state === 'none') return [`No authority on this station (${r.home}).`, 'Create one with `custodian authority init-root` or `custodian authority request`.'];
   const lines = [
@@ -14,6 +22,8 @@ export function renderReport(r: AuthorityReport): string[] {
   ];
   if (r.keyFile && 'problem' in r.keyFile) lines.push(`  key file  ${r.keyFile.path}: PROBLEM: ${r.keyFile.problem}`);
   else if (r.keyFile) lines.push(`  key file  ${r.keyFile.path} (${r.keyFile.format}, scrypt 2^${r.keyFile.logN}, mode ${r.keyFile.mode})`);
+  if (r.pinnedRoot) lines.push(`  root      pinned to SHA-256 ${r.pinnedRoot.sha256}${r.pinnedRoot.subject ? ` (${r.pinnedRoot.subject})` : ''}`);
+  else if (r.state === 'pending') lines.push('  root      not pinned: give it at import (--root <file> or --root-sha256 <hex>)');
   if (r.pendingRequest) lines.push(`  pending   ${r.pendingRequest.file} (CSR SHA-256 ${r.pendingRequest.csrSha256}); import the signed bundle next`);
   if (r.chain.length > 0) {
     lines.push('  chain (this CA first):');

@@ -3,7 +3,7 @@
  * Each command that needs the CA key unlocks it for this run only, from
  * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt, and locks it again.
  */
-import { Authority, type AuthorityJournal, type CaSubject } from '../../core/authority/index';
+import { Authority, type AuthorityJournal, type CaSubject, type RootPinInput } from '../../core/authority/index';
 import { LedgerAuthorityJournal, openStationLedger } from '../../core/ledger/index';
 import { defaultStationId } from '../../core/line/station-id';
 import { CA_KEY_SPECS, readCsr, type CaKeySpec } from '../../core/pki/index';
@@ -14,7 +14,7 @@ import { CliCodes } from '../codes';
 import { readInputFile, writeOutputFile } from '../files';
 import { OPERATOR_OPTION, operatorFrom } from '../operator';
 import type { CliCommand, CommandContext, CommandGroup, OptionSpec } from '../types';
-import { renderChain, renderReport } from './authority-format';
+import { renderChain, renderReport, renderRootCheck } from './authority-format';
 import { ledgerDir } from './ledger';
 
 const OUT_FORCE: Record<string, OptionSpec> = {
@@ -28,6 +28,22 @@ const SUBJECT: Record<string, OptionSpec> = {
   org: { type: 'string', valueName: '<org>', description: 'organization (O)' },
   'key-spec': { type: 'string', valueName: '<spec>', description: `CA key type: ${CA_KEY_SPECS.join(', ')} (default P-256)` },
 };
+
+const ROOT: Record<string, OptionSpec> = {
+  root: { type: 'string', valueName: '<file>', description: 'the upstream root certificate (PEM/DER) from the hand-over: a bundle must end in it' },
+  'root-sha256': { type: 'string', valueName: '<hex>', description: 'or the SHA-256 fingerprint of that root (64 hex digits, colons allowed)' },
+};
+
+/** --root <file> or --root-sha256 <hex> (not both), or undefined when neither is given. */
+function rootFrom(ctx: CommandContext): RootPinInput | undefined {
+  const file = optString(ctx, 'root');
+  const sha256 = optString(ctx, 'root-sha256');
+  if (file !== undefined && sha256 !== undefined) {
+    throw new CustodianError(CliCodes.USAGE, 'give the upstream root either as --root <file> or as --root-sha256 <hex>, not both', { options: ['root', 'root-sha256'] });
+  }
+  if (file !== undefined) return { certificate: readInputFile(ctx, file, 'root certificate', 'certificates') };
+  return sha256 !== undefined ? { sha256 } : undefined;
+}
 
 function openAuthority(ctx: CommandContext, journal?: AuthorityJournal): Authority {
   const workFactor = optInt(ctx, 'work-factor', { min: MIN_WRITE_LOG_N, max: MAX_READ_LOG_N });
@@ -119,16 +135,20 @@ const initRootCmd: CliCommand = {
 const requestCmd: CliCommand = {
   name: 'request',
   summary: 'create this station\'s CA key and a CSR for the upstream custodian',
-  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--out <csr>]',
-  options: { ...SUBJECT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION },
+  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--root <file> | --root-sha256 <hex>] [--out <csr>]',
+  options: { ...SUBJECT, ...ROOT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION },
   async run(ctx) {
     const s = subjectFrom(ctx);
+    const root = rootFrom(ctx);
     const out = optString(ctx, 'out');
     return withNewKey(ctx, s.commonName, async (a, passphrase) => {
-      const r = await a.createRequest({ ...s, passphrase });
+      const r = await a.createRequest({ ...s, passphrase, ...(root ? { root } : {}) });
       const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
-      const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile };
-      return { data, human: [`Request created for ${r.subject}`, `  CSR       ${written ?? r.requestFile}`, `  CSR SHA-256  ${r.csrSha256}`, `  key SHA-256  ${r.spkiSha256} (SPKI)`, 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle>`.'] };
+      const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile, pinnedRootSha256: r.pinnedRootSha256 };
+      const next = r.pinnedRootSha256 !== null
+        ? 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle>`.'
+        : 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle> --root <root.pem>` (or --root-sha256), the root taken from the upstream hand-over.';
+      return { data, human: [`Request created for ${r.subject}`, `  CSR       ${written ?? r.requestFile}`, `  CSR SHA-256  ${r.csrSha256}`, `  key SHA-256  ${r.spkiSha256} (SPKI)`, `  root      ${r.pinnedRootSha256 !== null ? `SHA-256 ${r.pinnedRootSha256} (pinned: a bundle must end in it)` : 'not pinned yet: give it at import'}`, next] };
     });
   },
 };
@@ -150,7 +170,7 @@ const signSubordinateCmd: CliCommand = {
     const pathLen = reqInt(ctx, 'path-len', { min: 0, max: 8 });
     const days = reqInt(ctx, 'days', { min: 1 });
     const out = reqString(ctx, 'out');
-    const csr = readInputFile(ctx, csrPath, 'CSR');
+    const csr = readInputFile(ctx, csrPath, 'CSR', 'csr');
     readCsr(csr); // refuse a bad request before asking for the passphrase
     return withSigningKey(ctx, async (a) => {
       const r = await a.signSubordinate(csr, { pathLen, days });
@@ -166,25 +186,28 @@ const signSubordinateCmd: CliCommand = {
 const importCmd: CliCommand = {
   name: 'import',
   summary: 'activate this station with the bundle signed by the upstream custodian (or migrate an OpenSSL CA with --key)',
-  usage: '<bundle> [--key <key.pem>]',
+  usage: '<bundle> [--root <file> | --root-sha256 <hex>] [--key <key.pem>]',
+  description: 'The upstream root must be known: given here, or pinned by `authority request`. A bundle whose chain does not end in it is refused (AUTHORITY_ROOT_MISMATCH).',
   positionals: { min: 1, max: 1 },
-  options: { key: { type: 'string', valueName: '<key.pem>', description: 'existing CA private key (PEM) to import into the vault with this bundle' }, ...WORK_FACTOR, ...OPERATOR_OPTION },
+  options: { ...ROOT, key: { type: 'string', valueName: '<key.pem>', description: 'existing CA private key (PEM) to import into the vault with this bundle' }, ...WORK_FACTOR, ...OPERATOR_OPTION },
   async run(ctx) {
-    const bundle = readInputFile(ctx, positional(ctx, 0, 'bundle file'), 'bundle');
+    const bundle = readInputFile(ctx, positional(ctx, 0, 'bundle file'), 'bundle', 'bundle');
+    const root = rootFrom(ctx);
     const keyPath = optString(ctx, 'key');
     let key: Buffer | undefined;
+    openAuthority(ctx).assertRootPinned(root); // before a ledger is opened or a passphrase asked
     return withJournalledAuthority(ctx, async (a) => {
       let passphrase: string | undefined;
       if (keyPath !== undefined) {
-        key = readInputFile(ctx, keyPath, 'key');
+        key = readInputFile(ctx, keyPath, 'key', 'key');
         if (a.state !== 'none') a.assertNone();
         passphrase = await ctx.passphrase({ purpose: 'the imported CA key (new passphrase)', confirm: true });
       }
-      const r = await a.importBundle(bundle, { ...(key ? { key } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
+      const r = await a.importBundle(bundle, { ...(key ? { key } : {}), ...(passphrase !== undefined ? { passphrase } : {}), ...(root ? { root } : {}) });
       for (const w of r.warnings) ctx.warn(w);
       const chain = r.chain.map((l) => ({ subject: l.subject, fingerprintSha256: l.fingerprintSha256, notAfter: iso(l.notAfter), pathLenRoom: l.pathLenRoom ?? null }));
-      const data = { kind: r.kind, subject: r.subject, fingerprint: r.fingerprint, notAfter: iso(r.notAfter), keyImported: r.keyImported, chain, warnings: r.warnings };
-      return { data, human: [`Authority active: ${r.subject} (${r.kind}${r.keyImported ? ', key imported into the vault' : ''})`, ...renderChain(chain)] };
+      const data = { kind: r.kind, subject: r.subject, fingerprint: r.fingerprint, notAfter: iso(r.notAfter), keyImported: r.keyImported, chain, warnings: r.warnings, root: r.root };
+      return { data, human: [`Authority active: ${r.subject} (${r.kind}${r.keyImported ? ', key imported into the vault' : ''})`, ...renderRootCheck(r.root), ...renderChain(chain)] };
     }).finally(() => key?.fill(0));
   },
 };

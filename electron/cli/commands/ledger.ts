@@ -79,7 +79,7 @@ const exportCmd: CliCommand = {
   async run(ctx) {
     const out = ctx.resolvePath(positional(ctx, 0, 'bundle directory'));
     const chainFile = optString(ctx, 'chain');
-    const chainPem = chainFile ? readInputFile(ctx, chainFile, 'chain').toString('utf8') : Authority.open({ home: ctx.home }).exportChain().pem;
+    const chainPem = chainFile ? readInputFile(ctx, chainFile, 'chain', 'certificates').toString('utf8') : Authority.open({ home: ctx.home }).exportChain().pem;
     // Writable when possible (to sign a checkpoint over the newest entries); while the station app holds
     // the ledger (LEDGER_LOCKED), export what its latest checkpoint covers.
     const run = (readOnly: boolean) => withLedger(ctx, { readOnly }, (l) => {
@@ -125,7 +125,7 @@ const reconcile: CliCommand = {
   summary: 'close an intent left open by an interruption, with the operator\'s finding',
   usage: '<intent-index> --resolution abandoned|issued --reason <text> --operator <name> [--cert <file>]',
   options: {
-    resolution: { type: 'string', valueName: 'abandoned|issued', description: 'nothing was signed, or it was (give --cert)' },
+    resolution: { type: 'string', valueName: 'abandoned|issued', description: 'nothing from it reached a device (not signed, or signed and never sent), or it did (give --cert)' },
     reason: { type: 'string', valueName: '<text>', description: 'what the operator found' },
     operator: { type: 'string', valueName: '<name>', description: 'operator recording the finding' },
     cert: { type: 'string', valueName: '<file>', description: 'the certificate that was signed (PEM or DER), for issued' },
@@ -138,7 +138,7 @@ const reconcile: CliCommand = {
       throw new CustodianError(CliCodes.USAGE, '--resolution must be abandoned or issued', { option: 'resolution' });
     }
     const certPath = optString(ctx, 'cert');
-    const der = certPath ? certificatesFrom(readInputFile(ctx, certPath, 'certificate'))[0] : undefined;
+    const der = certPath ? certificatesFrom(readInputFile(ctx, certPath, 'certificate', 'certificates'))[0] : undefined;
     return withLedger(ctx, {}, async (ledger) => {
       await new LedgerRecorder(ledger).reconcile(index, {
         resolution, reason: reqString(ctx, 'reason'), operator: reqString(ctx, 'operator'), ...(der ? { certificateDer: der } : {}),
@@ -155,7 +155,7 @@ const addCosigned: CliCommand = {
   options: { cosigner: { type: 'string', multiple: true, valueName: '<vkey>', description: "auditor's cosigner vkey to verify (repeatable)" } },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
-    const note = readInputFile(ctx, positional(ctx, 0, 'cosigned checkpoint file'), 'cosigned checkpoint').toString('utf8');
+    const note = readInputFile(ctx, positional(ctx, 0, 'cosigned checkpoint file'), 'cosigned checkpoint', 'note').toString('utf8');
     const cosigners = (ctx.values.cosigner as string[] | undefined) ?? [];
     return withLedger(ctx, {}, (l) => {
       const c = l.addCosignedCheckpoint(note, cosigners);

@@ -12,7 +12,7 @@
  * custodians (CSR, bundle, verification certificate, chain) are returned as
  * content; the caller (CLI or UI) decides where to write them.
  */
-import { CustodianError } from '../errors';
+import { CustodianError, isCustodianError } from '../errors';
 import { bytesEqual } from '../pki/bytes';
 import { DEFAULT_LOG_N, MIN_WRITE_LOG_N, VaultCodes } from '../vault/index';
 import { AuthorityCodes } from './codes';
@@ -26,8 +26,10 @@ import { assertNoAuthority, initRoot, type InitRootParams, type InitRootResult }
 import { spkiSha256, unlockSealedKey } from './keys';
 import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
 import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
+import { resolvePin, type RootPinInput } from './root-pin';
 import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult } from './sign-subordinate';
 import { AuthorityStore, type AuthorityMeta } from './store';
+import { UnlockThrottle } from './unlock-throttle';
 import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
 import { fingerprintSha256, readCertificate, type CryptoKey, type TbsSigner } from '../pki/index';
 
@@ -47,6 +49,8 @@ export interface AuthorityOptions {
   now?: () => Date;
   /** Signs the certificates this authority issues with its key; defaults to the pki's signTbs (an HSM or a test can stand in). */
   signer?: TbsSigner;
+  /** Waits between wrong-passphrase unlocks (unlock-throttle.ts); tests give one with a fake clock and sleep. */
+  unlockThrottle?: UnlockThrottle;
 }
 
 /**
@@ -70,9 +74,11 @@ export type AuthorityState = 'none' | 'pending' | 'active';
 
 export class Authority {
   readonly #ctx: AuthorityContext;
+  readonly #throttle: UnlockThrottle;
 
-  private constructor(ctx: AuthorityContext) {
+  private constructor(ctx: AuthorityContext, throttle: UnlockThrottle) {
     this.#ctx = ctx;
+    this.#throttle = throttle;
   }
 
   /** Open (without unlocking) the authority under `home`. Works when none exists yet. */
@@ -97,7 +103,7 @@ export class Authority {
       journal: opts.journal ?? null,
       signer: opts.signer,
     };
-    return new Authority(ctx);
+    return new Authority(ctx, opts.unlockThrottle ?? new UnlockThrottle());
   }
 
   get dir(): string { return this.#ctx.store.dir; }
@@ -111,11 +117,28 @@ export class Authority {
    * Decrypt the CA key with `passphrase` and hold it as a non-extractable
    * CryptoKey. Checks the key is the one the station's certificate (or pending
    * request) is for. Throws VAULT_WRONG_PASSPHRASE, VAULT_*, AUTHORITY_NOT_CONFIGURED,
-   * AUTHORITY_KEY_MISMATCH.
+   * AUTHORITY_KEY_MISMATCH. A wrong passphrase is emitted as
+   * `authority.unlock-failed` (the journal records it) and makes the next
+   * attempt wait (unlock-throttle.ts); the wait comes before the key file is tried.
    */
   async unlock(passphrase: string): Promise<void> {
     const meta = requireConfigured(this.#ctx);
-    const key = await unlockSealedKey(this.#ctx.store.keyFile, passphrase);
+    await this.#throttle.turn();
+    let key: Awaited<ReturnType<typeof unlockSealedKey>>;
+    try {
+      key = await unlockSealedKey(this.#ctx.store.keyFile, passphrase);
+    } catch (e) {
+      if (!isCustodianError(e, VaultCodes.WRONG_PASSPHRASE)) throw e;
+      const { attempt, delayMs } = this.#throttle.failed();
+      // A failed attempt the journal cannot record fails with the journal's error.
+      await this.#ctx.emit({
+        type: 'authority.unlock-failed', at: this.#ctx.now().toISOString(), code: e.code, attempt, delayMs,
+        spkiSha256: meta.spkiSha256, fingerprint: meta.certificateFingerprint,
+      });
+      const wait = delayMs > 0 ? `; the next attempt waits ${Math.ceil(delayMs / 1000)} s` : '';
+      throw new CustodianError(e.code, `${e.message} (${attempt} wrong in a row${wait})`, { ...e.details, attempt, retryDelayMs: delayMs }, { cause: e });
+    }
+    this.#throttle.succeeded();
     if (!bytesEqual(key.spki, Buffer.from(meta.spkiDer, 'base64'))) {
       throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not hold the key this authority was set up with', {
         expectedSpkiSha256: meta.spkiSha256,
@@ -139,6 +162,13 @@ export class Authority {
 
   /** Throws AUTHORITY_ALREADY_CONFIGURED when an authority (or a pending request) exists. */
   assertNone(): void { assertNoAuthority(this.#ctx); }
+
+  /**
+   * Throws AUTHORITY_ROOT_NOT_PINNED unless an import could go by a pinned
+   * root (`root`, or the one `request` pinned); AUTHORITY_ROOT_INVALID /
+   * AUTHORITY_ROOT_MISMATCH when `root` is unusable or differs from the pin.
+   */
+  assertRootPinned(root?: RootPinInput): void { resolvePin(this.#ctx.meta?.pinnedRoot, root, this.#ctx.now()); }
 
   /** Throws AUTHORITY_NOT_CONFIGURED / AUTHORITY_NOT_ACTIVE unless the authority can sign (once unlocked). */
   assertActive(): void { requireActive(this.#ctx); }

@@ -35,6 +35,14 @@ export const AuthorityCodes = {
   JOURNAL_FAILED: 'AUTHORITY_JOURNAL_FAILED',
   /** The files under <home>/authority are inconsistent or unreadable. */
   STATE_CORRUPTED: 'AUTHORITY_STATE_CORRUPTED',
+  /** A subordinate's name equals (RFC 5280 matching) its issuer's or an ancestor's: path builders would take it for its own issuer. */
+  SUBJECT_DUPLICATES_ISSUER: 'AUTHORITY_SUBJECT_DUPLICATES_ISSUER',
+  /** No upstream root is pinned: give the root certificate or its SHA-256 at `request` or `import`. */
+  ROOT_NOT_PINNED: 'AUTHORITY_ROOT_NOT_PINNED',
+  /** The bundle's chain does not end in the pinned root (details: pinnedSha256, bundle root fingerprint(s)). */
+  ROOT_MISMATCH: 'AUTHORITY_ROOT_MISMATCH',
+  /** What was given as the upstream root is not one self-signed CA certificate, or not a SHA-256 fingerprint. */
+  ROOT_INVALID: 'AUTHORITY_ROOT_INVALID',
 } as const;
 
 export type AuthorityCode = (typeof AuthorityCodes)[keyof typeof AuthorityCodes];

@@ -4,19 +4,25 @@
  * migrate an existing CA (an OpenSSL-made key + its bundle) into the vault.
  *
  * Checks, each with its own code:
+ *   the station knows its upstream root (root-pin.ts) ... AUTHORITY_ROOT_NOT_PINNED
  *   a certificate in the bundle is for our key .......... AUTHORITY_KEY_MISMATCH
  *   the bundle ends in a self-signed root ............... AUTHORITY_CHAIN_NO_ROOT
+ *   that root is the pinned one ......................... AUTHORITY_ROOT_MISMATCH
  *   the chain verifies (signatures, CA, keyCertSign,
  *     pathLen, validity nesting, now valid) ............. CHAIN_* (pki validator)
  *   the issuer leaves path length room for a CA ......... AUTHORITY_PATHLEN_NO_ROOM
  *   our declared pathLen fits under the issuer's ........ CHAIN_PATHLEN_EXCEEDED
+ *   no name on the path holds an unsafe character ....... PROFILE_UNSAFE_NAME_CHARACTER
+ *   no name on the path repeats one above it ............ AUTHORITY_SUBJECT_DUPLICATES_ISSUER
  */
 import { CustodianError } from '../errors';
-import { Oid, fromPem, nameAttribute, pathLenRoom, readCertificate, signatureVerifies, validateChain, PkiCodes, type CertificateFacts, type ChainLink } from '../pki/index';
+import { Oid, assertSafeName, fromPem, nameAttribute, pathLenRoom, readCertificate, signatureVerifies, PkiCodes, type CertificateFacts, type ChainLink } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import type { AuthorityContext } from './context';
 import { assertNoAuthority } from './init-root';
 import { importExistingKey, spkiOfPrivateKeyPem, spkiSha256 } from './keys';
+import { resolvePin, validateUnderPin, type RootPinInput } from './root-pin';
+import { assertDistinctNames } from './subject';
 import { AUTHORITY_FORMAT } from './store';
 
 export interface ImportBundleParams {
@@ -24,6 +30,11 @@ export interface ImportBundleParams {
   key?: Uint8Array | string;
   /** With `key`: the new passphrase to seal it under (≥ 8 characters). */
   passphrase?: string;
+  /**
+   * The upstream root from the hand-over (its certificate or SHA-256).
+   * Required unless `authority request` pinned one; when both are given they must agree.
+   */
+  root?: RootPinInput;
 }
 
 export interface ImportBundleResult {
@@ -36,6 +47,8 @@ export interface ImportBundleResult {
   keyImported: boolean;
   /** Non-fatal observations (e.g. expiring soon, extra certificates ignored). */
   warnings: string[];
+  /** The pinned root and the root the chain ends in (equal, or the import was refused). */
+  root: { pinnedSha256: string; chainSha256: string; pinnedBy: 'certificate' | 'sha256' };
 }
 
 const DAY_MS = 86_400_000;
@@ -58,8 +71,6 @@ function parseBundle(bundle: string | Uint8Array): CertificateFacts[] {
   });
 }
 
-const selfIssued = (c: CertificateFacts): boolean => Buffer.from(c.subjectDer).equals(Buffer.from(c.issuerDer));
-
 const selfSignatureVerifies = (c: CertificateFacts): boolean => signatureVerifies(c.der, c.spki);
 
 export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8Array, p: ImportBundleParams = {}): Promise<ImportBundleResult> {
@@ -74,6 +85,8 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
     if (ctx.meta.state !== 'pending') assertNoAuthority(ctx);
     ourSpki = Buffer.from(ctx.meta.spkiDer, 'base64');
   }
+  const now = ctx.now();
+  const pin = resolvePin(ctx.meta?.pinnedRoot, p.root, now);
   const certs = parseBundle(bundle);
   const leaf = certs.find((c) => Buffer.from(c.spki).equals(Buffer.from(ourSpki)));
   if (!leaf) {
@@ -82,19 +95,15 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
       bundleSubjects: certs.map((c) => c.subject),
     });
   }
-  const roots = certs.filter(selfIssued);
-  if (roots.length === 0) {
-    throw new CustodianError(AuthorityCodes.CHAIN_NO_ROOT, 'the bundle does not reach a root: it must end with the self-signed root certificate', { bundleSubjects: certs.map((c) => c.subject) });
-  }
-  const now = ctx.now();
-  const others = certs.filter((c) => c !== leaf && !selfIssued(c));
-  const report = validateChain({ leaf: leaf.der, intermediates: others.map((c) => c.der), roots: roots.map((c) => c.der), at: now, expectLeaf: 'ca' });
-  const byFp = new Map(certs.map((c) => [c.fingerprintSha256, c]));
-  const path = report.path.map((l) => byFp.get(l.fingerprintSha256)!);
+  const { report, byFingerprint } = validateUnderPin(pin, leaf, certs, now);
+  const path = report.path.map((l) => byFingerprint.get(l.fingerprintSha256)!);
   const anchor = path[path.length - 1]!;
   if (!selfSignatureVerifies(anchor)) {
     throw new CustodianError(PkiCodes.CHAIN_SIGNATURE_INVALID, `the root ${anchor.subject} is not validly self-signed`, { subject: anchor.subject, fingerprintSha256: anchor.fingerprintSha256 });
   }
+  // Every name on the path becomes part of what this station signs and shows.
+  for (const c of path) assertSafeName(c.subjectDer, { where: `the subject of ${c.fingerprintSha256.slice(0, 16)}… in the bundle:` });
+  assertDistinctNames(path);
   const kind: 'root' | 'subordinate' = path.length === 1 ? 'root' : 'subordinate';
   if (kind === 'subordinate') {
     const parentRoom = pathLenRoom(path.slice(1).map((c) => c.der));
@@ -108,7 +117,7 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
   }
   const warnings: string[] = [];
   const extra = certs.filter((c) => !path.includes(c));
-  if (extra.length > 0) warnings.push(`ignored ${extra.length} certificate(s) not on the path: ${extra.map((c) => c.subject).join('; ')}`);
+  if (extra.length > 0) warnings.push(strayCertificatesWarning(extra.map((c) => c.subject)));
   const daysLeft = Math.floor((report.validUntil.getTime() - now.getTime()) / DAY_MS);
   if (daysLeft < 30) warnings.push(`the chain stops validating in ${daysLeft} day(s) (${report.validUntil.toISOString()})`);
 
@@ -135,6 +144,7 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
     activatedAt: now.toISOString(),
     request: prev?.request ?? null,
     certificateFingerprint: leaf.fingerprintSha256,
+    pinnedRoot: pin,
   };
   ctx.store.writeMeta(ctx.meta);
   await ctx.emit({
@@ -147,5 +157,19 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
     keyImported,
     notAfter: leaf.notAfter.toISOString(),
   });
-  return { kind, subject: leaf.subject, fingerprint: leaf.fingerprintSha256, notAfter: leaf.notAfter, chain: report.path, keyImported, warnings };
+  return {
+    kind, subject: leaf.subject, fingerprint: leaf.fingerprintSha256, notAfter: leaf.notAfter, chain: report.path, keyImported, warnings,
+    root: { pinnedSha256: pin.sha256, chainSha256: anchor.fingerprintSha256, pinnedBy: pin.certificate !== null ? 'certificate' : 'sha256' },
+  };
+}
+
+/** How many stray certificates the warning names; the rest are counted. */
+export const STRAY_NAMED = 3;
+
+/** `ignored 1602 certificates not on the path to the root: CN=a; CN=b; CN=c; and 1599 more`. */
+export function strayCertificatesWarning(subjects: readonly string[]): string {
+  const n = subjects.length;
+  const named = subjects.slice(0, STRAY_NAMED).join('; ');
+  const rest = n > STRAY_NAMED ? `; and ${n - STRAY_NAMED} more` : '';
+  return `ignored ${n} certificate${n === 1 ? '' : 's'} not on the path to the root: ${named}${rest}`;
 }

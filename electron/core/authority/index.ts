@@ -10,4 +10,5 @@ export type { ImportBundleParams, ImportBundleResult } from './import-bundle';
 export type { VerificationCertParams, VerificationCertResult } from './verification';
 export type { AuthorityReport, ChainEntry, ExportedChain } from './report';
 export type { CaSubject } from './subject';
+export type { PinnedRoot, RootPinInput } from './root-pin';
 export { AUTHORITY_FORMAT, type AuthorityMeta } from './store';

@@ -42,7 +42,7 @@ export function assertNoAuthority(ctx: AuthorityContext): void {
 }
 
 /** What a new root and a new request record differently about the key they generated. */
-type GeneratedKeyStage = Pick<AuthorityMeta, 'state' | 'kind' | 'activatedAt' | 'request' | 'certificateFingerprint'>;
+type GeneratedKeyStage = Pick<AuthorityMeta, 'state' | 'kind' | 'activatedAt' | 'request' | 'certificateFingerprint'> & { pinnedRoot: AuthorityMeta['pinnedRoot'] };
 
 /**
  * Commit the key a ceremony has just generated and sealed: write the
@@ -64,6 +64,7 @@ export function commitGeneratedKey(ctx: AuthorityContext, key: LoadedKey & { spk
     activatedAt: stage.activatedAt,
     request: stage.request,
     certificateFingerprint: stage.certificateFingerprint,
+    pinnedRoot: stage.pinnedRoot ?? null,
   };
   ctx.store.writeMeta(ctx.meta);
   ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
@@ -92,7 +93,7 @@ export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promis
   });
   ctx.store.writeChain([cert.der]);
   const spkiHash = commitGeneratedKey(ctx, key, subject, now, {
-    state: 'active', kind: 'root', activatedAt: now.toISOString(), request: null, certificateFingerprint: cert.fingerprintSha256,
+    state: 'active', kind: 'root', activatedAt: now.toISOString(), request: null, certificateFingerprint: cert.fingerprintSha256, pinnedRoot: null,
   });
   await ctx.emit({
     type: 'authority.root-created',

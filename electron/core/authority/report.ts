@@ -37,6 +37,8 @@ export interface AuthorityReport {
   /** This CA first, root last; empty unless active. */
   chain: ChainEntry[];
   pendingRequest: { file: string; csrSha256: string; createdAt: string } | null;
+  /** The upstream root this station is pinned to (null: none pinned, or a root of its own). */
+  pinnedRoot: { sha256: string; subject: string | null; pinnedAt: string } | null;
 }
 
 function describeChain(chain: Uint8Array[], now: Date): ChainEntry[] {
@@ -78,6 +80,7 @@ export function show(ctx: AuthorityContext): AuthorityReport {
     keyFile: null,
     chain: [],
     pendingRequest: null,
+    pinnedRoot: meta?.pinnedRoot ? { sha256: meta.pinnedRoot.sha256, subject: meta.pinnedRoot.subject, pinnedAt: meta.pinnedRoot.pinnedAt } : null,
   };
   if (!meta) return base;
   if (existsSync(ctx.store.keyFile)) {

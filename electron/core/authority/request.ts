@@ -5,16 +5,19 @@
  * pki CSR reader before it is handed out.
  */
 import { x509 } from '../pki/crypto';
-import { encodeName, readCsr, toPem, type CaKeySpec } from '../pki/index';
+import { encodeName, readCertificate, readCsr, toPem, type CaKeySpec } from '../pki/index';
 import type { AuthorityContext } from './context';
 import { createSealedKey } from './keys';
 import { assertNoAuthority, commitGeneratedKey } from './init-root';
-import { checkSubject, type CaSubject } from './subject';
+import { pinFrom, type RootPinInput } from './root-pin';
+import { assertDistinctNames, checkSubject, subjectText, type CaSubject } from './subject';
 
 export interface CreateRequestParams extends CaSubject {
   keySpec?: CaKeySpec;
   /** New passphrase for the key file (≥ 8 characters). */
   passphrase: string;
+  /** The upstream root this station will belong to (its certificate or SHA-256), pinned with the request; otherwise given at import. */
+  root?: RootPinInput;
 }
 
 export interface CreateRequestResult {
@@ -26,6 +29,8 @@ export interface CreateRequestResult {
   keySpec: CaKeySpec;
   /** Where the station keeps its copy of the CSR. */
   requestFile: string;
+  /** SHA-256 of the pinned upstream root, or null when none was given (then `import` needs it). */
+  pinnedRootSha256: string | null;
   keyFile: string;
 }
 
@@ -42,6 +47,11 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
   const subject = checkSubject(p);
   const keySpec = p.keySpec ?? 'P-256';
   const now = ctx.now();
+  const pinnedRoot = p.root === undefined ? null : pinFrom(p.root, now);
+  if (pinnedRoot?.certificate) {
+    const root = readCertificate(Buffer.from(pinnedRoot.certificate, 'base64'));
+    assertDistinctNames([{ subject: subjectText(subject), subjectDer: encodeName(subject) }, root]);
+  }
   const key = await createSealedKey(ctx.store.keyFile, keySpec, p.passphrase, ctx.logN);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: new x509.Name(encodeName(subject)),
@@ -53,7 +63,7 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
   const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
   ctx.store.writeRequest(csrPem);
   const spkiHash = commitGeneratedKey(ctx, key, subject, now, {
-    state: 'pending', kind: null, activatedAt: null, request: { csrSha256: intake.csrSha256, createdAt: now.toISOString() }, certificateFingerprint: null,
+    state: 'pending', kind: null, activatedAt: null, request: { csrSha256: intake.csrSha256, createdAt: now.toISOString() }, certificateFingerprint: null, pinnedRoot,
   });
   await ctx.emit({ type: 'authority.request-created', at: now.toISOString(), subject: intake.requestedSubject, spkiSha256: spkiHash, csrSha256: intake.csrSha256, keySpec: key.spec });
   return {
@@ -64,6 +74,7 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
     spkiSha256: spkiHash,
     keySpec: key.spec,
     requestFile: ctx.store.requestFile,
+    pinnedRootSha256: pinnedRoot?.sha256 ?? null,
     keyFile: ctx.store.keyFile,
   };
 }

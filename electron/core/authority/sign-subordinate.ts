@@ -2,16 +2,19 @@
  * Ceremony: sign a downstream custodian's CA request (Company-X signs
  * Factory-Y; Factory-Y signs Technician-Z) under the intermediateCa profile.
  * The CSR contributes its public key (after proof of possession) and its
- * CN / O; everything else it asks for is reported, not honoured.
+ * CN / O; everything else it asks for is reported, not honoured. A request
+ * whose subject holds an unsafe character is refused at intake
+ * (CSR_SUBJECT_UNSAFE_CHARACTER); one named like this CA or a CA above it
+ * is refused here (AUTHORITY_SUBJECT_DUPLICATES_ISSUER).
  */
 import { CustodianError } from '../errors';
-import { issueCertificate, pathLenRoom, readCsr, toPem, PkiCodes } from '../pki/index';
+import { encodeName, issueCertificate, pathLenRoom, readCertificate, readCsr, toPem, PkiCodes } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import { BACKDATE_MS, type AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
 import { journalledSign, planSigning } from './journalled-sign';
 import { spkiSha256 } from './keys';
-import { checkDays, checkPathLen } from './subject';
+import { assertDistinctNames, checkDays, checkPathLen } from './subject';
 
 export interface SignSubordinateParams {
   /** Path length for the new CA: 0 = it may sign only devices. */
@@ -64,6 +67,13 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
       { requestedPathLen: pathLen, room },
     );
   }
+  // The new CA's name as it will be encoded, against this CA and every CA above it.
+  const subjectFields = { commonName: intake.commonName, ...(organization !== undefined ? { organization } : {}) };
+  assertDistinctNames([
+    { subject: `CN=${intake.commonName}${organization !== undefined ? `, O=${organization}` : ''}`, subjectDer: encodeName(subjectFields) },
+    ...chain.map((d) => readCertificate(d)),
+  ]);
+
   const now = ctx.now();
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const plan = planSigning({

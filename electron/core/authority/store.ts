@@ -6,6 +6,7 @@
  *   chain.pem         this CA first, then each issuer up to the root (active only)
  *   request.csr.pem   the CSR of a pending request (kept for reference)
  *   authority.json    metadata, written last: it is the commit point of every ceremony
+ *                     (names, key fingerprint, state, the pinned upstream root)
  *   issued/           copies of the subordinate CA certificates this CA signed
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +32,19 @@ const Meta = z.object({
   activatedAt: z.string().nullable(),
   request: z.object({ csrSha256: z.string(), createdAt: z.string() }).nullable(),
   certificateFingerprint: z.string().nullable(),
+  /**
+   * The upstream root this station belongs to (root-pin.ts), pinned at
+   * `request` or `import`; null for a root of its own. Files written before
+   * pinning existed have no such field.
+   */
+  pinnedRoot: z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** The root's subject, when it was pinned by its certificate. */
+    subject: z.string().nullable(),
+    /** The root certificate (DER, base64), when it was pinned by its certificate. */
+    certificate: z.string().nullable(),
+    pinnedAt: z.string(),
+  }).nullable().optional(),
 });
 export type AuthorityMeta = z.output<typeof Meta>;
 

@@ -10,6 +10,8 @@ export const PkiCodes = {
   CSR_TRUNCATED: 'CSR_TRUNCATED',
   CSR_SIGNATURE_INVALID: 'CSR_SIGNATURE_INVALID',
   CSR_UNSUPPORTED_SIGNATURE_ALGORITHM: 'CSR_UNSUPPORTED_SIGNATURE_ALGORITHM',
+  /** A subject attribute of the CSR holds a control, bidirectional or invisible format character (details: attribute, codePoint, index). */
+  CSR_SUBJECT_UNSAFE_CHARACTER: 'CSR_SUBJECT_UNSAFE_CHARACTER',
 
   // Keys and key policy
   KEY_UNSUPPORTED_CURVE: 'KEY_UNSUPPORTED_CURVE',
@@ -44,6 +46,8 @@ export const PkiCodes = {
   PROFILE_INVALID_REQUEST: 'PROFILE_INVALID_REQUEST',
   PROFILE_INVALID_COMMON_NAME: 'PROFILE_INVALID_COMMON_NAME',
   PROFILE_VALIDITY_EMPTY: 'PROFILE_VALIDITY_EMPTY',
+  /** A name the station would sign or adopt holds a control, bidirectional or invisible format character (details: attribute, codePoint, index). */
+  PROFILE_UNSAFE_NAME_CHARACTER: 'PROFILE_UNSAFE_NAME_CHARACTER',
 } as const;
 
 export type PkiCode = (typeof PkiCodes)[keyof typeof PkiCodes];

@@ -5,7 +5,8 @@
  * through a profile, decides subject and extensions.
  *
  * Order of checks: size → armour → outer DER length (truncation) → structure
- * → key policy → signature. Nothing is signed here.
+ * → key policy → signature → subject characters (no attribute may hold a
+ * control, bidirectional or invisible format character). Nothing is signed here.
  */
 import { verify as nodeVerify } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -24,6 +25,7 @@ import { PkiCodes } from './codes';
 import { decodeOid, expectTag, readChildren, readDerHeader, readElement, type DerElement } from './der';
 import { allowedDeviceKey } from './key-policy';
 import type { KeyInfo } from './keys';
+import { assertSafeNameValue } from './name-rules';
 import { formatEntries, nameEntries } from './names';
 import { Oid, ekuName, extensionName } from './oids';
 import { fromPem } from './pem';
@@ -196,6 +198,11 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
   }
   if (!verified) {
     throw new CustodianError(PkiCodes.CSR_SIGNATURE_INVALID, 'CSR signature does not verify: the requester has not proven possession of the key', {});
+  }
+
+  // A name that would drive a terminal or reorder text is refused whichever attribute carries it.
+  for (const a of subjectEntries) {
+    assertSafeNameValue(a.label, a.value, { code: PkiCodes.CSR_SUBJECT_UNSAFE_CHARACTER, where: "the request's subject" });
   }
 
   const ignoredRequests: string[] = [];

@@ -1,9 +1,13 @@
 /**
  * Device ID rules. The device ID becomes the leaf certificate's CN, and the
  * hub/DPS matches it exactly, so the station refuses IDs the service would
- * refuse (or would treat differently, e.g. case).
+ * refuse (or would treat differently, e.g. case). Both rules are allow-lists
+ * of printable ASCII: control, bidirectional and invisible format characters
+ * are refused by construction, and an ID refused for one is reported with
+ * that character escaped.
  */
 import { CustodianError } from '../errors';
+import { codePointLabel, escapeUnsafe, isUnsafeCharacter } from '../../shared/unsafe-text';
 import { PkiCodes } from './codes';
 
 export type DeviceIdRuleName = 'dps' | 'iothub';
@@ -73,10 +77,15 @@ export function validateDeviceId(id: string, rule: DeviceIdRuleName = 'dps'): st
   }
   const problem = checkDeviceId(id, rule);
   if (problem) {
-    const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 140)) : typeof id;
-    throw new CustodianError(PkiCodes.DEVICE_ID_INVALID, `device ID ${shown} is invalid under the ${rule} rule: ${problem.reason}`, {
+    // The ID came from a device: shown with its control and format characters escaped, never raw.
+    const shown = typeof id === 'string' ? `"${escapeUnsafe(id.slice(0, 140))}"` : typeof id;
+    const what = problem.reason === 'bad-character' || problem.reason === 'bad-last-character'
+      ? `${problem.reason} ${isUnsafeCharacter(problem.char) ? codePointLabel(problem.char.codePointAt(0)!) : `"${problem.char}"`}`
+      : problem.reason;
+    throw new CustodianError(PkiCodes.DEVICE_ID_INVALID, `device ID ${shown} is invalid under the ${rule} rule: ${what}`, {
       rule,
       ...problem,
+      ...('char' in problem ? { char: escapeUnsafe(problem.char), codePoint: `U+${problem.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` } : {}),
     });
   }
   return id;

@@ -58,4 +58,5 @@ export { readIssuer } from './issuer-checks';
 export { fingerprintSha256, fromPem, isPem, toPem, type PemBlock } from './pem';
 export { POP_CHALLENGE_BYTES, POP_CHALLENGE_MAX_BYTES, POP_CHALLENGE_MIN_BYTES, POP_LABEL, POP_NONCE_BYTES, makeChallenge, verifyPossession } from './possession';
 export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribute, type SubjectFields } from './names';
+export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';

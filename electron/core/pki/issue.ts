@@ -25,6 +25,7 @@ import {
 import { publicKeyObject } from './key-objects';
 import { allowedDeviceKey } from './key-policy';
 import { exportSpki, knownKey, type KeyInfo, type KnownKey } from './keys';
+import { assertSafeNameValue } from './name-rules';
 import { encodeName, formatEntries, formatName, type SubjectFields } from './names';
 import { Oid } from './oids';
 import { fingerprintSha256, toPem } from './pem';
@@ -153,6 +154,8 @@ function subjectLabel(f: SubjectFields, nameDer: Uint8Array): string {
   return entries.some((e) => /[\uD800-\uDFFF]/.test(e.value)) ? formatName(nameDer) : formatEntries(entries);
 }
 
+const ATTRIBUTE_LABEL: Readonly<Record<string, string>> = { organization: 'O', organizationalUnit: 'OU', country: 'C' };
+
 function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectFields {
   const cn = req.commonName;
   if (typeof cn !== 'string') throw new CustodianError(PkiCodes.PROFILE_INVALID_COMMON_NAME, 'commonName must be a string');
@@ -166,8 +169,9 @@ function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectF
       }
       break;
     case 'ca-name':
-      if (cn.trim() !== cn || cn.length === 0 || /[\u0000-\u001f\u007f]/.test(cn)) {
-        throw new CustodianError(PkiCodes.PROFILE_INVALID_COMMON_NAME, 'a CA name must be non-empty, without control characters or surrounding spaces');
+      assertSafeNameValue('CN', cn);
+      if (cn.trim() !== cn || cn.length === 0) {
+        throw new CustodianError(PkiCodes.PROFILE_INVALID_COMMON_NAME, 'a CA name must be non-empty, without surrounding spaces');
       }
       break;
   }
@@ -182,6 +186,7 @@ function subjectFields(profile: CertificateProfile, req: IssueRequest): SubjectF
   }
   for (const [k, v] of given) {
     if (typeof v !== 'string' || v.length === 0 || v.length > 64) throw invalid(`${k} must be 1–64 characters`, { field: k });
+    assertSafeNameValue(ATTRIBUTE_LABEL[k]!, v);
   }
   if (req.country !== undefined && !/^[A-Z]{2}$/.test(req.country)) throw invalid('country must be a two-letter ISO 3166 code', { country: req.country });
   return { commonName: cn, ...Object.fromEntries(given) };

@@ -2,6 +2,7 @@
  * Distinguished names as the station writes them: C, O, OU, CN in that order,
  * CN/O/OU as UTF8String (RFC 5280 §4.1.2.6), C as PrintableString.
  */
+import { replaceUnsafe } from '../../shared/unsafe-text';
 import { concat } from './bytes';
 import { decodeOid, encodeOid, expectTag, readChildren, readElement, tlv } from './der';
 import { Oid, attributeLabel } from './oids';
@@ -64,9 +65,10 @@ export function formatNameLines(nameDer: Uint8Array): string {
   return formatEntries(nameEntries(nameDer), '\n');
 }
 
-// Made once: a decoder per string cost more than the decoding.
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-const utf16be = new TextDecoder('utf-16be');
+// Made once: a decoder per string cost more than the decoding. A leading
+// U+FEFF is kept (ignoreBOM): a name is read as it is encoded, BOM and all.
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf16be = new TextDecoder('utf-16be', { ignoreBOM: true });
 
 /** ASCII is its own UTF-8: such values (device IDs, most names) are read without the decoder. */
 function isShortAscii(b: Uint8Array): boolean {
@@ -116,9 +118,19 @@ export function nameEntries(nameDer: Uint8Array): { oid: string; label: string; 
 
 const NEEDS_ESCAPE = /[,+"\\<>;]|^[ #]| $/;
 
-/** `label=value, …` (or another separator) with RFC 4514 special characters escaped. */
+/**
+ * RFC 4514 hexpairs (`\1B`, `\E2\80\AE`) for the characters a name must not
+ * show raw (electron/shared/unsafe-text.ts): ESC, newlines, bidirectional
+ * overrides and the like in a name from outside reach no screen as such.
+ * Control characters come out as Node's X509Certificate writes them.
+ */
+function hexpairs(v: string): string {
+  return replaceUnsafe(v, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
+/** `label=value, …` (or another separator) with RFC 4514 special characters escaped, and unsafe characters as hexpairs. */
 export function formatEntries(entries: { label: string; value: string }[], separator = ', '): string {
   const esc = (v: string): string =>
     NEEDS_ESCAPE.test(v) ? v.replace(/([,+"\\<>;])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ') : v;
-  return entries.map((e) => `${e.label}=${esc(e.value)}`).join(separator);
+  return entries.map((e) => `${e.label}=${hexpairs(esc(e.value))}`).join(separator);
 }

@@ -6,10 +6,11 @@
  * The passphrase goes into the AuthorityPort and nowhere else; results carry
  * status, certificates and fingerprints only.
  */
-import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { INPUT_LIMITS, readBounded, type InputKind } from '../bounded-read';
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
-import type { AuthorityStatus } from '../../shared/api/authority';
+import type { AuthorityStatus, RootCheck, RootPin } from '../../shared/api/authority';
 import type { StationApiImpl } from './dispatch';
 import { AutoLock } from './auto-lock';
 import type { StationEvents } from './events';
@@ -17,7 +18,15 @@ import type { FileHandles } from './file-handles';
 import type { SettingsStore } from '../line/station-settings';
 import { readCsr, sha256Hex, toPem } from '../pki/index';
 import { summarise, summariseChain } from './certificate-summary';
-import { need, type AuthorityPort } from './ports';
+import { need, type AuthorityPort, type RootPinBytes } from './ports';
+
+/**
+ * A file the user picked, bounded by its kind (INPUT_TOO_LARGE past the
+ * bound). The error names the file as the dialog showed it, never its path.
+ */
+function readPicked(path: string, kind: InputKind, what: string): Promise<Buffer> {
+  return readBounded(path, { limit: INPUT_LIMITS[kind], what, shown: basename(path) });
+}
 
 type AuthorityMethods = Pick<StationApiImpl, Extract<keyof StationApiImpl, `authority.${string}`>>;
 
@@ -76,6 +85,12 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     return s;
   }
 
+  /** The upstream root as the API gives it: a picked certificate file (read here, bounded) or a typed fingerprint. */
+  async function readRoot(root: RootPin): Promise<RootPinBytes> {
+    if ('sha256' in root) return { sha256: root.sha256 };
+    return { certificate: await readPicked(files.take(root.certificate, 'open', ['certificate', 'chain']), 'certificates', 'root certificate file') };
+  }
+
   const methods: AuthorityMethods = {
     async 'authority.status'() { return status(); },
     async 'authority.unlock'({ passphrase }) {
@@ -97,7 +112,8 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
       return { status, certificate: summarise(root) };
     },
     async 'authority.createRequest'(a) {
-      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase });
+      const root = a.root === undefined ? undefined : await readRoot(a.root);
+      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase, ...(root ? { root } : {}) });
       const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
       const written = a.target ? await writeTarget(a.target, ['csr'], csrPem) : null;
       const status = await touched('configured');
@@ -105,7 +121,7 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     },
     async 'authority.signSubordinate'(a) {
       const csrPath = files.take(a.request, 'open', ['csr']);
-      const csrDer = readCsr(await readFile(csrPath)).der;
+      const csrDer = readCsr(await readPicked(csrPath, 'csr', 'CSR file')).der;
       await activity();
       const { certificateDer, chainDer } = await authority().signSubordinate({ csrDer, validityDays: a.validityDays, pathLen: a.pathLen });
       const bundle = [certificateDer, ...chainDer].map((c) => toPem(c)).join('');
@@ -113,25 +129,28 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
       await activity();
       return { certificate: summariseChain([certificateDer, ...chainDer])[0]!, written };
     },
-    async 'authority.importBundle'({ bundle, key, passphrase }) {
+    async 'authority.importBundle'({ bundle, key, passphrase, root: rootArg }) {
       const path = files.take(bundle, 'open', ['bundle', 'chain', 'certificate']);
-      // Both handles are consumed before anything is read, so neither outlives a failed attempt.
+      // Every handle is consumed before anything is read, so none outlives a failed attempt.
       const keyPath = key === undefined ? undefined : files.take(key, 'open', ['key']);
-      const text = await readFile(path, 'utf8');
+      const rootPath = rootArg !== undefined && 'certificate' in rootArg ? files.take(rootArg.certificate, 'open', ['certificate', 'chain']) : undefined;
+      const root = rootArg === undefined ? undefined : 'sha256' in rootArg ? { sha256: rootArg.sha256 } : { certificate: await readPicked(rootPath!, 'certificates', 'root certificate file') };
+      const text = (await readPicked(path, 'bundle', 'bundle file')).toString('utf8');
+      let imported: { root: RootCheck };
       if (keyPath === undefined || passphrase === undefined) {
-        await authority().importBundle(text);
+        imported = await authority().importBundle(text, undefined, root);
       } else {
         // The key's bytes stay in this process: read here, sealed by the authority, then zeroed.
-        const keyPem = await readFile(keyPath);
+        const keyPem = await readPicked(keyPath, 'key', 'key file');
         try {
-          await authority().importBundle(text, { keyPem, passphrase });
+          imported = await authority().importBundle(text, { keyPem, passphrase }, root);
         } finally {
           keyPem.fill(0);
         }
       }
       const status = await touched('configured');
       const d = await authority().describe();
-      return { status, chain: summariseChain(d.chainDer) };
+      return { status, chain: summariseChain(d.chainDer), root: imported.root };
     },
     async 'authority.verificationCert'(a) {
       await activity();

@@ -4,12 +4,17 @@
  * Every call here resets the auto-lock idle timer.
  */
 import { z } from 'zod';
+import { PASSPHRASE_RULE, newPassphraseProblem } from '../passphrase-rule';
 import { CertificateSummary, CsrPem, FileHandle, KeyAlgorithm, Label, NoArg, Iso, Sha256Hex, Written } from './common';
 
 /** An existing passphrase (to unlock). */
 export const Passphrase = z.string().min(1).max(1024);
-/** A new passphrase (ceremonies that create a key). */
-export const NewPassphrase = z.string().min(12, 'use at least 12 characters').max(1024);
+/** A new passphrase (ceremonies that create a key): the vault's rule (electron/shared/passphrase-rule.ts). */
+export const NewPassphrase = z.string().min(PASSPHRASE_RULE.minLength, `use at least ${PASSPHRASE_RULE.minLength} characters`).max(PASSPHRASE_RULE.maxLength)
+  .superRefine((p, ctx) => {
+    const problem = newPassphraseProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
+  });
 
 export const LockState = z.enum(['none', 'locked', 'unlocked']);
 export type LockState = z.output<typeof LockState>;
@@ -33,6 +38,21 @@ const Subject = z.strictObject({
   commonName: Label(64),
   organization: Label(64).optional(),
 });
+
+/**
+ * The upstream root a subordinate station belongs to, taken from the
+ * upstream hand-over (never from the bundle): the root certificate file, or
+ * its SHA-256 fingerprint (64 hex digits, colon-separated pairs allowed).
+ */
+export const RootPin = z.union([
+  z.strictObject({ certificate: FileHandle }),
+  z.strictObject({ sha256: z.string().trim().regex(/^(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})$/, 'a SHA-256 fingerprint: 64 hex digits') }),
+]);
+export type RootPin = z.output<typeof RootPin>;
+
+/** What an import compared: the pinned root and the root the bundle's chain ends in (equal when it succeeds). */
+export const RootCheck = z.object({ pinnedSha256: Sha256Hex, chainSha256: Sha256Hex, pinnedBy: z.enum(['certificate', 'sha256']) });
+export type RootCheck = z.output<typeof RootCheck>;
 
 export const authorityMethods = {
   'authority.status': { input: NoArg, output: AuthorityStatus },
@@ -63,6 +83,8 @@ export const authorityMethods = {
       passphrase: NewPassphrase,
       /** From files.save (purpose 'csr'); the CSR is also returned. */
       target: FileHandle.optional(),
+      /** Pin the upstream root with the request (certificate from files.open, purpose 'certificate'); otherwise importBundle needs it. */
+      root: RootPin.optional(),
     }),
     output: z.object({ status: AuthorityStatus, csrPem: CsrPem, spkiFingerprint: Sha256Hex, written: Written.nullable() }),
   },
@@ -84,7 +106,8 @@ export const authorityMethods = {
    * with `key`, migrate an existing CA (e.g. made with OpenSSL) into the vault
    * on a station without an authority: the bundle must hold that key's
    * certificate and reach a root. The key file is read by the station only;
-   * nothing key-like comes back.
+   * nothing key-like comes back. The chain must end in the pinned root
+   * (AUTHORITY_ROOT_MISMATCH otherwise, naming both fingerprints).
    */
   'authority.importBundle': {
     input: z.strictObject({
@@ -94,11 +117,16 @@ export const authorityMethods = {
       key: FileHandle.optional(),
       /** With `key`, and only then: the new passphrase the key is sealed under. */
       passphrase: NewPassphrase.optional(),
+      /**
+       * The upstream root (certificate from files.open, purpose 'certificate', or its SHA-256).
+       * Refused with AUTHORITY_ROOT_NOT_PINNED when absent and the request pinned none.
+       */
+      root: RootPin.optional(),
     }).refine((a) => (a.key === undefined) === (a.passphrase === undefined), {
       message: 'a key file and a new passphrase go together',
       path: ['passphrase'],
     }),
-    output: z.object({ status: AuthorityStatus, chain: z.array(CertificateSummary) }),
+    output: z.object({ status: AuthorityStatus, chain: z.array(CertificateSummary), root: RootCheck }),
   },
   /** Proof-of-possession certificate for a cloud registry (e.g. a registration code as CN). */
   'authority.verificationCert': {

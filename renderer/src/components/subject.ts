@@ -1,3 +1,5 @@
+import { findUnsafeCharacter } from '../../../electron/shared/unsafe-text';
+
 /** Subject fields of a CA certificate being created, as typed in the form: the CN and O the authority issues. */
 export interface SubjectInput {
   commonName: string;
@@ -16,7 +18,9 @@ export function emptySubject(commonName = ''): SubjectInput {
   return { commonName, organization: '' };
 }
 
+/** The station refuses control, bidirectional and invisible format characters in names (PROFILE_UNSAFE_NAME_CHARACTER). */
 export function subjectValid(s: SubjectInput): boolean {
   const cn = s.commonName.trim();
-  return cn.length > 0 && cn.length <= 64 && s.organization.trim().length <= 64;
+  const o = s.organization.trim();
+  return cn.length > 0 && cn.length <= 64 && o.length <= 64 && findUnsafeCharacter(cn) === undefined && findUnsafeCharacter(o) === undefined;
 }

@@ -66,7 +66,7 @@ export function authorityAdapter(home: string, open: () => Authority = () => Aut
       });
     },
     async createRequest(req) {
-      const r = await authority.createRequest({ ...caSubject(req.subject), keySpec: req.keyAlgorithm, passphrase: req.passphrase });
+      const r = await authority.createRequest({ ...caSubject(req.subject), keySpec: req.keyAlgorithm, passphrase: req.passphrase, ...(req.root ? { root: req.root } : {}) });
       return { csrDer: r.csrDer };
     },
     async signSubordinate(req) {
@@ -76,8 +76,9 @@ export function authorityAdapter(home: string, open: () => Authority = () => Aut
       const r = await authority.signSubordinate(req.csrDer, { pathLen: req.pathLen, days: req.validityDays });
       return { certificateDer: r.certificateDer, chainDer: r.chainDer.slice(1) }; // core's chainDer starts with the new certificate
     },
-    async importBundle(bundlePem, migrate) {
-      await authority.importBundle(bundlePem, migrate ? { key: migrate.keyPem, passphrase: migrate.passphrase } : {});
+    async importBundle(bundlePem, migrate, root) {
+      const r = await authority.importBundle(bundlePem, { ...(migrate ? { key: migrate.keyPem, passphrase: migrate.passphrase } : {}), ...(root ? { root } : {}) });
+      return { root: r.root };
     },
     async verificationCert(req) {
       const r = await authority.verificationCert(req.code, { days: req.validityDays });
