@@ -6,8 +6,8 @@
  *
  *   identify ─ok→ csr ─ok→ check ─ok→ intent → sign → record → write → verify → commit ─ok→ done ─ok→ passed
  *                 │ ↑          ├─reuse──────────────────────────↗ (recorded cert, no new signature)
- *          no-key ↓ │ok        ├─recognised→ commit (valid chain from us, unlocked)
- *                keygen        └─recognised-locked→ done (nothing left to do)
+ *   no-key or     ↓ │ok        ├─recognised→ commit (valid chain from us, unlocked)
+ *   key-refused  keygen        └─recognised-locked→ done (nothing left to do)
  *   any step ─fail→ failed
  *
  * `connect` (opening the port) is not a workflow step: whoever opens the port
@@ -35,6 +35,8 @@ export type StepOutcome =
   | 'ok'
   /** csr: the device has no key yet. */
   | 'no-key'
+  /** csr: the device's key is refused by the key policy and the device can generate a new one (asked once). */
+  | 'key-refused'
   /** check: the device already carries a valid chain from this station for this key. */
   | 'recognised'
   /** check: recognised and already locked: nothing left to do. */
@@ -47,7 +49,7 @@ export const INITIAL_STEP: WorkflowStep = 'identify';
 
 export const TRANSITIONS: Readonly<Record<WorkflowStep, Readonly<Partial<Record<StepOutcome, WorkflowState>>>>> = {
   identify: { ok: 'csr', fail: 'failed' },
-  csr: { ok: 'check', 'no-key': 'keygen', fail: 'failed' },
+  csr: { ok: 'check', 'no-key': 'keygen', 'key-refused': 'keygen', fail: 'failed' },
   keygen: { ok: 'csr', fail: 'failed' },
   check: { ok: 'intent', reuse: 'write', recognised: 'commit', 'recognised-locked': 'done', fail: 'failed' },
   intent: { ok: 'sign', fail: 'failed' },

@@ -73,7 +73,7 @@ describe('serveDevices', () => {
     }
   });
 
-  it('hands over the detection IDENTIFY so the workflow does not ask again (its re-identifies still do)', async () => {
+  it('hands over the detection identity; the workflow asks once more in a frame of its own, then checks inside BATCH frames', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'watch-identity-'));
     const issuer = prepareIssuer((await makeTestChain()).issuer);
     const recorder = new MemoryRecorder();
@@ -89,10 +89,11 @@ describe('serveDevices', () => {
         },
       });
       expect(results).toEqual(['passed', 'passed']);
-      // Detection comes with HELLO (§4.1); then the identity checks after the key and before the write,
-      // inside BATCH frames: three identities per device, two IDENTIFY entries, no frame of their own.
-      expect(sim.served().map((d) => d.stats.identifies)).toEqual([3, 3]);
-      expect(sim.served().map((d) => d.stats.byCommand.IDENTIFY)).toEqual([2, 2]);
+      // Detection comes with HELLO (§4.1); the identify step asks IDENTIFY in a frame of its own (its
+      // short timeout); then the identity checks after the key and before the write ride inside BATCH
+      // frames: four identities per device, three IDENTIFY requests, one of them a frame of its own.
+      expect(sim.served().map((d) => d.stats.identifies)).toEqual([4, 4]);
+      expect(sim.served().map((d) => d.stats.byCommand.IDENTIFY)).toEqual([3, 3]);
     } finally {
       await sim.stop();
     }

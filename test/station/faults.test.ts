@@ -3,16 +3,17 @@
  * fresh simulated device each, once for a device that takes BATCH (the
  * station packs its requests, docs/device-protocol.md §4.8) and once for one
  * that does not (one request per frame). A run either passes, or fails with a specific
- * typed error from the listed set and leaves the device safe: nothing is
- * locked that is not ours, and a clean retry (the fault is one-shot) passes
- * without a second signature. Every certificate the issuer signed is found in
- * the recorder.
+ * typed error from the listed set, at the step the failed request belongs to
+ * (`expectedStep`), and leaves the device safe: nothing is locked that is not
+ * ours, and a clean retry (the fault is one-shot) passes without a second
+ * signature. Every certificate the issuer signed is found in the recorder.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceCapability } from '../../electron/core/device/client';
 import { bytesEqual } from '../../electron/core/device/protocol';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { Fault, Step } from '../../electron/core/simulator/index';
+import type { WorkflowStep } from '../../electron/core/station/machine';
 import { prepareIssuer, type PreparedIssuer } from '../../electron/core/station/index';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,8 @@ interface Row {
   codes?: string[];
   /** The first run must have written nothing to the device. */
   nothingWritten?: boolean;
+  /** The workflow step the first run fails at, when the fault's command does not say it (expectedStep). */
+  at?: WorkflowStep;
 }
 type Mode = 'batch' | 'single';
 
@@ -66,13 +69,52 @@ rows.push(
   { name: 'invalid CSR signature', fault: { kind: 'bad-csr-signature' }, expect: 'retry-passes', codes: ['DEVICE_CSR_INVALID', 'CSR_SIGNATURE_INVALID'] },
   { name: 'flash write failure at write-end', fault: { kind: 'flash-write-failure', step: 'write-end' }, expect: 'retry-passes', codes: ['DEVICE_FLASH_WRITE_FAILED'] },
   { name: 'flash write failure at commit', fault: { kind: 'flash-write-failure', step: 'commit' }, expect: 'retry-passes', codes: ['DEVICE_FLASH_WRITE_FAILED'] },
-  { name: 'different device ID at the first identify', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n }), expect: 'retry-passes', codes: CHANGED },
-  { name: 'different device ID before signing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 1 }), expect: 'retry-passes', codes: CHANGED },
-  { name: 'different device ID before writing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 2 }), expect: 'retry-passes', codes: CHANGED, nothingWritten: true },
+  // Identities per run: HELLO's announcement, identify's own IDENTIFY, the check after the key, the check before the write.
+  { name: 'different device ID at HELLO', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n }), expect: 'retry-passes', codes: CHANGED, at: 'identify' },
+  { name: 'different device ID at the identify step', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 1 }), expect: 'retry-passes', codes: CHANGED, at: 'identify' },
+  { name: 'different device ID before signing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 2 }), expect: 'retry-passes', codes: CHANGED, at: 'csr' },
+  { name: 'different device ID before writing', fault: (n) => ({ kind: 'device-id-change', afterIdentifies: n + 3 }), expect: 'retry-passes', codes: CHANGED, nothingWritten: true, at: 'write' },
   { name: 'device error BUSY at write-begin', fault: { kind: 'error-reply', step: 'write-begin', error: 'BUSY' }, expect: 'retry-passes', codes: ['DEVICE_ERROR_BUSY'] },
-  { name: 'weak key generated (RSA-1024)', fault: { kind: 'weak-key', key: 'rsa-1024' }, expect: 'refused', codes: ['DEVICE_KEY_WEAK', 'KEY_RSA_TOO_SMALL'] },
-  { name: 'weak key generated (secp256k1)', fault: { kind: 'weak-key', key: 'secp256k1' }, expect: 'refused', codes: ['DEVICE_KEY_WEAK', 'KEY_UNSUPPORTED_CURVE'] },
+  { name: 'device error BUSY at read-certs', fault: { kind: 'error-reply', step: 'read-certs', error: 'BUSY' }, expect: 'retry-passes', codes: ['DEVICE_ERROR_BUSY'] },
+  { name: 'device error BUSY at get-csr', fault: { kind: 'error-reply', step: 'get-csr', error: 'BUSY' }, expect: 'retry-passes', codes: ['DEVICE_ERROR_BUSY'] },
+  { name: 'device error BUSY at identify', fault: { kind: 'error-reply', step: 'identify', error: 'BUSY' }, expect: 'retry-passes', codes: ['DEVICE_ERROR_BUSY'] },
+  // The generated key is refused: not asked again in that run (no loop); the retry asks for a new key and passes.
+  { name: 'weak key generated (RSA-1024)', fault: { kind: 'weak-key', key: 'rsa-1024' }, expect: 'retry-passes', codes: ['KEY_RSA_TOO_SMALL'], at: 'csr' },
+  { name: 'weak key generated (secp256k1)', fault: { kind: 'weak-key', key: 'secp256k1' }, expect: 'retry-passes', codes: ['KEY_UNSUPPORTED_CURVE'], at: 'csr' },
+  { name: 'weak key generated (RSA-1024, raw key path)', path: 'raw', fault: { kind: 'weak-key', key: 'rsa-1024' }, expect: 'retry-passes', codes: ['KEY_RSA_TOO_SMALL'], at: 'csr' },
 );
+
+/** Where each command is first sent on a fresh device: the step its request belongs to. */
+const OWNER: Record<Step, WorkflowStep> = {
+  hello: 'identify',
+  identify: 'identify',
+  'generate-key': 'keygen',
+  'get-public-key': 'csr',
+  'get-csr': 'csr',
+  // The CSR path's first challenge is the final one, after the writes; the raw path's is the pre-signing one.
+  'sign-challenge': 'verify',
+  'write-begin': 'write',
+  'write-chunk': 'write',
+  'write-end': 'write',
+  'read-certs': 'verify',
+  commit: 'commit',
+};
+
+/**
+ * The step a run with this fault fails at. A device's own refusal (an ERROR
+ * reply) names its request's step. A reply that never came or came damaged
+ * names the step of the first request in its exchange: one request per frame
+ * without BATCH; with BATCH (512-byte buffer), the key generation's exchange
+ * also carries the CSR (the read-back has frames of its own at that size).
+ */
+function expectedStep(r: Row, f: Fault, mode: Mode): WorkflowStep {
+  if (r.at) return r.at;
+  const step = 'step' in f && f.step ? f.step : f.kind === 'wrong-cn' || f.kind === 'bad-csr-signature' ? 'get-csr' : f.kind === 'flash-write-failure' ? 'write-end' : 'identify';
+  if (r.path === 'raw' && step === 'sign-challenge') return 'csr';
+  const whole = ['corrupt-reply', 'drop-bytes', 'disconnect', 'silent', 'slow-reply'].includes(f.kind);
+  if (mode === 'batch' && whole && step === 'get-csr' && r.path !== 'raw') return 'keygen';
+  return OWNER[step];
+}
 
 const RAW_CAPS: DeviceCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
 const SINGLE_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
@@ -141,9 +183,11 @@ describe('faults table (fault × step)', () => {
         expect(first.result.result).toBe('failed');
         if (first.result.result !== 'failed') return;
         expect(row.codes).toContain(first.result.error.code);
-        // The typed failure is also the last step event.
+        // The typed failure is also the last step event, at the step the failed request belongs to.
         const failedEvents = first.events.filter((e) => e.kind === 'step' && e.state === 'failed');
         expect(failedEvents).toHaveLength(1);
+        expect(first.result.failedStep, 'the step the failure is reported at').toBe(expectedStep(row, fault, row.mode));
+        expect(failedEvents[0]!.kind === 'step' && failedEvents[0]!.step).toBe(first.result.failedStep);
         if (row.nothingWritten) expect(bench.sim.state().leaf, 'nothing was written to a device that changed identity').toBeNull();
         // Safe: never locked with anything but a verified credential from us.
         const st = bench.sim.state();

@@ -51,7 +51,7 @@ describe('state machine as data', () => {
 });
 
 describe('issuance policy', () => {
-  const facts = { deviceId: 'd1', keyAlgorithm: 'P-256', spkiSha256: 'a'.repeat(64), issuerFingerprint: 'f'.repeat(64), now: new Date() };
+  const facts = { deviceId: 'd1', keyAlgorithm: 'P-256', spkiSha256: 'a'.repeat(64), issuerFingerprint: 'f'.repeat(64), sameKey: [], now: new Date() };
   const prior = { deviceId: 'd1', serialHex: '40aa', issuerFingerprint: 'f'.repeat(64), spkiSha256: 'b'.repeat(64), certificateDer: new Uint8Array(1), issuedAt: '' };
 
   it('rejects an inconsistent policy', () => {
@@ -70,6 +70,19 @@ describe('issuance policy', () => {
     expect(decideIssuance(DEFAULT_ISSUANCE_POLICY, { ...facts, prior: [same] }, () => true).kind).toBe('reuse');
     // An expired or foreign recorded certificate is not reused: that is a re-issue.
     expect(() => decideIssuance(DEFAULT_ISSUANCE_POLICY, { ...facts, prior: [same] }, () => false)).toThrow(/reason/);
+  });
+
+  it('refuses a key already certified for another device ID, whatever the reason; the same ID with its own key is reused', () => {
+    const other = { ...prior, deviceId: 'd0', serialHex: '40bb', spkiSha256: facts.spkiSha256 };
+    for (const f of [{ ...facts, prior: [], sameKey: [other] }, { ...facts, prior: [prior], sameKey: [other], reissueReason: 'RMA swap' }]) {
+      let err: unknown;
+      try { decideIssuance(DEFAULT_ISSUANCE_POLICY, f, () => true); } catch (e) { err = e; }
+      expect(isCustodianError(err, 'POLICY_KEY_ALREADY_CERTIFIED')).toBe(true);
+      expect((err as Error).message).toMatch(/already certified for device d0 \(serial 40bb\).*cloned secure element/);
+      expect((err as { details: unknown }).details).toMatchObject({ deviceId: 'd1', certifiedFor: [{ deviceId: 'd0', serialHex: '40bb' }] });
+    }
+    const same = { ...prior, spkiSha256: facts.spkiSha256 };
+    expect(decideIssuance(DEFAULT_ISSUANCE_POLICY, { ...facts, prior: [same], sameKey: [same] }, () => true).kind).toBe('reuse');
   });
 
   it('refuses a key type outside the allowed list', () => {

@@ -105,6 +105,11 @@ describe('station.progress as the real workflow emits it', () => {
       await bench('dev-000103', { withKey: true, faults: [{ kind: 'bad-csr-signature' }] }), 'run-bad-csr', 4);
     recordings['fresh device: keygen, then a bad CSR signature'] = await run(
       await bench('dev-000104', { faults: [{ kind: 'bad-csr-signature' }] }), 'run-keygen-bad-csr', 5);
+    // The weak-key fault fires at the key generation before the run: the device holds an RSA-1024 key.
+    recordings['device with a refused key: csr refuses it, keygen makes a new one'] = await run(
+      await bench('dev-000105', { withKey: true, faults: [{ kind: 'weak-key', key: 'rsa-1024' }] }), 'run-refused-key', 6);
+    recordings['read-back refused by the device: write done, verify failed'] = await run(
+      await bench('dev-000106', { faults: [{ kind: 'error-reply', step: 'read-certs', error: 'INTERNAL' }] }), 'run-readback-refused', 7);
 
     // Every payload is one the service may send.
     for (const r of Object.values(recordings)) for (const p of r.progress) StationProgressSchema.parse(p);

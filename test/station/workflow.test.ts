@@ -4,7 +4,7 @@
  * repeat visits, re-issue policy, fail-closed recording.
  */
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { bytesEqual } from '../../electron/core/device/protocol';
 import { openStationLedger, type Ledger, type LedgerRecord, type LedgerRecorder } from '../../electron/core/ledger/index';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { Fault } from '../../electron/core/simulator/index';
-import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice, type PreparedIssuer, type StepEvent, type StepSucceeded } from '../../electron/core/station/index';
+import { DEFAULT_ISSUANCE_POLICY, prepareIssuer, provisionDevice, remedyFor, type PreparedIssuer, type StepEvent, type StepSucceeded } from '../../electron/core/station/index';
 import type { IssuanceRecorder } from '../../electron/core/station/recorder';
 import { MemoryRecorder } from '../support/memory-recorder';
 import { startBench, type Bench } from '../support/station-harness';
@@ -115,7 +115,7 @@ describe('refused before signing: nothing signed, nothing recorded', () => {
   it('a key type the issuance policy does not allow (P-256 device, policy P-384 only)', async () => {
     const { ledger, recorder } = freshLedger();
     const b = await bench(recorder, { deviceId: 'dev-policy-1' });
-    const policy = { ...DEFAULT_ISSUANCE_POLICY, allowedKeyTypes: ['P-384'] as const, keygen: { onDeviceIfMissing: false, algorithm: 'P-384' as const } };
+    const policy = { ...DEFAULT_ISSUANCE_POLICY, allowedKeyTypes: ['P-384'] as const, keygen: { onDeviceIfMissing: false, onDeviceIfRefused: false, algorithm: 'P-384' as const } };
     const pre = await b.connect();
     await pre.generateKey('P-256');
     await pre.close();
@@ -241,6 +241,35 @@ describe('repeat visits and re-issue', () => {
     expect(intents).toHaveLength(2);
     expect(intents[1]!.reissueReason).toBe('board replaced under RMA-77');
     assertInstalled(second, 'dev-re-1');
+  });
+
+  it('a second device ID presenting a key already certified for another device (a cloned secure element) is refused before any intent, even with a reason', async () => {
+    const { ledger, recorder } = freshLedger();
+    const original = await bench(recorder, { deviceId: 'dev-key-a' });
+    expect((await original.run()).result.result).toBe('passed');
+    // The clone: a fresh, unlocked store holding the original's key, under another device ID.
+    const dir = mkdtempSync(join(tmpdir(), 'custodian-sim-clone-'));
+    copyFileSync(join(original.sim.stateDir, 'key.pem'), join(dir, 'key.pem'));
+    const state = JSON.parse(readFileSync(join(original.sim.stateDir, 'state.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...state, deviceId: 'dev-key-b', hardwareSerial: 'HWC10NE', locked: false }));
+    const clone = await startBench({ issuer, recorder, stateDir: dir });
+    benches.push(clone);
+    expect(bytesEqual(clone.sim.state().spki!, original.sim.state().spki!)).toBe(true);
+    for (const extra of [{}, { reissueReason: 'replacement board' }]) {
+      const { result } = await clone.run(extra);
+      expect(result.result).toBe('failed');
+      if (result.result !== 'failed') return;
+      expect(result.error.code).toBe('POLICY_KEY_ALREADY_CERTIFIED');
+      expect(result.failedStep).toBe('check');
+      expect(result.error.message).toMatch(/already certified for device dev-key-a .*cloned secure element/);
+      expect(remedyFor(result.error.code)).toMatch(/cloned secure element\. Quarantine the device/);
+    }
+    expect(clone.signer.signed).toHaveLength(0);
+    expect(clone.sim.state().leaf).toBeNull();
+    expect(ofType(ledger, 'intent').map((i) => i.deviceId)).toEqual(['dev-key-a']);
+    // The original, with its own key, still passes on a repeat visit.
+    const again = await original.run();
+    expect(again.result.result === 'passed' && again.result.how).toBe('recognised');
   });
 
   it('a device that failed after signing is retried by re-installing the recorded certificate (no second signature, outcome on the same intent)', async () => {

@@ -40,6 +40,12 @@ export async function startBench(opts: {
   deviceId?: string;
   capabilities?: DeviceCapability[];
   faults?: Fault[];
+  /** The device's buffer (simulator default 512). */
+  maxPayload?: number;
+  /** Keep the protocol's default timeouts (no short ones). */
+  defaultTimeouts?: boolean;
+  /** The device's non-volatile memory, prepared by the test (e.g. a clone of another device's); default a fresh one. */
+  stateDir?: string;
   /** Simulator step whose command gets the short FAST_TIMEOUT_MS. */
   shortTimeoutAt?: string;
   /**
@@ -51,17 +57,20 @@ export async function startBench(opts: {
   shortTimeoutsEverywhere?: boolean;
 }): Promise<Bench> {
   const sim = await startSimulator({
-    stateDir: mkdtempSync(join(tmpdir(), 'custodian-sim-')),
+    stateDir: opts.stateDir ?? mkdtempSync(join(tmpdir(), 'custodian-sim-')),
     emulateWireTime: false,
     identity: { deviceId: opts.deviceId ?? 'dev-001' },
     ...(opts.capabilities ? { capabilities: opts.capabilities } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.maxPayload ? { maxPayload: opts.maxPayload } : {}),
   });
   const signer = countingSigner();
   const timeouts: DeviceClientOptions['timeouts'] = opts.shortTimeoutsEverywhere
     ? Object.fromEntries(Object.keys(DEFAULT_TIMEOUTS_MS).map((k) => [k, FAST_TIMEOUT_MS]))
     : opts.shortTimeoutAt ? { [opts.shortTimeoutAt.toUpperCase().replace(/-/g, '_')]: FAST_TIMEOUT_MS } : {};
-  const connect = () => connectInProcess(sim, { ...STATION_DEVICE_OPTIONS, timeouts, interByteTimeoutMs: 50 });
+  // A shortened timeout is the whole allowance: no per-KiB time on top for writes.
+  const short = opts.shortTimeoutsEverywhere || opts.shortTimeoutAt ? { writeMsPerKiB: 0 } : {};
+  const connect = () => connectInProcess(sim, { ...STATION_DEVICE_OPTIONS, ...(opts.defaultTimeouts ? {} : { timeouts, ...short, interByteTimeoutMs: 50 }) });
   return {
     sim,
     signer,

@@ -4,6 +4,7 @@
  * it over a real port, a pty or an in-process pipe; tests may implement it too.
  * Every method rejects with a CustodianError (DEVICE_* or FRAME_* code).
  */
+import { isCustodianError } from '../errors';
 import type { DeviceKeyType } from '../pki/key-policy';
 
 /** The key types a device may be asked to generate: pki's device key types. */
@@ -49,6 +50,32 @@ export interface InstalledCredentials {
   locked: boolean;
 }
 
+/**
+ * The parts of a call that does more than one thing: generateKey with `csr`
+ * (the key generation, then the new key's CSR and the identity check after
+ * it) and install (the writes, then the read-back and the final challenge).
+ * An error of such a call says in `details.part` which part failed. A reply
+ * that never came, or came damaged, names the first part of its exchange:
+ * nothing in that exchange is known to have run.
+ */
+export type DevicePart = 'keygen' | 'csr' | 'write' | 'read-back';
+export const DEVICE_PARTS: readonly DevicePart[] = ['keygen', 'csr', 'write', 'read-back'];
+
+/** The part of a multi-part call an error names (`details.part`), if any. */
+export function failedPart(e: unknown): DevicePart | undefined {
+  if (!isCustodianError(e)) return undefined;
+  const p = e.details.part;
+  return (DEVICE_PARTS as readonly unknown[]).includes(p) ? (p as DevicePart) : undefined;
+}
+
+export interface IdentifyOptions {
+  /**
+   * Ask the device in an exchange of its own (IDENTIFY's short timeout), even
+   * right after a HELLO that announced the identity (docs/device-protocol.md §4.1).
+   */
+  fresh?: boolean;
+}
+
 /** The identity the session started with; a device that no longer reports it is refused (DEVICE_IDENTITY_CHANGED). */
 export interface IdentityCheck {
   confirm?: DeviceIdentity;
@@ -80,11 +107,12 @@ export interface InstallOptions extends IdentityCheck {
 }
 
 export interface DeviceClient {
-  identify(): Promise<DeviceIdentity>;
+  identify(opts?: IdentifyOptions): Promise<DeviceIdentity>;
   /**
    * Generate a key pair in the device's secure element. With `csr`, also
    * return the new key's CSR for that CN (and confirm the identity after it),
-   * in the same exchange where the device can batch; otherwise null.
+   * in the same exchange where the device can batch; otherwise null. A
+   * failure names its part ('keygen' or 'csr', DevicePart).
    */
   generateKey(algorithm: DeviceKeyAlgorithm, opts?: CsrAfterKeygen): Promise<Uint8Array | null>;
   /**
@@ -106,7 +134,8 @@ export interface DeviceClient {
    * reports what it holds and signs `challenge`, the final proof of
    * possession. All in as few exchanges as the buffers allow (one frame for a
    * device that batches with a 4 KiB buffer). The caller checks the read-back
-   * against what it wrote, then the signature under the leaf read back.
+   * against what it wrote, then the signature under the leaf read back. A
+   * failure names its part ('write' or 'read-back', DevicePart).
    */
   install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult>;
   commit(): Promise<void>;

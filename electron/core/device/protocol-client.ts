@@ -6,7 +6,19 @@
 import { hash } from 'node:crypto';
 import { CustodianError } from '../errors';
 import { x509 } from '../pki/crypto';
-import type { CsrAfterKeygen, DeviceClient, DeviceIdentity, DeviceKeyAlgorithm, IdentityCheck, InstallOptions, InstalledCredentials, ReadBackHint, ReadBackResult } from './client';
+import type {
+  CsrAfterKeygen,
+  DeviceClient,
+  DeviceIdentity,
+  DeviceKeyAlgorithm,
+  DevicePart,
+  IdentifyOptions,
+  IdentityCheck,
+  InstallOptions,
+  InstalledCredentials,
+  ReadBackHint,
+  ReadBackResult,
+} from './client';
 import { FRAME_OVERHEAD, MAX_FRAME_PAYLOAD } from './frame';
 import { checkDeviceKey } from './keys';
 import {
@@ -32,7 +44,10 @@ import {
   splitDer,
   storeStateFromByte,
   TYPE_ERROR,
+  WRITE_MS_PER_KIB,
+  writeTimeoutMs,
   WriteTarget,
+  type BatchEntry,
   type CommandName,
 } from './protocol';
 import type { Transport } from './transport';
@@ -42,11 +57,15 @@ import { wireTimeMs } from './wire';
 export interface DeviceClientOptions {
   /** Line rate used to add wire time to each timeout and to compute the wire floor. Default 115200. */
   baud?: number;
-  /** Override named timeouts (ms, excluding wire time). */
+  /** Override named timeouts (ms, excluding wire time; a write's size allowance comes on top). */
   timeouts?: Partial<Record<CommandName, number>>;
+  /** Override the write allowance per KiB (WRITE_MS_PER_KIB). */
+  writeMsPerKiB?: number;
   interByteTimeoutMs?: number;
-  /** Verify CSR self-signature and CN in getCsr(). Default true. */
+  /** Verify CSR self-signature, CN and key in getCsr(). Default true. */
   verifyCsr?: boolean;
+  /** Check the key getPublicKey() returns (DEVICE_KEY_WEAK, DEVICE_KEY_MISMATCH). Default true. */
+  verifyKeys?: boolean;
 }
 
 export interface HelloInfo {
@@ -66,6 +85,16 @@ export interface DeviceSessionStats extends RequestQueueStats {
 interface SubRequest {
   name: CommandName;
   payload: Uint8Array;
+  /** The part of a multi-part call it serves (its errors name it). */
+  part?: DevicePart;
+  /** Its own timeout when it is not the command's named one (writes, by size). */
+  timeoutMs?: number;
+}
+
+/** `e`, naming `part` in its details unless it names one already (the innermost part wins). */
+function inPart(e: unknown, part: DevicePart | undefined): unknown {
+  if (part === undefined || !(e instanceof CustodianError) || e.details.part !== undefined) return e;
+  return new CustodianError(e.code, e.message, { ...e.details, part }, { cause: e.cause });
 }
 
 /** Chunk reply header: u32 total, u8 flags. */
@@ -118,14 +147,13 @@ class ObjectRead {
 const chunkRequest = (prefix: Uint8Array, offset: number, maxLen: number, suffix: Uint8Array = EMPTY): Uint8Array =>
   new ByteWriter().bytes(prefix).u32(offset).u16(maxLen).bytes(suffix).build();
 
-/** A WRITE_CHUNK request (§4.6): u32 offset, then the bytes. */
-const writeChunk = (offset: number, bytes: Uint8Array): SubRequest => ({ name: 'WRITE_CHUNK', payload: new ByteWriter().u32(offset).bytes(bytes).build() });
-
 export class ProtocolDeviceClient implements DeviceClient {
   private readonly queue: RequestQueue;
   private readonly baud: number;
   private readonly timeouts: Record<CommandName, number>;
   private readonly verifyCsr: boolean;
+  private readonly verifyKeys: boolean;
+  private readonly writeMsPerKiB: number;
   private helloInfo: HelloInfo | null = null;
   /** The IDENTIFY response HELLO carried (§4.1), until the next request: identify() answers with it. */
   private announced: DeviceIdentity | null = null;
@@ -140,6 +168,8 @@ export class ProtocolDeviceClient implements DeviceClient {
     if (!(this.baud > 0)) throw new RangeError(`baud must be > 0, got ${this.baud}`);
     this.timeouts = { ...DEFAULT_TIMEOUTS_MS, ...opts.timeouts };
     this.verifyCsr = opts.verifyCsr ?? true;
+    this.verifyKeys = opts.verifyKeys ?? true;
+    this.writeMsPerKiB = opts.writeMsPerKiB ?? WRITE_MS_PER_KIB;
     this.queue = new RequestQueue(transport, opts.interByteTimeoutMs !== undefined ? { interByteTimeoutMs: opts.interByteTimeoutMs } : {});
   }
 
@@ -169,10 +199,19 @@ export class ProtocolDeviceClient implements DeviceClient {
     return wireTimeMs(n + 2 * FRAME_OVERHEAD + (this.helloInfo?.maxPayload ?? MAX_FRAME_PAYLOAD), this.baud);
   }
 
-  private call(name: CommandName, payload: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+  private call(name: CommandName, payload: Uint8Array = new Uint8Array(0), timeoutMs: number = this.timeouts[name]): Promise<Uint8Array> {
     this.announced = null;
     const wire = this.wireAllowanceMs(payload.length);
-    return this.queue.request(Command[name], payload, { name, timeoutMs: Math.ceil(this.timeouts[name] + wire) });
+    return this.queue.request(Command[name], payload, { name, timeoutMs: Math.ceil(timeoutMs + wire) });
+  }
+
+  /** `fn`, its errors naming `part` (DevicePart) unless a part inside it named one already. */
+  private async within<T>(part: DevicePart, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw inPart(e, part);
+    }
   }
 
   private decode<T>(name: CommandName, payload: Uint8Array, fn: (r: ByteReader) => T): T {
@@ -243,11 +282,12 @@ export class ProtocolDeviceClient implements DeviceClient {
 
   /**
    * Who the device is. Right after a HELLO that carried the IDENTIFY response
-   * (nothing asked since), that answer is the one an IDENTIFY would get now.
+   * (nothing asked since), that answer is the one an IDENTIFY would get now,
+   * unless `fresh` asks the device all the same.
    */
-  async identify(): Promise<DeviceIdentity> {
+  async identify(opts: IdentifyOptions = {}): Promise<DeviceIdentity> {
     const announced = this.announced;
-    if (announced) {
+    if (announced && !opts.fresh) {
       this.announced = null;
       return announced;
     }
@@ -270,8 +310,8 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   /** A guarded IDENTIFY entry (§4.8): the device refuses it with IDENTITY_MISMATCH unless it is `id`. */
-  private guard(id: DeviceIdentity): SubRequest {
-    return { name: 'IDENTIFY', payload: new ByteWriter().str8(id.deviceId).str8(id.hardwareSerial).build() };
+  private guard(id: DeviceIdentity, part?: DevicePart): SubRequest {
+    return { name: 'IDENTIFY', payload: new ByteWriter().str8(id.deviceId).str8(id.hardwareSerial).build(), ...(part ? { part } : {}) };
   }
 
   /** Reply room an IDENTIFY entry needs: the session's identity as encoded, plus slack. */
@@ -284,30 +324,38 @@ export class ProtocolDeviceClient implements DeviceClient {
   /**
    * One BATCH exchange: the entries' replies in order. An entry the device
    * refused throws the same error the command would alone (the device ran
-   * nothing after it). The batch is allowed the sum of its entries' timeouts.
+   * nothing after it), naming the entry's part; a reply that did not come, or
+   * did not decode, names the first entry's part (nothing in it is known to
+   * have run). The batch is allowed the sum of its entries' timeouts.
    */
   private async batch(entries: readonly SubRequest[]): Promise<Uint8Array[]> {
     this.announced = null;
     const payload = encodeBatch(entries.map((e) => ({ type: Command[e.name], payload: e.payload })));
     let timeout = 0;
-    for (const e of entries) timeout += this.timeouts[e.name];
+    for (const e of entries) timeout += e.timeoutMs ?? this.timeouts[e.name];
     const wire = this.wireAllowanceMs(payload.length);
     const name = `BATCH[${entries.map((e) => e.name).join(',')}]`;
-    const reply = await this.queue.request(Command.BATCH, payload, { name, timeoutMs: Math.ceil(Math.max(timeout, this.timeouts.BATCH) + wire) });
-    const parts = this.decode('BATCH', reply, () => decodeBatch(reply));
+    let parts: BatchEntry[];
+    try {
+      const reply = await this.queue.request(Command.BATCH, payload, { name, timeoutMs: Math.ceil(Math.max(timeout, this.timeouts.BATCH) + wire) });
+      parts = this.decode('BATCH', reply, () => decodeBatch(reply));
+    } catch (e) {
+      throw inPart(e, entries[0]?.part);
+    }
     const out: Uint8Array[] = [];
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
       const e = entries[i];
       if (!e) break;
-      if (p.type === TYPE_ERROR) throw decodeErrorFrame(p.payload, e.name);
+      if (p.type === TYPE_ERROR) throw inPart(decodeErrorFrame(p.payload, e.name), e.part);
       if (p.type !== (Command[e.name] | RESPONSE_BIT)) {
-        throw protocolError(`${name}: reply ${i} is ${commandName(p.type)}, expected ${e.name}`, { command: 'BATCH', entry: i });
+        throw inPart(protocolError(`${name}: reply ${i} is ${commandName(p.type)}, expected ${e.name}`, { command: 'BATCH', entry: i }), e.part);
       }
       out.push(p.payload);
     }
     if (parts.length !== entries.length) {
-      throw protocolError(`${name}: ${parts.length} replies for ${entries.length} requests`, { command: 'BATCH' });
+      const missing = entries[Math.min(parts.length, entries.length - 1)];
+      throw inPart(protocolError(`${name}: ${parts.length} replies for ${entries.length} requests`, { command: 'BATCH' }), missing?.part);
     }
     return out;
   }
@@ -316,12 +364,12 @@ export class ProtocolDeviceClient implements DeviceClient {
     const id = ALGORITHM_IDS[algorithm];
     if (id === undefined) throw new CustodianError('DEVICE_BAD_ARGUMENT', `unknown key algorithm ${String(algorithm)}`);
     this.generated = null;
-    const keygen: SubRequest = { name: 'GENERATE_KEY', payload: new ByteWriter().u8(id).build() };
+    const keygen: SubRequest = { name: 'GENERATE_KEY', payload: new ByteWriter().u8(id).build(), part: 'keygen' };
     if (opts.csr !== undefined && this.canBatch) {
       // The new key's CSR (and the identity check after it) in the keygen's own exchange.
       return this.fetchCsr(opts.csr, opts.confirm, { request: keygen, done: () => (this.generated = algorithm) });
     }
-    await this.call('GENERATE_KEY', keygen.payload);
+    await this.within('keygen', () => this.send(keygen));
     this.generated = algorithm;
     return opts.csr === undefined ? null : this.getCsr(opts.csr, opts);
   }
@@ -337,7 +385,7 @@ export class ProtocolDeviceClient implements DeviceClient {
 
   async getPublicKey(): Promise<Uint8Array> {
     const { data } = await this.readRest(new ObjectRead('GET_PUBLIC_KEY'), EMPTY);
-    checkDeviceKey(data, this.generated);
+    if (this.verifyKeys) checkDeviceKey(data, this.generated);
     return data;
   }
 
@@ -349,9 +397,13 @@ export class ProtocolDeviceClient implements DeviceClient {
    * GET_CSR; with `confirm`, the identity check after it; with `before`, a
    * request that runs first in the same exchange (GENERATE_KEY). On a device
    * that batches, all of it is one frame, the CSR's first chunk as large as
-   * the frame allows.
+   * the frame allows. Its failures name part 'csr'; those of `before`, its own.
    */
-  private async fetchCsr(commonName: string, confirm: DeviceIdentity | undefined, before: { request: SubRequest; done: () => void } | null): Promise<Uint8Array> {
+  private fetchCsr(commonName: string, confirm: DeviceIdentity | undefined, before: { request: SubRequest; done: () => void } | null): Promise<Uint8Array> {
+    return this.within('csr', () => this.fetchCsrParts(commonName, confirm, before));
+  }
+
+  private async fetchCsrParts(commonName: string, confirm: DeviceIdentity | undefined, before: { request: SubRequest; done: () => void } | null): Promise<Uint8Array> {
     const cnBytes = new TextEncoder().encode(commonName).length;
     if (cnBytes === 0 || cnBytes > 64) {
       throw new CustodianError('DEVICE_BAD_ARGUMENT', `common name must be 1..64 bytes of UTF-8 (RFC 5280 ub-common-name), got ${cnBytes}`);
@@ -363,8 +415,8 @@ export class ProtocolDeviceClient implements DeviceClient {
       let room = this.batchBudget - (entries.length + 1) * BATCH_ENTRY_OVERHEAD - CHUNK_HEADER;
       if (confirm) room -= this.identityReplyBytes(confirm);
       const maxLen = Math.min(this.maxPayload - CHUNK_HEADER, room);
-      const csrAt = entries.push({ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn) }) - 1;
-      if (confirm) entries.push(this.guard(confirm));
+      const csrAt = entries.push({ name: 'GET_CSR', payload: chunkRequest(EMPTY, 0, maxLen, cn), part: 'csr' }) - 1;
+      if (confirm) entries.push(this.guard(confirm, 'csr'));
       const replies = await this.batch(entries);
       before?.done();
       obj.take(replies[csrAt]!, maxLen);
@@ -375,7 +427,8 @@ export class ProtocolDeviceClient implements DeviceClient {
       }
     } else {
       if (before) {
-        await this.call(before.request.name, before.request.payload);
+        const { request } = before;
+        await this.within(request.part ?? 'csr', () => this.send(request));
         before.done();
       }
       await this.readRest(obj, EMPTY, cn);
@@ -429,24 +482,39 @@ export class ProtocolDeviceClient implements DeviceClient {
     return signature;
   }
 
-  /** WRITE_BEGIN, WRITE_CHUNK… and WRITE_END for one object, chunks at most `step` bytes (§4.6). */
+  /**
+   * WRITE_BEGIN and WRITE_END for one object (§4.6); WRITE_END, which
+   * verifies and programs the whole object, is allowed time by its size.
+   */
   private writeRequests(target: number, data: Uint8Array): { begin: SubRequest; data: Uint8Array; end: SubRequest } {
     if (data.length === 0 || data.length > MAX_OBJECT_SIZE) {
       throw new CustodianError('DEVICE_BAD_ARGUMENT', `object must be 1..${MAX_OBJECT_SIZE} bytes, got ${data.length}`);
     }
     const sha = hash('sha256', data, 'buffer');
-    return { begin: { name: 'WRITE_BEGIN', payload: new ByteWriter().u8(target).u32(data.length).bytes(sha).build() }, data, end: { name: 'WRITE_END', payload: EMPTY } };
+    return {
+      begin: { name: 'WRITE_BEGIN', payload: new ByteWriter().u8(target).u32(data.length).bytes(sha).build(), part: 'write' },
+      data,
+      end: { name: 'WRITE_END', payload: EMPTY, part: 'write', timeoutMs: writeTimeoutMs(this.timeouts.WRITE_END, data.length, this.writeMsPerKiB) },
+    };
+  }
+
+  /** A WRITE_CHUNK request (§4.6): u32 offset, then the bytes; allowed time by its size. */
+  private writeChunk(offset: number, bytes: Uint8Array): SubRequest {
+    const payload = new ByteWriter().u32(offset).bytes(bytes).build();
+    return { name: 'WRITE_CHUNK', payload, part: 'write', timeoutMs: writeTimeoutMs(this.timeouts.WRITE_CHUNK, bytes.length, this.writeMsPerKiB) };
+  }
+
+  /** One request in a frame of its own, with its timeout. */
+  private send(r: SubRequest): Promise<Uint8Array> {
+    return this.call(r.name, r.payload, r.timeoutMs);
   }
 
   private async writeObject(target: number, data: Uint8Array): Promise<void> {
     const w = this.writeRequests(target, data);
     const step = this.maxPayload - 4;
-    await this.call(w.begin.name, w.begin.payload);
-    for (let off = 0; off < data.length; off += step) {
-      const chunk = writeChunk(off, data.subarray(off, off + step));
-      await this.call(chunk.name, chunk.payload);
-    }
-    await this.call(w.end.name, w.end.payload);
+    await this.send(w.begin);
+    for (let off = 0; off < data.length; off += step) await this.send(this.writeChunk(off, data.subarray(off, off + step)));
+    await this.send(w.end);
   }
 
   async writeLeaf(certificateDer: Uint8Array): Promise<void> {
@@ -472,12 +540,12 @@ export class ProtocolDeviceClient implements DeviceClient {
   async install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult> {
     this.checkChallenge(opts.challenge);
     if (!this.canBatch) {
-      await this.writeCredentials(leafDer, chainDer, opts);
-      return this.readBack(opts.challenge, opts.hint);
+      await this.within('write', () => this.writeCredentials(leafDer, chainDer, opts));
+      return this.within('read-back', () => this.readBack(opts.challenge, opts.hint));
     }
     const frames = this.planWrites(leafDer, chainDer, opts.confirm);
     const last = frames.pop()!;
-    for (const f of frames) await this.sendFrame(f, opts.confirm);
+    for (const f of frames) await this.within('write', () => this.sendFrame(f, opts.confirm));
     // The read-back and the final challenge ride in the last write frame when
     // both buffers have room: the device runs them after the writes, as it
     // would in frames of their own.
@@ -506,13 +574,13 @@ export class ProtocolDeviceClient implements DeviceClient {
     };
     // Data bytes a WRITE_CHUNK entry (u32 offset + data) can carry in the current frame.
     const chunkRoom = (): number => Math.min(budget - used - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
-    if (confirm) add(this.guard(confirm));
+    if (confirm) add(this.guard(confirm, 'write'));
     for (const w of [this.writeRequests(WriteTarget.LEAF, leafDer), this.writeRequests(WriteTarget.CHAIN, concatBytes(chainDer))]) {
       add(w.begin);
       for (let off = 0; off < w.data.length; ) {
         if (chunkRoom() < MIN_READ_CHUNK && chunkRoom() < w.data.length - off) next();
         const n = Math.min(chunkRoom(), w.data.length - off);
-        add(writeChunk(off, w.data.subarray(off, off + n)));
+        add(this.writeChunk(off, w.data.subarray(off, off + n)));
         off += n;
       }
       add(w.end);
@@ -524,7 +592,14 @@ export class ProtocolDeviceClient implements DeviceClient {
   /** One BATCH frame; the guarded IDENTIFY at `guardAt` (the first entry by default), if there, has its answer checked against `confirm`. */
   private async sendFrame(f: readonly SubRequest[], confirm: DeviceIdentity | undefined, guardAt = 0): Promise<Uint8Array[]> {
     const replies = await this.batch(f);
-    if (confirm && f[guardAt]?.name === 'IDENTIFY') this.acceptIdentity(this.decodeIdentity(replies[guardAt]!), confirm);
+    const guard = f[guardAt];
+    if (confirm && guard?.name === 'IDENTIFY') {
+      try {
+        this.acceptIdentity(this.decodeIdentity(replies[guardAt]!), confirm);
+      } catch (e) {
+        throw inPart(e, guard.part);
+      }
+    }
     return replies;
   }
 
@@ -571,30 +646,48 @@ export class ProtocolDeviceClient implements DeviceClient {
   /** `writes` (the last write frame), then the read-back and the challenge: in that frame when it has room for them. */
   private async readBackAfter(writes: SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): Promise<ReadBackResult> {
     if (this.readBackFits(writes, challenge, hint, confirm)) {
-      const r = await this.readStore(challenge, hint, writes, confirm);
+      const r = await this.readStore(challenge, hint, writes, confirm, 'read-back');
       return { installed: r.installed, signature: r.signature! };
     }
-    await this.sendFrame(writes, confirm);
-    return this.readBack(challenge, hint);
+    await this.within('write', () => this.sendFrame(writes, confirm));
+    return this.within('read-back', () => this.readBack(challenge, hint));
   }
 
   /**
    * The leaf and chain (and the challenge's signature) in BATCH frames: the
    * first frame asks for the signature and the start of both objects, sized
    * by the hint; later frames for what remains of the objects' actual sizes.
+   * Its own requests, and what their replies hold, name `part`; `before`
+   * keeps its own.
    */
   private async readStore(
     challenge: Uint8Array | null,
     hint: ReadBackHint | undefined,
     before: readonly SubRequest[],
     confirm?: DeviceIdentity,
+    part?: DevicePart,
   ): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
+    try {
+      return await this.readStoreFrames(challenge, hint, before, confirm, part);
+    } catch (e) {
+      throw inPart(e, part);
+    }
+  }
+
+  private async readStoreFrames(
+    challenge: Uint8Array | null,
+    hint: ReadBackHint | undefined,
+    before: readonly SubRequest[],
+    confirm: DeviceIdentity | undefined,
+    part: DevicePart | undefined,
+  ): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
+    const own = part ? { part } : {};
     const budget = this.batchBudget;
     const objects = [WriteTarget.LEAF, WriteTarget.CHAIN].map((t) => ({ prefix: Uint8Array.of(t), read: new ObjectRead('READ_CERTS') }));
     const first: SubRequest[] = [...before];
     let room = budget - this.replyBytes(before, confirm);
     if (challenge) {
-      first.push({ name: 'SIGN_CHALLENGE', payload: challenge });
+      first.push({ name: 'SIGN_CHALLENGE', payload: challenge, ...own });
       room -= BATCH_ENTRY_OVERHEAD + (hint?.signatureBytes ?? MAX_SIGNATURE);
     }
     const entryMax = this.maxPayload - CHUNK_HEADER;
@@ -603,7 +696,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     const leafLen = Math.max(1, Math.min(entryMax, leafWant, room - 2 * perEntry - 1));
     const chainLen = Math.max(1, Math.min(entryMax, room - 2 * perEntry - leafLen));
     const lens = [leafLen, chainLen];
-    objects.forEach((o, i) => first.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, 0, lens[i]!) }));
+    objects.forEach((o, i) => first.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, 0, lens[i]!), ...own }));
     const replies = await this.sendFrame(first, confirm);
     let k = before.length;
     const signature = challenge ? replies[k++]! : null;
@@ -617,7 +710,7 @@ export class ProtocolDeviceClient implements DeviceClient {
         const want = o.read.total - o.read.offset;
         if (want <= 0 || left - perEntry < Math.min(want, MIN_READ_CHUNK)) continue;
         const maxLen = Math.min(want, entryMax, left - perEntry);
-        frame.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, o.read.offset, maxLen) });
+        frame.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, o.read.offset, maxLen), ...own });
         asked.push({ read: o.read, maxLen });
         left -= perEntry + maxLen;
       }

@@ -28,22 +28,37 @@ export type CommandName = keyof typeof Command;
 export const commandName = (type: number): string =>
   (Object.keys(Command) as CommandName[]).find((k) => Command[k] === (type & ~RESPONSE_BIT)) ?? `0x${type.toString(16)}`;
 
-/** Named per-command timeouts (ms), excluding wire time which the client adds at the session baud. */
+/**
+ * Named per-command timeouts (ms): how long the device may work on a request,
+ * excluding wire time, which the client adds at the session baud. Sized for a
+ * line operator: a command a device answers at once gets a few seconds; the
+ * secure element's own work (key generation, signing) gets longer; writes
+ * that program flash also get WRITE_MS_PER_KIB for every KiB they carry
+ * (writeTimeoutMs). docs/device-protocol.md §3 lists the same table.
+ */
 export const DEFAULT_TIMEOUTS_MS: Record<CommandName, number> = {
   HELLO: 500,
-  IDENTIFY: 1000,
-  GENERATE_KEY: 60_000,
-  GET_PUBLIC_KEY: 1000,
+  IDENTIFY: 3000,
+  GENERATE_KEY: 30_000,
+  GET_PUBLIC_KEY: 2000,
   GET_CSR: 10_000,
   SIGN_CHALLENGE: 10_000,
-  WRITE_BEGIN: 1000,
-  WRITE_CHUNK: 2000,
-  WRITE_END: 10_000,
-  READ_CERTS: 1000,
+  WRITE_BEGIN: 2000,
+  WRITE_CHUNK: 1000,
+  WRITE_END: 2000,
+  READ_CERTS: 2000,
   COMMIT: 10_000,
   // A batch is allowed the sum of its entries' timeouts (§4.8); this is only the floor.
   BATCH: 1000,
 };
+
+/** Extra time per KiB (or part of one) a WRITE_CHUNK carries, and per KiB of the object a WRITE_END verifies and programs. */
+export const WRITE_MS_PER_KIB = 1000;
+
+/** A write command's timeout: its base, plus WRITE_MS_PER_KIB for every KiB (or part) of `bytes`. */
+export function writeTimeoutMs(baseMs: number, bytes: number, perKiBMs: number = WRITE_MS_PER_KIB): number {
+  return baseMs + Math.ceil(bytes / 1024) * perKiBMs;
+}
 
 export const DeviceError = {
   UNKNOWN_COMMAND: 0x0001,

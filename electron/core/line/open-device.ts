@@ -7,11 +7,12 @@
 import { connectInProcess, waitForDevice, type DeviceClientOptions, type InProcessEndpoint, type ProtocolDeviceClient } from '../device/index';
 
 /**
- * How the station opens devices: the workflow verifies CSRs itself (pki
- * readCsr: signature, key policy; CN = device ID), so the device client's own
- * CSR check is switched off rather than done twice.
+ * How the station opens devices: the workflow verifies CSRs and keys itself
+ * (pki readCsr and the device key policy: signature, key; CN = device ID;
+ * docs/device-protocol.md §4.4 lists what it reports), so the device client's
+ * own CSR and key checks are switched off rather than done twice under other codes.
  */
-export const STATION_DEVICE_OPTIONS = { verifyCsr: false } as const;
+export const STATION_DEVICE_OPTIONS = { verifyCsr: false, verifyKeys: false } as const;
 
 /** How long opening a serial port keeps retrying HELLO. */
 export const CONNECT_TIMEOUT_MS = 4000;

@@ -36,6 +36,11 @@ export const StationCodes = {
   POLICY_REISSUE_REASON_REQUIRED: 'POLICY_REISSUE_REASON_REQUIRED',
   /** The device key type is not in the policy's allowed list. details: { algorithm, allowed } */
   POLICY_KEY_TYPE_NOT_ALLOWED: 'POLICY_KEY_TYPE_NOT_ALLOWED',
+  /**
+   * The device's public key is already certified for another device ID (a
+   * cloned secure element); no reason overrides it. details: { deviceId, spkiSha256, certifiedFor: [{ deviceId, serialHex, issuedAt }] }
+   */
+  POLICY_KEY_ALREADY_CERTIFIED: 'POLICY_KEY_ALREADY_CERTIFIED',
   /** The issuance policy itself is inconsistent (validity out of range, empty key list…). */
   POLICY_INVALID: 'POLICY_INVALID',
 } as const;

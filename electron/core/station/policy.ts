@@ -3,7 +3,9 @@
  * what the device asks for. `DEFAULT_ISSUANCE_POLICY` is what the CLI and the
  * UI use unless configured otherwise; `checkPolicy` refuses an inconsistent one.
  * `decideIssuance` is pure: given the facts gathered from the device and the
- * recorder, it says sign / reuse, or throws the POLICY_* refusal.
+ * recorder, it says sign / reuse, or throws the POLICY_* refusal. One key,
+ * one device: a key the recorder holds a certificate for under another device
+ * ID is refused whatever else the facts say.
  */
 import type { DeviceCapability } from '../device/client';
 import { CustodianError } from '../errors';
@@ -38,6 +40,12 @@ export interface IssuancePolicy {
   keygen: {
     /** Ask the device to generate a key in its secure element when it has none. */
     onDeviceIfMissing: boolean;
+    /**
+     * Ask the device to generate a new key when the key it has is refused by
+     * the key policy (pki's device key policy or `allowedKeyTypes`), once per
+     * run; a device that cannot (no `keygen` capability, locked store) is refused.
+     */
+    onDeviceIfRefused: boolean;
     algorithm: DeviceKeyType;
   };
   /** Capabilities a device must have to be provisioned at all. */
@@ -53,7 +61,7 @@ export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   deviceIdRule: 'dps',
   deviceIdPattern: null,
   reissue: { requiresReason: true, minReasonLength: 3 },
-  keygen: { onDeviceIfMissing: true, algorithm: 'P-256' },
+  keygen: { onDeviceIfMissing: true, onDeviceIfRefused: true, algorithm: 'P-256' },
   requiredCapabilities: ['challenge'],
 };
 
@@ -80,7 +88,7 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
   if (p.allowedKeyTypes.length === 0) bad('allowedKeyTypes is empty');
   const unknownTypes = p.allowedKeyTypes.filter((t) => !isDeviceKeyType(t));
   if (unknownTypes.length > 0) bad(`allowedKeyTypes names ${unknownTypes.join(', ')}, not among the device key types (${DEVICE_KEY_TYPES.join(', ')})`, { unknown: unknownTypes });
-  if (p.keygen.onDeviceIfMissing && !p.allowedKeyTypes.includes(p.keygen.algorithm)) {
+  if ((p.keygen.onDeviceIfMissing || p.keygen.onDeviceIfRefused) && !p.allowedKeyTypes.includes(p.keygen.algorithm)) {
     bad(`keygen algorithm ${p.keygen.algorithm} is not an allowed key type`, { algorithm: p.keygen.algorithm });
   }
   if (p.reissue.minReasonLength < 1) bad('reissue.minReasonLength must be ≥ 1');
@@ -111,6 +119,8 @@ export interface IssuanceFacts {
   issuerFingerprint: string;
   /** Certificates the recorder already holds for this device ID. */
   prior: readonly IssuedCertificateRecord[];
+  /** Certificates the recorder already holds for this key (spkiSha256), under any device ID. */
+  sameKey: readonly IssuedCertificateRecord[];
   reissueReason?: string | undefined;
   now: Date;
 }
@@ -124,12 +134,31 @@ export type IssuanceDecision =
    */
   | { kind: 'reuse'; record: IssuedCertificateRecord };
 
-export function decideIssuance(policy: IssuancePolicy, f: IssuanceFacts, stillValid: (r: IssuedCertificateRecord) => boolean): IssuanceDecision {
-  if (!(policy.allowedKeyTypes as readonly string[]).includes(f.keyAlgorithm)) {
-    throw new CustodianError(StationCodes.POLICY_KEY_TYPE_NOT_ALLOWED, `device key ${f.keyAlgorithm} is not allowed by policy "${policy.name}"`, {
-      algorithm: f.keyAlgorithm,
+/** Throws POLICY_KEY_TYPE_NOT_ALLOWED unless `keyAlgorithm` (e.g. "P-256", from the SPKI) is one of the policy's allowed key types. */
+export function assertKeyTypeAllowed(policy: IssuancePolicy, keyAlgorithm: string): void {
+  if (!(policy.allowedKeyTypes as readonly string[]).includes(keyAlgorithm)) {
+    throw new CustodianError(StationCodes.POLICY_KEY_TYPE_NOT_ALLOWED, `device key ${keyAlgorithm} is not allowed by policy "${policy.name}"`, {
+      algorithm: keyAlgorithm,
       allowed: policy.allowedKeyTypes,
     });
+  }
+}
+
+export function decideIssuance(policy: IssuancePolicy, f: IssuanceFacts, stillValid: (r: IssuedCertificateRecord) => boolean): IssuanceDecision {
+  assertKeyTypeAllowed(policy, f.keyAlgorithm);
+  const elsewhere = f.sameKey.filter((r) => r.deviceId !== f.deviceId);
+  if (elsewhere.length > 0) {
+    const first = elsewhere[0]!;
+    throw new CustodianError(
+      StationCodes.POLICY_KEY_ALREADY_CERTIFIED,
+      `the public key of device ${f.deviceId} is already certified for device ${first.deviceId} (serial ${first.serialHex}): ` +
+        'one key under two device IDs is the signature of a cloned secure element',
+      {
+        deviceId: f.deviceId,
+        spkiSha256: f.spkiSha256,
+        certifiedFor: elsewhere.map((r) => ({ deviceId: r.deviceId, serialHex: r.serialHex, issuedAt: r.issuedAt })),
+      },
+    );
   }
   const sameKey = f.prior.filter((r) => r.spkiSha256 === f.spkiSha256 && r.issuerFingerprint === f.issuerFingerprint && stillValid(r));
   const reason = f.reissueReason?.trim();

@@ -8,8 +8,13 @@
  *  - the device confirms its identity right after giving its key (in the same
  *    exchange where it can batch, docs/device-protocol.md §4.8) and right
  *    before the write (a batching device refuses the write if it changed).
+ * A failure is raised in the step it belongs to: where one step's exchange
+ * also carries the next step's requests (keygen fetching the new key's CSR,
+ * write carrying the read-back, record overlapping the pre-write identity
+ * check), a failure of those requests is held over and raised by that next
+ * step (`RunState.deferred`).
  */
-import type { DeviceClient, DeviceIdentity, InstalledCredentials, ReadBackResult } from '../device/client';
+import { failedPart, type DeviceClient, type DeviceIdentity, type InstalledCredentials, type ReadBackResult } from '../device/client';
 import { bytesEqual } from '../pki/bytes';
 import { CustodianError, isCustodianError } from '../errors';
 import {
@@ -36,9 +41,10 @@ import {
 } from '../pki/index';
 import { StationCodes } from './codes';
 import type { PreparedIssuer } from './issuer';
-import type { StepOutcome, WorkflowStep } from './machine';
-import { decideIssuance, type IssuanceDecision, type IssuancePolicy } from './policy';
+import { TRANSITIONS, type StepOutcome, type WorkflowStep } from './machine';
+import { assertKeyTypeAllowed, decideIssuance, type IssuanceDecision, type IssuancePolicy } from './policy';
 import { recogniseInstalled, reusable } from './recognise';
+import { asksForNewKey } from './refusals';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
 
 export interface StepEnv {
@@ -90,6 +96,10 @@ export interface RunState {
   keyConfirmed?: boolean;
   /** The device was re-identified after the certificate was recorded (before writing). */
   reidentifiedForWrite?: boolean;
+  /** The key the device first offered was refused by the key policy (the keygen step then replaces it). */
+  refusedKey?: { code: string; message: string };
+  /** A failure a step met on behalf of the step it hands over to, raised by that step first thing. */
+  deferred?: { step: WorkflowStep; error: unknown };
 }
 
 export interface StepResult {
@@ -117,6 +127,15 @@ async function reidentify(env: StepEnv, s: RunState, at: WorkflowStep): Promise<
   }
 }
 
+/**
+ * `error` belongs to `to`, the step `from` hands over to on `ok`: keep it for
+ * `to` to raise (and let `from` succeed); anything else is `from`'s own failure.
+ */
+function deferTo(s: RunState, from: WorkflowStep, to: WorkflowStep, error: unknown): void {
+  if (TRANSITIONS[from].ok !== to) throw error;
+  s.deferred = { step: to, error };
+}
+
 function checkProof(spki: Uint8Array, challenge: Uint8Array, signature: Uint8Array, code: string, what: string): void {
   if (!verifyPossession(spki, challenge, signature)) {
     throw new CustodianError(code, `the device's signature over the station challenge does not verify under ${what}`, {});
@@ -129,7 +148,19 @@ function signatureBytes(k: KeyInfo): number {
 }
 
 const identify: StepFn = async (env, s) => {
-  const id = env.identity ?? (await env.device.identify());
+  // Asked in an exchange of its own, with IDENTIFY's short timeout, even right
+  // after HELLO announced the identity or the serve loop detected it: a device
+  // that stops answering fails here within seconds, not at the end of the key
+  // generation's long exchange.
+  const id = await env.device.identify({ fresh: true });
+  const seen = env.identity;
+  if (seen && (seen.deviceId !== id.deviceId || seen.hardwareSerial !== id.hardwareSerial)) {
+    throw new CustodianError(StationCodes.WORKFLOW_DEVICE_CHANGED, `the device reported ${id.deviceId} at identify, but ${seen.deviceId} when it was detected`, {
+      before: seen.deviceId,
+      after: id.deviceId,
+      at: 'identify',
+    });
+  }
   validateDeviceId(id.deviceId, env.policy.deviceIdRule);
   if (env.policy.deviceIdPattern !== null && !new RegExp(env.policy.deviceIdPattern).test(id.deviceId)) {
     throw new CustodianError(PkiCodes.DEVICE_ID_INVALID, `The device ID "${id.deviceId}" does not match the station's device-ID rule.`, {
@@ -166,6 +197,31 @@ function noKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string): Ste
   return { outcome: 'no-key', details: { keyPath: path } };
 }
 
+/**
+ * The device's key is refused by the key policy (refusals.ts): ask the device
+ * for a new one if policy allows and the device can make one, once per run.
+ * Otherwise the refusal stands, its code unchanged, saying why no new key was asked for.
+ */
+function refusedKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string, e: CustodianError): StepResult {
+  const whyNot: [string, string] | null = s.keygenDone
+    ? ['done', 'it already generated a new key in this run']
+    : !env.policy.keygen.onDeviceIfRefused
+      ? ['not-allowed', 'the issuance policy does not replace refused keys']
+      : !id.capabilities.includes('keygen')
+        ? ['not-capable', 'the device cannot generate keys']
+        : s.installed?.locked
+          ? ['locked', 'its credential store is locked']
+          : null;
+  if (whyNot) {
+    const message = s.keygenDone
+      ? `the new key device ${id.deviceId} generated is refused too (${e.message}); it is not asked for another`
+      : `the key of device ${id.deviceId} is refused (${e.message}) and no new key can be asked for: ${whyNot[1]}`;
+    throw new CustodianError(e.code, message, { ...e.details, deviceId: id.deviceId, newKey: whyNot[0] }, { cause: e });
+  }
+  s.refusedKey = { code: e.code, message: e.message };
+  return { outcome: 'key-refused', details: { keyPath: path, keyRefused: e.code, reason: e.message, newKey: 'requested' } };
+}
+
 const csr: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const path = id.capabilities.includes('csr') ? 'csr' : 'raw-public-key';
@@ -178,6 +234,7 @@ const csr: StepFn = async (env, s) => {
       const der = s.csrFromKeygen ?? (await env.device.getCsr(id.deviceId, { confirm: id }));
       s.csrFromKeygen = undefined;
       const intake = readCsr(der); // signature and key policy checked here
+      assertKeyTypeAllowed(env.policy, keyTypeName(intake.keyInfo));
       if (intake.commonName !== id.deviceId) {
         throw new CustodianError(StationCodes.WORKFLOW_CSR_CN_MISMATCH, `the CSR asks for CN ${JSON.stringify(intake.commonName ?? null)}, the device ID is ${id.deviceId}`, {
           deviceId: id.deviceId,
@@ -188,14 +245,15 @@ const csr: StepFn = async (env, s) => {
       spki = intake.publicKeySpki;
     } else {
       spki = await env.device.getPublicKey();
-      assertDeviceKeyAllowed(spki);
+      assertKeyTypeAllowed(env.policy, keyTypeName(assertDeviceKeyAllowed(spki)));
       const challenge = makeChallenge(env.random);
       const signature = await env.device.signChallenge(challenge, { confirm: id });
       checkProof(spki, challenge, signature, StationCodes.WORKFLOW_POSSESSION_FAILED, 'the key it reported');
     }
   } catch (e) {
-    if (!isNoKey(e)) throw e;
-    return noKey(env, s, id, path);
+    if (isNoKey(e)) return noKey(env, s, id, path);
+    if (asksForNewKey(e)) return refusedKey(env, s, id, path, e as CustodianError);
+    throw e;
   }
   s.keyPath = path;
   s.keyConfirmed = true;
@@ -207,11 +265,22 @@ const csr: StepFn = async (env, s) => {
 
 const keygen: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
-  // A CSR device hands over the new key's CSR (and confirms its identity) in the same exchange.
-  const csr = await env.device.generateKey(env.policy.keygen.algorithm, id.capabilities.includes('csr') ? { csr: id.deviceId, confirm: id } : {});
+  const algorithm = env.policy.keygen.algorithm;
+  const details = { algorithm, reason: s.refusedKey ? 'key-refused' : 'no-key', ...(s.refusedKey ? { replaces: s.refusedKey.code } : {}) };
+  // A CSR device hands over the new key's CSR (and confirms its identity) in the same exchange:
+  // a failure of that part is the csr step's.
+  let csr: Uint8Array | null;
+  try {
+    csr = await env.device.generateKey(algorithm, id.capabilities.includes('csr') ? { csr: id.deviceId, confirm: id } : {});
+  } catch (e) {
+    if (failedPart(e) !== 'csr') throw e;
+    s.keygenDone = true;
+    deferTo(s, 'keygen', 'csr', e);
+    return { outcome: 'ok', details };
+  }
   if (csr) s.csrFromKeygen = csr;
   s.keygenDone = true;
-  return { outcome: 'ok', details: { algorithm: env.policy.keygen.algorithm } };
+  return { outcome: 'ok', details };
 };
 
 const check: StepFn = async (env, s) => {
@@ -234,15 +303,18 @@ const check: StepFn = async (env, s) => {
       why: seen.why,
     });
   }
-  const prior = await env.recorder.issuedFor(id.deviceId);
+  const spkiSha256 = s.spkiSha256 ?? sha256Hex(spki);
+  // One key, one device: what the recorder holds for this key under any device ID is a fact of the decision too.
+  const [prior, sameKey] = await Promise.all([env.recorder.issuedFor(id.deviceId), env.recorder.issuedForKey(spkiSha256)]);
   const decision = decideIssuance(
     env.policy,
     {
       deviceId: id.deviceId,
       keyAlgorithm: keyTypeName(need(s.keyInfo, 'key info')),
-      spkiSha256: s.spkiSha256 ?? sha256Hex(spki),
+      spkiSha256,
       issuerFingerprint: env.issuer.fingerprint,
       prior,
+      sameKey,
       reissueReason: env.reissueReason,
       now,
     },
@@ -338,8 +410,13 @@ const record: StepFn = async (env, s) => {
   await env.recorder.recordIssued(need(s.handle, 'intent handle'), leaf);
   s.recorded = true;
   if (reid) {
-    await reid;
-    s.reidentifiedForWrite = true;
+    // The pre-write identity check belongs to the write: a device that changed or went quiet fails there, nothing written.
+    try {
+      await reid;
+      s.reidentifiedForWrite = true;
+    } catch (e) {
+      deferTo(s, 'record', 'write', e);
+    }
   }
   if (s.serialHex !== it.serialHex) {
     throw new CustodianError(StationCodes.WORKFLOW_ISSUER_UNUSABLE, 'the signer produced a certificate that differs from the recorded intent; it was not sent', {
@@ -359,9 +436,18 @@ const write: StepFn = async (env, s) => {
   // what the read-back will find, for the client to plan its frames.
   const challenge = makeChallenge(env.random);
   const hint = { leafBytes: leaf.length, chainBytes: chain.reduce((n, c) => n + c.length, 0), signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) };
-  const back = await env.device.install(leaf, chain, { challenge, hint, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
+  const details = { leafBytes: leaf.length, chainCertificates: chain.length };
+  let back: ReadBackResult;
+  try {
+    back = await env.device.install(leaf, chain, { challenge, hint, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
+  } catch (e) {
+    // The writes went through; reading them back is the verify step's.
+    if (failedPart(e) !== 'read-back') throw e;
+    deferTo(s, 'write', 'verify', e);
+    return { outcome: 'ok', details };
+  }
   s.readBack = { challenge, ...back };
-  return { outcome: 'ok', details: { leafBytes: leaf.length, chainCertificates: chain.length } };
+  return { outcome: 'ok', details };
 };
 
 const verify: StepFn = async (env, s) => {
@@ -397,4 +483,21 @@ const done: StepFn = async (env, s) => {
   return { outcome: 'ok', details: { how: s.decision?.kind ?? 'sign', outcomeRecorded: s.handle !== undefined } };
 };
 
-export const STEPS: Readonly<Record<WorkflowStep, StepFn>> = { identify, csr, keygen, check, intent, sign, record, write, verify, commit, done };
+/** `fn`, first raising a failure the step before held over for it (deferTo). */
+const raisingDeferred =
+  (fn: StepFn): StepFn =>
+  async (env, s) => {
+    const held = s.deferred;
+    if (held) {
+      // deferTo only holds a failure for the step `ok` leads to: this one.
+      s.deferred = undefined;
+      throw held.error;
+    }
+    return fn(env, s);
+  };
+
+const BY_STEP: Readonly<Record<WorkflowStep, StepFn>> = { identify, csr, keygen, check, intent, sign, record, write, verify, commit, done };
+
+export const STEPS: Readonly<Record<WorkflowStep, StepFn>> = Object.fromEntries(
+  (Object.keys(BY_STEP) as WorkflowStep[]).map((step) => [step, raisingDeferred(BY_STEP[step])]),
+) as Record<WorkflowStep, StepFn>;
