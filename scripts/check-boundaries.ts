@@ -22,9 +22,9 @@ const NATIVE_OR_MAIN_ONLY = ['serialport', '@serialport/', 'electron', 'tsx'];
 
 /**
  * Which other electron/core folders each core folder may import (files at the
- * core's top level, errors.ts and pid-lock.ts, and electron/shared are open to
- * all). A folder not listed here may import any core folder but `service`,
- * `line`, and neither cli nor main. `device/client` is the device
+ * core's top level, errors.ts, pid-lock.ts, bounded-read.ts and input-codes.ts,
+ * and electron/shared are open to all). A folder not listed here may import
+ * any core folder but `service`, `line`, and neither cli nor main. `device/client` is the device
  * capability interface the workflow is written against; every other device
  * module is an implementation.
  */

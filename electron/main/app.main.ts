@@ -1,6 +1,7 @@
 /**
  * App lifecycle: single instance, hardened session and window, one IPC
- * channel per method, event forwarding, CA locked on quit.
+ * channel per method, event forwarding, CA locked on quit (also on SIGTERM
+ * and SIGINT).
  */
 import { BrowserWindow, ipcMain, session, type App } from 'electron';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export interface MainOptions {
   service?: StationService;
   /** Where refused and failed calls are reported (method and code only, never arguments). */
   log?: DispatchLogger;
+  /** Where SIGTERM and SIGINT arrive (default: this process). */
+  signals?: Pick<NodeJS.EventEmitter, 'on'>;
 }
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
@@ -95,6 +98,8 @@ export function bootstrap(electronApp: App, opts: MainOptions = {}): boolean {
     void service.shutdown().finally(() => electronApp.quit());
   });
   electronApp.on('window-all-closed', () => electronApp.quit());
+  // A signal quits like the menu does: before-quit shuts the service down (the device in flight ends, the ledger closes).
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) (opts.signals ?? process).on(sig, () => electronApp.quit());
 
   void electronApp.whenReady().then(async () => {
     hardenSession(session.defaultSession, csp);

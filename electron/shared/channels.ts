@@ -23,6 +23,7 @@ export const METHOD_NAMES = [
   'station.provision',
   'station.setAutoMode',
   'station.resetCounters',
+  'station.resume',
   'ledger.page',
   'ledger.search',
   'ledger.entry',
@@ -44,6 +45,7 @@ export const EVENT_NAMES = [
   'station.progress',
   'station.device',
   'station.counters',
+  'station.halted',
   'authority.lockState',
   'ledger.appended',
 ] as const;

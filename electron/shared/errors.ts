@@ -98,13 +98,21 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   AUTHORITY_CSR_NO_COMMON_NAME: 'The request has no common name. Ask for a new request with a name.',
   AUTHORITY_STATE_CORRUPTED: 'The authority files in the station folder are damaged. Restore them from backup and contact your security officer.',
   AUTHORITY_KEY_UNREADABLE: 'The CA key file cannot be read. Check the station folder and restore the key from backup if needed.',
+  AUTHORITY_SUBJECT_DUPLICATES_ISSUER: 'The new CA has the same name as a CA above it. Ask for a new request with a name of its own.',
+  AUTHORITY_ROOT_NOT_PINNED: 'The station does not know which root it belongs to. Give the root certificate or its SHA-256 fingerprint from the upstream hand-over.',
+  AUTHORITY_ROOT_MISMATCH: 'The bundle was not issued under the root this station belongs to. Do not use it: compare both fingerprints and ask the upstream custodian.',
+  AUTHORITY_ROOT_INVALID: 'What was given as the root is not a self-signed root certificate or a SHA-256 fingerprint. Choose the root certificate from the hand-over.',
   VAULT_WRONG_PASSPHRASE: 'The passphrase is not correct. Check it and try again.',
-  VAULT_WEAK_PASSPHRASE: 'That passphrase is too short or too simple. Use a longer passphrase.',
+  VAULT_WEAK_PASSPHRASE: 'That passphrase is too short or too simple. Use at least 12 characters, 6 of them different, mixing letters with digits, spaces or symbols, and no space at the start or end.',
   VAULT_CORRUPTED: 'The CA key file is damaged. Restore it from backup.',
   VAULT_KEY_FILE_MISSING: 'The CA key file is missing from the station folder. Restore it from backup.',
   VAULT_INSECURE_PERMISSIONS: 'The CA key file can be read by other users. Restrict its permissions and try again.',
 
   // Devices and serial framing (electron/core/device/codes.ts)
+  // Names (electron/core/pki/codes.ts)
+  CSR_SUBJECT_UNSAFE_CHARACTER: 'The request\'s subject holds a control, bidirectional or invisible character. It is refused: ask for a request with a plain name.',
+  PROFILE_UNSAFE_NAME_CHARACTER: 'A name holds a control, bidirectional or invisible character. Names with such characters are refused: type the name again.',
+
   DEVICE_ID_INVALID: 'The device ID does not match the station\'s device-ID rule. Check the device or the rule in Settings.',
   DEVICE_TIMEOUT: 'The device did not answer in time. Check the cable and that the device is powered, then try again.',
   DEVICE_DISCONNECTED: 'The device was disconnected. Reconnect it and start again.',
@@ -120,17 +128,23 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   WORKFLOW_DEVICE_CHANGED: 'A different device answered during provisioning. Keep one device connected and start again.',
   POLICY_REISSUE_REASON_REQUIRED: 'This device already has a certificate. Enter a re-issue reason to issue a new one.',
   POLICY_KEY_TYPE_NOT_ALLOWED: 'The device\'s key type is not allowed by the station policy.',
+  POLICY_KEY_ALREADY_CERTIFIED: 'This device\'s key is already certified for another device: the sign of a cloned secure element. Nothing was signed.',
 
   // Ledger and audit (electron/core/ledger/codes.ts)
   LEDGER_TAMPERED: 'The signing ledger does not match its checkpoints. Signing has stopped: do not continue, call your security officer.',
   LEDGER_TORN_TAIL: 'The ledger had an incomplete last line from an earlier crash; it was cut off. Review the last provisioning.',
-  LEDGER_WRITE_FAILED: 'The ledger could not be written, so nothing was signed. Check disk space and permissions, then restart.',
-  LEDGER_UNRECONCILED_INTENT: 'A previous provisioning did not finish. Reconcile it before signing again.',
+  LEDGER_WRITE_FAILED: 'The signing ledger cannot be written (the disk is full, or the station folder may not be written). The station has stopped signing; the message says what was signed and recorded. Free disk space or fix the permissions, then resume.',
+  LEDGER_UNRECONCILED_INTENT: 'A previous provisioning did not finish. Reconcile each open intent with the command in the message before signing again.',
+  LEDGER_LOCKED: 'Another Custodian process is using the signing ledger (the message names it). Stop that process, then try again.',
   LEDGER_NOT_FOUND: 'This station has no signing ledger yet. Set up the authority first.',
   LEDGER_NOT_IN_LEDGER: 'No certificate in the ledger matches that search.',
   LEDGER_PROOF_INVALID: 'The ledger proof does not verify. Keep the files and contact your security officer.',
   AUDIT_FAILED: 'The audit found problems. Open the report to see each one.',
   AUDIT_BUNDLE_INVALID: 'The audit bundle is incomplete or damaged. Export it again.',
+
+  // Input files (electron/core/input-codes.ts)
+  INPUT_TOO_LARGE: 'The chosen file is far larger than a file of its kind can be, so it was not read. Check that you chose the right file.',
+  INPUT_NOT_A_FILE: 'That is not an ordinary file (it is a device, a pipe or a folder), so it was not read. Choose the file itself.',
 };
 
 const AREA_MESSAGES: Readonly<Record<string, string>> = {
@@ -147,6 +161,7 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   LEDGER: 'The signing ledger reported a problem. Signing may be paused; contact your security officer.',
   AUDIT: 'The audit could not be completed. Check the input files.',
   CLI: 'The command could not be completed.',
+  INPUT: 'The chosen file could not be used. Check that you chose the right file.',
   POLICY: 'The station\'s issuance policy refused this device. Read the message and fix the cause before trying again.',
   HUB: 'The connection test with the hub failed. Check the hub settings.',
 };

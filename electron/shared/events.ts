@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Iso, SerialHex } from './api/common';
 import { LockState } from './api/authority';
-import { PortInfo, ShiftCounters } from './api/station';
+import { PortInfo, ShiftCounters, StationHalt } from './api/station';
 import { EntryStatus } from './api/ledger';
 import { STEP_ORDER, type WorkflowStep } from './workflow';
 
@@ -55,6 +55,8 @@ export const EVENTS = {
   'station.progress': StationProgress,
   'station.device': StationDevice,
   'station.counters': ShiftCounters,
+  /** The ledger stopped: the station signs and serves nothing (a blocking alert until station.resume succeeds). */
+  'station.halted': StationHalt,
   'authority.lockState': AuthorityLockStateEvent,
   'ledger.appended': LedgerAppended,
 } as const;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiCodes, METHOD_NAMES, methodChannel, type ApiResult } from '../../electron/shared/api';
 import type { StationApiImpl } from '../../electron/core/service/dispatch';
@@ -30,13 +31,14 @@ async function boot() {
   t.handles.clear();
   const app = createFakeApp(true);
   const service = fakeService();
-  expect(bootstrap(app as never, { service, preloadPath: '/opt/custodian/preload/index.cjs', rendererRoot: '/opt/custodian/renderer', log: (e) => logged.push(e) })).toBe(true);
+  const signals = new EventEmitter();
+  expect(bootstrap(app as never, { service, signals, preloadPath: '/opt/custodian/preload/index.cjs', rendererRoot: '/opt/custodian/renderer', log: (e) => logged.push(e) })).toBe(true);
   app.ready();
   await vi.waitFor(() => expect(t.windows[0]?.loadURL).toHaveBeenCalled());
   const win = t.windows[0]!;
   const invoke = (method: string, arg: unknown, event: unknown = { sender: win.webContents, senderFrame: win.webContents.mainFrame }) =>
     t.handles.get(methodChannel(method as never))!(event, arg) as Promise<ApiResult<unknown>>;
-  return { app, service, win, invoke, t };
+  return { app, service, win, invoke, t, signals };
 }
 
 describe('main process shell (electron mocked)', () => {
@@ -175,6 +177,21 @@ describe('main process shell (electron mocked)', () => {
     app.emit('before-quit', { preventDefault: vi.fn() }); // second pass lets the quit through
     expect(service.shutdown).toHaveBeenCalledTimes(1);
   });
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    it(`quits on ${sig} the way the menu does: the service shuts down (device in flight, ledger closed) before the app exits`, async () => {
+      const { app, service, signals } = await boot();
+      expect(app.quit).not.toHaveBeenCalled();
+      signals.emit(sig);
+      expect(app.quit).toHaveBeenCalledTimes(1);
+      // Electron answers app.quit() with before-quit: the shell holds the quit until the service has shut down.
+      const ev = { preventDefault: vi.fn() };
+      app.emit('before-quit', ev);
+      expect(ev.preventDefault).toHaveBeenCalled();
+      await vi.waitFor(() => expect(app.quit).toHaveBeenCalledTimes(2));
+      expect(service.shutdown).toHaveBeenCalledTimes(1);
+    });
+  }
 
   it('serves only files inside the renderer folder', () => {
     expect(resolveAppPath('/r', '/index.html')).toBe('/r/index.html');

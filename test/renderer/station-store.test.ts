@@ -35,7 +35,7 @@ describe('station store', () => {
     let fake!: Fake;
     fake = makeFake({
       'station.listPorts': () => ({ ports: [port('/dev/ttyUSB0', { busy: true }), port('/dev/pts/3')] }),
-      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
+      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
       'station.provision': async () => {
         WITH_KEY.forEach((p) => fake.emit('station.progress', p));
         return { runId: 'run-key', deviceId: 'dev-000123', serialHex: 'abc123', fingerprint: FP('a'), ledgerIndex: 41, reissued: false, durationMs: 900 };
@@ -67,7 +67,7 @@ describe('station store', () => {
   it('turns a refused provision into a FAIL with the station sentence, the table fix and the failed step', async () => {
     let fake!: Fake;
     fake = makeFake({
-      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
+      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
       'station.provision': async () => {
         // The run's events up to write started; the answer is the refusal (no failed event arrived).
         WITH_KEY.slice(0, WITH_KEY.findIndex((p) => p.step === 'write') + 1).forEach((p) => fake.emit('station.progress', { ...p, deviceId: 'dev-9' }));
@@ -172,7 +172,7 @@ describe('station store', () => {
 
   it('switches auto mode through the station with the operator and work order', async () => {
     const fake = makeFake({
-      'station.setAutoMode': (arg) => ({ autoMode: { enabled: arg.enabled, operator: 'dan', workOrder: null }, counters, busyPorts: [] }),
+      'station.setAutoMode': (arg) => ({ autoMode: { enabled: arg.enabled, operator: 'dan', workOrder: null }, counters, busyPorts: [], halted: null }),
     });
     const store = setup(fake);
     await store.setAutoMode(true);
@@ -218,5 +218,46 @@ describe('station store', () => {
     expect(store.failed).toBe(3);
     expect(store.ratePerHour(start + 2 * 3_600_000)).toBe(15);
     expect(store.ratePerHour(start + 10_000)).toBeNull(); // first minute: no rate yet
+  });
+
+  it('follows a halt: Provision is blocked with the reason, auto mode is off, and only a successful resume lifts it', async () => {
+    const halt = { code: 'LEDGER_WRITE_FAILED', message: 'This station stopped signing: the disk is full.', statements: ['Nothing was signed in this run.'], at: NOW };
+    let resumeOk = false;
+    const fake = makeFake({
+      'station.status': () => ({ autoMode: { enabled: true, operator: 'alice', workOrder: null }, counters, busyPorts: [], halted: null }),
+      'station.resume': () => {
+        if (!resumeOk) refuse('LEDGER_WRITE_FAILED', 'the ledger could not append to entries.jsonl (ENOSPC: the disk is full)');
+        return { autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null };
+      },
+    });
+    const store = setup(fake);
+    store.subscribe();
+    await store.loadStatus();
+    store.port = '/dev/pts/3';
+    store.operator = 'alice';
+    expect(store.halted).toBeNull();
+    fake.emit('station.halted', halt);
+    expect(store.halted).toEqual(halt);
+    expect(store.autoMode).toBe(false);
+    expect(store.canProvision).toBe(false);
+    expect(store.blocker).toBe('The station has stopped signing: the ledger cannot be written.');
+    await store.provision();
+    expect(fake.callsTo('station.provision')).toHaveLength(0);
+
+    await store.resume();
+    expect(store.halted).toEqual(halt); // the cause is not fixed yet
+    expect(store.resumeError?.code).toBe('LEDGER_WRITE_FAILED');
+    resumeOk = true;
+    await store.resume();
+    expect(store.halted).toBeNull();
+    expect(store.resumeError).toBeNull();
+    expect(store.canProvision).toBe(true);
+  });
+
+  it('picks up a halt from station.status (the app opened after the ledger stopped)', async () => {
+    const halt = { code: 'LEDGER_WRITE_FAILED', message: 'stopped', statements: ['a', 'b'], at: NOW };
+    const store = setup(makeFake({ 'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: halt }) }));
+    await store.loadStatus();
+    expect(store.halted).toEqual(halt);
   });
 });

@@ -12,7 +12,7 @@ const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
 function handlers(provision: Handlers['station.provision']): Handlers {
   return {
     'station.listPorts': () => ({ ports: [{ path: '/dev/pts/3', vendorId: null, productId: null, manufacturer: null, serialNumber: null, simulated: true, busy: false }] }),
-    'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
+    'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
     'settings.get': () => ({ ...DEFAULT_SETTINGS, sounds: false }),
     'simulator.status': () => ({ enabled: true, devices: [] }),
     'station.provision': provision,
@@ -92,5 +92,45 @@ describe('StationView from the keyboard alone', () => {
     expect(fake.callsTo('station.provision')).toHaveLength(0);
     expect(w.get('[data-testid="provision"]').attributes('disabled')).toBeDefined();
     expect(w.get('[data-testid="provision-blocker"]').text()).toBe('Enter or scan the operator.');
+  });
+
+  it('shows a halt as a blocking alert with what is true, refuses F2, and Resume lifts it once the ledger can be written', async () => {
+    const halt = {
+      code: 'LEDGER_WRITE_FAILED',
+      message: 'This station stopped signing: the ledger could not append to entries.jsonl (ENOSPC: the disk is full).',
+      statements: ['A certificate 0a was signed in this run but is NOT recorded in the ledger.', 'Intent #7 (dev-000001, serial 0a) is open.'],
+      at: NOW,
+    };
+    let stopped = false;
+    const { fake, w } = await open({
+      ...handlers(() => {
+        stopped = true;
+        refuse('LEDGER_WRITE_FAILED', halt.message);
+      }),
+      'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: stopped ? halt : null }),
+      'station.resume': () => {
+        stopped = false;
+        return { autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null };
+      },
+    });
+    await w.get('[data-testid="operator"]').setValue('bob');
+    key('F2');
+    await flushPromises();
+    const alert = w.get('[data-testid="station-halted"]');
+    expect(alert.attributes('role')).toBe('alertdialog');
+    expect(w.get('[data-testid="halted-message"]').text()).toBe(halt.message);
+    expect(w.findAll('[data-testid="halted-statements"] li').map((li) => li.text())).toEqual(halt.statements);
+    expect(w.find('[data-testid="result-screen"]').exists()).toBe(false);
+    expect(document.activeElement).toBe(w.get('[data-testid="halted-resume"]').element);
+    key('F2');
+    key('F9');
+    await flushPromises();
+    expect(fake.callsTo('station.provision')).toHaveLength(1);
+    expect(fake.callsTo('station.setAutoMode')).toHaveLength(0);
+
+    await w.get('[data-testid="halted-resume"]').trigger('click');
+    await flushPromises();
+    expect(fake.callsTo('station.resume')).toHaveLength(1);
+    expect(w.find('[data-testid="station-halted"]').exists()).toBe(false);
   });
 });

@@ -71,7 +71,7 @@ const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
 function handlers(provision: Handlers['station.provision']): Handlers {
   return {
     'station.listPorts': () => ({ ports: [{ path: PORT, vendorId: null, productId: null, manufacturer: null, serialNumber: null, simulated: true, busy: false }] }),
-    'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [] }),
+    'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
     'settings.get': () => ({ ...DEFAULT_SETTINGS, sounds: false }),
     'simulator.status': () => ({ enabled: true, devices: [] }),
     'station.provision': provision,
@@ -186,6 +186,27 @@ describe('the step list follows the workflow: order from its transition table, s
     const { w } = await provisionWith(recorded('fresh device: keygen, then a bad CSR signature'));
     expect(rows(w)).toEqual(expected(
       'done', 'done', 'failed (CSR_SIGNATURE_INVALID)', 'done', 'not run', 'not run', 'not run', 'not run', 'not run', 'not run', 'not run', 'not run'));
+    expect(w.get('[data-testid="result-word"]').text()).toBe('FAIL');
+  });
+
+  it('a device whose key is refused: csr, keygen for a new key, csr again, then on to PASS', async () => {
+    const rec = recorded('device with a refused key: csr refuses it, keygen makes a new one');
+    const serial = rec.outcome.result === 'passed' ? rec.outcome.serialHex : '';
+    const { w, after } = await provisionWith(rec);
+    expect(after('keygen:started#1')).toEqual(expected(
+      'done', 'done', 'done', 'working', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting'));
+    expect(rows(w)).toEqual(expected(
+      'done', 'done', 'done', 'done', 'done', 'done', `done (serial ${serial})`, 'done', 'done', 'done', 'done', 'done'));
+    expect(w.get('[data-testid="result-word"]').text()).toBe('PASS');
+  });
+
+  it('a read-back the device refuses: write done, verify failed with its code (the step it happened in)', async () => {
+    const rec = recorded('read-back refused by the device: write done, verify failed');
+    expect(rec.outcome).toMatchObject({ result: 'failed', code: 'DEVICE_ERROR_INTERNAL' });
+    const serial = rec.progress.find((p) => p.step === 'sign' && p.state === 'succeeded')?.serialHex;
+    const { w } = await provisionWith(rec);
+    expect(rows(w)).toEqual(expected(
+      'done', 'done', 'done', 'done', 'done', 'done', `done (serial ${serial})`, 'done', 'done', 'failed (DEVICE_ERROR_INTERNAL)', 'not run', 'not run'));
     expect(w.get('[data-testid="result-word"]').text()).toBe('FAIL');
   });
 

@@ -16,6 +16,7 @@ import { ScriptedFilePicker, startBridge, type Bridge } from '../../electron/cor
 import { createDefaultStationService } from '../../electron/core/service/compose';
 import type { StationService } from '../../electron/core/service/station-service';
 import type { DevicePort } from '../../electron/core/service/ports';
+import type { LedgerIo } from '../../electron/core/ledger/index';
 import type { ApiResult } from '../../electron/shared/api';
 
 export interface TestStation {
@@ -27,7 +28,7 @@ export interface TestStation {
   close(): Promise<void>;
 }
 
-export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean } = {}): Promise<TestStation> {
+export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo } = {}): Promise<TestStation> {
   const home = await mkdtemp(join(tmpdir(), 'custodian-station-'));
   const picker = new ScriptedFilePicker();
   const service = createDefaultStationService({
@@ -36,6 +37,7 @@ export async function startTestStation(opts: { rendererDir?: string; devices?: D
     // No real serial ports in tests unless given: only simulated devices are listed.
     devices: opts.devices ?? { listPorts: async () => [] },
     simulatorWireTime: opts.wireTime ?? false,
+    ...(opts.ledgerIo ? { ledgerFiles: { io: opts.ledgerIo } } : {}),
     watchIntervalMs: 200,
   });
   await service.start();

@@ -1,6 +1,6 @@
 /** Human rendering of provisioning progress and results for `custodian provision` / `custodian demo`. */
 import type { ProvisioningResult, StepEvent, WorkflowEvent } from '../../core/station/events';
-import { remedyFor } from '../../core/station/remedies';
+import { recordStatements, remedyFor } from '../../core/station/remedies';
 
 const ms = (n: number): string => (n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`);
 
@@ -19,7 +19,7 @@ const LABEL: Record<StepEvent['step'], string> = {
 };
 
 function summary(d: Readonly<Record<string, unknown>>): string {
-  const keep = ['deviceId', 'model', 'keyPath', 'keyAlgorithm', 'algorithm', 'serialHex', 'reissue', 'reuse', 'recognised', 'readBack', 'finalChallenge', 'intentId'];
+  const keep = ['deviceId', 'model', 'keyPath', 'keyAlgorithm', 'keyRefused', 'newKey', 'algorithm', 'replaces', 'serialHex', 'reissue', 'reuse', 'recognised', 'readBack', 'finalChallenge', 'intentId'];
   return keep.filter((k) => d[k] !== undefined && d[k] !== false).map((k) => `${k}=${String(d[k])}`).join(' ');
 }
 
@@ -38,12 +38,32 @@ export function verdictLines(r: ProvisioningResult): string[] {
     const how = r.how === 'signed' ? (r.reissued ? 're-issued' : 'signed') : r.how === 'reused' ? 'recorded certificate re-installed' : 'already provisioned, nothing signed';
     return [RULE, `  PASS  ${r.deviceId}   serial ${r.serialHex}   (${how}, ${ms(r.durationMs)})`, RULE];
   }
+  const rec = r.record;
+  const plain = !rec.stopped && rec.openIntents.length === 0;
   return [
     RULE,
     `  FAIL  ${r.deviceId ?? '(unidentified device)'}   at step "${r.failedStep}"   ${r.error.code}`,
     `        reason: ${r.error.message}`,
     `        fix:    ${remedyFor(r.error.code)}`,
-    r.signed ? '        (a certificate was signed and is in the ledger; a retry re-installs it without signing again)' : '        (nothing was signed)',
+    ...(plain && !rec.signed && !rec.reused
+      ? ['        (nothing was signed)']
+      : plain && rec.recorded
+        ? [`        (${rec.signed ? 'a certificate was signed and is in the ledger' : 'no new certificate was signed'}; a retry re-installs it without signing again)`]
+        : recordStatements(r).map((l, i) => `        ${i === 0 ? 'now:   ' : '       '} ${l}`)),
+    RULE,
+  ];
+}
+
+/**
+ * The block printed when the ledger stopped the station: what is true (unless
+ * the device's verdict just said it) and what to do next.
+ */
+export function stoppedLines(halt: { statements: readonly string[] }, ledgerDir: string, saidAlready: boolean): string[] {
+  return [
+    RULE,
+    '  STATION STOPPED  the ledger cannot be written: nothing more is signed and no further device is served',
+    ...(saidAlready ? [] : halt.statements.map((l) => `        ${l}`)),
+    `        next:  free disk space or fix the permissions of ${ledgerDir}, then start \`custodian provision\` again`,
     RULE,
   ];
 }

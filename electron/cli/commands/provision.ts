@@ -6,16 +6,15 @@
  * under `<home>/ledger`. Progress is a live step list on stderr; the verdict
  * is a PASS/FAIL block with the reason and the fix.
  */
-import type { DeviceClient, DeviceIdentity } from '../../core/device/index';
 import { CustodianError } from '../../core/errors';
-import { openDevice, openStationSession, serveDevices } from '../../core/line/index';
-import { remedyFor } from '../../core/station/remedies';
-import type { ProvisioningResult } from '../../core/station/events';
+import { openDevice, openStationSession, serveStation, stationHalt, type StationHalt } from '../../core/line/index';
+import { recordStatements, remedyFor } from '../../core/station/remedies';
+import type { ProvisioningResult, WorkflowEvent } from '../../core/station/events';
 import { optBool, optInt, optString, reqString } from '../args';
 import { CliCodes } from '../codes';
 import { operatorFrom } from '../operator';
 import type { CliCommand, CommandContext } from '../types';
-import { resultJson, stepLine, verdictLines } from './provision-format';
+import { resultJson, stepLine, stoppedLines, verdictLines } from './provision-format';
 
 function workOrderFrom(ctx: CommandContext): string | undefined {
   const wo = optString(ctx, 'work-order');
@@ -32,6 +31,7 @@ export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }
     deviceId: r.deviceId,
     failedStep: r.failedStep,
     signed: r.signed,
+    record: r.record,
     fix: remedyFor(r.error.code),
   });
 }
@@ -45,7 +45,8 @@ export const provisionCommand: CliCommand = {
     'Every signature is recorded in the ledger before the certificate leaves the station.',
     'A device already carrying a valid chain from this station passes without a second signature.',
     'Issues under the station\'s settings (<home>/settings.json: leaf lifetime, backdate, device-ID rule), as the app does.',
-    'With --watch, serves device after device on the same port until Ctrl-C.',
+    'With --watch, serves device after device on the same port until Ctrl-C or SIGTERM (the device in flight ends first, then the ledger is closed).',
+    'If the ledger cannot be written (a full disk), the station stops signing and serving at once and exits with the ledger status (7), saying what is signed, recorded and open.',
   ].join('\n'),
   options: {
     port: { type: 'string', valueName: '<path>', description: 'serial port or pty, e.g. /dev/ttyUSB0 (required)' },
@@ -53,7 +54,7 @@ export const provisionCommand: CliCommand = {
     operator: { type: 'string', valueName: '<name>', description: 'who is provisioning (default $CUSTODIAN_OPERATOR or the login name)' },
     'work-order': { type: 'string', valueName: '<id>', description: 'work order recorded with each certificate' },
     'reissue-reason': { type: 'string', valueName: '<text>', description: 'required to sign again for a device ID that already has a certificate' },
-    watch: { type: 'boolean', description: 'serve device after device on the same port until Ctrl-C' },
+    watch: { type: 'boolean', description: 'serve device after device on the same port until Ctrl-C or SIGTERM' },
     count: { type: 'string', valueName: 'N', description: 'with --watch: stop after N devices' },
   },
   async run(ctx) {
@@ -66,60 +67,73 @@ export const provisionCommand: CliCommand = {
     const count = optInt(ctx, 'count', { min: 1 });
     if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
 
-    const session = await openStationSession({ home: ctx.home, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
+    const session = await openStationSession({ home: ctx.home, operator, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
-    const runOne = async (device: DeviceClient, identity?: DeviceIdentity): Promise<ProvisioningResult> => {
-      const r = await session.provision(device, {
-        identity,
-        operator,
-        workOrder,
-        reissueReason,
-        onEvent: (e) => {
-          const line = stepLine(e);
-          if (line) ctx.info(line);
-        },
-        signal: abort.signal,
-      });
-      for (const l of verdictLines(r)) ctx.info(l);
-      return r;
-    };
     const abort = new AbortController();
-    const onSigint = (): void => {
-      ctx.info('stopping: Ctrl-C received (the device in progress stops before its next step and is safe to retry)');
+    let stopSignal: NodeJS.Signals | null = null;
+    // SIGINT (Ctrl-C) and SIGTERM stop the same way: the device in flight ends first, then the ledger is closed.
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (abort.signal.aborted) return;
+      stopSignal = sig;
+      ctx.info(`stopping: ${sig === 'SIGINT' ? 'Ctrl-C' : sig} received (the device in progress stops before its next step and is safe to retry; the ledger is closed cleanly)`);
       abort.abort();
     };
-    process.on('SIGINT', onSigint);
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+    for (const sig of signals) process.on(sig, onSignal);
+    let lastStatements: string[] = [];
+    const onEvent = (e: WorkflowEvent): void => {
+      const line = stepLine(e);
+      if (line) ctx.info(line);
+    };
+    const verdict = (r: ProvisioningResult): void => {
+      const lines = verdictLines(r);
+      for (const l of lines) ctx.info(l);
+      lastStatements = r.result === 'failed' && r.record.stopped ? recordStatements(r) : [];
+    };
+    /** The ledger stopped: say what is true (unless the verdict just did) and fail with the ledger's status. */
+    const stopped = (halt: StationHalt, details: Record<string, unknown>): CustodianError => {
+      const same = halt.statements.join('\n') === lastStatements.join('\n');
+      for (const l of stoppedLines(halt, session.ledgerDir, same)) ctx.info(l);
+      return new CustodianError(halt.error.code, halt.error.message, { ...halt.error.details, ...details });
+    };
     try {
       if (!watch) {
         ctx.info(`connecting to ${port} at ${baud} baud…`);
         const device = await openDevice(port, { baud, signal: abort.signal });
         let r: ProvisioningResult;
         try {
-          r = await runOne(device);
+          r = await session.provision(device, { operator, workOrder, reissueReason, onEvent, signal: abort.signal });
         } finally {
           await device.close().catch(() => undefined);
         }
+        verdict(r);
+        const halt = stationHalt(session.ledger, r);
+        if (halt) throw stopped(halt, r.result === 'failed' ? { fix: remedyFor(halt.error.code) } : {});
         if (r.result === 'failed') throw failureError(r);
         return { data: resultJson(r), human: `PASS ${r.deviceId} serial ${r.serialHex}` };
       }
-      const results: ProvisioningResult[] = [];
-      await serveDevices({
+      const served = await serveStation({
+        session,
         path: port,
         baud,
         signal: abort.signal,
+        run: { operator, workOrder, reissueReason },
+        onEvent,
+        onResult: verdict,
         ...(count !== undefined ? { maxDevices: count } : {}),
         onWaiting: (what) => ctx.info(what === 'device' ? `waiting for a device on ${port} (Ctrl-C to stop)…` : 'remove the device to continue (or connect the next one)…'),
-        handle: async (device, identity) => {
-          results.push(await runOne(device, identity));
-        },
       });
+      const { results } = served;
       const passed = results.filter((r) => r.result === 'passed').length;
+      const tally = { served: results.length, passed, failed: results.length - passed };
+      if (served.halt) throw stopped(served.halt, { ...tally, fix: remedyFor(served.halt.error.code) });
+      const byOperator = served.stoppedBy === 'operator';
       return {
-        data: { served: results.length, passed, failed: results.length - passed, stoppedByOperator: abort.signal.aborted, results: results.map(resultJson) },
-        human: `${results.length} device(s) served: ${passed} passed, ${results.length - passed} failed${abort.signal.aborted ? ' (stopped by operator)' : ''}`,
+        data: { ...tally, stoppedByOperator: byOperator, ...(stopSignal ? { signal: stopSignal } : {}), results: results.map(resultJson) },
+        human: `${results.length} device(s) served: ${passed} passed, ${results.length - passed} failed${byOperator ? ` (stopped by operator${stopSignal === 'SIGTERM' ? ', SIGTERM' : ''})` : ''}`,
       };
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const sig of signals) process.off(sig, onSignal);
       session.close();
     }
   },

@@ -26,6 +26,7 @@ export * from './bundle';
 export * from './audit-input';
 export * from './audit';
 export * from './auditor';
+export { nodeIo, type LedgerIo } from './files';
 
 /** Open the ledger in `dir`, creating it (with a new ledger key) when absent. */
 export function openStationLedger(opts: CreateLedgerOptions & LedgerRecorderOptions): { ledger: Ledger; recorder: LedgerRecorder } {

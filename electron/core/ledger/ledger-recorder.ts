@@ -5,8 +5,9 @@
  */
 import { CustodianError } from '../errors';
 import type {
-  IntentHandle, IssuanceIntent, IssuanceRecorder, IssuedCertificateRecord, ProvisioningOutcome,
+  IntentHandle, IssuanceIntent, IssuanceRecorder, IssuedCertificateRecord, ProvisioningOutcome, RecorderHealth,
 } from '../station/recorder';
+import { reconcileCommand } from '../station/recorder';
 import { LedgerCodes } from './codes';
 import { certFacts, issuedFacts } from './cert-facts';
 import type { Ledger } from './ledger';
@@ -21,7 +22,7 @@ export interface UnreconciledIntent {
 }
 
 export interface ReconcileInput {
-  /** `abandoned`: nothing was signed. `issued`: it was signed; supply the certificate. */
+  /** `abandoned`: nothing from it reached a device (not signed, or signed and never sent). `issued`: it was signed and may be out; supply the certificate. */
   resolution: 'abandoned' | 'issued';
   operator: string;
   reason: string;
@@ -31,6 +32,25 @@ export interface ReconcileInput {
 export interface LedgerRecorderOptions {
   /** Reject new intents while intents left open by a previous run are unreconciled (default true). */
   blockOnUnreconciled?: boolean;
+}
+
+/**
+ * LEDGER_UNRECONCILED_INTENT naming each open intent (index, device, serial)
+ * and the command that resolves it.
+ */
+export function unreconciledError(open: readonly UnreconciledIntent[]): CustodianError {
+  const list = open.map((u) => `#${u.index} (${u.intent.deviceId}, serial ${u.intent.serialHex}, ${u.at})`).join(', ');
+  const first = open[0]?.index ?? 0;
+  return new CustodianError(LedgerCodes.UNRECONCILED_INTENT,
+    `${open.length} signing intent(s) from an interrupted run must be reconciled before anything is signed: ${list}. `
+    + `For each, find out whether its certificate reached the device, then run \`${reconcileCommand(first)}\``
+    + `${open.length > 1 ? ' (with that intent\'s number)' : ''}: abandoned when nothing from it was installed, issued with the certificate file when it was.`,
+    {
+      intents: open.map((u) => u.index),
+      open: open.map((u) => ({ index: u.index, deviceId: u.intent.deviceId, serialHex: u.intent.serialHex, at: u.at })),
+      commands: open.map((u) => reconcileCommand(u.index)),
+      hint: 'custodian ledger reconcile',
+    });
 }
 
 export class LedgerRecorder implements IssuanceRecorder {
@@ -61,11 +81,7 @@ export class LedgerRecorder implements IssuanceRecorder {
   }
 
   async recordIntent(intent: IssuanceIntent): Promise<IntentHandle> {
-    if ((this.opts.blockOnUnreconciled ?? true) && this.inherited.size) {
-      throw new CustodianError(LedgerCodes.UNRECONCILED_INTENT, 'intents from an interrupted run must be reconciled before signing', {
-        intents: [...this.inherited],
-      });
-    }
+    if ((this.opts.blockOnUnreconciled ?? true) && this.inherited.size) throw unreconciledError(this.unreconciled().filter((u) => this.inherited.has(u.index)));
     const parsed = IntentFields.safeParse(intent);
     if (!parsed.success) {
       throw new CustodianError(LedgerCodes.RECORD_INVALID, 'invalid issuance intent', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
@@ -99,7 +115,7 @@ export class LedgerRecorder implements IssuanceRecorder {
     });
     if (!facts.matches) {
       throw new CustodianError(LedgerCodes.CERT_MISMATCH, 'the signed certificate does not match its intent; do not ship it', {
-        intent: index, serial: facts.certSerialHex, expectedSerial: rec.serialHex,
+        intent: index, serial: facts.certSerialHex, expectedSerial: rec.serialHex, durable: true,
       });
     }
   }
@@ -117,21 +133,38 @@ export class LedgerRecorder implements IssuanceRecorder {
   }
 
   async issuedFor(deviceId: string): Promise<IssuedCertificateRecord[]> {
+    return this.issuedUnder(this.ledger.index.byDevice.get(deviceId) ?? []);
+  }
+
+  async issuedForKey(spkiSha256: string): Promise<IssuedCertificateRecord[]> {
+    return this.issuedUnder(this.ledger.index.bySpki.get(spkiSha256) ?? []);
+  }
+
+  /** The certificates issued under these intents: closed by a done record, or reconciled as issued. */
+  private issuedUnder(intents: readonly number[]): IssuedCertificateRecord[] {
     const out: IssuedCertificateRecord[] = [];
-    for (const i of this.ledger.index.byDevice.get(deviceId) ?? []) {
+    for (const i of intents) {
       const closing = this.ledger.index.linkOf(i);
       if (closing < 0) continue;
       const r = this.ledger.record(closing);
       if ((r.t === 'done' || (r.t === 'reconcile' && r.resolution === 'issued')) && r.cert) {
         const intent = this.ledger.record(i) as IntentRecord;
         out.push({
-          deviceId, serialHex: r.serialHex ?? intent.serialHex, issuerFingerprint: intent.issuerFingerprint,
+          deviceId: intent.deviceId, serialHex: r.serialHex ?? intent.serialHex, issuerFingerprint: intent.issuerFingerprint,
           spkiSha256: intent.spkiSha256, certificateDer: new Uint8Array(Buffer.from(r.cert, 'base64')), issuedAt: r.at,
           intentId: String(i),
         });
       }
     }
     return out;
+  }
+
+  health(): RecorderHealth {
+    const stopped = this.ledger.failure;
+    return {
+      stopped: stopped ? { code: stopped.code, message: stopped.message, details: stopped.details } : null,
+      openIntents: this.unreconciled().map((u) => ({ id: String(u.index), deviceId: u.intent.deviceId, serialHex: u.intent.serialHex })),
+    };
   }
 
   /** Intents with no done, failed or reconcile record. */
@@ -187,5 +220,9 @@ export class LedgerRecorder implements IssuanceRecorder {
 
   async recordSession(e: RecordBodies['session']): Promise<number> {
     return this.ledger.append('session', e).index;
+  }
+
+  async recordAuthorityUnlockFailed(e: RecordBodies['authority-unlock-failed']): Promise<number> {
+    return this.ledger.append('authority-unlock-failed', e).index;
   }
 }

@@ -10,18 +10,22 @@
  * Appends are durable (write + fsync) before they resolve. Any write failure
  * stops the ledger (every later append rejects with LEDGER_WRITE_FAILED) until
  * it is reopened: nothing may be signed after a record that may be missing.
+ * The error names the file that could not be written (`details.site`:
+ * entries, checkpoint-history, checkpoint-file, lock, create) and whether the
+ * record of the failing append reached the disk anyway (`details.durable`:
+ * its line is written, only the checkpoint after it failed).
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustodianError } from '../errors';
+import { CustodianError, isCustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { releasePidLock, takePidLock } from '../pid-lock';
+import { describeLockHolder, releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
 import { systemIdleClock, type IdleClock } from './idle-clock';
 import { EntryIndex, decodeBody } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree, sha256 } from './merkle';
-import { createLedgerKey, loadLedgerKey } from './keys';
+import { createLedgerKey, KEY_FILE, loadLedgerKey, VKEY_FILE } from './keys';
 import { parseVkey, type NoteSigner, type VerifierKey } from './note';
 import { openCheckpoint, parseCheckpointBody, signCheckpoint, verifyCosignatures, type Checkpoint } from './checkpoint';
 import { parseNote } from './note';
@@ -53,6 +57,12 @@ export interface LedgerOptions {
   idleClock?: IdleClock;
   /** Injectable write primitives (fault injection in tests). */
   io?: LedgerIo;
+  /**
+   * Called once when a write fails and the ledger stops (from an append, a
+   * checkpoint or the idle timer), with the LEDGER_WRITE_FAILED error every
+   * later append rejects with. The station stops signing and serving on it.
+   */
+  onStop?: (error: CustodianError) => void;
   /** Open without repairing a torn tail or signing: for inspection and export. */
   readOnly?: boolean;
   /** Tuning of the open-time re-hash (chunk size, when to use the hashing worker). */
@@ -83,6 +93,48 @@ export interface AppendResult {
   at: string;
   /** The signed checkpoint covering this entry, when the policy signed one. */
   checkpoint?: string;
+}
+
+/** The files behind each write site (`details.site` of LEDGER_WRITE_FAILED). */
+export type WriteSite = 'entries' | 'checkpoint-history' | 'checkpoint-file' | 'lock' | 'create';
+
+const SITE_TEXT: Readonly<Record<WriteSite, string>> = {
+  entries: `append to ${ENTRIES_FILE}`,
+  'checkpoint-history': `append a signed checkpoint to ${HISTORY_FILE}`,
+  'checkpoint-file': `replace the ${CHECKPOINT_FILE} file`,
+  lock: `write its lock file ${LOCK_FILE}`,
+  create: 'create its files',
+};
+
+/** What is on disk after a failure at each site, in the operator's words. */
+const SITE_STATE: Readonly<Record<WriteSite, string>> = {
+  entries: 'the entry being written is not in the ledger; every entry before it is on disk',
+  'checkpoint-history': 'every entry is on disk, but the newest are not yet covered by a signed checkpoint; reopening the ledger signs one',
+  'checkpoint-file': `every entry and its signed checkpoint are on disk (${HISTORY_FILE}); reopening the ledger brings ${CHECKPOINT_FILE} up to date`,
+  lock: 'nothing was written',
+  create: 'the ledger was not created',
+};
+
+/** LEDGER_WRITE_FAILED for a failed write at `site` in `dir`. */
+function writeFailure(dir: string, site: WriteSite, e: unknown, extra: Record<string, unknown>): CustodianError {
+  const errno = (e as NodeJS.ErrnoException).code;
+  const why = errno === 'ENOSPC' ? 'the disk is full' : errno === 'EDQUOT' ? 'the disk quota is used up' : errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS' ? 'it may not be written'
+    : (e as Error).message.replace(/^[A-Z0-9]+: /, '');
+  return new CustodianError(LedgerCodes.WRITE_FAILED, `the ledger could not ${SITE_TEXT[site]} (${errno ? `${errno}: ` : ''}${why}): ${SITE_STATE[site]}`, {
+    dir, site, errno, ...extra,
+  }, { cause: e });
+}
+
+/** LEDGER_LOCKED naming the process that holds the ledger and how to stop it. */
+function lockedError(dir: string, pid: number): CustodianError {
+  if (!Number.isInteger(pid)) {
+    return new CustodianError(LedgerCodes.LOCKED, `the ledger in ${dir} is being opened by another process at this moment; try again in a few seconds`, { dir, pid: null });
+  }
+  const h = describeLockHolder(pid);
+  const who = `pid ${pid}${h.command ? ` (${h.command})` : ''}${h.startedAt ? `, started ${h.startedAt}` : ''}`;
+  return new CustodianError(LedgerCodes.LOCKED,
+    `the ledger is open for writing by another process: ${who}. Stop it first (quit the Custodian app, press Ctrl-C where \`custodian provision\` runs, or \`kill -TERM ${pid}\`; it closes the ledger cleanly), then run this again.`,
+    { dir, pid, command: h.command, startedAt: h.startedAt, lockFile: join(dir, LOCK_FILE) });
 }
 
 function readLines(path: string): { lines: string[]; torn: number } {
@@ -135,10 +187,13 @@ export class Ledger {
     this.verifier = parseVkey(vkey);
     this.origin = this.verifier.name;
     if (!opts.readOnly) {
-      const lock = takePidLock(join(this.dir, LOCK_FILE));
-      if (!lock.ok) {
-        throw new CustodianError(LedgerCodes.LOCKED, `the ledger is open for writing by another process (pid ${lock.pid})`, { dir: this.dir, pid: lock.pid });
+      let lock: ReturnType<typeof takePidLock>;
+      try {
+        lock = takePidLock(join(this.dir, LOCK_FILE), this.io);
+      } catch (e) {
+        throw writeFailure(this.dir, 'lock', e, { durable: false });
       }
+      if (!lock.ok) throw lockedError(this.dir, lock.pid);
       this.locked = true;
     }
     this.fd = openSync(join(this.dir, ENTRIES_FILE), opts.readOnly ? 'r' : 'r+');
@@ -157,14 +212,37 @@ export class Ledger {
     }
     const origin = opts.origin ?? `custodian.station/${opts.stationId}`;
     const io = opts.io ?? nodeIo;
-    const signer = createLedgerKey(opts.dir, origin, io);
-    const fd = io.openSync(join(opts.dir, ENTRIES_FILE), 'wx', 0o644);
-    io.closeSync(fd);
-    fsyncDir(io, opts.dir);
-    const ledger = new Ledger({ ...opts, readOnly: false }, signer, signer.vkey);
-    ledger.openReport = { tornTail: null, unreconciled: [], checkpointSize: 0, entries: 0, millis: 0 };
-    ledger.append('genesis', { stationId: opts.stationId, origin, vkey: signer.vkey, software: opts.software ?? 'custodian' });
-    ledger.replaceCheckpointFile(); // a new ledger is complete on disk at once
+    // A creation that fails part-way (a full disk) removes what it wrote, so the
+    // next attempt starts afresh: nothing was recorded, and a genesis entry
+    // without its checkpoint would read as a tampered ledger.
+    const undo = (): void => {
+      for (const f of [ENTRIES_FILE, HISTORY_FILE, CHECKPOINT_FILE, `${CHECKPOINT_FILE}.tmp`, KEY_FILE, `${KEY_FILE}.tmp`, VKEY_FILE, `${VKEY_FILE}.tmp`]) {
+        rmSync(join(opts.dir, f), { force: true });
+      }
+    };
+    let signer: NoteSigner;
+    try {
+      signer = createLedgerKey(opts.dir, origin, io);
+      const fd = io.openSync(join(opts.dir, ENTRIES_FILE), 'wx', 0o644);
+      io.closeSync(fd);
+      fsyncDir(io, opts.dir);
+    } catch (e) {
+      if (isCustodianError(e, LedgerCodes.EXISTS)) throw e;
+      undo();
+      throw isCustodianError(e) ? e : writeFailure(opts.dir, 'create', e, { durable: false });
+    }
+    let ledger: Ledger | null = null;
+    try {
+      ledger = new Ledger({ ...opts, readOnly: false }, signer, signer.vkey);
+      ledger.openReport = { tornTail: null, unreconciled: [], checkpointSize: 0, entries: 0, millis: 0 };
+      ledger.append('genesis', { stationId: opts.stationId, origin, vkey: signer.vkey, software: opts.software ?? 'custodian' });
+      ledger.replaceCheckpointFile(); // a new ledger is complete on disk at once
+    } catch (e) {
+      ledger?.close();
+      if (!isCustodianError(e, LedgerCodes.WRITE_FAILED)) throw e;
+      undo();
+      throw new CustodianError(e.code, `${e.message}; the ledger was not created`, { ...e.details, durable: false }, { cause: e });
+    }
     return ledger;
   }
 
@@ -332,18 +410,30 @@ export class Ledger {
     return this.latest!.checkpoint;
   }
 
-  private writable(): void {
+  /** The write failure that stopped this ledger, or null while it can write. */
+  get failure(): CustodianError | null {
+    return this.stopped;
+  }
+
+  private writable(record?: RecordType): void {
     if (this.fd < 0 || this.opts.readOnly || !this.signer) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is not open for writing', {});
     if (this.stopped) {
-      throw new CustodianError(LedgerCodes.WRITE_FAILED, 'the ledger stopped after a write failure; reopen it', { cause: this.stopped.message });
+      const { errno, site } = this.stopped.details as { errno?: string; site?: WriteSite };
+      throw new CustodianError(LedgerCodes.WRITE_FAILED, `the ledger stopped after an earlier write failure and records nothing until it is reopened: ${this.stopped.message}`, {
+        dir: this.dir, site, errno, stopped: true, durable: false, ...(record ? { record } : {}), cause: this.stopped.message,
+      });
     }
   }
 
-  private fail(what: string, e: unknown): CustodianError {
-    const err = new CustodianError(LedgerCodes.WRITE_FAILED, `ledger ${what} failed: ${(e as Error).message}`, {
-      dir: this.dir, errno: (e as NodeJS.ErrnoException).code,
-    }, { cause: e });
-    this.stopped = err;
+  /** Stop the ledger on a failed write at `site` (every later append rejects) and tell the owner once. */
+  private fail(site: WriteSite, e: unknown, extra: Record<string, unknown> = {}): CustodianError {
+    if (isCustodianError(e, LedgerCodes.WRITE_FAILED)) return e;
+    const err = writeFailure(this.dir, site, e, { durable: false, at: this.clock().toISOString(), ...extra });
+    const first = this.stopped === null;
+    this.stopped ??= err;
+    if (first) {
+      try { this.opts.onStop?.(err); } catch { /* the owner's listener must not mask the failure */ }
+    }
     return err;
   }
 
@@ -359,7 +449,7 @@ export class Ledger {
    * was left uncovered, and by close().
    */
   append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
-    this.writable();
+    this.writable(type);
     const index = this.tree.size;
     const at = this.clock().toISOString();
     // One buffer, 0x00 ‖ line ‖ \n: the file gets line ‖ \n, the leaf hash 0x00 ‖ line, without a copy.
@@ -373,11 +463,19 @@ export class Ledger {
       this.io.fsyncSync(this.fd);
     } catch (e) {
       try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
-      throw this.fail('append', e);
+      throw this.fail('entries', e, { record: type, index });
     }
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
-    if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) return { index, at, checkpoint: this.coverEntries() };
+    if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) {
+      try {
+        return { index, at, checkpoint: this.coverEntries() };
+      } catch (e) {
+        // The entry itself is on disk (and in the index): the caller must know it was recorded.
+        const err = e as CustodianError;
+        throw new CustodianError(err.code, err.message, { ...err.details, record: type, index, durable: true }, { cause: err });
+      }
+    }
     if (this.uncoveredSince < 0) this.uncoveredSince = this.idleClock.now();
     this.armIdleCheckpoint();
     return { index, at };
@@ -451,11 +549,16 @@ export class Ledger {
     const note = signCheckpoint(c, this.signer!);
     try {
       const line = Buffer.from(`${JSON.stringify(note)}\n`);
-      writeFully(this.io, this.historyFd, line, this.historySize);
+      try {
+        writeFully(this.io, this.historyFd, line, this.historySize);
+        this.io.fsyncSync(this.historyFd);
+      } catch (e) {
+        try { this.io.ftruncateSync(this.historyFd, this.historySize); } catch { /* open cuts a torn history line */ }
+        throw e;
+      }
       this.historySize += line.length;
-      this.io.fsyncSync(this.historyFd);
     } catch (e) {
-      throw this.fail('checkpoint', e);
+      throw this.fail('checkpoint-history', e);
     }
     this.latest = { note, checkpoint: c };
     this.uncoveredSince = -1;
@@ -467,7 +570,7 @@ export class Ledger {
     try {
       atomicWrite(this.io, join(this.dir, CHECKPOINT_FILE), Buffer.from(this.latest!.note), 0o644, this.dirFd);
     } catch (e) {
-      throw this.fail('checkpoint', e);
+      throw this.fail('checkpoint-file', e);
     }
     this.behindSince = -1;
     if (this.uncovered === 0) this.disarmIdleCheckpoint();

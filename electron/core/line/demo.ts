@@ -79,7 +79,8 @@ export async function buildDemoChain(dir: string, passphrase: string, log: (l: s
 
   const subordinate = async (name: string, home: string, parentHome: string, parentName: string, pathLen: number): Promise<void> => {
     const sub = open(home);
-    const req = await sub.createRequest({ commonName: name, organization: 'Company-X', passphrase });
+    // Each station pins the Company-X root from the hand-over before it asks: only a bundle ending in it is accepted.
+    const req = await sub.createRequest({ commonName: name, organization: 'Company-X', passphrase, root: { certificate: readFileSync(file('company-x-root.pem')) } });
     const slug = name.toLowerCase();
     writeFileSync(file(`${slug}.csr.pem`), req.csrPem);
     log(`  ${name.padEnd(12)} key + request created                     → handover/${slug}.csr.pem`);
@@ -139,7 +140,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         r = await session.provision(device, { operator: 'demo', workOrder: 'DEMO-1', ...(opts.onEvent ? { onEvent: opts.onEvent(id) } : {}) });
       } catch (e) {
         const err = e instanceof CustodianError ? e : new CustodianError('INTERNAL', String(e));
-        r = { result: 'failed', deviceId: id, failedStep: 'identify', error: { code: err.code, message: err.message, details: {} }, signed: false, durationMs: 0, steps: [] };
+        const health = session.recorder.health();
+        r = {
+          result: 'failed', deviceId: id, failedStep: 'identify', error: { code: err.code, message: err.message, details: {} }, signed: false,
+          record: { serialHex: null, signed: false, reused: false, recorded: false, sentToDevice: false, ...health }, durationMs: 0, steps: [],
+        };
       } finally {
         await device?.close().catch(() => undefined);
       }

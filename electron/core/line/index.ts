@@ -4,10 +4,11 @@
  * settings, ledger recorder, intent guard), opening devices, serving a port
  * device after device, auto mode across ports, and the demo.
  */
-export { assertNoOpenIntents, startStationSession, type DeviceRun, type SessionSources, type StationSession } from './station-session';
+export { assertNoOpenIntents, startStationSession, stationHalt, type DeviceRun, type SessionSources, type StationHalt, type StationSession } from './station-session';
+export { serveStation, type ServeStationOptions, type ServeStationResult } from './serve-station';
 export { openStationSession, type OpenedStationSession } from './open-session';
 export { CONNECT_TIMEOUT_MS, STATION_DEVICE_OPTIONS, openDevice, type OpenDeviceOptions } from './open-device';
 export { serveDevices, type ServeOptions } from './serve-port';
 export { defaultStationId } from './station-id';
-export { stationLedger, type StationLedger } from './station-ledger';
+export { stationLedger, type StationLedger, type StationLedgerOptions } from './station-ledger';
 export { SettingsStore, loadStationSettings } from './station-settings';

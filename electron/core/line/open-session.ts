@@ -2,9 +2,12 @@
  * A station session for a process that owns the station home for its run
  * (`custodian provision`, `custodian demo`): opens the authority and unlocks
  * it, reads the station's settings, opens the ledger, then starts the same
- * session the app starts (station-session.ts).
+ * session the app starts (station-session.ts). A wrong passphrase is recorded
+ * in the ledger (`authority-unlock-failed`), as the app and the authority
+ * commands record it.
  */
 import { Authority } from '../authority/index';
+import { LedgerAuthorityJournal } from '../ledger/index';
 import { loadStationSettings } from './station-settings';
 import { stationLedger } from './station-ledger';
 import { startStationSession, type StationSession } from './station-session';
@@ -16,12 +19,26 @@ export interface OpenedStationSession extends StationSession {
   close(): void;
 }
 
-export async function openStationSession(opts: { home: string; passphrase: string; stationId?: string }): Promise<OpenedStationSession> {
-  const authority = Authority.open({ home: opts.home });
+export interface OpenStationSessionOptions {
+  home: string;
+  passphrase: string;
+  stationId?: string;
+  /** Who is recorded with a wrong passphrase (default `operator`). */
+  operator?: string;
+}
+
+export async function openStationSession(opts: OpenStationSessionOptions): Promise<OpenedStationSession> {
+  const ledger = stationLedger(opts.home, opts.stationId);
+  const journal = new LedgerAuthorityJournal(() => ledger.writable().recorder, { operator: () => opts.operator ?? 'operator' });
+  const authority = Authority.open({ home: opts.home, listener: (e) => (e.type === 'authority.unlock-failed' ? journal.listener(e) : undefined) });
   authority.assertActive();
   const settings = await loadStationSettings(opts.home);
-  await authority.unlock(opts.passphrase);
-  const ledger = stationLedger(opts.home, opts.stationId);
+  try {
+    await authority.unlock(opts.passphrase);
+  } catch (e) {
+    ledger.close();
+    throw e;
+  }
   try {
     const session = startStationSession({ authority, ledger, settings });
     let closed = false;

@@ -13,8 +13,9 @@
 import type { Authority } from '../authority/index';
 import type { DeviceClient, DeviceIdentity } from '../device/client';
 import { CustodianError } from '../errors';
-import type { LedgerRecorder } from '../ledger/index';
+import { LedgerCodes, unreconciledError, type LedgerRecorder } from '../ledger/index';
 import type { ProvisioningResult, WorkflowListener } from '../station/events';
+import { recordStatements, stoppedStatements } from '../station/remedies';
 import { prepareIssuer, type PreparedIssuer } from '../station/issuer';
 import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/policy';
 import { provisionDevice } from '../station/workflow';
@@ -49,18 +50,51 @@ export interface StationSession {
   provision(device: DeviceClient, run: DeviceRun): Promise<ProvisioningResult>;
 }
 
-/** Throws LEDGER_UNRECONCILED_INTENT, naming the intents, while a signing intent has no outcome. */
+/**
+ * Throws LEDGER_UNRECONCILED_INTENT, naming each open intent and the
+ * `custodian ledger reconcile` command that closes it, while a signing intent
+ * has no outcome.
+ */
 export function assertNoOpenIntents(recorder: LedgerRecorder): void {
   const open = recorder.unreconciled();
-  if (open.length === 0) return;
-  const list = open.map((u) => `#${u.index} (${u.intent.deviceId}, serial ${u.intent.serialHex})`).join(', ');
-  throw new CustodianError('LEDGER_UNRECONCILED_INTENT', `${open.length} signing intent(s) from an interrupted run must be reconciled before provisioning: ${list}.`, {
-    intents: open.map((u) => u.index),
-    hint: 'custodian ledger reconcile',
-  });
+  if (open.length > 0) throw unreconciledError(open);
+}
+
+/** A station whose ledger stopped: it signs and serves nothing until the ledger is reopened. */
+export interface StationHalt {
+  /** LEDGER_WRITE_FAILED: what failed; `details.statements` repeats `statements`. */
+  error: CustodianError;
+  /** What is true after the failure, one statement each (signed or not, recorded or not, open intents and the command that closes each). */
+  statements: string[];
+  /** When the ledger stopped (ISO 8601). */
+  at: string;
+}
+
+/**
+ * The halt of a station whose ledger has stopped, or null while it can write.
+ * `run` is the failed run the ledger stopped in, if any: its statements say
+ * what that run left behind; without one they describe the ledger alone.
+ */
+export function stationHalt(ledger: StationLedger, run?: ProvisioningResult | null): StationHalt | null {
+  const failure = ledger.failure();
+  if (!failure) return null;
+  const statements = run?.result === 'failed' && run.record.stopped
+    ? recordStatements(run)
+    : stoppedStatements(failure, ledger.isOpen() ? ledger.writable().recorder.health().openIntents : null);
+  const at = typeof failure.details.at === 'string' ? failure.details.at : new Date().toISOString();
+  return {
+    error: new CustodianError(LedgerCodes.WRITE_FAILED, `This station stopped signing: ${failure.message}.`, {
+      ...failure.details, stopped: true, statements,
+      ...(run?.result === 'failed' ? { deviceId: run.deviceId, failedStep: run.failedStep, runError: { code: run.error.code, message: run.error.message } } : {}),
+    }, { cause: failure }),
+    statements,
+    at,
+  };
 }
 
 export function startStationSession(src: SessionSources): StationSession {
+  const halted = stationHalt(src.ledger);
+  if (halted) throw halted.error;
   const issuer = prepareIssuer(src.authority.issuer());
   const policy = issuancePolicyFromSettings(src.settings);
   const { recorder } = src.ledger.writable();
@@ -71,6 +105,9 @@ export function startStationSession(src: SessionSources): StationSession {
     recorder,
     ledger: src.ledger,
     provision(device, run) {
+      // Refused before the device is touched: a stopped ledger, or an intent to reconcile.
+      const h = stationHalt(src.ledger);
+      if (h) return Promise.reject(h.error);
       assertNoOpenIntents(recorder);
       return provisionDevice({
         device,

@@ -21,7 +21,7 @@ import { createStationService, type PlatformServices, type StationService, type 
 import type { DevicePort } from './ports';
 import { authorityAdapter } from './adapters/authority';
 import { ledgerAdapter } from './adapters/ledger';
-import { stationLedger } from '../line/station-ledger';
+import { stationLedger, type StationLedgerOptions } from '../line/station-ledger';
 import { simulatorAdapter } from './adapters/simulator';
 import { workflowAdapter } from './adapters/workflow';
 
@@ -37,6 +37,8 @@ export interface DefaultServiceOptions extends Partial<StationServiceDeps> {
   platform: PlatformServices;
   /** Simulated devices add wire time like a real UART (default true; tests turn it off). */
   simulatorWireTime?: boolean;
+  /** How the station ledger writes (a full disk in tests). */
+  ledgerFiles?: Omit<StationLedgerOptions, 'stationId'>;
 }
 
 /**
@@ -54,14 +56,14 @@ export function stationOperator(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function createDefaultStationService(opts: DefaultServiceOptions): StationService {
-  const ledgerFiles = stationLedger(opts.home);
+  const ledgerFiles = stationLedger(opts.home, opts.ledgerFiles ?? {});
   const operator = stationOperator();
   // The authority journals into the station ledger (opened on first use, held for the run):
   // imports, key loads, unlock/lock sessions, and every sub-CA / verification signing (fail closed).
   const journal = new LedgerAuthorityJournal(() => ledgerFiles.writable().recorder, { operator: () => operator });
   const auth = authorityAdapter(opts.home, () => Authority.open({ home: opts.home, journal }));
   const simulator = simulatorAdapter(opts.home, { emulateWireTime: opts.simulatorWireTime ?? true });
-  const { simulatorWireTime: _ignored, ...deps } = opts;
+  const { simulatorWireTime: _ignored, ledgerFiles: _files, ...deps } = opts;
   return createStationService({
     devices: serialPortDevices,
     authority: auth,

@@ -9,6 +9,7 @@
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
 import type { KeyAlgorithm as KeyAlgorithmName } from '../../shared/api/common';
+import type { RootCheck } from '../../shared/api/authority';
 import type { Settings } from '../../shared/api/settings';
 import type { ProvisionStep } from '../../shared/events';
 
@@ -17,6 +18,9 @@ export interface SubjectInput {
   commonName: string;
   organization?: string;
 }
+
+/** The upstream root as read by the service: the certificate file's bytes, or the fingerprint as typed. */
+export type RootPinBytes = { certificate: Uint8Array } | { sha256: string };
 
 export interface AuthorityPort {
   /** Current state. `chainDer` is the issuing CA first, root last (empty when none). */
@@ -28,15 +32,16 @@ export interface AuthorityPort {
   unlock(passphrase: string): Promise<void>;
   lock(): Promise<void>;
   initRoot(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; validityDays: number; pathLen: number | null; passphrase: string }): Promise<void>;
-  createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; passphrase: string }): Promise<{ csrDer: Uint8Array }>;
+  createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; passphrase: string; root?: RootPinBytes }): Promise<{ csrDer: Uint8Array }>;
   /** `chainDer`: the issuers above the new certificate (this CA first, root last). */
   signSubordinate(req: { csrDer: Uint8Array; validityDays: number; pathLen: number | null }): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }>;
   /**
    * Bundle text as read from the chosen file (PEM certificates). With
    * `migrate`: an existing CA's PEM private key (the file's bytes) to seal
    * under `passphrase` in the vault; the caller zeroes `keyPem` afterwards.
+   * `root`: the upstream root (required unless the request pinned one).
    */
-  importBundle(bundlePem: string, migrate?: { keyPem: Uint8Array; passphrase: string }): Promise<void>;
+  importBundle(bundlePem: string, migrate?: { keyPem: Uint8Array; passphrase: string }, root?: RootPinBytes): Promise<{ root: RootCheck }>;
   verificationCert(req: { code: string; validityDays: number }): Promise<{ certificateDer: Uint8Array }>;
   createDemo(req: { passphrase: string }): Promise<void>;
 }
@@ -73,6 +78,15 @@ export interface ProvisionRequest {
   /** The station's settings at the start of the run: the issuance policy comes from them. */
   settings: Settings;
   onProgress(p: ProgressReport): void;
+  /** Stops the run before its next step (app quit): it fails with WORKFLOW_CANCELLED, safe to retry. */
+  signal?: AbortSignal;
+}
+
+/** The station stopped because its ledger cannot be written (shared/api/station.ts StationHalt). */
+export interface HaltReport {
+  error: CustodianError;
+  statements: string[];
+  at: string;
 }
 
 export interface ProvisionSummary { deviceId: string; serialHex: string; fingerprint: string; ledgerIndex: number; reissued: boolean }
@@ -92,6 +106,12 @@ export interface WorkflowPort {
   provision(req: ProvisionRequest): Promise<ProvisionSummary>;
   /** Device after device on one port until `signal` aborts (auto mode). */
   serve(req: ServeRequest): Promise<void>;
+  /** The halt while the ledger cannot be written, or null. */
+  halted?(): HaltReport | null;
+  /** Called when the ledger stops (and again with a run's own statements once that run has ended). */
+  onHalt?(listener: (h: HaltReport) => void): () => void;
+  /** Reopen the ledger after a halt; rejects (LEDGER_WRITE_FAILED) while the cause persists. */
+  resume?(): Promise<void>;
 }
 
 export interface LedgerEntryFacts {

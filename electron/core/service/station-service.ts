@@ -14,7 +14,7 @@ import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
 import type { AppStatus } from '../../shared/api/app';
 import type { CertificateSummary } from '../../shared/api/common';
-import type { PortInfo, ShiftCounters, StationStatus } from '../../shared/api/station';
+import type { PortInfo, ShiftCounters, StationHalt, StationStatus } from '../../shared/api/station';
 import type { LedgerEntryDetail, LedgerEntrySummary } from '../../shared/api/ledger';
 import type { EventName, EventPayload } from '../../shared/api';
 import type { StationApiImpl } from './dispatch';
@@ -24,7 +24,7 @@ import { SettingsStore } from '../line/station-settings';
 import { summariseChain } from './certificate-summary';
 import { createAuthorityApi } from './authority-api';
 import {
-  need, type AuthorityPort, type DevicePort, type LedgerEntryFacts, type LedgerPort, type ProgressReport, type ProvisionRequest, type ProvisionSummary,
+  need, type AuthorityPort, type DevicePort, type HaltReport, type LedgerEntryFacts, type LedgerPort, type ProgressReport, type ProvisionRequest, type ProvisionSummary,
   type SimulatorPort, type WorkflowPort,
 } from './ports';
 import { PortWatcher } from './port-watcher';
@@ -87,8 +87,41 @@ export function createStationService(deps: StationServiceDeps): StationService {
   /** Signing or authority activity: restart the idle timer while the CA is unlocked. */
   const activity = () => authorityApi.activity();
 
+  /** Aborted on shutdown: runs in flight stop before their next step. */
+  const quitting = new AbortController();
+  /** Provisioning runs and serve loops in flight (shutdown waits for them). */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  // The ledger cannot be written: nothing is signed or served until station.resume reopens it.
+  let halt: StationHalt | null = null;
+  const haltPayload = (h: HaltReport): StationHalt => ({
+    code: h.error.code, message: h.error.message.slice(0, 2000), statements: h.statements.slice(0, 64).map((l) => l.slice(0, 2000)), at: h.at,
+  });
+  function onHalt(h: HaltReport): void {
+    halt = haltPayload(h);
+    // Auto mode ends with the halt: after station.resume the operator switches it on again deliberately.
+    autoMode = { enabled: false, operator: null, workOrder: null };
+    stopServing();
+    events.emit('station.halted', halt);
+    deps.platform.notify?.('Custodian stopped signing', h.error.message);
+  }
+  deps.workflow?.onHalt?.(onHalt);
+  /** Refuses while halted, with the halt's own error (before any port is claimed). */
+  function assertNotHalted(): void {
+    const h = deps.workflow?.halted?.();
+    if (h) {
+      if (!halt) onHalt(h);
+      throw new CustodianError(h.error.code, h.error.message, { ...h.error.details, statements: h.statements });
+    }
+  }
+
   function stationStatus(): StationStatus {
-    return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy] };
+    return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy], halted: halt };
   }
 
   async function listPorts(filter?: { vendorId: string; productId?: string | undefined }[], all?: boolean): Promise<PortInfo[]> {
@@ -116,7 +149,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     const runId = randomUUID();
     return {
       runId, port, operator: who.operator, workOrder: who.workOrder, reissueReason: who.reissueReason,
-      settings: settings.value, onProgress: progressOf(runId, port, auto),
+      settings: settings.value, onProgress: progressOf(runId, port, auto), signal: quitting.signal,
     };
   };
 
@@ -146,6 +179,8 @@ export function createStationService(deps: StationServiceDeps): StationService {
 
   async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }) {
     const workflow = need(deps.workflow, 'provisioning workflow');
+    assertNotHalted();
+    if (quitting.signal.aborted) throw new CustodianError('WORKFLOW_CANCELLED', 'The station is shutting down.', {});
     claim(req.port);
     const started = Date.now();
     let attempted = false;
@@ -154,7 +189,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       attempted = true;
       await activity();
       const run = runRequest(req.port, req, false);
-      const summary = await workflow.provision(run);
+      const summary = await track(workflow.provision(run));
       settle({ ok: true, summary });
       return { runId: run.runId, ...summary, durationMs: Date.now() - started };
     } catch (e) {
@@ -169,13 +204,14 @@ export function createStationService(deps: StationServiceDeps): StationService {
   /** Auto mode: one serve loop per port, the same loop as `provision --watch`. */
   const serving = new Map<string, AbortController>();
   function serve(port: string): void {
-    if (!autoMode.enabled || !autoMode.operator || serving.has(port) || busy.has(port)) return;
+    if (!autoMode.enabled || !autoMode.operator || serving.has(port) || busy.has(port) || halt || quitting.signal.aborted) return;
     const workflow = need(deps.workflow, 'provisioning workflow');
+    if (workflow.halted?.()) return;
     claim(port);
     const stop = new AbortController();
     serving.set(port, stop);
     const who = { operator: autoMode.operator, workOrder: autoMode.workOrder ?? undefined };
-    workflow.serve({
+    void track(workflow.serve({
       port,
       signal: stop.signal,
       nextRun: () => {
@@ -190,7 +226,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       .finally(() => {
         serving.delete(port);
         busy.delete(port);
-      });
+      }));
   }
   function stopServing(port?: string): void {
     for (const [p, stop] of serving) if (port === undefined || p === port) stop.abort();
@@ -230,6 +266,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     async 'station.setAutoMode'(a) {
       if (a.enabled) {
         need(deps.workflow, 'provisioning workflow');
+        assertNotHalted();
         if (a.port) await assertListed(a.port);
         autoMode = { enabled: true, operator: a.operator, workOrder: a.workOrder ?? null };
         if (a.port) serve(a.port);
@@ -237,6 +274,24 @@ export function createStationService(deps: StationServiceDeps): StationService {
         autoMode = { enabled: false, operator: null, workOrder: null };
         stopServing();
       }
+      return stationStatus();
+    },
+    async 'station.resume'() {
+      const workflow = need(deps.workflow, 'provisioning workflow');
+      try {
+        await workflow.resume?.();
+      } catch (e) {
+        // Still failing: the halt stays, with this attempt's reason.
+        const h = workflow.halted?.();
+        if (h) onHalt(h);
+        throw e;
+      }
+      const h = workflow.halted?.();
+      if (h) {
+        onHalt(h);
+        throw new CustodianError(h.error.code, h.error.message, { ...h.error.details, statements: h.statements });
+      }
+      halt = null;
       return stationStatus();
     },
     async 'station.resetCounters'() {
@@ -335,6 +390,10 @@ export function createStationService(deps: StationServiceDeps): StationService {
     async shutdown() {
       watcher.stop();
       stopServing();
+      // The device in flight stops before its next step (never inside intent → sign → record): wait for it, so
+      // its records are written before the ledger is closed (dispose) and the lock released.
+      quitting.abort();
+      await Promise.allSettled([...inFlight]);
       await authorityApi.lock('quit').catch(() => undefined);
       await deps.simulator?.stopAll().catch(() => undefined);
       await deps.dispose?.();

@@ -5,6 +5,7 @@
  * the CLI renders them as a live step list.
  */
 import type { WorkflowStep } from './machine';
+import type { OpenIntent } from './recorder';
 
 export interface ErrorInfo {
   code: string;
@@ -43,6 +44,28 @@ export interface StepFailed extends StepEventBase {
 
 export type StepEvent = StepStarted | StepSucceeded | StepFailed;
 
+/** What the recorder holds after a failed run: the verdict states exactly this. */
+export interface RunRecord {
+  /** Serial of the certificate this run signed or re-installed, or null when it got none. */
+  serialHex: string | null;
+  /** A certificate was signed in this run. */
+  signed: boolean;
+  /** The run re-installed a certificate recorded earlier (nothing new was signed). */
+  reused: boolean;
+  /** That certificate is durably recorded. */
+  recorded: boolean;
+  /** It was sent to the device (the write step started). */
+  sentToDevice: boolean;
+  /**
+   * The write failure after which the recorder records nothing more (in this
+   * run or before it): the station must stop signing and serving until the
+   * cause is fixed. Null while it can write.
+   */
+  stopped: ErrorInfo | null;
+  /** Intents the recorder holds open: each must be reconciled before anything more is signed. */
+  openIntents: OpenIntent[];
+}
+
 export type ProvisioningResult =
   | {
       result: 'passed';
@@ -65,8 +88,10 @@ export type ProvisioningResult =
       deviceId: string | null;
       failedStep: WorkflowStep;
       error: ErrorInfo;
-      /** Whether a certificate was signed in this run (it is in the recorder either way). */
+      /** Whether a certificate was signed in this run (`record` says whether it is recorded). */
       signed: boolean;
+      /** What the recorder holds about this run. */
+      record: RunRecord;
       durationMs: number;
       steps: StepTiming[];
     };

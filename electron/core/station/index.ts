@@ -15,5 +15,6 @@ export { prepareIssuer, type PreparedIssuer, type StationIssuer } from './issuer
 export { INITIAL_STEP, STEP_ORDER, TRANSITIONS, isTerminal, transition, type StepOutcome, type WorkflowState, type WorkflowStep } from './machine';
 export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, issuancePolicyFromSettings, type IssuanceDecision, type IssuanceFacts, type IssuancePolicy } from './policy';
 export type * from './recorder';
-export { remedyFor } from './remedies';
+export { recordStatements, remedyFor, stoppedStatements } from './remedies';
+export { reconcileCommand } from './recorder';
 export { errorInfo, provisionDevice, type ProvisionOptions } from './workflow';

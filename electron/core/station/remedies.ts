@@ -4,6 +4,8 @@
  * plain-language table (electron/shared/errors.ts).
  */
 import { describeError } from '../../shared/errors';
+import type { ProvisioningResult } from './events';
+import { reconcileCommand, type OpenIntent } from './recorder';
 
 const REMEDIES: Readonly<Record<string, string>> = {
   WORKFLOW_CAPABILITY_MISSING: 'This device firmware cannot be provisioned by this station (it lacks a required feature). Update the device firmware.',
@@ -17,17 +19,85 @@ const REMEDIES: Readonly<Record<string, string>> = {
   WORKFLOW_CANCELLED: 'Provisioning was stopped. Start it again when ready; the device is safe to retry.',
   WORKFLOW_ISSUER_UNUSABLE: "The station's CA cannot sign device certificates. Check `custodian authority show` and renew or re-import the CA.",
   POLICY_REISSUE_REASON_REQUIRED: 'This device ID already has a certificate. If replacing it is intended, run again with --reissue-reason "<why>".',
-  POLICY_KEY_TYPE_NOT_ALLOWED: 'The device key type is not allowed by the issuance policy. Regenerate the device key with an allowed type.',
+  POLICY_KEY_TYPE_NOT_ALLOWED: "The device's key type is not allowed by the issuance policy and the device could not replace it (the message says why). Have its key regenerated with an allowed type at rework, or reject the device.",
+  // A key the key policy refuses: the station asks a device that can for a new key; these remain when it could not.
+  KEY_RSA_TOO_SMALL: "The device's RSA key is too short and the device could not replace it (the message says why). Have its key regenerated at rework, or reject the device.",
+  KEY_RSA_TOO_LARGE: "The device's RSA key is larger than the station accepts and the device could not replace it (the message says why). Have its key regenerated at rework, or reject the device.",
+  KEY_UNSUPPORTED_CURVE: "The device's key is on a curve the station does not certify and the device could not replace it (the message says why). Have its key regenerated at rework, or reject the device.",
+  KEY_UNSUPPORTED_ALGORITHM: "The device's key is of a kind the station does not certify and the device could not replace it (the message says why). Have its key regenerated at rework, or reject the device.",
+  POLICY_KEY_ALREADY_CERTIFIED: 'This device presents the key of a device already certified under another ID: the signature of a cloned secure element. Quarantine the device, do not retry it, and report both device IDs to security.',
   POLICY_INVALID: 'The issuance policy is inconsistent. Correct it in the station settings.',
+  CSR_SUBJECT_UNSAFE_CHARACTER: "The device's certificate request carries a control, bidirectional or invisible character in its subject. Reject the device and report its firmware: it is faulty or tampered with.",
   DEVICE_TIMEOUT: 'The device did not answer in time. Check the cable and power, then retry.',
   DEVICE_DISCONNECTED: 'The device went away. Reconnect it and retry; nothing half-written is kept as final.',
   DEVICE_IDENTITY_CHANGED: 'A different device answered midway. Keep one device on the cable, reconnect it and provision again.',
   DEVICE_FLASH_WRITE_FAILED: 'The device could not store its certificate. Retry; if it repeats, reject the device (flash fault).',
   FRAME_CRC: 'Data was damaged on the cable. Check the cable and baud rate, then retry.',
   FRAME_TRUNCATED: 'Data was lost on the cable. Check the cable and baud rate, then retry.',
-  LEDGER_WRITE_FAILED: 'The ledger could not be written, so nothing was signed. Check disk space and permissions.',
+  LEDGER_WRITE_FAILED: 'The ledger cannot be written (the message says which file and why). Free disk space or fix the permissions of the station folder, then start the station again; it signs nothing until then.',
+  LEDGER_UNRECONCILED_INTENT: 'Find out whether each open intent\'s certificate reached a device, record it with the `custodian ledger reconcile` command named in the message, then provision again.',
 };
 
 export function remedyFor(code: string): string {
   return REMEDIES[code] ?? describeError(code);
+}
+
+type FailedRun = Extract<ProvisioningResult, { result: 'failed' }>;
+
+/**
+ * What is true after a failed run, one statement each: whether a certificate
+ * was signed, whether it is recorded and on the device, whether the recorder
+ * stopped, and each open intent with the command that closes it. A run that
+ * left the recorder writable and nothing open gets one line.
+ */
+export function recordStatements(r: FailedRun): string[] {
+  const rec = r.record;
+  const serial = rec.serialHex ? ` ${rec.serialHex}` : '';
+  const out: string[] = [];
+  if (rec.signed) {
+    out.push(rec.recorded
+      ? `A certificate${serial} was signed in this run and is recorded in the ledger; ${rec.sentToDevice ? 'it was sent to the device' : 'it was not sent to the device'}.`
+      : `A certificate${serial} was signed in this run but is NOT recorded in the ledger (its record did not reach the disk); it was not sent to the device and is discarded.`);
+  } else if (rec.reused) {
+    out.push(`Nothing new was signed: the certificate${serial} recorded earlier was ${rec.sentToDevice ? 'sent to the device again' : 'to be re-installed; it was not sent'}.`);
+  } else {
+    out.push('Nothing was signed in this run.');
+  }
+  if (rec.stopped) {
+    out.push(`The ledger has stopped: ${rec.stopped.message}. This station signs nothing more and stops serving the line until the cause is fixed and the ledger is reopened.`);
+  }
+  for (const o of rec.openIntents) {
+    const ours = r.deviceId !== null && o.deviceId === r.deviceId;
+    const why = ours && !rec.recorded && !rec.sentToDevice
+      ? (rec.signed ? 'its certificate never left the station' : 'nothing was signed under it')
+      : 'find out whether its certificate reached a device';
+    const resolution = ours && !rec.recorded && !rec.sentToDevice ? 'abandoned' : 'abandoned|issued';
+    out.push(`Intent #${o.id} (${o.deviceId}, serial ${o.serialHex}) is open and blocks signing: ${why}; once the ledger can be written, close it with \`${reconcileCommand(o.id, resolution)}\`${resolution === 'abandoned' ? ' (the serial is never used)' : ''}.`);
+  }
+  if (rec.stopped && rec.openIntents.length === 0) out.push('No intent is left open: there is nothing to reconcile.');
+  if (rec.recorded) out.push('A retry re-installs the recorded certificate without signing again.');
+  else if (rec.openIntents.some((o) => o.deviceId === r.deviceId)) out.push('After the intent is reconciled, a retry signs a new certificate.');
+  else if (!rec.stopped) out.push('The device is safe to retry.');
+  return out;
+}
+
+/**
+ * What is true when the recorder stopped outside a run (a checkpoint written
+ * between devices failed): nothing was being signed, and each open intent
+ * with the command that closes it. `openIntents` null: the ledger could not
+ * be opened at all, so nothing is known about its intents yet.
+ */
+export function stoppedStatements(stopped: { message: string }, openIntents: readonly OpenIntent[] | null): string[] {
+  if (openIntents === null) {
+    return [
+      `The ledger could not be opened: ${stopped.message}. Nothing was signed since it stopped.`,
+      'This station signs nothing and serves no device until the cause is fixed and the ledger opens; any intent it holds open is named then.',
+    ];
+  }
+  return [
+    `The ledger has stopped: ${stopped.message}. No device was being provisioned; nothing was signed since the last recorded device.`,
+    'This station signs nothing more and stops serving the line until the cause is fixed and the ledger is reopened.',
+    ...openIntents.map((o) => `Intent #${o.id} (${o.deviceId}, serial ${o.serialHex}) is open: find out whether its certificate reached a device, then close it with \`${reconcileCommand(o.id)}\`.`),
+    ...(openIntents.length === 0 ? ['No intent is left open: there is nothing to reconcile.'] : []),
+  ];
 }

@@ -16,7 +16,7 @@ import type { DeviceClient, DeviceIdentity } from '../device/client';
 import { CustodianError, isCustodianError } from '../errors';
 import { cryptoRandom, fingerprintSha256, issueCertificate, type IssueRequest, type IssuedCertificate, type RandomSource } from '../pki/index';
 import { StationCodes } from './codes';
-import type { ErrorInfo, ProvisioningResult, StepEvent, StepTiming, WorkflowListener } from './events';
+import type { ErrorInfo, ProvisioningResult, RunRecord, StepEvent, StepTiming, WorkflowListener } from './events';
 import type { PreparedIssuer } from './issuer';
 import { INITIAL_STEP, isTerminal, transition, type WorkflowState, type WorkflowStep } from './machine';
 import { checkPolicy, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from './policy';
@@ -41,9 +41,9 @@ export interface ProvisionOptions {
   sign?: (req: IssueRequest) => Promise<IssuedCertificate>;
   /**
    * The device's answer to IDENTIFY moments ago in this same session (the
-   * watch loop's detection): the identify step checks it instead of asking
-   * again. The re-identifies before the intent and before the write still ask
-   * the device.
+   * watch loop's detection): the identify step still asks the device, in an
+   * exchange of its own, and refuses a different answer
+   * (WORKFLOW_DEVICE_CHANGED).
    */
   identity?: DeviceIdentity;
 }
@@ -95,6 +95,8 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
   let state: WorkflowState = INITIAL_STEP;
   let failure: { step: WorkflowStep; error: ErrorInfo } | null = null;
   let last: WorkflowStep = INITIAL_STEP;
+  /** The write step started: the certificate may be on the device. */
+  let sent = false;
 
   while (!isTerminal(state)) {
     const step: WorkflowStep = state;
@@ -105,7 +107,10 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
       // intent → sign → record is one critical section (a cancel lands before or after it),
       // and after commit the device is provisioned: recording its outcome is never cancelled.
       const critical = step === 'sign' || step === 'record' || step === 'done';
-      if (opts.signal?.aborted && !critical) throw new CustodianError(StationCodes.WORKFLOW_CANCELLED, `provisioning was cancelled before ${step}`, { step });
+      // A failure the previous step held over for this one (steps.ts deferTo) is reported as it is, cancelled or not.
+      if (opts.signal?.aborted && !critical && !s.deferred) throw new CustodianError(StationCodes.WORKFLOW_CANCELLED, `provisioning was cancelled before ${step}`, { step });
+      // A failure held over for write (the pre-write identity check's) is raised before anything is sent.
+      if (step === 'write' && !s.deferred) sent = true;
       const r = await STEPS[step](env, s);
       const durationMs = performance.now() - st;
       steps.push({ step, durationMs, state: 'succeeded' });
@@ -114,6 +119,8 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     } catch (e) {
       const durationMs = performance.now() - st;
       const error = errorInfo(e);
+      // The recorder wrote the certificate's record although the call failed after it (recorder.ts).
+      if (step === 'record' && error.details.durable === true) s.recorded = true;
       steps.push({ step, durationMs, state: 'failed' });
       emit(step, 'failed', durationMs, null, error);
       failure = { step, error };
@@ -147,7 +154,19 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     if (s.handle && (s.recorded || s.decision?.kind === 'reuse')) {
       await opts.recorder.recordOutcome(s.handle, { result: 'failed', code: f.error.code, message: f.error.message }).catch(() => undefined);
     }
-    outcome = { result: 'failed', deviceId: s.identity?.deviceId ?? null, failedStep: f.step, error: f.error, signed: s.signed, durationMs, steps };
+    // Asked last, so it covers a failure of the bookkeeping above too.
+    const health = opts.recorder.health?.() ?? { stopped: null, openIntents: [] };
+    const reused = s.decision?.kind === 'reuse';
+    const record: RunRecord = {
+      serialHex: s.signed || reused ? (s.serialHex ?? null) : null,
+      signed: s.signed,
+      reused,
+      recorded: s.recorded || reused,
+      sentToDevice: sent,
+      stopped: health.stopped,
+      openIntents: health.openIntents,
+    };
+    outcome = { result: 'failed', deviceId: s.identity?.deviceId ?? null, failedStep: f.step, error: f.error, signed: s.signed, record, durationMs, steps };
   }
   if (listener) {
     try {

@@ -60,11 +60,30 @@ export const AutoMode = z.object({
   workOrder: z.string().nullable(),
 });
 
+/**
+ * The station stopped because its ledger cannot be written: it signs and
+ * serves nothing until the cause is fixed and `station.resume` reopens the
+ * ledger. The UI shows it as a blocking alert.
+ */
+export const StationHalt = z.object({
+  /** LEDGER_WRITE_FAILED. */
+  code: z.string(),
+  /** What failed: the file, the reason, what is on disk. */
+  message: z.string().max(2000),
+  /** What is true after the failure, one statement each: signed or not, recorded or not, open intents and the command that closes each. */
+  statements: z.array(z.string().max(2000)).max(64),
+  /** When the ledger stopped. */
+  at: Iso,
+});
+export type StationHalt = z.output<typeof StationHalt>;
+
 export const StationStatus = z.object({
   autoMode: AutoMode,
   counters: ShiftCounters,
   /** Ports with a provisioning run in progress. */
   busyPorts: z.array(z.string()),
+  /** Set while the ledger cannot be written: nothing is signed or served. */
+  halted: StationHalt.nullable(),
 });
 export type StationStatus = z.output<typeof StationStatus>;
 
@@ -96,4 +115,9 @@ export const stationMethods = {
   },
   /** Start a new shift: counters back to zero. */
   'station.resetCounters': { input: NoArg, output: ShiftCounters },
+  /**
+   * After a halt: reopen the ledger. Succeeds (halted: null) once the cause
+   * is fixed; fails with LEDGER_WRITE_FAILED, the halt kept, while it is not.
+   */
+  'station.resume': { input: NoArg, output: StationStatus },
 } as const;

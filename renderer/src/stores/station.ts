@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { PortInfo, ShiftCounters } from '../../../electron/shared/api/station';
+import type { PortInfo, ShiftCounters, StationHalt } from '../../../electron/shared/api/station';
 import { WorkOrder } from '../../../electron/shared/api/station';
 import { PROVISION_STEPS } from '../../../electron/shared/events';
 import type { ProvisionStep, StationProgress } from '../../../electron/shared/events';
@@ -105,12 +105,18 @@ export const useStationStore = defineStore('station', () => {
   const result = ref<ResultView | null>(null);
   const lastFailure = ref<UserError | null>(null);
   const error = ref<UserError | null>(null);
+  /** The ledger cannot be written: the station signs and serves nothing (a blocking alert). */
+  const halted = ref<StationHalt | null>(null);
+  /** Why the last station.resume failed (the cause is not fixed yet). */
+  const resumeError = ref<UserError | null>(null);
+  const resuming = ref(false);
 
   const workOrderValid = computed(() => workOrder.value.trim() === '' || WorkOrder.safeParse(workOrder.value).success);
   const canProvision = computed(() =>
-    !running.value && !autoMode.value && port.value !== null && operator.value.trim() !== '' && workOrderValid.value);
+    !halted.value && !running.value && !autoMode.value && port.value !== null && operator.value.trim() !== '' && workOrderValid.value);
   /** Why Provision is disabled, in words (null when it is enabled). */
   const blocker = computed(() => {
+    if (halted.value) return 'The station has stopped signing: the ledger cannot be written.';
     if (running.value) return 'A device is being provisioned.';
     if (autoMode.value) return 'Auto mode is on: plug in a device to provision it.';
     if (!port.value) return 'Choose the port the device is on.';
@@ -241,6 +247,7 @@ export const useStationStore = defineStore('station', () => {
       const s = await call(station().station.status());
       counters.value = s.counters;
       autoMode.value = s.autoMode.enabled;
+      halted.value = s.halted ?? null;
       if (s.autoMode.enabled) {
         if (s.autoMode.operator && !operator.value) operator.value = s.autoMode.operator;
         if (s.autoMode.workOrder && !workOrder.value) workOrder.value = s.autoMode.workOrder;
@@ -273,6 +280,22 @@ export const useStationStore = defineStore('station', () => {
     }
   }
 
+  /** station.resume: reopen the ledger once the cause is fixed; the alert stays (with the reason) while it is not. */
+  async function resume(): Promise<void> {
+    resuming.value = true;
+    try {
+      const s = await call(station().station.resume());
+      halted.value = s.halted ?? null;
+      autoMode.value = s.autoMode.enabled;
+      counters.value = s.counters;
+      resumeError.value = null;
+    } catch (e) {
+      resumeError.value = toUserError(e);
+    } finally {
+      resuming.value = false;
+    }
+  }
+
   /** station.resetCounters: a new shift. */
   async function resetCounters(): Promise<void> {
     try {
@@ -282,7 +305,7 @@ export const useStationStore = defineStore('station', () => {
     }
   }
 
-  /** Follow progress, plug-ins and counters. Returns one function that stops all three. */
+  /** Follow progress, plug-ins, counters and a halt. Returns one function that stops them all. */
   function subscribe(): Unsubscribe {
     const api = station().station;
     const offs = [
@@ -293,13 +316,17 @@ export const useStationStore = defineStore('station', () => {
       api.onCounters((c) => {
         counters.value = c;
       }),
+      api.onHalted((h) => {
+        halted.value = h;
+        autoMode.value = false;
+      }),
     ];
     return () => offs.forEach((off) => off());
   }
 
   return {
     ports, port, operator, workOrder, reissueReason, autoMode, counters, steps, runId, deviceId, running, result,
-    lastFailure, error, workOrderValid, canProvision, blocker, needsReissueReason, passed, failed,
-    ratePerHour, provision, dismiss, retry, refreshPorts, loadStatus, setAutoMode, resetCounters, subscribe, onProgress,
+    lastFailure, error, halted, resumeError, resuming, workOrderValid, canProvision, blocker, needsReissueReason, passed, failed,
+    ratePerHour, provision, dismiss, retry, refreshPorts, loadStatus, setAutoMode, resetCounters, resume, subscribe, onProgress,
   };
 });

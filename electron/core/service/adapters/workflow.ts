@@ -8,8 +8,9 @@
 import type { Authority } from '../../authority/index';
 import { SerialPortTransport, type DeviceClient, type DeviceIdentity, type Transport } from '../../device/index';
 import { CustodianError, isCustodianError } from '../../errors';
-import { openDevice, serveDevices, startStationSession, type StationLedger, type StationSession } from '../../line/index';
-import type { ProvisionRequest, ProvisionSummary, WorkflowPort } from '../ports';
+import { openDevice, serveDevices, startStationSession, stationHalt, type StationLedger, type StationSession } from '../../line/index';
+import type { ProvisioningResult } from '../../station/events';
+import type { HaltReport, ProvisionRequest, ProvisionSummary, WorkflowPort } from '../ports';
 import type { SimulatorRegistry } from './simulator';
 
 export function workflowAdapter(deps: {
@@ -21,6 +22,19 @@ export function workflowAdapter(deps: {
 }): WorkflowPort {
   const inProcess = (port: string) => deps.simulator?.endpoint(port) ?? null;
 
+  // The halt: the ledger's stop, told at once, then again with the statements of the run it stopped in.
+  const haltListeners = new Set<(h: HaltReport) => void>();
+  let stoppedRun: ProvisioningResult | null = null;
+  const halted = (): HaltReport | null => stationHalt(deps.ledger, stoppedRun);
+  const tellHalt = (): void => {
+    const h = halted();
+    if (!h) return;
+    for (const l of [...haltListeners]) {
+      try { l(h); } catch { /* one listener must not keep the others from hearing it */ }
+    }
+  };
+  deps.ledger.onFailure(() => tellHalt());
+
   /** Throws AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED / LEDGER_UNRECONCILED_INTENT before the device is touched. */
   const session = (req: ProvisionRequest) => startStationSession({ authority: deps.authority, ledger: deps.ledger, settings: req.settings });
 
@@ -31,6 +45,7 @@ export function workflowAdapter(deps: {
       reissueReason: req.reissueReason,
       identity,
       runId: req.runId,
+      ...(req.signal ? { signal: req.signal } : {}),
       onEvent: (e) => {
         if (e.kind !== 'step') return;
         req.onProgress({
@@ -43,7 +58,15 @@ export function workflowAdapter(deps: {
       },
     });
     if (result.result === 'failed') {
-      throw new CustodianError(result.error.code, result.error.message, { ...result.error.details, failedStep: result.failedStep, signed: result.signed });
+      if (result.record.stopped) {
+        stoppedRun = result;
+        tellHalt();
+        const h = halted();
+        if (h) throw new CustodianError(h.error.code, h.error.message, { ...h.error.details, failedStep: result.failedStep, signed: result.signed });
+      }
+      throw new CustodianError(result.error.code, result.error.message, {
+        ...result.error.details, failedStep: result.failedStep, signed: result.signed, recorded: result.record.recorded,
+      });
     }
     const { ledger } = deps.ledger.writable();
     const linked = result.intentId !== null ? ledger.index.linkOf(Number(result.intentId)) : -1;
@@ -57,6 +80,18 @@ export function workflowAdapter(deps: {
   }
 
   return {
+    halted,
+    onHalt(listener) {
+      haltListeners.add(listener);
+      return () => haltListeners.delete(listener);
+    },
+    async resume() {
+      // Close the stopped ledger (its lock too) and open it again: open repairs what the failure left (§5 of docs/ledger-format.md).
+      if (!deps.ledger.failure()) return;
+      deps.ledger.close();
+      stoppedRun = null;
+      deps.ledger.writable();
+    },
     async provision(req) {
       const station = session(req);
       req.onProgress({ step: 'connect', state: 'started' });
