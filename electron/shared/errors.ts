@@ -164,6 +164,7 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   INPUT: 'The chosen file could not be used. Check that you chose the right file.',
   POLICY: 'The station\'s issuance policy refused this device. Read the message and fix the cause before trying again.',
   HUB: 'The connection test with the hub failed. Check the hub settings.',
+  NRF91: 'The nRF91 modem refused a command or answered something the station cannot accept. Check the modem firmware and the cable, then try again.',
 };
 
 /** The human message for a code (never empty, never a stack trace). */
