@@ -13,7 +13,7 @@
  * INPUT_NOT_A_FILE), so a FIFO or device there is refused before any read. I/O errors (ENOENT, EACCES, EISDIR…) are
  * thrown as Node's own errors, for the caller to wrap in its own code.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { CustodianError } from './errors';
 import { InputCodes } from './input-codes';
@@ -102,6 +102,10 @@ class Collector {
     if (this.total > this.limit) throw this.fail();
     this.parts.push(b);
   }
+  /** How many bytes the next read asks for: never more than one past the bound in all. */
+  nextRead(): number {
+    return Math.min(CHUNK, this.limit + 1 - this.total);
+  }
   result(): Buffer {
     return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.total);
   }
@@ -116,6 +120,13 @@ function firstRequest(size: number | null, limit: number): number {
   return Math.min((size ?? CHUNK - 1) + 1, limit + 1);
 }
 
+/** The checks on an opened input before anything is read; returns the size of the first read. */
+function startRead(st: Stats, path: string, opts: BoundedReadOptions, limit: number, fail: () => CustodianError): number {
+  if (opts.regularOnly && !st.isFile()) throw notAFile(opts.what, opts.shown ?? path);
+  if (st.isFile() && st.size > limit) throw fail();
+  return firstRequest(st.isFile() ? st.size : null, limit);
+}
+
 /** Read `path` whole, refusing it past `opts.limit` bytes (INPUT_TOO_LARGE). */
 export function readBoundedSync(path: string, opts: BoundedReadOptions): Buffer {
   const limit = limitOf(opts);
@@ -124,22 +135,12 @@ export function readBoundedSync(path: string, opts: BoundedReadOptions): Buffer 
   if (opts.regularOnly && !statSync(path).isFile()) throw notAFile(opts.what, opts.shown ?? path);
   const fd = openSync(path, 'r');
   try {
-    const st = fstatSync(fd);
-    if (opts.regularOnly && !st.isFile()) throw notAFile(opts.what, opts.shown ?? path);
-    if (st.isFile() && st.size > limit) throw fail();
     const out = new Collector(limit, fail);
-    let want = firstRequest(st.isFile() ? st.size : null, limit);
-    for (;;) {
-      const buf = Buffer.allocUnsafe(want);
-      let got = 0;
-      while (got < want) {
-        const n = readSync(fd, buf, got, Math.min(want - got, MAX_READ), null);
-        if (n === 0) break;
-        got += n;
-      }
-      out.add(got === want ? buf : buf.subarray(0, got));
-      if (got < want) return out.result();
-      want = Math.min(CHUNK, limit + 1 - out.total);
+    for (let want = startRead(fstatSync(fd), path, opts, limit, fail); ; want = out.nextRead()) {
+      const buf = Buffer.allocUnsafe(Math.min(want, MAX_READ));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) return out.result();
+      out.add(n === buf.length ? buf : buf.subarray(0, n));
     }
   } finally {
     closeSync(fd);
@@ -153,22 +154,12 @@ export async function readBounded(path: string, opts: BoundedReadOptions): Promi
   if (opts.regularOnly && !(await stat(path)).isFile()) throw notAFile(opts.what, opts.shown ?? path);
   const fh = await open(path, 'r');
   try {
-    const st = await fh.stat();
-    if (opts.regularOnly && !st.isFile()) throw notAFile(opts.what, opts.shown ?? path);
-    if (st.isFile() && st.size > limit) throw fail();
     const out = new Collector(limit, fail);
-    let want = firstRequest(st.isFile() ? st.size : null, limit);
-    for (;;) {
-      const buf = Buffer.allocUnsafe(want);
-      let got = 0;
-      while (got < want) {
-        const { bytesRead } = await fh.read(buf, got, Math.min(want - got, MAX_READ), null);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      out.add(got === want ? buf : buf.subarray(0, got));
-      if (got < want) return out.result();
-      want = Math.min(CHUNK, limit + 1 - out.total);
+    for (let want = startRead(await fh.stat(), path, opts, limit, fail); ; want = out.nextRead()) {
+      const buf = Buffer.allocUnsafe(Math.min(want, MAX_READ));
+      const { bytesRead: n } = await fh.read(buf, 0, buf.length, null);
+      if (n === 0) return out.result();
+      out.add(n === buf.length ? buf : buf.subarray(0, n));
     }
   } finally {
     await fh.close();
