@@ -84,7 +84,8 @@ async function runLine(dir: string, issuer: PreparedIssuer, recorder: LedgerReco
       baud: BAUD,
       signal: new AbortController().signal,
       maxDevices: n,
-      handle: async (device, identity) => {
+      handle: async (d, identity) => {
+        const device = d as ProtocolDeviceClient;
         await provisionOne(issuer, recorder, device, identity);
         const cpu = process.cpuUsage(cpu0);
         measured.push({ cycleMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, stats: device.stats() });

@@ -34,7 +34,7 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   station: ['pki', 'device/client'],
   device: ['pki'],
   // The ledger implements the workflow's recorder and the authority's journal: those contracts only.
-  ledger: ['pki', 'station/recorder', 'authority/journal', 'authority/events'],
+  ledger: ['pki', 'station/recorder', 'station/proofs', 'authority/journal', 'authority/events'],
   authority: ['pki', 'vault'],
   simulator: ['pki', 'device'],
   hub: ['pki'],

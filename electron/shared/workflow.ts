@@ -5,6 +5,7 @@
  * cannot disagree. Pure data: no Node, no Electron, no zod.
  *
  *   identify ─ok→ csr ─ok→ check ─ok→ intent → sign → record → write → verify → commit ─ok→ done ─ok→ passed
+ *                                                                             └─no-lock→ done (a device that has no lock)
  *                 │ ↑          ├─reuse──────────────────────────↗ (recorded cert, no new signature)
  *   no-key or     ↓ │ok        ├─recognised→ commit (valid chain from us, unlocked)
  *   key-refused  keygen        └─recognised-locked→ done (nothing left to do)
@@ -43,6 +44,8 @@ export type StepOutcome =
   | 'recognised-locked'
   /** check: a recorded certificate for this very key is installed again instead of signing. */
   | 'reuse'
+  /** verify: the device has no lock to commit (its driver declares none). */
+  | 'no-lock'
   | 'fail';
 
 export const INITIAL_STEP: WorkflowStep = 'identify';
@@ -56,7 +59,7 @@ export const TRANSITIONS: Readonly<Record<WorkflowStep, Readonly<Partial<Record<
   sign: { ok: 'record', fail: 'failed' },
   record: { ok: 'write', fail: 'failed' },
   write: { ok: 'verify', fail: 'failed' },
-  verify: { ok: 'commit', fail: 'failed' },
+  verify: { ok: 'commit', 'no-lock': 'done', fail: 'failed' },
   commit: { ok: 'done', fail: 'failed' },
   done: { ok: 'passed', fail: 'failed' },
 };

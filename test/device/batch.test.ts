@@ -116,7 +116,7 @@ describe('the station client packs its requests (§4.8)', () => {
     bench = await inProcessBench({ maxPayload: 64 });
     const { client, sim } = bench;
     const id = await client.identify();
-    expect(id.capabilities).toContain('batch');
+    expect(id.protocolCapabilities).toContain('batch');
     await client.generateKey('P-256');
     const spki = await client.getPublicKey();
     const ca = await makeTestCa(2, 150);
@@ -178,8 +178,7 @@ describe('the station client packs its requests (§4.8)', () => {
     const leaf = await ca.issue(spki, id.deviceId);
     const frames = sim.stats().requests;
     const challenge = popChallenge();
-    const hint = { leafBytes: leaf.length, chainBytes: ca.chain.reduce((n, c) => n + c.length, 0), signatureBytes: 64 };
-    const r = await client.install(leaf, ca.chain, { confirm: id, challenge, hint });
+    const r = await client.install(leaf, ca.chain, { confirm: id, challenge });
     expect(r.installed).toEqual({ leaf, chain: ca.chain, locked: false });
     expect(sim.state().leaf).toEqual(leaf);
     expect(verifyPossession(spki, challenge, r.signature)).toBe(true);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Transport } from '../../electron/core/device/index';
+import type { ProtocolDeviceClient, Transport } from '../../electron/core/device/index';
 import { startSimulator } from '../../electron/core/simulator';
 import { prepareIssuer, provisionDevice } from '../../electron/core/station/index';
 import { serveDevices } from '../../electron/core/line/serve-port';
@@ -29,7 +29,8 @@ describe('serveDevices', () => {
           opened.push(t);
           return t;
         },
-        handle: async (device) => {
+        handle: async (d) => {
+          const device = d as ProtocolDeviceClient;
           const id = await device.identify();
           seen.push({ deviceId: id.deviceId, bootId: device.session.hello?.bootId });
           await device.commit({ lock: false }); // the simulator swaps in the next device after this reply
@@ -62,7 +63,7 @@ describe('serveDevices', () => {
           return ports.at(-1)!;
         },
         handle: async (device) => {
-          await device.commit({ lock: false });
+          await (device as ProtocolDeviceClient).commit({ lock: false });
           if (ports.length === 1) await ports[0]!.close(); // the port goes away under the station
         },
       });

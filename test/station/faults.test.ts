@@ -9,7 +9,7 @@
  * signature. Every certificate the issuer signed is found in the recorder.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceCapability } from '../../electron/core/device/client';
+import type { ProtocolCapability } from '../../electron/core/device/protocol';
 import { bytesEqual } from '../../electron/core/device/protocol';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { Fault, Step } from '../../electron/core/simulator/index';
@@ -116,8 +116,8 @@ function expectedStep(r: Row, f: Fault, mode: Mode): WorkflowStep {
   return OWNER[step];
 }
 
-const RAW_CAPS: DeviceCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
-const SINGLE_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
+const RAW_CAPS: ProtocolCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
+const SINGLE_CAPS: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
 const table: Array<Row & { mode: Mode }> = [...base.map((r) => ({ ...r, mode: 'single' as const })), ...base.map((r) => ({ ...r, mode: 'batch' as const, name: `${r.name} [batch]` }))];
 /** A fault that must end in DEVICE_TIMEOUT. */
 const timesOut = (f: Fault, r: Row): boolean => f.kind === 'silent' || (f.kind === 'slow-reply' && r.expect !== 'pass');

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceCapability } from '../../electron/core/device/client';
+import type { ProtocolCapability } from '../../electron/core/device/protocol';
 import { bytesEqual } from '../../electron/core/device/protocol';
 import { openStationLedger, type Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
 import { readCertificate, sha256Hex } from '../../electron/core/pki/index';
@@ -29,11 +29,11 @@ afterEach(async () => {
   await Promise.all(benches.splice(0).map((b) => b.stop()));
 });
 
-const RAW_CAPS: DeviceCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
-const NO_KEYGEN: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'lock', 'batch'];
+const RAW_CAPS: ProtocolCapability[] = ['raw-public-key', 'challenge', 'keygen', 'lock'];
+const NO_KEYGEN: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'lock', 'batch'];
 
 /** A device that already holds the key `weak` makes (the simulator's weak-key fault at a key generation before the run). */
-async function deviceWith(weak: Fault & { kind: 'weak-key' }, o: { capabilities?: DeviceCapability[]; faults?: Fault[] } = {}): Promise<{ b: Bench; ledger: Ledger; refusedSpki: Uint8Array }> {
+async function deviceWith(weak: Fault & { kind: 'weak-key' }, o: { capabilities?: ProtocolCapability[]; faults?: Fault[] } = {}): Promise<{ b: Bench; ledger: Ledger; refusedSpki: Uint8Array }> {
   const { ledger, recorder } = openStationLedger({ dir: mkdtempSync(join(tmpdir(), 'key-refusal-')), stationId: 'key-refusal' });
   // The key is made before the run by a device with every capability; the station then meets it with `capabilities`.
   const stateDir = mkdtempSync(join(tmpdir(), 'custodian-sim-'));

@@ -7,7 +7,7 @@
  * to have run). faults.test.ts checks the step of every fault × command.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceCapability } from '../../electron/core/device/client';
+import type { ProtocolCapability } from '../../electron/core/device/protocol';
 import { CustodianError } from '../../electron/core/errors';
 import { FRAME_OVERHEAD } from '../../electron/core/device/frame';
 import { connectInProcess } from '../../electron/core/device/index';
@@ -29,9 +29,9 @@ afterEach(async () => {
   await Promise.all(benches.splice(0).map((b) => b.stop()));
 });
 
-const SINGLE: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
+const SINGLE: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock'];
 
-async function bench(o: { faults?: Fault[]; capabilities?: DeviceCapability[]; maxPayload?: number; defaultTimeouts?: boolean; shortTimeoutsEverywhere?: boolean } = {}): Promise<Bench> {
+async function bench(o: { faults?: Fault[]; capabilities?: ProtocolCapability[]; maxPayload?: number; defaultTimeouts?: boolean; shortTimeoutsEverywhere?: boolean } = {}): Promise<Bench> {
   const b = await startBench({ issuer, recorder: new MemoryRecorder(), deviceId: `dev-at-${benches.length}`, ...o });
   benches.push(b);
   return b;

@@ -8,7 +8,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceCapability, DeviceClient } from '../../electron/core/device/client';
+import type { DeviceClient } from '../../electron/core/device/client';
+import type { ProtocolCapability } from '../../electron/core/device/protocol';
 import { connectInProcess } from '../../electron/core/device/index';
 import { bytesEqual } from '../../electron/core/device/protocol';
 import { openStationLedger, type Ledger, type LedgerRecord, type LedgerRecorder } from '../../electron/core/ledger/index';
@@ -36,7 +37,7 @@ function freshLedger(): { ledger: Ledger; recorder: LedgerRecorder } {
 const records = (l: Ledger): LedgerRecord[] => Array.from({ length: l.size }, (_, i) => l.record(i));
 const ofType = <T extends LedgerRecord['t']>(l: Ledger, t: T) => records(l).filter((r): r is Extract<LedgerRecord, { t: T }> => r.t === t);
 
-async function bench(recorder: IssuanceRecorder, o: { deviceId?: string; capabilities?: DeviceCapability[]; faults?: Fault[] } = {}): Promise<Bench> {
+async function bench(recorder: IssuanceRecorder, o: { deviceId?: string; capabilities?: ProtocolCapability[]; faults?: Fault[] } = {}): Promise<Bench> {
   const b = await startBench({ issuer, recorder, ...o });
   benches.push(b);
   return b;
@@ -184,7 +185,7 @@ describe('after the write: read-back and the final challenge under the installed
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const install: DeviceClient['install'] = async (l, c, o) => {
       const r = await device.install(l, c, o);
-      return { ...r, signature: new Uint8Array(nodeSign('sha256', o.challenge, { key: stranger, dsaEncoding: 'ieee-p1363' })) };
+      return { ...r, signature: new Uint8Array(nodeSign('sha256', o.challenge!, { key: stranger, dsaEncoding: 'ieee-p1363' })) };
     };
     const result = await provisionDevice({ device: tampered(device, { install }), issuer, recorder, operator: 'op', sign: b.signer.sign });
     await device.close();

@@ -30,6 +30,7 @@ const counters = { shiftStartedAt: NOW, issued: 1, reissued: 0, failed: 0 };
 const settings = {
   deviceIdRule: { pattern: '^a$', example: 'a' }, validity: { leafDays: 1, backdateMinutes: 0 },
   autoLockMinutes: 5, sounds: true, simulatorEnabled: true, usbFilter: [],
+  drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain' as const, minFirmware: '1.3.0' }, byUsb: [] },
 };
 const entry = { index: 0, time: NOW, status: 'issued', deviceId: 'dev-1', serialHex: '01', workOrder: null, operator: 'op', reissue: false } as const;
 const written = { name: 'x.pem', bytes: 10 };

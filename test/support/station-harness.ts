@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeviceCapability } from '../../electron/core/device/client';
+import type { ProtocolCapability } from '../../electron/core/device/protocol';
 import { connectInProcess, type DeviceClientOptions, type ProtocolDeviceClient } from '../../electron/core/device/index';
 import { DEFAULT_TIMEOUTS_MS } from '../../electron/core/device/protocol';
 import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
@@ -38,7 +38,7 @@ export async function startBench(opts: {
   issuer: PreparedIssuer;
   recorder: IssuanceRecorder;
   deviceId?: string;
-  capabilities?: DeviceCapability[];
+  capabilities?: ProtocolCapability[];
   faults?: Fault[];
   /** The device's buffer (simulator default 512). */
   maxPayload?: number;

@@ -1,8 +1,10 @@
 /**
  * What the provisioning workflow needs from a device, independent of framing
- * and transport. The serial protocol client (electron/core/device) implements
- * it over a real port, a pty or an in-process pipe; tests may implement it too.
- * Every method rejects with a CustodianError (DEVICE_* or FRAME_* code).
+ * and transport: each driver (electron/core/device/drivers.ts) implements it,
+ * the Custodian protocol client over frames, the nRF91 client over AT
+ * commands; tests may implement it too. The workflow knows capabilities, never
+ * wire formats. Every method rejects with a CustodianError (a code of the
+ * device layer or of its driver).
  */
 import { isCustodianError } from '../errors';
 import type { DeviceKeyType } from '../pki/key-policy';
@@ -10,24 +12,34 @@ import type { DeviceKeyType } from '../pki/key-policy';
 /** The key types a device may be asked to generate: pki's device key types. */
 export type DeviceKeyAlgorithm = DeviceKeyType;
 
+/** What a device can do, as its driver declares it. */
 export type DeviceCapability =
   | 'csr' // can produce a PKCS#10 CSR for a given CN
   | 'raw-public-key' // can return its SubjectPublicKeyInfo
   | 'challenge' // can sign a station challenge with its key
   | 'keygen' // can generate a new key pair in its secure element
   | 'lock' // can commit/lock its credential store
-  | 'batch'; // accepts several requests in one frame (BATCH) and the guarded IDENTIFY
+  | 'read-back' // gives back the very bytes written
+  | 'read-back-digest' // gives back a digest of what it stores, checked against what was written
+  | 'guarded-write'; // refuses a write itself unless it is still the device identified (in the write's own exchange)
+
+export const DEVICE_CAPABILITIES: readonly DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'read-back', 'read-back-digest', 'guarded-write'];
 
 export interface DeviceIdentity {
+  /** The driver that speaks to it (`custodian`, `nrf91`). */
+  driver: string;
   /** The device ID the certificate CN will carry (or the hardware serial if no ID is set). */
   deviceId: string;
   hardwareSerial: string;
   model: string;
   firmware: string;
-  protocolVersion: number;
   capabilities: DeviceCapability[];
-  /** Maximum payload bytes the device accepts in one frame (chunk size for writes). */
-  maxPayload: number;
+  /**
+   * What the driver learned about the device that the ledger should keep
+   * (the nRF91's IMEI, modem firmware and UUID; the Custodian protocol
+   * version): short text values, recorded with the intent.
+   */
+  facts: Readonly<Record<string, string>>;
   /**
    * What the device's credential store holds, as it reports at IDENTIFY
    * (docs/device-protocol.md §4.2); absent when the firmware omits the field.
@@ -48,6 +60,8 @@ export interface InstalledCredentials {
   leaf: Uint8Array | null; // DER
   chain: Uint8Array[]; // DER, leaf's issuer first
   locked: boolean;
+  /** The TLS server trust anchors the device holds (DER), where its driver can read them back. */
+  trustAnchors?: Uint8Array[];
 }
 
 /**
@@ -81,32 +95,65 @@ export interface IdentityCheck {
   confirm?: DeviceIdentity;
 }
 
-/** Sizes of what the station expects to read back, so it can plan the reads (docs/device-protocol.md §4.8). */
-export interface ReadBackHint {
-  leafBytes: number;
-  chainBytes: number;
-  /** Size of the device key's challenge signature (§4.5: P1363 ECDSA or RSA), to reserve room for it. */
-  signatureBytes: number;
-}
-
 /** generateKey's option: also fetch the new key's CSR for this CN (as getCsr, `confirm` included). */
 export interface CsrAfterKeygen extends IdentityCheck {
   csr?: string;
 }
 
-/** What the device holds after a write, and its signature over the station's challenge. */
+/**
+ * A statement by the device's own identity key about a key it generated (the
+ * nRF91's COSE_Sign1 over the CSR's digest). The driver checks the token's
+ * form and binding to the CSR, and its signature where the identity key is
+ * known; the ledger keeps the token verbatim.
+ */
+export interface KeyAttestation {
+  /** e.g. `nrf91-keygen-cose`. */
+  format: string;
+  /** The token exactly as the device sent it (text). */
+  token: string;
+  /** `verified`: its signature verified under the device identity key the brand owner supplied; `unverified`: no such key was known. */
+  signature: 'verified' | 'unverified';
+}
+
+export interface GeneratedKey {
+  /** The new key's CSR when asked for (`csr`), else null. */
+  csr: Uint8Array | null;
+  attestation?: KeyAttestation;
+}
+
+/** What the device holds after a write, its signature over the station's challenge, and how it proved the write. */
 export interface ReadBackResult {
   installed: InstalledCredentials;
-  signature: Uint8Array;
+  /** The final challenge's signature; absent when the install was asked for none. */
+  signature?: Uint8Array;
+  /**
+   * The device reported a digest of each stored object and the driver found
+   * it equal to the SHA-256 of the exact bytes it wrote (`read-back-digest`).
+   */
+  digestsMatched?: boolean;
 }
 
 export interface InstallOptions extends IdentityCheck {
-  /** The final challenge (docs/device-protocol.md §4.5), signed after the writes. */
-  challenge: Uint8Array;
-  hint?: ReadBackHint;
+  /** The final challenge (docs/device-protocol.md §4.5), signed after the writes; omitted when the policy's final proof is not a challenge. */
+  challenge?: Uint8Array;
+  /** The hub's TLS server trust anchors (DER), installed where the device keeps its root CAs. */
+  trustAnchors?: Uint8Array[];
+}
+
+/** What the station means to store on a device, known before it signs. */
+export interface StorePlan {
+  /** The most bytes the leaf (DER) can take once signed. */
+  leafBytesMax: number;
+  chain: readonly Uint8Array[];
+  trustAnchors: readonly Uint8Array[];
 }
 
 export interface DeviceClient {
+  /**
+   * Throws if the device could not store this (its driver's size limits),
+   * before anything is signed. A driver without such limits leaves it out.
+   */
+  assertFits?(plan: StorePlan): void;
   identify(opts?: IdentifyOptions): Promise<DeviceIdentity>;
   /**
    * Generate a key pair in the device's secure element. With `csr`, also
@@ -114,7 +161,7 @@ export interface DeviceClient {
    * in the same exchange where the device can batch; otherwise null. A
    * failure names its part ('keygen' or 'csr', DevicePart).
    */
-  generateKey(algorithm: DeviceKeyAlgorithm, opts?: CsrAfterKeygen): Promise<Uint8Array | null>;
+  generateKey(algorithm: DeviceKeyAlgorithm, opts?: CsrAfterKeygen): Promise<GeneratedKey>;
   /**
    * PKCS#10 CSR (DER) signed by the device key, subject CN as requested. With
    * `confirm`, the device then confirms it is still that device, in the same
@@ -129,13 +176,13 @@ export interface DeviceClient {
   writeChain(chainDer: Uint8Array[]): Promise<void>;
   readCredentials(): Promise<InstalledCredentials>;
   /**
-   * Write the leaf, then the chain (with `confirm`, the device first confirms
-   * it is still that device and writes nothing if it is not); then the device
-   * reports what it holds and signs `challenge`, the final proof of
-   * possession. All in as few exchanges as the buffers allow (one frame for a
-   * device that batches with a 4 KiB buffer). The caller checks the read-back
-   * against what it wrote, then the signature under the leaf read back. A
-   * failure names its part ('write' or 'read-back', DevicePart).
+   * Write the leaf, then the chain, then the trust anchors if given (with
+   * `confirm`, the device first confirms it is still that device and writes
+   * nothing if it is not); then the device reports what it holds and, given a
+   * `challenge`, signs it: the final proof of possession. In as few exchanges
+   * as the link allows. The caller checks the read-back against what it
+   * wrote, then the signature under the leaf read back. A failure names its
+   * part ('write' or 'read-back', DevicePart).
    */
   install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult>;
   commit(): Promise<void>;

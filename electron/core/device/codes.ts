@@ -53,6 +53,10 @@ export const DeviceErrorCodes = {
   DEVICE_ERROR_INTERNAL: 'DEVICE_ERROR_INTERNAL',
   /** An error number this station does not know. details: { deviceCode } */
   DEVICE_ERROR_UNKNOWN: 'DEVICE_ERROR_UNKNOWN',
+  /** `--driver` or a remembered choice names no driver the station has. details: { driver } */
+  DEVICE_DRIVER_UNKNOWN: 'DEVICE_DRIVER_UNKNOWN',
+  /** A probe found no device of any known kind on the port. details: { path, tried } */
+  DEVICE_DRIVER_NOT_DETECTED: 'DEVICE_DRIVER_NOT_DETECTED',
   /** Simulator could not start (socat missing, state directory unusable). */
   DEVICE_SIMULATOR_FAILED: 'DEVICE_SIMULATOR_FAILED',
 

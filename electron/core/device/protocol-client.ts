@@ -5,7 +5,9 @@
  */
 import { hash } from 'node:crypto';
 import { CustodianError } from '../errors';
+import { certificateSpki } from '../pki/certificate-facts';
 import { x509 } from '../pki/crypto';
+import { keyInfoFromSpki } from '../pki/keys';
 import type {
   CsrAfterKeygen,
   DeviceClient,
@@ -15,8 +17,8 @@ import type {
   IdentifyOptions,
   IdentityCheck,
   InstallOptions,
+  GeneratedKey,
   InstalledCredentials,
-  ReadBackHint,
   ReadBackResult,
 } from './client';
 import { FRAME_OVERHEAD, MAX_FRAME_PAYLOAD } from './frame';
@@ -29,6 +31,7 @@ import {
   bytesEqual,
   capabilitiesFromMask,
   Command,
+  deviceCapabilities,
   commandName,
   concatBytes,
   decodeBatch,
@@ -49,6 +52,7 @@ import {
   WriteTarget,
   type BatchEntry,
   type CommandName,
+  type ProtocolCapability,
 } from './protocol';
 import type { Transport } from './transport';
 import { decodeErrorFrame, RequestQueue, type RequestQueueStats } from './waitress';
@@ -66,6 +70,25 @@ export interface DeviceClientOptions {
   verifyCsr?: boolean;
   /** Check the key getPublicKey() returns (DEVICE_KEY_WEAK, DEVICE_KEY_MISMATCH). Default true. */
   verifyKeys?: boolean;
+}
+
+/** Sizes of what the station expects to read back, so it can plan the reads (docs/device-protocol.md §4.8). */
+export interface ReadBackHint {
+  leafBytes: number;
+  chainBytes: number;
+  /** Size of the device key's challenge signature (§4.5: P1363 ECDSA or RSA), to reserve room for it. */
+  signatureBytes: number;
+}
+
+/** This protocol always signs the final challenge with the read-back. */
+export type SignedReadBack = ReadBackResult & { signature: Uint8Array };
+
+/** The IDENTIFY answer as the protocol has it (§4.2): the workflow's identity, plus what only this protocol knows. */
+export interface ProtocolIdentity extends DeviceIdentity {
+  protocolVersion: number;
+  protocolCapabilities: ProtocolCapability[];
+  /** Maximum payload bytes the device accepts in one frame (chunk size for writes). */
+  maxPayload: number;
 }
 
 export interface HelloInfo {
@@ -156,8 +179,8 @@ export class ProtocolDeviceClient implements DeviceClient {
   private readonly writeMsPerKiB: number;
   private helloInfo: HelloInfo | null = null;
   /** The IDENTIFY response HELLO carried (§4.1), until the next request: identify() answers with it. */
-  private announced: DeviceIdentity | null = null;
-  private firstIdentity: DeviceIdentity | null = null;
+  private announced: ProtocolIdentity | null = null;
+  private firstIdentity: ProtocolIdentity | null = null;
   private generated: DeviceKeyAlgorithm | null = null;
 
   private constructor(
@@ -185,7 +208,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     return c;
   }
 
-  get session(): { hello: HelloInfo | null; identity: DeviceIdentity | null } {
+  get session(): { hello: HelloInfo | null; identity: ProtocolIdentity | null } {
     return { hello: this.helloInfo, identity: this.firstIdentity };
   }
 
@@ -250,23 +273,34 @@ export class ProtocolDeviceClient implements DeviceClient {
     return this.helloInfo?.maxPayload ?? 64;
   }
 
-  private decodeIdentity(payload: Uint8Array): DeviceIdentity {
+  private decodeIdentity(payload: Uint8Array): ProtocolIdentity {
     return this.decode('IDENTIFY', payload, (r) => {
       const deviceId = r.str8();
       const hardwareSerial = r.str8();
       const model = r.str8();
       const firmware = r.str8();
       const protocolVersion = r.u8();
-      const capabilities = capabilitiesFromMask(r.u16());
+      const protocolCapabilities = capabilitiesFromMask(r.u16());
       const maxPayload = r.u16();
-      const identity: DeviceIdentity = { deviceId: deviceId || hardwareSerial, hardwareSerial, model, firmware, protocolVersion, capabilities, maxPayload };
+      const identity: ProtocolIdentity = {
+        driver: 'custodian',
+        deviceId: deviceId || hardwareSerial,
+        hardwareSerial,
+        model,
+        firmware,
+        capabilities: deviceCapabilities(protocolCapabilities),
+        facts: { protocolVersion: String(protocolVersion) },
+        protocolVersion,
+        protocolCapabilities,
+        maxPayload,
+      };
       if (r.remaining > 0) identity.store = storeStateFromByte(r.u8()); // optional trailing field (§4.2)
       return identity;
     });
   }
 
   /** An identity the device just reported: refuse it if it is not the session's first (or `expected`). */
-  private acceptIdentity(id: DeviceIdentity, expected?: DeviceIdentity): DeviceIdentity {
+  private acceptIdentity(id: ProtocolIdentity, expected?: DeviceIdentity): ProtocolIdentity {
     const first = expected ?? this.firstIdentity;
     if (first && (first.deviceId !== id.deviceId || first.hardwareSerial !== id.hardwareSerial)) {
       throw new CustodianError('DEVICE_IDENTITY_CHANGED', `device identity changed from ${first.deviceId} to ${id.deviceId}`, {
@@ -285,7 +319,7 @@ export class ProtocolDeviceClient implements DeviceClient {
    * (nothing asked since), that answer is the one an IDENTIFY would get now,
    * unless `fresh` asks the device all the same.
    */
-  async identify(opts: IdentifyOptions = {}): Promise<DeviceIdentity> {
+  async identify(opts: IdentifyOptions = {}): Promise<ProtocolIdentity> {
     const announced = this.announced;
     if (announced && !opts.fresh) {
       this.announced = null;
@@ -301,7 +335,7 @@ export class ProtocolDeviceClient implements DeviceClient {
 
   /** The device takes BATCH and the guarded IDENTIFY (capability `batch`, §4.8). */
   private get canBatch(): boolean {
-    return this.firstIdentity?.capabilities.includes('batch') === true;
+    return this.firstIdentity?.protocolCapabilities.includes('batch') === true;
   }
 
   /** Largest BATCH payload either way: the device's buffer, and the station's (HELLO). */
@@ -360,18 +394,18 @@ export class ProtocolDeviceClient implements DeviceClient {
     return out;
   }
 
-  async generateKey(algorithm: DeviceKeyAlgorithm, opts: CsrAfterKeygen = {}): Promise<Uint8Array | null> {
+  async generateKey(algorithm: DeviceKeyAlgorithm, opts: CsrAfterKeygen = {}): Promise<GeneratedKey> {
     const id = ALGORITHM_IDS[algorithm];
     if (id === undefined) throw new CustodianError('DEVICE_BAD_ARGUMENT', `unknown key algorithm ${String(algorithm)}`);
     this.generated = null;
     const keygen: SubRequest = { name: 'GENERATE_KEY', payload: new ByteWriter().u8(id).build(), part: 'keygen' };
     if (opts.csr !== undefined && this.canBatch) {
       // The new key's CSR (and the identity check after it) in the keygen's own exchange.
-      return this.fetchCsr(opts.csr, opts.confirm, { request: keygen, done: () => (this.generated = algorithm) });
+      return { csr: await this.fetchCsr(opts.csr, opts.confirm, { request: keygen, done: () => (this.generated = algorithm) }) };
     }
     await this.within('keygen', () => this.send(keygen));
     this.generated = algorithm;
-    return opts.csr === undefined ? null : this.getCsr(opts.csr, opts);
+    return { csr: opts.csr === undefined ? null : await this.getCsr(opts.csr, opts) };
   }
 
   /** Read the rest of a device object one chunk per request: [prefix][u32 offset][u16 maxLen][suffix] → [u32 total][u8 flags][data]. */
@@ -537,11 +571,15 @@ export class ProtocolDeviceClient implements DeviceClient {
     for (const f of this.planWrites(leafDer, chainDer, confirm)) await this.sendFrame(f, confirm);
   }
 
-  async install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<ReadBackResult> {
-    this.checkChallenge(opts.challenge);
+  async install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<SignedReadBack> {
+    const challenge = opts.challenge;
+    if (challenge === undefined) throw new CustodianError('DEVICE_BAD_ARGUMENT', 'this protocol proves an install with the final challenge: install needs one');
+    if (opts.trustAnchors?.length) throw new CustodianError('DEVICE_BAD_ARGUMENT', 'trust anchors are not written by this protocol revision');
+    this.checkChallenge(challenge);
+    const hint = readBackHint(leafDer, chainDer);
     if (!this.canBatch) {
       await this.within('write', () => this.writeCredentials(leafDer, chainDer, opts));
-      return this.within('read-back', () => this.readBack(opts.challenge, opts.hint));
+      return this.within('read-back', () => this.readBack(challenge, hint));
     }
     const frames = this.planWrites(leafDer, chainDer, opts.confirm);
     const last = frames.pop()!;
@@ -549,7 +587,7 @@ export class ProtocolDeviceClient implements DeviceClient {
     // The read-back and the final challenge ride in the last write frame when
     // both buffers have room: the device runs them after the writes, as it
     // would in frames of their own.
-    return this.readBackAfter(last, opts.challenge, opts.hint, opts.confirm);
+    return this.readBackAfter(last, challenge, hint, opts.confirm);
   }
 
   /**
@@ -611,7 +649,7 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   /** The installed leaf and chain, and the device's signature over `challenge`, in as few exchanges as the sizes allow. */
-  async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<ReadBackResult> {
+  async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<SignedReadBack> {
     this.checkChallenge(challenge);
     // The signature shares the first frame with the reads when both fit the buffers.
     if (this.canBatch && this.readBackFits([], challenge, hint, undefined)) {
@@ -644,7 +682,7 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   /** `writes` (the last write frame), then the read-back and the challenge: in that frame when it has room for them. */
-  private async readBackAfter(writes: SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): Promise<ReadBackResult> {
+  private async readBackAfter(writes: SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): Promise<SignedReadBack> {
     if (this.readBackFits(writes, challenge, hint, confirm)) {
       const r = await this.readStore(challenge, hint, writes, confirm, 'read-back');
       return { installed: r.installed, signature: r.signature! };
@@ -728,6 +766,21 @@ export class ProtocolDeviceClient implements DeviceClient {
 
   async close(): Promise<void> {
     await this.queue.close();
+  }
+}
+
+/** What the read-back will find after writing these: the frames are planned from it. */
+function readBackHint(leafDer: Uint8Array, chainDer: readonly Uint8Array[]): ReadBackHint {
+  return { leafBytes: leafDer.length, chainBytes: chainDer.reduce((n, c) => n + c.length, 0), signatureBytes: challengeSignatureBytes(leafDer) };
+}
+
+/** Size of the leaf key's challenge signature (§4.5: P1363 ECDSA, or RSA); the largest when the leaf does not parse. */
+function challengeSignatureBytes(leafDer: Uint8Array): number {
+  try {
+    const k = keyInfoFromSpki(certificateSpki(leafDer));
+    return k.kind === 'EC' ? (k.curve === 'P-256' ? 64 : 96) : Math.ceil(k.bits / 8);
+  } catch {
+    return MAX_SIGNATURE; // a leaf that does not parse is caught by the read-back check; plan for the largest
   }
 }
 

@@ -100,7 +100,10 @@ export function algorithmFromId(id: number): DeviceKeyAlgorithm | null {
   return (Object.keys(ALGORITHM_IDS) as DeviceKeyAlgorithm[]).find((a) => ALGORITHM_IDS[a] === id) ?? null;
 }
 
-export const CAPABILITY_BITS: Record<DeviceCapability, number> = {
+/** The capability bits of IDENTIFY (§4.2), as the protocol names them. */
+export type ProtocolCapability = 'csr' | 'raw-public-key' | 'challenge' | 'keygen' | 'lock' | 'batch';
+
+export const CAPABILITY_BITS: Record<ProtocolCapability, number> = {
   csr: 1 << 0,
   'raw-public-key': 1 << 1,
   challenge: 1 << 2,
@@ -108,10 +111,22 @@ export const CAPABILITY_BITS: Record<DeviceCapability, number> = {
   lock: 1 << 4,
   batch: 1 << 5,
 };
-export function capabilitiesFromMask(mask: number): DeviceCapability[] {
-  return (Object.keys(CAPABILITY_BITS) as DeviceCapability[]).filter((c) => (mask & CAPABILITY_BITS[c]) !== 0);
+export function capabilitiesFromMask(mask: number): ProtocolCapability[] {
+  return (Object.keys(CAPABILITY_BITS) as ProtocolCapability[]).filter((c) => (mask & CAPABILITY_BITS[c]) !== 0);
 }
-export function capabilitiesToMask(caps: readonly DeviceCapability[]): number {
+
+/**
+ * What a device speaking this protocol can do, in the workflow's terms: it
+ * always gives back the bytes written (READ_CERTS), and one that batches
+ * takes the guarded IDENTIFY inside its write frames (§4.8).
+ */
+export function deviceCapabilities(caps: readonly ProtocolCapability[]): DeviceCapability[] {
+  const out: DeviceCapability[] = [];
+  for (const c of caps) out.push(c === 'batch' ? 'guarded-write' : c);
+  out.push('read-back');
+  return out;
+}
+export function capabilitiesToMask(caps: readonly ProtocolCapability[]): number {
   return caps.reduce((m, c) => m | CAPABILITY_BITS[c], 0);
 }
 

@@ -11,6 +11,8 @@ import { TransportEvents, type Transport } from './transport';
 export interface SerialTransportOptions {
   /** Line rate; ignored by ptys. Default 115200. */
   baudRate?: number;
+  /** RTS/CTS hardware flow control (the nRF91's UART). Default off. */
+  rtscts?: boolean;
 }
 
 /** What a unix serialport binding exposes: the open descriptor and a readiness poller on it. */
@@ -79,7 +81,7 @@ export class SerialPortTransport implements Transport {
     const baudRate = opts.baudRate ?? 115200;
     if (!Number.isInteger(baudRate) || baudRate <= 0) throw new RangeError(`baudRate must be a positive integer, got ${baudRate}`);
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, autoOpen: false, hupcl: false });
+      const port = new SerialPort({ path, baudRate, autoOpen: false, hupcl: false, rtscts: opts.rtscts ?? false });
       port.open((err) => {
         if (err) {
           reject(new CustodianError('DEVICE_OPEN_FAILED', `cannot open ${path}: ${err.message}`, { path }, { cause: err }));

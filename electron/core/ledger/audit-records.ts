@@ -27,10 +27,12 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
   intent: z.object({
     deviceId: str, subject: str, serialHex: str, spkiSha256: str, csrSha256: optStr, issuerFingerprint: str, profile: str,
     notBefore: str, notAfter: str, operator: str, workOrder: optStr, reissueReason: optStr,
+    driver: optStr, device: z.record(str, str).optional(), proofs: z.array(str).optional(),
+    attestation: z.object({ format: str, token: str, signature: str }).optional(),
   }),
   done: z.object({ intent: index, deviceId: str, serialHex: str, issuerFingerprint: str, certSha256: str, cert: str }),
   failed: z.object({ intent: index, code: str, message: str }),
-  outcome: z.object({ intent: index, result: z.enum(['passed', 'failed']), code: optStr, message: optStr }),
+  outcome: z.object({ intent: index, result: z.enum(['passed', 'failed']), finalProof: optStr, proofs: z.array(str).optional(), code: optStr, message: optStr }),
   reconcile: z.object({
     intent: index, resolution: z.enum(['abandoned', 'issued']), operator: str, reason: str, serialHex: optStr, certSha256: optStr, cert: optStr,
   }),

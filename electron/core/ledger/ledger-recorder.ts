@@ -128,7 +128,7 @@ export class LedgerRecorder implements IssuanceRecorder {
   async recordOutcome(handle: IntentHandle, outcome: ProvisioningOutcome): Promise<void> {
     const { index } = this.intentAt(handle);
     this.ledger.append('outcome', outcome.result === 'passed'
-      ? { intent: index, result: 'passed' }
+      ? { intent: index, result: 'passed', ...(outcome.finalProof ? { finalProof: outcome.finalProof } : {}), ...(outcome.proofs ? { proofs: outcome.proofs } : {}) }
       : { intent: index, result: 'failed', code: outcome.code, message: outcome.message });
   }
 

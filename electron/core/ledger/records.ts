@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { LEAF_PREFIX } from './merkle';
+import { FINAL_PROOFS, PROOFS } from '../station/proofs';
 
 const NEWLINE = 0x0a;
 
@@ -16,7 +17,9 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const SERIAL_HEX = /^[0-9a-f]+$/;
 const SERIAL_MAX = 40;
 /** Longest text per intent field, in UTF-16 code units (zod's string length). */
-const INTENT_TEXT_MAX = { deviceId: 128, subject: 1024, profile: 128, operator: 128, workOrder: 128, reissueReason: 1024 } as const;
+const INTENT_TEXT_MAX = { deviceId: 128, subject: 1024, profile: 128, operator: 128, workOrder: 128, reissueReason: 1024, driver: 32, fact: 256, token: 4096 } as const;
+/** Driver facts per intent: at most this many, each key a short identifier. */
+const DEVICE_FACTS_MAX = 16;
 
 const hex64 = z.string().regex(HEX64, 'lowercase hex SHA-256');
 const serial = z.string().regex(SERIAL_HEX, 'lowercase hex serial').max(SERIAL_MAX);
@@ -37,6 +40,16 @@ export const IntentFields = z.object({
   operator: text(INTENT_TEXT_MAX.operator),
   workOrder: text(INTENT_TEXT_MAX.workOrder).optional(),
   reissueReason: text(INTENT_TEXT_MAX.reissueReason).optional(),
+  driver: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'driver name').optional(),
+  device: z
+    .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/, 'fact name'), z.string().max(INTENT_TEXT_MAX.fact))
+    .refine((r) => Object.keys(r).length <= DEVICE_FACTS_MAX, `at most ${DEVICE_FACTS_MAX} device facts`)
+    .optional(),
+  proofs: z.array(z.enum(PROOFS)).max(PROOFS.length).optional(),
+  attestation: z
+    .object({ format: z.string().regex(/^[a-z0-9-]{1,32}$/, 'attestation format'), token: text(INTENT_TEXT_MAX.token), signature: z.enum(['verified', 'unverified']) })
+    .strict()
+    .optional(),
 }).strict();
 
 type IntentBody = z.infer<typeof IntentFields>;
@@ -47,7 +60,7 @@ export interface RecordBodies {
   intent: IntentBody;
   done: { intent: number; deviceId: string; serialHex: string; issuerFingerprint: string; certSha256: string; cert: string };
   failed: { intent: number; code: string; message: string };
-  outcome: { intent: number; result: 'passed' | 'failed'; code?: string; message?: string };
+  outcome: { intent: number; result: 'passed' | 'failed'; finalProof?: (typeof FINAL_PROOFS)[number]; proofs?: (typeof PROOFS)[number][]; code?: string; message?: string };
   reconcile: {
     intent: number;
     /** `abandoned`: the operator states nothing from the intent reached a device; `issued`: the certificate is supplied (cert last). */

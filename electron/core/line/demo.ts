@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authority } from '../authority/index';
-import type { ProtocolDeviceClient } from '../device/index';
+import type { DeviceClient } from '../device/client';
 import { CustodianError } from '../errors';
 import { proveDeviceConnection } from '../hub/device-connection';
 import { findMosquitto, startMosquittoHub } from '../hub/mosquitto-hub';
@@ -133,7 +133,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     }
     log('3. Provisioning on the Technician-Z station (ledger: technician-z/ledger):');
     for (const { id, sim } of sims) {
-      let device: ProtocolDeviceClient | null = null;
+      let device: DeviceClient | null = null;
       let r: ProvisioningResult;
       try {
         device = await openDevice(sim.path ?? `sim:${id}`, { baud: sim.baud, inProcess: () => (sim.path ? null : sim) });

@@ -6,6 +6,7 @@
  * served (the one in flight ends first), and the halt says what is true.
  */
 import type { DeviceIdentity, Transport } from '../device/index';
+import type { DriverName } from '../../shared/drivers';
 import type { ProvisioningResult, WorkflowListener } from '../station/events';
 import { serveDevices } from './serve-port';
 import { stationHalt, type DeviceRun, type StationHalt, type StationSession } from './station-session';
@@ -13,7 +14,10 @@ import { stationHalt, type DeviceRun, type StationHalt, type StationSession } fr
 export interface ServeStationOptions {
   session: StationSession;
   path: string;
-  baud: number;
+  /** The driver serving the port (default `custodian`), as the session's settings configure it. */
+  driver?: DriverName;
+  /** Line rate; default the driver's. */
+  baud?: number;
   /** The operator's stop (Ctrl-C, SIGTERM): the device in flight stops before its next step. */
   signal: AbortSignal;
   /** Who provisions, for which order; the same for every device. */
@@ -25,7 +29,7 @@ export interface ServeStationOptions {
   onWaiting?: (what: 'device' | 'removal') => void;
   maxDevices?: number;
   pollMs?: number;
-  openPort?: (path: string, baud: number) => Promise<Transport>;
+  openPort?: (path: string, baud: number, rtscts: boolean) => Promise<Transport>;
 }
 
 export interface ServeStationResult {
@@ -45,7 +49,8 @@ export async function serveStation(opts: ServeStationOptions): Promise<ServeStat
   try {
     await serveDevices({
       path: opts.path,
-      baud: opts.baud,
+      driver: session.drivers[opts.driver ?? 'custodian'],
+      ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
       signal: AbortSignal.any([opts.signal, ledgerStop.signal]),
       ...(opts.maxDevices !== undefined ? { maxDevices: opts.maxDevices } : {}),
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),

@@ -20,13 +20,16 @@ import { prepareIssuer, type PreparedIssuer } from '../station/issuer';
 import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/policy';
 import { provisionDevice } from '../station/workflow';
 import type { Settings } from '../../shared/api/settings';
+import { stationDrivers, type StationDrivers } from './station-drivers';
 import type { StationLedger } from './station-ledger';
 
 export interface SessionSources {
   /** Active and unlocked (AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED otherwise). */
   authority: Authority;
   ledger: StationLedger;
-  settings: Pick<Settings, 'validity' | 'deviceIdRule'>;
+  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'>;
+  /** The hub's TLS server trust anchors (DER) installed into every device; none by default. */
+  trustAnchors?: readonly Uint8Array[];
 }
 
 /** One device's run: who, for which order, and where its progress goes. */
@@ -46,6 +49,9 @@ export interface StationSession {
   readonly policy: IssuancePolicy;
   readonly recorder: LedgerRecorder;
   readonly ledger: StationLedger;
+  /** The drivers ports are served with, as the station's settings configure them. */
+  readonly drivers: StationDrivers;
+  readonly trustAnchors: readonly Uint8Array[];
   /** Provision one opened device (never closes it). Refuses before touching it while an intent is open. */
   provision(device: DeviceClient, run: DeviceRun): Promise<ProvisioningResult>;
 }
@@ -99,11 +105,14 @@ export function startStationSession(src: SessionSources): StationSession {
   const policy = issuancePolicyFromSettings(src.settings);
   const { recorder } = src.ledger.writable();
   assertNoOpenIntents(recorder);
+  const trustAnchors = src.trustAnchors ?? [];
   return {
     issuer,
     policy,
     recorder,
     ledger: src.ledger,
+    drivers: stationDrivers(src.settings),
+    trustAnchors,
     provision(device, run) {
       // Refused before the device is touched: a stopped ledger, or an intent to reconcile.
       const h = stationHalt(src.ledger);
@@ -114,6 +123,7 @@ export function startStationSession(src: SessionSources): StationSession {
         issuer,
         recorder,
         policy,
+        trustAnchors,
         operator: run.operator,
         ...(run.identity ? { identity: run.identity } : {}),
         ...(run.workOrder ? { workOrder: run.workOrder } : {}),

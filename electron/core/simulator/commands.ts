@@ -4,7 +4,7 @@
  * Holds the volatile state a reset loses (CSR cache, write session).
  */
 import { createHash } from 'node:crypto';
-import type { DeviceCapability } from '../device/client';
+import type { ProtocolCapability } from '../device/protocol';
 import { MAX_FRAME_PAYLOAD } from '../device/frame';
 import {
   algorithmFromId,
@@ -39,7 +39,7 @@ export class Refuse extends Error {
 export interface CommandContext {
   store: DeviceStore;
   faults: FaultPlan;
-  capabilities: DeviceCapability[];
+  capabilities: ProtocolCapability[];
   /** HELLO's response carries the IDENTIFY response (§4.1). */
   announceIdentity: boolean;
   maxPayload: number;
@@ -72,7 +72,7 @@ export class DeviceCommands {
     if (!this.c.store.hasKey) throw new Refuse('NO_KEY', 'no key generated');
   }
 
-  private has(cap: DeviceCapability, name: string): void {
+  private has(cap: ProtocolCapability, name: string): void {
     if (!this.c.capabilities.includes(cap)) throw new Refuse('UNKNOWN_COMMAND', `${name} not supported`);
   }
 

@@ -6,7 +6,7 @@
  * a time, in arrival order.
  */
 import { randomBytes } from 'node:crypto';
-import type { DeviceCapability } from '../device/client';
+import type { ProtocolCapability } from '../device/protocol';
 import { encodeFrame, FRAME_OVERHEAD, FrameParser, type Frame } from '../device/frame';
 import { BATCH_ENTRY_OVERHEAD, ByteReader, ByteWriter, Command, decodeBatch, DeviceError, encodeBatch, RESPONSE_BIT, TYPE_ERROR, type BatchEntry, type CommandName, type DeviceErrorName } from '../device/protocol';
 import type { Transport } from '../device/transport';
@@ -41,7 +41,7 @@ export interface DeviceFirmwareOptions {
   emulateWireTime: boolean;
   keygenDelayMs: number;
   maxPayload: number;
-  capabilities: DeviceCapability[];
+  capabilities: ProtocolCapability[];
   announceIdentity: boolean;
   /** Host hook: drop the physical link (and power-cycle the device). */
   disconnect: () => void;

@@ -5,7 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeviceCapability } from '../device/client';
+import type { ProtocolCapability } from '../device/protocol';
 import { MAX_FRAME_PAYLOAD } from '../device/frame';
 import { splitDer } from '../device/protocol';
 import { SerialPortTransport } from '../device/serial-transport';
@@ -44,7 +44,7 @@ export interface SimulatorOptions {
    * first device only.
    */
   nextDevices?: string[];
-  capabilities?: DeviceCapability[];
+  capabilities?: ProtocolCapability[];
   /** Append the IDENTIFY response to the HELLO response (§4.1). Default true; false is firmware that predates it. */
   announceIdentity?: boolean;
   /** pty mode: directory for the link paths `tty-station` / `tty-device` (default: a new temp dir). */
@@ -101,7 +101,7 @@ export interface SimulatorHandle {
 const pem = (der: Uint8Array, label: string): string =>
   `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
 
-const ALL_CAPS: DeviceCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch'];
+const ALL_CAPS: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch'];
 
 export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
   const mode = opts.transport ?? 'in-process';

@@ -23,6 +23,15 @@ export const StationCodes = {
   WORKFLOW_READBACK_MISMATCH: 'WORKFLOW_READBACK_MISMATCH',
   /** After installation the device could not sign a challenge with the installed leaf's key. */
   WORKFLOW_FINAL_CHALLENGE_FAILED: 'WORKFLOW_FINAL_CHALLENGE_FAILED',
+  /**
+   * The policy's final proof is the CSR signature, but this run's key was not
+   * generated in it (or came without a CSR): nothing proves the device holds it now. details: { keygenDone, keyPath }
+   */
+  WORKFLOW_FINAL_PROOF_UNAVAILABLE: 'WORKFLOW_FINAL_PROOF_UNAVAILABLE',
+  /** The policy requires a verified key attestation and the device's new key came without one. details: { attestation } */
+  WORKFLOW_ATTESTATION_REQUIRED: 'WORKFLOW_ATTESTATION_REQUIRED',
+  /** The device reported digests of what it stores that the driver did not find equal to what was written. */
+  WORKFLOW_READBACK_DIGEST_MISMATCH: 'WORKFLOW_READBACK_DIGEST_MISMATCH',
   /** The device's credential store is locked with credentials this station does not recognise. */
   WORKFLOW_DEVICE_LOCKED: 'WORKFLOW_DEVICE_LOCKED',
   /** The run was cancelled (AbortSignal). Nothing after the cancelled step happened. */

@@ -5,6 +5,7 @@
  * the CLI renders them as a live step list.
  */
 import type { WorkflowStep } from './machine';
+import type { FinalProof, Proof } from './proofs';
 import type { OpenIntent } from './recorder';
 
 export interface ErrorInfo {
@@ -80,6 +81,11 @@ export type ProvisioningResult =
       chainDer: Uint8Array[];
       /** Recorder handle of the intent, when this run (or the reused record) has one. */
       intentId: string | null;
+      /** The driver the device was reached through. */
+      driver: string;
+      /** The possession proof the policy took as the last word, and every proof the run passed (proofs.ts). */
+      finalProof: FinalProof;
+      proofs: Proof[];
       durationMs: number;
       steps: StepTiming[];
     }

@@ -14,6 +14,7 @@ export * from './events';
 export { prepareIssuer, type PreparedIssuer, type StationIssuer } from './issuer';
 export { INITIAL_STEP, STEP_ORDER, TRANSITIONS, isTerminal, transition, type StepOutcome, type WorkflowState, type WorkflowStep } from './machine';
 export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, issuancePolicyFromSettings, type IssuanceDecision, type IssuanceFacts, type IssuancePolicy } from './policy';
+export { FINAL_PROOFS, PROOFS, READ_BACK_PROOFS, type FinalProof, type Proof, type ReadBackProof } from './proofs';
 export type * from './recorder';
 export { recordStatements, remedyFor, stoppedStatements } from './remedies';
 export { reconcileCommand } from './recorder';

@@ -25,6 +25,8 @@ export interface PreparedIssuer extends StationIssuer {
   /** What is written to the device after the leaf: issuing CA first, root excluded (unless it is the issuer). */
   deviceChain: Uint8Array[];
   root: Uint8Array;
+  /** The issuing CA's subject name (DER): every leaf's issuer field. */
+  subjectDer: Uint8Array;
   notBefore: Date;
   notAfter: Date;
 }
@@ -48,6 +50,7 @@ export function prepareIssuer(issuer: StationIssuer, at: Date = new Date()): Pre
     fingerprint: fingerprintSha256(issuer.certificate),
     deviceChain: chain.length > 1 ? chain.slice(0, -1) : chain,
     root,
+    subjectDer: facts.subjectDer,
     notBefore: facts.notBefore,
     notAfter: facts.notAfter,
   };

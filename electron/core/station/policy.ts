@@ -15,6 +15,7 @@ import { deviceLeaf } from '../pki/profiles';
 import type { Settings } from '../../shared/api/settings';
 import { LEAF_BACKDATE } from '../../shared/leaf-validity';
 import { StationCodes } from './codes';
+import { FINAL_PROOFS, READ_BACK_PROOFS, type FinalProof, type ReadBackProof } from './proofs';
 import type { IssuedCertificateRecord } from './recorder';
 
 export interface IssuancePolicy {
@@ -50,6 +51,18 @@ export interface IssuancePolicy {
   };
   /** Capabilities a device must have to be provisioned at all. */
   requiredCapabilities: readonly DeviceCapability[];
+  possession: {
+    /** The final proof of possession (proofs.ts): the first of these the device can give; a device that can give none is refused. */
+    final: readonly FinalProof[];
+    /** How the device must show it stores what was written: the first of these it can give. */
+    readBack: readonly ReadBackProof[];
+    /**
+     * Refuse a new key whose attestation (the device identity key's
+     * signature, nRF91) was not verified under a key the brand owner supplied.
+     * Off, an attestation is still checked where the key is known, and kept.
+     */
+    requireAttestation: boolean;
+  };
 }
 
 export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
@@ -62,7 +75,8 @@ export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   deviceIdPattern: null,
   reissue: { requiresReason: true, minReasonLength: 3 },
   keygen: { onDeviceIfMissing: true, onDeviceIfRefused: true, algorithm: 'P-256' },
-  requiredCapabilities: ['challenge'],
+  requiredCapabilities: [],
+  possession: { final: ['challenge', 'csr-signature'], readBack: ['read-back', 'read-back-digest'], requireAttestation: false },
 };
 
 /** Throws POLICY_INVALID if the policy cannot be applied as written. */
@@ -92,8 +106,10 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
     bad(`keygen algorithm ${p.keygen.algorithm} is not an allowed key type`, { algorithm: p.keygen.algorithm });
   }
   if (p.reissue.minReasonLength < 1) bad('reissue.minReasonLength must be ≥ 1');
-  // The final check challenges the installed leaf's key: a device that cannot sign a challenge cannot pass.
-  if (!p.requiredCapabilities.includes('challenge')) bad("requiredCapabilities must include 'challenge' (the final check needs it)");
+  const unknownFinal = p.possession.final.filter((f) => !FINAL_PROOFS.includes(f));
+  if (p.possession.final.length === 0 || unknownFinal.length > 0) bad(`possession.final must name one or more of ${FINAL_PROOFS.join(', ')}`, { final: p.possession.final });
+  const unknownBack = p.possession.readBack.filter((f) => !READ_BACK_PROOFS.includes(f));
+  if (p.possession.readBack.length === 0 || unknownBack.length > 0) bad(`possession.readBack must name one or more of ${READ_BACK_PROOFS.join(', ')}`, { readBack: p.possession.readBack });
   return p;
 }
 

@@ -13,7 +13,7 @@ import type { PreparedIssuer } from './issuer';
 import type { IssuedCertificateRecord } from './recorder';
 
 /** Why an installed credential was not recognised (shown in the check step's details). */
-export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'other-key' | 'other-device-id' | 'challenge-failed';
+export type NotRecognised = 'no-leaf' | 'chain-differs' | 'chain-invalid' | 'other-key' | 'other-device-id' | 'challenge-failed' | 'cannot-sign-challenge';
 
 /** The subject is exactly what the station writes for this device ID (compared as DER bytes). */
 export const isSubjectFor = (subjectDer: Uint8Array, deviceId: string): boolean => bytesEqual(subjectDer, encodeName({ commonName: deviceId }));
@@ -47,6 +47,8 @@ export async function recogniseInstalled(args: {
   spki: Uint8Array;
   at: Date;
   random?: RandomSource;
+  /** The device can sign a challenge: one that cannot is never recognised (nothing would prove it holds the installed leaf's key). */
+  canChallenge?: boolean;
 }): Promise<{ recognised: true; leaf: Uint8Array; serialHex: string } | { recognised: false; why: NotRecognised }> {
   const { installed, issuer } = args;
   const leaf = installed.leaf;
@@ -62,6 +64,7 @@ export async function recogniseInstalled(args: {
   if (!isSubjectFor(facts.subjectDer, args.deviceId)) return { recognised: false, why: 'other-device-id' };
   if (!leafFromUs(issuer, leaf, args.deviceId, args.at, facts)) return { recognised: false, why: 'chain-invalid' };
   if (!bytesEqual(facts.spki, args.spki)) return { recognised: false, why: 'other-key' };
+  if (args.canChallenge === false) return { recognised: false, why: 'cannot-sign-challenge' };
   const challenge = makeChallenge(args.random);
   const signature = await args.device.signChallenge(challenge);
   if (!verifyPossession(facts.spki, challenge, signature)) return { recognised: false, why: 'challenge-failed' };

@@ -6,6 +6,9 @@
  * if it cannot, it must reject, and the workflow then signs nothing (fail closed).
  */
 
+import type { KeyAttestation } from '../device/client';
+import type { FinalProof, Proof } from './proofs';
+
 /** What the station is about to sign. Everything here is decided before signing. */
 export interface IssuanceIntent {
   deviceId: string;
@@ -27,6 +30,14 @@ export interface IssuanceIntent {
   workOrder?: string;
   /** Required by policy when the device ID was already issued a certificate. */
   reissueReason?: string;
+  /** The driver the device was reached through (`custodian`, `nrf91`). */
+  driver?: string;
+  /** What the driver learned of the device (IMEI, modem firmware, UUID …). */
+  device?: Record<string, string>;
+  /** The proofs passed before signing (proofs.ts). */
+  proofs?: Proof[];
+  /** The device identity's statement about its new key, verbatim. */
+  attestation?: KeyAttestation;
 }
 
 export interface IntentHandle {
@@ -50,7 +61,8 @@ export interface IssuedCertificateRecord {
 }
 
 export type ProvisioningOutcome =
-  | { result: 'passed' }
+  /** `proofs`: every proof the run passed, in order; `finalProof`: the one the policy took as the last word. */
+  | { result: 'passed'; finalProof?: FinalProof; proofs?: Proof[] }
   | { result: 'failed'; code: string; message: string };
 
 /** An intent the recorder holds with no closing record (done, failed or reconcile). */

@@ -14,7 +14,7 @@
  * check), a failure of those requests is held over and raised by that next
  * step (`RunState.deferred`).
  */
-import { failedPart, type DeviceClient, type DeviceIdentity, type InstalledCredentials, type ReadBackResult } from '../device/client';
+import { failedPart, type DeviceClient, type DeviceIdentity, type InstalledCredentials, type KeyAttestation, type ReadBackResult } from '../device/client';
 import { bytesEqual } from '../pki/bytes';
 import { CustodianError, isCustodianError } from '../errors';
 import {
@@ -43,6 +43,7 @@ import { StationCodes } from './codes';
 import type { PreparedIssuer } from './issuer';
 import { TRANSITIONS, type StepOutcome, type WorkflowStep } from './machine';
 import { assertKeyTypeAllowed, decideIssuance, type IssuanceDecision, type IssuancePolicy } from './policy';
+import { firstGiven, type FinalProof, type Proof, type ReadBackProof } from './proofs';
 import { recogniseInstalled, reusable } from './recognise';
 import { asksForNewKey } from './refusals';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
@@ -61,11 +62,20 @@ export interface StepEnv {
   sign: (req: IssueRequest) => Promise<IssuedCertificate>;
   /** IDENTIFY already answered in this session (ProvisionOptions.identity). */
   identity?: DeviceIdentity;
+  /** The hub's TLS server trust anchors (DER) installed into every device; empty for none. */
+  trustAnchors: readonly Uint8Array[];
 }
 
 /** Everything the run learned so far. */
 export interface RunState {
   identity?: DeviceIdentity;
+  /** The policy's final proof this device gives, and how it shows what it stores (chosen at identify). */
+  finalProof?: FinalProof;
+  readBackProof?: ReadBackProof;
+  /** Every proof passed so far, in order (recorded with the intent and the outcome). */
+  proofs: Proof[];
+  /** The device identity's statement about the key it generated in this run, kept verbatim. */
+  attestation?: KeyAttestation;
   installed?: InstalledCredentials;
   keyPath?: 'csr' | 'raw-public-key';
   spki?: Uint8Array;
@@ -91,7 +101,7 @@ export interface RunState {
   /** The new key's CSR, fetched with the key generation (keygen step), for the csr step to check. */
   csrFromKeygen?: Uint8Array;
   /** What the device reported right after the write (install), and the challenge it signed; checked by verify. */
-  readBack?: ReadBackResult & { challenge: Uint8Array };
+  readBack?: ReadBackResult & { challenge: Uint8Array | undefined };
   /** The device confirmed its identity after giving its key, and has not been asked anything since. */
   keyConfirmed?: boolean;
   /** The device was re-identified after the certificate was recorded (before writing). */
@@ -136,15 +146,20 @@ function deferTo(s: RunState, from: WorkflowStep, to: WorkflowStep, error: unkno
   s.deferred = { step: to, error };
 }
 
+function sameList(got: readonly Uint8Array[], want: readonly Uint8Array[], object: string): void {
+  if (got.length !== want.length || !got.every((c, i) => bytesEqual(c, want[i]!))) {
+    throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, `the ${object} read back from the device ${object === 'chain' ? 'differs from the one' : 'differ from those'} written`, {
+      object,
+      expected: want.length,
+      got: got.length,
+    });
+  }
+}
+
 function checkProof(spki: Uint8Array, challenge: Uint8Array, signature: Uint8Array, code: string, what: string): void {
   if (!verifyPossession(spki, challenge, signature)) {
     throw new CustodianError(code, `the device's signature over the station challenge does not verify under ${what}`, {});
   }
-}
-
-/** Size of the device's challenge signature (docs/device-protocol.md §4.5): P1363 ECDSA, or RSA. */
-function signatureBytes(k: KeyInfo): number {
-  return k.kind === 'EC' ? (k.curve === 'P-256' ? 64 : 96) : Math.ceil(k.bits / 8);
 }
 
 const identify: StepFn = async (env, s) => {
@@ -168,19 +183,39 @@ const identify: StepFn = async (env, s) => {
       pattern: env.policy.deviceIdPattern,
     });
   }
-  const missing = env.policy.requiredCapabilities.filter((c) => !id.capabilities.includes(c));
+  const missing: string[] = env.policy.requiredCapabilities.filter((c) => !id.capabilities.includes(c));
   if (!id.capabilities.includes('csr') && !id.capabilities.includes('raw-public-key')) missing.push('csr');
+  const { final, readBack } = env.policy.possession;
+  const finalProof = firstGiven(final, id.capabilities);
+  const readBackProof = firstGiven(readBack, id.capabilities);
+  if (finalProof === null) missing.push(`a final proof (${final.join(' or ')})`);
+  if (readBackProof === null) missing.push(readBack.join(' or '));
   if (missing.length > 0) {
-    throw new CustodianError(StationCodes.WORKFLOW_CAPABILITY_MISSING, `device ${id.deviceId} lacks ${missing.join(', ')}`, { missing, capabilities: id.capabilities });
+    throw new CustodianError(StationCodes.WORKFLOW_CAPABILITY_MISSING, `device ${id.deviceId} (driver ${id.driver}) lacks ${missing.join(', ')}`, {
+      missing,
+      capabilities: id.capabilities,
+      driver: id.driver,
+    });
   }
   s.identity = id;
+  s.finalProof = finalProof!;
+  s.readBackProof = readBackProof!;
   // A device that reports an empty, unlocked store has nothing to read back
   // or recognise; anything it says it holds is read and checked.
   const st = id.store;
   s.installed = st && !st.hasLeaf && !st.hasChain && !st.locked ? { leaf: null, chain: [], locked: false } : await env.device.readCredentials();
   return {
     outcome: 'ok',
-    details: { deviceId: id.deviceId, model: id.model, firmware: id.firmware, capabilities: id.capabilities, hasLeaf: s.installed.leaf !== null, locked: s.installed.locked },
+    details: {
+      deviceId: id.deviceId,
+      driver: id.driver,
+      model: id.model,
+      firmware: id.firmware,
+      capabilities: id.capabilities,
+      finalProof,
+      hasLeaf: s.installed.leaf !== null,
+      locked: s.installed.locked,
+    },
   };
 };
 
@@ -241,6 +276,13 @@ const csr: StepFn = async (env, s) => {
           csrCn: intake.commonName ?? null,
         });
       }
+      if (env.policy.possession.requireAttestation && s.attestation?.signature !== 'verified') {
+        throw new CustodianError(
+          StationCodes.WORKFLOW_ATTESTATION_REQUIRED,
+          `the policy requires the device's identity to attest its new key, and device ${id.deviceId} gave ${s.attestation ? 'an attestation no known identity key verifies' : 'none'}`,
+          { attestation: s.attestation ? s.attestation.signature : 'none', keygenDone: s.keygenDone },
+        );
+      }
       s.csr = intake;
       spki = intake.publicKeySpki;
     } else {
@@ -256,6 +298,7 @@ const csr: StepFn = async (env, s) => {
     throw e;
   }
   s.keyPath = path;
+  s.proofs.push(path === 'csr' ? 'csr-signature' : 'key-challenge');
   s.keyConfirmed = true;
   s.spki = spki;
   s.spkiSha256 = sha256Hex(spki);
@@ -269,18 +312,23 @@ const keygen: StepFn = async (env, s) => {
   const details = { algorithm, reason: s.refusedKey ? 'key-refused' : 'no-key', ...(s.refusedKey ? { replaces: s.refusedKey.code } : {}) };
   // A CSR device hands over the new key's CSR (and confirms its identity) in the same exchange:
   // a failure of that part is the csr step's.
-  let csr: Uint8Array | null;
+  let generated;
   try {
-    csr = await env.device.generateKey(algorithm, id.capabilities.includes('csr') ? { csr: id.deviceId, confirm: id } : {});
+    generated = await env.device.generateKey(algorithm, id.capabilities.includes('csr') ? { csr: id.deviceId, confirm: id } : {});
   } catch (e) {
     if (failedPart(e) !== 'csr') throw e;
     s.keygenDone = true;
     deferTo(s, 'keygen', 'csr', e);
     return { outcome: 'ok', details };
   }
-  if (csr) s.csrFromKeygen = csr;
+  if (generated.csr) s.csrFromKeygen = generated.csr;
   s.keygenDone = true;
-  return { outcome: 'ok', details };
+  // A driver hands over an attestation only after checking its form and its binding to this CSR.
+  if (generated.attestation) {
+    s.attestation = generated.attestation;
+    if (generated.attestation.signature === 'verified') s.proofs.push('attestation');
+  }
+  return { outcome: 'ok', details: { ...details, ...(generated.attestation ? { attestation: generated.attestation.signature } : {}) } };
 };
 
 const check: StepFn = async (env, s) => {
@@ -290,7 +338,7 @@ const check: StepFn = async (env, s) => {
   const now = env.clock();
   // Recognising installed credentials talks to the device: the identity is confirmed again before the intent.
   if (installed.leaf !== null) s.keyConfirmed = false;
-  const seen = await recogniseInstalled({ device: env.device, issuer: env.issuer, installed, deviceId: id.deviceId, spki, at: now, random: env.random });
+  const seen = await recogniseInstalled({ device: env.device, issuer: env.issuer, installed, deviceId: id.deviceId, spki, at: now, random: env.random, canChallenge: id.capabilities.includes('challenge') });
   if (seen.recognised) {
     s.decision = { kind: 'recognised' };
     s.leaf = seen.leaf;
@@ -330,10 +378,23 @@ const check: StepFn = async (env, s) => {
   return { outcome: 'ok', details: { reissue: decision.reissue, notRecognised: seen.why, prior: prior.length } };
 };
 
+/**
+ * Bytes a device leaf can take beyond its key, subject and issuer name:
+ * the largest issuer signature (RSA-4096) with its encoding, the validity,
+ * serial, algorithm identifiers and the profile's extensions, with room to spare.
+ */
+const LEAF_OVERHEAD_MAX = 1024;
+
 const intent: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   if (!s.keyConfirmed) await reidentify(env, s, 'intent');
   const decision = need(s.decision, 'decision');
+  // A device that could not store what it would get is refused before anything is recorded or signed.
+  env.device.assertFits?.({
+    leafBytesMax: need(s.spki, 'device key').length + env.issuer.subjectDer.length + id.deviceId.length + LEAF_OVERHEAD_MAX,
+    chain: env.issuer.deviceChain,
+    trustAnchors: env.trustAnchors,
+  });
   const now = env.clock();
   const serialRandom = env.random(16);
   const serialHex = serialToHex(generateSerial(() => serialRandom));
@@ -356,6 +417,10 @@ const intent: StepFn = async (env, s) => {
     operator: env.operator,
     ...(env.workOrder ? { workOrder: env.workOrder } : {}),
     ...(decision.kind === 'sign' && decision.reissueReason ? { reissueReason: decision.reissueReason } : {}),
+    driver: id.driver,
+    ...(Object.keys(id.facts).length ? { device: { ...id.facts } } : {}),
+    proofs: [...s.proofs],
+    ...(s.attestation ? { attestation: { ...s.attestation } } : {}),
   };
   s.handle = await env.recorder.recordIntent(it); // rejects → nothing is signed
   s.intent = it;
@@ -405,7 +470,7 @@ const record: StepFn = async (env, s) => {
   // (and refuses the write if it changed). Otherwise the pre-write IDENTIFY is
   // sent now, so its round trip overlaps the recorder's durable write; nothing
   // is written to the device until both have succeeded.
-  const reid = need(s.identity, 'identity').capabilities.includes('batch') ? null : reidentify(env, s, 'write');
+  const reid = need(s.identity, 'identity').capabilities.includes('guarded-write') ? null : reidentify(env, s, 'write');
   reid?.catch(() => undefined);
   await env.recorder.recordIssued(need(s.handle, 'intent handle'), leaf);
   s.recorded = true;
@@ -431,15 +496,14 @@ const write: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const leaf = need(s.leaf, 'leaf');
   const chain = env.issuer.deviceChain;
-  // The device reports what it then holds and signs the final challenge in
-  // the same exchange where it can; the verify step checks both. The hint is
-  // what the read-back will find, for the client to plan its frames.
-  const challenge = makeChallenge(env.random);
-  const hint = { leafBytes: leaf.length, chainBytes: chain.reduce((n, c) => n + c.length, 0), signatureBytes: signatureBytes(need(s.keyInfo, 'key info')) };
-  const details = { leafBytes: leaf.length, chainCertificates: chain.length };
+  // The device reports what it then holds and, where the final proof is a
+  // challenge, signs it in the same exchange where it can; verify checks both.
+  const challenge = s.finalProof === 'challenge' ? makeChallenge(env.random) : undefined;
+  const anchors = env.trustAnchors.length ? { trustAnchors: [...env.trustAnchors] } : {};
+  const details = { leafBytes: leaf.length, chainCertificates: chain.length, trustAnchors: env.trustAnchors.length };
   let back: ReadBackResult;
   try {
-    back = await env.device.install(leaf, chain, { challenge, hint, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
+    back = await env.device.install(leaf, chain, { ...(challenge ? { challenge } : {}), ...anchors, ...(s.reidentifiedForWrite ? {} : { confirm: id }) });
   } catch (e) {
     // The writes went through; reading them back is the verify step's.
     if (failedPart(e) !== 'read-back') throw e;
@@ -456,30 +520,46 @@ const verify: StepFn = async (env, s) => {
   // What the device reported right after the write (verify only ever follows
   // write). The signature over the fresh challenge is checked only after the
   // read-back matched, under the key of the leaf read back.
-  const { installed: back, signature, challenge } = need(s.readBack, 'read-back');
-  if (!back.leaf || !bytesEqual(back.leaf, leaf)) {
-    throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the leaf read back from the device differs from the one written', { object: 'leaf' });
+  const { installed: back, signature, challenge, digestsMatched } = need(s.readBack, 'read-back');
+  const how = need(s.readBackProof, 'read-back proof');
+  if (how === 'read-back') {
+    if (!back.leaf || !bytesEqual(back.leaf, leaf)) {
+      throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the leaf read back from the device differs from the one written', { object: 'leaf' });
+    }
+    sameList(back.chain, chain, 'chain');
+    if (env.trustAnchors.length && back.trustAnchors !== undefined) sameList(back.trustAnchors, env.trustAnchors, 'trust anchors');
+  } else if (digestsMatched !== true) {
+    throw new CustodianError(StationCodes.WORKFLOW_READBACK_DIGEST_MISMATCH, 'the device did not report digests equal to those of what was written', { object: 'all' });
   }
-  if (back.chain.length !== chain.length || !back.chain.every((c, i) => bytesEqual(c, chain[i]!))) {
-    throw new CustodianError(StationCodes.WORKFLOW_READBACK_MISMATCH, 'the chain read back from the device differs from the one written', {
-      object: 'chain',
-      expected: chain.length,
-      got: back.chain.length,
+  s.proofs.push(how);
+  if (s.finalProof === 'challenge') {
+    if (!challenge || !signature || !back.leaf) {
+      throw new CustodianError(StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, 'the device gave no signature over the final challenge', {});
+    }
+    // The leaf's key exactly as encoded in it. These bytes are the leaf this run
+    // signed (OpenSSL-verified at signing) or recognised/reused (chain-validated).
+    checkProof(certificateSpki(back.leaf), challenge, signature, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
+    s.proofs.push('final-challenge');
+  } else if (!(s.keygenDone && s.keyPath === 'csr' && s.csr)) {
+    // The CSR stands as the last proof only for a key the device made in this run.
+    throw new CustodianError(StationCodes.WORKFLOW_FINAL_PROOF_UNAVAILABLE, 'the final proof is the CSR signature, but the key was not generated in this run', {
+      keygenDone: s.keygenDone,
+      keyPath: s.keyPath ?? null,
     });
   }
-  // The leaf's key exactly as encoded in it. These bytes are the leaf this run
-  // signed (OpenSSL-verified at signing) or recognised/reused (chain-validated).
-  checkProof(certificateSpki(back.leaf), challenge, signature, StationCodes.WORKFLOW_FINAL_CHALLENGE_FAILED, "the installed leaf's public key");
-  return { outcome: 'ok', details: { readBack: 'identical', finalChallenge: 'passed' } };
+  const outcome = need(s.identity, 'identity').capabilities.includes('lock') ? 'ok' : 'no-lock';
+  return { outcome, details: { readBack: how === 'read-back' ? 'identical' : 'digests-equal', finalProof: s.finalProof, proofs: [...s.proofs] } };
 };
 
-const commit: StepFn = async (env) => {
+const commit: StepFn = async (env, s) => {
+  // A device that has no lock (the nRF91 modem) keeps its credentials writable: nothing to commit.
+  if (!need(s.identity, 'identity').capabilities.includes('lock')) return { outcome: 'ok', details: { locked: false, lock: 'not-supported' } };
   await env.device.commit();
   return { outcome: 'ok', details: { locked: true } };
 };
 
 const done: StepFn = async (env, s) => {
-  if (s.handle) await env.recorder.recordOutcome(s.handle, { result: 'passed' });
+  if (s.handle) await env.recorder.recordOutcome(s.handle, { result: 'passed', finalProof: need(s.finalProof, 'final proof'), proofs: [...s.proofs] });
   return { outcome: 'ok', details: { how: s.decision?.kind ?? 'sign', outcomeRecorded: s.handle !== undefined } };
 };
 

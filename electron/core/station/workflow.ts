@@ -46,6 +46,8 @@ export interface ProvisionOptions {
    * (WORKFLOW_DEVICE_CHANGED).
    */
   identity?: DeviceIdentity;
+  /** The hub's TLS server trust anchors (DER) to install into the device; none by default. */
+  trustAnchors?: readonly Uint8Array[];
 }
 
 export function errorInfo(e: unknown): ErrorInfo {
@@ -69,8 +71,9 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     clock,
     random: opts.random ?? cryptoRandom,
     sign: opts.sign ?? issueCertificate,
+    trustAnchors: opts.trustAnchors ?? [],
   };
-  const s: RunState = { keygenDone: false, signed: false, recorded: false };
+  const s: RunState = { keygenDone: false, signed: false, recorded: false, proofs: [] };
   const steps: StepTiming[] = [];
   const listener = opts.onEvent;
   // Events are built only for a listener (each carries the time as ISO text).
@@ -141,6 +144,9 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
       leafDer: s.leaf,
       chainDer: [...opts.issuer.deviceChain],
       intentId: s.handle?.id ?? null,
+      driver: s.identity.driver,
+      finalProof: s.finalProof ?? 'challenge',
+      proofs: [...s.proofs],
       durationMs,
       steps,
     };

@@ -1,6 +1,7 @@
 /** `settings.*`: station settings, persisted as JSON in the station home. */
 import { z } from 'zod';
 import { LEAF_BACKDATE, LEAF_VALIDITY } from '../leaf-validity';
+import { DRIVER_NAMES } from '../drivers';
 import { NoArg } from './common';
 import { UsbId } from './station';
 
@@ -12,6 +13,23 @@ const LeafDays = z.number().int()
 const BackdateMinutes = z.number().int()
   .min(0, { message: 'must be 0 or more minutes' })
   .max(LEAF_BACKDATE.maxMinutes, { message: `must be at most ${LEAF_BACKDATE.maxMinutes} minutes` });
+
+/** sec_tags above this are the modem's own. */
+const SecTag = z.number().int().min(0).max(2_147_483_647, { message: 'must be at most 2147483647 (higher sec_tags are the modem\'s own)' });
+const DeviceIdTemplate = z.string().min(1).max(64)
+  .refine((t) => t.includes('{imei}') || t.includes('{uuid}'), { message: 'must name {imei} or {uuid}, or every modem gets the same ID' });
+const FirmwareVersion = z.string().regex(/^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/, { message: 'must be a version like 1.3.0' });
+
+/** Per-driver settings. */
+const Nrf91Settings = z.object({
+  secTag: SecTag,
+  deviceIdTemplate: DeviceIdTemplate,
+  /** `plain`: the Serial LTE Modem or at_client; `shell`: an nRF Connect SDK shell's `at` command. */
+  mode: z.enum(['plain', 'shell']),
+  minFirmware: FirmwareVersion,
+});
+/** A port's driver, remembered by its USB IDs (the app's port picker). */
+const DriverByUsb = z.object({ vendorId: UsbId, productId: UsbId.optional(), driver: z.enum(DRIVER_NAMES) });
 
 export const Settings = z.object({
   /** The device-ID rule: an anchored regular expression every device ID must match. */
@@ -27,6 +45,7 @@ export const Settings = z.object({
   simulatorEnabled: z.boolean(),
   /** Default USB filter for station.listPorts and auto mode; empty = all ports. */
   usbFilter: z.array(z.object({ vendorId: UsbId, productId: UsbId.optional() })).max(32),
+  drivers: z.object({ nrf91: Nrf91Settings, byUsb: z.array(DriverByUsb).max(64) }),
 });
 export type Settings = z.output<typeof Settings>;
 
@@ -37,6 +56,7 @@ export const DEFAULT_SETTINGS: Settings = {
   sounds: true,
   simulatorEnabled: true,
   usbFilter: [],
+  drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain', minFirmware: '1.3.0' }, byUsb: [] },
 };
 
 export const SettingsPatch = z.strictObject({
@@ -46,6 +66,10 @@ export const SettingsPatch = z.strictObject({
   sounds: z.boolean().optional(),
   simulatorEnabled: z.boolean().optional(),
   usbFilter: z.array(z.strictObject({ vendorId: UsbId, productId: UsbId.optional() })).max(32).optional(),
+  drivers: z.strictObject({
+    nrf91: z.strictObject({ secTag: SecTag, deviceIdTemplate: DeviceIdTemplate, mode: z.enum(['plain', 'shell']), minFirmware: FirmwareVersion }),
+    byUsb: z.array(z.strictObject({ vendorId: UsbId, productId: UsbId.optional(), driver: z.enum(DRIVER_NAMES) })).max(64),
+  }).optional(),
 });
 
 export const settingsMethods = {
