@@ -1,0 +1,35 @@
+/** Every golden nRF91 AT transcript, for replay tests. */
+import { CELLULAR_MONITOR_TESTS } from './cellular-monitor-tests';
+import { DERIVED_CMNG_READ_BACK, DERIVED_WRITE_WHILE_ONLINE } from './derived';
+import {
+  DEVZONE_124937_NRF9151_MFW_2_0_2,
+  DEVZONE_124937_NRF9151_PTI_2_3_8,
+  DEVZONE_127428_NRF9151_CME_527,
+  DEVZONE_48688_AT_HOST_CME_519,
+  DEVZONE_78351_LINK_MONITOR,
+} from './devzone';
+import { AT_REFERENCE_DEVICEUUID } from './nordic-at-reference';
+import { NRFCREDSTORE_COMMAND_INTERFACE_TESTS } from './nrfcredstore-tests';
+import { UTILS_README_9160DK_MACOS, UTILS_README_9160DK_WINDOWS } from './nrfcloud-utils-readme';
+import { UTILS_TEST_DEVICE_CREDENTIALS_INSTALLER } from './nrfcloud-utils-tests';
+import { SDK_NRF_MODEM_KEY_MGMT_TESTS } from './sdk-nrf-modem-key-mgmt';
+import type { AtTranscript } from './types';
+
+export type { AtExchange, AtExpectation, AtTranscript } from './types';
+
+export const TRANSCRIPTS: readonly AtTranscript[] = [
+  UTILS_README_9160DK_MACOS,
+  UTILS_README_9160DK_WINDOWS,
+  UTILS_TEST_DEVICE_CREDENTIALS_INSTALLER,
+  NRFCREDSTORE_COMMAND_INTERFACE_TESTS,
+  SDK_NRF_MODEM_KEY_MGMT_TESTS,
+  CELLULAR_MONITOR_TESTS,
+  DEVZONE_78351_LINK_MONITOR,
+  DEVZONE_124937_NRF9151_MFW_2_0_2,
+  DEVZONE_124937_NRF9151_PTI_2_3_8,
+  DEVZONE_48688_AT_HOST_CME_519,
+  DEVZONE_127428_NRF9151_CME_527,
+  AT_REFERENCE_DEVICEUUID,
+  DERIVED_CMNG_READ_BACK,
+  DERIVED_WRITE_WHILE_ONLINE,
+];
