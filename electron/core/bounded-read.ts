@@ -32,6 +32,8 @@ export const INPUT_LIMITS = {
   csr: 64 * KiB,
   /** A private key to migrate (PEM), or an auditor's cosigner key file. */
   key: 64 * KiB,
+  /** The brand owner's device identity public keys (JSON, ~200 bytes a device). */
+  identityKeys: 64 * MiB,
   /** A signed bundle to import: the certificate and its chain to the root. */
   bundle: 1 * MiB,
   /** A certificate file or chain (PEM or DER): --root, --chain, --cert, each --observed file, a bundle's chain.pem. */

@@ -119,6 +119,8 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   DEVICE_NOT_FOUND: 'That port is not connected. Refresh the port list and choose again.',
   DEVICE_OPEN_FAILED: 'The port could not be opened. Check that no other program uses it and that you may access serial ports.',
   DEVICE_PROTOCOL_VERSION: 'The device speaks a protocol version this station does not support. Update the device firmware.',
+  DEVICE_DRIVER_UNKNOWN: 'That device driver is not known to this station. Choose custodian, nrf91 or auto.',
+  DEVICE_DRIVER_NOT_DETECTED: 'No known kind of device answered on that port. Check that the device is powered and runs its provisioning firmware, or choose its driver explicitly.',
   DEVICE_ERROR_LOCKED: 'The device is locked and cannot take a new certificate. Use the re-provisioning procedure for locked devices.',
 
   // Provisioning workflow and issuance policy (electron/core/station/codes.ts)
@@ -142,9 +144,28 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   AUDIT_FAILED: 'The audit found problems. Open the report to see each one.',
   AUDIT_BUNDLE_INVALID: 'The audit bundle is incomplete or damaged. Export it again.',
 
+  // nRF91 modem (electron/core/device/nrf91/codes.ts); CME errors carry their own remedy.
+  NRF91_AT_TIMEOUT: 'The modem did not answer the AT command in time. Check the cable, the baud rate and RTS/CTS, and that the application exposes the AT host.',
+  NRF91_IMEI_INVALID: 'The modem reported an IMEI that is not 15 digits with a valid check digit. Reject the device: its identity is corrupt.',
+  NRF91_FIRMWARE_TOO_OLD: 'The modem firmware is older than this station provisions. Update the modem firmware, then provision again.',
+  NRF91_FIRMWARE_UNKNOWN: 'The modem did not report a Nordic modem firmware name. Check that an nRF91 modem is on this port.',
+  NRF91_DEVICE_ID_TEMPLATE: 'The nRF91 device-ID template in Settings cannot name this modem. Fix the template (it must use {imei} or {uuid}).',
+  NRF91_CREDENTIAL_TOO_LARGE: 'The certificate chain or trust bundle is larger than the modem stores in one credential. Nothing was signed; shorten the chain or the bundle.',
+  NRF91_READBACK_DIGEST_MISMATCH: 'The modem holds different bytes from those written. Provision the device again; if it repeats, reject the device.',
+  NRF91_KEYGEN_SIGNATURE_INVALID: 'The modem\'s key attestation is not signed by the identity key the brand owner supplied for it. Reject the device and report it to your security officer.',
+  NRF91_ATTESTATION_DEVICE_MISMATCH: 'The key attestation names another modem than the one on the port. Reject the device and report it to your security officer.',
+  NRF91_MODEM_ONLINE: 'The modem refused because it is online. Provision again (the station takes it offline first); if it repeats, power-cycle the device.',
+
   // Input files (electron/core/input-codes.ts)
   INPUT_TOO_LARGE: 'The chosen file is far larger than a file of its kind can be, so it was not read. Check that you chose the right file.',
   INPUT_NOT_A_FILE: 'That is not an ordinary file (it is a device, a pipe or a folder), so it was not read. Choose the file itself.',
+
+  // The hub's TLS server roots installed into devices (electron/core/hub/codes.ts)
+  TRUST_BUNDLE_NOT_FOUND: 'A trust anchor file the station needs cannot be read. Check the trust anchor files in Settings, or reinstall Custodian for the shipped bundle.',
+  TRUST_BUNDLE_INVALID: 'A trust anchor file does not hold the CA certificate(s) it should. Choose the PEM file of the hub\'s server root again.',
+  TRUST_BUNDLE_FINGERPRINT_MISMATCH: 'A shipped trust anchor is not the certificate its manifest pins: the installation may have been tampered with. Do not provision; reinstall Custodian and call your security officer.',
+  TRUST_BUNDLE_NOT_CA: 'A trust anchor file holds a certificate that is not a CA, so devices could not verify the hub with it. Choose the hub\'s root CA certificate instead.',
+  TRUST_BUNDLE_EXPIRED: 'A trust anchor has expired or is not yet valid. Update the trust anchors in Settings (or Custodian, for the shipped bundle).',
 };
 
 const AREA_MESSAGES: Readonly<Record<string, string>> = {
@@ -164,8 +185,18 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   INPUT: 'The chosen file could not be used. Check that you chose the right file.',
   POLICY: 'The station\'s issuance policy refused this device. Read the message and fix the cause before trying again.',
   HUB: 'The connection test with the hub failed. Check the hub settings.',
+  TRUST: 'The hub trust anchors could not be loaded. Check the trust anchor settings.',
   NRF91: 'The nRF91 modem refused a command or answered something the station cannot accept. Check the modem firmware and the cable, then try again.',
 };
+
+/**
+ * What to do about an error: the remedy its details carry (an nRF91 CME error
+ * knows one per command), else the code's message.
+ */
+export function fixFor(code: string, details?: Readonly<Record<string, unknown>>): string {
+  const r = details?.remedy;
+  return typeof r === 'string' && r.length > 0 && r.length <= 500 ? r : describeError(code);
+}
 
 /** The human message for a code (never empty, never a stack trace). */
 export function describeError(code: string): string {

@@ -4,7 +4,7 @@
  * owns; it only unwraps results and turns failures into plain words.
  */
 import type { CustodianApi } from '../../electron/shared/api';
-import { ApiCallError, describeError, unwrap } from '../../electron/shared/errors';
+import { ApiCallError, describeError, fixFor, unwrap } from '../../electron/shared/errors';
 import type { ApiResult } from '../../electron/shared/errors';
 import type { FilePurpose } from '../../electron/shared/api/common';
 import { escapeUnsafe } from '../../electron/shared/unsafe-text';
@@ -38,7 +38,7 @@ const STACK_LINE = /\n\s+at\s|\bat\s+\S+\s+\(.*:\d+:\d+\)/;
 
 export function toUserError(e: unknown): UserError {
   if (e instanceof ApiCallError) {
-    const fix = describeError(e.code);
+    const fix = escapeUnsafe(fixFor(e.code, e.details));
     // The station's sentence may quote a device or a file: shown with control and format characters escaped.
     const what = e.message && !STACK_LINE.test(e.message) ? escapeUnsafe(e.message, { keepLineBreaks: true }) : fix;
     return { code: e.code, what, fix };

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { signTbs, type TbsSigner } from '../../electron/core/pki/certificate-builder';
 import { CSR_MAX_BYTES, fromPem, issueCertificate, readCsr, readCertificate, type IssuedCertificate } from '../../electron/core/pki/index';
+import { readChildren, readElement, tlv, type DerElement } from '../../electron/core/pki/der';
 import { expectCode, fixtureKey, openssl, tempDir } from './helpers';
 
 let dir: string;
@@ -147,5 +148,31 @@ describe('requests in the CSR are reported and ignored', () => {
     const r = openssl(['x509', '-in', 'greedy-leaf.pem', '-noout', '-ext', 'basicConstraints,subjectAltName'], dir);
     expect(r.stdout).toMatch(/Basic Constraints: critical\s+CA:FALSE/);
     expect(r.stdout).not.toMatch(/evil\.example/);
+  });
+});
+
+/** The same CSR with its signatureAlgorithm's parameters replaced (the signature covers only the request info, so it still verifies). */
+function withSignatureParams(pem: string, params: Uint8Array): Uint8Array {
+  const der = fromPem(pem)[0]!.der;
+  const [cri, alg, sig] = readChildren(readElement(der).content) as [DerElement, DerElement, DerElement];
+  const [oid] = readChildren(alg.content);
+  return tlv(0x30, Buffer.concat([cri.raw, tlv(0x30, Buffer.concat([oid!.raw, params])), sig.raw]));
+}
+
+describe('signatureAlgorithm parameters', () => {
+  it('an ECDSA CSR without parameters (RFC 5758) is read plainly', () => {
+    expect(readCsr(pems.p256!).signatureNullParameters).toBeUndefined();
+  });
+
+  it('the NULL-parameters variant some modem firmware writes is accepted for ECDSA, and noted', () => {
+    const c = readCsr(withSignatureParams(pems.p256!, Uint8Array.of(0x05, 0x00)));
+    expect(c.signatureNullParameters).toBe(true);
+    expect(c.commonName).toBe('dev-001');
+  });
+
+  it('anything else in the parameters is refused: an INTEGER, a NULL with content, two elements', async () => {
+    for (const params of [Uint8Array.of(0x02, 0x01, 0x00), Uint8Array.of(0x05, 0x01, 0x00), Uint8Array.of(0x05, 0x00, 0x05, 0x00)]) {
+      await expectCode(() => readCsr(withSignatureParams(pems.p256!, params)), 'CSR_UNSUPPORTED_SIGNATURE_ALGORITHM');
+    }
   });
 });

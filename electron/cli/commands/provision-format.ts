@@ -44,7 +44,7 @@ export function verdictLines(r: ProvisioningResult): string[] {
     RULE,
     `  FAIL  ${r.deviceId ?? '(unidentified device)'}   at step "${r.failedStep}"   ${r.error.code}`,
     `        reason: ${r.error.message}`,
-    `        fix:    ${remedyFor(r.error.code)}`,
+    `        fix:    ${remedyFor(r.error.code, r.error.details)}`,
     ...(plain && !rec.signed && !rec.reused
       ? ['        (nothing was signed)']
       : plain && rec.recorded
@@ -74,5 +74,5 @@ export function resultJson(r: ProvisioningResult): Record<string, unknown> {
     const { leafDer, chainDer, ...rest } = r;
     return { ...rest, leafDer: Buffer.from(leafDer).toString('base64'), chainDer: chainDer.map((c) => Buffer.from(c).toString('base64')) };
   }
-  return { ...r, fix: remedyFor(r.error.code) };
+  return { ...r, fix: remedyFor(r.error.code, r.error.details) };
 }

@@ -7,7 +7,11 @@
  * is a PASS/FAIL block with the reason and the fix.
  */
 import { CustodianError } from '../../core/errors';
-import { openDevice, openStationSession, serveStation, stationHalt, type StationHalt } from '../../core/line/index';
+import { openDeviceWithDriver, openStationSession, serveStation, stationHalt, type StationHalt } from '../../core/line/index';
+import { parseDriverChoice } from '../../core/line/station-drivers';
+import { parseIdentityKeys } from '../../core/device/identity-keys';
+import { DRIVER_NAMES, type DriverChoice } from '../../shared/drivers';
+import { readInputFile } from '../files';
 import { recordStatements, remedyFor } from '../../core/station/remedies';
 import type { ProvisioningResult, WorkflowEvent } from '../../core/station/events';
 import { optBool, optInt, optString, reqString } from '../args';
@@ -24,6 +28,21 @@ function workOrderFrom(ctx: CommandContext): string | undefined {
   return wo;
 }
 
+function driverFrom(ctx: CommandContext): DriverChoice {
+  const v = optString(ctx, 'driver');
+  if (v === undefined) return 'custodian';
+  try {
+    return parseDriverChoice(v);
+  } catch (e) {
+    throw new CustodianError(CliCodes.USAGE, `--driver ${v}: use ${[...DRIVER_NAMES, 'auto'].join(', ')}`, { option: 'driver', value: v }, { cause: e });
+  }
+}
+
+function identityKeysFrom(ctx: CommandContext): ReadonlyMap<string, Uint8Array> | undefined {
+  const path = optString(ctx, 'identity-keys');
+  return path === undefined ? undefined : parseIdentityKeys(readInputFile(ctx, path, 'device identity keys', 'identityKeys'));
+}
+
 /** Turn a failed result into the error the runner prints and maps to an exit status. */
 export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }>): CustodianError {
   return new CustodianError(r.error.code, r.error.message, {
@@ -32,40 +51,50 @@ export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }
     failedStep: r.failedStep,
     signed: r.signed,
     record: r.record,
-    fix: remedyFor(r.error.code),
+    fix: remedyFor(r.error.code, r.error.details),
   });
 }
 
 export const provisionCommand: CliCommand = {
   name: 'provision',
   summary: 'provision the device on a serial port: identify, prove, sign, inject, verify, lock',
-  usage: '--port <path> [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
+  usage: '--port <path> [--driver custodian|nrf91|auto] [--identity-keys <file>] [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
   description: [
     'Needs an active authority on this station (custodian authority …) and its passphrase.',
     'Every signature is recorded in the ledger before the certificate leaves the station.',
     'A device already carrying a valid chain from this station passes without a second signature.',
     'Issues under the station\'s settings (<home>/settings.json: leaf lifetime, backdate, device-ID rule), as the app does.',
+    'Installs the hub\'s TLS server roots into every device: the bundle the settings select (trustAnchors, default the shipped Azure roots), or the CA certificates in --trust-anchors.',
+    'The driver says what kind of device is on the port: custodian (the Custodian device protocol, the default), nrf91 (a Nordic nRF91 modem over AT commands, docs/devices/nrf91.md) or auto (probe: only what the other kind ignores is sent).',
     'With --watch, serves device after device on the same port until Ctrl-C or SIGTERM (the device in flight ends first, then the ledger is closed).',
     'If the ledger cannot be written (a full disk), the station stops signing and serving at once and exits with the ledger status (7), saying what is signed, recorded and open.',
   ].join('\n'),
   options: {
     port: { type: 'string', valueName: '<path>', description: 'serial port or pty, e.g. /dev/ttyUSB0 (required)' },
-    baud: { type: 'string', valueName: 'N', description: 'line rate (default 115200)' },
+    driver: { type: 'string', valueName: '<name>', description: 'custodian, nrf91 or auto (default custodian)' },
+    'identity-keys': { type: 'string', valueName: '<file>', description: "the brand owner's device identity public keys (JSON: UUID → PEM); an attestation that does not verify refuses the device" },
+    baud: { type: 'string', valueName: 'N', description: "line rate (default the driver's: 115200)" },
     operator: { type: 'string', valueName: '<name>', description: 'who is provisioning (default $CUSTODIAN_OPERATOR or the login name)' },
     'work-order': { type: 'string', valueName: '<id>', description: 'work order recorded with each certificate' },
     'reissue-reason': { type: 'string', valueName: '<text>', description: 'required to sign again for a device ID that already has a certificate' },
     watch: { type: 'boolean', description: 'serve device after device on the same port until Ctrl-C or SIGTERM' },
     count: { type: 'string', valueName: 'N', description: 'with --watch: stop after N devices' },
+    'trust-anchors': { type: 'string', valueName: '<pem-file>', description: 'PEM file of the hub\'s TLS server root(s) to install instead of the configured bundle' },
   },
   async run(ctx) {
     const port = reqString(ctx, 'port');
-    const baud = optInt(ctx, 'baud', { min: 300, max: 4_000_000 }) ?? 115200;
+    const driver = driverFrom(ctx);
+    const identityKeys = identityKeysFrom(ctx);
+    const baudOption = optInt(ctx, 'baud', { min: 300, max: 4_000_000 });
     const operator = operatorFrom(ctx);
     const workOrder = workOrderFrom(ctx);
     const reissueReason = optString(ctx, 'reissue-reason');
     const watch = optBool(ctx, 'watch');
     const count = optInt(ctx, 'count', { min: 1 });
     if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
+    if (watch && driver === 'auto') {
+      throw new CustodianError(CliCodes.USAGE, '--watch serves one kind of device: name its --driver (custodian or nrf91)', { option: 'driver', value: driver });
+    }
 
     const session = await openStationSession({ home: ctx.home, operator, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
@@ -98,8 +127,15 @@ export const provisionCommand: CliCommand = {
     };
     try {
       if (!watch) {
-        ctx.info(`connecting to ${port} at ${baud} baud…`);
-        const device = await openDevice(port, { baud, signal: abort.signal });
+        ctx.info(`connecting to ${port} (${driver === 'auto' ? 'probing for the driver' : `driver ${driver}`})…`);
+        const { device, driver: used } = await openDeviceWithDriver(port, {
+          driver,
+          drivers: session.drivers,
+          signal: abort.signal,
+          ...(baudOption !== undefined ? { baud: baudOption } : {}),
+          ...(identityKeys ? { identityKeys } : {}),
+        });
+        if (driver === 'auto') ctx.info(`found: ${used.title}`);
         let r: ProvisioningResult;
         try {
           r = await session.provision(device, { operator, workOrder, reissueReason, onEvent, signal: abort.signal });
@@ -115,7 +151,9 @@ export const provisionCommand: CliCommand = {
       const served = await serveStation({
         session,
         path: port,
-        baud,
+        driver: driver === 'auto' ? 'custodian' : driver,
+        ...(baudOption !== undefined ? { baud: baudOption } : {}),
+        ...(identityKeys ? { identityKeys } : {}),
         signal: abort.signal,
         run: { operator, workOrder, reissueReason },
         onEvent,

@@ -57,6 +57,8 @@ export const DeviceErrorCodes = {
   DEVICE_DRIVER_UNKNOWN: 'DEVICE_DRIVER_UNKNOWN',
   /** A probe found no device of any known kind on the port. details: { path, tried } */
   DEVICE_DRIVER_NOT_DETECTED: 'DEVICE_DRIVER_NOT_DETECTED',
+  /** The brand owner's device identity keys file is not a JSON object of UUID → P-256 public key PEM. details: { reason, entry? } */
+  DEVICE_IDENTITY_KEYS_INVALID: 'DEVICE_IDENTITY_KEYS_INVALID',
   /** Simulator could not start (socat missing, state directory unusable). */
   DEVICE_SIMULATOR_FAILED: 'DEVICE_SIMULATOR_FAILED',
 

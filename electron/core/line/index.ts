@@ -7,7 +7,7 @@
 export { assertNoOpenIntents, startStationSession, stationHalt, type DeviceRun, type SessionSources, type StationHalt, type StationSession } from './station-session';
 export { serveStation, type ServeStationOptions, type ServeStationResult } from './serve-station';
 export { openStationSession, type OpenedStationSession } from './open-session';
-export { CONNECT_TIMEOUT_MS, STATION_DEVICE_OPTIONS, openDevice, type OpenDeviceOptions } from './open-device';
+export { CONNECT_TIMEOUT_MS, STATION_DEVICE_OPTIONS, openDevice, openDeviceWithDriver, type OpenDeviceOptions, type OpenedDevice } from './open-device';
 export { serveDevices, type ServeOptions } from './serve-port';
 export { defaultStationId } from './station-id';
 export { stationLedger, type StationLedger, type StationLedgerOptions } from './station-ledger';

@@ -18,6 +18,8 @@ export interface ServeStationOptions {
   driver?: DriverName;
   /** Line rate; default the driver's. */
   baud?: number;
+  /** The brand owner's device identity public keys, for drivers whose devices attest their keys. */
+  identityKeys?: ReadonlyMap<string, Uint8Array>;
   /** The operator's stop (Ctrl-C, SIGTERM): the device in flight stops before its next step. */
   signal: AbortSignal;
   /** Who provisions, for which order; the same for every device. */
@@ -51,6 +53,7 @@ export async function serveStation(opts: ServeStationOptions): Promise<ServeStat
       path: opts.path,
       driver: session.drivers[opts.driver ?? 'custodian'],
       ...(opts.baud !== undefined ? { baud: opts.baud } : {}),
+      ...(opts.identityKeys ? { identityKeys: opts.identityKeys } : {}),
       signal: AbortSignal.any([opts.signal, ledgerStop.signal]),
       ...(opts.maxDevices !== undefined ? { maxDevices: opts.maxDevices } : {}),
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),

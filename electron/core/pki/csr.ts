@@ -47,6 +47,13 @@ export interface CsrIntake {
   ignoredRequests: string[];
   /** Lowercase hex SHA-256 of `der` (ledger / audit reference). */
   csrSha256: string;
+  /**
+   * The signatureAlgorithm carried explicit NULL parameters: an ECDSA
+   * AlgorithmIdentifier must omit them (RFC 5758 §3.2), but some modem
+   * firmware (Nordic nRF91 AT%KEYGEN) writes `05 00`. That one variant is
+   * accepted for ECDSA and noted; any other parameters are refused.
+   */
+  signatureNullParameters?: true;
 }
 
 export interface ReadCsrOptions {
@@ -148,6 +155,7 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
   let subjectDer: Uint8Array;
   let spki: Uint8Array;
   let signatureOid: string;
+  let signatureParams: 'absent' | 'null' | 'other';
   let signature: Uint8Array;
   let attributes: { oid: string; values: Uint8Array[] }[];
   let subjectEntries: { oid: string; label: string; value: string }[];
@@ -172,8 +180,9 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
           };
         })
       : [];
-    const [algOid] = readChildren(expectTag(sigAlg, 0x30, 'signatureAlgorithm').content);
+    const [algOid, ...params] = readChildren(expectTag(sigAlg, 0x30, 'signatureAlgorithm').content);
     signatureOid = decodeOid(expectTag(algOid, 0x06, 'signature algorithm').content);
+    signatureParams = params.length === 0 ? 'absent' : params.length === 1 && params[0]!.raw.length === 2 && params[0]!.raw[0] === 0x05 && params[0]!.raw[1] === 0x00 ? 'null' : 'other';
     const bits = expectTag(sigBits, 0x03, 'signature').content;
     if (bits.length < 2 || bits[0] !== 0) throw new Error('signature BIT STRING has unused bits');
     signature = bits.subarray(1);
@@ -188,6 +197,13 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
   if (!sigAlg || sigAlg.key !== keyInfo.kind) {
     throw new CustodianError(PkiCodes.CSR_UNSUPPORTED_SIGNATURE_ALGORITHM, `CSR signature algorithm ${signatureOid} is not accepted for a ${keyInfo.kind} key`, {
       algorithmOid: signatureOid,
+    });
+  }
+  // PKCS#1 v1.5 identifiers take NULL (or, from some encoders, nothing); ECDSA takes nothing, or the documented NULL variant.
+  if (signatureParams === 'other') {
+    throw new CustodianError(PkiCodes.CSR_UNSUPPORTED_SIGNATURE_ALGORITHM, `CSR signature algorithm ${signatureOid} carries parameters the station does not accept`, {
+      algorithmOid: signatureOid,
+      reason: 'parameters',
     });
   }
   let verified = false;
@@ -236,5 +252,6 @@ export function readCsr(input: string | Uint8Array, opts: ReadCsrOptions = {}): 
     ...(organization !== undefined ? { organization } : {}),
     ignoredRequests,
     csrSha256: sha256Hex(der),
+    ...(signatureParams === 'null' && keyInfo.kind === 'EC' ? { signatureNullParameters: true as const } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * "fix" half of the PASS/FAIL line. Codes not listed fall back to the shared
  * plain-language table (electron/shared/errors.ts).
  */
-import { describeError } from '../../shared/errors';
+import { fixFor } from '../../shared/errors';
 import type { ProvisioningResult } from './events';
 import { reconcileCommand, type OpenIntent } from './recorder';
 
@@ -38,8 +38,9 @@ const REMEDIES: Readonly<Record<string, string>> = {
   LEDGER_UNRECONCILED_INTENT: 'Find out whether each open intent\'s certificate reached a device, record it with the `custodian ledger reconcile` command named in the message, then provision again.',
 };
 
-export function remedyFor(code: string): string {
-  return REMEDIES[code] ?? describeError(code);
+/** The operator's fix for a failure: the station's own for the code, else what the error itself knows (a modem's CME remedy), else the code's message. */
+export function remedyFor(code: string, details?: Readonly<Record<string, unknown>>): string {
+  return REMEDIES[code] ?? fixFor(code, details);
 }
 
 type FailedRun = Extract<ProvisioningResult, { result: 'failed' }>;

@@ -111,7 +111,7 @@ describe('nrf91Error', () => {
     })();
     expect(isCustodianError(timeout, Nrf91ErrorCodes.NRF91_AT_TIMEOUT)).toBe(true);
     expect(nrf91Error(timeout, 'cgsn')).toBe(timeout);
-    const bare = await clientError('AT%XMODEMUUID?', 'ERROR\r\n');
+    const bare = await clientError('AT%DEVICEUUID', 'ERROR\r\n');
     expect(nrf91Error(bare, 'uuid')).toBe(bare);
     const plain = new Error('boom');
     expect(nrf91Error(plain, 'cfun-set')).toBe(plain);

@@ -26,7 +26,7 @@ export type Nrf91Command =
   | 'cgsn' // AT+CGSN[=1]   IMEI
   | 'cgmr' // AT+CGMR       modem firmware version
   | 'cgmm' // AT+CGMM       model
-  | 'uuid' // AT%XMODEMUUID
+  | 'uuid' // AT%DEVICEUUID
   | 'cfun-read' // AT+CFUN?
   | 'cfun-set' // AT+CFUN=<n>
   | 'keygen' // AT%KEYGEN=<sec_tag>,2,0[,"<attributes>"]

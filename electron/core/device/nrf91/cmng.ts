@@ -28,12 +28,14 @@ export type CredentialType = (typeof CredentialType)[keyof typeof CredentialType
 export const SEC_TAG_MAX = 2_147_483_647;
 
 /**
- * The largest content the station writes into one credential. Nordic's
- * credential store and AT host take about 4 KB per item on current modem
- * firmware (docs/devices/nrf91.md); a chain that does not fit is refused
- * before anything is signed.
+ * The modem's AT host takes at most 4095 characters in one command and
+ * silently truncates a longer one (the write then never completes). The
+ * station keeps the content to what fits with the longest header it can send,
+ * `AT%CMNG=0,2147483647,1,""` (26 characters), rounded down; a chain that does
+ * not fit is refused before anything is signed (docs/devices/nrf91.md).
  */
-export const MAX_CREDENTIAL_BYTES = 4096;
+export const AT_COMMAND_MAX_CHARS = 4095;
+export const MAX_CREDENTIAL_BYTES = 4000;
 
 export function assertSecTag(secTag: number): number {
   if (!Number.isInteger(secTag) || secTag < 0 || secTag > SEC_TAG_MAX) {
@@ -78,7 +80,7 @@ export function writeCommand(secTag: number, type: CredentialType, content: stri
   if (content.includes('"')) throw new CustodianError('DEVICE_BAD_ARGUMENT', 'credential content cannot carry a double quote');
   return `AT%CMNG=0,${assertSecTag(secTag)},${type},"${content}"`;
 }
-export const listCommand = (secTag: number): string => `AT%CMNG=1,${assertSecTag(secTag)}`;
+export const listCommand = (secTag?: number): string => (secTag === undefined ? 'AT%CMNG=1' : `AT%CMNG=1,${assertSecTag(secTag)}`);
 export const readCommand = (secTag: number, type: CredentialType): string => `AT%CMNG=2,${assertSecTag(secTag)},${type}`;
 export const deleteCommand = (secTag: number, type: CredentialType): string => `AT%CMNG=3,${assertSecTag(secTag)},${type}`;
 

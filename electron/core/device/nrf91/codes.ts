@@ -24,7 +24,7 @@ export const Nrf91ErrorCodes = {
   NRF91_FIRMWARE_UNKNOWN: 'NRF91_FIRMWARE_UNKNOWN',
   /** The modem firmware is older than the station's minimum. details: { firmware, minimum } */
   NRF91_FIRMWARE_TOO_OLD: 'NRF91_FIRMWARE_TOO_OLD',
-  /** AT%XMODEMUUID answered something that is not a UUID. details: { line } */
+  /** AT%DEVICEUUID answered something that is not a UUID. details: { line } */
   NRF91_UUID_INVALID: 'NRF91_UUID_INVALID',
   /** The station's nRF91 device-ID template cannot name this modem. details: { template } */
   NRF91_DEVICE_ID_TEMPLATE: 'NRF91_DEVICE_ID_TEMPLATE',

@@ -1,7 +1,10 @@
 /**
- * Who an nRF91 modem says it is: the IMEI (`AT+CGSN=1`), the modem firmware
- * (`AT+CGMR`) and the UUID (`AT%XMODEMUUID`, modem firmware 1.3.0 and later),
- * parsed strictly, and the device ID the station's template makes of them.
+ * Who an nRF91 modem says it is: the IMEI (`AT+CGSN`), the modem firmware
+ * (`AT+CGMR`) and the device UUID (`AT%DEVICEUUID`, nRF91x1 modem firmware
+ * 2.0 and later; `AT%XMODEMUUID` is the firmware build's UUID, not the
+ * device's), parsed strictly, and the device ID the station's template makes
+ * of them. A line that is not the answer (an application's log line on a
+ * shared UART) is passed over, never taken for it.
  */
 import { CustodianError } from '../../errors';
 import { Nrf91ErrorCodes } from './codes';
@@ -23,8 +26,9 @@ export function luhnValid(digits: string): boolean {
 
 /** `+CGSN: "<imei>"` (AT+CGSN=1) or a bare line of digits (AT+CGSN): 15 digits, Luhn-valid. */
 export function parseImei(lines: readonly string[]): string {
-  const line = lines.find((l) => l.trim() !== '')?.trim() ?? '';
-  const m = /^(?:\+CGSN: ?"([0-9]*)"|([0-9]+))$/.exec(line);
+  const IMEI_LINE = /^(?:\+CGSN: ?"([0-9]*)"|([0-9]+))$/;
+  const line = (lines.find((l) => IMEI_LINE.test(l.trim())) ?? lines.find((l) => l.trim() !== '') ?? '').trim();
+  const m = IMEI_LINE.exec(line);
   const imei = m?.[1] ?? m?.[2];
   if (imei === undefined || imei.length !== 15) {
     throw new CustodianError(Nrf91ErrorCodes.NRF91_IMEI_INVALID, 'the modem did not report a 15-digit IMEI', { line: line.slice(0, 64) });
@@ -45,7 +49,14 @@ export interface ModemFirmware {
 
 /** `mfw_<family>_<major>.<minor>.<patch>[suffix]`, as Nordic's modem firmware names itself. */
 export function parseModemFirmware(lines: readonly string[]): ModemFirmware {
-  const text = lines.find((l) => l.trim() !== '')?.trim() ?? '';
+  const text = (lines.find((l) => l.trim().startsWith('mfw')) ?? lines.find((l) => l.trim() !== '') ?? '').trim();
+  if (/^mfw-pti_/.test(text)) {
+    // The production test image (PTI) is for RF certification and line testing, not for devices that ship.
+    throw new CustodianError(Nrf91ErrorCodes.NRF91_FIRMWARE_UNKNOWN, `the modem runs the production test image ${text.slice(0, 64)}: flash a release modem firmware (mfw_…) before provisioning`, {
+      firmware: text.slice(0, 64),
+      reason: 'test-image',
+    });
+  }
   const m = /^mfw_(nrf91[0-9a-z]*)_([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?:[-_.][0-9A-Za-z._-]{1,32})?$/.exec(text);
   if (!m) throw new CustodianError(Nrf91ErrorCodes.NRF91_FIRMWARE_UNKNOWN, `the modem firmware "${text.slice(0, 64)}" is not a Nordic modem firmware name`, { firmware: text.slice(0, 64) });
   return { text, family: m[1]!, version: [Number(m[2]), Number(m[3]), Number(m[4])] };
@@ -69,10 +80,10 @@ export function assertMinimumFirmware(fw: ModemFirmware, min: readonly [number, 
   }
 }
 
-/** `%XMODEMUUID: <uuid>`: the 8-4-4-4-12 form, lower-cased. */
-export function parseModemUuid(lines: readonly string[]): string {
-  const line = lines.find((l) => l.startsWith('%XMODEMUUID:'))?.trim() ?? '';
-  const m = /^%XMODEMUUID: ?"?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"?$/.exec(line);
+/** `%DEVICEUUID: <uuid>`: the 8-4-4-4-12 form, lower-cased. */
+export function parseDeviceUuid(lines: readonly string[]): string {
+  const line = lines.find((l) => l.trim().startsWith('%DEVICEUUID:'))?.trim() ?? '';
+  const m = /^%DEVICEUUID: ?"?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"?$/.exec(line);
   if (!m) throw new CustodianError(Nrf91ErrorCodes.NRF91_UUID_INVALID, 'the modem did not report a UUID in 8-4-4-4-12 form', { line: line.slice(0, 64) });
   return m[1]!.toLowerCase();
 }

@@ -49,7 +49,7 @@ import {
 } from './cmng';
 import { Nrf91ErrorCodes } from './codes';
 import { parseKeygenResponse } from './keygen-response';
-import { assertMinimumFirmware, deviceIdFromTemplate, parseImei, parseModemFirmware, parseModemUuid, compareVersions, type ModemFirmware } from './modem-identity';
+import { assertMinimumFirmware, deviceIdFromTemplate, parseImei, parseModemFirmware, parseDeviceUuid, type ModemFirmware } from './modem-identity';
 
 /** Per-command timeouts (ms): key generation and flash writes take far longer than a query. */
 export const NRF91_TIMEOUTS_MS = {
@@ -60,10 +60,8 @@ export const NRF91_TIMEOUTS_MS = {
   read: 5000,
 } as const;
 
-/** The oldest modem firmware the station provisions: AT%KEYGEN with CSR output and %XMODEMUUID came with 1.3.0. */
+/** The oldest modem firmware the station provisions: AT%KEYGEN with CSR and attestation output came with 1.3.0. */
 export const NRF91_MIN_FIRMWARE: readonly [number, number, number] = [1, 3, 0];
-/** %XMODEMUUID is there from this firmware on. */
-const UUID_SINCE: readonly [number, number, number] = [1, 3, 0];
 /** CFUN modes in which the modem refuses credential writes (the reference: "normal operation mode 1, 2 or 21"). */
 const ACTIVE_MODES: ReadonlySet<number> = new Set([1, 2, 21]);
 const OFFLINE_MODE = 4;
@@ -132,13 +130,11 @@ export class Nrf91DeviceClient implements DeviceClient {
   }
 
   async identify(): Promise<DeviceIdentity> {
-    const imei = parseImei(await this.run('AT+CGSN=1', 'cgsn'));
+    const imei = parseImei(await this.run('AT+CGSN', 'cgsn'));
     const firmware: ModemFirmware = parseModemFirmware(await this.run('AT+CGMR', 'cgmr'));
     assertMinimumFirmware(firmware, this.opts.minFirmware ?? NRF91_MIN_FIRMWARE);
     const model = (await this.run('AT+CGMM', 'cgmm'))[0]?.trim() || firmware.family;
-    if (this.uuid === undefined && compareVersions(firmware.version, UUID_SINCE) >= 0) {
-      this.uuid = parseModemUuid(await this.run('AT%XMODEMUUID', 'uuid'));
-    }
+    if (this.uuid === undefined && firmware.version[0] >= 2) this.uuid = await this.deviceUuid();
     const stored = await this.list();
     const id: DeviceIdentity = {
       driver: 'nrf91',
@@ -168,10 +164,24 @@ export class Nrf91DeviceClient implements DeviceClient {
     return id;
   }
 
+  /**
+   * `AT%DEVICEUUID` (nRF91x1 modem firmware 2.x): the UUID the modem's
+   * identity key attests. A firmware without it answers ERROR, and the UUID
+   * then comes only with the key attestation.
+   */
+  private async deviceUuid(): Promise<string | undefined> {
+    try {
+      return parseDeviceUuid(await this.run('AT%DEVICEUUID', 'uuid'));
+    } catch (e) {
+      if (isCustodianError(e) && e.code === Nrf91ErrorCodes.NRF91_AT_ERROR) return undefined;
+      throw e;
+    }
+  }
+
   /** The IMEI again: a modem swapped on the fixture answers another one. */
   private async confirm(expected: DeviceIdentity | undefined, part: DevicePart): Promise<void> {
     if (!expected) return;
-    const imei = await within(part, async () => parseImei(await this.run('AT+CGSN=1', 'cgsn')));
+    const imei = await within(part, async () => parseImei(await this.run('AT+CGSN', 'cgsn')));
     if (imei !== expected.hardwareSerial) {
       throw inPart(
         new CustodianError(DeviceErrorCodes.DEVICE_IDENTITY_CHANGED, `device identity changed from IMEI ${expected.hardwareSerial} to ${imei}`, {
@@ -184,8 +194,9 @@ export class Nrf91DeviceClient implements DeviceClient {
     }
   }
 
+  /** Everything the modem lists (`AT%CMNG=1`, as modem_key_mgmt lists it), kept to the station's sec_tag. */
   private list(): Promise<ListedCredential[]> {
-    return this.run(listCommand(this.secTag), 'cmng-list').then((lines) => parseList(lines).filter((c) => c.secTag === this.secTag));
+    return this.run(listCommand(), 'cmng-list').then((lines) => parseList(lines).filter((c) => c.secTag === this.secTag));
   }
 
   /** Take the modem out of normal operation for writes, once; remember what to restore. */
@@ -241,7 +252,7 @@ export class Nrf91DeviceClient implements DeviceClient {
       });
     }
     const token = line.slice(line.indexOf('"') + 1, -1).split('.')[1]!;
-    const key = this.opts.identityKeys?.get(attested);
+    const key = this.opts.identityKeys?.get(attested.toLowerCase());
     if (key) answer.verifyIdentity(key); // a mismatch refuses the device (NRF91_KEYGEN_SIGNATURE_INVALID)
     return { format: 'nrf91-keygen-cose', token, signature: key ? 'verified' : 'unverified' };
   }
