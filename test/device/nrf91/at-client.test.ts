@@ -185,14 +185,25 @@ describe('AtClient', () => {
     await expect(b).resolves.toEqual({ lines: ['nRF9160-SICA'] });
   });
 
-  it('shell mode: sends `at <cmd>`, ignores echo, prompt and VT100 escapes', async () => {
+  it("shell mode: sends `at '<cmd>'`, ignores echo, prompt and VT100 escapes", async () => {
     const t = fakeTransport();
     const at = new AtClient(t, { mode: 'shell' });
     const p = at.send('AT+CGSN');
     await until(() => t.writes.length === 1);
-    expect(t.writes).toEqual(['at AT+CGSN\r\n']);
-    t.emit('\x1b[1;32muart:~$ \x1b[mat AT+CGSN\r\n352656100367872\r\nOK\r\n\r\n\x1b[1;32muart:~$ \x1b[m');
+    expect(t.writes).toEqual(["at 'AT+CGSN'\r\n"]);
+    t.emit("\x1b[1;32muart:~$ \x1b[mat 'AT+CGSN'\r\n352656100367872\r\nOK\r\n\r\n\x1b[1;32muart:~$ \x1b[m");
     await expect(p).resolves.toEqual({ lines: ['352656100367872'] });
+  });
+
+  it('shell mode: a PEM crosses as one shell line, LF as `\\n`; CR, single quotes and backslashes are refused unsent', async () => {
+    const t = fakeTransport((_, tt) => tt.emit('OK\r\n'));
+    const at = new AtClient(t, { mode: 'shell' });
+    await at.send('AT%CMNG=0,10,1,"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"');
+    expect(t.writes).toEqual(["at 'AT%CMNG=0,10,1,\"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n\"'\r\n"]);
+    for (const bad of ['AT%CMNG=0,10,1,"a\r\nb"', "AT+X='1'", 'AT+X="a\\b"']) {
+      await expect(at.send(bad)).rejects.toMatchObject({ code: 'NRF91_AT_BAD_COMMAND' });
+    }
+    expect(t.writes).toHaveLength(1);
   });
 
   it('rejects malformed commands without writing', async () => {

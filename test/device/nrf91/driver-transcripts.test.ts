@@ -100,7 +100,7 @@ describe('the nRF91 driver replays recorded modem sessions', () => {
     const key = await client.generateKey('P-256', { csr: 'nrf-355025930000000' });
     await client.close();
     modem.verify();
-    const csr = readCsr(key.csr);
+    const csr = readCsr(key.csr!);
     expect(csr.commonName).toBe('nrf-355025930000000');
     expect(csr.keyInfo).toEqual({ kind: 'EC', curve: 'P-256' });
     // This modem firmware (mfw_nrf91x1_2.0.2) writes the ECDSA signatureAlgorithm with NULL parameters: the one variant accepted.
@@ -109,7 +109,7 @@ describe('the nRF91 driver replays recorded modem sessions', () => {
     // The token is kept verbatim: the second half of the recorded answer.
     const recorded = UTILS_TEST_DEVICE_CREDENTIALS_INSTALLER.exchanges.find((e) => e.command === keygen)!.response;
     expect(recorded).toContain(`.${key.attestation!.token}"`);
-    expect(createHash('sha256').update(key.csr).digest('hex')).toBe(csr.csrSha256);
+    expect(createHash('sha256').update(key.csr!).digest('hex')).toBe(csr.csrSha256);
   });
 
   it("refuses the IMEIs of Nordic's test fixtures: they fail the Luhn check a real modem's IMEI passes", async () => {

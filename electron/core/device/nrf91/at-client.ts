@@ -15,8 +15,12 @@
  *   configurable through `terminator`);
  * - an echo of the command line (ATE1, or a shell's echo) is ignored.
  *
- * `mode: 'shell'` wraps each command as `at <cmd>` for nRF Connect SDK shells
- * and ignores VT100 escapes, prompt lines (`uart:~$ `) and the echo.
+ * `mode: 'shell'` wraps each command for nRF Connect SDK shells as
+ * `at '<cmd>'`, as nrfcredstore does: the shell ends a line at any CR or LF
+ * and takes one argument per quoted word, so the command goes in single
+ * quotes with each LF sent as the two characters `\n` (the shell unescapes
+ * them); CR, single quotes and backslashes cannot be sent. It ignores VT100
+ * escapes, prompt lines (`uart:~$ `) and the echo.
  *
  * Error details carry the command's name (its first prefix, or the caller's
  * name), never the command text: a `%CMNG` write carries key material.
@@ -153,7 +157,8 @@ export class AtClient {
     let inQuote = false;
     for (const ch of command) {
       if (ch === '"') inQuote = !inQuote;
-      else if ((ch === '\r' || ch === '\n') && (!inQuote || this.mode === 'shell')) return 'line end outside a quoted string';
+      else if ((ch === '\r' || ch === '\n') && !inQuote) return 'line end outside a quoted string';
+      else if (this.mode === 'shell' && (ch === '\r' || ch === "'" || ch === '\\')) return 'a CR, single quote or backslash cannot pass the shell';
     }
     if (inQuote) return 'unbalanced double quote';
     return null;
@@ -164,7 +169,7 @@ export class AtClient {
     if (this.stale) await this.waitForStale();
     if (this.closedError) throw this.closedError;
     this.stats.flushedBytes += this.reader.reset();
-    const wire = this.mode === 'shell' ? `at ${command}` : command;
+    const wire = this.mode === 'shell' ? shellLine(command) : command;
     this.stats.commands++;
     return new Promise<AtResult>((resolve, reject) => {
       const waiter: Waiter = {
@@ -290,4 +295,9 @@ export class AtClient {
 function positive(n: number, what: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new CustodianError(Nrf91ErrorCodes.NRF91_AT_BAD_OPTION, `${what} must be a positive number`);
   return n;
+}
+
+/** `at '<command>'` with each LF as `\n`: one shell argument, one shell line. */
+export function shellLine(command: string): string {
+  return `at '${command.replaceAll('\n', '\\n')}'`;
 }

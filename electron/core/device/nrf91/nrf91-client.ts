@@ -75,6 +75,8 @@ export interface Nrf91Options {
   /** Device identity public keys (SPKI DER) by modem UUID, as the brand owner supplied them. */
   identityKeys?: ReadonlyMap<string, Uint8Array>;
   at?: AtClientOptions;
+  /** Per-command timeouts, where a test or a slow fixture needs others than NRF91_TIMEOUTS_MS. */
+  timeoutsMs?: Partial<Record<keyof typeof NRF91_TIMEOUTS_MS, number>>;
   /** Line rate, for the wire time of long commands at 115200 baud. */
   baud?: number;
 }
@@ -85,6 +87,7 @@ export class Nrf91DeviceClient implements DeviceClient {
   private readonly at: AtClient;
   private readonly secTag: number;
   private readonly baud: number;
+  private readonly timeouts: Record<keyof typeof NRF91_TIMEOUTS_MS, number>;
   private first: DeviceIdentity | null = null;
   private uuid: string | undefined;
   /** The CFUN mode found before the client took the modem offline, to restore. */
@@ -96,6 +99,7 @@ export class Nrf91DeviceClient implements DeviceClient {
   ) {
     this.secTag = assertSecTag(opts.secTag);
     this.baud = opts.baud ?? 115_200;
+    this.timeouts = { ...NRF91_TIMEOUTS_MS, ...opts.timeoutsMs };
     this.at = new AtClient(transport, { timeoutMs: NRF91_TIMEOUTS_MS.query, ...opts.at });
   }
 
@@ -116,9 +120,9 @@ export class Nrf91DeviceClient implements DeviceClient {
     return c;
   }
 
-  private async run(command: string, name: Nrf91Command, timeoutMs: number = NRF91_TIMEOUTS_MS.query): Promise<string[]> {
+  private async run(command: string, name: Nrf91Command, kind: keyof typeof NRF91_TIMEOUTS_MS = 'query'): Promise<string[]> {
     try {
-      return (await this.at.send(command, { name, timeoutMs: timeoutMs + this.wireMs(command.length + 256) })).lines;
+      return (await this.at.send(command, { name, timeoutMs: this.timeouts[kind] + this.wireMs(command.length + 256) })).lines;
     } catch (e) {
       throw nrf91Error(e, name);
     }
@@ -207,7 +211,7 @@ export class Nrf91DeviceClient implements DeviceClient {
     if (!m) throw new CustodianError(Nrf91ErrorCodes.NRF91_CMNG_FORMAT, 'AT+CFUN? did not answer +CFUN: <mode>', { reason: 'cfun' });
     const mode = Number(m[1]);
     if (!ACTIVE_MODES.has(mode)) return;
-    await this.run(`AT+CFUN=${OFFLINE_MODE}`, 'cfun-set', NRF91_TIMEOUTS_MS.cfun);
+    await this.run(`AT+CFUN=${OFFLINE_MODE}`, 'cfun-set', 'cfun');
     this.restoreMode = mode;
   }
 
@@ -216,7 +220,7 @@ export class Nrf91DeviceClient implements DeviceClient {
     const mode = this.restoreMode;
     if (mode === null) return;
     this.restoreMode = null;
-    await this.run(`AT+CFUN=${mode}`, 'cfun-set', NRF91_TIMEOUTS_MS.cfun);
+    await this.run(`AT+CFUN=${mode}`, 'cfun-set', 'cfun');
   }
 
   async generateKey(algorithm: DeviceKeyAlgorithm, opts: CsrAfterKeygen = {}): Promise<GeneratedKey> {
@@ -231,7 +235,7 @@ export class Nrf91DeviceClient implements DeviceClient {
     }
     const line = await within('keygen', async () => {
       await this.offline();
-      const lines = await this.run(`AT%KEYGEN=${this.secTag},${CredentialType.CLIENT_KEY},0,"CN=${cn}"`, 'keygen', NRF91_TIMEOUTS_MS.keygen);
+      const lines = await this.run(`AT%KEYGEN=${this.secTag},${CredentialType.CLIENT_KEY},0,"CN=${cn}"`, 'keygen', 'keygen');
       const l = lines.find((x) => x.startsWith('%KEYGEN:'));
       if (!l) throw new CustodianError(Nrf91ErrorCodes.NRF91_CMNG_FORMAT, 'AT%KEYGEN answered OK without a %KEYGEN line', { reason: 'keygen' });
       return l;
@@ -278,7 +282,7 @@ export class Nrf91DeviceClient implements DeviceClient {
     const texts = new Map<number, string>();
     for (const type of [CredentialType.CLIENT_CERT, CredentialType.ROOT_CA] as const) {
       if (!stored.some((c) => c.type === type)) continue;
-      const r = parseRead(await this.run(readCommand(this.secTag, type), 'cmng-read', NRF91_TIMEOUTS_MS.read), this.secTag, type);
+      const r = parseRead(await this.run(readCommand(this.secTag, type), 'cmng-read', 'read'), this.secTag, type);
       if (r.sha256 !== contentSha256(r.content)) {
         throw new CustodianError(Nrf91ErrorCodes.NRF91_READBACK_DIGEST_MISMATCH, `the modem's digest of credential type ${type} is not that of the content it returned`, { type });
       }
@@ -327,8 +331,8 @@ export class Nrf91DeviceClient implements DeviceClient {
       const writes: Array<[CredentialType, string]> = [[CredentialType.CLIENT_CERT, clientText]];
       if (rootText !== null) writes.push([CredentialType.ROOT_CA, rootText]);
       for (const [type, text] of writes) {
-        if (present.some((c) => c.type === type)) await this.run(deleteCommand(this.secTag, type), 'cmng-delete', NRF91_TIMEOUTS_MS.write);
-        await this.run(writeCommand(this.secTag, type, text), 'cmng-write', NRF91_TIMEOUTS_MS.write);
+        if (present.some((c) => c.type === type)) await this.run(deleteCommand(this.secTag, type), 'cmng-delete', 'write');
+        await this.run(writeCommand(this.secTag, type, text), 'cmng-write', 'write');
       }
     });
     return within('read-back', async () => {
