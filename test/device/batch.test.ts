@@ -19,7 +19,7 @@ import {
   type BatchEntry,
 } from '../../electron/core/device/protocol';
 import { createPipePair } from '../../electron/core/device/transport';
-import { RequestQueue } from '../../electron/core/device/waitress';
+import { RequestQueue } from '../../electron/core/device/frame-requests';
 import { verifyPossession } from '../../electron/core/pki/index';
 import { makeTestCa, popChallenge } from './helpers';
 import { inProcessBench } from '../simulator/support';

@@ -27,6 +27,7 @@ export {
   type PortFilter,
   type PortLister,
 } from './serial-transport';
-export { RequestQueue, type RequestQueueStats } from './waitress';
+export { RequestQueue, type RequestQueueStats } from './frame-requests';
+export { Waitress, type WaitOptions } from './waitress';
 export { ProtocolDeviceClient, type DeviceClientOptions, type HelloInfo, type DeviceSessionStats } from './protocol-client';
 export { openSerialDevice, connectInProcess, waitForDevice, type InProcessEndpoint, type WaitForDeviceOptions } from './connect';

@@ -55,7 +55,7 @@ import {
   type ProtocolCapability,
 } from './protocol';
 import type { Transport } from './transport';
-import { decodeErrorFrame, RequestQueue, type RequestQueueStats } from './waitress';
+import { decodeErrorFrame, RequestQueue, type RequestQueueStats } from './frame-requests';
 import { wireTimeMs } from './wire';
 
 export interface DeviceClientOptions {

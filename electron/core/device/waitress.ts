@@ -1,207 +1,98 @@
 /**
- * Request/response matching over a Transport (zigbee-herdsman's waitress idea):
- * requests are serialised (one outstanding at a time); the waiter is registered
- * *before* the bytes are written; every request has a named timeout; replies
- * are matched on request ID and type; frames nobody waits for are counted and
- * ignored; replies arriving after their timeout are dropped and counted.
+ * Request/response correlation over one link (zigbee-herdsman's waitress):
+ * one request outstanding at a time, through a queue; its waiter registered
+ * before the bytes are written, so a fast reply never beats it; a named
+ * timeout per request; a closed link fails the request in flight and every
+ * later one. Which reply belongs to the waiter is the framing's business:
+ * Custodian frames match on request ID and type (frame-requests.ts), AT
+ * lines end at the final result code (nrf91/at-client.ts).
  */
-import { CustodianError } from '../errors';
-import { encodeFrame, FrameParser, MAX_FRAME_PAYLOAD, type Frame, type FrameDiagnostic } from './frame';
-import { commandName, RESPONSE_BIT, TYPE_ERROR, ByteReader, stationCodeForDeviceError } from './protocol';
-import type { Transport } from './transport';
+import type { CustodianError } from '../errors';
 
-export interface RequestQueueStats {
-  requests: number;
-  bytesSent: number;
-  bytesReceived: number;
-  timeouts: number;
-  lateReplies: number;
-  unrelatedFrames: number;
-  /** Partial input discarded by the flush before each command. */
-  flushedBytes: number;
-}
-
-export interface RequestOptions {
-  /** Timeout name for errors/logs, e.g. "GENERATE_KEY". */
-  name: string;
+export interface WaitOptions {
   timeoutMs: number;
+  /** Bookkeeping when the timer fires (late-reply tracking), before the request fails. */
+  onTimeout?: () => void;
+  timeoutError: () => CustodianError;
+  /** Sends the request; a rejection fails it with `writeError`. */
+  write: () => Promise<void>;
+  writeError: (e: unknown) => CustodianError;
 }
 
-interface Waiter {
-  requestId: number;
-  command: number;
-  name: string;
+interface Pending<W> {
+  waiter: W;
   timer: NodeJS.Timeout;
-  resolve: (payload: Uint8Array) => void;
+  resolve: (value: never) => void;
   reject: (e: Error) => void;
 }
 
-const EXPIRED_MEMORY = 32;
-
-export class RequestQueue {
-  readonly stats: RequestQueueStats = {
-    requests: 0,
-    bytesSent: 0,
-    bytesReceived: 0,
-    timeouts: 0,
-    lateReplies: 0,
-    unrelatedFrames: 0,
-    flushedBytes: 0,
-  };
-  private readonly parser: FrameParser;
-  private waiter: Waiter | null = null;
-  /** The last request queued: the next one starts when it has settled (one outstanding at a time). */
+export class Waitress<W> {
   private tail: Promise<unknown> = Promise.resolve();
-  private nextId = 1;
-  private readonly expired: number[] = [];
-  /** Set once the link closed: the error every request still waiting or sent later fails with. */
+  private pending: Pending<W> | null = null;
   private closedError: CustodianError | null = null;
-  private readonly unsubscribe: Array<() => void> = [];
-  /** Device's advertised max payload for outgoing frames (set after HELLO). */
-  maxOutgoingPayload = MAX_FRAME_PAYLOAD;
 
-  constructor(
-    private readonly transport: Transport,
-    opts: { interByteTimeoutMs?: number } = {},
-  ) {
-    this.parser = new FrameParser({
-      ...(opts.interByteTimeoutMs !== undefined ? { interByteTimeoutMs: opts.interByteTimeoutMs } : {}),
-      onFrame: (f) => this.onFrame(f),
-      onDiagnostic: (d) => this.onDiagnostic(d),
-    });
-    this.unsubscribe.push(
-      transport.onData((chunk) => {
-        this.stats.bytesReceived += chunk.length;
-        this.parser.push(chunk);
-      }),
-      transport.onClose((err) => this.onClosed(err)),
-    );
+  /** The error every request fails with once the link closed, or null. */
+  get closed(): CustodianError | null {
+    return this.closedError;
   }
 
-  get parserStats(): FrameParser['stats'] {
-    return this.parser.stats;
+  /** The waiter of the request in flight, or null. */
+  get current(): W | null {
+    return this.pending?.waiter ?? null;
   }
 
-  get isClosed(): boolean {
-    return this.closedError !== null;
-  }
-
-  /** Queue a request; resolves with the response payload or rejects with a CustodianError. */
-  request(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
-    const run = (): Promise<Uint8Array> => this.send(command, payload, opts);
-    const p = this.tail.then(run, run);
+  /** Runs `fn` once every request queued before it has settled. */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(fn, fn);
     this.tail = p.catch(() => undefined);
     return p;
   }
 
-  private send(command: number, payload: Uint8Array, opts: RequestOptions): Promise<Uint8Array> {
+  /** Registers `waiter`, then writes; settled by resolve()/reject(), the timeout, a failed write or close(). */
+  wait<T>(waiter: W, o: WaitOptions): Promise<T> {
     if (this.closedError) return Promise.reject(this.closedError);
-    const requestId = this.allocateId();
-    let frame: Uint8Array;
-    try {
-      frame = encodeFrame({ type: command, requestId, payload }, this.maxOutgoingPayload);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    // Flush stale partial input so a half-received late reply cannot desync us (esptool-js).
-    this.stats.flushedBytes += this.parser.reset();
-    this.stats.requests++;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.stats.timeouts++;
-        this.rememberExpired(requestId);
-        this.settle(w, new CustodianError('DEVICE_TIMEOUT', `${opts.name} got no reply within ${opts.timeoutMs} ms`, {
-          command: opts.name,
-          timeoutMs: opts.timeoutMs,
-          requestId,
-        }));
-      }, opts.timeoutMs);
-      // Register first, then write: a reply can never beat its waiter.
-      const w: Waiter = { requestId, command, name: opts.name, timer, resolve, reject };
-      this.waiter = w;
-      this.stats.bytesSent += frame.length;
-      this.transport.write(frame).catch((e: unknown) => {
-        if (this.waiter === w) {
-          this.settle(w, e instanceof CustodianError ? e : new CustodianError('DEVICE_DISCONNECTED', `write failed: ${String(e)}`, {}, { cause: e }));
-        }
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending<W> = {
+        waiter,
+        resolve: resolve as (value: never) => void,
+        reject,
+        timer: setTimeout(() => {
+          if (this.pending !== p) return;
+          this.pending = null;
+          o.onTimeout?.();
+          reject(o.timeoutError());
+        }, o.timeoutMs),
+      };
+      this.pending = p;
+      o.write().catch((e: unknown) => {
+        if (this.pending === p) this.reject(o.writeError(e));
       });
     });
   }
 
-  /** Settle the request in flight with a payload or an error. */
-  private settle(w: Waiter, outcome: Uint8Array | Error): void {
-    clearTimeout(w.timer);
-    this.waiter = null;
-    if (outcome instanceof Error) w.reject(outcome);
-    else w.resolve(outcome);
+  /** The request in flight got its reply. */
+  resolve(value: unknown): void {
+    const p = this.take();
+    p?.resolve(value as never);
   }
 
-  private allocateId(): number {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0xffff ? 1 : this.nextId + 1;
-    return id;
+  /** The request in flight failed (an error reply, a damaged one). */
+  reject(e: Error): void {
+    this.take()?.reject(e);
   }
 
-  private rememberExpired(id: number): void {
-    this.expired.push(id);
-    if (this.expired.length > EXPIRED_MEMORY) this.expired.shift();
-  }
-
-  private onFrame(f: Frame): void {
-    const w = this.waiter;
-    if (w && f.requestId === w.requestId) {
-      if (f.type === (w.command | RESPONSE_BIT)) {
-        this.settle(w, f.payload);
-        return;
-      }
-      if (f.type === TYPE_ERROR) {
-        this.settle(w, decodeErrorFrame(f.payload, w.name));
-        return;
-      }
-    }
-    if (this.expired.includes(f.requestId)) this.stats.lateReplies++;
-    else this.stats.unrelatedFrames++;
-  }
-
-  private onDiagnostic(d: FrameDiagnostic): void {
-    const w = this.waiter;
-    // A damaged frame whose (claimed) request ID is ours: fail fast with the framing error
-    // rather than waiting out the command timeout. The caller may retry.
-    if (w && d.requestId === w.requestId && (d.code === 'FRAME_CRC' || d.code === 'FRAME_TRUNCATED')) {
-      this.settle(w, new CustodianError(d.code, `${w.name} reply was damaged on the wire (${d.code})`, { command: w.name, requestId: w.requestId }));
-    }
-  }
-
-  private onClosed(err?: Error): void {
+  /** The link closed: the request in flight and every later one fail with `error`. */
+  close(error: CustodianError): void {
     if (this.closedError) return;
-    this.closedError = new CustodianError(
-      'DEVICE_DISCONNECTED',
-      `device link ${this.transport.description} closed${err ? `: ${err.message}` : ''}`,
-      { port: this.transport.description },
-    );
-    this.parser.dispose();
-    if (this.waiter) this.settle(this.waiter, this.closedError);
+    this.closedError = error;
+    this.reject(error);
   }
 
-  async close(): Promise<void> {
-    for (const u of this.unsubscribe) u();
-    this.onClosed();
-    await this.transport.close();
-  }
-}
-
-export function decodeErrorFrame(payload: Uint8Array, name: string): CustodianError {
-  try {
-    const r = new ByteReader(payload);
-    const cmd = r.u8();
-    const deviceCode = r.u16();
-    const text = new TextDecoder().decode(r.rest());
-    return new CustodianError(stationCodeForDeviceError(deviceCode), `device refused ${name}: ${text || 'no message'}`, {
-      command: commandName(cmd),
-      deviceCode,
-      deviceMessage: text,
-    });
-  } catch {
-    return new CustodianError('DEVICE_PROTOCOL_ERROR', `malformed ERROR frame for ${name}`, { command: name });
+  private take(): Pending<W> | null {
+    const p = this.pending;
+    if (!p) return null;
+    clearTimeout(p.timer);
+    this.pending = null;
+    return p;
   }
 }

@@ -1,9 +1,8 @@
 /**
- * AT command runner over a Transport (zigbee-herdsman's waitress idea, without
- * request IDs because AT has none):
- * - one command at a time, through a queue;
- * - the waiter is registered before the bytes are written;
- * - every command has a named timeout (NRF91_AT_TIMEOUT);
+ * AT command runner on the waitress (../waitress.ts: one command at a time,
+ * the waiter registered before the bytes are written, a named timeout per
+ * command, NRF91_AT_TIMEOUT), matching replies without request IDs because
+ * AT has none:
  * - URCs go to onUrc listeners and are never taken as the response;
  * - the input is flushed (partial line dropped) before each command;
  * - after a timeout, the late reply is drained: lines up to its final result
@@ -28,6 +27,7 @@
 import { CustodianError } from '../../errors';
 import { DeviceErrorCodes } from '../codes';
 import type { Transport } from '../transport';
+import { Waitress } from '../waitress';
 import { AtLineReader } from './at-line-reader';
 import { classifyLine, commandPrefixes, splitCommand } from './at-response';
 import { Nrf91ErrorCodes } from './codes';
@@ -68,9 +68,6 @@ interface Waiter {
   prefixes: string[];
   echo: string;
   lines: string[];
-  timer: NodeJS.Timeout;
-  resolve: (r: AtResult) => void;
-  reject: (e: Error) => void;
 }
 
 export interface AtClientStats {
@@ -95,11 +92,9 @@ export class AtClient {
   private readonly reader: AtLineReader;
   private readonly urcListeners = new Set<(u: AtUrc) => void>();
   private readonly unsubscribe: Array<() => void> = [];
-  private waiter: Waiter | null = null;
+  private readonly waitress = new Waitress<Waiter>();
   /** Set after a timeout until the late reply's final result arrives. */
   private stale: { prefixes: string[]; echo: string; done: () => void } | null = null;
-  private tail: Promise<unknown> = Promise.resolve();
-  private closedError: CustodianError | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -140,9 +135,7 @@ export class AtClient {
     const bad = this.validate(command);
     if (bad) return Promise.reject(new CustodianError(Nrf91ErrorCodes.NRF91_AT_BAD_COMMAND, `${name}: ${bad}`, { name }));
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-    const run = this.tail.then(() => this.run(command, name, prefixes, timeoutMs));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.waitress.enqueue(() => this.run(command, name, prefixes, timeoutMs));
   }
 
   /** Detaches from the transport (does not close it); pending and queued commands fail DEVICE_DISCONNECTED. */
@@ -165,41 +158,21 @@ export class AtClient {
   }
 
   private async run(command: string, name: string, prefixes: string[], timeoutMs: number): Promise<AtResult> {
-    if (this.closedError) throw this.closedError;
+    if (this.waitress.closed) throw this.waitress.closed;
     if (this.stale) await this.waitForStale();
-    if (this.closedError) throw this.closedError;
+    if (this.waitress.closed) throw this.waitress.closed;
     this.stats.flushedBytes += this.reader.reset();
     const wire = this.mode === 'shell' ? shellLine(command) : command;
     this.stats.commands++;
-    return new Promise<AtResult>((resolve, reject) => {
-      const waiter: Waiter = {
-        name,
-        prefixes,
-        echo: wire,
-        lines: [],
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          if (this.waiter !== waiter) return;
-          this.waiter = null;
-          this.stats.timeouts++;
-          this.stale = { prefixes, echo: wire, done: () => undefined };
-          reject(
-            new CustodianError(Nrf91ErrorCodes.NRF91_AT_TIMEOUT, `${name}: no final response within ${timeoutMs} ms`, {
-              name,
-              timeoutMs,
-            }),
-          );
-        }, timeoutMs),
-      };
-      // Register before writing: a fast modem cannot answer before we listen.
-      this.waiter = waiter;
-      this.transport.write(new TextEncoder().encode(wire + this.terminator)).catch((e: unknown) => {
-        if (this.waiter !== waiter) return;
-        clearTimeout(waiter.timer);
-        this.waiter = null;
-        reject(new CustodianError(DeviceErrorCodes.DEVICE_DISCONNECTED, `${name}: write failed`, { name }, { cause: e }));
-      });
+    return this.waitress.wait<AtResult>({ name, prefixes, echo: wire, lines: [] }, {
+      timeoutMs,
+      onTimeout: () => {
+        this.stats.timeouts++;
+        this.stale = { prefixes, echo: wire, done: () => undefined };
+      },
+      timeoutError: () => new CustodianError(Nrf91ErrorCodes.NRF91_AT_TIMEOUT, `${name}: no final response within ${timeoutMs} ms`, { name, timeoutMs }),
+      write: () => this.transport.write(new TextEncoder().encode(wire + this.terminator)),
+      writeError: (e) => new CustodianError(DeviceErrorCodes.DEVICE_DISCONNECTED, `${name}: write failed`, { name }, { cause: e }),
     });
   }
 
@@ -230,7 +203,7 @@ export class AtClient {
   private onLine(raw: string): void {
     const line = this.clean(raw);
     if (line === null) return;
-    const w = this.waiter;
+    const w = this.waitress.current;
     if (w && line === w.echo.trim()) return; // echo of the running command
     if (!w && this.stale) {
       const s = this.stale;
@@ -251,18 +224,16 @@ export class AtClient {
       w.lines.push(c.line);
       return;
     }
-    clearTimeout(w.timer);
-    this.waiter = null;
     const details = { name: w.name, lines: w.lines };
     switch (c.kind) {
       case 'ok':
-        return w.resolve({ lines: w.lines });
+        return this.waitress.resolve({ lines: w.lines });
       case 'error':
-        return w.reject(new CustodianError(Nrf91ErrorCodes.NRF91_AT_ERROR, `${w.name}: ERROR`, details));
+        return this.waitress.reject(new CustodianError(Nrf91ErrorCodes.NRF91_AT_ERROR, `${w.name}: ERROR`, details));
       case 'cme':
-        return w.reject(new CustodianError(Nrf91ErrorCodes.NRF91_CME_ERROR, `${w.name}: +CME ERROR: ${c.code}`, { ...details, cme: c.code }));
+        return this.waitress.reject(new CustodianError(Nrf91ErrorCodes.NRF91_CME_ERROR, `${w.name}: +CME ERROR: ${c.code}`, { ...details, cme: c.code }));
       case 'cms':
-        return w.reject(new CustodianError(Nrf91ErrorCodes.NRF91_CMS_ERROR, `${w.name}: +CMS ERROR: ${c.code}`, { ...details, cms: c.code }));
+        return this.waitress.reject(new CustodianError(Nrf91ErrorCodes.NRF91_CMS_ERROR, `${w.name}: +CMS ERROR: ${c.code}`, { ...details, cms: c.code }));
     }
   }
 
@@ -278,14 +249,8 @@ export class AtClient {
   }
 
   private onClosed(err?: Error): void {
-    if (this.closedError) return;
-    this.closedError = new CustodianError(DeviceErrorCodes.DEVICE_DISCONNECTED, `${this.transport.description} closed`, {}, err ? { cause: err } : undefined);
-    const w = this.waiter;
-    this.waiter = null;
-    if (w) {
-      clearTimeout(w.timer);
-      w.reject(this.closedError);
-    }
+    if (this.waitress.closed) return;
+    this.waitress.close(new CustodianError(DeviceErrorCodes.DEVICE_DISCONNECTED, `${this.transport.description} closed`, {}, err ? { cause: err } : undefined));
     const s = this.stale;
     this.stale = null;
     s?.done();
