@@ -46,6 +46,10 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   AUTHORITY_LOCKED: ExitStatus.VAULT,
   AUTHORITY_STATE_CORRUPTED: ExitStatus.VAULT,
   AUTHORITY_JOURNAL_FAILED: ExitStatus.LEDGER,
+  // A trust anchor that reads but is refused is a policy verdict, not a bad file.
+  TRUST_BUNDLE_FINGERPRINT_MISMATCH: ExitStatus.POLICY,
+  TRUST_BUNDLE_NOT_CA: ExitStatus.POLICY,
+  TRUST_BUNDLE_EXPIRED: ExitStatus.POLICY,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */
@@ -55,6 +59,7 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['KEY_', ExitStatus.INPUT],
   ['PEM_', ExitStatus.INPUT],
   ['INPUT_', ExitStatus.INPUT],
+  ['TRUST_', ExitStatus.INPUT],
   ['CHAIN_', ExitStatus.POLICY],
   ['PKI_', ExitStatus.POLICY],
   ['PROFILE_', ExitStatus.POLICY],

@@ -4,7 +4,7 @@
  * messages, so a code, once published, is never renamed or reused.
  *
  * Codes are UPPER_SNAKE with an area prefix: CSR_, KEY_, CHAIN_, VAULT_,
- * AUTHORITY_, DEVICE_, FRAME_, WORKFLOW_, LEDGER_, AUDIT_, CLI_, API_.
+ * AUTHORITY_, DEVICE_, FRAME_, WORKFLOW_, LEDGER_, AUDIT_, CLI_, API_, HUB_, TRUST_.
  * Each area lists its codes in its own `codes.ts` next to the code that raises them.
  */
 export class CustodianError extends Error {

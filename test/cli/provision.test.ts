@@ -6,14 +6,15 @@
  * identity = CN = device ID). Foreign-CA and missing-intermediate refusals by
  * the hub are covered in test/hub.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proveDeviceConnection } from '../../electron/core/hub/device-connection';
 import { startMosquittoHub, type MosquittoHub } from '../../electron/core/hub/mosquitto-hub';
 import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
-import { toPem } from '../../electron/core/pki/index';
+import { splitDer } from '../../electron/core/device/protocol';
+import { fingerprintSha256, toPem } from '../../electron/core/pki/index';
 import { startSimulator, type Fault, type SimulatorHandle } from '../../electron/core/simulator/index';
 import { buildDemoChain } from '../../electron/core/line/demo';
 import { openssl } from '../support/openssl';
@@ -92,6 +93,32 @@ describe('custodian provision (child process, socat pty)', () => {
     expect(again.stderr).toMatch(/PASS\s+line-a-0001/);
     expect(again.stderr).toContain('already provisioned, nothing signed');
     expect(ledgerRecords().filter((x) => x.t === 'intent')).toHaveLength(1);
+  });
+
+  it('installs the shipped Azure roots by default, or the hub root given with --trust-anchors; a non-CA there stops the run before any device is touched', async () => {
+    const azure = await sim('line-a-anchors-1');
+    const r1 = await provision(azure.path!);
+    expect(r1.status, r1.stderr).toBe(0);
+    expect(r1.stderr).toMatch(/hub trust anchors \(azure\): DigiCert Global Root G2 CB3CCBB76031E5E0…, Microsoft RSA Root Certificate Authority 2017 C741F70F4B2A8D88…/);
+    expect(splitDer(azure.state().trustAnchors).map((d) => fingerprintSha256(d).toUpperCase())).toEqual([
+      'CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F', 'C741F70F4B2A8D88BF2E71C14122EF53EF10EBA0CFA5E64CFA20F418853073E0',
+    ]);
+
+    const own = await sim('line-a-anchors-2');
+    const r2 = await provision(own.path!, '--trust-anchors', files.rootCertificate);
+    expect(r2.status, r2.stderr).toBe(0);
+    // Any CA file will do as the hub's root here: the demo's own root is at hand.
+    expect(r2.stderr).toMatch(/hub trust anchors \(custom\): O=Company-X, CN=Company-X [0-9A-F]{16}…/);
+    expect(own.tlsCredentials().caPem).toBe(readFileSync(files.rootCertificate, 'utf8').replace(/\r\n/g, '\n'));
+
+    const leafPem = join(W, 'not-a-ca.pem');
+    writeFileSync(leafPem, toPem(own.state().leaf!, 'CERTIFICATE'));
+    const untouched = await sim('line-a-anchors-3');
+    const r3 = await provision(untouched.path!, '--trust-anchors', leafPem);
+    expect(r3.status).toBe(4);
+    expect(r3.stderr).toContain('TRUST_BUNDLE_NOT_CA');
+    expect(untouched.state().leaf).toBeNull();
+    expect(untouched.stats().requests).toBe(0);
   });
 
   it('a device whose CSR names someone else fails with a FAIL block (reason and fix), a policy exit status, and nothing signed', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FrameParser, type Frame, type FrameDiagnostic } from '../../electron/core/device/frame';
-import { ByteReader, Command, decodeBatch, DeviceError, RESPONSE_BIT, TYPE_ERROR } from '../../electron/core/device/protocol';
+import { ByteReader, CAPABILITY_BITS, Command, decodeBatch, DeviceError, RESPONSE_BIT, TYPE_ERROR, WriteTarget } from '../../electron/core/device/protocol';
 
 const doc = readFileSync(new URL('../../docs/device-protocol.md', import.meta.url), 'utf8');
 const examples = [...doc.matchAll(/`(a5 5a(?: [0-9a-f]{2})+)`/g)].map((m) => Uint8Array.from(Buffer.from(m[1]!.replace(/ /g, ''), 'hex')));
@@ -14,8 +14,8 @@ function decode(bytes: Uint8Array): { frames: Frame[]; diags: FrameDiagnostic[] 
 }
 
 describe('docs/device-protocol.md examples', () => {
-  it('has the fourteen example frames', () => {
-    expect(examples).toHaveLength(14);
+  it('has the fifteen example frames', () => {
+    expect(examples).toHaveLength(15);
   });
 
   it('every example is exactly one valid frame', () => {
@@ -50,5 +50,15 @@ describe('docs/device-protocol.md examples', () => {
     expect(reply.map((e) => e.type)).toEqual([TYPE_ERROR]);
     const mismatch = new ByteReader(reply[0]!.payload);
     expect([mismatch.u8(), mismatch.u16()]).toEqual([Command.IDENTIFY, DeviceError.IDENTITY_MISMATCH]);
+    expect(f[14]).toMatchObject({ type: Command.READ_CERTS, requestId: 12 });
+    const anchors = new ByteReader(f[14]!.payload);
+    expect([anchors.u8(), anchors.u32(), anchors.u16(), anchors.remaining]).toEqual([WriteTarget.TRUST_ANCHORS, 0, 507, 0]);
+  });
+
+  it('the revision 1.1 trust-anchor object is documented as the code has it (§4.2, §4.9)', () => {
+    expect(CAPABILITY_BITS['trust-anchors']).toBe(1 << 6);
+    expect(doc).toMatch(/6 trust-anchors \(target 0x02, revision 1\.1, §4\.9\)/);
+    expect(doc).toContain(`| target | \`0x0${WriteTarget.TRUST_ANCHORS}\` in WRITE_BEGIN and READ_CERTS |`);
+    expect(doc).toContain('### 4.9 Trust anchors (revision 1.1)');
   });
 });

@@ -42,7 +42,7 @@ describe('provisioning sequence over a socat pty', () => {
     const id = await client.identify();
     expect(id).toMatchObject({ deviceId: 'line-7-0001', hardwareSerial: 'HW0001', protocolVersion: 1, maxPayload: 256 });
     expect(id.capabilities).toEqual(['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'guarded-write', 'read-back']);
-    expect(id.protocolCapabilities).toEqual(['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch']);
+    expect(id.protocolCapabilities).toEqual(['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch', 'trust-anchors']);
   });
 
   it('generates a key in the device and returns a CSR whose signature verifies', async () => {

@@ -6,6 +6,7 @@
 import { generateKeyPairSync, createHash } from 'node:crypto';
 import type { MethodName, MethodOutput } from '../../electron/shared/api';
 import type { CertificateSummary } from '../../electron/shared/api/common';
+import { DEFAULT_SETTINGS } from '../../electron/shared/api/settings';
 
 /** A throwaway P-256 key pair; the private key is what must never come out. */
 export function throwawayKey(): { privatePem: string; privateDer: Buffer; spkiDer: Buffer } {
@@ -27,11 +28,17 @@ export const sampleCert: CertificateSummary = {
 };
 const status = { state: 'unlocked', kind: 'root', subject: 'CN=Root', fingerprint: FP, notAfter: NOW, autoLockAt: null } as const;
 const counters = { shiftStartedAt: NOW, issued: 1, reissued: 0, failed: 0 };
+// Every setting from the defaults (so a setting added to the contract is covered), some changed.
 const settings = {
+  ...structuredClone(DEFAULT_SETTINGS),
   deviceIdRule: { pattern: '^a$', example: 'a' }, validity: { leafDays: 1, backdateMinutes: 0 },
   autoLockMinutes: 5, sounds: true, simulatorEnabled: true, usbFilter: [],
-  drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain' as const, minFirmware: '1.3.0' }, byUsb: [] },
+  drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain' as const, minFirmware: '1.3.0' }, byUsb: [{ vendorId: '1915', productId: '9100', driver: 'nrf91' as const }] },
 };
+const usbPort = {
+  path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60', manufacturer: null, serialNumber: null, simulated: false, busy: false,
+  driver: 'auto', detectedDriver: 'custodian', driverRemembered: false,
+} as const;
 const entry = { index: 0, time: NOW, status: 'issued', deviceId: 'dev-1', serialHex: '01', workOrder: null, operator: 'op', reissue: false } as const;
 const written = { name: 'x.pem', bytes: 10 };
 const sim = { id: 's1', port: '/dev/pts/1', deviceId: 'dev-1', model: 'SIM' };
@@ -50,8 +57,12 @@ export const SAMPLE_RESULTS: { [M in MethodName]: MethodOutput<M> } = {
   'authority.exportChain': { written, certificates: 1 },
   'authority.createDemoAuthority': { status, chain: [sampleCert] },
   'station.status': { autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null },
-  'station.listPorts': { ports: [{ path: '/dev/ttyUSB0', vendorId: '10c4', productId: 'ea60', manufacturer: null, serialNumber: null, simulated: false, busy: false }] },
-  'station.provision': { runId: 'r1', deviceId: 'dev-1', serialHex: '01', fingerprint: FP, ledgerIndex: 0, reissued: false, durationMs: 5 },
+  'station.listPorts': { ports: [usbPort] },
+  'station.provision': {
+    runId: 'r1', deviceId: 'dev-1', serialHex: '01', fingerprint: FP, ledgerIndex: 0, reissued: false, durationMs: 5,
+    driver: 'nrf91', finalProof: 'csr-signature', proofs: ['csr-signature', 'read-back-digest'],
+  },
+  'station.setPortDriver': { port: { ...usbPort, driver: 'nrf91', detectedDriver: null, driverRemembered: true } },
   'station.setAutoMode': { autoMode: { enabled: true, operator: 'op', workOrder: null }, counters, busyPorts: [], halted: null },
   'station.resetCounters': counters,
   'station.resume': { autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null },
@@ -114,6 +125,7 @@ export function validArg(m: MethodName): unknown {
     'authority.exportChain': { target: fh }, 'authority.createDemoAuthority': { passphrase: 'a long enough passphrase' },
     'station.status': undefined, 'station.listPorts': undefined,
     'station.provision': { port: '/dev/ttyUSB0', operator: 'Ana' }, 'station.setAutoMode': { enabled: false },
+    'station.setPortDriver': { port: '/dev/ttyUSB0', driver: 'nrf91' },
     'station.resetCounters': undefined, 'station.resume': undefined, 'ledger.page': { start: 0, count: 10 }, 'ledger.search': { by: 'deviceId', value: 'dev-1' },
     'ledger.entry': { index: 0 }, 'ledger.exportAuditBundle': { target: fh }, 'ledger.exportProof': { index: 0, target: fh },
     'ledger.verify': undefined, 'settings.get': undefined, 'settings.update': { sounds: false },

@@ -96,8 +96,17 @@ export const provisionCommand: CliCommand = {
       throw new CustodianError(CliCodes.USAGE, '--watch serves one kind of device: name its --driver (custodian or nrf91)', { option: 'driver', value: driver });
     }
 
-    const session = await openStationSession({ home: ctx.home, operator, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }) });
+    const anchorsFile = optString(ctx, 'trust-anchors');
+
+    const session = await openStationSession({
+      home: ctx.home, operator, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }),
+      ...(anchorsFile !== undefined ? { trustAnchorFiles: [ctx.resolvePath(anchorsFile)] } : {}),
+    });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);
+    const { trustBundle } = session;
+    ctx.info(trustBundle.anchors.length
+      ? `hub trust anchors (${trustBundle.bundle}): ${trustBundle.anchors.map((a) => `${a.name} ${a.sha256.slice(0, 16)}…`).join(', ')}`
+      : 'hub trust anchors: none installed');
     const abort = new AbortController();
     let stopSignal: NodeJS.Signals | null = null;
     // SIGINT (Ctrl-C) and SIGTERM stop the same way: the device in flight ends first, then the ledger is closed.

@@ -20,6 +20,7 @@ import type {
   GeneratedKey,
   InstalledCredentials,
   ReadBackResult,
+  StorePlan,
 } from './client';
 import { FRAME_OVERHEAD, MAX_FRAME_PAYLOAD } from './frame';
 import { checkDeviceKey } from './keys';
@@ -76,6 +77,8 @@ export interface DeviceClientOptions {
 export interface ReadBackHint {
   leafBytes: number;
   chainBytes: number;
+  /** The trust anchors written (revision 1.1); absent when none are read back. */
+  anchorsBytes?: number;
   /** Size of the device key's challenge signature (§4.5: P1363 ECDSA or RSA), to reserve room for it. */
   signatureBytes: number;
 }
@@ -338,6 +341,11 @@ export class ProtocolDeviceClient implements DeviceClient {
     return this.firstIdentity?.protocolCapabilities.includes('batch') === true;
   }
 
+  /** The device stores the hub's TLS server roots (capability `trust-anchors`, revision 1.1: target 0x02). */
+  get canStoreTrustAnchors(): boolean {
+    return this.firstIdentity?.protocolCapabilities.includes('trust-anchors') === true;
+  }
+
   /** Largest BATCH payload either way: the device's buffer, and the station's (HELLO). */
   private get batchBudget(): number {
     return Math.min(this.maxPayload, MAX_FRAME_PAYLOAD);
@@ -559,29 +567,62 @@ export class ProtocolDeviceClient implements DeviceClient {
     await this.writeObject(WriteTarget.CHAIN, concatBytes(chainDer));
   }
 
-  /** Write the leaf, then the chain; with `confirm`, the device first confirms it is still that device and writes nothing if not. */
-  async writeCredentials(leafDer: Uint8Array, chainDer: Uint8Array[], opts: IdentityCheck = {}): Promise<void> {
+  /** Write the hub's TLS server roots (target 0x02, revision 1.1), concatenated DER; DEVICE_UNSUPPORTED on a device without `trust-anchors`. */
+  async writeTrustAnchors(anchorsDer: Uint8Array[]): Promise<void> {
+    if (!this.canStoreTrustAnchors) throw new CustodianError('DEVICE_UNSUPPORTED', 'this device does not store trust anchors (no capability trust-anchors)', { capability: 'trust-anchors' });
+    await this.writeObject(WriteTarget.TRUST_ANCHORS, concatBytes(anchorsDer));
+  }
+
+  /**
+   * Refuses, before anything is signed, a chain or trust bundle larger than
+   * one object can be (§4.6: 16 KiB). Anchors count only where the device stores them.
+   */
+  assertFits(plan: StorePlan): void {
+    const objects: Array<[string, number]> = [['chain', plan.chain.reduce((n, c) => n + c.length, 0)]];
+    if (this.canStoreTrustAnchors) objects.push(['trust anchors', plan.trustAnchors.reduce((n, c) => n + c.length, 0)]);
+    for (const [object, bytes] of objects) {
+      if (bytes > MAX_OBJECT_SIZE) {
+        throw new CustodianError('DEVICE_BAD_ARGUMENT', `the ${object} would take ${bytes} bytes; a device object holds at most ${MAX_OBJECT_SIZE}`, { object, bytes, max: MAX_OBJECT_SIZE });
+      }
+    }
+  }
+
+  /**
+   * Write the leaf, then the chain, then the trust anchors when given (the
+   * device must store them); with `confirm`, the device first confirms it is
+   * still that device and writes nothing if not.
+   */
+  async writeCredentials(leafDer: Uint8Array, chainDer: Uint8Array[], opts: IdentityCheck & { trustAnchors?: Uint8Array[] } = {}): Promise<void> {
     const confirm = opts.confirm;
+    const anchors = opts.trustAnchors?.length ? opts.trustAnchors : null;
+    if (anchors && !this.canStoreTrustAnchors) throw new CustodianError('DEVICE_UNSUPPORTED', 'this device does not store trust anchors (no capability trust-anchors)', { capability: 'trust-anchors' });
     if (!this.canBatch) {
       if (confirm) await this.confirmIdentity(confirm);
       await this.writeLeaf(leafDer);
       await this.writeChain(chainDer);
+      if (anchors) await this.writeTrustAnchors(anchors);
       return;
     }
-    for (const f of this.planWrites(leafDer, chainDer, confirm)) await this.sendFrame(f, confirm);
+    for (const f of this.planWrites(leafDer, chainDer, confirm, anchors)) await this.sendFrame(f, confirm);
   }
 
+  /**
+   * Writes and reads back the trust anchors too where the device stores them
+   * (revision 1.1). A device without `trust-anchors` is provisioned all the
+   * same: nothing is sent for them, and `installed.trustAnchors` stays
+   * undefined, so the run's record shows they were not installed.
+   */
   async install(leafDer: Uint8Array, chainDer: Uint8Array[], opts: InstallOptions): Promise<SignedReadBack> {
     const challenge = opts.challenge;
     if (challenge === undefined) throw new CustodianError('DEVICE_BAD_ARGUMENT', 'this protocol proves an install with the final challenge: install needs one');
-    if (opts.trustAnchors?.length) throw new CustodianError('DEVICE_BAD_ARGUMENT', 'trust anchors are not written by this protocol revision');
     this.checkChallenge(challenge);
-    const hint = readBackHint(leafDer, chainDer);
+    const anchors = opts.trustAnchors?.length && this.canStoreTrustAnchors ? opts.trustAnchors : null;
+    const hint = readBackHint(leafDer, chainDer, anchors);
     if (!this.canBatch) {
-      await this.within('write', () => this.writeCredentials(leafDer, chainDer, opts));
+      await this.within('write', () => this.writeCredentials(leafDer, chainDer, { ...(opts.confirm ? { confirm: opts.confirm } : {}), ...(anchors ? { trustAnchors: anchors } : {}) }));
       return this.within('read-back', () => this.readBack(challenge, hint));
     }
-    const frames = this.planWrites(leafDer, chainDer, opts.confirm);
+    const frames = this.planWrites(leafDer, chainDer, opts.confirm, anchors);
     const last = frames.pop()!;
     for (const f of frames) await this.within('write', () => this.sendFrame(f, opts.confirm));
     // The read-back and the final challenge ride in the last write frame when
@@ -595,7 +636,7 @@ export class ProtocolDeviceClient implements DeviceClient {
    * packed into as few frames as the device buffer allows, a chunk split
    * wherever a frame fills up.
    */
-  private planWrites(leafDer: Uint8Array, chainDer: Uint8Array[], confirm: DeviceIdentity | undefined): SubRequest[][] {
+  private planWrites(leafDer: Uint8Array, chainDer: Uint8Array[], confirm: DeviceIdentity | undefined, anchors: Uint8Array[] | null = null): SubRequest[][] {
     const budget = this.batchBudget;
     const frames: SubRequest[][] = [];
     let frame: SubRequest[] = [];
@@ -613,7 +654,9 @@ export class ProtocolDeviceClient implements DeviceClient {
     // Data bytes a WRITE_CHUNK entry (u32 offset + data) can carry in the current frame.
     const chunkRoom = (): number => Math.min(budget - used - BATCH_ENTRY_OVERHEAD - 4, this.maxPayload - 4);
     if (confirm) add(this.guard(confirm, 'write'));
-    for (const w of [this.writeRequests(WriteTarget.LEAF, leafDer), this.writeRequests(WriteTarget.CHAIN, concatBytes(chainDer))]) {
+    const objects = [this.writeRequests(WriteTarget.LEAF, leafDer), this.writeRequests(WriteTarget.CHAIN, concatBytes(chainDer))];
+    if (anchors) objects.push(this.writeRequests(WriteTarget.TRUST_ANCHORS, concatBytes(anchors)));
+    for (const w of objects) {
       add(w.begin);
       for (let off = 0; off < w.data.length; ) {
         if (chunkRoom() < MIN_READ_CHUNK && chunkRoom() < w.data.length - off) next();
@@ -641,20 +684,36 @@ export class ProtocolDeviceClient implements DeviceClient {
     return replies;
   }
 
+  /**
+   * What the device holds: the leaf, the chain, and the trust anchors where
+   * it stores some (`trustAnchors` is left out when it holds none or cannot store them).
+   */
   async readCredentials(): Promise<InstalledCredentials> {
-    if (this.canBatch) return (await this.readStore(null, undefined, [])).installed;
-    const leaf = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.LEAF));
-    const chain = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.CHAIN));
-    return installedFrom(leaf, chain);
+    const { trustAnchors, ...held } = await this.readObjects(this.canStoreTrustAnchors);
+    return trustAnchors?.length ? { ...held, trustAnchors } : held;
   }
 
-  /** The installed leaf and chain, and the device's signature over `challenge`, in as few exchanges as the sizes allow. */
+  /** The leaf and chain, and the trust anchors when `anchors`: BATCHed where the device can. */
+  private async readObjects(anchors: boolean): Promise<InstalledCredentials> {
+    if (this.canBatch) return (await this.readStore(null, undefined, [], undefined, undefined, anchors)).installed;
+    const leaf = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.LEAF));
+    const chain = await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.CHAIN));
+    const trust = anchors ? await this.readRest(new ObjectRead('READ_CERTS'), Uint8Array.of(WriteTarget.TRUST_ANCHORS)) : null;
+    return installedFrom(leaf, chain, trust);
+  }
+
+  /**
+   * The installed leaf and chain (and the trust anchors, when the hint says
+   * some were written), and the device's signature over `challenge`, in as
+   * few exchanges as the sizes allow.
+   */
   async readBack(challenge: Uint8Array, hint?: ReadBackHint): Promise<SignedReadBack> {
     this.checkChallenge(challenge);
+    const anchors = readsAnchors(hint);
     // The signature shares the first frame with the reads when both fit the buffers.
     if (this.canBatch && this.readBackFits([], challenge, hint, undefined)) {
       try {
-        const r = await this.readStore(challenge, hint, []);
+        const r = await this.readStore(challenge, hint, [], undefined, undefined, anchors);
         return { installed: r.installed, signature: r.signature! };
       } catch (e) {
         // A signature larger than the hint said overflowed the frame: these requests are all read-only, so ask again one by one.
@@ -662,7 +721,7 @@ export class ProtocolDeviceClient implements DeviceClient {
       }
     }
     const signature = await this.call('SIGN_CHALLENGE', challenge);
-    return { installed: await this.readCredentials(), signature };
+    return { installed: await this.readObjects(anchors), signature };
   }
 
   /** Largest reply `entries` can get: a guarded IDENTIFY's answer, empty replies otherwise (writes). */
@@ -671,20 +730,21 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   /**
-   * Whether `before`, SIGN_CHALLENGE and the first READ_CERTS of both objects
-   * fit one frame: the requests in the device's buffer, and the replies, with
-   * room for the signature and a useful first chunk of each object.
+   * Whether `before`, SIGN_CHALLENGE and the first READ_CERTS of every object
+   * read back fit one frame: the requests in the device's buffer, and the
+   * replies, with room for the signature and a useful first chunk of each object.
    */
   private readBackFits(before: readonly SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): boolean {
-    const requestBytes = before.reduce((n, e) => n + BATCH_ENTRY_OVERHEAD + e.payload.length, 0) + BATCH_ENTRY_OVERHEAD + challenge.length + 2 * (BATCH_ENTRY_OVERHEAD + 7);
+    const n = readsAnchors(hint) ? 3 : 2;
+    const requestBytes = before.reduce((k, e) => k + BATCH_ENTRY_OVERHEAD + e.payload.length, 0) + BATCH_ENTRY_OVERHEAD + challenge.length + n * (BATCH_ENTRY_OVERHEAD + 7);
     const replyRoom = this.batchBudget - this.replyBytes(before, confirm) - BATCH_ENTRY_OVERHEAD - (hint?.signatureBytes ?? MAX_SIGNATURE);
-    return requestBytes <= this.maxPayload && replyRoom >= 2 * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK);
+    return requestBytes <= this.maxPayload && replyRoom >= n * (BATCH_ENTRY_OVERHEAD + CHUNK_HEADER + MIN_READ_CHUNK);
   }
 
   /** `writes` (the last write frame), then the read-back and the challenge: in that frame when it has room for them. */
   private async readBackAfter(writes: SubRequest[], challenge: Uint8Array, hint: ReadBackHint | undefined, confirm: DeviceIdentity | undefined): Promise<SignedReadBack> {
     if (this.readBackFits(writes, challenge, hint, confirm)) {
-      const r = await this.readStore(challenge, hint, writes, confirm, 'read-back');
+      const r = await this.readStore(challenge, hint, writes, confirm, 'read-back', readsAnchors(hint));
       return { installed: r.installed, signature: r.signature! };
     }
     await this.within('write', () => this.sendFrame(writes, confirm));
@@ -692,21 +752,22 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 
   /**
-   * The leaf and chain (and the challenge's signature) in BATCH frames: the
-   * first frame asks for the signature and the start of both objects, sized
-   * by the hint; later frames for what remains of the objects' actual sizes.
-   * Its own requests, and what their replies hold, name `part`; `before`
-   * keeps its own.
+   * The leaf and chain, the trust anchors with `anchors` (and the
+   * challenge's signature) in BATCH frames: the first frame asks for the
+   * signature and the start of every object, sized by the hint; later frames
+   * for what remains of the objects' actual sizes. Its own requests, and
+   * what their replies hold, name `part`; `before` keeps its own.
    */
   private async readStore(
     challenge: Uint8Array | null,
     hint: ReadBackHint | undefined,
     before: readonly SubRequest[],
-    confirm?: DeviceIdentity,
-    part?: DevicePart,
+    confirm: DeviceIdentity | undefined,
+    part: DevicePart | undefined,
+    anchors: boolean,
   ): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
     try {
-      return await this.readStoreFrames(challenge, hint, before, confirm, part);
+      return await this.readStoreFrames(challenge, hint, before, confirm, part, anchors);
     } catch (e) {
       throw inPart(e, part);
     }
@@ -718,10 +779,12 @@ export class ProtocolDeviceClient implements DeviceClient {
     before: readonly SubRequest[],
     confirm: DeviceIdentity | undefined,
     part: DevicePart | undefined,
+    anchors: boolean,
   ): Promise<{ installed: InstalledCredentials; signature: Uint8Array | null }> {
     const own = part ? { part } : {};
     const budget = this.batchBudget;
-    const objects = [WriteTarget.LEAF, WriteTarget.CHAIN].map((t) => ({ prefix: Uint8Array.of(t), read: new ObjectRead('READ_CERTS') }));
+    const targets: number[] = anchors ? [WriteTarget.LEAF, WriteTarget.CHAIN, WriteTarget.TRUST_ANCHORS] : [WriteTarget.LEAF, WriteTarget.CHAIN];
+    const objects = targets.map((t) => ({ prefix: Uint8Array.of(t), read: new ObjectRead('READ_CERTS') }));
     const first: SubRequest[] = [...before];
     let room = budget - this.replyBytes(before, confirm);
     if (challenge) {
@@ -730,10 +793,19 @@ export class ProtocolDeviceClient implements DeviceClient {
     }
     const entryMax = this.maxPayload - CHUNK_HEADER;
     const perEntry = BATCH_ENTRY_OVERHEAD + CHUNK_HEADER;
-    const leafWant = hint ? hint.leafBytes : Math.floor(room / 2) - perEntry;
-    const leafLen = Math.max(1, Math.min(entryMax, leafWant, room - 2 * perEntry - 1));
-    const chainLen = Math.max(1, Math.min(entryMax, room - 2 * perEntry - leafLen));
-    const lens = [leafLen, chainLen];
+    const n = objects.length;
+    // Each object's first chunk: what the hint expects (an equal share without one), the last one the rest, every one at least a byte.
+    const wants = [hint?.leafBytes, hint?.chainBytes];
+    const lens: number[] = [];
+    let used = 0;
+    for (let i = 0; i < n; i++) {
+      const left = room - n * perEntry - used;
+      const len = i < n - 1
+        ? Math.max(1, Math.min(entryMax, wants[i] ?? Math.floor(room / n) - perEntry, left - (n - 1 - i)))
+        : Math.max(1, Math.min(entryMax, left));
+      lens.push(len);
+      used += len;
+    }
     objects.forEach((o, i) => first.push({ name: 'READ_CERTS', payload: chunkRequest(o.prefix, 0, lens[i]!), ...own }));
     const replies = await this.sendFrame(first, confirm);
     let k = before.length;
@@ -756,7 +828,7 @@ export class ProtocolDeviceClient implements DeviceClient {
       const more = await this.batch(frame);
       asked.forEach((a, i) => a.read.take(more[i]!, a.maxLen));
     }
-    return { installed: installedFrom(objects[0]!.read, objects[1]!.read), signature };
+    return { installed: installedFrom(objects[0]!.read, objects[1]!.read, objects[2]?.read ?? null), signature };
   }
 
   /** Persist and (by default) lock the credential store; afterwards keygen and writes are refused. */
@@ -769,9 +841,17 @@ export class ProtocolDeviceClient implements DeviceClient {
   }
 }
 
+/** A read-back planned for trust anchors reads them back (the hint says how many bytes were written). */
+const readsAnchors = (hint: ReadBackHint | undefined): boolean => hint?.anchorsBytes !== undefined;
+
 /** What the read-back will find after writing these: the frames are planned from it. */
-function readBackHint(leafDer: Uint8Array, chainDer: readonly Uint8Array[]): ReadBackHint {
-  return { leafBytes: leafDer.length, chainBytes: chainDer.reduce((n, c) => n + c.length, 0), signatureBytes: challengeSignatureBytes(leafDer) };
+function readBackHint(leafDer: Uint8Array, chainDer: readonly Uint8Array[], anchors: readonly Uint8Array[] | null = null): ReadBackHint {
+  return {
+    leafBytes: leafDer.length,
+    chainBytes: chainDer.reduce((n, c) => n + c.length, 0),
+    ...(anchors ? { anchorsBytes: anchors.reduce((n, c) => n + c.length, 0) } : {}),
+    signatureBytes: challengeSignatureBytes(leafDer),
+  };
 }
 
 /** Size of the leaf key's challenge signature (§4.5: P1363 ECDSA, or RSA); the largest when the leaf does not parse. */
@@ -784,8 +864,13 @@ function challengeSignatureBytes(leafDer: Uint8Array): number {
   }
 }
 
-/** Installed credentials from the two READ_CERTS objects; the chain's flags carry the lock bit. */
-function installedFrom(leaf: ObjectRead, chain: ObjectRead): InstalledCredentials {
+/** Installed credentials from the READ_CERTS objects; the chain's flags carry the lock bit. Trust anchors only when read. */
+function installedFrom(leaf: ObjectRead, chain: ObjectRead, anchors: ObjectRead | null = null): InstalledCredentials {
   const l = leaf.data;
-  return { leaf: l.length ? l : null, chain: splitDer(chain.data), locked: (chain.flags & 1) === 1 };
+  return {
+    leaf: l.length ? l : null,
+    chain: splitDer(chain.data),
+    locked: (chain.flags & 1) === 1,
+    ...(anchors ? { trustAnchors: splitDer(anchors.data) } : {}),
+  };
 }

@@ -100,8 +100,13 @@ export function algorithmFromId(id: number): DeviceKeyAlgorithm | null {
   return (Object.keys(ALGORITHM_IDS) as DeviceKeyAlgorithm[]).find((a) => ALGORITHM_IDS[a] === id) ?? null;
 }
 
-/** The capability bits of IDENTIFY (§4.2), as the protocol names them. */
-export type ProtocolCapability = 'csr' | 'raw-public-key' | 'challenge' | 'keygen' | 'lock' | 'batch';
+/**
+ * The capability bits of IDENTIFY (§4.2), as the protocol names them.
+ * `trust-anchors` (bit 6) is revision 1.1, compatible with 1.0: the device
+ * stores the hub's TLS server roots as write/read target 0x02 (§4.6, §4.4);
+ * a device without the bit is never asked for that target.
+ */
+export type ProtocolCapability = 'csr' | 'raw-public-key' | 'challenge' | 'keygen' | 'lock' | 'batch' | 'trust-anchors';
 
 export const CAPABILITY_BITS: Record<ProtocolCapability, number> = {
   csr: 1 << 0,
@@ -110,6 +115,7 @@ export const CAPABILITY_BITS: Record<ProtocolCapability, number> = {
   keygen: 1 << 3,
   lock: 1 << 4,
   batch: 1 << 5,
+  'trust-anchors': 1 << 6,
 };
 export function capabilitiesFromMask(mask: number): ProtocolCapability[] {
   return (Object.keys(CAPABILITY_BITS) as ProtocolCapability[]).filter((c) => (mask & CAPABILITY_BITS[c]) !== 0);
@@ -122,7 +128,8 @@ export function capabilitiesFromMask(mask: number): ProtocolCapability[] {
  */
 export function deviceCapabilities(caps: readonly ProtocolCapability[]): DeviceCapability[] {
   const out: DeviceCapability[] = [];
-  for (const c of caps) out.push(c === 'batch' ? 'guarded-write' : c);
+  // `trust-anchors` is the driver's business: the workflow hands it anchors, the read-back shows whether they were stored.
+  for (const c of caps) if (c !== 'trust-anchors') out.push(c === 'batch' ? 'guarded-write' : c);
   out.push('read-back');
   return out;
 }
@@ -185,7 +192,8 @@ export function decodeBatch(payload: Uint8Array): BatchEntry[] {
   return out;
 }
 
-export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01 } as const;
+/** WRITE_BEGIN / READ_CERTS targets (§4.4, §4.6); TRUST_ANCHORS only on devices with capability `trust-anchors` (revision 1.1). */
+export const WriteTarget = { LEAF: 0x00, CHAIN: 0x01, TRUST_ANCHORS: 0x02 } as const;
 export const POP_LABEL = new TextEncoder().encode('custodian-pop-v1\0');
 /** One encoder and one strict decoder for every string field (decode() without `stream` keeps no state, so sharing them is safe). */
 const UTF8_ENCODER = new TextEncoder();

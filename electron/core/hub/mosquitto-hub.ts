@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { HubCodes } from './codes';
-import { makeServerIdentity } from './server-identity';
+import { makeServerIdentity, type ServerIdentity } from './server-identity';
 
 const MOSQUITTO_PATHS = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
 
@@ -32,8 +32,13 @@ export interface MosquittoHub {
   devicePort: number;
   /** Plain loopback listener for the station's monitor. */
   monitorPort: number;
-  /** PEM of the hub's server certificate: what a device trusts the hub with. */
+  /**
+   * PEM of what a device trusts the hub with: the throwaway self-signed server
+   * certificate, or, when the hub was given a `server` identity, its `caPem`.
+   */
   serverCaPem: string;
+  /** The hub's server certificate (PEM), as it presents it. */
+  serverCertPem: string;
   /** Everything Mosquitto logged so far (connections, refusals). */
   log(): string;
   stop(): Promise<void>;
@@ -64,14 +69,28 @@ async function waitListening(port: number, deadline: number, child: ChildProcess
   throw new CustodianError(HubCodes.BROKER_START_FAILED, `Mosquitto did not start listening on port ${port}.`, { port });
 }
 
-export async function startMosquittoHub(opts: { rootCaPem: string; startTimeoutMs?: number }): Promise<MosquittoHub> {
+export interface MosquittoHubOptions {
+  /** The brand owner's root: the hub accepts devices whose client chain reaches it. */
+  rootCaPem: string;
+  /**
+   * The hub's own TLS server identity, as a real hub's is issued by its
+   * server root (`certPem`: the server certificate, then any intermediates;
+   * `caPem`: the root devices must hold to verify it). Default: a throwaway
+   * self-signed certificate (server-identity.ts), which is its own `caPem`.
+   */
+  server?: ServerIdentity & { caPem: string };
+  startTimeoutMs?: number;
+}
+
+export async function startMosquittoHub(opts: MosquittoHubOptions): Promise<MosquittoHub> {
   const bin = findMosquitto();
   if (!bin) {
     throw new CustodianError(HubCodes.BROKER_UNAVAILABLE,
       'Mosquitto is not installed, so the hub connection cannot be proven. Install it (Debian: apt-get install mosquitto mosquitto-clients).');
   }
   const dir = mkdtempSync(join(tmpdir(), 'custodian-hub-'));
-  const server = await makeServerIdentity();
+  const server = opts.server ?? { ...(await makeServerIdentity()), caPem: '' };
+  const serverCaPem = opts.server ? opts.server.caPem : server.certPem;
   const [devicePort, monitorPort] = [await freePort(), await freePort()];
   writeFileSync(join(dir, 'root.pem'), opts.rootCaPem);
   writeFileSync(join(dir, 'server.pem'), server.certPem);
@@ -115,7 +134,8 @@ export async function startMosquittoHub(opts: { rootCaPem: string; startTimeoutM
     host: '127.0.0.1',
     devicePort,
     monitorPort,
-    serverCaPem: server.certPem,
+    serverCaPem,
+    serverCertPem: server.certPem,
     log: () => {
       try { return readFileSync(join(dir, 'mosquitto.log'), 'utf8') + logText; } catch { return logText; }
     },

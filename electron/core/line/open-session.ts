@@ -25,6 +25,8 @@ export interface OpenStationSessionOptions {
   stationId?: string;
   /** Who is recorded with a wrong passphrase (default `operator`). */
   operator?: string;
+  /** PEM files of the hub's TLS server roots to install instead of the bundle the settings select (`provision --trust-anchors`). */
+  trustAnchorFiles?: readonly string[];
 }
 
 export async function openStationSession(opts: OpenStationSessionOptions): Promise<OpenedStationSession> {
@@ -33,6 +35,7 @@ export async function openStationSession(opts: OpenStationSessionOptions): Promi
   const authority = Authority.open({ home: opts.home, listener: (e) => (e.type === 'authority.unlock-failed' ? journal.listener(e) : undefined) });
   authority.assertActive();
   const settings = await loadStationSettings(opts.home);
+  if (opts.trustAnchorFiles?.length) settings.trustAnchors = { bundle: 'custom', pemFiles: [...opts.trustAnchorFiles] };
   try {
     await authority.unlock(opts.passphrase);
   } catch (e) {

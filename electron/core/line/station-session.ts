@@ -13,12 +13,14 @@
 import type { Authority } from '../authority/index';
 import type { DeviceClient, DeviceIdentity } from '../device/client';
 import { CustodianError } from '../errors';
+import { loadTrustBundle, type TrustAnchorSetting } from '../hub/trust-bundle';
 import { LedgerCodes, unreconciledError, type LedgerRecorder } from '../ledger/index';
 import type { ProvisioningResult, WorkflowListener } from '../station/events';
 import { recordStatements, stoppedStatements } from '../station/remedies';
 import { prepareIssuer, type PreparedIssuer } from '../station/issuer';
 import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/policy';
 import { provisionDevice } from '../station/workflow';
+import { sha256Hex } from '../pki/bytes';
 import type { Settings } from '../../shared/api/settings';
 import { stationDrivers, type StationDrivers } from './station-drivers';
 import type { StationLedger } from './station-ledger';
@@ -27,9 +29,17 @@ export interface SessionSources {
   /** Active and unlocked (AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED otherwise). */
   authority: Authority;
   ledger: StationLedger;
-  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'>;
-  /** The hub's TLS server trust anchors (DER) installed into every device; none by default. */
+  /** `trustAnchors` selects the hub's TLS server roots installed into every device (none when absent). */
+  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & { trustAnchors?: TrustAnchorSetting };
+  /** The anchors (DER) to install instead of those the settings select (tests, a caller that loaded them). */
   trustAnchors?: readonly Uint8Array[];
+}
+
+/** What a session installs into every device as the hub's TLS server roots: where they came from, and each one. */
+export interface SessionTrustBundle {
+  /** `azure`/`custom`/`none` as the settings selected; `given` when the caller passed the DER itself. */
+  bundle: TrustAnchorSetting['bundle'] | 'given';
+  anchors: Array<{ name: string; sha256: string; notAfter: string }>;
 }
 
 /** One device's run: who, for which order, and where its progress goes. */
@@ -51,7 +61,9 @@ export interface StationSession {
   readonly ledger: StationLedger;
   /** The drivers ports are served with, as the station's settings configure them. */
   readonly drivers: StationDrivers;
+  /** The hub's TLS server trust anchors (DER) installed into every device, loaded and checked when the session starts. */
   readonly trustAnchors: readonly Uint8Array[];
+  readonly trustBundle: SessionTrustBundle;
   /** Provision one opened device (never closes it). Refuses before touching it while an intent is open. */
   provision(device: DeviceClient, run: DeviceRun): Promise<ProvisioningResult>;
 }
@@ -105,7 +117,7 @@ export function startStationSession(src: SessionSources): StationSession {
   const policy = issuancePolicyFromSettings(src.settings);
   const { recorder } = src.ledger.writable();
   assertNoOpenIntents(recorder);
-  const trustAnchors = src.trustAnchors ?? [];
+  const { trustAnchors, trustBundle } = sessionTrustAnchors(src);
   return {
     issuer,
     policy,
@@ -113,6 +125,7 @@ export function startStationSession(src: SessionSources): StationSession {
     ledger: src.ledger,
     drivers: stationDrivers(src.settings),
     trustAnchors,
+    trustBundle,
     provision(device, run) {
       // Refused before the device is touched: a stopped ledger, or an intent to reconcile.
       const h = stationHalt(src.ledger);
@@ -133,5 +146,23 @@ export function startStationSession(src: SessionSources): StationSession {
         ...(run.signal ? { signal: run.signal } : {}),
       });
     },
+  };
+}
+
+/**
+ * The session's trust anchors: those given, else the bundle the settings
+ * select, loaded and checked now (TRUST_BUNDLE_* refuses the session before
+ * any device is touched).
+ */
+function sessionTrustAnchors(src: SessionSources): { trustAnchors: readonly Uint8Array[]; trustBundle: SessionTrustBundle } {
+  if (src.trustAnchors) {
+    return { trustAnchors: src.trustAnchors, trustBundle: { bundle: 'given', anchors: src.trustAnchors.map((der) => ({ name: '', sha256: sha256Hex(der).toUpperCase(), notAfter: '' })) } };
+  }
+  const setting = src.settings.trustAnchors;
+  if (!setting) return { trustAnchors: [], trustBundle: { bundle: 'none', anchors: [] } };
+  const b = loadTrustBundle(setting);
+  return {
+    trustAnchors: b.anchors.map((a) => a.der),
+    trustBundle: { bundle: b.bundle, anchors: b.anchors.map(({ name, sha256, notAfter }) => ({ name, sha256, notAfter })) },
   };
 }

@@ -25,7 +25,15 @@ import {
 } from '../device/protocol';
 import { x509 } from '../pki/crypto';
 import type { FaultPlan } from './faults';
-import type { DeviceStore, SimKeyAlgorithm } from './state';
+import type { DeviceStore, SimKeyAlgorithm, StoreObject } from './state';
+
+/** The store object a WRITE_BEGIN / READ_CERTS target names (§4.4, §4.6); trust anchors only with capability `trust-anchors` (revision 1.1). */
+function storeObject(target: number, caps: readonly ProtocolCapability[]): StoreObject | null {
+  if (target === WriteTarget.LEAF) return 'leaf';
+  if (target === WriteTarget.CHAIN) return 'chain';
+  if (target === WriteTarget.TRUST_ANCHORS && caps.includes('trust-anchors')) return 'anchors';
+  return null;
+}
 
 export class Refuse extends Error {
   constructor(
@@ -51,7 +59,7 @@ export interface CommandContext {
 
 export class DeviceCommands {
   private csrCache: { cn: string; der: Uint8Array } | null = null;
-  private write: { target: 'leaf' | 'chain'; total: number; sha: Uint8Array; parts: Uint8Array[]; offset: number } | null = null;
+  private write: { target: StoreObject; total: number; sha: Uint8Array; parts: Uint8Array[]; offset: number } | null = null;
   private stationMax = MAX_FRAME_PAYLOAD;
 
   constructor(private readonly c: CommandContext) {}
@@ -176,11 +184,12 @@ export class DeviceCommands {
         const t = r.u8();
         const total = r.u32();
         const sha = r.bytes(32);
-        if (t !== WriteTarget.LEAF && t !== WriteTarget.CHAIN) throw new Refuse('BAD_REQUEST', 'unknown target');
+        const target = storeObject(t, this.c.capabilities);
+        if (!target) throw new Refuse('BAD_REQUEST', 'unknown target');
         if (store.locked) throw new Refuse('LOCKED', 'credential store is locked');
         if (total === 0 || total > MAX_OBJECT_SIZE) throw new Refuse('TOO_LARGE', `object of ${total} bytes`);
-        if (t === WriteTarget.LEAF) this.requireKey();
-        this.write = { target: t === WriteTarget.LEAF ? 'leaf' : 'chain', total, sha, parts: [], offset: 0 };
+        if (target === 'leaf') this.requireKey();
+        this.write = { target, total, sha, parts: [], offset: 0 };
         return new Uint8Array(0);
       }
       case 'WRITE_CHUNK': {
@@ -210,15 +219,17 @@ export class DeviceCommands {
           if (certs.length !== 1) throw new Refuse('BAD_CERT', 'leaf must be exactly one certificate');
           if (!bytesEqual(new Uint8Array(certs[0]!.publicKey.rawData), store.spki())) throw new Refuse('KEY_MISMATCH', 'leaf is not for this device key');
         }
+        if (w.target === 'anchors' && certs.some((c) => c.getExtension(x509.BasicConstraintsExtension)?.ca !== true)) {
+          throw new Refuse('BAD_CERT', 'a trust anchor must be a CA certificate');
+        }
         if (faults.take('flash-write-failure', 'write-end')) throw new Refuse('FLASH_WRITE', 'flash program/verify failed');
         await store.writeCerts(w.target, data);
         return new Uint8Array(0);
       }
       case 'READ_CERTS': {
-        const which = r.u8();
-        const obj = which === WriteTarget.LEAF ? store.leafDer : which === WriteTarget.CHAIN ? store.chainDer : null;
-        if (!obj) throw new Refuse('BAD_REQUEST', 'unknown target');
-        return this.chunk(obj, r.u32(), r.u16(), store.locked ? 1 : 0);
+        const which = storeObject(r.u8(), this.c.capabilities);
+        if (!which) throw new Refuse('BAD_REQUEST', 'unknown target');
+        return this.chunk(store.object(which), r.u32(), r.u16(), store.locked ? 1 : 0);
       }
       case 'BATCH':
         throw new Refuse('BAD_REQUEST', 'BATCH is handled by the firmware host, not nested');

@@ -64,6 +64,8 @@ export interface SimulatorState {
   locked: boolean;
   leaf: Uint8Array | null;
   chain: Uint8Array;
+  /** The trust anchors the device stores (concatenated DER, empty when none). */
+  trustAnchors: Uint8Array;
   spki: Uint8Array | null;
   bootId: number;
 }
@@ -75,6 +77,11 @@ export interface TlsCredentials {
   chainPem: string[];
   /** Leaf followed by chain, as a TLS client presents it. */
   fullChainPem: string;
+  /**
+   * The trust anchors the station installed (PEM, concatenated): what the
+   * device verifies the hub's server certificate with. Empty when it holds none.
+   */
+  caPem: string;
 }
 
 export interface SimulatorHandle {
@@ -101,7 +108,7 @@ export interface SimulatorHandle {
 const pem = (der: Uint8Array, label: string): string =>
   `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
 
-const ALL_CAPS: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch'];
+const ALL_CAPS: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch', 'trust-anchors'];
 
 export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
   const mode = opts.transport ?? 'in-process';
@@ -209,6 +216,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       locked: store.locked,
       leaf: store.leafDer.length ? store.leafDer : null,
       chain: store.chainDer,
+      trustAnchors: store.anchorsDer,
       spki: store.hasKey ? store.spki() : null,
       bootId: firmware.bootId,
     }),
@@ -219,7 +227,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       if (!store.hasKey || store.leafDer.length === 0) throw new CustodianError('DEVICE_ERROR_BAD_STATE', 'simulated device has no key or leaf installed');
       const certPem = pem(store.leafDer, 'CERTIFICATE');
       const chainPem = splitChain(store.chainDer).map((d) => pem(d, 'CERTIFICATE'));
-      return { keyPem: store.privateKeyPem(), certPem, chainPem, fullChainPem: certPem + chainPem.join('') };
+      const caPem = splitChain(store.anchorsDer).map((d) => pem(d, 'CERTIFICATE')).join('');
+      return { keyPem: store.privateKeyPem(), certPem, chainPem, fullChainPem: certPem + chainPem.join(''), caPem };
     },
     async stop(): Promise<void> {
       stopped = true;

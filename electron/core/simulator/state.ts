@@ -1,7 +1,8 @@
 /**
  * The simulated device's non-volatile memory: a state directory holding its
- * identity, private key (key.pem, never sent over the wire), installed leaf and
- * chain, and lock flag. Writes are atomic (temp file + rename).
+ * identity, private key (key.pem, never sent over the wire), installed leaf,
+ * chain and trust anchors (leaf.der, chain.der, anchors.der: the DER as
+ * written), and lock flag (state.json). Writes are atomic (temp file + rename).
  */
 import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, webcrypto, type KeyObject } from 'node:crypto';
@@ -12,6 +13,9 @@ import type { DeviceKeyAlgorithm } from '../device/client';
 import { x509 } from '../pki/crypto';
 
 export type SimKeyAlgorithm = DeviceKeyAlgorithm | 'RSA-1024' | 'secp256k1';
+
+/** What the credential store holds besides the key: the leaf, the chain, and the hub's TLS server roots (revision 1.1). */
+export type StoreObject = 'leaf' | 'chain' | 'anchors';
 
 export interface SimIdentity {
   deviceId: string;
@@ -34,6 +38,7 @@ export class DeviceStore {
     private key: KeyObject | null,
     private leaf: Uint8Array,
     private chain: Uint8Array,
+    private anchors: Uint8Array,
   ) {}
 
   static async open(dir: string, initial: Partial<SimIdentity> = {}): Promise<DeviceStore> {
@@ -55,7 +60,8 @@ export class DeviceStore {
       };
     }
     const pem = await read('key.pem');
-    const store = new DeviceStore(dir, s, pem ? createPrivateKey(pem) : null, (await read('leaf.der')) ?? new Uint8Array(0), (await read('chain.der')) ?? new Uint8Array(0));
+    const store = new DeviceStore(dir, s, pem ? createPrivateKey(pem) : null, (await read('leaf.der')) ?? new Uint8Array(0), (await read('chain.der')) ?? new Uint8Array(0),
+      (await read('anchors.der')) ?? new Uint8Array(0));
     if (!json) await store.saveState();
     return store;
   }
@@ -84,6 +90,13 @@ export class DeviceStore {
   }
   get chainDer(): Uint8Array {
     return this.chain;
+  }
+  /** The trust anchors as written: concatenated DER, empty when none. */
+  get anchorsDer(): Uint8Array {
+    return this.anchors;
+  }
+  object(which: StoreObject): Uint8Array {
+    return which === 'leaf' ? this.leaf : which === 'chain' ? this.chain : this.anchors;
   }
   get hasKey(): boolean {
     return this.key !== null;
@@ -155,10 +168,11 @@ export class DeviceStore {
     return new Uint8Array(stdout);
   }
 
-  async writeCerts(target: 'leaf' | 'chain', der: Uint8Array): Promise<void> {
+  async writeCerts(target: StoreObject, der: Uint8Array): Promise<void> {
     await this.atomic(`${target}.der`, der);
     if (target === 'leaf') this.leaf = der;
-    else this.chain = der;
+    else if (target === 'chain') this.chain = der;
+    else this.anchors = der;
   }
 
   async setLocked(locked: boolean): Promise<void> {

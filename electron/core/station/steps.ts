@@ -548,7 +548,9 @@ const verify: StepFn = async (env, s) => {
     });
   }
   const outcome = need(s.identity, 'identity').capabilities.includes('lock') ? 'ok' : 'no-lock';
-  return { outcome, details: { readBack: how === 'read-back' ? 'identical' : 'digests-equal', finalProof: s.finalProof, proofs: [...s.proofs] } };
+  // The hub's server roots, where the station has some: checked as the rest, or not stored by a device that cannot store them (docs/device-protocol.md §4.9).
+  const anchors = env.trustAnchors.length === 0 ? {} : { trustAnchors: how !== 'read-back' ? 'digests-equal' : back.trustAnchors === undefined ? 'not-supported' : 'identical' };
+  return { outcome, details: { readBack: how === 'read-back' ? 'identical' : 'digests-equal', ...anchors, finalProof: s.finalProof, proofs: [...s.proofs] } };
 };
 
 const commit: StepFn = async (env, s) => {

@@ -31,6 +31,22 @@ const Nrf91Settings = z.object({
 /** A port's driver, remembered by its USB IDs (the app's port picker). */
 const DriverByUsb = z.object({ vendorId: UsbId, productId: UsbId.optional(), driver: z.enum(DRIVER_NAMES) });
 
+/** An absolute path (POSIX, or Windows with a drive or UNC prefix): the app and the CLI resolve nothing relative to where they run. */
+const AbsolutePemPath = z.string().min(1).max(4096)
+  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, { message: 'must be an absolute path' });
+/**
+ * The hub's TLS server roots installed into every device (electron/core/hub/trust-bundle.ts):
+ * `azure` the bundle Custodian ships (resources/trust-anchors), `custom` the
+ * station's own PEM files (1..16, each one or more CA certificates), `none` no anchors.
+ */
+const TrustAnchorsFields = {
+  bundle: z.enum(['azure', 'custom', 'none']),
+  pemFiles: z.array(AbsolutePemPath).max(16),
+};
+const trustAnchorsConsistent = (t: { bundle: string; pemFiles: string[] }): boolean => (t.bundle === 'custom') === (t.pemFiles.length > 0);
+const trustAnchorsMessage = { message: 'pemFiles: list 1..16 PEM files with bundle "custom", and none otherwise', path: ['pemFiles'] };
+const TrustAnchorsSetting = z.object(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage);
+
 export const Settings = z.object({
   /** The device-ID rule: an anchored regular expression every device ID must match. */
   deviceIdRule: z.object({
@@ -46,6 +62,7 @@ export const Settings = z.object({
   /** Default USB filter for station.listPorts and auto mode; empty = all ports. */
   usbFilter: z.array(z.object({ vendorId: UsbId, productId: UsbId.optional() })).max(32),
   drivers: z.object({ nrf91: Nrf91Settings, byUsb: z.array(DriverByUsb).max(64) }),
+  trustAnchors: TrustAnchorsSetting,
 });
 export type Settings = z.output<typeof Settings>;
 
@@ -57,6 +74,7 @@ export const DEFAULT_SETTINGS: Settings = {
   simulatorEnabled: true,
   usbFilter: [],
   drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain', minFirmware: '1.3.0' }, byUsb: [] },
+  trustAnchors: { bundle: 'azure', pemFiles: [] },
 };
 
 export const SettingsPatch = z.strictObject({
@@ -70,6 +88,7 @@ export const SettingsPatch = z.strictObject({
     nrf91: z.strictObject({ secTag: SecTag, deviceIdTemplate: DeviceIdTemplate, mode: z.enum(['plain', 'shell']), minFirmware: FirmwareVersion }),
     byUsb: z.array(z.strictObject({ vendorId: UsbId, productId: UsbId.optional(), driver: z.enum(DRIVER_NAMES) })).max(64),
   }).optional(),
+  trustAnchors: z.strictObject(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage).optional(),
 });
 
 export const settingsMethods = {
