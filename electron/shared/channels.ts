@@ -22,6 +22,7 @@ export const METHOD_NAMES = [
   'station.listPorts',
   'station.provision',
   'station.setAutoMode',
+  'station.setPortDriver',
   'station.resetCounters',
   'station.resume',
   'ledger.page',

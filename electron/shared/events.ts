@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Iso, SerialHex } from './api/common';
 import { LockState } from './api/authority';
-import { PortInfo, ShiftCounters, StationHalt } from './api/station';
+import { DriverName, PortInfo, RunProofs, ShiftCounters, StationHalt } from './api/station';
 import { EntryStatus } from './api/ledger';
 import { STEP_ORDER, type WorkflowStep } from './workflow';
 
@@ -32,6 +32,10 @@ export const StationProgress = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** Whether the run was started by auto mode. */
   auto: z.boolean(),
+  /** The driver that reached the device: from `connect` succeeded on (the step list shows that driver's steps). */
+  driver: DriverName.optional(),
+  /** On `done` succeeded: the possession proofs the run gave (the PASS screen says which). */
+  proof: RunProofs.optional(),
 });
 export type StationProgress = z.output<typeof StationProgress>;
 

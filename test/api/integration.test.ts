@@ -54,6 +54,12 @@ describe('station API over the real core', () => {
     const mine = progress.filter((p) => p.runId === r.runId);
     expect(mine.map((p) => `${p.step}:${p.state}`)).toEqual(expect.arrayContaining(['connect:succeeded', 'identify:succeeded', 'sign:succeeded', 'done:succeeded']));
     expect((await ok<{ counters: { issued: number } }>('station.status')).counters.issued).toBe(1);
+    // The port was on `auto`: the simulated device answered as a Custodian-protocol device and gave the challenge proof.
+    expect(r).toMatchObject({ driver: 'custodian', finalProof: 'challenge', proofs: expect.arrayContaining(['final-challenge']) });
+    expect(mine.find((p) => p.step === 'connect' && p.state === 'succeeded')?.driver).toBe('custodian');
+    expect(mine.find((p) => p.step === 'done' && p.state === 'succeeded')?.proof).toEqual({ finalProof: 'challenge', proofs: (r as unknown as { proofs: string[] }).proofs });
+    const listed = await ok<{ ports: { path: string; driver: string; detectedDriver: string | null }[] }>('station.listPorts');
+    expect(listed.ports.find((p) => p.path === port)).toMatchObject({ driver: 'auto', detectedDriver: 'custodian' });
   });
 
   it('enforces the station device-ID rule at identify, before anything is signed', async () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiCodes, METHOD_NAMES, type ApiResult, type EventPayload } from '../../electron/shared/api';
 import { dispatch } from '../../electron/core/service/dispatch';
 import { createStationService, type StationService } from '../../electron/core/service/station-service';
-import type { ServeRequest } from '../../electron/core/service/ports';
+import type { ProvisionRequest, ProvisionSummary, ServeRequest } from '../../electron/core/service/ports';
 import { SettingsStore } from '../../electron/core/line/station-settings';
 import { issuancePolicyFromSettings } from '../../electron/core/station/policy';
 import type { Settings } from '../../electron/shared/api/settings';
@@ -23,6 +23,8 @@ function make(extra: Partial<Parameters<typeof createStationService>[0]> = {}) {
   return { service, picker };
 }
 const call = (s: StationService, m: string, arg?: unknown) => dispatch(s.api, m, arg);
+/** What a passed run reports about its driver and proofs. */
+const PROOFS: Pick<ProvisionSummary, 'driver' | 'finalProof' | 'proofs'> = { driver: 'custodian', finalProof: 'challenge', proofs: ['csr-signature', 'read-back', 'final-challenge'] };
 function ok<T>(r: ApiResult<T>): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
   return r.value;
@@ -222,7 +224,7 @@ describe('station service: ports and auto mode', () => {
       for (const id of ['dev-7', 'dev-8']) {
         const run = req.nextRun();
         run.onProgress({ step: 'done', state: 'succeeded', deviceId: id });
-        req.onResult(run, { ok: true, summary: { deviceId: id, serialHex: '0a', fingerprint: 'f'.repeat(64), ledgerIndex: id === 'dev-7' ? 3 : 5, reissued: false } });
+        req.onResult(run, { ok: true, summary: { deviceId: id, serialHex: '0a', fingerprint: 'f'.repeat(64), ledgerIndex: id === 'dev-7' ? 3 : 5, reissued: false, ...PROOFS } });
       }
       await new Promise<void>((r) => req.signal.addEventListener('abort', () => r(), { once: true }));
     });
@@ -267,7 +269,7 @@ describe('station service: one run per port', () => {
     const gate = new Promise<void>((r) => { release = r; });
     const provision = vi.fn(async () => {
       await gate;
-      return { deviceId: 'dev-1', serialHex: '01', fingerprint: 'a'.repeat(64), ledgerIndex: 1, reissued: false };
+      return { deviceId: 'dev-1', serialHex: '01', fingerprint: 'a'.repeat(64), ledgerIndex: 1, reissued: false, ...PROOFS };
     });
     const { service } = make({ devices: { listPorts: async () => [{ path: '/dev/ttyUSB0' }] }, workflow: { provision, serve: vi.fn() } });
     const a = call(service, 'station.provision', { port: '/dev/ttyUSB0', operator: 'Ana' });
@@ -280,5 +282,77 @@ describe('station service: one run per port', () => {
     const unknown = await call(service, 'station.provision', { port: '/dev/ttyUSB9', operator: 'Ana' });
     expect(unknown.ok || unknown.error.code).toBe('DEVICE_NOT_FOUND');
     expect(provision).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('station service: a port\'s driver', () => {
+  const usb = [
+    { path: '/dev/ttyACM0', vendorId: '1915', productId: '9100' },
+    { path: '/dev/ttyACM1', vendorId: '1915', productId: '9100' },
+    { path: '/dev/ttyUSB0', vendorId: '10C4', productId: 'EA60' },
+    { path: '/dev/ttyS0' },
+  ];
+  const portsOf = async (s: StationService) => (ok(await call(s, 'station.listPorts')) as { ports: { path: string; driver: string; driverRemembered: boolean; detectedDriver: string | null }[] }).ports;
+
+  it('lists every port as auto until a driver is chosen, remembers a choice by USB vendor/product ID in the settings, and forgets it with auto', async () => {
+    const changes: { key: string; value: unknown }[] = [];
+    const { service } = make({ devices: { listPorts: async () => usb }, recordConfigChange: async (c) => { changes.push(c); } });
+    await service.start();
+    expect((await portsOf(service)).map((p) => `${p.path}:${p.driver}:${p.driverRemembered}`)).toEqual([
+      '/dev/ttyACM0:auto:false', '/dev/ttyACM1:auto:false', '/dev/ttyUSB0:auto:false', '/dev/ttyS0:auto:false',
+    ]);
+
+    const set = ok(await call(service, 'station.setPortDriver', { port: '/dev/ttyACM0', driver: 'nrf91' })) as { port: { path: string; driver: string; driverRemembered: boolean } };
+    expect(set.port).toMatchObject({ path: '/dev/ttyACM0', driver: 'nrf91', driverRemembered: true });
+    // Remembered by the USB IDs: the other port with the same adapter gets it too, and so does a restart.
+    expect((await portsOf(service)).map((p) => p.driver)).toEqual(['nrf91', 'nrf91', 'auto', 'auto']);
+    const saved = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')) as Settings;
+    expect(saved.drivers.byUsb).toEqual([{ vendorId: '1915', productId: '9100', driver: 'nrf91' }]);
+    expect(changes.map((c) => c.key)).toEqual(['drivers']);
+    await service.shutdown();
+
+    const again = make({ devices: { listPorts: async () => usb } }).service;
+    await again.start();
+    expect((await portsOf(again)).map((p) => p.driver)).toEqual(['nrf91', 'nrf91', 'auto', 'auto']);
+    // Normalised IDs (upper-case from the OS) are remembered as the settings spell them.
+    ok(await call(again, 'station.setPortDriver', { port: '/dev/ttyUSB0', driver: 'custodian' }));
+    ok(await call(again, 'station.setPortDriver', { port: '/dev/ttyACM1', driver: 'auto' }));
+    expect((await portsOf(again)).map((p) => p.driver)).toEqual(['auto', 'auto', 'custodian', 'auto']);
+    expect((ok(await call(again, 'settings.get')) as Settings).drivers.byUsb).toEqual([{ vendorId: '10c4', productId: 'ea60', driver: 'custodian' }]);
+    await again.shutdown();
+  });
+
+  it('keeps the choice for a port without USB IDs for the session only, refuses unknown ports and drivers, and passes the choice to the run', async () => {
+    const seen: { port: string; driver: string }[] = [];
+    const provision = vi.fn(async (req: ProvisionRequest): Promise<ProvisionSummary> => {
+      seen.push({ port: req.port, driver: req.driver });
+      req.onProgress({ step: 'connect', state: 'succeeded', driver: 'nrf91' });
+      req.onProgress({ step: 'done', state: 'succeeded', driver: 'nrf91', proof: { finalProof: 'csr-signature', proofs: ['csr-signature'] } });
+      return { deviceId: 'nrf-1', serialHex: '01', fingerprint: 'a'.repeat(64), ledgerIndex: 1, reissued: false, driver: 'nrf91', finalProof: 'csr-signature', proofs: ['csr-signature'] };
+    });
+    const { service } = make({ devices: { listPorts: async () => usb }, workflow: { provision, serve: vi.fn() } });
+    await service.start();
+    const progress: EventPayload<'station.progress'>[] = [];
+    service.on('station.progress', (e) => progress.push(e));
+
+    ok(await call(service, 'station.setPortDriver', { port: '/dev/ttyS0', driver: 'nrf91' }));
+    expect((await portsOf(service)).find((p) => p.path === '/dev/ttyS0')).toMatchObject({ driver: 'nrf91', driverRemembered: false, detectedDriver: null });
+    expect((ok(await call(service, 'settings.get')) as Settings).drivers.byUsb).toEqual([]);
+
+    const r = ok(await call(service, 'station.provision', { port: '/dev/ttyS0', operator: 'Ana' }));
+    expect(r).toMatchObject({ driver: 'nrf91', finalProof: 'csr-signature', proofs: ['csr-signature'] });
+    ok(await call(service, 'station.provision', { port: '/dev/ttyUSB0', operator: 'Ana' }));
+    expect(seen).toEqual([{ port: '/dev/ttyS0', driver: 'nrf91' }, { port: '/dev/ttyUSB0', driver: 'auto' }]);
+    // The events carry the driver and, on done, the proofs; the list then shows what was detected.
+    expect(progress.filter((e) => e.port === '/dev/ttyS0').map((e) => [e.step, e.driver, e.proof?.finalProof])).toEqual([
+      ['connect', 'nrf91', undefined], ['done', 'nrf91', 'csr-signature'],
+    ]);
+    expect((await portsOf(service)).find((p) => p.path === '/dev/ttyUSB0')?.detectedDriver).toBe('nrf91');
+
+    const unknown = await call(service, 'station.setPortDriver', { port: '/dev/ttyUSB9', driver: 'nrf91' });
+    expect(unknown.ok || unknown.error.code).toBe('DEVICE_NOT_FOUND');
+    const bad = await call(service, 'station.setPortDriver', { port: '/dev/ttyUSB0', driver: 'esp32' });
+    expect(bad.ok || bad.error.code).toBe(ApiCodes.INVALID_ARGUMENT);
+    await service.shutdown();
   });
 });

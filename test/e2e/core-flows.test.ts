@@ -20,7 +20,7 @@ import { launchBrowser, openApp, problemsOf, shoot, startStation, type Station, 
 
 const THEMES: Theme[] = ['light', 'dark'];
 import { ptySimulator, type PtySimulator } from './fixtures';
-import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, provisionToPass, verificationCertificate } from './journeys';
+import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, passNamesProof, provisionToPass, verificationCertificate } from './journeys';
 
 /** Which areas the default composition wires today. */
 async function wiredFeatures() {
@@ -64,6 +64,18 @@ describeChromium('Custodian UI in Chromium (real core, in-process simulated devi
   });
 
   it('drives the whole Station flow from the keyboard alone', () => keyboardOnlyStation(page));
+
+  it('the port picker names the simulated port\'s driver (probed: the Custodian protocol) and PASS names the challenge proof', async () => {
+    await page.waitForSelector('[data-testid="port-driver-note"]:has-text("Last device: Custodian protocol.")');
+    expect(await page.inputValue('[data-testid="port-driver"]')).toBe('auto');
+    const chosen = await page.inputValue('[data-testid="port-select"]');
+    expect(await page.textContent(`[data-testid="port-select"] option[value="${chosen}"]`)).toContain('driver auto: Custodian protocol');
+    await page.waitForSelector('[data-testid="step-driver"][data-driver="custodian"]');
+    // The devices so far are recognised now (no proof in this run): a fresh one gives the challenge proof.
+    await page.click('[data-testid="add-simulated"]');
+    await expect.poll(() => page.inputValue('[data-testid="port-select"]'), { timeout: 10_000 }).not.toBe(chosen);
+    await passNamesProof(page, 'challenge');
+  });
 
   it('refuses to sign while locked and unlocks with the passphrase', () => lockRefusesSigning(page, passphrase));
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { describeError } from '../../electron/shared/errors';
+import { DRIVERS, driverSteps, type DriverName } from '../../electron/shared/drivers';
+import { FINAL_PROOF_WORDS, type FinalProofName } from '../../electron/shared/proofs';
 import type { Station } from './harness';
 
 export const verdict = (p: Page) => p.textContent('[data-testid="result-word"]');
@@ -180,3 +182,43 @@ export async function ledgerAudit(page: Page, station: Station): Promise<void> {
   await page.waitForSelector('[role="status"]:has-text("Audit bundle with")', { timeout: 60_000 });
   expect(readdirSync(bundle).length).toBeGreaterThan(0);
 }
+
+/**
+ * A port's driver from the picker: choose `driver` for the port at `path`
+ * (remembered by its USB IDs), see the step list become that driver's steps,
+ * provision to PASS and read which possession proof was done; after a reload
+ * the choice is still there.
+ */
+export async function portDriverAndProof(page: Page, opts: { path: string; usb: string; driver: DriverName; proof: FinalProofName }): Promise<void> {
+  await page.waitForSelector('[data-testid="operator"]:focus');
+  await page.selectOption('[data-testid="port-select"]', opts.path);
+  const option = page.locator(`[data-testid="port-select"] option[value="${opts.path}"]`);
+  expect(await option.textContent()).toContain('driver auto');
+  await page.selectOption('[data-testid="port-driver"]', opts.driver);
+  await page.waitForSelector(`[data-testid="port-driver-note"]:has-text("Remembered for USB ${opts.usb}.")`);
+  expect(await option.textContent()).toContain(`driver ${DRIVERS[opts.driver].title}`);
+  await page.waitForSelector(`[data-testid="step-driver"][data-driver="${opts.driver}"]`);
+  const rows = await page.$$eval('[data-testid="step-list"] li', (li) => li.map((x) => x.getAttribute('data-step')));
+  expect(rows).toEqual(['connect', ...driverSteps(opts.driver)]);
+
+  await page.fill('[data-testid="operator"]', 'erin');
+  await provisionToPass(page);
+  expect(await page.textContent('[data-testid="result-proof"]')).toBe(FINAL_PROOF_WORDS[opts.proof]);
+  expect(await page.textContent('[data-testid="result-proofs"]')).toContain(DRIVERS[opts.driver].title);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid="result-screen"]', { state: 'detached' });
+
+  await page.reload();
+  await page.waitForSelector('[data-testid="operator"]:focus');
+  await page.selectOption('[data-testid="port-select"]', opts.path);
+  expect(await page.inputValue('[data-testid="port-driver"]')).toBe(opts.driver);
+}
+
+/** Provision on the chosen port to PASS; the PASS screen names the possession proof the device gave. */
+export async function passNamesProof(page: Page, proof: FinalProofName): Promise<void> {
+  await provisionToPass(page);
+  expect(await page.textContent('[data-testid="result-proof"]')).toBe(FINAL_PROOF_WORDS[proof]);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid="result-screen"]', { state: 'detached' });
+}
+

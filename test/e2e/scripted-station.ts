@@ -11,10 +11,17 @@ import { CustodianError } from '../../electron/core/errors';
 import { issueCertificate } from '../../electron/core/pki';
 import type { LedgerEntryFacts, LedgerPort, SimulatorPort, WorkflowPort, WorkflowStep } from '../../electron/core/service/ports';
 import { MAIN_PATH } from '../../electron/shared/workflow';
+import { DRIVERS, driverSteps, type DriverName } from '../../electron/shared/drivers';
+import type { ProofName } from '../../electron/shared/proofs';
 import { PkiTestAuthority } from '../support/pki-authority';
 
-/** The real workflow's path for a device that already holds a key, after the port is opened. */
-const STEPS: WorkflowStep[] = ['connect', ...MAIN_PATH];
+/** The real workflow's path for a device of this driver that already holds a key, after the port is opened. */
+const stepsOf = (driver: DriverName): WorkflowStep[] => ['connect', ...MAIN_PATH.filter((s) => driverSteps(driver).includes(s))];
+/** The proofs the real workflow's default policy gives a device of this driver. */
+const PROOFS: Readonly<Record<DriverName, ProofName[]>> = {
+  custodian: ['csr-signature', 'read-back', 'final-challenge'],
+  nrf91: ['csr-signature', 'read-back-digest'],
+};
 
 export interface ScriptedStation {
   authority: PkiTestAuthority;
@@ -40,8 +47,11 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
       fault = null;
       let serialHex: string | undefined;
       let certificateDer: Uint8Array | undefined;
-      for (const step of STEPS) {
-        req.onProgress({ step, state: 'started', deviceId });
+      // `auto` probes: the scripted devices answer as Custodian-protocol devices.
+      const driver: DriverName = req.driver === 'auto' ? 'custodian' : req.driver;
+      const finalProof = DRIVERS[driver].finalProof;
+      for (const step of stepsOf(driver)) {
+        req.onProgress({ step, state: 'started', deviceId, ...(step === 'connect' ? {} : { driver }) });
         await pause();
         const failure = armed?.step === step ? armed
           : step === 'sign' && !authority.unlocked ? { code: 'AUTHORITY_LOCKED', message: 'The authority is locked, so the certificate was not signed.' }
@@ -59,7 +69,10 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
           serialHex = cert.serialHex;
           certificateDer = cert.der;
         }
-        req.onProgress({ step, state: 'succeeded', deviceId, ...(serialHex ? { serialHex } : {}) });
+        req.onProgress({
+          step, state: 'succeeded', deviceId, driver, ...(serialHex ? { serialHex } : {}),
+          ...(step === 'done' ? { proof: { finalProof, proofs: PROOFS[driver] } } : {}),
+        });
       }
       const ledgerIndex = entries.length;
       entries.push({
@@ -67,7 +80,7 @@ export function scriptedStation(stepDelayMs = 40): ScriptedStation {
         workOrder: req.workOrder ?? null, operator: req.operator, reissue: false, profile: 'deviceLeaf',
         certificateDer: certificateDer ?? null, chainDer: authority.chainDer,
       });
-      return { deviceId, serialHex: serialHex!, fingerprint: '0'.repeat(64), ledgerIndex, reissued: false };
+      return { deviceId, serialHex: serialHex!, fingerprint: '0'.repeat(64), ledgerIndex, reissued: false, driver, finalProof, proofs: PROOFS[driver] };
     }
   };
   const workflow: WorkflowPort = {

@@ -12,7 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { describeChromium } from './chromium';
 import { launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
 import { scriptedStation, type ScriptedStation } from './scripted-station';
-import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerLookup, lockRefusesSigning, verificationCertificate } from './journeys';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerLookup, lockRefusesSigning, portDriverAndProof, verificationCertificate } from './journeys';
 
 let core: ScriptedStation;
 let station: Station;
@@ -88,6 +90,23 @@ describeChromium('Custodian UI in Chromium (scripted core)', () => {
     await p.keyboard.press('F9');
     await p.waitForSelector('[data-testid="auto-mode"]:not(:checked)');
     await p.context().close();
+  });
+
+  it('the port picker shows each port\'s driver; nrf91 chosen for a USB modem is remembered, its steps shown and its PASS names the CSR-signature proof', async () => {
+    const nrf = scriptedStation(10);
+    const modem = { path: '/dev/ttyACM0', vendorId: '1915', productId: '9100', manufacturer: 'Nordic Semiconductor ASA' };
+    const s = await startStation({ authority: nrf.authority, workflow: nrf.workflow, ledger: nrf.ledger, simulator: nrf.simulator, devices: { listPorts: async () => [modem] } });
+    try {
+      await s.service.api['authority.createDemoAuthority']({ passphrase: 'a long enough passphrase' });
+      const p = await openApp(browser, s.url, { route: '/station' });
+      await portDriverAndProof(p, { path: modem.path, usb: '1915:9100', driver: 'nrf91', proof: 'csr-signature' });
+      const saved = JSON.parse(await readFile(join(s.home, 'settings.json'), 'utf8')) as { drivers: { byUsb: unknown[] } };
+      expect(saved.drivers.byUsb).toEqual([{ vendorId: '1915', productId: '9100', driver: 'nrf91' }]);
+      expect(problemsOf(p)).toEqual([]);
+      await p.context().close();
+    } finally {
+      await s.close();
+    }
   });
 
   it('creates a root CA with the guided ceremony on an empty station', async () => {

@@ -74,3 +74,10 @@ export function install(fake: Fake): () => void {
 
 export const FP = (c: string) => c.repeat(64).slice(0, 64);
 export const NOW = '2026-11-23T08:00:00.000Z';
+
+/** A port's driver fields as station.listPorts gives them for a port nobody chose a driver for. */
+export const AUTO_DRIVER = { driver: 'auto', detectedDriver: null, driverRemembered: false } as const;
+/** What station.provision says about a Custodian-protocol device's run: its driver and the proofs it gave. */
+export const CUSTODIAN_PROOFS: { driver: 'custodian'; finalProof: 'challenge'; proofs: ('csr-signature' | 'read-back' | 'final-challenge')[] } = {
+  driver: 'custodian', finalProof: 'challenge', proofs: ['csr-signature', 'read-back', 'final-challenge'],
+};

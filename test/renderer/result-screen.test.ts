@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import type { VueWrapper } from '@vue/test-utils';
 import TheResultScreen from '../../renderer/src/components/TheResultScreen.vue';
+import { FINAL_PROOF_WORDS } from '../../electron/shared/proofs';
 
 const mounted: VueWrapper[] = [];
 afterEach(() => {
@@ -36,6 +37,23 @@ describe('TheResultScreen', () => {
     // Separate paragraphs: the reason ends with its full stop, the detail starts its own line.
     expect(w.get('#result-reason').element.nextElementSibling).toBe(w.get('[data-testid="result-detail"]').element);
     expect(show({ result: { passed: true } }).get('[data-testid="result-screen"]').attributes('aria-describedby')).toBe('result-reason');
+  });
+
+  it('says which possession proof a pass ended on, from the shared words, and announces it', () => {
+    const w = show({ result: { passed: true, deviceId: 'dev-1', detail: 'Serial 0a.', driver: 'custodian', finalProof: 'challenge', proofs: ['csr-signature', 'read-back', 'final-challenge'] } });
+    expect(w.get('[data-testid="result-proof"]').text()).toBe(FINAL_PROOF_WORDS.challenge);
+    expect(w.get('[data-testid="result-proof"]').attributes('data-proof')).toBe('challenge');
+    expect(w.get('[data-testid="result-proofs"]').text()).toBe('Custodian protocol — checks passed: CSR signature verified · read back byte for byte · installed key signed a fresh challenge');
+    expect(w.get('[data-testid="result-screen"]').attributes('aria-describedby')).toBe('result-reason result-proof result-detail');
+
+    const nrf = show({ result: { passed: true, driver: 'nrf91', finalProof: 'csr-signature', proofs: ['csr-signature'] } });
+    expect(nrf.get('[data-testid="result-proof"]').text()).toBe('Possession proved by CSR signature of a key generated on the device in this run.');
+    // A recognised device: no proof is claimed for this run.
+    const again = show({ result: { passed: true, driver: 'custodian', finalProof: null, proofs: ['key-challenge'] } });
+    expect(again.get('[data-testid="result-proof"]').text()).toMatch(/^Device recognised/);
+    expect(again.get('[data-testid="result-proof"]').text()).not.toMatch(/Possession proved/);
+    // Nothing said about proofs when the run did not report them (older stations).
+    expect(show({ result: { passed: true } }).find('[data-testid="result-proof"]').exists()).toBe(false);
   });
 
   it('says FAIL with the reason, the fix and the code', () => {

@@ -5,12 +5,12 @@ import { useStationStore } from '../../renderer/src/stores/station';
 import { describeError } from '../../electron/shared/errors';
 import { StationProgress } from '../../electron/shared/events';
 import type { PortInfo } from '../../electron/shared/api/station';
-import { FP, NOW, install, makeFake, refuse } from './fakeCustodian';
+import { AUTO_DRIVER, CUSTODIAN_PROOFS, FP, NOW, install, makeFake, refuse } from './fakeCustodian';
 import type { Fake } from './fakeCustodian';
 import recorded from './recorded-progress.json';
 
 const port = (path: string, extra: Partial<PortInfo> = {}): PortInfo => ({
-  path, vendorId: '303a', productId: '1001', manufacturer: null, serialNumber: null, simulated: false, busy: false, ...extra,
+  path, vendorId: '303a', productId: '1001', manufacturer: null, serialNumber: null, simulated: false, busy: false, ...AUTO_DRIVER, ...extra,
 });
 const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
 const progress = (p: Partial<StationProgress>): StationProgress => ({
@@ -38,7 +38,7 @@ describe('station store', () => {
       'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
       'station.provision': async () => {
         WITH_KEY.forEach((p) => fake.emit('station.progress', p));
-        return { runId: 'run-key', deviceId: 'dev-000123', serialHex: 'abc123', fingerprint: FP('a'), ledgerIndex: 41, reissued: false, durationMs: 900 };
+        return { runId: 'run-key', deviceId: 'dev-000123', serialHex: 'abc123', fingerprint: FP('a'), ledgerIndex: 41, reissued: false, durationMs: 900, ...CUSTODIAN_PROOFS };
       },
     });
     const store = setup(fake);
@@ -103,7 +103,7 @@ describe('station store', () => {
       'station.provision': (arg) => {
         calls++;
         if (!arg.reissueReason) refuse('POLICY_REISSUE_REASON_REQUIRED', 'dev-5 already has a certificate: give a re-issue reason.');
-        return { runId: 'r', deviceId: 'dev-5', serialHex: '05', fingerprint: FP('b'), ledgerIndex: 9, reissued: true, durationMs: 5 };
+        return { runId: 'r', deviceId: 'dev-5', serialHex: '05', fingerprint: FP('b'), ledgerIndex: 9, reissued: true, durationMs: 5, ...CUSTODIAN_PROOFS };
       },
     });
     const store = setup(fake);

@@ -5,20 +5,20 @@ import type { VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import StationView from '../../renderer/src/views/StationView.vue';
 import { DEFAULT_SETTINGS } from '../../electron/shared/api/settings';
-import { FP, NOW, install, makeFake, refuse } from './fakeCustodian';
+import { AUTO_DRIVER, CUSTODIAN_PROOFS, FP, NOW, install, makeFake, refuse } from './fakeCustodian';
 import type { Handlers } from './fakeCustodian';
 
 const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
 function handlers(provision: Handlers['station.provision']): Handlers {
   return {
-    'station.listPorts': () => ({ ports: [{ path: '/dev/pts/3', vendorId: null, productId: null, manufacturer: null, serialNumber: null, simulated: true, busy: false }] }),
+    'station.listPorts': () => ({ ports: [{ path: '/dev/pts/3', vendorId: null, productId: null, manufacturer: null, serialNumber: null, simulated: true, busy: false, ...AUTO_DRIVER }] }),
     'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
     'settings.get': () => ({ ...DEFAULT_SETTINGS, sounds: false }),
     'simulator.status': () => ({ enabled: true, devices: [] }),
     'station.provision': provision,
   };
 }
-const ok = () => ({ runId: 'r', deviceId: 'dev-000001', serialHex: '01', fingerprint: FP('c'), ledgerIndex: 0, reissued: false, durationMs: 10 });
+const ok = () => ({ runId: 'r', deviceId: 'dev-000001', serialHex: '01', fingerprint: FP('c'), ledgerIndex: 0, reissued: false, durationMs: 10, ...CUSTODIAN_PROOFS });
 const key = (key: string, target: EventTarget = window) =>
   target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
 

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import StationView from '../../renderer/src/views/StationView.vue';
 import { DEFAULT_SETTINGS } from '../../electron/shared/api/settings';
 import { StationProgress } from '../../electron/shared/events';
-import { FP, NOW, install, makeFake, refuse } from './fakeCustodian';
+import { AUTO_DRIVER, CUSTODIAN_PROOFS, FP, NOW, install, makeFake, refuse } from './fakeCustodian';
 import type { Fake, Handlers } from './fakeCustodian';
 import recordedJson from './recorded-progress.json';
 
@@ -70,7 +70,7 @@ const PORT = '/dev/pts/3';
 const counters = { shiftStartedAt: NOW, issued: 0, reissued: 0, failed: 0 };
 function handlers(provision: Handlers['station.provision']): Handlers {
   return {
-    'station.listPorts': () => ({ ports: [{ path: PORT, vendorId: null, productId: null, manufacturer: null, serialNumber: null, simulated: true, busy: false }] }),
+    'station.listPorts': () => ({ ports: [{ path: PORT, vendorId: null, productId: null, manufacturer: null, serialNumber: null, simulated: true, busy: false, ...AUTO_DRIVER }] }),
     'station.status': () => ({ autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null }),
     'settings.get': () => ({ ...DEFAULT_SETTINGS, sounds: false }),
     'simulator.status': () => ({ enabled: true, devices: [] }),
@@ -106,7 +106,7 @@ async function provisionWith(rec: Recording) {
     }
     if (rec.outcome.result === 'failed') refuse(rec.outcome.code, rec.outcome.message);
     const runId = rec.progress[0]!.runId;
-    return { runId, deviceId: rec.outcome.deviceId, serialHex: rec.outcome.serialHex, fingerprint: FP('a'), ledgerIndex: 0, reissued: false, durationMs: 5 };
+    return { runId, deviceId: rec.outcome.deviceId, serialHex: rec.outcome.serialHex, fingerprint: FP('a'), ledgerIndex: 0, reissued: false, durationMs: 5, ...CUSTODIAN_PROOFS };
   }));
   uninstall = install(fake);
   w = mount(StationView, { attachTo: document.body });
@@ -217,7 +217,7 @@ describe('the step list follows the workflow: order from its transition table, s
     let late = () => {};
     fake = makeFake(handlers(() => {
       late = () => rec.progress.forEach((p) => fake.emit('station.progress', p));
-      return { runId: rec.progress[0]!.runId, deviceId: 'dev-000102', serialHex: serial, fingerprint: FP('a'), ledgerIndex: 0, reissued: false, durationMs: 5 };
+      return { runId: rec.progress[0]!.runId, deviceId: 'dev-000102', serialHex: serial, fingerprint: FP('a'), ledgerIndex: 0, reissued: false, durationMs: 5, ...CUSTODIAN_PROOFS };
     }));
     uninstall = install(fake);
     w = mount(StationView, { attachTo: document.body });

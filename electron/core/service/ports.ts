@@ -12,6 +12,8 @@ import type { KeyAlgorithm as KeyAlgorithmName } from '../../shared/api/common';
 import type { RootCheck } from '../../shared/api/authority';
 import type { Settings } from '../../shared/api/settings';
 import type { ProvisionStep } from '../../shared/events';
+import type { DriverChoice, DriverName } from '../../shared/drivers';
+import type { FinalProofName, ProofName } from '../../shared/proofs';
 
 /** A CA name as the authority issues it: CN and, optionally, O. */
 export interface SubjectInput {
@@ -67,6 +69,10 @@ export interface ProgressReport {
   deviceId?: string;
   serialHex?: string;
   error?: { code: string; message: string };
+  /** The driver that reached the device (from `connect` succeeded on). */
+  driver?: DriverName;
+  /** On `done` succeeded: the possession proofs the run gave. */
+  proof?: { finalProof: FinalProofName | null; proofs: ProofName[] };
 }
 
 export interface ProvisionRequest {
@@ -75,7 +81,9 @@ export interface ProvisionRequest {
   operator: string;
   workOrder?: string | undefined;
   reissueReason?: string | undefined;
-  /** The station's settings at the start of the run: the issuance policy comes from them. */
+  /** The port's driver as chosen (station.setPortDriver, else `auto`: probe). */
+  driver: DriverChoice;
+  /** The station's settings at the start of the run: the issuance policy and the drivers' settings come from them. */
   settings: Settings;
   onProgress(p: ProgressReport): void;
   /** Stops the run before its next step (app quit): it fails with WORKFLOW_CANCELLED, safe to retry. */
@@ -89,10 +97,25 @@ export interface HaltReport {
   at: string;
 }
 
-export interface ProvisionSummary { deviceId: string; serialHex: string; fingerprint: string; ledgerIndex: number; reissued: boolean }
+export interface ProvisionSummary {
+  deviceId: string;
+  serialHex: string;
+  fingerprint: string;
+  ledgerIndex: number;
+  reissued: boolean;
+  /** The driver the device was reached through. */
+  driver: DriverName;
+  /** The final possession proof this run gave (null: it gave none itself, e.g. a recognised device), and every proof it passed. */
+  finalProof: FinalProofName | null;
+  proofs: ProofName[];
+}
 
 export interface ServeRequest {
   port: string;
+  /** The port's driver as chosen when serving started (`auto`: probe until a device answers). */
+  driver: DriverChoice;
+  /** The station's settings when serving started (the drivers' settings). */
+  settings: Settings;
   /** Aborted when auto mode is switched off or the port goes away. */
   signal: AbortSignal;
   /** The request for the next device found on the port (a new run ID, the settings now). */

@@ -15,6 +15,9 @@ import { ApiCodes } from '../../shared/errors';
 import type { AppStatus } from '../../shared/api/app';
 import type { CertificateSummary } from '../../shared/api/common';
 import type { PortInfo, ShiftCounters, StationHalt, StationStatus } from '../../shared/api/station';
+import type { Settings } from '../../shared/api/settings';
+import type { DriverChoice, DriverName } from '../../shared/drivers';
+import { rememberedDriver } from '../line/station-drivers';
 import type { LedgerEntryDetail, LedgerEntrySummary } from '../../shared/api/ledger';
 import type { EventName, EventPayload } from '../../shared/api';
 import type { StationApiImpl } from './dispatch';
@@ -124,34 +127,95 @@ export function createStationService(deps: StationServiceDeps): StationService {
     return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy], halted: halt };
   }
 
+  // A port's driver: remembered by USB IDs in the settings; for a port without them, this session's choice.
+  const sessionDrivers = new Map<string, DriverName>();
+  /** The driver that last reached a device on a port, while it stays attached. */
+  const detectedDrivers = new Map<string, DriverName>();
+  function driverOf(p: { path: string; vendorId: string | null; productId: string | null }): { driver: DriverChoice; driverRemembered: boolean } {
+    const remembered = rememberedDriver(settings.value, p);
+    if (remembered) return { driver: remembered, driverRemembered: true };
+    return { driver: p.vendorId ? 'auto' : (sessionDrivers.get(p.path) ?? 'auto'), driverRemembered: false };
+  }
+  const withDriver = (p: Omit<PortInfo, 'driver' | 'detectedDriver' | 'driverRemembered'>): PortInfo =>
+    ({ ...p, ...driverOf(p), detectedDriver: detectedDrivers.get(p.path) ?? null });
+
   async function listPorts(filter?: { vendorId: string; productId?: string | undefined }[], all?: boolean): Promise<PortInfo[]> {
     const raw = deps.devices ? await deps.devices.listPorts() : [];
     const f = all ? [] : (filter ?? settings.value.usbFilter);
     const norm = (s?: string) => (s ? s.toLowerCase().padStart(4, '0') : null);
     const real: PortInfo[] = raw
-      .map((p) => ({
+      .map((p) => withDriver({
         path: p.path, vendorId: norm(p.vendorId), productId: norm(p.productId),
         manufacturer: p.manufacturer ?? null, serialNumber: p.serialNumber ?? null, simulated: false, busy: busy.has(p.path),
       }))
       .filter((p) => f.length === 0 || f.some((x) => x.vendorId === p.vendorId && (!x.productId || x.productId === p.productId)));
-    const simulated: PortInfo[] = (deps.simulator?.list() ?? []).map((s) => ({
+    const simulated: PortInfo[] = (deps.simulator?.list() ?? []).map((s) => withDriver({
       path: s.port, vendorId: null, productId: null, manufacturer: 'Custodian simulator', serialNumber: s.deviceId, simulated: true, busy: busy.has(s.port),
     }));
     return [...real, ...simulated];
   }
 
-  const progressOf = (runId: string, port: string, auto: boolean) => (p: ProgressReport) => events.emit('station.progress', {
-    runId, port, step: p.step, state: p.state, at: now().toISOString(),
-    deviceId: p.deviceId ?? null, serialHex: p.serialHex ?? null, error: p.error ?? null, auto,
-  });
+  const progressOf = (runId: string, port: string, auto: boolean) => (p: ProgressReport) => {
+    if (p.driver) detectedDrivers.set(port, p.driver);
+    events.emit('station.progress', {
+      runId, port, step: p.step, state: p.state, at: now().toISOString(),
+      deviceId: p.deviceId ?? null, serialHex: p.serialHex ?? null, error: p.error ?? null, auto,
+      ...(p.driver ? { driver: p.driver } : {}), ...(p.proof ? { proof: p.proof } : {}),
+    });
+  };
 
-  const runRequest = (port: string, who: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean): ProvisionRequest => {
+  /** The driver chosen for a port now (the port as listed, or `auto` when it is not). */
+  async function chosenDriver(port: string): Promise<DriverChoice> {
+    const p = (await listPorts(undefined, true)).find((x) => x.path === port);
+    return p ? p.driver : 'auto';
+  }
+
+  const runRequest = (
+    port: string, driver: DriverChoice, who: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean,
+  ): ProvisionRequest => {
     const runId = randomUUID();
     return {
-      runId, port, operator: who.operator, workOrder: who.workOrder, reissueReason: who.reissueReason,
+      runId, port, driver, operator: who.operator, workOrder: who.workOrder, reissueReason: who.reissueReason,
       settings: settings.value, onProgress: progressOf(runId, port, auto), signal: quitting.signal,
     };
   };
+
+  /** Save a settings patch and record each changed key (the ledger's `config` record). */
+  async function updateSettings(patch: Parameters<SettingsStore['update']>[0]): Promise<Settings> {
+    const before = settings.value as Record<string, unknown>;
+    const s = await settings.update(patch);
+    if (deps.recordConfigChange) {
+      const after = s as Record<string, unknown>;
+      for (const key of Object.keys(patch)) {
+        if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+        await deps.recordConfigChange({ key, value: after[key], previous: before[key] });
+      }
+    }
+    return s;
+  }
+
+  /** station.setPortDriver: remember the choice by the port's USB IDs (or for this session), and list the port again. */
+  async function setPortDriver(port: string, driver: DriverChoice): Promise<{ port: PortInfo }> {
+    const p = (await listPorts(undefined, true)).find((x) => x.path === port);
+    if (!p) throw new CustodianError('DEVICE_NOT_FOUND', 'That port is not connected. Refresh the port list and choose again.', { port });
+    if (busy.has(port)) throw new CustodianError(ApiCodes.BUSY, 'That port is being provisioned: change its driver when the run has ended (or auto mode is off).', { port });
+    if (p.vendorId) {
+      const vendorId = p.vendorId;
+      const productId = p.productId ?? undefined;
+      const same = (r: { vendorId: string; productId?: string | undefined }) => r.vendorId === vendorId && r.productId === productId;
+      const current = settings.value.drivers;
+      const byUsb = [
+        ...current.byUsb.filter((r) => !same(r)),
+        ...(driver === 'auto' ? [] : [{ vendorId, ...(productId ? { productId } : {}), driver }]),
+      ];
+      await updateSettings({ drivers: { ...current, byUsb } });
+    } else if (driver === 'auto') sessionDrivers.delete(port);
+    else sessionDrivers.set(port, driver);
+    // What it was detected as no longer speaks for a new choice.
+    if (driver !== 'auto') detectedDrivers.delete(port);
+    const now = (await listPorts(undefined, true)).find((x) => x.path === port);
+    return { port: now ?? withDriver(p) };
+  }
 
   /** Counts a finished run and announces its ledger entry. */
   function settle(r: { ok: true; summary: ProvisionSummary } | { ok: false }): void {
@@ -188,7 +252,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       await assertListed(req.port);
       attempted = true;
       await activity();
-      const run = runRequest(req.port, req, false);
+      const run = runRequest(req.port, await chosenDriver(req.port), req, false);
       const summary = await track(workflow.provision(run));
       settle({ ok: true, summary });
       return { runId: run.runId, ...summary, durationMs: Date.now() - started };
@@ -211,18 +275,20 @@ export function createStationService(deps: StationServiceDeps): StationService {
     const stop = new AbortController();
     serving.set(port, stop);
     const who = { operator: autoMode.operator, workOrder: autoMode.workOrder ?? undefined };
-    void track(workflow.serve({
+    void track(chosenDriver(port).then((driver) => workflow.serve({
       port,
+      driver,
+      settings: settings.value,
       signal: stop.signal,
       nextRun: () => {
         void activity();
-        return runRequest(port, who, true);
+        return runRequest(port, driver, who, true);
       },
       onResult: (_run, r) => {
         settle(r);
         void activity();
       },
-    }).catch(() => undefined /* a port that cannot be served is retried by the loop until it goes away */)
+    })).catch(() => undefined /* a port that cannot be served is retried by the loop until it goes away */)
       .finally(() => {
         serving.delete(port);
         busy.delete(port);
@@ -235,7 +301,11 @@ export function createStationService(deps: StationServiceDeps): StationService {
   const watcher = new PortWatcher(() => listPorts(), deps.watchIntervalMs ?? 1000, (kind, port) => {
     events.emit('station.device', { kind, port });
     if (kind === 'attached') serve(port.path);
-    else stopServing(port.path);
+    else {
+      stopServing(port.path);
+      detectedDrivers.delete(port.path);
+      sessionDrivers.delete(port.path);
+    }
   });
 
   const entrySummary = (e: LedgerEntryFacts): LedgerEntrySummary => ({
@@ -276,6 +346,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       }
       return stationStatus();
     },
+    async 'station.setPortDriver'(a) { return setPortDriver(a.port, a.driver); },
     async 'station.resume'() {
       const workflow = need(deps.workflow, 'provisioning workflow');
       try {
@@ -341,15 +412,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     // ── settings ─────────────────────────────────────────────────────────────
     async 'settings.get'() { return settings.value; },
     async 'settings.update'(patch) {
-      const before = settings.value as Record<string, unknown>;
-      const s = await settings.update(patch);
-      if (deps.recordConfigChange) {
-        const after = s as Record<string, unknown>;
-        for (const key of Object.keys(patch)) {
-          if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
-          await deps.recordConfigChange({ key, value: after[key], previous: before[key] });
-        }
-      }
+      const s = await updateSettings(patch);
       if (patch.autoLockMinutes !== undefined) await activity();
       if (patch.simulatorEnabled === false && deps.simulator) await deps.simulator.stopAll();
       return s;

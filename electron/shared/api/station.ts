@@ -1,9 +1,27 @@
 /** `station.*`: serial ports, provisioning, auto mode and shift counters. */
 import { z } from 'zod';
 import { Iso, Label, NoArg, SerialHex, Sha256Hex } from './common';
+import { DRIVER_NAMES } from '../drivers';
+import { FINAL_PROOF_NAMES, PROOF_NAMES } from '../proofs';
 
 /** USB vendor/product IDs as 4 lowercase hex digits (as SerialPort.list reports them). */
 export const UsbId = z.string().regex(/^[0-9a-f]{4}$/);
+
+/** A device driver by name (shared/drivers.ts). */
+export const DriverName = z.enum(DRIVER_NAMES);
+/** A port's driver as chosen: a named driver, or `auto` (probe the port). */
+export const DriverChoice = z.enum([...DRIVER_NAMES, 'auto'] as const);
+export const ProofName = z.enum(PROOF_NAMES);
+export const FinalProof = z.enum(FINAL_PROOF_NAMES);
+
+/** The possession proofs a passed run gave (shared/proofs.ts). */
+export const RunProofs = z.object({
+  /** The final proof the run ended on; null when it gave none itself (a recognised device: nothing was installed). */
+  finalProof: FinalProof.nullable(),
+  /** Every proof the run passed, in order. */
+  proofs: z.array(ProofName).max(16),
+});
+export type RunProofs = z.output<typeof RunProofs>;
 
 export const PortInfo = z.object({
   path: z.string(),
@@ -15,6 +33,15 @@ export const PortInfo = z.object({
   simulated: z.boolean(),
   /** A provisioning run is using it now. */
   busy: z.boolean(),
+  /**
+   * The driver that serves it: the one remembered for its USB IDs
+   * (settings.drivers.byUsb, set with station.setPortDriver), else `auto`.
+   */
+  driver: DriverChoice,
+  /** The driver that last reached a device on it (probed or served), while it stays attached; null before. */
+  detectedDriver: DriverName.nullable(),
+  /** Whether `driver` is remembered in the settings (by USB IDs) rather than the default or this session's choice. */
+  driverRemembered: z.boolean(),
 });
 export type PortInfo = z.output<typeof PortInfo>;
 
@@ -43,6 +70,9 @@ export const ProvisionResult = z.object({
   ledgerIndex: z.number().int().min(0),
   reissued: z.boolean(),
   durationMs: z.number().min(0),
+  /** The driver the device was reached through. */
+  driver: DriverName,
+  ...RunProofs.shape,
 });
 export type ProvisionResult = z.output<typeof ProvisionResult>;
 
@@ -112,6 +142,17 @@ export const stationMethods = {
       z.strictObject({ enabled: z.literal(false) }),
     ]),
     output: StationStatus,
+  },
+  /**
+   * A port's driver: `custodian`, `nrf91`, or `auto` (probe). Remembered in
+   * settings.drivers.byUsb by the port's USB vendor/product ID (`auto` forgets
+   * it); a port without USB IDs (a simulated device, a built-in UART) keeps
+   * the choice until the station restarts. Refused (API_BUSY) while the port
+   * is being provisioned. Returns the port as station.listPorts now lists it.
+   */
+  'station.setPortDriver': {
+    input: z.strictObject({ port: PortPath, driver: DriverChoice }),
+    output: z.object({ port: PortInfo }),
   },
   /** Start a new shift: counters back to zero. */
   'station.resetCounters': { input: NoArg, output: ShiftCounters },

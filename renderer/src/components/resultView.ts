@@ -1,3 +1,6 @@
+import type { DriverName } from '../../../electron/shared/drivers';
+import type { FinalProofName, ProofName } from '../../../electron/shared/proofs';
+
 /** What the full-area verdict screen shows. */
 export interface ResultView {
   passed: boolean;
@@ -10,4 +13,10 @@ export interface ResultView {
   code?: string;
   /** Extra line for a pass (e.g. certificate serial). */
   detail?: string;
+  /** A pass: the driver the device was reached through. */
+  driver?: DriverName;
+  /** A pass: the final possession proof the run gave (null: none in this run, e.g. a recognised device). */
+  finalProof?: FinalProofName | null;
+  /** A pass: every proof the run passed. */
+  proofs?: readonly ProofName[];
 }

@@ -11,6 +11,9 @@ import { WorkOrder } from '../../../electron/shared/api/station';
 import { PROVISION_STEPS } from '../../../electron/shared/events';
 import type { ProvisionStep, StationProgress } from '../../../electron/shared/events';
 import type { Unsubscribe } from '../../../electron/shared/api';
+import { DRIVER_NAMES, DRIVERS, driverSteps, type DriverChoice, type DriverName } from '../../../electron/shared/drivers';
+import type { FinalProofName } from '../../../electron/shared/proofs';
+import { STEP_ORDER } from '../../../electron/shared/workflow';
 import { ApiCallError, call, station, toUserError } from '../api';
 import type { UserError } from '../api';
 import type { StepRow, StepState } from '../components/StepList.vue';
@@ -32,6 +35,39 @@ export const STEP_LABELS: Readonly<Record<ProvisionStep, string>> = {
   done: 'Pass',
 };
 
+/**
+ * Where a step's words depend on the driver's final proof: a device that
+ * signs on request answers a challenge after the install; one that cannot
+ * (the nRF91 modem) is only read back.
+ */
+export const VERIFY_LABELS: Readonly<Record<FinalProofName, string>> = {
+  challenge: STEP_LABELS.verify,
+  'csr-signature': 'Read back and check what the device stores',
+};
+
+/** A step's label for a device of this driver (null: not known yet). */
+export function stepLabel(step: ProvisionStep, driver: DriverName | null): string {
+  return step === 'verify' && driver ? VERIFY_LABELS[DRIVERS[driver].finalProof] : STEP_LABELS[step];
+}
+
+/** The driver choices in the port picker, in the operator's words. */
+export const DRIVER_CHOICES: readonly { value: DriverChoice; label: string }[] = [
+  { value: 'auto', label: 'Auto (probe the port)' },
+  ...DRIVER_NAMES.map((d) => ({ value: d, label: DRIVERS[d].title })),
+];
+
+/** The driver a port is served by as far as the station knows: the chosen one, else the one detected on it (null: probed at connect). */
+export function knownDriver(p: PortInfo | undefined): DriverName | null {
+  if (!p) return null;
+  return p.driver !== 'auto' ? p.driver : p.detectedDriver;
+}
+
+/** A port's driver in a few words: `nRF91 modem (AT)`, `auto → Custodian protocol`, `auto`. */
+export function driverLabel(p: PortInfo): string {
+  if (p.driver !== 'auto') return DRIVERS[p.driver].title;
+  return p.detectedDriver ? `auto: ${DRIVERS[p.detectedDriver].title}` : 'auto';
+}
+
 /** Common USB-serial bridges, so the picker can say what is plugged in. */
 export const KNOWN_USB: Readonly<Record<string, string>> = {
   '0403': 'FTDI',
@@ -48,12 +84,13 @@ export const KNOWN_USB: Readonly<Record<string, string>> = {
 };
 
 export function portLabel(p: PortInfo): string {
-  if (p.simulated) return `${p.path} — simulated device`;
+  if (p.simulated) return `${p.path} — simulated device — driver ${driverLabel(p)}`;
   const parts = [p.path];
   if (p.vendorId) {
     const usb = `USB ${p.vendorId}:${p.productId ?? '????'}`;
     parts.push(`${usb} ${p.manufacturer ?? KNOWN_USB[p.vendorId] ?? ''}`.trim());
   } else if (p.manufacturer) parts.push(p.manufacturer);
+  parts.push(`driver ${driverLabel(p)}`);
   if (p.busy) parts.push('(busy)');
   return parts.join(' — ');
 }
@@ -67,9 +104,22 @@ export function isLikelyDevice(p: PortInfo): boolean {
   return p.simulated || p.vendorId !== null;
 }
 
-/** One row per step, in the order the workflow's transition table gives (connect first). */
-function freshSteps(): StepRow[] {
-  return PROVISION_STEPS.map((id) => ({ id, label: STEP_LABELS[id], state: 'pending' as StepState }));
+/**
+ * One row per step the driver's devices go through, in the order the
+ * workflow's transition table gives (connect first); every step while the
+ * driver is not known yet (a port on `auto` before the probe).
+ */
+function freshSteps(driver: DriverName | null = null): StepRow[] {
+  const steps: readonly ProvisionStep[] = ['connect', ...(driver ? driverSteps(driver) : STEP_ORDER)];
+  return PROVISION_STEPS.filter((id) => steps.includes(id)).map((id) => ({ id, label: stepLabel(id, driver), state: 'pending' as StepState }));
+}
+
+/** The rows for `driver` once it is known, each keeping the state it had. */
+function forDriver(rows: readonly StepRow[], driver: DriverName): StepRow[] {
+  return freshSteps(driver).map((fresh) => {
+    const had = rows.find((r) => r.id === fresh.id);
+    return had ? { ...had, label: fresh.label } : fresh;
+  });
 }
 
 /**
@@ -102,6 +152,8 @@ export const useStationStore = defineStore('station', () => {
   const runPort = ref<string | null>(null);
   const deviceId = ref<string | null>(null);
   const running = ref(false);
+  /** The driver of the run on screen (null until known). */
+  const runDriver = ref<DriverName | null>(null);
   const result = ref<ResultView | null>(null);
   const lastFailure = ref<UserError | null>(null);
   const error = ref<UserError | null>(null);
@@ -125,6 +177,13 @@ export const useStationStore = defineStore('station', () => {
     return null;
   });
   const needsReissueReason = computed(() => lastFailure.value?.code.includes('REISSUE') ?? false);
+  const selectedPort = computed(() => ports.value.find((p) => p.path === port.value));
+  /** Whether a run has been on screen yet (until then the step list follows the chosen port's driver). */
+  const hadRun = ref(false);
+  /** The driver whose steps the step list shows: the run's, or before any run the chosen port's. */
+  const stepDriver = computed<DriverName | null>(() => (hadRun.value ? runDriver.value : knownDriver(selectedPort.value)));
+  /** The rows the step list shows. */
+  const stepRows = computed<StepRow[]>(() => (hadRun.value ? steps.value : freshSteps(stepDriver.value)));
   const passed = computed(() => counters.value?.issued ?? 0);
   const failed = computed(() => counters.value?.failed ?? 0);
 
@@ -136,11 +195,22 @@ export const useStationStore = defineStore('station', () => {
     return passed.value / hours;
   }
 
-  function startRun(id: string | null, onPort: string) {
-    steps.value = freshSteps();
+  function startRun(id: string | null, onPort: string, driver: DriverName | null = knownDriver(ports.value.find((p) => p.path === onPort))) {
+    hadRun.value = true;
+    runDriver.value = driver;
+    steps.value = freshSteps(driver);
     runId.value = id;
     runPort.value = onPort;
     deviceId.value = null;
+  }
+
+  /** The run's driver is known (from its `connect`): its steps, and the port's detected driver. */
+  function learnDriver(onPort: string, driver: DriverName) {
+    if (runDriver.value !== driver) {
+      runDriver.value = driver;
+      steps.value = forDriver(steps.value, driver);
+    }
+    ports.value = ports.value.map((p) => (p.path === onPort && p.detectedDriver !== driver ? { ...p, detectedDriver: driver } : p));
   }
 
   function setStep(step: ProvisionStep, state: StepState, detail?: string) {
@@ -160,9 +230,10 @@ export const useStationStore = defineStore('station', () => {
     if (running.value && runId.value === null && e.port === runPort.value) runId.value = e.runId;
     if (e.runId !== runId.value) {
       if (running.value || !e.auto) return;
-      startRun(e.runId, e.port);
+      startRun(e.runId, e.port, e.driver ?? knownDriver(ports.value.find((p) => p.path === e.port)));
       result.value = null;
     }
+    if (e.driver) learnDriver(e.port, e.driver);
     if (e.deviceId) deviceId.value = e.deviceId;
     if (e.state === 'started') setStep(e.step, 'running');
     else if (e.state === 'succeeded') setStep(e.step, 'done', e.step === 'sign' && e.serialHex ? `serial ${e.serialHex}` : undefined);
@@ -176,7 +247,13 @@ export const useStationStore = defineStore('station', () => {
         result.value = failureView(u);
       } else if (e.step === 'done' && e.state === 'succeeded') {
         lastFailure.value = null;
-        result.value = { passed: true, ...(deviceId.value ? { deviceId: deviceId.value } : {}), ...(e.serialHex ? { detail: `Serial ${e.serialHex}.` } : {}) };
+        result.value = {
+          passed: true,
+          ...(deviceId.value ? { deviceId: deviceId.value } : {}),
+          ...(e.serialHex ? { detail: `Serial ${e.serialHex}.` } : {}),
+          ...(runDriver.value ? { driver: runDriver.value } : {}),
+          ...(e.proof ? { finalProof: e.proof.finalProof, proofs: e.proof.proofs } : {}),
+        };
       }
     }
   }
@@ -186,10 +263,11 @@ export const useStationStore = defineStore('station', () => {
     if (!canProvision.value || port.value === null) return;
     running.value = true;
     result.value = null;
-    startRun(null, port.value);
+    const onPort = port.value;
+    startRun(null, onPort);
     try {
       const r = await call(station().station.provision({
-        port: port.value,
+        port: onPort,
         operator: operator.value.trim(),
         ...(workOrder.value.trim() ? { workOrder: workOrder.value.trim() } : {}),
         ...(reissueReason.value.trim() ? { reissueReason: reissueReason.value.trim() } : {}),
@@ -197,12 +275,16 @@ export const useStationStore = defineStore('station', () => {
       // The rows stay as the run's own events left them (a skipped step is not done).
       runId.value ??= r.runId;
       deviceId.value = r.deviceId;
+      learnDriver(onPort, r.driver);
       lastFailure.value = null;
       reissueReason.value = '';
       result.value = {
         passed: true,
         deviceId: r.deviceId,
         detail: `Serial ${r.serialHex}, ledger entry #${r.ledgerIndex}${r.reissued ? ', re-issued' : ''}.`,
+        driver: r.driver,
+        finalProof: r.finalProof,
+        proofs: r.proofs,
       };
     } catch (e) {
       const u = toUserError(e);
@@ -239,6 +321,22 @@ export const useStationStore = defineStore('station', () => {
     const free = ports.value.filter((p) => !p.busy && isLikelyDevice(p));
     if (preferred && free.some((p) => p.path === preferred)) port.value = preferred;
     else if (!ports.value.some((p) => p.path === port.value)) port.value = free[0]?.path ?? null;
+  }
+
+  /** Why the last driver choice failed (shown by the port picker). */
+  const driverError = ref<UserError | null>(null);
+
+  /** station.setPortDriver: the operator's driver for a port, remembered by the station (by USB IDs). */
+  async function setPortDriver(path: string, driver: DriverChoice): Promise<void> {
+    try {
+      const r = await call(station().station.setPortDriver({ port: path, driver }));
+      ports.value = ports.value.map((p) => (p.path === path ? r.port : p));
+      driverError.value = null;
+      // Ports that share its USB IDs share the choice.
+      void refreshPorts();
+    } catch (e) {
+      driverError.value = toUserError(e);
+    }
   }
 
   /** station.status: auto mode and counters as the station has them. */
@@ -325,8 +423,8 @@ export const useStationStore = defineStore('station', () => {
   }
 
   return {
-    ports, port, operator, workOrder, reissueReason, autoMode, counters, steps, runId, deviceId, running, result,
-    lastFailure, error, halted, resumeError, resuming, workOrderValid, canProvision, blocker, needsReissueReason, passed, failed,
-    ratePerHour, provision, dismiss, retry, refreshPorts, loadStatus, setAutoMode, resetCounters, resume, subscribe, onProgress,
+    ports, port, selectedPort, stepDriver, stepRows, operator, workOrder, reissueReason, autoMode, counters, steps, runId, runDriver, deviceId, running, result,
+    lastFailure, error, driverError, halted, resumeError, resuming, workOrderValid, canProvision, blocker, needsReissueReason, passed, failed,
+    ratePerHour, provision, dismiss, retry, refreshPorts, loadStatus, setAutoMode, setPortDriver, resetCounters, resume, subscribe, onProgress,
   };
 });
