@@ -11,6 +11,7 @@ import { encodeFrame, FRAME_OVERHEAD, FrameParser, type Frame } from '../device/
 import { BATCH_ENTRY_OVERHEAD, ByteReader, ByteWriter, Command, decodeBatch, DeviceError, encodeBatch, RESPONSE_BIT, TYPE_ERROR, type BatchEntry, type CommandName, type DeviceErrorName } from '../device/protocol';
 import type { Transport } from '../device/transport';
 import { wireTimeMs } from '../device/wire';
+import { isCustodianError } from '../errors';
 import { DeviceCommands, Refuse } from './commands';
 import type { FaultPlan, Step } from './faults';
 import type { DeviceStore } from './state';
@@ -176,7 +177,10 @@ export class DeviceFirmware {
       try {
         result = await this.commands.execute(name, new ByteReader(payload), payload);
       } catch (e) {
-        result = e instanceof Refuse ? { error: e.error, message: e.message } : { error: 'INTERNAL', message: String(e) };
+        // A payload too short for its fields is malformed (§5), not the device's own failure.
+        result = e instanceof Refuse
+          ? { error: e.error, message: e.message }
+          : isCustodianError(e, 'DEVICE_PROTOCOL_ERROR') ? { error: 'BAD_REQUEST', message: e.message } : { error: 'INTERNAL', message: String(e) };
       }
     }
     if (faults.take('disconnect', step, (x) => x.phase === 'after')) {
