@@ -5,6 +5,7 @@
  * one and fails on the other is a divergence between the document, the
  * simulator and the agent.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { PROTOCOL_CASES, RawLink, type CaseDevice, type ProtocolCase } from '../
 
 const ID = { deviceId: 'conf-0001', hardwareSerial: 'HWCONF01' };
 type Started = { device: CaseDevice; stop(): Promise<void> };
-type Target = { name: string; key: 'simulator' | 'agent'; start(c: ProtocolCase): Promise<Started> };
+type Target = { name: string; key: 'simulator' | 'agent' | 'board'; start(c: ProtocolCase): Promise<Started> };
 
 const TARGETS: Target[] = [
   {
@@ -90,6 +91,45 @@ const TARGETS: Target[] = [
   },
 ];
 
+/**
+ * Your own board over a USB serial adapter, when CUSTODIAN_BOARD_PORT names
+ * it (docs/device-agent.md §6): CUSTODIAN_BOARD_RESET is a shell command that
+ * wipes its store and unlocks it before each case; CUSTODIAN_BOARD_ID and
+ * _SERIAL its identity; _MAX_PAYLOAD and _BAUD its link. Cases that need
+ * another buffer size or capability set than the board's are skipped.
+ */
+const board = process.env.CUSTODIAN_BOARD_PORT;
+if (board) {
+  const boardId = { deviceId: process.env.CUSTODIAN_BOARD_ID ?? '', hardwareSerial: process.env.CUSTODIAN_BOARD_SERIAL ?? '' };
+  const maxPayload = Number(process.env.CUSTODIAN_BOARD_MAX_PAYLOAD ?? 512);
+  const baudRate = Number(process.env.CUSTODIAN_BOARD_BAUD ?? 115200);
+  TARGETS.push({
+    name: `board on ${board}`,
+    key: 'board',
+    async start() {
+      if (process.env.CUSTODIAN_BOARD_RESET) execFileSync('/bin/sh', ['-c', process.env.CUSTODIAN_BOARD_RESET], { stdio: 'inherit' });
+      const transport = await SerialPortTransport.open(board, { baudRate });
+      const link = new RawLink(transport);
+      return {
+        device: {
+          ...boardId,
+          maxPayload,
+          link,
+          async client() {
+            link.dispose();
+            await transport.close();
+            return openSerialDevice(board, { baud: baudRate });
+          },
+        },
+        async stop() {
+          link.dispose();
+          await transport.close().catch(() => undefined);
+        },
+      };
+    },
+  });
+}
+
 for (const target of TARGETS) {
   describe(`protocol conformance: ${target.name}`, () => {
     let running: Started | null = null;
@@ -98,7 +138,11 @@ for (const target of TARGETS) {
       running = null;
     });
     for (const c of PROTOCOL_CASES) {
-      const divergence = c.divergesOn?.[target.key];
+      const divergence = target.key === 'board' ? undefined : c.divergesOn?.[target.key];
+      if (target.key === 'board' && c.device && (c.device.maxPayload !== undefined || c.device.capabilities !== undefined)) {
+        it.skip(`${c.name} [needs a device built with other settings]`, () => undefined);
+        continue;
+      }
       const run = async (): Promise<void> => {
         running = await target.start(c);
         await c.run(running.device);
