@@ -19,7 +19,7 @@ import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
 import { buildDemoChain } from '../../electron/core/line/demo';
 import { startNrf91Simulator, type Nrf91Fault, type Nrf91SimulatorHandle, type Nrf91SimulatorOptions } from '../../electron/core/simulator/nrf91/index';
 import { startSimulator } from '../../electron/core/simulator/index';
-import { openssl } from '../support/openssl';
+import { makeHubServer, makeOpensslCa, openssl } from '../support/openssl';
 import { runBin } from './helpers';
 
 const PASS = 'cli-nrf91-passphrase';
@@ -27,6 +27,8 @@ const W = mkdtempSync(join(tmpdir(), 'cli-nrf91-'));
 const SEC_TAG = 10;
 let files: Awaited<ReturnType<typeof buildDemoChain>>;
 let hub: MosquittoHub;
+/** The hub's own server root: the station installs it into each modem, and the modem verifies the hub with it. */
+let hubRoot: { rootPem: string; rootKey: string };
 const sims: Array<{ stop(): Promise<void> }> = [];
 const env = { CUSTODIAN_PASSPHRASE: PASS };
 
@@ -56,7 +58,8 @@ function identityKeys(...modems: Nrf91SimulatorHandle[]): string {
 
 beforeAll(async () => {
   files = await buildDemoChain(join(W, 'pki'), PASS, () => undefined);
-  hub = await startMosquittoHub({ rootCaPem: readFileSync(files.rootCertificate, 'utf8') });
+  hubRoot = makeOpensslCa(W, 'hub-root');
+  hub = await startMosquittoHub({ rootCaPem: readFileSync(files.rootCertificate, 'utf8'), server: makeHubServer(W, 'nrf91-hub', hubRoot) });
 });
 afterAll(async () => {
   await Promise.all(sims.map((s) => s.stop()));
@@ -68,7 +71,7 @@ describe('custodian provision --driver nrf91 (child process, socat pty, nRF91 si
     const m = await modem();
     const { imei, firmware } = m.state();
     const deviceId = `nrf-${imei}`;
-    const r = await provision(m.path!, '--driver', 'nrf91', '--identity-keys', identityKeys(m), '--work-order', 'WO-91', '--json');
+    const r = await provision(m.path!, '--driver', 'nrf91', '--identity-keys', identityKeys(m), '--trust-anchors', hubRoot.rootPem, '--work-order', 'WO-91', '--json');
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const doc = JSON.parse(r.stdout) as { result: string; deviceId: string; how: string; serialHex: string; driver: string; finalProof: string; proofs: string[] };
     expect(doc).toMatchObject({ result: 'passed', deviceId, how: 'signed', driver: 'nrf91', finalProof: 'csr-signature' });
@@ -81,9 +84,10 @@ describe('custodian provision --driver nrf91 (child process, socat pty, nRF91 si
     const v = openssl(['verify', '-x509_strict', '-purpose', 'sslclient', '-CAfile', files.rootCertificate, '-untrusted', join(W, 'chain.pem'), join(W, 'leaf.pem')]);
     expect(v.stdout + v.stderr).toContain(': OK');
     expect(v.code).toBe(0);
-    expect(creds.caPem, 'the hub trust anchors are installed as the root CA credential').toMatch(/BEGIN CERTIFICATE/);
+    expect(creds.caPem, 'the hub root is installed as the root CA credential (type 0)').toMatch(/BEGIN CERTIFICATE/);
 
-    const proof = await proveDeviceConnection(hub, deviceId, { keyPem: creds.keyPem, certificateChainPem: creds.fullChainPem });
+    // TLS both ways: the hub accepts the modem's key under its CN, and the modem verifies the hub with the anchor it stores.
+    const proof = await proveDeviceConnection(hub, deviceId, { keyPem: creds.keyPem, certificateChainPem: creds.fullChainPem, caPem: creds.caPem! });
     expect(proof.identitySeenByHub).toBe(deviceId);
 
     const all = ledgerRecords();

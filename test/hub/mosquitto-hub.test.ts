@@ -11,7 +11,7 @@ import { startStationSession, stationLedger } from '../../electron/core/line/ind
 import { fromPem, toPem } from '../../electron/core/pki/pem';
 import { startSimulator, type SimulatorHandle } from '../../electron/core/simulator/index';
 import { DEFAULT_SETTINGS, type Settings } from '../../electron/shared/api/settings';
-import { makeOpensslCa, makeOpensslLeaf, opensslOk } from '../support/openssl';
+import { makeHubServer, makeOpensslCa, makeOpensslLeaf } from '../support/openssl';
 import { makeTestChain, type TestChain } from '../support/station-chain';
 
 // The hub stand-in itself, checked with certificates made by plain OpenSSL, so the
@@ -58,15 +58,6 @@ describe('Mosquitto as the hub', () => {
     expect(isCustodianError(err, 'HUB_MESSAGE_NOT_SEEN')).toBe(true);
   });
 });
-
-/** A hub server certificate for localhost / 127.0.0.1 issued by `ca`, as a real hub's is issued by its server root. */
-function makeHubServer(dir: string, name: string, ca: { rootPem: string; rootKey: string }): { certPem: string; keyPem: string; caPem: string } {
-  const p = (f: string) => join(dir, `${name}-server.${f}`);
-  writeFileSync(p('ext'), 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1, DNS:localhost\n');
-  opensslOk(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', p('key'), '-out', p('csr'), '-subj', `/CN=${name}.hub.test`]);
-  opensslOk(['x509', '-req', '-in', p('csr'), '-CA', ca.rootPem, '-CAkey', ca.rootKey, '-CAcreateserial', '-out', p('pem'), '-days', '5', '-extfile', p('ext')]);
-  return { certPem: readFileSync(p('pem'), 'utf8'), keyPem: readFileSync(p('key'), 'utf8'), caPem: readFileSync(ca.rootPem, 'utf8') };
-}
 
 // The station installs the hub's server root into the device; the device then
 // connects with its own key and chain and verifies the hub with that anchor

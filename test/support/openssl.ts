@@ -1,6 +1,6 @@
 /** Thin helpers for tests that check our output with, or build inputs by, real OpenSSL. */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function openssl(args: string[], opts: { cwd?: string; input?: string | Buffer } = {}): { code: number; stdout: string; stderr: string } {
@@ -51,4 +51,13 @@ export function makeOpensslLeaf(dir: string, cn: string, caPem: string, caKey: s
   opensslOk(['x509', '-req', '-in', p('csr'), '-CA', caPem, '-CAkey', caKey, '-CAcreateserial', '-out', p('pem'),
     '-days', '10', '-extfile', join(dir, 'ca.ext'), '-extensions', 'v3_leaf']);
   return { certPem: p('pem'), keyPem: p('key') };
+}
+
+/** A hub server certificate for localhost / 127.0.0.1 issued by `ca`, as a real hub's is issued by its server root. */
+export function makeHubServer(dir: string, name: string, ca: { rootPem: string; rootKey: string }): { certPem: string; keyPem: string; caPem: string } {
+  const p = (f: string) => join(dir, `${name}-server.${f}`);
+  writeFileSync(p('ext'), 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1, DNS:localhost\n');
+  opensslOk(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', p('key'), '-out', p('csr'), '-subj', `/CN=${name}.hub.test`]);
+  opensslOk(['x509', '-req', '-in', p('csr'), '-CA', ca.rootPem, '-CAkey', ca.rootKey, '-CAcreateserial', '-out', p('pem'), '-days', '5', '-extfile', p('ext')]);
+  return { certPem: readFileSync(p('pem'), 'utf8'), keyPem: readFileSync(p('key'), 'utf8'), caPem: readFileSync(ca.rootPem, 'utf8') };
 }
