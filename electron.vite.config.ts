@@ -44,7 +44,8 @@ export default defineConfig({
       externalizeDeps: true,
       rollupOptions: {
         input: { index: resolve(root, 'electron/main/index.ts') },
-        external: ['serialport', /^@serialport\//],
+        // Native modules stay outside the bundle and load from node_modules (unpacked from the asar).
+        external: ['serialport', /^@serialport\//, 'pkcs11js'],
       },
     },
   },

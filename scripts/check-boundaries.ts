@@ -18,7 +18,7 @@ const NODE_BUILTINS = new Set([
   'http', 'http2', 'https', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
   'timers', 'tls', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ]);
-const NATIVE_OR_MAIN_ONLY = ['serialport', '@serialport/', 'electron', 'tsx'];
+const NATIVE_OR_MAIN_ONLY = ['serialport', '@serialport/', 'pkcs11js', 'electron', 'tsx'];
 
 /**
  * Which other electron/core folders each core folder may import (files at the
@@ -31,15 +31,17 @@ const NATIVE_OR_MAIN_ONLY = ['serialport', '@serialport/', 'electron', 'tsx'];
 export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   pki: [],
   vault: [],
+  // PKCS#11 tokens: owns the native module (pkcs11js); knows keys and signatures, not certificates or the authority.
+  token: ['pki'],
   station: ['pki', 'device/client'],
   device: ['pki'],
   // The ledger implements the workflow's recorder and the authority's journal: those contracts only.
   ledger: ['pki', 'station/recorder', 'station/proofs', 'authority/journal', 'authority/events'],
-  authority: ['pki', 'vault'],
+  authority: ['pki', 'vault', 'token'],
   simulator: ['pki', 'device'],
   hub: ['pki'],
-  line: ['pki', 'vault', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],
-  service: ['pki', 'vault', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line'],
+  line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],
+  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line'],
 };
 
 /** The core folder (and, for device, the module) a path inside electron/core names, or null at the top level. */

@@ -10,6 +10,8 @@ export const CliCodes = {
   PASSPHRASE_ON_ARGV: 'CLI_PASSPHRASE_ON_ARGV',
   /** A command needs a passphrase and none of --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY is available. */
   PASSPHRASE_REQUIRED: 'CLI_PASSPHRASE_REQUIRED',
+  /** A command needs a token PIN and none of --pin-file, CUSTODIAN_PIN or a TTY is available. */
+  PIN_REQUIRED: 'CLI_PIN_REQUIRED',
   /** The interactive passphrase and its confirmation differ. */
   PASSPHRASE_MISMATCH: 'CLI_PASSPHRASE_MISMATCH',
   /** The operator aborted an interactive prompt (Ctrl-C / Ctrl-D). */

@@ -67,6 +67,7 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['WORKFLOW_', ExitStatus.POLICY],
   ['POLICY_', ExitStatus.POLICY],
   ['VAULT_', ExitStatus.VAULT],
+  ['TOKEN_', ExitStatus.VAULT],
   ['DEVICE_', ExitStatus.DEVICE],
   ['FRAME_', ExitStatus.DEVICE],
   ['SIM_', ExitStatus.DEVICE],

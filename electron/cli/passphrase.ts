@@ -1,4 +1,6 @@
 /**
+ * Secrets for the CA key: a vault passphrase or a token PIN.
+ *
  * Passphrase sources, in order: --passphrase-file <f> (`-` = stdin), the
  * CUSTODIAN_PASSPHRASE environment variable, a no-echo prompt on a TTY.
  * Never a plain argv value: argv is visible to every local user via ps.
@@ -8,6 +10,11 @@
  * byte-order mark are part of it; a file with another line break, or that
  * is not UTF-8, is refused. A new passphrase (`confirm`) must meet the vault's rule
  * (electron/shared/passphrase-rule.ts), checked before anything is created.
+ *
+ * A token PIN comes the same way from its own sources: --pin-file <f>
+ * (`-` = stdin), CUSTODIAN_PIN, a no-echo prompt; never argv. It is asked
+ * once (the token, not Custodian, decides whether it is right) and never
+ * retried: tokens count wrong PINs and lock.
  */
 import { INPUT_LIMITS, readBoundedSync, readStreamBounded } from '../core/bounded-read';
 import { CustodianError, isCustodianError } from '../core/errors';
@@ -105,4 +112,21 @@ function promptNoEcho(io: CliIo, prompt: string): Promise<string> {
     stdin.resume();
     stdin.on('data', onData);
   });
+}
+
+export interface PinSources {
+  file?: string; // already resolved against cwd, or '-'
+  io: CliIo;
+}
+
+export async function obtainPin(src: PinSources, purpose: string): Promise<string> {
+  if (src.file !== undefined) {
+    const shown = src.file === '-' ? 'stdin' : src.file;
+    return passphraseFromFile(await readPassphraseFile({ ...src, file: src.file }), shown);
+  }
+  const env = src.io.env.CUSTODIAN_PIN;
+  if (env !== undefined && env !== '') return env;
+  const stdin = src.io.stdin;
+  if (stdin.isTTY && typeof stdin.setRawMode === 'function') return promptNoEcho(src.io, `PIN for ${purpose}: `);
+  throw new CustodianError(CliCodes.PIN_REQUIRED, `a PIN is needed for ${purpose} and none was given`, { sources: ['--pin-file', 'CUSTODIAN_PIN', 'tty'] });
 }

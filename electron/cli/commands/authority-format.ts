@@ -20,6 +20,11 @@ export function renderReport(r: AuthorityReport): string[] {
     `  state     ${r.state}${r.kind ? `, ${r.kind}` : ''}`,
     `  key       ${r.keySpec ?? '?'} (${r.keyOrigin ?? '?'}), SPKI SHA-256 ${r.spkiSha256 ?? '?'}`,
   ];
+  if (r.keyLocation?.kind === 'token') {
+    lines.push(`  token     "${r.keyLocation.tokenLabel}", serial ${r.keyLocation.tokenSerial} (${r.keyLocation.tokenManufacturer} ${r.keyLocation.tokenModel})`);
+    lines.push(`  key id    ${r.keyLocation.keyIdHex}${r.keyLocation.keyLabel !== null ? `, label "${r.keyLocation.keyLabel}"` : ''}`);
+    lines.push(`  key URI   ${r.keyLocation.uri}`);
+  }
   if (r.keyFile && 'problem' in r.keyFile) lines.push(`  key file  ${r.keyFile.path}: PROBLEM: ${r.keyFile.problem}`);
   else if (r.keyFile) lines.push(`  key file  ${r.keyFile.path} (${r.keyFile.format}, scrypt 2^${r.keyFile.logN}, mode ${r.keyFile.mode})`);
   if (r.pinnedRoot) lines.push(`  root      pinned to SHA-256 ${r.pinnedRoot.sha256}${r.pinnedRoot.subject ? ` (${r.pinnedRoot.subject})` : ''}`);

@@ -1,17 +1,20 @@
 /**
  * `custodian authority …`: the station's CA ceremonies (docs/ceremonies.md).
  * Each command that needs the CA key unlocks it for this run only, from
- * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt, and locks it again.
+ * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt (a key in a token:
+ * its PIN, from --pin-file, CUSTODIAN_PIN or a TTY prompt), and locks it again.
  */
 import { Authority, type AuthorityJournal, type CaSubject, type RootPinInput } from '../../core/authority/index';
 import { LedgerAuthorityJournal, openStationLedger } from '../../core/ledger/index';
 import { defaultStationId } from '../../core/line/station-id';
 import { CA_KEY_SPECS, readCsr, type CaKeySpec } from '../../core/pki/index';
 import { DEFAULT_LOG_N, MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
+import { parsePkcs11Uri } from '../../core/token/index';
 import { optBool, optInt, optString, positional, reqInt, reqString } from '../args';
 import { CustodianError } from '../../core/errors';
 import { CliCodes } from '../codes';
 import { readInputFile, writeOutputFile } from '../files';
+import { obtainPin } from '../passphrase';
 import { OPERATOR_OPTION, operatorFrom } from '../operator';
 import type { CliCommand, CommandContext, CommandGroup, OptionSpec } from '../types';
 import { renderChain, renderReport, renderRootCheck } from './authority-format';
@@ -28,6 +31,35 @@ const SUBJECT: Record<string, OptionSpec> = {
   org: { type: 'string', valueName: '<org>', description: 'organization (O)' },
   'key-spec': { type: 'string', valueName: '<spec>', description: `CA key type: ${CA_KEY_SPECS.join(', ')} (default P-256)` },
 };
+
+const PIN: Record<string, OptionSpec> = {
+  'pin-file': { type: 'string', valueName: '<file>', description: 'read the token PIN from <file> (`-` = stdin); else CUSTODIAN_PIN or a prompt' },
+};
+const TOKEN: Record<string, OptionSpec> = {
+  token: { type: 'string', valueName: '<pkcs11-uri>', description: 'generate the CA key in this PKCS#11 token instead of the vault, e.g. "pkcs11:token=Custodian;object=factory-y?module-path=/usr/lib/softhsm/libsofthsm2.so" (docs/hsm.md)' },
+  ...PIN,
+};
+
+/** The token PIN for `purpose`, from --pin-file, CUSTODIAN_PIN or a prompt. */
+function pinFrom(ctx: CommandContext, purpose: string): Promise<string> {
+  const file = optString(ctx, 'pin-file');
+  return obtainPin({ io: ctx.io, ...(file !== undefined ? { file: file === '-' ? '-' : ctx.resolvePath(file) } : {}) }, purpose);
+}
+
+/** The secret that unlocks this authority's key: its token PIN, or the vault passphrase. */
+function keySecret(ctx: CommandContext, a: Authority): Promise<string> {
+  const name = a.metadata?.subject.commonName ?? '?';
+  if (a.secretKind === 'pin') return pinFrom(ctx, `the token holding the CA key of "${name}" (${a.metadata?.keyLocation?.tokenLabel ?? '?'})`);
+  return ctx.passphrase({ purpose: `the CA key of "${name}"` });
+}
+
+/** Where a new key goes: `--token <uri>` (its PIN asked) or the vault (a new passphrase asked twice). */
+async function placement(ctx: CommandContext, commonName: string): Promise<{ passphrase: string } | { token: { uri: string; pin: string } }> {
+  const uri = optString(ctx, 'token');
+  if (uri === undefined) return { passphrase: await ctx.passphrase({ purpose: `the new CA key of "${commonName}"`, confirm: true }) };
+  parsePkcs11Uri(uri); // a malformed URI is refused before a PIN is asked
+  return { token: { uri, pin: await pinFrom(ctx, `the token that will hold the CA key of "${commonName}"`) } };
+}
 
 const ROOT: Record<string, OptionSpec> = {
   root: { type: 'string', valueName: '<file>', description: 'the upstream root certificate (PEM/DER) from the hand-over: a bundle must end in it' },
@@ -67,7 +99,7 @@ async function withJournalledAuthority<T>(ctx: CommandContext, fn: (a: Authority
     try {
       return await fn(a);
     } finally {
-      a.lock();
+      await a.lock();
     }
   } finally {
     ledger.close();
@@ -85,12 +117,14 @@ function subjectFrom(ctx: CommandContext): CaSubject & { keySpec: CaKeySpec } {
 
 /**
  * A ceremony that creates the CA key: refused before a ledger is created or a
- * passphrase asked when the station already has an authority; `fn` gets the
- * new key's passphrase (asked twice).
+ * passphrase asked when the station already has an authority; `fn` gets
+ * where the key goes: the vault with a new passphrase (asked twice), or the
+ * token of --token with its PIN.
  */
-async function withNewKey<T>(ctx: CommandContext, commonName: string, fn: (a: Authority, passphrase: string) => Promise<T>): Promise<T> {
+async function withNewKey<T>(ctx: CommandContext, commonName: string, fn: (a: Authority, where: Awaited<ReturnType<typeof placement>>) => Promise<T>): Promise<T> {
   openAuthority(ctx).assertNone();
-  return withJournalledAuthority(ctx, async (a) => fn(a, await ctx.passphrase({ purpose: `the new CA key of "${commonName}"`, confirm: true })));
+  if (optString(ctx, 'token') !== undefined) parsePkcs11Uri(optString(ctx, 'token')!);
+  return withJournalledAuthority(ctx, async (a) => fn(a, await placement(ctx, commonName)));
 }
 
 /**
@@ -102,19 +136,21 @@ async function withSigningKey<T>(ctx: CommandContext, fn: (a: Authority) => Prom
   openAuthority(ctx).assertActive();
   return withJournalledAuthority(ctx, async (a) => {
     a.assertActive();
-    await a.unlock(await ctx.passphrase({ purpose: `the CA key of "${a.metadata?.subject.commonName ?? '?'}"` }));
+    await a.unlock(await keySecret(ctx, a));
     return fn(a);
   });
 }
 
 const iso = (d: Date) => d.toISOString();
+const keyWhere = (r: { keyFile: string | null; tokenUri: string | null }): string => (r.tokenUri !== null ? `in the token ${r.tokenUri}` : `sealed in ${r.keyFile ?? '?'}`);
 
 const initRootCmd: CliCommand = {
   name: 'init-root',
   summary: 'create a self-signed root CA on this station (brand root, e.g. Company-X)',
-  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--path-len N] [--days D]',
+  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--path-len N] [--days D] [--token <pkcs11-uri>]',
   options: {
     ...SUBJECT,
+    ...TOKEN,
     'path-len': { type: 'string', valueName: 'N', description: 'CA levels allowed below the root (default 2: factory → installer)' },
     days: { type: 'string', valueName: 'D', description: 'validity in days (default 7305, max 9132)' },
     ...WORK_FACTOR,
@@ -124,10 +160,10 @@ const initRootCmd: CliCommand = {
     const s = subjectFrom(ctx);
     const pathLen = optInt(ctx, 'path-len', { min: 0, max: 8 });
     const days = optInt(ctx, 'days', { min: 1 });
-    return withNewKey(ctx, s.commonName, async (a, passphrase) => {
-      const r = await a.initRoot({ ...s, passphrase, ...(pathLen !== undefined ? { pathLen } : {}), ...(days !== undefined ? { days } : {}) });
-      const data = { subject: r.subject, fingerprint: r.fingerprint, serialHex: r.serialHex, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), pathLen: r.pathLen, keySpec: r.keySpec, keyFile: r.keyFile, home: ctx.home };
-      return { data, human: [`Root CA created: ${r.subject}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}`, `  pathLen   ${r.pathLen}`, `  key       ${r.keySpec}, sealed in ${r.keyFile}`, 'Next: `custodian authority export-chain --out <file>` and hand the root certificate to downstream custodians.'] };
+    return withNewKey(ctx, s.commonName, async (a, where) => {
+      const r = await a.initRoot({ ...s, ...where, ...(pathLen !== undefined ? { pathLen } : {}), ...(days !== undefined ? { days } : {}) });
+      const data = { subject: r.subject, fingerprint: r.fingerprint, serialHex: r.serialHex, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), pathLen: r.pathLen, keySpec: r.keySpec, keyFile: r.keyFile, tokenUri: r.tokenUri, home: ctx.home };
+      return { data, human: [`Root CA created: ${r.subject}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}`, `  pathLen   ${r.pathLen}`, `  key       ${r.keySpec}, ${keyWhere(r)}`, 'Next: `custodian authority export-chain --out <file>` and hand the root certificate to downstream custodians.'] };
     });
   },
 };
@@ -135,20 +171,20 @@ const initRootCmd: CliCommand = {
 const requestCmd: CliCommand = {
   name: 'request',
   summary: 'create this station\'s CA key and a CSR for the upstream custodian',
-  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--root <file> | --root-sha256 <hex>] [--out <csr>]',
-  options: { ...SUBJECT, ...ROOT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION },
+  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--root <file> | --root-sha256 <hex>] [--out <csr>] [--token <pkcs11-uri>]',
+  options: { ...SUBJECT, ...TOKEN, ...ROOT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION },
   async run(ctx) {
     const s = subjectFrom(ctx);
     const root = rootFrom(ctx);
     const out = optString(ctx, 'out');
-    return withNewKey(ctx, s.commonName, async (a, passphrase) => {
-      const r = await a.createRequest({ ...s, passphrase, ...(root ? { root } : {}) });
+    return withNewKey(ctx, s.commonName, async (a, where) => {
+      const r = await a.createRequest({ ...s, ...where, ...(root ? { root } : {}) });
       const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
-      const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile, pinnedRootSha256: r.pinnedRootSha256 };
+      const data = { subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile, tokenUri: r.tokenUri, pinnedRootSha256: r.pinnedRootSha256 };
       const next = r.pinnedRootSha256 !== null
         ? 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle>`.'
         : 'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle> --root <root.pem>` (or --root-sha256), the root taken from the upstream hand-over.';
-      return { data, human: [`Request created for ${r.subject}`, `  CSR       ${written ?? r.requestFile}`, `  CSR SHA-256  ${r.csrSha256}`, `  key SHA-256  ${r.spkiSha256} (SPKI)`, `  root      ${r.pinnedRootSha256 !== null ? `SHA-256 ${r.pinnedRootSha256} (pinned: a bundle must end in it)` : 'not pinned yet: give it at import'}`, next] };
+      return { data, human: [`Request created for ${r.subject}`, `  CSR       ${written ?? r.requestFile}`, `  CSR SHA-256  ${r.csrSha256}`, `  key SHA-256  ${r.spkiSha256} (SPKI), ${keyWhere(r)}`, `  root      ${r.pinnedRootSha256 !== null ? `SHA-256 ${r.pinnedRootSha256} (pinned: a bundle must end in it)` : 'not pinned yet: give it at import'}`, next] };
     });
   },
 };
@@ -163,6 +199,7 @@ const signSubordinateCmd: CliCommand = {
     days: { type: 'string', valueName: 'D', description: 'validity in days, clamped to this CA\'s validity (required)' },
     out: { type: 'string', valueName: '<bundle>', description: 'where to write the bundle: new certificate + chain to the root, PEM (required)' },
     ...OUT_FORCE,
+    ...PIN,
     ...OPERATOR_OPTION,
   },
   async run(ctx) {
@@ -221,6 +258,7 @@ const verificationCmd: CliCommand = {
     out: { type: 'string', valueName: '<base>', description: 'writes <base>.pem and <base>.cer (DER) (required)' },
     days: { type: 'string', valueName: 'D', description: 'validity in days (default 30, max 90)' },
     ...OUT_FORCE,
+    ...PIN,
     ...OPERATOR_OPTION,
   },
   async run(ctx) {

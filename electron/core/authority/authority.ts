@@ -23,7 +23,9 @@ import type { AuthorityJournal } from './journal';
 import { requireActive, requireConfigured, requireUnlocked } from './guards';
 import { importBundle, type ImportBundleParams, type ImportBundleResult } from './import-bundle';
 import { assertNoAuthority, initRoot, type InitRootParams, type InitRootResult } from './init-root';
-import { spkiSha256, unlockSealedKey } from './keys';
+import { spkiSha256 } from './keys';
+import { unlockCaKey } from './key-placement';
+import { TokenCodes } from '../token/codes';
 import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
 import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
 import { resolvePin, type RootPinInput } from './root-pin';
@@ -31,7 +33,8 @@ import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult
 import { AuthorityStore, type AuthorityMeta } from './store';
 import { UnlockThrottle } from './unlock-throttle';
 import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
-import { fingerprintSha256, readCertificate, type CryptoKey, type TbsSigner } from '../pki/index';
+import { fingerprintSha256, readCertificate, type SigningKey, type TbsSigner } from '../pki/index';
+import { loadedKey } from './init-root';
 
 export interface AuthorityOptions {
   /** Station state directory; the authority lives in `<home>/authority/`. */
@@ -51,7 +54,12 @@ export interface AuthorityOptions {
   signer?: TbsSigner;
   /** Waits between wrong-passphrase unlocks (unlock-throttle.ts); tests give one with a fake clock and sleep. */
   unlockThrottle?: UnlockThrottle;
+  /** How often a token-held key checks its token is still there (ms; default 1000; 0 = only when signing). */
+  presenceIntervalMs?: number;
 }
+
+/** Unlock failures that count as a wrong secret (throttled, journalled): a wrong passphrase or a wrong / last-try / locked PIN. */
+const WRONG_SECRET: ReadonlySet<string> = new Set([VaultCodes.WRONG_PASSPHRASE, TokenCodes.PIN_INCORRECT, TokenCodes.PIN_FINAL_TRY, TokenCodes.PIN_LOCKED]);
 
 /**
  * What the provisioning workflow needs to sign device certificates. Compatible
@@ -61,7 +69,8 @@ export interface AuthorityOptions {
 export interface UnlockedIssuer {
   /** This CA's certificate (DER). */
   certificate: Uint8Array;
-  privateKey: CryptoKey;
+  /** A vault key (CryptoKey) or a token key: issuance signs with either. */
+  privateKey: SigningKey;
   /** This CA first, then each issuer up to and including the root (DER). */
   chain: Uint8Array[];
   /** Same as `chain` (the name StationIssuer uses). */
@@ -75,10 +84,13 @@ export type AuthorityState = 'none' | 'pending' | 'active';
 export class Authority {
   readonly #ctx: AuthorityContext;
   readonly #throttle: UnlockThrottle;
+  readonly #presenceMs: number;
+  #presenceTimer: ReturnType<typeof setInterval> | null = null;
 
-  private constructor(ctx: AuthorityContext, throttle: UnlockThrottle) {
+  private constructor(ctx: AuthorityContext, throttle: UnlockThrottle, presenceMs: number) {
     this.#ctx = ctx;
     this.#throttle = throttle;
+    this.#presenceMs = presenceMs;
   }
 
   /** Open (without unlocking) the authority under `home`. Works when none exists yet. */
@@ -90,6 +102,7 @@ export class Authority {
     const store = new AuthorityStore(opts.home);
     const listener = opts.listener;
     const journalListener = opts.journal?.listener;
+    let self: Authority | null = null;
     const ctx: AuthorityContext = {
       store,
       logN,
@@ -101,34 +114,40 @@ export class Authority {
         if (journalListener) await journalListener(e);
       },
       journal: opts.journal ?? null,
+      keyRemoved: () => { if (self) void self.#lockNow('token-removed'); },
       signer: opts.signer,
     };
-    return new Authority(ctx, opts.unlockThrottle ?? new UnlockThrottle());
+    self = new Authority(ctx, opts.unlockThrottle ?? new UnlockThrottle(), opts.presenceIntervalMs ?? 1000);
+    return self;
   }
 
   get dir(): string { return this.#ctx.store.dir; }
   get state(): AuthorityState { return this.#ctx.meta?.state ?? 'none'; }
   get kind(): 'root' | 'subordinate' | null { return this.#ctx.meta?.kind ?? null; }
   get unlocked(): boolean { return this.#ctx.key !== null; }
+  /** What unlocks the key: the vault passphrase, or the PIN of the token that holds it. */
+  get secretKind(): 'passphrase' | 'pin' { return this.#ctx.meta?.keyLocation?.kind === 'token' ? 'pin' : 'passphrase'; }
   /** Metadata snapshot (names, fingerprints; no secrets), or null when none. */
   get metadata(): Readonly<AuthorityMeta> | null { return this.#ctx.meta ? { ...this.#ctx.meta } : null; }
 
   /**
-   * Decrypt the CA key with `passphrase` and hold it as a non-extractable
-   * CryptoKey. Checks the key is the one the station's certificate (or pending
-   * request) is for. Throws VAULT_WRONG_PASSPHRASE, VAULT_*, AUTHORITY_NOT_CONFIGURED,
-   * AUTHORITY_KEY_MISMATCH. A wrong passphrase is emitted as
-   * `authority.unlock-failed` (the journal records it) and makes the next
-   * attempt wait (unlock-throttle.ts); the wait comes before the key file is tried.
+   * Load the CA key with its secret: the vault passphrase (decrypted into a
+   * non-extractable CryptoKey), or the token PIN (logs in; the key stays in
+   * the token). Checks the key is the one the station's certificate (or
+   * pending request) is for. Throws VAULT_WRONG_PASSPHRASE, VAULT_*,
+   * TOKEN_PIN_INCORRECT / TOKEN_PIN_FINAL_TRY / TOKEN_PIN_LOCKED, TOKEN_*,
+   * AUTHORITY_NOT_CONFIGURED, AUTHORITY_KEY_MISMATCH. A wrong secret is
+   * emitted as `authority.unlock-failed` (the journal records it) and makes
+   * the next attempt wait (unlock-throttle.ts); it is never retried here.
    */
-  async unlock(passphrase: string): Promise<void> {
+  async unlock(secret: string): Promise<void> {
     const meta = requireConfigured(this.#ctx);
     await this.#throttle.turn();
-    let key: Awaited<ReturnType<typeof unlockSealedKey>>;
+    let key: Awaited<ReturnType<typeof unlockCaKey>>;
     try {
-      key = await unlockSealedKey(this.#ctx.store.keyFile, passphrase);
+      key = await unlockCaKey(this.#ctx, meta, secret);
     } catch (e) {
-      if (!isCustodianError(e, VaultCodes.WRONG_PASSPHRASE)) throw e;
+      if (!isCustodianError(e) || !WRONG_SECRET.has(e.code)) throw e;
       const { attempt, delayMs } = this.#throttle.failed();
       // A failed attempt the journal cannot record fails with the journal's error.
       await this.#ctx.emit({
@@ -139,25 +158,62 @@ export class Authority {
       throw new CustodianError(e.code, `${e.message} (${attempt} wrong in a row${wait})`, { ...e.details, attempt, retryDelayMs: delayMs }, { cause: e });
     }
     this.#throttle.succeeded();
-    if (!bytesEqual(key.spki, Buffer.from(meta.spkiDer, 'base64'))) {
-      throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not hold the key this authority was set up with', {
-        expectedSpkiSha256: meta.spkiSha256,
-        actualSpkiSha256: spkiSha256(key.spki),
-      });
-    }
-    if (meta.state === 'active') {
-      const chain = this.#ctx.store.readChain();
-      if (!bytesEqual(readCertificate(chain[0]!).spki, key.spki)) {
-        throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key file does not match the station certificate', { certificateFingerprint: meta.certificateFingerprint });
+    try {
+      if (!bytesEqual(key.spki, Buffer.from(meta.spkiDer, 'base64'))) {
+        throw new CustodianError(AuthorityCodes.KEY_MISMATCH, `the ${key.release ? 'token' : 'key file'} does not hold the key this authority was set up with`, {
+          expectedSpkiSha256: meta.spkiSha256,
+          actualSpkiSha256: spkiSha256(key.spki),
+        });
       }
+      if (meta.state === 'active') {
+        const chain = this.#ctx.store.readChain();
+        if (!bytesEqual(readCertificate(chain[0]!).spki, key.spki)) {
+          throw new CustodianError(AuthorityCodes.KEY_MISMATCH, 'the key does not match the station certificate', { certificateFingerprint: meta.certificateFingerprint });
+        }
+      }
+    } catch (e) {
+      await key.release?.();
+      throw e;
     }
-    this.#ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec } satisfies LoadedKey;
+    await this.#release();
+    this.#ctx.key = loadedKey(key);
     try {
       await this.#ctx.emit({ type: 'authority.unlocked', at: this.#ctx.now().toISOString(), state: meta.state, spkiSha256: meta.spkiSha256, fingerprint: meta.certificateFingerprint });
     } catch (e) {
-      this.#ctx.key = null; // a key load the journal could not record does not stay loaded
+      await this.#release(); // a key load the journal could not record does not stay loaded
       throw e;
     }
+    this.#watchPresence();
+  }
+
+  /** Whether the loaded key's token is still there (true for a vault key, or when locked); a removed token locks at once. */
+  async keyPresent(): Promise<boolean> {
+    const key = this.#ctx.key;
+    if (!key?.present) return true;
+    const there = await key.present();
+    if (!there && this.#ctx.key === key) await this.#lockNow('token-removed');
+    return there;
+  }
+
+  /** Poll a token-held key's token; a removed token locks the authority at once. */
+  #watchPresence(): void {
+    this.#stopWatching();
+    if (!this.#ctx.key?.present || this.#presenceMs <= 0) return;
+    this.#presenceTimer = setInterval(() => { void this.keyPresent(); }, this.#presenceMs);
+    this.#presenceTimer.unref?.();
+  }
+
+  #stopWatching(): void {
+    if (this.#presenceTimer) clearInterval(this.#presenceTimer);
+    this.#presenceTimer = null;
+  }
+
+  /** Drop the loaded key where it is held (log out of the token). */
+  async #release(): Promise<void> {
+    const key = this.#ctx.key;
+    this.#ctx.key = null;
+    this.#stopWatching();
+    await key?.release?.().catch(() => undefined);
   }
 
   /** Throws AUTHORITY_ALREADY_CONFIGURED when an authority (or a pending request) exists. */
@@ -173,11 +229,17 @@ export class Authority {
   /** Throws AUTHORITY_NOT_CONFIGURED / AUTHORITY_NOT_ACTIVE unless the authority can sign (once unlocked). */
   assertActive(): void { requireActive(this.#ctx); }
 
-  /** Drop the CA key. Idempotent. */
-  lock(): void {
+  /** Drop the CA key (a token: log out and close its session). Idempotent; resolves once the key is let go. */
+  lock(): Promise<void> { return this.#lockNow(); }
+
+  #lockNow(reason?: 'token-removed'): Promise<void> {
     const was = this.#ctx.key !== null;
-    this.#ctx.key = null;
-    if (was) void Promise.resolve(this.#ctx.emit({ type: 'authority.locked', at: this.#ctx.now().toISOString() })).catch(() => undefined);
+    const released = this.#release();
+    if (was) {
+      const event = { type: 'authority.locked' as const, at: this.#ctx.now().toISOString(), ...(reason ? { reason } : {}) };
+      void Promise.resolve(this.#ctx.emit(event)).catch(() => undefined);
+    }
+    return released;
   }
 
   /** Run a state-changing ceremony under the station lock, against fresh metadata. */

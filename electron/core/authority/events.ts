@@ -14,7 +14,8 @@ export type AuthorityEvent =
    * this process, `delayMs` is the wait imposed before the next attempt.
    */
   | { type: 'authority.unlock-failed'; at: string; code: string; attempt: number; delayMs: number; spkiSha256: string; fingerprint: string | null }
-  | { type: 'authority.locked'; at: string }
+  /** `reason` 'token-removed': the token holding the key went away and the key was dropped at once. */
+  | { type: 'authority.locked'; at: string; reason?: 'token-removed' }
   | { type: 'authority.subordinate-signed'; at: string; subject: string; serialHex: string; fingerprint: string; pathLen: number; notAfter: string; csrSha256: string; issuerFingerprint: string }
   | { type: 'authority.verification-cert-issued'; at: string; code: string; serialHex: string; fingerprint: string; notAfter: string; issuerFingerprint: string };
 

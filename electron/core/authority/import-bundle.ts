@@ -145,6 +145,8 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
     request: prev?.request ?? null,
     certificateFingerprint: leaf.fingerprintSha256,
     pinnedRoot: pin,
+    // A pending key in a token stays there; an imported key goes to the vault.
+    ...(!keyImported && prev?.keyLocation ? { keyLocation: prev.keyLocation } : {}),
   };
   ctx.store.writeMeta(ctx.meta);
   await ctx.emit({

@@ -3,19 +3,18 @@ import { CustodianError } from '../errors';
 import { issueCertificate, type CaKeySpec } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import { BACKDATE_MS, type AuthorityContext, type LoadedKey } from './context';
-import { createSealedKey, spkiSha256 } from './keys';
+import { spkiSha256 } from './keys';
+import { createCaKey, type CaKeyPlacement, type PlacedKey } from './key-placement';
 import { checkDays, checkPathLen, checkSubject, type CaSubject } from './subject';
 import { AUTHORITY_FORMAT, type AuthorityMeta } from './store';
 
-export interface InitRootParams extends CaSubject {
+export interface InitRootParams extends CaSubject, CaKeyPlacement {
   /** Default 'P-256'. */
   keySpec?: CaKeySpec;
   /** How many CA levels may exist below the root (Company-X → Factory-Y → Technician-Z needs 2). Default 2. */
   pathLen?: number;
   /** Validity in days (rootCa profile: default 7305, max 9132). */
   days?: number;
-  /** New passphrase for the key file (≥ 8 characters). */
-  passphrase: string;
 }
 
 export interface InitRootResult {
@@ -28,7 +27,10 @@ export interface InitRootResult {
   notAfter: Date;
   pathLen: number;
   keySpec: CaKeySpec;
-  keyFile: string;
+  /** The key file (vault), or null for a key in a token. */
+  keyFile: string | null;
+  /** The key's pkcs11: URI when it is in a token. */
+  tokenUri: string | null;
 }
 
 export function assertNoAuthority(ctx: AuthorityContext): void {
@@ -49,7 +51,7 @@ type GeneratedKeyStage = Pick<AuthorityMeta, 'state' | 'kind' | 'activatedAt' | 
  * authority's metadata (the commit point) and keep the key loaded. Returns
  * the key's SPKI SHA-256.
  */
-export function commitGeneratedKey(ctx: AuthorityContext, key: LoadedKey & { spki: Uint8Array }, subject: CaSubject, now: Date, stage: GeneratedKeyStage): string {
+export function commitGeneratedKey(ctx: AuthorityContext, key: PlacedKey, subject: CaSubject, now: Date, stage: GeneratedKeyStage): string {
   const spkiHash = spkiSha256(key.spki);
   ctx.meta = {
     format: AUTHORITY_FORMAT,
@@ -65,10 +67,19 @@ export function commitGeneratedKey(ctx: AuthorityContext, key: LoadedKey & { spk
     request: stage.request,
     certificateFingerprint: stage.certificateFingerprint,
     pinnedRoot: stage.pinnedRoot ?? null,
+    ...(key.location ? { keyLocation: key.location } : {}),
   };
   ctx.store.writeMeta(ctx.meta);
-  ctx.key = { privateKey: key.privateKey, publicKey: key.publicKey, spec: key.spec };
+  ctx.key = loadedKey(key);
   return spkiHash;
+}
+
+/** The LoadedKey part of a freshly made or unlocked key (no SPKI or location copies kept). */
+export function loadedKey(k: LoadedKey): LoadedKey {
+  return {
+    privateKey: k.privateKey, publicKey: k.publicKey, spec: k.spec,
+    ...(k.release ? { release: k.release } : {}), ...(k.present ? { present: k.present } : {}),
+  };
 }
 
 export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promise<InitRootResult> {
@@ -78,7 +89,7 @@ export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promis
   const days = p.days === undefined ? undefined : checkDays(p.days);
   const keySpec = p.keySpec ?? 'P-256';
   const now = ctx.now();
-  const key = await createSealedKey(ctx.store.keyFile, keySpec, p.passphrase, ctx.logN);
+  const key = await createCaKey(ctx, keySpec, p);
   const cert = await issueCertificate({
     profile: 'rootCa',
     ...subject,
@@ -90,7 +101,7 @@ export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promis
     ...(days !== undefined ? { days } : {}),
     now,
     signer: ctx.signer,
-  });
+  }).catch(async (e: unknown) => { await key.release?.(); throw e; });
   ctx.store.writeChain([cert.der]);
   const spkiHash = commitGeneratedKey(ctx, key, subject, now, {
     state: 'active', kind: 'root', activatedAt: now.toISOString(), request: null, certificateFingerprint: cert.fingerprintSha256, pinnedRoot: null,
@@ -115,6 +126,7 @@ export async function initRoot(ctx: AuthorityContext, p: InitRootParams): Promis
     notAfter: cert.notAfter,
     pathLen,
     keySpec: key.spec,
-    keyFile: ctx.store.keyFile,
+    keyFile: key.location ? null : ctx.store.keyFile,
+    tokenUri: key.location?.uri ?? null,
   };
 }

@@ -34,6 +34,14 @@ export interface AuthorityReport {
   keyOrigin: 'generated' | 'imported' | null;
   spkiSha256: string | null;
   keyFile: { path: string; format: string; logN: number; mode: string } | { path: string; problem: string } | null;
+  /**
+   * Where the CA key is: sealed in the vault (`keyFile` describes the file) or
+   * held by a PKCS#11 token, named by its URI, label, serial and key id.
+   */
+  keyLocation: { kind: 'vault' } | {
+    kind: 'token'; uri: string; modulePath: string; tokenLabel: string; tokenSerial: string; tokenModel: string; tokenManufacturer: string;
+    keyLabel: string | null; keyIdHex: string;
+  } | null;
   /** This CA first, root last; empty unless active. */
   chain: ChainEntry[];
   pendingRequest: { file: string; csrSha256: string; createdAt: string } | null;
@@ -78,12 +86,15 @@ export function show(ctx: AuthorityContext): AuthorityReport {
     keyOrigin: meta?.keyOrigin ?? null,
     spkiSha256: meta?.spkiSha256 ?? null,
     keyFile: null,
+    keyLocation: meta ? (meta.keyLocation ? { ...meta.keyLocation } : { kind: 'vault' }) : null,
     chain: [],
     pendingRequest: null,
     pinnedRoot: meta?.pinnedRoot ? { sha256: meta.pinnedRoot.sha256, subject: meta.pinnedRoot.subject, pinnedAt: meta.pinnedRoot.pinnedAt } : null,
   };
   if (!meta) return base;
-  if (existsSync(ctx.store.keyFile)) {
+  if (meta.keyLocation) {
+    // The key is in a token: there is no key file to describe.
+  } else if (existsSync(ctx.store.keyFile)) {
     try {
       const k = keyFileInfo(ctx.store.keyFile);
       base.keyFile = { path: k.path, format: k.format, logN: k.logN, mode: k.mode.toString(8).padStart(4, '0') };

@@ -4,18 +4,16 @@
  * The CSR is built with @peculiar/x509 (via pki/crypto) and checked with the
  * pki CSR reader before it is handed out.
  */
-import { x509 } from '../pki/crypto';
 import { encodeName, readCertificate, readCsr, toPem, type CaKeySpec } from '../pki/index';
 import type { AuthorityContext } from './context';
-import { createSealedKey } from './keys';
+import { buildCsr } from './csr-builder';
+import { createCaKey, type CaKeyPlacement } from './key-placement';
 import { assertNoAuthority, commitGeneratedKey } from './init-root';
 import { pinFrom, type RootPinInput } from './root-pin';
 import { assertDistinctNames, checkSubject, subjectText, type CaSubject } from './subject';
 
-export interface CreateRequestParams extends CaSubject {
+export interface CreateRequestParams extends CaSubject, CaKeyPlacement {
   keySpec?: CaKeySpec;
-  /** New passphrase for the key file (≥ 8 characters). */
-  passphrase: string;
   /** The upstream root this station will belong to (its certificate or SHA-256), pinned with the request; otherwise given at import. */
   root?: RootPinInput;
 }
@@ -31,15 +29,10 @@ export interface CreateRequestResult {
   requestFile: string;
   /** SHA-256 of the pinned upstream root, or null when none was given (then `import` needs it). */
   pinnedRootSha256: string | null;
-  keyFile: string;
-}
-
-type SigningAlgorithm = Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['signingAlgorithm'];
-
-function signingAlgorithm(spec: CaKeySpec): SigningAlgorithm {
-  if (spec === 'P-256') return { name: 'ECDSA', hash: 'SHA-256' } as SigningAlgorithm;
-  if (spec === 'P-384') return { name: 'ECDSA', hash: 'SHA-384' } as SigningAlgorithm;
-  return { name: 'RSASSA-PKCS1-v1_5' };
+  /** The key file (vault), or null for a key in a token. */
+  keyFile: string | null;
+  /** The key's pkcs11: URI when it is in a token. */
+  tokenUri: string | null;
 }
 
 export async function createRequest(ctx: AuthorityContext, p: CreateRequestParams): Promise<CreateRequestResult> {
@@ -52,13 +45,14 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
     const root = readCertificate(Buffer.from(pinnedRoot.certificate, 'base64'));
     assertDistinctNames([{ subject: subjectText(subject), subjectDer: encodeName(subject) }, root]);
   }
-  const key = await createSealedKey(ctx.store.keyFile, keySpec, p.passphrase, ctx.logN);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: new x509.Name(encodeName(subject)),
-    keys: { privateKey: key.privateKey, publicKey: key.publicKey },
-    signingAlgorithm: signingAlgorithm(key.spec),
-  });
-  const csrDer = new Uint8Array(csr.rawData);
+  const key = await createCaKey(ctx, keySpec, p);
+  let csrDer: Uint8Array;
+  try {
+    csrDer = await buildCsr(encodeName(subject), key.spki, key.privateKey, key.spec);
+  } catch (e) {
+    await key.release?.();
+    throw e;
+  }
   const intake = readCsr(csrDer); // our own CSR must pass our own intake
   const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
   ctx.store.writeRequest(csrPem);
@@ -75,6 +69,7 @@ export async function createRequest(ctx: AuthorityContext, p: CreateRequestParam
     keySpec: key.spec,
     requestFile: ctx.store.requestFile,
     pinnedRootSha256: pinnedRoot?.sha256 ?? null,
-    keyFile: ctx.store.keyFile,
+    keyFile: key.location ? null : ctx.store.keyFile,
+    tokenUri: key.location?.uri ?? null,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The authority's on-disk layout under `<home>/authority/` (directory 0700):
  *
- *   ca-key.age        the CA private key (vault: age v1 / scrypt, 0600)
+ *   ca-key.age        the CA private key (vault: age v1 / scrypt, 0600), unless
+ *                     the key is in a PKCS#11 token (authority.json keyLocation)
  *   ca-cert.pem       this station's CA certificate (active only)
  *   chain.pem         this CA first, then each issuer up to the root (active only)
  *   request.csr.pem   the CSR of a pending request (kept for reference)
@@ -18,6 +19,21 @@ import { writeFileAtomic } from '../vault/index';
 import { AuthorityCodes } from './codes';
 
 export const AUTHORITY_FORMAT = 'custodian-authority/1';
+
+/** A CA key held in a PKCS#11 token (docs/hsm.md): the URI finds it again; the rest is for people. */
+const TokenKeyLocationSchema = z.object({
+  kind: z.literal('token'),
+  /** RFC 7512 URI naming the token by label and serial and the key by id. */
+  uri: z.string().startsWith('pkcs11:'),
+  modulePath: z.string(),
+  tokenLabel: z.string(),
+  tokenSerial: z.string(),
+  tokenModel: z.string(),
+  tokenManufacturer: z.string(),
+  keyLabel: z.string().nullable(),
+  keyIdHex: z.string().regex(/^[0-9a-f]*$/),
+});
+export type TokenKeyLocation = z.output<typeof TokenKeyLocationSchema>;
 
 const Meta = z.object({
   format: z.literal(AUTHORITY_FORMAT),
@@ -45,6 +61,8 @@ const Meta = z.object({
     certificate: z.string().nullable(),
     pinnedAt: z.string(),
   }).nullable().optional(),
+  /** Where the CA key is: absent = sealed in the vault (ca-key.age). */
+  keyLocation: TokenKeyLocationSchema.optional(),
 });
 export type AuthorityMeta = z.output<typeof Meta>;
 

@@ -13,6 +13,7 @@ import { ecdsaP1363ToDer, encodeOid, tlv } from './der';
 import { publicKeyObject } from './key-objects';
 import { Oid } from './oids';
 import type { SignatureHash } from './profiles';
+import { isExternalSigningKey, type SigningKey } from './signing-key';
 
 export interface CertificateFields {
   /** INTEGER content octets, used as given. */
@@ -28,7 +29,7 @@ export interface CertificateFields {
 }
 
 /** AlgorithmIdentifier for a WebCrypto signing key and hash. */
-export function signatureAlgorithmFor(key: CryptoKey, hash: SignatureHash): AlgorithmIdentifier {
+export function signatureAlgorithmFor(key: Pick<SigningKey, 'algorithm'>, hash: SignatureHash): AlgorithmIdentifier {
   if (key.algorithm.name === 'ECDSA') {
     return new AlgorithmIdentifier({ algorithm: hash === 'SHA-384' ? Oid.ecdsaWithSha384 : Oid.ecdsaWithSha256 });
   }
@@ -43,7 +44,7 @@ export function signatureAlgorithmFor(key: CryptoKey, hash: SignatureHash): Algo
 
 /** signatureAlgorithmFor's DER (same checks), from a cache: no schema object per signing. */
 const algorithmByKey = new Map<string, Uint8Array>();
-export function signatureAlgorithmDer(key: CryptoKey, hash: SignatureHash): Uint8Array {
+export function signatureAlgorithmDer(key: Pick<SigningKey, 'algorithm'>, hash: SignatureHash): Uint8Array {
   const alg = key.algorithm as { name: string; hash?: { name: string } };
   const id = `${alg.name}/${alg.hash?.name ?? ''}/${hash}`;
   let der = algorithmByKey.get(id);
@@ -130,7 +131,8 @@ const NodeCryptoKey = (globalThis as { CryptoKey?: abstract new (...args: never[
  * was matched to the key in signatureAlgorithmFor. Any other key goes through
  * WebCrypto.
  */
-export async function signTbs(tbsDer: Uint8Array, signingKey: CryptoKey, hash: SignatureHash): Promise<Uint8Array> {
+export async function signTbs(tbsDer: Uint8Array, signingKey: SigningKey, hash: SignatureHash): Promise<Uint8Array> {
+  if (isExternalSigningKey(signingKey)) return signingKey.sign(tbsDer, hash);
   if (signsNow(signingKey)) return new Uint8Array(signTbsNow(tbsDer, signingKey, hash));
   const name = signingKey.algorithm.name;
   const alg = name === 'ECDSA' ? { name: 'ECDSA', hash } : { name: 'RSASSA-PKCS1-v1_5' };
@@ -139,7 +141,8 @@ export async function signTbs(tbsDer: Uint8Array, signingKey: CryptoKey, hash: S
 }
 
 /** Whether signTbs signs with this key synchronously (a Node WebCrypto ECDSA or RSASSA-PKCS1-v1_5 key). */
-export function signsNow(signingKey: CryptoKey): boolean {
+export function signsNow(signingKey: SigningKey): boolean {
+  if (isExternalSigningKey(signingKey)) return false;
   const name = signingKey.algorithm.name;
   return NodeCryptoKey !== undefined && signingKey instanceof NodeCryptoKey && (name === 'ECDSA' || name === 'RSASSA-PKCS1-v1_5');
 }
@@ -168,11 +171,15 @@ export interface BuiltCertificate {
 export type TbsSigner = (tbsDer: Uint8Array, signingKey: CryptoKey, hash: SignatureHash) => Uint8Array | Promise<Uint8Array>;
 
 /** Encode and sign; `signer` defaults to signTbs (synchronous for a key where signsNow holds). */
-export async function buildCertificate(fields: CertificateFields, signingKey: CryptoKey, signer?: TbsSigner): Promise<BuiltCertificate> {
-  if (!signer && signsNow(signingKey)) return buildCertificateNow(fields, signingKey);
+export async function buildCertificate(fields: CertificateFields, signingKey: SigningKey, signer?: TbsSigner): Promise<BuiltCertificate> {
+  if (!signer && signsNow(signingKey)) return buildCertificateNow(fields, signingKey as CryptoKey);
   const algDer = signatureAlgorithmDer(signingKey, fields.signatureHash);
   const tbsDer = encodeTbs(fields, algDer);
-  return assemble(tbsDer, algDer, await (signer ?? signTbs)(tbsDer, signingKey, fields.signatureHash));
+  // A key held outside the process signs itself; a TbsSigner stands in only for in-process keys.
+  const signature = isExternalSigningKey(signingKey) || !signer
+    ? await signTbs(tbsDer, signingKey, fields.signatureHash)
+    : await signer(tbsDer, signingKey, fields.signatureHash);
+  return assemble(tbsDer, algDer, signature);
 }
 
 /** buildCertificate without a promise, for a key where signsNow holds. */

@@ -49,6 +49,7 @@ export { SERIAL_POLICY, cryptoRandom, generateSerial, normalizeSerialHex, serial
 export { computeValidity, type ValidityWindow } from './validity';
 export { issueCertificate, type CaIssuer, type IssueRequest, type IssuedCertificate } from './issue';
 export type { TbsSigner } from './certificate-builder';
+export { isExternalSigningKey, type ExternalSigningKey, type SigningKey } from './signing-key';
 
 export { CSR_MAX_BYTES, readCsr, type CsrIntake, type ReadCsrOptions } from './csr';
 export { DEVICE_ID_RULES, checkDeviceId, validateDeviceId, type DeviceIdProblem, type DeviceIdRule, type DeviceIdRuleName } from './device-id';

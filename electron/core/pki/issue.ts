@@ -3,7 +3,8 @@
  * key into a signed certificate. What a device asked for (its CSR) never
  * reaches this function except as the public key.
  */
-import type { CryptoKey, CryptoKeyPair } from './crypto';
+import type { CryptoKey } from './crypto';
+import { isExternalSigningKey, type SigningKey } from './signing-key';
 import { CustodianError } from '../errors';
 import type { KeyObject } from 'node:crypto';
 import { bytesEqual, toHex } from './bytes';
@@ -36,8 +37,8 @@ import { computeValidity } from './validity';
 export interface CaIssuer {
   /** The issuing CA's certificate (DER). */
   certificate: Uint8Array;
-  /** Its private key; must match `certificate`. */
-  privateKey: CryptoKey;
+  /** Its private key (in-process or held by a token); must match `certificate`. */
+  privateKey: SigningKey;
 }
 
 export interface IssueRequest {
@@ -52,7 +53,7 @@ export interface IssueRequest {
   subjectPublicKey: CryptoKey | Uint8Array;
   issuer: CaIssuer | 'self';
   /** Required with `issuer: 'self'`; its public key must equal `subjectPublicKey`. */
-  selfKeys?: CryptoKeyPair;
+  selfKeys?: { privateKey: SigningKey; publicKey: CryptoKey };
   /** CA profiles only; defaults to the profile's `defaultPathLen`. */
   pathLen?: number;
   notBefore: Date;
@@ -217,7 +218,7 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   // --- the issuer ---
   let issuerName: Uint8Array;
   let akiExtension: Uint8Array;
-  let signingKey: CryptoKey;
+  let signingKey: SigningKey;
   let verifyKey: Uint8Array | KeyObject;
   let issuerWindow: { notBefore: Date; notAfter: Date } | undefined;
   let issuerLabel: string | undefined;
@@ -275,8 +276,10 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   const fields = { serial, issuerName, subjectName, notBefore: validity.notBefore, notAfter: validity.notAfter, spki, extensions, signatureHash };
   let built: BuiltCertificate;
   try {
-    built = !req.signer && signsNow(signingKey) ? buildCertificateNow(fields, signingKey) : await buildCertificate(fields, signingKey, req.signer);
+    built = !req.signer && signsNow(signingKey) ? buildCertificateNow(fields, signingKey as CryptoKey) : await buildCertificate(fields, signingKey, req.signer);
   } catch (e) {
+    // A token's own refusal (removed, logged out, locked) keeps its code.
+    if (isExternalSigningKey(signingKey) && e instanceof CustodianError) throw e;
     throw new CustodianError(PkiCodes.KEY_MISMATCH, `signing failed: ${(e as Error).message}`, { issuer: issuerLabel ?? formatName(subjectName) }, { cause: e });
   }
   // Never hand out a certificate that does not verify under its issuer. The

@@ -14,6 +14,7 @@ import { publicKeyObject } from './key-objects';
 import { keyInfoFromSpki } from './keys';
 import { fingerprintSha256 } from './pem';
 import type { CertificateProfile } from './profiles';
+import { isExternalSigningKey, type SigningKey } from './signing-key';
 
 /**
  * Issuer certificates parsed recently, by SHA-256 of their DER. A station signs
@@ -40,21 +41,25 @@ export function readIssuer(der: Uint8Array): CertificateFacts {
 }
 
 /** Keys already proven to match a given issuer certificate (by fingerprint). */
-const provenPairs = new WeakMap<CryptoKey, Set<string>>();
+const provenPairs = new WeakMap<SigningKey, Set<string>>();
 const PROBE = new TextEncoder().encode('custodian-issuer-key-match-v1');
 
 /** Whether `privateKey` was already proven to belong to `issuer` (assertKeyMatchesCertificate need not run again). */
-export function keyProvenFor(privateKey: CryptoKey, issuer: CertificateFacts): boolean {
+export function keyProvenFor(privateKey: SigningKey, issuer: CertificateFacts): boolean {
   return provenPairs.get(privateKey)?.has(issuer.fingerprintSha256) === true;
 }
 
-export async function assertKeyMatchesCertificate(privateKey: CryptoKey, issuer: CertificateFacts): Promise<void> {
+export async function assertKeyMatchesCertificate(privateKey: SigningKey, issuer: CertificateFacts): Promise<void> {
   if (keyProvenFor(privateKey, issuer)) return;
   let ok = false;
   try {
     const info = keyInfoFromSpki(issuer.spki);
     const pub = publicKeyObject(issuer.spki);
-    if (info.kind === 'EC' && privateKey.algorithm.name === 'ECDSA' && (privateKey.algorithm as EcKeyAlgorithm).namedCurve === info.curve) {
+    if (isExternalSigningKey(privateKey)) {
+      if (info.kind === 'EC' && privateKey.algorithm.namedCurve === info.curve) {
+        ok = nodeVerify('sha256', PROBE, pub, await privateKey.sign(PROBE, 'SHA-256'));
+      }
+    } else if (info.kind === 'EC' && privateKey.algorithm.name === 'ECDSA' && (privateKey.algorithm as EcKeyAlgorithm).namedCurve === info.curve) {
       const sig = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, PROBE);
       ok = nodeVerify('sha256', PROBE, { key: pub, dsaEncoding: 'ieee-p1363' }, new Uint8Array(sig));
     } else if (info.kind === 'RSA' && privateKey.algorithm.name === 'RSASSA-PKCS1-v1_5') {
@@ -62,7 +67,8 @@ export async function assertKeyMatchesCertificate(privateKey: CryptoKey, issuer:
       const sig = await subtle.sign({ name: 'RSASSA-PKCS1-v1_5' }, privateKey, PROBE);
       ok = nodeVerify(hash, PROBE, pub, new Uint8Array(sig));
     }
-  } catch {
+  } catch (e) {
+    if (isExternalSigningKey(privateKey) && e instanceof CustodianError) throw e;
     ok = false;
   }
   if (!ok) {

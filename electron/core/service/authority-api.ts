@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { INPUT_LIMITS, readBounded, type InputKind } from '../bounded-read';
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
-import type { AuthorityStatus, RootCheck, RootPin } from '../../shared/api/authority';
+import type { AuthorityStatus, KeyLocation, RootCheck, RootPin } from '../../shared/api/authority';
 import type { StationApiImpl } from './dispatch';
 import { AutoLock } from './auto-lock';
 import type { StationEvents } from './events';
@@ -29,6 +29,16 @@ function readPicked(path: string, kind: InputKind, what: string): Promise<Buffer
 }
 
 type AuthorityMethods = Pick<StationApiImpl, Extract<keyof StationApiImpl, `authority.${string}`>>;
+
+/**
+ * A port that can also say where the CA key is (the station's authority
+ * adapter can); without it the status carries no `key`.
+ */
+interface KeyLocatingPort { keyLocation(): KeyLocation | null }
+function keyLocationOf(port: AuthorityPort): KeyLocation | null {
+  const locating = port as AuthorityPort & Partial<KeyLocatingPort>;
+  return typeof locating.keyLocation === 'function' ? locating.keyLocation() : null;
+}
 
 export interface AuthorityApiContext {
   port: AuthorityPort | undefined;
@@ -60,6 +70,7 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
       fingerprint: issuing?.fingerprint ?? null,
       notAfter: issuing?.notAfter ?? null,
       autoLockAt: d.unlocked ? (autoLock.deadline?.toISOString() ?? null) : null,
+      key: keyLocationOf(ctx.port),
     };
   }
 

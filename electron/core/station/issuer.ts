@@ -7,14 +7,15 @@
  * devices this station provisioned before.
  */
 import { CustodianError } from '../errors';
-import { fingerprintSha256, readCertificate, validateChain, type CryptoKey } from '../pki/index';
+import { fingerprintSha256, readCertificate, validateChain, type SigningKey } from '../pki/index';
 import { bytesEqual } from '../pki/bytes';
 import { StationCodes } from './codes';
 
 export interface StationIssuer {
   /** Issuing CA certificate (DER), e.g. Technician-Z. */
   certificate: Uint8Array;
-  privateKey: CryptoKey;
+  /** In-process or token-held; the workflow signs with it and never asks which. */
+  privateKey: SigningKey;
   /** Issuing CA first, then each issuer up to and including the root (DER). */
   caChain: readonly Uint8Array[];
 }

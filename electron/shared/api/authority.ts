@@ -19,6 +19,24 @@ export const NewPassphrase = z.string().min(PASSPHRASE_RULE.minLength, `use at l
 export const LockState = z.enum(['none', 'locked', 'unlocked']);
 export type LockState = z.output<typeof LockState>;
 
+/**
+ * Where the CA key is (docs/hsm.md): sealed in the vault, or held by a
+ * PKCS#11 token. For a token the unlock secret is its PIN.
+ */
+export const KeyLocation = z.union([
+  z.object({ location: z.literal('vault') }),
+  z.object({
+    location: z.literal('token'),
+    tokenLabel: z.string().max(64),
+    tokenSerial: z.string().max(64),
+    /** The key's CKA_LABEL, if it has one. */
+    keyLabel: z.string().max(256).nullable(),
+    /** The key's CKA_ID, lowercase hex. */
+    keyId: z.string().regex(/^[0-9a-f]{0,512}$/),
+  }),
+]);
+export type KeyLocation = z.output<typeof KeyLocation>;
+
 export const AuthorityStatus = z.object({
   /** none = no authority configured on this station. */
   state: LockState,
@@ -30,6 +48,8 @@ export const AuthorityStatus = z.object({
   notAfter: Iso.nullable(),
   /** When the CA will lock itself if idle; null when locked or auto-lock is off. */
   autoLockAt: Iso.nullable(),
+  /** Where the CA key is; absent or null when the station cannot say (no authority, or an older station service). */
+  key: KeyLocation.nullable().optional(),
 });
 export type AuthorityStatus = z.output<typeof AuthorityStatus>;
 
@@ -56,6 +76,7 @@ export type RootCheck = z.output<typeof RootCheck>;
 
 export const authorityMethods = {
   'authority.status': { input: NoArg, output: AuthorityStatus },
+  /** `passphrase` is the vault passphrase, or the token PIN when `status.key.location` is 'token'. */
   'authority.unlock': { input: z.strictObject({ passphrase: Passphrase }), output: AuthorityStatus },
   'authority.lock': { input: NoArg, output: AuthorityStatus },
   /** The issuing CA's chain, issuing CA first, root last. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Authority } from '../../authority/index';
 import { AuthorityCodes } from '../../authority/codes';
 import { CustodianError } from '../../errors';
+import type { KeyLocation } from '../../../shared/api/authority';
 import type { AuthorityPort, SubjectInput } from '../ports';
 
 const DEMO_MARKER = 'demo-authority.json';
@@ -26,7 +27,7 @@ function caSubject(s: SubjectInput): { commonName: string; organization?: string
   return s.organization !== undefined ? { commonName: s.commonName, organization: s.organization } : { commonName: s.commonName };
 }
 
-export function authorityAdapter(home: string, open: () => Authority = () => Authority.open({ home })): AuthorityPort & { readonly authority: Authority } {
+export function authorityAdapter(home: string, open: () => Authority = () => Authority.open({ home })): AuthorityPort & { readonly authority: Authority; keyLocation(): KeyLocation | null } {
   const authority = open();
   const marker = join(home, DEMO_MARKER);
   const isDemo = () => {
@@ -51,10 +52,17 @@ export function authorityAdapter(home: string, open: () => Authority = () => Aut
       };
     },
     async unlock(passphrase) {
-      await authority.unlock(passphrase);
+      await authority.unlock(passphrase); // for a token-held key this is its PIN
+    },
+    /** Where the CA key is, for the status the app shows (null without an authority). */
+    keyLocation(): KeyLocation | null {
+      const where = authority.show().keyLocation;
+      if (!where) return null;
+      if (where.kind === 'vault') return { location: 'vault' };
+      return { location: 'token', tokenLabel: where.tokenLabel, tokenSerial: where.tokenSerial, keyLabel: where.keyLabel, keyId: where.keyIdHex };
     },
     async lock() {
-      authority.lock();
+      await authority.lock();
     },
     async initRoot(req) {
       await authority.initRoot({
