@@ -66,7 +66,8 @@ export async function startSimChild(dir: string, id: string, next: string[] = []
   };
 }
 
-export async function testIssuer() {
+/** A test hierarchy (Company-X → Factory-Y → Technician-Z) and the station issuer under it, as an unlocked authority gives it. */
+export async function testIssuerSource() {
   const notBefore = new Date(Date.now() - 3600_000);
   const rk = await generateKeyPair('P-256', { extractable: false });
   const root = await issueCertificate({ profile: 'rootCa', commonName: 'Company-X', subjectPublicKey: rk.publicKey, issuer: 'self', selfKeys: rk, notBefore, days: 3650 });
@@ -74,7 +75,11 @@ export async function testIssuer() {
   const fac = await issueCertificate({ profile: 'intermediateCa', commonName: 'Factory-Y', subjectPublicKey: fk.publicKey, issuer: { certificate: root.der, privateKey: rk.privateKey }, pathLen: 1, notBefore, days: 3000 });
   const tk = await generateKeyPair('P-256', { extractable: false });
   const tech = await issueCertificate({ profile: 'intermediateCa', commonName: 'Technician-Z', subjectPublicKey: tk.publicKey, issuer: { certificate: fac.der, privateKey: fk.privateKey }, pathLen: 0, notBefore, days: 2000 });
-  return prepareIssuer({ certificate: tech.der, privateKey: tk.privateKey, caChain: [tech.der, fac.der, root.der] });
+  return { certificate: tech.der, privateKey: tk.privateKey, caChain: [tech.der, fac.der, root.der] };
+}
+
+export async function testIssuer() {
+  return prepareIssuer(await testIssuerSource());
 }
 
 /** The p-quantile (0..1) of xs, interpolating between neighbours (p = 0.5 is the median). */

@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { appMethods } from './api/app';
 import { authorityMethods } from './api/authority';
 import { stationMethods } from './api/station';
+import { lineMethods } from './api/line';
 import { ledgerMethods } from './api/ledger';
 import { settingsMethods } from './api/settings';
 import { simulatorMethods } from './api/simulator';
@@ -28,6 +29,7 @@ export const METHODS = {
   ...appMethods,
   ...authorityMethods,
   ...stationMethods,
+  ...lineMethods,
   ...ledgerMethods,
   ...settingsMethods,
   ...simulatorMethods,

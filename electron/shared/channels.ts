@@ -25,6 +25,8 @@ export const METHOD_NAMES = [
   'station.setPortDriver',
   'station.resetCounters',
   'station.resume',
+  'station.line',
+  'station.setHeadAuto',
   'ledger.page',
   'ledger.search',
   'ledger.entry',
@@ -47,6 +49,7 @@ export const EVENT_NAMES = [
   'station.device',
   'station.counters',
   'station.halted',
+  'station.head',
   'authority.lockState',
   'ledger.appended',
 ] as const;

@@ -8,6 +8,7 @@ import { Iso, SerialHex } from './api/common';
 import { LockState } from './api/authority';
 import { DriverName, PortInfo, RunProofs, ShiftCounters, StationHalt } from './api/station';
 import { EntryStatus } from './api/ledger';
+import { HeadState } from './api/line';
 import { STEP_ORDER, type WorkflowStep } from './workflow';
 
 /**
@@ -61,6 +62,8 @@ export const EVENTS = {
   'station.counters': ShiftCounters,
   /** The ledger stopped: the station signs and serves nothing (a blocking alert until station.resume succeeds). */
   'station.halted': StationHalt,
+  /** A head of the line changed (step, verdict, counters, auto mode): the Line view's tile. */
+  'station.head': HeadState,
   'authority.lockState': AuthorityLockStateEvent,
   'ledger.appended': LedgerAppended,
 } as const;

@@ -5,14 +5,16 @@ import AuthorityView from './views/AuthorityView.vue';
 import LedgerView from './views/LedgerView.vue';
 import SettingsView from './views/SettingsView.vue';
 import FirstRunView from './views/FirstRunView.vue';
+import LineView from './views/LineView.vue';
 import { useAppStore } from './stores/app';
 
-/** Views in navigation order; Ctrl+1…4 jump to them. */
+/** Views in navigation order; Ctrl+1…5 jump to them. */
 export const NAV = [
   { path: '/station', name: 'station', title: 'Station' },
   { path: '/authority', name: 'authority', title: 'Authority' },
   { path: '/ledger', name: 'ledger', title: 'Ledger' },
   { path: '/settings', name: 'settings', title: 'Settings' },
+  { path: '/line', name: 'line', title: 'Line' },
 ] as const;
 
 export function createAppRouter(): Router {
@@ -25,6 +27,7 @@ export function createAppRouter(): Router {
       { path: '/authority', name: 'authority', component: AuthorityView },
       { path: '/ledger', name: 'ledger', component: LedgerView },
       { path: '/settings', name: 'settings', component: SettingsView },
+      { path: '/line', name: 'line', component: LineView },
       { path: '/welcome', name: 'welcome', component: FirstRunView },
       { path: '/:rest(.*)', redirect: '/station' },
     ],

@@ -20,7 +20,7 @@ import { launchBrowser, openApp, problemsOf, shoot, startStation, type Station, 
 
 const THEMES: Theme[] = ['light', 'dark'];
 import { ptySimulator, type PtySimulator } from './fixtures';
-import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lockRefusesSigning, passNamesProof, provisionToPass, verificationCertificate } from './journeys';
+import { faultAndRetry, firstRunDemo, keyboardOnlyStation, ledgerAudit, ledgerLookup, lineOfHeads, lockRefusesSigning, passNamesProof, provisionToPass, verificationCertificate } from './journeys';
 
 /** Which areas the default composition wires today. */
 async function wiredFeatures() {
@@ -105,6 +105,13 @@ describeChromium('Custodian UI in Chromium (real core, in-process simulated devi
     await p.keyboard.press('Control+4');
     await p.waitForSelector('[data-testid="settings-save"]');
     await shoot(p, 'settings', theme);
+    await p.context().close();
+  });
+
+  it('the Line view shows a tile per head, each reaching PASS on its own, and switches auto mode per head', async () => {
+    const p = await openApp(browser, station.url, { route: '/station' });
+    await lineOfHeads(p, station);
+    expect(problemsOf(p)).toEqual([]);
     await p.context().close();
   });
 

@@ -222,3 +222,44 @@ export async function passNamesProof(page: Page, proof: FinalProofName): Promise
   await page.waitForSelector('[data-testid="result-screen"]', { state: 'detached' });
 }
 
+
+/**
+ * The Line view with auto mode on: two more simulated heads are plugged in,
+ * every head gets its own tile and reaches PASS on its own, the totals count
+ * them, and one head's auto mode is switched off from its tile. `page` is
+ * freshly opened on the Station view.
+ */
+export async function lineOfHeads(page: Page, station: Station): Promise<void> {
+  await page.waitForSelector('[data-testid="operator"]:focus');
+  await page.keyboard.type('lena');
+  await page.keyboard.press('F9');
+  await page.waitForSelector('[data-testid="auto-mode"]:checked');
+  await page.keyboard.press('Control+5');
+  await page.waitForSelector('[data-testid="line-view"]');
+  // Two more heads plugged in while the Line view is open: their tiles appear.
+  await station.service.api['simulator.start'](undefined);
+  await station.service.api['simulator.start'](undefined);
+  await page.waitForSelector('[data-testid="line-view"]');
+  const heads = page.locator('.tile');
+  await expect.poll(() => heads.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => page.locator('.tile[data-verdict="pass"]').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+  const passed = Number((await page.textContent('[data-testid="line-passed"]'))!.split(' ')[0]);
+  expect(passed).toBeGreaterThanOrEqual(3);
+  // A head auto mode serves: switched off from its tile, then on again.
+  const served = page.locator('.tile[data-verdict="pass"]').first();
+  const port = (await served.locator('strong').getAttribute('title'))!;
+  const toggle = page.locator(`[data-testid="head-auto-${port.split('/').pop()}"]`);
+  expect(await toggle.isChecked()).toBe(true);
+  await toggle.uncheck();
+  await expect.poll(() => toggle.isChecked()).toBe(false);
+  // The station has paused that head (the checkbox flips before the call returns).
+  const head = async () => (await station.service.api['station.line'](undefined)).heads.find((h) => h.port === port);
+  await expect.poll(async () => (await head())?.paused, { timeout: 5000 }).toBe(true);
+  expect(await head()).toMatchObject({ auto: false });
+  await toggle.check();
+  await expect.poll(() => toggle.isChecked()).toBe(true);
+  await page.keyboard.press('Control+1');
+  await page.waitForSelector('[data-testid="auto-mode"]:checked');
+  await page.keyboard.press('F9');
+  await page.waitForSelector('[data-testid="auto-mode"]:not(:checked)');
+}

@@ -42,6 +42,11 @@ const usbPort = {
 const entry = { index: 0, time: NOW, status: 'issued', deviceId: 'dev-1', serialHex: '01', workOrder: null, operator: 'op', reissue: false } as const;
 const written = { name: 'x.pem', bytes: 10 };
 const sim = { id: 's1', port: '/dev/pts/1', deviceId: 'dev-1', model: 'SIM' };
+const head = {
+  port: '/dev/ttyUSB0', auto: true, paused: false, running: true, deviceId: 'dev-2', step: 'write', stepState: 'started',
+  last: { result: 'failed', deviceId: 'dev-1', serialHex: '01', code: 'DEVICE_TIMEOUT', message: 'The device did not answer.', at: NOW },
+  counters: { passed: 3, failed: 1 },
+} as const;
 
 export const SAMPLE_RESULTS: { [M in MethodName]: MethodOutput<M> } = {
   'app.status': { version: '0.1.0', firstRun: false, authorityConfigured: true, simulatorAvailable: true, platform: 'linux', features: { authority: true, station: true, ledger: true, simulator: true } },
@@ -66,6 +71,8 @@ export const SAMPLE_RESULTS: { [M in MethodName]: MethodOutput<M> } = {
   'station.setAutoMode': { autoMode: { enabled: true, operator: 'op', workOrder: null }, counters, busyPorts: [], halted: null },
   'station.resetCounters': counters,
   'station.resume': { autoMode: { enabled: false, operator: null, workOrder: null }, counters, busyPorts: [], halted: null },
+  'station.line': { autoMode: true, heads: [head], totals: { passed: 3, failed: 1 } },
+  'station.setHeadAuto': { ...head, auto: false, paused: true },
   'ledger.page': { size: 1, entries: [entry] },
   'ledger.search': { entries: [entry], truncated: false },
   'ledger.entry': { ...entry, reissueReason: null, profile: 'device-leaf', issuerFingerprint: FP, spkiSha256: FP, certificate: sampleCert, chain: [sampleCert], failure: null, entryHash: FP },
@@ -126,7 +133,8 @@ export function validArg(m: MethodName): unknown {
     'station.status': undefined, 'station.listPorts': undefined,
     'station.provision': { port: '/dev/ttyUSB0', operator: 'Ana' }, 'station.setAutoMode': { enabled: false },
     'station.setPortDriver': { port: '/dev/ttyUSB0', driver: 'nrf91' },
-    'station.resetCounters': undefined, 'station.resume': undefined, 'ledger.page': { start: 0, count: 10 }, 'ledger.search': { by: 'deviceId', value: 'dev-1' },
+    'station.resetCounters': undefined, 'station.resume': undefined,
+    'station.line': undefined, 'station.setHeadAuto': { port: '/dev/ttyUSB0', enabled: false }, 'ledger.page': { start: 0, count: 10 }, 'ledger.search': { by: 'deviceId', value: 'dev-1' },
     'ledger.entry': { index: 0 }, 'ledger.exportAuditBundle': { target: fh }, 'ledger.exportProof': { index: 0, target: fh },
     'ledger.verify': undefined, 'settings.get': undefined, 'settings.update': { sounds: false },
     'simulator.status': undefined, 'simulator.start': undefined, 'simulator.stop': { id: 's1' },

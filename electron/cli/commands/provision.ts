@@ -14,11 +14,13 @@ import { DRIVER_NAMES, type DriverChoice } from '../../shared/drivers';
 import { readInputFile } from '../files';
 import { recordStatements, remedyFor } from '../../core/station/remedies';
 import type { ProvisioningResult, WorkflowEvent } from '../../core/station/events';
-import { optBool, optInt, optString, reqString } from '../args';
+import { optBool, optInt, optString } from '../args';
 import { CliCodes } from '../codes';
 import { operatorFrom } from '../operator';
 import type { CliCommand, CommandContext } from '../types';
 import { resultJson, stepLine, stoppedLines, verdictLines } from './provision-format';
+import { provisionLine } from './provision-line';
+import { isPortPattern, portPatternProblem } from '../../core/line/port-pattern';
 
 function workOrderFrom(ctx: CommandContext): string | undefined {
   const wo = optString(ctx, 'work-order');
@@ -26,6 +28,20 @@ function workOrderFrom(ctx: CommandContext): string | undefined {
     throw new CustodianError(CliCodes.USAGE, '--work-order is 1–64 letters, digits and . _ / -', { option: 'work-order', value: wo });
   }
   return wo;
+}
+
+/** The --port values: one path, or several paths and patterns (a line; needs --watch). */
+function portsFrom(ctx: CommandContext): string[] {
+  const v = ctx.values.port;
+  const ports = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+  if (ports.length === 0 || ports.some((p) => p === '')) throw new CustodianError(CliCodes.USAGE, '--port is required', { option: 'port' });
+  for (const p of ports) {
+    const problem = portPatternProblem(p);
+    if (problem) throw new CustodianError(CliCodes.USAGE, `--port ${p}: ${problem}`, { option: 'port', value: p });
+  }
+  const dup = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (dup !== undefined) throw new CustodianError(CliCodes.USAGE, `--port ${dup} is given twice`, { option: 'port', value: dup });
+  return ports;
 }
 
 function driverFrom(ctx: CommandContext): DriverChoice {
@@ -58,7 +74,7 @@ export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }
 export const provisionCommand: CliCommand = {
   name: 'provision',
   summary: 'provision the device on a serial port: identify, prove, sign, inject, verify, lock',
-  usage: '--port <path> [--driver custodian|nrf91|auto] [--identity-keys <file>] [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
+  usage: '--port <path> [--port <path|pattern> … --watch] [--driver custodian|nrf91|auto] [--identity-keys <file>] [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
   description: [
     'Needs an active authority on this station (custodian authority …) and its passphrase.',
     'Every signature is recorded in the ledger before the certificate leaves the station.',
@@ -67,10 +83,11 @@ export const provisionCommand: CliCommand = {
     'Installs the hub\'s TLS server roots into every device: the bundle the settings select (trustAnchors, default the shipped Azure roots), or the CA certificates in --trust-anchors.',
     'The driver says what kind of device is on the port: custodian (the Custodian device protocol, the default), nrf91 (a Nordic nRF91 modem over AT commands, docs/devices/nrf91.md) or auto (probe: only what the other kind ignores is sent).',
     'With --watch, serves device after device on the same port until Ctrl-C or SIGTERM (the device in flight ends first, then the ledger is closed).',
+    'A line: give --port once per head of a gang fixture, or a pattern such as \'/dev/ttyUSB*\' (quoted; ports that appear later join), with --watch. Every head is served at once under one unlock; a fault on one head never stops another. --count then counts devices across the line.',
     'If the ledger cannot be written (a full disk), the station stops signing and serving at once and exits with the ledger status (7), saying what is signed, recorded and open.',
   ].join('\n'),
   options: {
-    port: { type: 'string', valueName: '<path>', description: 'serial port or pty, e.g. /dev/ttyUSB0 (required)' },
+    port: { type: 'string', multiple: true, valueName: '<path>', description: 'serial port or pty, e.g. /dev/ttyUSB0 (required); repeat it, or give a quoted pattern (/dev/ttyUSB*), with --watch to serve a line' },
     driver: { type: 'string', valueName: '<name>', description: 'custodian, nrf91 or auto (default custodian)' },
     'identity-keys': { type: 'string', valueName: '<file>', description: "the brand owner's device identity public keys (JSON: UUID → PEM); an attestation that does not verify refuses the device" },
     baud: { type: 'string', valueName: 'N', description: "line rate (default the driver's: 115200)" },
@@ -82,7 +99,9 @@ export const provisionCommand: CliCommand = {
     'trust-anchors': { type: 'string', valueName: '<pem-file>', description: 'PEM file of the hub\'s TLS server root(s) to install instead of the configured bundle' },
   },
   async run(ctx) {
-    const port = reqString(ctx, 'port');
+    const ports = portsFrom(ctx);
+    const line = ports.length > 1 || isPortPattern(ports[0]!);
+    const port = ports[0]!;
     const driver = driverFrom(ctx);
     const identityKeys = identityKeysFrom(ctx);
     const baudOption = optInt(ctx, 'baud', { min: 300, max: 4_000_000 });
@@ -92,6 +111,7 @@ export const provisionCommand: CliCommand = {
     const watch = optBool(ctx, 'watch');
     const count = optInt(ctx, 'count', { min: 1 });
     if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
+    if (line && !watch) throw new CustodianError(CliCodes.USAGE, 'several ports (or a port pattern) serve a line: add --watch', { option: 'port', value: ports });
     if (watch && driver === 'auto') {
       throw new CustodianError(CliCodes.USAGE, '--watch serves one kind of device: name its --driver (custodian or nrf91)', { option: 'driver', value: driver });
     }
@@ -156,6 +176,12 @@ export const provisionCommand: CliCommand = {
         if (halt) throw stopped(halt, r.result === 'failed' ? { fix: remedyFor(halt.error.code) } : {});
         if (r.result === 'failed') throw failureError(r);
         return { data: resultJson(r), human: `PASS ${r.deviceId} serial ${r.serialHex}` };
+      }
+      if (line) {
+        return await provisionLine(ctx, {
+          session, ports, driver: driver === 'auto' ? 'custodian' : driver, baud: baudOption, identityKeys,
+          run: { operator, workOrder, reissueReason }, count, signal: abort.signal, stopSignal: () => stopSignal,
+        });
       }
       const served = await serveStation({
         session,

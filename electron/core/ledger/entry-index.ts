@@ -32,6 +32,16 @@ export class IndexMap {
     else if (typeof v === 'number') this.m.set(key, [v, i]);
     else v.push(i);
   }
+  /** Remove index i where it is the key's newest (undoing add). */
+  removeLast(key: string | undefined, i: number): void {
+    if (key === undefined) return;
+    const v = this.m.get(key);
+    if (v === i) this.m.delete(key);
+    else if (Array.isArray(v) && v.at(-1) === i) {
+      v.pop();
+      if (v.length === 1) this.m.set(key, v[0]!);
+    }
+  }
   get(key: string): number[] | undefined {
     const v = this.m.get(key);
     return v === undefined ? undefined : typeof v === 'number' ? [v] : [...v];
@@ -135,6 +145,32 @@ export class EntryIndex {
     }
     this.size = i + 1;
     this.end = offset + length + 1;
+  }
+
+  /**
+   * Undo add() of the newest entry, `rec` as it was added: a group-committed
+   * append whose fsync failed is not in the ledger (Ledger.appendDurable).
+   */
+  dropLast(rec: Decoded): void {
+    const i = this.size - 1;
+    if (rec.n !== i) throw new RangeError(`entry ${String(rec.n)} is not the newest (${i})`);
+    const code = rec.code;
+    if (code === C_INTENT) {
+      this.byDevice.removeLast(rec.deviceId, i);
+      this.bySerial.removeLast(rec.serialHex, i);
+      this.byWorkOrder.removeLast(rec.workOrder, i);
+      this.bySpki.removeLast(rec.spkiSha256, i);
+    } else if (LINKED_CODES[code]) {
+      if (code === C_OUTCOME) {
+        if (this.outcomes.get(rec.intent) === i) this.outcomes.delete(rec.intent);
+      } else {
+        this.links.set(rec.intent, -1);
+      }
+    } else if (code === C_VERIFICATION) {
+      this.bySerial.removeLast(rec.serialHex, i);
+    }
+    this.end = this.offsets.data[i]!;
+    this.size = i;
   }
 }
 

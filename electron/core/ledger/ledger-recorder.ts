@@ -1,7 +1,9 @@
 /**
  * `IssuanceRecorder` over a `Ledger`, plus typed append functions for the other
  * station events. Every method resolves only after its record is durable; a
- * rejected `recordIntent` means the caller must not sign (fail closed).
+ * rejected `recordIntent` means the caller must not sign (fail closed). The
+ * provisioning records go through group commit (Ledger.appendDurable), so the
+ * heads of a line share fsyncs and no head waits for another's.
  */
 import { CustodianError } from '../errors';
 import type {
@@ -96,7 +98,7 @@ export class LedgerRecorder implements IssuanceRecorder {
     if (!body.reissueReason && (await this.issuedFor(body.deviceId)).length) {
       throw new CustodianError(LedgerCodes.REISSUE_REASON_REQUIRED, `device ${body.deviceId} already has a certificate`, { deviceId: body.deviceId });
     }
-    const { index, at } = this.ledger.append('intent', body);
+    const { index, at } = await this.ledger.appendDurable('intent', body);
     // The record as decodeRecord would read it back: the device's done and outcome look it up next.
     this.lastIntent = { index, rec: { t: 'intent', n: index, at, ...body } };
     return { id: String(index) };
@@ -105,7 +107,7 @@ export class LedgerRecorder implements IssuanceRecorder {
   async recordIssued(handle: IntentHandle, certificateDer: Uint8Array): Promise<void> {
     const { index, rec } = this.openIntent(handle);
     const facts = issuedFacts(certificateDer, rec);
-    this.ledger.append('done', {
+    await this.ledger.appendDurable('done', {
       intent: index,
       deviceId: rec.deviceId,
       serialHex: facts.serialHex,
@@ -122,12 +124,12 @@ export class LedgerRecorder implements IssuanceRecorder {
 
   async recordFailed(handle: IntentHandle, failure: { code: string; message: string }): Promise<void> {
     const { index } = this.openIntent(handle);
-    this.ledger.append('failed', { intent: index, code: failure.code, message: failure.message });
+    await this.ledger.appendDurable('failed', { intent: index, code: failure.code, message: failure.message });
   }
 
   async recordOutcome(handle: IntentHandle, outcome: ProvisioningOutcome): Promise<void> {
     const { index } = this.intentAt(handle);
-    this.ledger.append('outcome', outcome.result === 'passed'
+    await this.ledger.appendDurable('outcome', outcome.result === 'passed'
       ? { intent: index, result: 'passed', ...(outcome.finalProof ? { finalProof: outcome.finalProof } : {}), ...(outcome.proofs ? { proofs: outcome.proofs } : {}) }
       : { intent: index, result: 'failed', code: outcome.code, message: outcome.message });
   }

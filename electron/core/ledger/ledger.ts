@@ -17,12 +17,14 @@
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+// The real one even where a test fakes the global timers: a group's fsync must always run.
+import { setImmediate } from 'node:timers';
 import { CustodianError, isCustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { describeLockHolder, releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
 import { systemIdleClock, type IdleClock } from './idle-clock';
-import { EntryIndex, decodeBody } from './entry-index';
+import { EntryIndex, decodeBody, type Decoded } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree, sha256 } from './merkle';
 import { createLedgerKey, KEY_FILE, loadLedgerKey, VKEY_FILE } from './keys';
@@ -93,6 +95,19 @@ export interface AppendResult {
   at: string;
   /** The signed checkpoint covering this entry, when the policy signed one. */
   checkpoint?: string;
+}
+
+/** An appendDurable caller waiting for its group's fsync. */
+interface PendingAppend {
+  type: RecordType;
+  index: number;
+  offset: number;
+  decoded: Decoded;
+  at: string;
+  /** The checkpoint policy covers this record at once (a done, failed, … record). */
+  cover: boolean;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
 }
 
 /** The files behind each write site (`details.site` of LEDGER_WRITE_FAILED). */
@@ -175,6 +190,10 @@ export class Ledger {
   private readonly clock: () => Date;
   private readonly idleClock: IdleClock;
   private readonly every: number;
+  /** Records written by appendDurable and waiting for their group's fsync (group commit). */
+  private group: PendingAppend[] = [];
+  /** Bytes are written to entries.jsonl that no fsync has covered yet. */
+  private unsynced = false;
 
   private constructor(private readonly opts: LedgerOptions, private readonly signer: NoteSigner | null, vkey: string) {
     this.dir = opts.dir;
@@ -465,6 +484,7 @@ export class Ledger {
       try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
       throw this.fail('entries', e, { record: type, index });
     }
+    this.unsynced = false;
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
     if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) {
@@ -479,6 +499,94 @@ export class Ledger {
     if (this.uncoveredSince < 0) this.uncoveredSince = this.idleClock.now();
     this.armIdleCheckpoint();
     return { index, at };
+  }
+
+  /**
+   * Append one record and resolve once it is durable, sharing one fsync with
+   * every other appendDurable in the same turn of the event loop (group
+   * commit: the heads of a line record intents and certificates at once).
+   * The record is written and indexed at once, in order; then the group is
+   * fsynced once, a checkpoint is signed once if any record of the group
+   * needs one (the policy of append), and only then does each caller's
+   * promise resolve. A caller must not act on its record (sign, ship) before.
+   * A failed fsync stops the ledger and rejects the whole group (durable:
+   * false: its lines may or may not have reached the disk; open tells).
+   */
+  appendDurable<K extends RecordType>(type: K, body: RecordBodies[K]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.writable(type);
+      const index = this.tree.size;
+      const at = this.clock().toISOString();
+      const framed = frameRecord(type, index, at, body);
+      const line = framed.subarray(1, framed.length - 1);
+      const offset = this.index.end;
+      const decoded = decodeBody(type, index, body);
+      this.index.validateNext(decoded);
+      try {
+        writeFully(this.io, this.fd, framed.subarray(1), offset);
+      } catch (e) {
+        try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
+        throw this.fail('entries', e, { record: type, index });
+      }
+      this.unsynced = true;
+      this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
+      this.index.add(decoded, offset, line.length);
+      this.group.push({ type, index, offset, decoded, at, cover: type !== 'intent' && type !== 'outcome', resolve, reject });
+      if (this.group.length === 1) setImmediate(() => this.commitGroup());
+    });
+  }
+
+  /** One fsync for the group, one checkpoint if any record needs it, then every caller hears. */
+  private commitGroup(): void {
+    const group = this.group;
+    this.group = [];
+    if (group.length === 0) return;
+    const withRecord = (err: CustodianError, g: PendingAppend, durable: boolean): CustodianError =>
+      new CustodianError(err.code, err.message, { ...err.details, record: g.type, index: g.index, durable }, { cause: err });
+    try {
+      this.writable();
+      this.syncEntries();
+    } catch (e) {
+      const err = isCustodianError(e) ? e : this.fail('entries', e);
+      this.dropGroup(group);
+      for (const g of group) g.reject(withRecord(err, g, false));
+      return;
+    }
+    let checkpoint: string | undefined;
+    if (group.some((g) => g.cover) || this.uncovered >= this.every) {
+      try {
+        checkpoint = this.coverEntries();
+      } catch (e) {
+        // Every record of the group is on disk; only the checkpoint after them failed.
+        for (const g of group) g.reject(withRecord(e as CustodianError, g, true));
+        return;
+      }
+    } else {
+      if (this.uncoveredSince < 0) this.uncoveredSince = this.idleClock.now();
+      this.armIdleCheckpoint();
+    }
+    for (const g of group) g.resolve({ index: g.index, at: g.at, ...(checkpoint && g.cover ? { checkpoint } : {}) });
+  }
+
+  /** Take a group that did not become durable out of the file, the tree and the index (the ledger has stopped). */
+  private dropGroup(group: readonly PendingAppend[]): void {
+    const first = group[0]!;
+    if (this.tree.size !== group.at(-1)!.index + 1) return; // not the newest entries: leave it to open
+    try { this.io.ftruncateSync(this.fd, first.offset); } catch { /* stays stopped; open cuts it */ }
+    for (let k = group.length - 1; k >= 0; k--) this.index.dropLast(group[k]!.decoded);
+    this.tree.truncate(first.index);
+    this.unsynced = false;
+  }
+
+  /** fsync entries.jsonl if appendDurable wrote to it since the last fsync (a checkpoint must never cover a line that is not durable). */
+  private syncEntries(): void {
+    if (!this.unsynced) return;
+    try {
+      this.io.fsyncSync(this.fd);
+    } catch (e) {
+      throw this.fail('entries', e);
+    }
+    this.unsynced = false;
   }
 
   /** Entries appended after the latest signed checkpoint. */
@@ -545,6 +653,7 @@ export class Ledger {
   /** Sign a checkpoint for the current tree and append it to the history (fsynced). */
   private appendCheckpoint(): string {
     this.writable();
+    this.syncEntries();
     const c: Checkpoint = { origin: this.origin, size: this.tree.size, root: this.tree.root(), extensions: [] };
     const note = signCheckpoint(c, this.signer!);
     try {
@@ -647,6 +756,7 @@ export class Ledger {
    * close does not throw for it.
    */
   close(): void {
+    this.commitGroup();
     this.disarmIdleCheckpoint();
     if (this.fd >= 0 && this.signer && !this.opts.readOnly && !this.stopped && this.latest) {
       try {

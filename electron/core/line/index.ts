@@ -5,6 +5,7 @@
  * device after device, auto mode across ports, and the demo.
  */
 export { assertNoOpenIntents, startStationSession, stationHalt, type DeviceRun, type SessionSources, type StationHalt, type StationSession } from './station-session';
+export { serveLine, type HeadReport, type ServeLineOptions, type ServeLineResult } from './serve-line';
 export { serveStation, type ServeStationOptions, type ServeStationResult } from './serve-station';
 export { openStationSession, type OpenedStationSession } from './open-session';
 export { CONNECT_TIMEOUT_MS, STATION_DEVICE_OPTIONS, openDevice, openDeviceWithDriver, type OpenDeviceOptions, type OpenedDevice } from './open-device';

@@ -24,6 +24,7 @@ import { sha256Hex } from '../pki/bytes';
 import type { Settings } from '../../shared/api/settings';
 import { stationDrivers, type StationDrivers } from './station-drivers';
 import type { StationLedger } from './station-ledger';
+import { isRunningIntent, trackRun } from './running-intents';
 
 export interface SessionSources {
   /** Active and unlocked (AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED otherwise). */
@@ -74,7 +75,8 @@ export interface StationSession {
  * has no outcome.
  */
 export function assertNoOpenIntents(recorder: LedgerRecorder): void {
-  const open = recorder.unreconciled();
+  // Another head's run between its intent and its done is not an interrupted run.
+  const open = recorder.unreconciled().filter((u) => !isRunningIntent(recorder, u.index));
   if (open.length > 0) throw unreconciledError(open);
 }
 
@@ -131,10 +133,11 @@ export function startStationSession(src: SessionSources): StationSession {
       const h = stationHalt(src.ledger);
       if (h) return Promise.reject(h.error);
       assertNoOpenIntents(recorder);
+      const tracked = trackRun(recorder);
       return provisionDevice({
         device,
         issuer,
-        recorder,
+        recorder: tracked.recorder,
         policy,
         trustAnchors,
         operator: run.operator,
@@ -144,7 +147,7 @@ export function startStationSession(src: SessionSources): StationSession {
         ...(run.runId ? { runId: run.runId } : {}),
         ...(run.onEvent ? { onEvent: run.onEvent } : {}),
         ...(run.signal ? { signal: run.signal } : {}),
-      });
+      }).finally(() => tracked.end());
     },
   };
 }

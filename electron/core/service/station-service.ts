@@ -31,6 +31,7 @@ import {
   type SimulatorPort, type WorkflowPort,
 } from './ports';
 import { PortWatcher } from './port-watcher';
+import { LineBoard } from './line-board';
 
 /** Services the host platform provides (Electron in the app, scripted fakes in tests and the bridge). */
 export interface PlatformServices {
@@ -155,13 +156,18 @@ export function createStationService(deps: StationServiceDeps): StationService {
     return [...real, ...simulated];
   }
 
+  // The Line view's heads: whether auto mode serves a port is known once `serving` exists below.
+  const board = new LineBoard((port) => autoMode.enabled && serving.has(port), (head) => events.emit('station.head', head));
+
   const progressOf = (runId: string, port: string, auto: boolean) => (p: ProgressReport) => {
     if (p.driver) detectedDrivers.set(port, p.driver);
-    events.emit('station.progress', {
+    const progress = {
       runId, port, step: p.step, state: p.state, at: now().toISOString(),
       deviceId: p.deviceId ?? null, serialHex: p.serialHex ?? null, error: p.error ?? null, auto,
       ...(p.driver ? { driver: p.driver } : {}), ...(p.proof ? { proof: p.proof } : {}),
-    });
+    };
+    events.emit('station.progress', progress);
+    board.progress(progress);
   };
 
   /** The driver chosen for a port now (the port as listed, or `auto` when it is not). */
@@ -217,6 +223,9 @@ export function createStationService(deps: StationServiceDeps): StationService {
     return { port: now ?? withDriver(p) };
   }
 
+  const failureOf = (e: unknown): { ok: false; code: string; message: string } =>
+    e instanceof CustodianError ? { ok: false, code: e.code, message: e.message } : { ok: false, code: ApiCodes.INTERNAL, message: 'The run failed unexpectedly.' };
+
   /** Counts a finished run and announces its ledger entry. */
   function settle(r: { ok: true; summary: ProvisionSummary } | { ok: false }): void {
     if (r.ok) {
@@ -255,9 +264,13 @@ export function createStationService(deps: StationServiceDeps): StationService {
       const run = runRequest(req.port, await chosenDriver(req.port), req, false);
       const summary = await track(workflow.provision(run));
       settle({ ok: true, summary });
+      board.result(req.port, now().toISOString(), { ok: true, deviceId: summary.deviceId, serialHex: summary.serialHex });
       return { runId: run.runId, ...summary, durationMs: Date.now() - started };
     } catch (e) {
-      if (attempted) settle({ ok: false });
+      if (attempted) {
+        settle({ ok: false });
+        board.result(req.port, now().toISOString(), failureOf(e));
+      }
       throw e;
     } finally {
       busy.delete(req.port);
@@ -267,8 +280,10 @@ export function createStationService(deps: StationServiceDeps): StationService {
 
   /** Auto mode: one serve loop per port, the same loop as `provision --watch`. */
   const serving = new Map<string, AbortController>();
+  /** Heads resumed while their paused loop was still ending: served again once it has. */
+  const resumeAfterStop = new Set<string>();
   function serve(port: string): void {
-    if (!autoMode.enabled || !autoMode.operator || serving.has(port) || busy.has(port) || halt || quitting.signal.aborted) return;
+    if (!autoMode.enabled || !autoMode.operator || serving.has(port) || busy.has(port) || halt || quitting.signal.aborted || board.isPaused(port)) return;
     const workflow = need(deps.workflow, 'provisioning workflow');
     if (workflow.halted?.()) return;
     claim(port);
@@ -286,13 +301,17 @@ export function createStationService(deps: StationServiceDeps): StationService {
       },
       onResult: (_run, r) => {
         settle(r);
+        board.result(port, now().toISOString(), r.ok ? { ok: true, deviceId: r.summary.deviceId, serialHex: r.summary.serialHex } : failureOf(r.error));
         void activity();
       },
     })).catch(() => undefined /* a port that cannot be served is retried by the loop until it goes away */)
       .finally(() => {
         serving.delete(port);
         busy.delete(port);
+        board.touch(port);
+        if (resumeAfterStop.delete(port)) serve(port);
       }));
+    board.touch(port);
   }
   function stopServing(port?: string): void {
     for (const [p, stop] of serving) if (port === undefined || p === port) stop.abort();
@@ -364,6 +383,23 @@ export function createStationService(deps: StationServiceDeps): StationService {
       }
       halt = null;
       return stationStatus();
+    },
+    async 'station.line'() {
+      const ports = (await listPorts()).map((p) => p.path);
+      return { autoMode: autoMode.enabled, ...board.list(ports) };
+    },
+    async 'station.setHeadAuto'({ port, enabled }) {
+      await assertListed(port);
+      board.setPaused(port, !enabled);
+      if (!enabled) {
+        resumeAfterStop.delete(port);
+        stopServing(port);
+      } else if (serving.has(port)) {
+        resumeAfterStop.add(port); // still ending after a pause: served again once it has
+      } else {
+        serve(port);
+      }
+      return board.state(port);
     },
     async 'station.resetCounters'() {
       counters = { shiftStartedAt: now().toISOString(), issued: 0, reissued: 0, failed: 0 };
