@@ -118,8 +118,8 @@ describe.skipIf(!HAVE_SOFTHSM)('three custodians with token-held CA keys (SoftHS
   it('devices provisioned by a station whose key is in the token verify strictly and connect to Mosquitto', async () => {
     const s = await startSimulator({ stateDir: mkdtempSync(join(W, 'dev-')), transport: 'pty', baud: 115200, identity: { deviceId: 'token-line-0001' } });
     sims.push(s);
-    // `custodian provision` asks for the station key's secret through its passphrase sources: for a token-held key that is the PIN.
-    const r = await runBin(['--home', f('home-z'), 'provision', '--port', s.path!, '--operator', 'ci', '--json', '--passphrase-file', f('pin-z')], { cwd: W, env: { SOFTHSM2_CONF: hsm.conf } });
+    // `custodian provision` asks a token-held station key for its PIN, from --pin-file as the authority commands do.
+    const r = await runBin(['--home', f('home-z'), 'provision', '--port', s.path!, '--operator', 'ci', '--json', '--pin-file', f('pin-z')], { cwd: W, env: { SOFTHSM2_CONF: hsm.conf } });
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ result: 'passed', deviceId: 'token-line-0001', how: 'signed' });
     const st = s.state();

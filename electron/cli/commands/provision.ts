@@ -17,6 +17,7 @@ import type { ProvisioningResult, WorkflowEvent } from '../../core/station/event
 import { optBool, optInt, optString } from '../args';
 import { CliCodes } from '../codes';
 import { operatorFrom } from '../operator';
+import { obtainPin } from '../passphrase';
 import type { CliCommand, CommandContext } from '../types';
 import { resultJson, stepLine, stoppedLines, verdictLines } from './provision-format';
 import { provisionLine } from './provision-line';
@@ -59,6 +60,12 @@ function identityKeysFrom(ctx: CommandContext): ReadonlyMap<string, Uint8Array> 
   return path === undefined ? undefined : parseIdentityKeys(readInputFile(ctx, path, 'device identity keys', 'identityKeys'));
 }
 
+/** The PIN of the token holding the station CA key: --pin-file, CUSTODIAN_PIN or a prompt, never argv. */
+function pinFrom(ctx: CommandContext): Promise<string> {
+  const file = optString(ctx, 'pin-file');
+  return obtainPin({ io: ctx.io, ...(file !== undefined ? { file: file === '-' ? '-' : ctx.resolvePath(file) } : {}) }, 'the token holding the station CA key');
+}
+
 /** Turn a failed result into the error the runner prints and maps to an exit status. */
 export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }>): CustodianError {
   return new CustodianError(r.error.code, r.error.message, {
@@ -76,7 +83,7 @@ export const provisionCommand: CliCommand = {
   summary: 'provision the device on a serial port: identify, prove, sign, inject, verify, lock',
   usage: '--port <path> [--port <path|pattern> … --watch] [--driver custodian|nrf91|auto] [--identity-keys <file>] [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
   description: [
-    'Needs an active authority on this station (custodian authority …) and its passphrase.',
+    'Needs an active authority on this station (custodian authority …) and its passphrase, or for a token-held key its PIN (--pin-file, CUSTODIAN_PIN or a prompt).',
     'Every signature is recorded in the ledger before the certificate leaves the station.',
     'A device already carrying a valid chain from this station passes without a second signature.',
     'Issues under the station\'s settings (<home>/settings.json: leaf lifetime, backdate, device-ID rule), as the app does.',
@@ -87,6 +94,7 @@ export const provisionCommand: CliCommand = {
     'If the ledger cannot be written (a full disk), the station stops signing and serving at once and exits with the ledger status (7), saying what is signed, recorded and open.',
   ].join('\n'),
   options: {
+    'pin-file': { type: 'string', valueName: '<file>', description: 'for a CA key in a token: read its PIN from <file> (`-` = stdin); else CUSTODIAN_PIN or a prompt' },
     port: { type: 'string', multiple: true, valueName: '<path>', description: 'serial port or pty, e.g. /dev/ttyUSB0 (required); repeat it, or give a quoted pattern (/dev/ttyUSB*), with --watch to serve a line' },
     driver: { type: 'string', valueName: '<name>', description: 'custodian, nrf91 or auto (default custodian)' },
     'identity-keys': { type: 'string', valueName: '<file>', description: "the brand owner's device identity public keys (JSON: UUID → PEM); an attestation that does not verify refuses the device" },
@@ -119,7 +127,7 @@ export const provisionCommand: CliCommand = {
     const anchorsFile = optString(ctx, 'trust-anchors');
 
     const session = await openStationSession({
-      home: ctx.home, operator, passphrase: await ctx.passphrase({ purpose: 'the station CA key' }),
+      home: ctx.home, operator, passphrase: (kind) => (kind === 'pin' ? pinFrom(ctx) : ctx.passphrase({ purpose: 'the station CA key' })),
       ...(anchorsFile !== undefined ? { trustAnchorFiles: [ctx.resolvePath(anchorsFile)] } : {}),
     });
     ctx.info(`station CA ${session.issuer.fingerprint.slice(0, 16)}…, ledger ${session.ledgerDir}`);

@@ -21,7 +21,11 @@ export interface OpenedStationSession extends StationSession {
 
 export interface OpenStationSessionOptions {
   home: string;
-  passphrase: string;
+  /**
+   * What unlocks the CA key: the vault passphrase, or a function asked for the
+   * secret this authority's key needs (a token-held key takes its PIN).
+   */
+  passphrase: string | ((kind: 'passphrase' | 'pin') => Promise<string>);
   stationId?: string;
   /** Who is recorded with a wrong passphrase (default `operator`). */
   operator?: string;
@@ -37,7 +41,7 @@ export async function openStationSession(opts: OpenStationSessionOptions): Promi
   const settings = await loadStationSettings(opts.home);
   if (opts.trustAnchorFiles?.length) settings.trustAnchors = { bundle: 'custom', pemFiles: [...opts.trustAnchorFiles] };
   try {
-    await authority.unlock(opts.passphrase);
+    await authority.unlock(typeof opts.passphrase === 'string' ? opts.passphrase : await opts.passphrase(authority.secretKind));
   } catch (e) {
     ledger.close();
     throw e;
