@@ -48,7 +48,8 @@ export type StationDevice = z.output<typeof StationDevice>;
 
 export const AuthorityLockStateEvent = z.object({
   state: LockState,
-  reason: z.enum(['unlock', 'user', 'idle', 'quit', 'configured']),
+  /** token-removed: the token holding the CA key went away and the station locked at once. */
+  reason: z.enum(['unlock', 'user', 'idle', 'quit', 'configured', 'token-removed']),
   autoLockAt: Iso.nullable(),
 });
 export type AuthorityLockStateEvent = z.output<typeof AuthorityLockStateEvent>;

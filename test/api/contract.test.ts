@@ -4,7 +4,7 @@ import {
 } from '../../electron/shared/api';
 import { CustodianError } from '../../electron/core/errors';
 import { dispatch, type StationApiImpl } from '../../electron/core/service/dispatch';
-import { SAMPLE_RESULTS, laceWithKeys, setPath, stringPaths, throwawayKey, validArg } from '../support/api-samples';
+import { SAMPLE_RESULTS, TOKEN_KEY_ARGS, laceWithKeys, setPath, stringPaths, throwawayKey, validArg } from '../support/api-samples';
 
 function implReturning(results: (m: MethodName) => unknown): { impl: StationApiImpl; calls: MethodName[] } {
   const calls: MethodName[] = [];
@@ -55,6 +55,23 @@ describe('dispatcher', () => {
     const r = await dispatch(impl, 'authority.unlock', { passphrase: secret });
     expect(r.ok).toBe(false);
     expect(JSON.stringify(r)).not.toContain('S3cret');
+  });
+
+  it('takes a token (URI + PIN) for a new CA key, refuses a bad one without echoing its PIN, and never both a token and a passphrase', async () => {
+    const { impl, calls } = implReturning((m) => SAMPLE_RESULTS[m]);
+    for (const [m, arg] of Object.entries(TOKEN_KEY_ARGS) as [keyof typeof TOKEN_KEY_ARGS, (typeof TOKEN_KEY_ARGS)[keyof typeof TOKEN_KEY_ARGS]][]) {
+      expect((await dispatch(impl, m, arg)).ok, m).toBe(true);
+      const secret = 'P1n-secret-'.repeat(20); // too long → rejected
+      const tooLong = await dispatch(impl, m, { ...arg, token: { ...arg.token, pin: secret } });
+      expect(tooLong.ok || tooLong.error.code).toBe(ApiCodes.INVALID_ARGUMENT);
+      expect(JSON.stringify(tooLong)).not.toContain('P1n-secret');
+      const notUri = await dispatch(impl, m, { ...arg, token: { ...arg.token, uri: '/usr/lib/softhsm/libsofthsm2.so' } });
+      expect(notUri.ok || notUri.error.code).toBe(ApiCodes.INVALID_ARGUMENT);
+      const both = await dispatch(impl, m, { ...arg, passphrase: 'a long enough passphrase' });
+      expect(both.ok || both.error.code).toBe(ApiCodes.INVALID_ARGUMENT);
+      expect(JSON.stringify(both)).not.toContain(arg.token.pin);
+    }
+    expect(calls).toEqual(['authority.initRoot', 'authority.createRequest']);
   });
 
   it('strips key-like fields from every method result', async () => {

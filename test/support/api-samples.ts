@@ -142,3 +142,9 @@ export function validArg(m: MethodName): unknown {
   };
   return table[m];
 }
+
+/** The key-placement variants of the ceremonies that create a CA key: the same calls with a token (URI + PIN) instead of a passphrase. */
+export const TOKEN_KEY_ARGS = {
+  'authority.initRoot': { subject: { commonName: 'Root' }, validityDays: 10, pathLen: 1, token: { uri: 'pkcs11:token=factory;object=root-ca?module-path=/usr/lib/softhsm/libsofthsm2.so', pin: '123456' } },
+  'authority.createRequest': { subject: { commonName: 'Sub' }, keyAlgorithm: 'P-384', token: { uri: 'pkcs11:serial=978f66d17510bead;object=sub-ca?module-path=/usr/lib/softhsm/libsofthsm2.so', pin: '123456' } },
+} as const satisfies Partial<Record<MethodName, unknown>>;

@@ -31,6 +31,7 @@ export class PkiTestAuthority implements AuthorityPort {
   }
   async initRoot(req: Parameters<AuthorityPort['initRoot']>[0]) {
     this.calls.push('initRoot');
+    if (req.passphrase === undefined) throw new CustodianError('API_NOT_AVAILABLE', 'token keys are not in the test authority');
     await this.makeRoot(req.subject.commonName, req.passphrase, req.pathLen ?? undefined, req.validityDays);
     this.kind = 'root';
   }

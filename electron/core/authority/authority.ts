@@ -250,8 +250,12 @@ export class Authority {
     });
   }
 
-  /** Create a self-signed root; leaves the authority unlocked. */
-  initRoot(params: InitRootParams): Promise<InitRootResult> { return this.#mutate(() => initRoot(this.#ctx, params)); }
+  /** Create a self-signed root; leaves the authority unlocked (a token-held key watched for removal, as after unlock). */
+  async initRoot(params: InitRootParams): Promise<InitRootResult> {
+    const r = await this.#mutate(() => initRoot(this.#ctx, params));
+    this.#watchPresence();
+    return r;
+  }
 
   /** Create the CA key (sealed) and a CSR for the upstream custodian; state becomes 'pending'. */
   createRequest(params: CreateRequestParams): Promise<CreateRequestResult> { return this.#mutate(() => createRequest(this.#ctx, params)); }

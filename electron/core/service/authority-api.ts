@@ -3,8 +3,11 @@
  * timer restarts on every authority call and every signing, and locking
  * (by the user, on idle, on quit) is announced on `authority.lockState`.
  *
- * The passphrase goes into the AuthorityPort and nowhere else; results carry
- * status, certificates and fingerprints only.
+ * A token whose key the authority drops by itself (pulled out) is announced
+ * there too, with reason 'token-removed'.
+ *
+ * The passphrase and a token PIN go into the AuthorityPort and nowhere else;
+ * results carry status, certificates and fingerprints only.
  */
 import { basename } from 'node:path';
 import { INPUT_LIMITS, readBounded, type InputKind } from '../bounded-read';
@@ -18,7 +21,7 @@ import type { FileHandles } from './file-handles';
 import type { SettingsStore } from '../line/station-settings';
 import { readCsr, sha256Hex, toPem } from '../pki/index';
 import { summarise, summariseChain } from './certificate-summary';
-import { need, type AuthorityPort, type RootPinBytes } from './ports';
+import { need, type AuthorityPort, type KeyPlacementInput, type RootPinBytes } from './ports';
 
 /**
  * A file the user picked, bounded by its kind (INPUT_TOO_LARGE past the
@@ -74,6 +77,14 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     };
   }
 
+  // The authority locked itself (its token went away): stop the idle timer and tell the UI at once.
+  ctx.port?.onKeyLost?.(() => {
+    autoLock.stop();
+    void status().then((s) => {
+      events.emit('authority.lockState', { state: s.state, reason: 'token-removed', autoLockAt: null });
+    }).catch(() => undefined);
+  });
+
   async function lock(reason: 'user' | 'idle' | 'quit'): Promise<AuthorityStatus> {
     autoLock.stop();
     if (ctx.port) await ctx.port.lock();
@@ -102,6 +113,13 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     return { certificate: await readPicked(files.take(root.certificate, 'open', ['certificate', 'chain']), 'certificates', 'root certificate file') };
   }
 
+  /** The contract's `passphrase` / `token` (exactly one, checked by its schema) as the port takes them. */
+  function placement(a: { passphrase?: string | undefined; token?: { uri: string; pin: string } | undefined }): KeyPlacementInput {
+    if (a.token) return { token: a.token };
+    if (a.passphrase !== undefined) return { passphrase: a.passphrase };
+    throw new CustodianError(ApiCodes.INVALID_ARGUMENT, 'Give either a new passphrase or a token for the new CA key.');
+  }
+
   const methods: AuthorityMethods = {
     async 'authority.status'() { return status(); },
     async 'authority.unlock'({ passphrase }) {
@@ -115,7 +133,7 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
       return { certificates: summariseChain(d.chainDer) };
     },
     async 'authority.initRoot'(a) {
-      await authority().initRoot(a);
+      await authority().initRoot({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, validityDays: a.validityDays, pathLen: a.pathLen, ...placement(a) });
       const status = await touched('configured');
       const d = await authority().describe();
       const root = d.chainDer[0];
@@ -124,7 +142,7 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
     },
     async 'authority.createRequest'(a) {
       const root = a.root === undefined ? undefined : await readRoot(a.root);
-      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, passphrase: a.passphrase, ...(root ? { root } : {}) });
+      const { csrDer } = await authority().createRequest({ subject: a.subject, keyAlgorithm: a.keyAlgorithm, ...placement(a), ...(root ? { root } : {}) });
       const csrPem = toPem(csrDer, 'CERTIFICATE REQUEST');
       const written = a.target ? await writeTarget(a.target, ['csr'], csrPem) : null;
       const status = await touched('configured');

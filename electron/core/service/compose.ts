@@ -61,7 +61,7 @@ export function createDefaultStationService(opts: DefaultServiceOptions): Statio
   // The authority journals into the station ledger (opened on first use, held for the run):
   // imports, key loads, unlock/lock sessions, and every sub-CA / verification signing (fail closed).
   const journal = new LedgerAuthorityJournal(() => ledgerFiles.writable().recorder, { operator: () => operator });
-  const auth = authorityAdapter(opts.home, () => Authority.open({ home: opts.home, journal }));
+  const auth = authorityAdapter(opts.home, (listener) => Authority.open({ home: opts.home, journal, listener }));
   const simulator = simulatorAdapter(opts.home, { emulateWireTime: opts.simulatorWireTime ?? true });
   const { simulatorWireTime: _ignored, ledgerFiles: _files, ...deps } = opts;
   return createStationService({

@@ -3,8 +3,9 @@
  * ("ports"). `createStationService` takes one object per area; an area that
  * is not given answers every call with API_NOT_AVAILABLE (see `need`).
  *
- * Secrets rule: passphrases go IN to AuthorityPort; nothing that comes OUT of a
- * port carries key material — only certificates (DER), requests and facts.
+ * Secrets rule: passphrases and token PINs go IN to AuthorityPort; nothing
+ * that comes OUT of a port carries key material — only certificates (DER),
+ * requests and facts.
  */
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
@@ -24,6 +25,9 @@ export interface SubjectInput {
 /** The upstream root as read by the service: the certificate file's bytes, or the fingerprint as typed. */
 export type RootPinBytes = { certificate: Uint8Array } | { sha256: string };
 
+/** Where a new CA key goes: sealed in the vault under a new passphrase, or generated in a PKCS#11 token (URI + PIN). */
+export type KeyPlacementInput = { passphrase: string; token?: undefined } | { token: { uri: string; pin: string }; passphrase?: undefined };
+
 export interface AuthorityPort {
   /** Current state. `chainDer` is the issuing CA first, root last (empty when none). */
   describe(): Promise<{
@@ -33,8 +37,8 @@ export interface AuthorityPort {
   }>;
   unlock(passphrase: string): Promise<void>;
   lock(): Promise<void>;
-  initRoot(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; validityDays: number; pathLen: number | null; passphrase: string }): Promise<void>;
-  createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; passphrase: string; root?: RootPinBytes }): Promise<{ csrDer: Uint8Array }>;
+  initRoot(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; validityDays: number; pathLen: number | null } & KeyPlacementInput): Promise<void>;
+  createRequest(req: { subject: SubjectInput; keyAlgorithm: KeyAlgorithmName; root?: RootPinBytes } & KeyPlacementInput): Promise<{ csrDer: Uint8Array }>;
   /** `chainDer`: the issuers above the new certificate (this CA first, root last). */
   signSubordinate(req: { csrDer: Uint8Array; validityDays: number; pathLen: number | null }): Promise<{ certificateDer: Uint8Array; chainDer: Uint8Array[] }>;
   /**
@@ -46,6 +50,8 @@ export interface AuthorityPort {
   importBundle(bundlePem: string, migrate?: { keyPem: Uint8Array; passphrase: string }, root?: RootPinBytes): Promise<{ root: RootCheck }>;
   verificationCert(req: { code: string; validityDays: number }): Promise<{ certificateDer: Uint8Array }>;
   createDemo(req: { passphrase: string }): Promise<void>;
+  /** Calls `listener` when the authority dropped its key by itself (its token was removed); returns the unsubscriber. */
+  onKeyLost?(listener: () => void): () => void;
 }
 
 export interface RawPort {

@@ -1,6 +1,7 @@
 /**
- * `authority.*`: the station's CA. The CA private key and the passphrase never
- * appear in any result: only status, certificates and fingerprints do.
+ * `authority.*`: the station's CA. The CA private key, the passphrase and a
+ * token PIN never appear in any result: only status, certificates and
+ * fingerprints do.
  * Every call here resets the auto-lock idle timer.
  */
 import { z } from 'zod';
@@ -15,6 +16,24 @@ export const NewPassphrase = z.string().min(PASSPHRASE_RULE.minLength, `use at l
     const problem = newPassphraseProblem(p);
     if (problem) ctx.addIssue({ code: 'custom', message: problem.message });
   });
+
+/** The PIN of a PKCS#11 token (its own rules apply; the station checks length and characters). */
+export const TokenPin = z.string().min(1).max(128);
+
+/**
+ * A new CA key generated in a PKCS#11 token instead of the vault
+ * (docs/hsm.md): the RFC 7512 URI names the module (module-path), the token
+ * (token label or serial) and the key (object label or id); never a PIN.
+ */
+export const TokenPlacement = z.strictObject({
+  uri: z.string().max(4096).regex(/^pkcs11:/i, 'a pkcs11: URI'),
+  pin: TokenPin,
+});
+export type TokenPlacement = z.output<typeof TokenPlacement>;
+
+/** Where a ceremony's new key goes: exactly one of a new vault passphrase or a token. */
+const oneKeyPlace = (a: { passphrase?: string | undefined; token?: TokenPlacement | undefined }) => (a.passphrase === undefined) !== (a.token === undefined);
+const ONE_KEY_PLACE = { message: 'give either a new passphrase (key sealed in the vault) or a token (key generated in it)', path: ['passphrase'] };
 
 export const LockState = z.enum(['none', 'locked', 'unlocked']);
 export type LockState = z.output<typeof LockState>;
@@ -84,7 +103,7 @@ export const authorityMethods = {
     input: NoArg,
     output: z.object({ certificates: z.array(CertificateSummary) }),
   },
-  /** Create a self-signed root on this station (key sealed with the new passphrase). */
+  /** Create a self-signed root on this station: its key sealed with the new passphrase, or generated in `token` (EC only). */
   'authority.initRoot': {
     input: z.strictObject({
       subject: Subject,
@@ -92,21 +111,23 @@ export const authorityMethods = {
       validityDays: z.number().int().min(1).max(365 * 30),
       /** null = the root profile default (pathLen 2); every CA the station makes carries a pathLen. */
       pathLen: z.number().int().min(0).max(8).nullable(),
-      passphrase: NewPassphrase,
-    }),
+      passphrase: NewPassphrase.optional(),
+      token: TokenPlacement.optional(),
+    }).refine(oneKeyPlace, ONE_KEY_PLACE),
     output: z.object({ status: AuthorityStatus, certificate: CertificateSummary }),
   },
-  /** Create this station's subordinate CA key and a CSR for the offline root to sign. */
+  /** Create this station's subordinate CA key (vault, or `token`) and a CSR for the offline root to sign. */
   'authority.createRequest': {
     input: z.strictObject({
       subject: Subject,
       keyAlgorithm: KeyAlgorithm.default('P-256'),
-      passphrase: NewPassphrase,
+      passphrase: NewPassphrase.optional(),
+      token: TokenPlacement.optional(),
       /** From files.save (purpose 'csr'); the CSR is also returned. */
       target: FileHandle.optional(),
       /** Pin the upstream root with the request (certificate from files.open, purpose 'certificate'); otherwise importBundle needs it. */
       root: RootPin.optional(),
-    }),
+    }).refine(oneKeyPlace, ONE_KEY_PLACE),
     output: z.object({ status: AuthorityStatus, csrPem: CsrPem, spkiFingerprint: Sha256Hex, written: Written.nullable() }),
   },
   /** Sign another station's CA request with this (unlocked) authority. */

@@ -1,7 +1,8 @@
 /**
  * The station's certificate authority as the officer sees it: lock state, the
  * chain, and the ceremonies. Every ceremony is one station call; the key and
- * the passphrase stay in the main process (the store never keeps a passphrase).
+ * the passphrase or token PIN stay in the main process (the store never keeps
+ * either).
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -26,6 +27,8 @@ export const useAuthorityStore = defineStore('authority', () => {
   const error = ref<UserError | null>(null);
   /** The last ceremony's outcome sentence, shown until the next action. */
   const done = ref<string | null>(null);
+  /** The station locked because the token holding the CA key was removed; cleared by the next unlock. */
+  const tokenRemoved = ref(false);
 
   const state = computed(() => status.value?.state ?? 'none');
   const unlocked = computed(() => state.value === 'unlocked');
@@ -71,6 +74,7 @@ export const useAuthorityStore = defineStore('authority', () => {
     const s = await run(() => call(station().authority.unlock({ passphrase })));
     if (s) {
       status.value = s;
+      tokenRemoved.value = false;
       done.value = 'Authority unlocked. It locks itself again when idle.';
     }
     return s !== null;
@@ -116,17 +120,23 @@ export const useAuthorityStore = defineStore('authority', () => {
   const createDemoAuthority = (arg: MethodInput<'authority.createDemoAuthority'>) =>
     ceremony(() => call(station().authority.createDemoAuthority(arg)), () => 'Demo authority created. It is for practice only.');
 
-  /** authority.onLockState: keep the lock badge true to the station (idle auto-lock too). */
+  /** authority.onLockState: keep the lock badge true to the station (idle auto-lock and a removed token too). */
   function subscribe(): Unsubscribe {
     return station().authority.onLockState((e) => {
       if (status.value) status.value = { ...status.value, state: e.state, autoLockAt: e.autoLockAt };
       if (e.reason === 'idle') done.value = 'The authority locked itself after being idle.';
+      if (e.state === 'unlocked') tokenRemoved.value = false;
+      if (e.reason === 'token-removed') {
+        tokenRemoved.value = true;
+        done.value = null;
+        if (!status.value) void refresh();
+      }
       if (e.reason === 'configured') void refresh();
     });
   }
 
   return {
-    status, chain, busy, error, done, state, unlocked, rows, warnings,
+    status, chain, busy, error, done, tokenRemoved, state, unlocked, rows, warnings,
     refresh, unlock, lock, pick,
     initRoot, createRequest, signSubordinate, importBundle, exportChain, verificationCert, createDemoAuthority,
     subscribe,

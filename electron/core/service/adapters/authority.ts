@@ -9,11 +9,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Authority } from '../../authority/index';
+import { Authority, type AuthorityListener } from '../../authority/index';
 import { AuthorityCodes } from '../../authority/codes';
 import { CustodianError } from '../../errors';
 import type { KeyLocation } from '../../../shared/api/authority';
-import type { AuthorityPort, SubjectInput } from '../ports';
+import type { AuthorityPort, KeyPlacementInput, SubjectInput } from '../ports';
 
 const DEMO_MARKER = 'demo-authority.json';
 
@@ -27,8 +27,24 @@ function caSubject(s: SubjectInput): { commonName: string; organization?: string
   return s.organization !== undefined ? { commonName: s.commonName, organization: s.organization } : { commonName: s.commonName };
 }
 
-export function authorityAdapter(home: string, open: () => Authority = () => Authority.open({ home })): AuthorityPort & { readonly authority: Authority; keyLocation(): KeyLocation | null } {
-  const authority = open();
+/** The core's placement: the vault passphrase, or the token URI and PIN (exactly one). */
+function placement(p: KeyPlacementInput): { passphrase: string } | { token: { uri: string; pin: string } } {
+  return p.token ? { token: { uri: p.token.uri, pin: p.token.pin } } : { passphrase: p.passphrase };
+}
+
+/**
+ * `open` is given a listener to pass to `Authority.open`: through it the
+ * adapter learns that the authority dropped its key (token removed).
+ */
+export function authorityAdapter(home: string, open: (listener: AuthorityListener) => Authority = (listener) => Authority.open({ home, listener })): AuthorityPort & { readonly authority: Authority; keyLocation(): KeyLocation | null; onKeyLost(listener: () => void): () => void } {
+  const keyLost = new Set<() => void>();
+  const authority = open((e) => {
+    if (e.type === 'authority.locked' && e.reason === 'token-removed') {
+      for (const l of keyLost) {
+        try { l(); } catch { /* one subscriber must not stop the others */ }
+      }
+    }
+  });
   const marker = join(home, DEMO_MARKER);
   const isDemo = () => {
     if (!existsSync(marker)) return false;
@@ -64,17 +80,21 @@ export function authorityAdapter(home: string, open: () => Authority = () => Aut
     async lock() {
       await authority.lock();
     },
+    onKeyLost(listener) {
+      keyLost.add(listener);
+      return () => { keyLost.delete(listener); };
+    },
     async initRoot(req) {
       await authority.initRoot({
         ...caSubject(req.subject),
         keySpec: req.keyAlgorithm,
         ...(req.pathLen === null ? {} : { pathLen: req.pathLen }),
         days: req.validityDays,
-        passphrase: req.passphrase,
+        ...placement(req),
       });
     },
     async createRequest(req) {
-      const r = await authority.createRequest({ ...caSubject(req.subject), keySpec: req.keyAlgorithm, passphrase: req.passphrase, ...(req.root ? { root: req.root } : {}) });
+      const r = await authority.createRequest({ ...caSubject(req.subject), keySpec: req.keyAlgorithm, ...placement(req), ...(req.root ? { root: req.root } : {}) });
       return { csrDer: r.csrDer };
     },
     async signSubordinate(req) {
