@@ -105,6 +105,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // CA keys in a PKCS#11 token (electron/core/token/codes.ts)
   TOKEN_URI_INVALID: 'The token address (pkcs11: URI) is not valid. Check the token label, the key label and the module path.',
   TOKEN_MODULE_UNAVAILABLE: 'The token driver (PKCS#11 module) could not be loaded. Check its path and that it is installed on this station.',
+  TOKEN_MODULE_UNTRUSTED: 'The app loads only token drivers installed for the whole machine (owned by root, writable by no one else). Install the PKCS#11 module system-wide, or use the custodian command line.',
   TOKEN_BINDING_UNAVAILABLE: 'This installation of Custodian cannot talk to hardware tokens. Reinstall Custodian.',
   TOKEN_NOT_FOUND: 'The token holding the CA key is not connected. Plug it in and try again.',
   TOKEN_AMBIGUOUS: 'More than one connected token matches. Unplug the others, or name the token by its serial.',
@@ -155,6 +156,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   LEDGER_WRITE_FAILED: 'The signing ledger cannot be written (the disk is full, or the station folder may not be written). The station has stopped signing; the message says what was signed and recorded. Free disk space or fix the permissions, then resume.',
   LEDGER_UNRECONCILED_INTENT: 'A previous provisioning did not finish. Reconcile each open intent with the command in the message before signing again.',
   LEDGER_LOCKED: 'Another Custodian process is using the signing ledger (the message names it). Stop that process, then try again.',
+  LEDGER_KEY_LOCKED: 'The ledger\'s checkpoint key is locked. Unlock the authority: the ledger keeps every entry and signs its checkpoints then.',
   LEDGER_NOT_FOUND: 'This station has no signing ledger yet. Set up the authority first.',
   LEDGER_NOT_IN_LEDGER: 'No certificate in the ledger matches that search.',
   LEDGER_PROOF_INVALID: 'The ledger proof does not verify. Keep the files and contact your security officer.',

@@ -8,6 +8,8 @@ export const TokenCodes = {
   URI_INVALID: 'TOKEN_URI_INVALID',
   /** The PKCS#11 module could not be loaded or initialised (path wrong, not a PKCS#11 library). */
   MODULE_UNAVAILABLE: 'TOKEN_MODULE_UNAVAILABLE',
+  /** A module path named from the app is not a root-owned library (module-trust.ts). details: { path, reason } */
+  MODULE_UNTRUSTED: 'TOKEN_MODULE_UNTRUSTED',
   /** The native PKCS#11 binding (pkcs11js) is not installed or not built for this runtime. */
   BINDING_UNAVAILABLE: 'TOKEN_BINDING_UNAVAILABLE',
   /** No token with the URI's label / serial is present. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Authority, type AuthorityListener } from '../../authority/index';
 import { AuthorityCodes } from '../../authority/codes';
 import { CustodianError } from '../../errors';
+import { assertTrustedModule, parsePkcs11Uri } from '../../token/index';
 import type { KeyLocation } from '../../../shared/api/authority';
 import type { AuthorityPort, KeyPlacementInput, SubjectInput } from '../ports';
 
@@ -29,7 +30,10 @@ function caSubject(s: SubjectInput): { commonName: string; organization?: string
 
 /** The core's placement: the vault passphrase, or the token URI and PIN (exactly one). */
 function placement(p: KeyPlacementInput): { passphrase: string } | { token: { uri: string; pin: string } } {
-  return p.token ? { token: { uri: p.token.uri, pin: p.token.pin } } : { passphrase: p.passphrase };
+  if (!p.token) return { passphrase: p.passphrase };
+  // The module path comes from the renderer: only a machine-installed library is loaded.
+  assertTrustedModule(parsePkcs11Uri(p.token.uri).modulePath);
+  return { token: { uri: p.token.uri, pin: p.token.pin } };
 }
 
 /**
