@@ -51,6 +51,8 @@ describe('TheResultScreen', () => {
     // A recognised device: no proof is claimed for this run.
     const again = show({ result: { passed: true, driver: 'custodian', finalProof: null, proofs: ['key-challenge'] } });
     expect(again.get('[data-testid="result-proof"]').text()).toMatch(/^Device recognised/);
+    // …and its headline does not claim a certificate was issued in this run.
+    expect(again.get('#result-reason').text()).toBe('Already provisioned: nothing new was signed.');
     expect(again.get('[data-testid="result-proof"]').text()).not.toMatch(/Possession proved/);
     // Nothing said about proofs when the run did not report them (older stations).
     expect(show({ result: { passed: true } }).find('[data-testid="result-proof"]').exists()).toBe(false);
