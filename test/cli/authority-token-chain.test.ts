@@ -69,7 +69,8 @@ describe.skipIf(!HAVE_SOFTHSM)('three custodians with token-held CA keys (SoftHS
   it.skipIf(!HAVE_PKCS11_TOOL)('pkcs11-tool lists each CA key on its token as sensitive and never extractable', async () => {
     for (const s of ['x', 'y', 'z'] as const) {
       const id = JSON.parse(ok(await cli(s, ['authority', 'show', '--json'])).stdout).keyLocation.keyIdHex as string;
-      const priv = hsm.listObjects(LABEL[s], PIN[s]).split(/\n(?=\S)/).find((b) => b.startsWith('Private Key Object'))!;
+      // The token also holds the ledger's Ed25519 checkpoint key: pick the CA key by its id.
+      const priv = hsm.listObjects(LABEL[s], PIN[s]).split(/\n(?=\S)/).find((b) => b.startsWith('Private Key Object') && b.includes(id))!;
       expect(priv).toContain(id);
       expect(/Access:\s+(.*)/.exec(priv)![1]!.split(/,\s*/)).toEqual(expect.arrayContaining(['sensitive', 'always sensitive', 'never extractable']));
       expect(/Access:\s+(.*)/.exec(priv)![1]!.split(/,\s*/)).not.toContain('extractable');

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { Authority } from '../../core/authority';
 import { CustodianError, isCustodianError } from '../../core/errors';
 import {
-  Ledger, LedgerCodes, LedgerRecorder, certificatesFrom, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
+  Ledger, LedgerCodes, LedgerRecorder, SEAL_KEY_COMMAND, certificatesFrom, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
 } from '../../core/ledger';
+import { moveLedgerKey, type HeldLedgerKey } from '../../core/line/ledger-key';
+import { MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
 import { optInt, optString, positional, reqString } from '../args';
+import { OPERATOR_OPTION, operatorFrom } from '../operator';
+import { obtainPin } from '../passphrase';
 import { CliCodes } from '../codes';
 import { readInputFile } from '../files';
 import type { CliCommand, CommandContext, CommandGroup } from '../types';
@@ -33,16 +37,76 @@ const status: CliCommand = {
   async run(ctx) {
     return withLedger(ctx, { readOnly: true }, (l) => {
       const data = {
-        origin: l.origin, vkey: l.vkey, entries: l.size, checkpointSize: l.checkpoint.size,
+        origin: l.origin, vkey: l.vkey, vkeys: l.vkeys, key: l.keyPlacement, entries: l.size, checkpointSize: l.checkpoint.size,
         root: l.checkpoint.root.toString('base64'), unreconciled: l.openReport.unreconciled,
         tornTail: l.openReport.tornTail?.details ?? null, openMillis: Math.round(l.openReport.millis),
       };
       return { data, human: [
         `ledger ${l.origin}: ${l.size} entries, verified against checkpoint ${l.checkpoint.size}`,
         `vkey ${l.vkey}`,
+        keyLine(l.keyPlacement),
         ...(data.unreconciled.length ? [`unreconciled intents: ${data.unreconciled.join(', ')} (custodian ledger reconcile)`] : []),
       ] };
     });
+  },
+};
+
+/** Where the checkpoint key is, in the operator's words; a plain key names the command that seals it. */
+function keyLine(placement: Ledger['keyPlacement']): string {
+  switch (placement) {
+    case 'token': return 'checkpoint key: on the authority\'s token';
+    case 'sealed': return 'checkpoint key: sealed by the vault, unlocked with the authority';
+    case 'plain': return `checkpoint key: UNSEALED (a plain file, ledger.key): run \`${SEAL_KEY_COMMAND}\` to seal it`;
+    default: return 'checkpoint key: none on this station';
+  }
+}
+
+const sealKey: CliCommand = {
+  name: 'seal-key',
+  summary: 'move a plain checkpoint key (ledger.key) onto the authority\'s token (Ed25519) or into the vault under its passphrase',
+  usage: '[--pin-file <file>] [--work-factor LOGN] [--operator <name>]',
+  options: {
+    'pin-file': { type: 'string', valueName: '<file>', description: 'a token-held authority: read the token PIN from <file> (`-` = stdin); else CUSTODIAN_PIN or a prompt' },
+    'work-factor': { type: 'string', valueName: 'LOGN', description: `scrypt work factor log2(N) for the sealed key (minimum ${MIN_WRITE_LOG_N})` },
+    ...OPERATOR_OPTION,
+  },
+  async run(ctx) {
+    const operator = operatorFrom(ctx);
+    const logN = optInt(ctx, 'work-factor', { min: MIN_WRITE_LOG_N, max: MAX_READ_LOG_N });
+    const a = Authority.open({ home: ctx.home });
+    a.assertActive();
+    const loc = a.metadata?.keyLocation;
+    const name = a.metadata?.subject.commonName ?? '?';
+    let key: HeldLedgerKey | null = null;
+    try {
+      return await withLedger(ctx, {}, async (l) => {
+        if (l.keyPlacement !== 'plain') throw new CustodianError(LedgerCodes.EXISTS, `the ledger's checkpoint key is already ${l.keyPlacement === 'token' ? 'on the token' : 'sealed'}`, { key: l.keyPlacement });
+        const pinFile = optString(ctx, 'pin-file');
+        const secret = a.secretKind === 'pin'
+          ? await obtainPin({ io: ctx.io, ...(pinFile !== undefined ? { file: pinFile === '-' ? '-' : ctx.resolvePath(pinFile) } : {}) }, `the token holding the CA key of "${name}" (${loc?.tokenLabel ?? '?'})`)
+          : await ctx.passphrase({ purpose: `the CA key of "${name}"` });
+        // The authority's own unlock proves the secret before the key is stored under it.
+        await a.unlock(secret);
+        try {
+          const r = await moveLedgerKey(l, { secretKind: a.secretKind, token: loc }, secret, operator, logN !== undefined ? { logN } : {});
+          key = r.key;
+          const { key: _held, ...data } = r;
+          return {
+            data: { ...data, key: l.keyPlacement },
+            human: [
+              r.location === 'token' ? `checkpoint key generated on the token: ${r.ref}` : `checkpoint key sealed in ${r.ref}`,
+              ...(r.index >= 0 ? [`key-rotation recorded as entry ${r.index}; the previous key signed the checkpoint covering it`] : []),
+              `vkey ${r.vkey}`,
+            ],
+          };
+        } finally {
+          if ((key as HeldLedgerKey | null)?.onToken) l.lockKey();
+          await a.lock();
+        }
+      });
+    } finally {
+      await (key as HeldLedgerKey | null)?.close(); // after the ledger's closing checkpoint
+    }
   },
 };
 
@@ -83,7 +147,8 @@ const exportCmd: CliCommand = {
     // Writable when possible (to sign a checkpoint over the newest entries); while the station app holds
     // the ledger (LEDGER_LOCKED), export what its latest checkpoint covers.
     const run = (readOnly: boolean) => withLedger(ctx, { readOnly }, (l) => {
-      if (!readOnly && l.checkpoint.size < l.size) l.signCheckpoint();
+      if (!readOnly && !l.keyLocked && l.checkpoint.size < l.size) l.signCheckpoint();
+      if (!readOnly && l.keyLocked && l.checkpoint.size < l.size) ctx.warn(`the checkpoint key is locked: exporting the ${l.checkpoint.size} entries its latest checkpoint covers`);
       const r = exportBundle(l, out, { chainPem, tiles: ctx.values['no-tiles'] !== true });
       return { data: r, human: `bundle of ${r.size} entries from ${r.origin} written to ${r.dir} (${r.files} files)` };
     });
@@ -176,6 +241,6 @@ const vkey: CliCommand = {
 export const ledgerCommands: CommandGroup = {
   kind: 'group',
   name: 'ledger',
-  summary: 'the signing ledger: status, list, proof, export, reconcile, cosigned checkpoints',
-  commands: [status, list, proof, exportCmd, reconcile, addCosigned, vkey],
+  summary: 'the signing ledger: status, list, proof, export, reconcile, cosigned checkpoints, seal-key',
+  commands: [status, list, proof, exportCmd, reconcile, addCosigned, vkey, sealKey],
 };

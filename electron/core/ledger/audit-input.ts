@@ -9,12 +9,15 @@ import { INPUT_LIMITS, readBoundedSync, type InputKind } from '../bounded-read';
 import { CustodianError, isCustodianError } from '../errors';
 import { sha256Hex, validateParsedChain, type CertificateFacts } from '../pki/index';
 import { AuditCodes } from './codes';
-import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_VKEY } from './bundle';
+import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_VKEY, BUNDLE_VKEYS } from './bundle';
 import { CHECKPOINT_FILE, COSIGNED_FILE, HISTORY_FILE } from './ledger';
 
 export interface Bundle {
   dir: string;
+  /** The checkpoint key in force. */
   vkey: string;
+  /** Every checkpoint key in force so far, oldest first (`ledger.vkeys`; absent from bundles of stations that never rotated). */
+  vkeys?: string[];
   entries: Buffer;
   checkpoint: string;
   history: string[];
@@ -60,6 +63,7 @@ export function readBundle(dir: string): Bundle {
   return {
     dir,
     vkey: read(join(dir, BUNDLE_VKEY), 'note').toString('utf8').trim(),
+    ...(existsSync(join(dir, BUNDLE_VKEYS)) ? { vkeys: read(join(dir, BUNDLE_VKEYS), 'note').toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean) } : {}),
     entries: read(join(dir, BUNDLE_ENTRIES), 'entries'),
     checkpoint: read(join(dir, CHECKPOINT_FILE), 'note').toString('utf8'),
     history: jsonLines(join(dir, HISTORY_FILE), 'checkpointHistory', malformed),

@@ -42,6 +42,7 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
   config: z.object({ key: str, operator: str }),
   session: z.object({ operator: str, action: str, role: optStr }),
   'authority-unlock-failed': z.object({ fingerprint: str, operator: str, code: str, attempt: index, delayMs: index, keyRef: optStr }),
+  'key-rotation': z.object({ vkey: str, previous: str, location: str, operator: str, keyRef: optStr }),
 };
 
 export interface EntryFinding {

@@ -6,7 +6,8 @@
  * accepted before (optionally cosigned).
  */
 import { AuditFindings } from './codes';
-import { openCheckpoint, parseCheckpointBody, verifyCosignatures, type Checkpoint } from './checkpoint';
+import { parseCheckpointBody, verifyCosignatures, type Checkpoint } from './checkpoint';
+import { KeySchedule } from './key-schedule';
 import { parseNote, parseVkey, type VerifierKey } from './note';
 import type { LedgerRecord } from './records';
 import { crossBundleFindings, type IssuedCert } from './audit-cross';
@@ -47,6 +48,8 @@ export interface StationSummary {
   deviceFailed: number;
   /** Hub verification certificates: legacy `verification-cert` records and intents with profile hubVerification. */
   verificationCerts: number;
+  /** Work-order signing certificates (profile workOrderSigner, docs/work-orders.md). */
+  workOrderSigners: number;
   /** Subordinate CA certificates signed by this station's CA (intents with profile intermediateCa). */
   subordinates: number;
   unreconciled: number;
@@ -66,6 +69,7 @@ export interface AuditReport {
 /** Intent profiles of CA signings outside provisioning (docs/ledger-format.md §CA signings). */
 const SUBORDINATE_PROFILE = 'intermediateCa';
 const VERIFICATION_PROFILE = 'hubVerification';
+const WORK_ORDER_SIGNER_PROFILE = 'workOrderSigner';
 
 const subjectSet = (s: string): string =>
   s.split(/\n|,(?=\s*[A-Za-z0-9.]+=)/).map((p) => p.trim()).filter(Boolean).sort().join(',');
@@ -101,7 +105,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       findings.push({ kind, severity, origin, message, ...(index !== undefined ? { index } : {}) });
     const s: StationSummary = {
       bundle: b.dir, origin, entries: 0, checkpointSize: 0, checkpoints: b.history.length,
-      issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, subordinates: 0, unreconciled: 0,
+      issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, workOrderSigners: 0, subordinates: 0, unreconciled: 0,
     };
     stations.push(s);
     for (const m of b.malformed ?? []) add(AuditFindings.BUNDLE_MALFORMED, `${m.file} line ${m.line} is ${m.message}`);
@@ -111,11 +115,20 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     for (const f of entryFindings) add(f.kind, f.message, f.index);
     s.entries = tree.size;
 
-    // 2. Checkpoints: signature, then consistency with the entries.
+    // 2. Checkpoints: signature by the key in force at their size, then consistency with the entries.
+    const schedule = keyScheduleOf(records, b.vkey, add);
+    if (schedule.current.vkey !== b.vkey && schedule.periods.length === 1) {
+      add(AuditFindings.ENTRY_MALFORMED, 'entry 0 is not a genesis naming this ledger key', 0);
+    } else if (schedule.current.vkey !== b.vkey) {
+      add(AuditFindings.CHECKPOINT_SIGNATURE, `the bundle's ledger.vkey is not the checkpoint key in force (the last key-rotation record names ${schedule.current.verifier.name}+${schedule.current.vkey.split('+')[1] ?? ''})`);
+    }
+    if (b.vkeys && b.vkeys.join('\n') !== schedule.periods.map((p) => p.vkey).join('\n')) {
+      add(AuditFindings.BUNDLE_MALFORMED, 'the bundle\'s ledger.vkeys does not list the keys the genesis and key-rotation records name');
+    }
     const consistent = (c: Checkpoint) => Number.isSafeInteger(c.size) && c.size >= 0 && c.size <= tree.size && tree.root(c.size).equals(c.root);
     let latest: Checkpoint | null = null;
     try {
-      latest = openCheckpoint(b.checkpoint, key);
+      latest = schedule.open(b.checkpoint);
       s.checkpointSize = latest.size;
       if (!consistent(latest)) add(AuditFindings.CHECKPOINT_INCONSISTENT, `latest checkpoint (size ${latest.size}) does not match the entries`);
       else accepted.push(b.checkpoint);
@@ -126,7 +139,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     let prev = 0;
     b.history.forEach((note, i) => {
       try {
-        const c = openCheckpoint(note, key);
+        const c = schedule.open(note);
         if (!consistent(c)) add(AuditFindings.CHECKPOINT_INCONSISTENT, `history checkpoint ${i} (size ${c.size}) is inconsistent with the entries`);
         if (c.size < prev) add(AuditFindings.CHECKPOINT_INCONSISTENT, `history checkpoint ${i} goes back from ${prev} to ${c.size}`);
         prev = Math.max(prev, c.size);
@@ -136,8 +149,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     });
     const checkForeign = (note: string, what: string, kind: string) => {
       let c: Checkpoint;
-      try { c = openCheckpoint(note, key); } catch (e) {
-        add(kind, `${what} is not signed by this station's current ledger key: ${(e as Error).message}`);
+      try { c = schedule.open(note); } catch (e) {
+        add(kind, `${what} is not signed by this station's ledger key in force at its size: ${(e as Error).message}`);
         return;
       }
       try {
@@ -147,6 +160,15 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
         add(kind, `${what} (size ${c.size}) is inconsistent with the entries: the station rewrote its history`);
       }
     };
+    // Each rotation must be vouched for by the previous key: a checkpoint of that key covering exactly up to the rotation record.
+    schedule.periods.forEach((p, k) => {
+      if (k === 0) return;
+      const prevKey = schedule.periods[k - 1]!;
+      const size = p.rotation + 1;
+      if (![b.checkpoint, ...b.history].some((note) => schedule.signedBy(note, prevKey, size) && consistent(parseCheckpointBody(parseNote(note).text)))) {
+        add(AuditFindings.KEY_ROTATION_UNCOVERED, `key-rotation entry ${p.rotation} is not covered by a checkpoint of the previous key (size ${size}): the new key was not vouched for`, p.rotation);
+      }
+    });
     b.cosigned.forEach((n, i) => checkForeign(n, `stored cosigned checkpoint ${i}`, AuditFindings.CHECKPOINT_INCONSISTENT));
     for (const [i, note] of (opts.trustedCheckpoints ?? []).entries()) {
       let o: string;
@@ -193,7 +215,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       const pi = perIssuer.get(issuer) ?? { issuer: chain.issuerSubject ?? formatNameLines(x.issuerDer), fingerprint: issuer, issued: 0 };
       pi.issued++;
       perIssuer.set(issuer, pi);
-      const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE);
+      const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE && intent.profile !== WORK_ORDER_SIGNER_PROFILE);
       certs.push({
         bundle: b.dir, origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, spkiSha256: spki, certSha256: x.fingerprintSha256,
         ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
@@ -202,11 +224,12 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     const count = (intent: Extract<LedgerRecord, { t: 'intent' }> | null) => {
       if (intent?.profile === SUBORDINATE_PROFILE) s.subordinates++;
       else if (intent?.profile === VERIFICATION_PROFILE) s.verificationCerts++;
+      else if (intent?.profile === WORK_ORDER_SIGNER_PROFILE) s.workOrderSigners++;
       else s.issued++;
     };
     records.forEach((r, i) => {
       if (!r) return;
-      if (i === 0 && (r.t !== 'genesis' || r.vkey !== b.vkey)) add(AuditFindings.ENTRY_MALFORMED, 'entry 0 is not a genesis naming this ledger key', 0);
+      if (i === 0 && r.t !== 'genesis') add(AuditFindings.ENTRY_MALFORMED, 'entry 0 is not a genesis naming this ledger key', 0);
       if ('intent' in r && typeof r.intent === 'number') {
         const it = intentOf(r.intent);
         if (!it || r.intent >= i) { add(AuditFindings.ENTRY_MALFORMED, `refers to a missing intent ${r.intent}`, i); return; }
@@ -256,6 +279,25 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     findings,
     accepted,
   };
+}
+
+/** The keys in force by size, from the genesis and key-rotation records (the bundle's vkey when entry 0 is unusable). */
+function keyScheduleOf(records: readonly (LedgerRecord | null)[], bundleVkey: string, add: (kind: string, message: string, index?: number) => void): KeySchedule {
+  const g = records[0];
+  let schedule: KeySchedule;
+  try {
+    schedule = new KeySchedule(g?.t === 'genesis' ? g.vkey : bundleVkey);
+  } catch (e) {
+    add(AuditFindings.ENTRY_MALFORMED, `the genesis record names a malformed ledger key: ${(e as Error).message}`, 0);
+    schedule = new KeySchedule(bundleVkey);
+  }
+  records.forEach((r, i) => {
+    if (r?.t !== 'key-rotation') return;
+    try { schedule.rotate(i, r.vkey); } catch (e) {
+      add(AuditFindings.ENTRY_MALFORMED, `key-rotation entry names an unusable key: ${(e as Error).message}`, i);
+    }
+  });
+  return schedule;
 }
 
 export function renderAuditReport(r: AuditReport): string[] {

@@ -12,7 +12,7 @@ import type { AuthorityJournal, CaSigningHandle, CaSigningIntent } from '../auth
 import type { LedgerRecorder } from './ledger-recorder';
 
 /** The device-ID prefix of intents for CA signings outside provisioning. */
-export const CA_SIGNING_ID_PREFIX = { subordinate: 'subordinate-ca:', verification: 'hub-verification:' } as const;
+export const CA_SIGNING_ID_PREFIX = { subordinate: 'subordinate-ca:', verification: 'hub-verification:', 'work-order-signer': 'work-order-signer:' } as const;
 
 export interface LedgerAuthorityJournalOptions {
   /** Who runs the ceremony; read at each record (the UI's operator can change). */

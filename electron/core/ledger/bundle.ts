@@ -4,7 +4,7 @@
  * `proofsFor` yields C2SP tlog-proof files for a certificate's done record.
  * `exportBundle` writes what the brand owner's auditor takes away on a USB
  * stick: the entries, the checkpoint history, cosigned checkpoints, the vkey,
- * the custodian's certificate chain and a C2SP tlog-tiles view of the tree.
+ * every checkpoint key in force so far (`ledger.vkeys`), the custodian's certificate chain and a C2SP tlog-tiles view of the tree.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export const BUNDLE_MANIFEST = 'bundle.json';
 export const BUNDLE_CHAIN = 'chain.pem';
 export const BUNDLE_ENTRIES = 'entries.jsonl';
 export const BUNDLE_VKEY = 'ledger.vkey';
+/** Every checkpoint key in force so far, one vkey a line, oldest first (the genesis and key-rotation records name the same). */
+export const BUNDLE_VKEYS = 'ledger.vkeys';
 
 export interface CertificateProof {
   index: number;
@@ -143,8 +145,9 @@ export function exportBundle(ledger: Ledger, out: string, opts: ExportOptions): 
   copyFileSync(join(ledger.dir, HISTORY_FILE), join(out, HISTORY_FILE));
   if (existsSync(join(ledger.dir, COSIGNED_FILE))) copyFileSync(join(ledger.dir, COSIGNED_FILE), join(out, COSIGNED_FILE));
   writeFileSync(join(out, BUNDLE_VKEY), `${ledger.vkey}\n`);
+  writeFileSync(join(out, BUNDLE_VKEYS), ledger.vkeys.map((v) => `${v}\n`).join(''));
   writeFileSync(join(out, BUNDLE_CHAIN), opts.chainPem);
-  let files = 6;
+  let files = 7;
   if (opts.tiles ?? true) files += writeTiles(out, ledger.tree, size, (i) => ledger.entryBytes(i));
   writeFileSync(join(out, BUNDLE_MANIFEST), `${JSON.stringify({
     format: BUNDLE_FORMAT,

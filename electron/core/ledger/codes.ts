@@ -21,6 +21,10 @@ export const LedgerCodes = {
   LOCKED: 'LEDGER_LOCKED',
   /** The ledger key file is missing, unreadable or too permissive. */
   KEY_INVALID: 'LEDGER_KEY_INVALID',
+  /** The checkpoint key is sealed or on a token and not unlocked yet: entries are kept, checkpoints wait for the unlock. */
+  KEY_LOCKED: 'LEDGER_KEY_LOCKED',
+  /** The checkpoint key cannot be kept where it would go (a token without Ed25519 under a PIN): the plain key stays. */
+  KEY_UNSUPPORTED: 'LEDGER_KEY_UNSUPPORTED',
   /** A record handed to an append function is malformed. */
   RECORD_INVALID: 'LEDGER_RECORD_INVALID',
   /** An intent handle or index does not name an intent, or it is already closed. */
@@ -70,4 +74,6 @@ export const AuditFindings = {
   BUNDLE_MALFORMED: 'AUDIT_BUNDLE_MALFORMED',
   /** Part of a bundle defeated the audit's checks; the bundle fails rather than the audit stopping. */
   UNCHECKED: 'AUDIT_UNCHECKED',
+  /** A key-rotation record that no checkpoint of the previous key covers: the new key was not vouched for. */
+  KEY_ROTATION_UNCOVERED: 'AUDIT_KEY_ROTATION_UNCOVERED',
 } as const;

@@ -33,3 +33,7 @@ export function openStationLedger(opts: CreateLedgerOptions & LedgerRecorderOpti
   const ledger = existsSync(join(opts.dir, ENTRIES_FILE)) ? Ledger.open(opts) : Ledger.create(opts);
   return { ledger, recorder: new LedgerRecorder(ledger, opts) };
 }
+export {
+  KEY_FILE, SEALED_KEY_FILE, TOKEN_KEY_FILE, VKEY_FILE, SEAL_KEY_COMMAND, ledgerKeyPlacement, removePlainLedgerKey, type LedgerKeyPlacement,
+} from './keys';
+export * from './key-schedule';

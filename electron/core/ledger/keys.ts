@@ -1,10 +1,16 @@
 /**
- * The per-station ledger signing key: Ed25519, dedicated to checkpoints (never
- * the CA key). Stored as an unencrypted PKCS#8 DER file with mode 0600 next to
- * the ledger (not sealed in the vault); the
- * public half is exported as a C2SP vkey (`ledger.vkey`).
+ * The per-station checkpoint key: Ed25519, dedicated to checkpoints (never
+ * the CA key); its public half is the C2SP vkey in `ledger.vkey`. Where the
+ * private key is kept (`LedgerKeyPlacement`):
+ *
+ *   token   on the authority's PKCS#11 token; `ledger.key.uri` names it
+ *   sealed  `ledger.key.age`: PKCS#8 sealed by the vault (age v1 / scrypt)
+ *           under the authority's passphrase, opened when the authority unlocks
+ *           (both kept by electron/core/line/ledger-key.ts: the ledger knows no vault)
+ *   plain   `ledger.key`: unencrypted PKCS#8, mode 0600, from stations made
+ *           before sealed keys; `custodian ledger seal-key` moves it away
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { CustodianError } from '../errors';
@@ -13,8 +19,24 @@ import { ed25519Signer, generateEd25519, privateKeyFromPkcs8, type NoteSigner } 
 import { atomicWrite, nodeIo, type LedgerIo } from './files';
 
 export const KEY_FILE = 'ledger.key';
+export const SEALED_KEY_FILE = 'ledger.key.age';
+export const TOKEN_KEY_FILE = 'ledger.key.uri';
 export const VKEY_FILE = 'ledger.vkey';
 
+export type LedgerKeyPlacement = 'token' | 'sealed' | 'plain' | 'none';
+
+/** The command that moves a plain key into the vault or the token (named wherever a plain key is reported). */
+export const SEAL_KEY_COMMAND = 'custodian ledger seal-key';
+
+/** Where this ledger's checkpoint key is kept; a sealed or token key wins over a plain file left by an interrupted seal-key. */
+export function ledgerKeyPlacement(dir: string): LedgerKeyPlacement {
+  if (existsSync(join(dir, TOKEN_KEY_FILE))) return 'token';
+  if (existsSync(join(dir, SEALED_KEY_FILE))) return 'sealed';
+  if (existsSync(join(dir, KEY_FILE))) return 'plain';
+  return 'none';
+}
+
+/** A plain key file, for stations made before sealed keys (and tests of them). */
 export function createLedgerKey(dir: string, origin: string, io: LedgerIo = nodeIo): NoteSigner {
   const path = join(dir, KEY_FILE);
   if (existsSync(path)) throw new CustodianError(LedgerCodes.EXISTS, 'a ledger key already exists', { path });
@@ -26,7 +48,7 @@ export function createLedgerKey(dir: string, origin: string, io: LedgerIo = node
   return signer;
 }
 
-/** Load the ledger key; refuses a key file readable by group or others. */
+/** Load the plain ledger key; refuses a key file readable by group or others. */
 export function loadLedgerKey(dir: string, origin: string): NoteSigner {
   const path = join(dir, KEY_FILE);
   let key: KeyObject;
@@ -41,6 +63,11 @@ export function loadLedgerKey(dir: string, origin: string): NoteSigner {
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new CustodianError(LedgerCodes.KEY_INVALID, 'ledger key is not Ed25519', { path });
   return ed25519Signer(origin, key);
+}
+
+/** Remove the plain key file once a rotation has put a sealed or token key in force. */
+export function removePlainLedgerKey(dir: string): void {
+  rmSync(join(dir, KEY_FILE), { force: true });
 }
 
 export function readVkey(dir: string): string {

@@ -5,7 +5,12 @@
  *   <dir>/checkpoint         latest signed checkpoint (replaced atomically, on a delay while busy)
  *   <dir>/checkpoints.jsonl  every signed checkpoint, one JSON string per line (appended at once)
  *   <dir>/cosigned.jsonl     checkpoints cosigned by auditors and handed back
- *   <dir>/ledger.key         Ed25519 PKCS#8, mode 0600;  <dir>/ledger.vkey
+ *   <dir>/ledger.vkey        the checkpoint key in force (public); the private key: keys.ts
+ *
+ * The checkpoint key may be locked (sealed by the vault, or on a token, until
+ * the authority unlocks): appends go on being durable, and the checkpoint
+ * that covers them is signed as soon as unlockKey() hands the key over.
+ * close() while locked leaves the uncovered tail to the next unlock.
  *
  * Appends are durable (write + fsync) before they resolve. Any write failure
  * stops the ledger (every later append rejects with LEDGER_WRITE_FAILED) until
@@ -27,9 +32,10 @@ import { systemIdleClock, type IdleClock } from './idle-clock';
 import { EntryIndex, decodeBody, type Decoded } from './entry-index';
 import { scanEntries, type ScanOptions } from './scan';
 import { MerkleTree, sha256 } from './merkle';
-import { createLedgerKey, KEY_FILE, loadLedgerKey, VKEY_FILE } from './keys';
+import { createLedgerKey, KEY_FILE, ledgerKeyPlacement, loadLedgerKey, VKEY_FILE, type LedgerKeyPlacement } from './keys';
+import { KeySchedule } from './key-schedule';
 import { parseVkey, type NoteSigner, type VerifierKey } from './note';
-import { openCheckpoint, parseCheckpointBody, signCheckpoint, verifyCosignatures, type Checkpoint } from './checkpoint';
+import { parseCheckpointBody, signCheckpoint, verifyCosignatures, type Checkpoint } from './checkpoint';
 import { parseNote } from './note';
 import { decodeRecord, frameRecord, type EntrySummary, type LedgerRecord, type RecordBodies, type RecordType } from './records';
 import { listEntries, searchEntries, type LedgerQuery } from './view';
@@ -76,6 +82,8 @@ export interface CreateLedgerOptions extends LedgerOptions {
   /** Checkpoint origin and key name; default `custodian.station/<stationId>`. */
   origin?: string;
   software?: string;
+  /** The checkpoint key, already stored sealed or on a token (keys.ts); without one a plain key file is created (stations made before sealed keys). */
+  signer?: NoteSigner;
 }
 
 export interface OpenReport {
@@ -162,8 +170,8 @@ function readLines(path: string): { lines: string[]; torn: number } {
 export class Ledger {
   readonly dir: string;
   readonly origin: string;
-  readonly vkey: string;
-  readonly verifier: VerifierKey;
+  /** Which key signs at which size (genesis, then each key-rotation record). */
+  private schedule: KeySchedule;
   readonly tree = new MerkleTree();
   readonly index = new EntryIndex();
   openReport!: OpenReport;
@@ -195,16 +203,15 @@ export class Ledger {
   /** Bytes are written to entries.jsonl that no fsync has covered yet. */
   private unsynced = false;
 
-  private constructor(private readonly opts: LedgerOptions, private readonly signer: NoteSigner | null, vkey: string) {
+  private constructor(private readonly opts: LedgerOptions, private signer: NoteSigner | null, vkey: string) {
     this.dir = opts.dir;
     this.io = opts.io ?? nodeIo;
     this.clock = opts.clock ?? (() => new Date());
     this.idleClock = opts.idleClock ?? systemIdleClock;
     this.every = opts.checkpointEvery ?? 32;
     this.idleMs = opts.idleCheckpointMs ?? 2000;
-    this.vkey = vkey;
-    this.verifier = parseVkey(vkey);
-    this.origin = this.verifier.name;
+    this.schedule = new KeySchedule(vkey);
+    this.origin = this.schedule.origin;
     if (!opts.readOnly) {
       let lock: ReturnType<typeof takePidLock>;
       try {
@@ -241,7 +248,8 @@ export class Ledger {
     };
     let signer: NoteSigner;
     try {
-      signer = createLedgerKey(opts.dir, origin, io);
+      signer = opts.signer ?? createLedgerKey(opts.dir, origin, io);
+      if (opts.signer) atomicWrite(io, join(opts.dir, VKEY_FILE), Buffer.from(`${signer.vkey}\n`));
       const fd = io.openSync(join(opts.dir, ENTRIES_FILE), 'wx', 0o644);
       io.closeSync(fd);
       fsyncDir(io, opts.dir);
@@ -273,13 +281,13 @@ export class Ledger {
   static open(opts: LedgerOptions): Ledger {
     const t0 = performance.now();
     if (!existsSync(join(opts.dir, ENTRIES_FILE))) throw new CustodianError(LedgerCodes.NOT_FOUND, 'no ledger here', { dir: opts.dir });
-    const vkey = readFileSync(join(opts.dir, 'ledger.vkey'), 'utf8').trim();
+    const vkey = readFileSync(join(opts.dir, VKEY_FILE), 'utf8').trim();
     const origin = parseVkey(vkey).name;
-    const signer = opts.readOnly ? null : loadLedgerKey(opts.dir, origin);
-    if (signer && signer.vkey !== vkey) throw new CustodianError(LedgerCodes.KEY_INVALID, 'ledger.key does not match ledger.vkey', {});
-    const l = new Ledger(opts, signer, vkey);
+    // Only a plain key (a station that has not sealed it yet) loads here; a sealed or token key waits for unlockKey().
+    const signer = !opts.readOnly && ledgerKeyPlacement(opts.dir) === 'plain' ? loadLedgerKey(opts.dir, origin) : null;
+    const l = new Ledger(opts, null, vkey);
     try {
-      l.load(t0);
+      l.load(t0, signer);
     } catch (e) {
       l.close();
       throw e;
@@ -291,7 +299,7 @@ export class Ledger {
     return new CustodianError(LedgerCodes.TAMPERED, message, { dir: this.dir, ...details });
   }
 
-  private load(t0: number): void {
+  private load(t0: number, signer: NoteSigner | null): void {
     const size = fstatSync(this.fd).size;
     const complete = completeLength(this.fd, size);
     let tornTail: CustodianError | null = null;
@@ -306,6 +314,9 @@ export class Ledger {
     }
     scanEntries(this.fd, complete, this.tree, this.index, this.opts.scan);
     if (this.index.size === 0) throw this.tamper('the ledger has no genesis entry');
+    this.loadSchedule();
+    // A plain key that is no longer in force (seal-key interrupted after its rotation) signs nothing: the ledger opens locked.
+    this.signer = signer && signer.vkey === this.vkey ? signer : null;
 
     // History and latest checkpoint. A torn history line is an unacknowledged checkpoint write.
     const window = this.opts.historyWindow ?? 4096;
@@ -320,7 +331,7 @@ export class Ledger {
     let latest: { note: string; checkpoint: Checkpoint } | null = null;
     for (const note of candidates) {
       let c: Checkpoint;
-      try { c = openCheckpoint(note, this.verifier); } catch (e) {
+      try { c = this.schedule.open(note); } catch (e) {
         throw this.tamper('the latest checkpoint signature does not verify', { cause: (e as Error).message });
       }
       if (!latest || c.size > latest.checkpoint.size) latest = { note, checkpoint: c };
@@ -349,7 +360,7 @@ export class Ledger {
       if (r.n !== i || r.t !== this.index.typeOf(i)) throw this.tamper(`entry ${i} after the last checkpoint is out of sequence`, { index: i });
     }
     for (const [i, line] of readLines(join(this.dir, COSIGNED_FILE)).lines.entries()) {
-      const c = openCheckpoint(JSON.parse(line) as string, this.verifier);
+      const c = this.schedule.open(JSON.parse(line) as string);
       this.checkAgainstTree(c, `cosigned checkpoint ${i}`);
     }
     this.latest = latest;
@@ -360,7 +371,7 @@ export class Ledger {
       entries: this.tree.size,
       millis: 0,
     };
-    if (!this.opts.readOnly && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
+    if (!this.opts.readOnly && this.signer && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
     else if (!this.opts.readOnly && file !== latest.note) this.replaceCheckpointFile();
     this.openReport.millis = performance.now() - t0;
   }
@@ -412,6 +423,97 @@ export class Ledger {
     }
   }
 
+  /** The genesis key, then each key-rotation record's (their vkeys are in the hashed entries). */
+  private loadSchedule(): void {
+    let schedule: KeySchedule;
+    try {
+      const g = this.record(0);
+      if (g.t !== 'genesis') throw new Error('it is not a genesis record');
+      schedule = new KeySchedule(g.vkey);
+    } catch (e) {
+      throw this.tamper(`entry 0 does not name the ledger key: ${(e as Error).message}`, { index: 0 });
+    }
+    for (let i = 1; i < this.tree.size; i++) {
+      if (this.index.typeOf(i) !== 'key-rotation') continue;
+      try {
+        const r = this.record(i);
+        if (r.t === 'key-rotation') schedule.rotate(i, r.vkey);
+      } catch (e) { throw this.tamper(`key-rotation entry ${i}: ${(e as Error).message}`, { index: i }); }
+    }
+    this.schedule = schedule;
+    // ledger.vkey follows the records (a rotation interrupted before it was rewritten).
+    if (!this.opts.readOnly && readFileSync(join(this.dir, VKEY_FILE), 'utf8').trim() !== this.vkey) {
+      atomicWrite(this.io, join(this.dir, VKEY_FILE), Buffer.from(`${this.vkey}\n`));
+    }
+  }
+
+  /** The checkpoint key in force (a C2SP vkey). */
+  get vkey(): string {
+    return this.schedule.current.vkey;
+  }
+
+  get verifier(): VerifierKey {
+    return this.schedule.current.verifier;
+  }
+
+  /** Every checkpoint key in force so far, oldest first: the genesis key, then each rotation's. */
+  get vkeys(): string[] {
+    return this.schedule.periods.map((p) => p.vkey);
+  }
+
+  /** Where the checkpoint key is kept (keys.ts); `plain` is a station that has not run `custodian ledger seal-key`. */
+  get keyPlacement(): LedgerKeyPlacement {
+    return ledgerKeyPlacement(this.dir);
+  }
+
+  /** True while a writable ledger has no checkpoint key: entries are kept, their checkpoint waits for unlockKey(). */
+  get keyLocked(): boolean {
+    return !this.opts.readOnly && this.signer === null;
+  }
+
+  /**
+   * Hand over the unlocked checkpoint key (it must be the key in force) and
+   * sign the checkpoint deferred while it was locked, so every entry is
+   * covered. Returns that checkpoint, or undefined when nothing was pending.
+   */
+  unlockKey(signer: NoteSigner): string | undefined {
+    if (this.fd < 0 || this.opts.readOnly) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is not open for writing', {});
+    if (signer.vkey !== this.vkey) throw new CustodianError(LedgerCodes.KEY_INVALID, 'that key is not the ledger\'s checkpoint key in force', { dir: this.dir });
+    this.commitGroup();
+    this.signer = signer;
+    if (this.stopped || this.uncovered === 0) return undefined;
+    return this.signCheckpoint();
+  }
+
+  /** Forget the checkpoint key (the authority locked): later entries wait for the next unlockKey(). */
+  lockKey(): void {
+    this.commitGroup();
+    this.signer = null;
+    this.disarmIdleCheckpoint();
+  }
+
+  /**
+   * Rotate to `next` (same origin): append a key-rotation record, have the
+   * current key sign the checkpoint that covers it, then sign the same size
+   * with the new key, which signs from then on. The caller has stored the
+   * new key (sealed or on a token) before and removes the old one after.
+   */
+  rotateKey(next: NoteSigner, body: { location: 'sealed' | 'token'; operator: string; keyRef?: string }): AppendResult {
+    if (!this.signer) throw new CustodianError(LedgerCodes.KEY_LOCKED, 'the ledger\'s checkpoint key is locked: the current key must sign the rotation', { dir: this.dir });
+    if (next.name !== this.origin) throw new CustodianError(LedgerCodes.KEY_INVALID, `the new key is named ${next.name}, not ${this.origin}`, {});
+    const previous = this.vkey;
+    const r = this.append('key-rotation', { vkey: next.vkey, previous, location: body.location, operator: body.operator, ...(body.keyRef ? { keyRef: body.keyRef } : {}) });
+    if (!r.checkpoint) throw new CustodianError(LedgerCodes.KEY_INVALID, 'the rotation was not covered by a checkpoint of the previous key', { index: r.index });
+    this.schedule.rotate(r.index, next.vkey);
+    this.signer = next;
+    try {
+      atomicWrite(this.io, join(this.dir, VKEY_FILE), Buffer.from(`${next.vkey}\n`), 0o644, this.dirFd);
+    } catch (e) {
+      throw this.fail('checkpoint-file', e);
+    }
+    return { ...r, checkpoint: this.signCheckpoint() };
+  }
+
   get size(): number {
     return this.tree.size;
   }
@@ -435,7 +537,7 @@ export class Ledger {
   }
 
   private writable(record?: RecordType): void {
-    if (this.fd < 0 || this.opts.readOnly || !this.signer) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is not open for writing', {});
+    if (this.fd < 0 || this.opts.readOnly) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is not open for writing', {});
     if (this.stopped) {
       const { errno, site } = this.stopped.details as { errno?: string; site?: WriteSite };
       throw new CustodianError(LedgerCodes.WRITE_FAILED, `the ledger stopped after an earlier write failure and records nothing until it is reopened: ${this.stopped.message}`, {
@@ -487,7 +589,7 @@ export class Ledger {
     this.unsynced = false;
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
-    if ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every) {
+    if (this.signer && ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every)) {
       try {
         return { index, at, checkpoint: this.coverEntries() };
       } catch (e) {
@@ -553,7 +655,7 @@ export class Ledger {
       return;
     }
     let checkpoint: string | undefined;
-    if (group.some((g) => g.cover) || this.uncovered >= this.every) {
+    if (this.signer && (group.some((g) => g.cover) || this.uncovered >= this.every)) {
       try {
         checkpoint = this.coverEntries();
       } catch (e) {
@@ -606,6 +708,8 @@ export class Ledger {
    */
   private armIdleCheckpoint(): void {
     if (this.idleTimer || this.idleMs <= 0) return;
+    // Locked: the uncovered entries wait for unlockKey(); only a lagging checkpoint file is worth the timer.
+    if (!this.signer && this.behindSince < 0) return;
     const due = this.nextIdleDeadline();
     if (due < 0) return;
     this.idleTimer = this.idleClock.after(Math.max(1, Math.ceil(due - this.idleClock.now())), () => this.onIdle());
@@ -613,7 +717,8 @@ export class Ledger {
 
   /** The earliest idle deadline (idleClock time), or -1 when nothing is pending. */
   private nextIdleDeadline(): number {
-    const since = this.uncoveredSince < 0 ? this.behindSince : this.behindSince < 0 ? this.uncoveredSince : Math.min(this.uncoveredSince, this.behindSince);
+    const uncoveredSince = this.signer ? this.uncoveredSince : -1;
+    const since = uncoveredSince < 0 ? this.behindSince : this.behindSince < 0 ? uncoveredSince : Math.min(uncoveredSince, this.behindSince);
     return since < 0 ? -1 : since + this.idleMs;
   }
 
@@ -623,7 +728,7 @@ export class Ledger {
     const now = this.idleClock.now();
     // A failure stops the ledger (the next append rejects with LEDGER_WRITE_FAILED); the entries stay durable and open signs for them.
     try {
-      if (this.uncoveredSince >= 0 && now >= this.uncoveredSince + this.idleMs) this.signCheckpoint();
+      if (this.signer && this.uncoveredSince >= 0 && now >= this.uncoveredSince + this.idleMs) this.signCheckpoint();
       else if (this.behindSince >= 0 && now >= this.behindSince + this.idleMs) this.replaceCheckpointFile();
     } catch {
       return; // recorded in this.stopped
@@ -653,9 +758,10 @@ export class Ledger {
   /** Sign a checkpoint for the current tree and append it to the history (fsynced). */
   private appendCheckpoint(): string {
     this.writable();
+    if (!this.signer) throw new CustodianError(LedgerCodes.KEY_LOCKED, 'the ledger\'s checkpoint key is locked: unlock the authority to sign a checkpoint', { dir: this.dir });
     this.syncEntries();
     const c: Checkpoint = { origin: this.origin, size: this.tree.size, root: this.tree.root(), extensions: [] };
-    const note = signCheckpoint(c, this.signer!);
+    const note = signCheckpoint(c, this.signer);
     try {
       const line = Buffer.from(`${JSON.stringify(note)}\n`);
       try {
@@ -723,7 +829,7 @@ export class Ledger {
    */
   addCosignedCheckpoint(note: string, cosignerVkeys: readonly string[] = []): Checkpoint {
     this.writable();
-    const c = openCheckpoint(note, this.verifier);
+    const c = this.schedule.open(note);
     this.checkAgainstTree(c, 'cosigned checkpoint');
     if (cosignerVkeys.length && !verifyCosignatures(note, cosignerVkeys.map(parseVkey)).length) {
       throw new CustodianError(LedgerCodes.NOTE_UNVERIFIED, 'no cosignature by the given cosigner keys', {});

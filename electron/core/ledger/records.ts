@@ -80,6 +80,12 @@ export interface RecordBodies {
   session: { operator: string; action: 'login' | 'logout' | 'lock' | 'unlock'; role?: string };
   /** A wrong passphrase at unlock: `attempt` wrong in a row in that process, `delayMs` imposed before the next one. */
   'authority-unlock-failed': { fingerprint: string; operator: string; code: string; attempt: number; delayMs: number; keyRef?: string };
+  /**
+   * The checkpoint key changes to `vkey` (same origin, new key ID). The
+   * previous key signs the checkpoint that covers this record; the new key
+   * signs every checkpoint larger than that (docs/ledger-format.md §Key rotation).
+   */
+  'key-rotation': { vkey: string; previous: string; location: 'sealed' | 'token'; operator: string; keyRef?: string };
 }
 
 export type RecordType = keyof RecordBodies;
@@ -88,6 +94,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'authority-import', 'authority-key-load', 'verification-cert', 'config', 'session',
   // New types go last: a type's position is its stored code.
   'authority-unlock-failed',
+  'key-rotation',
 ];
 /** Numeric codes for compact per-entry storage (index = code). */
 export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
@@ -209,6 +216,7 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
     case 'session': s.operator = r.operator; s.text = `operator ${r.action}: ${r.operator}`; break;
     case 'authority-unlock-failed': s.operator = r.operator; s.result = r.code;
       s.text = `authority unlock failed: ${r.code} (${r.attempt} in a row)`; break;
+    case 'key-rotation': s.operator = r.operator; s.text = `checkpoint key rotated (${r.location}): ${r.vkey.split('+')[1] ?? ''}`; break;
   }
   return s;
 }

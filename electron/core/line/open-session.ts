@@ -9,6 +9,7 @@
 import { Authority } from '../authority/index';
 import { LedgerAuthorityJournal } from '../ledger/index';
 import { loadStationSettings } from './station-settings';
+import { unlockLedgerKey, type HeldLedgerKey } from './ledger-key';
 import { stationLedger } from './station-ledger';
 import { startStationSession, type StationSession } from './station-session';
 
@@ -40,8 +41,12 @@ export async function openStationSession(opts: OpenStationSessionOptions): Promi
   authority.assertActive();
   const settings = await loadStationSettings(opts.home);
   if (opts.trustAnchorFiles?.length) settings.trustAnchors = { bundle: 'custom', pemFiles: [...opts.trustAnchorFiles] };
+  let checkpointKey: HeldLedgerKey | null = null;
   try {
-    await authority.unlock(typeof opts.passphrase === 'string' ? opts.passphrase : await opts.passphrase(authority.secretKind));
+    const secret = typeof opts.passphrase === 'string' ? opts.passphrase : await opts.passphrase(authority.secretKind);
+    await authority.unlock(secret);
+    // A sealed checkpoint key opens with the same passphrase; checkpoints deferred while it was locked are signed now.
+    checkpointKey = await unlockLedgerKey(ledger.writable().ledger, authority.secretKind, secret);
   } catch (e) {
     ledger.close();
     throw e;
@@ -56,13 +61,17 @@ export async function openStationSession(opts: OpenStationSessionOptions): Promi
       close() {
         if (closed) return;
         closed = true;
+        if (checkpointKey?.onToken) ledger.writable().ledger.lockKey();
         authority.lock();
         ledger.close();
+        void checkpointKey?.close(); // after the ledger's closing checkpoint
       },
     };
   } catch (e) {
+    if (checkpointKey?.onToken) ledger.writable().ledger.lockKey();
     authority.lock();
     ledger.close();
+    void checkpointKey?.close();
     throw e;
   }
 }

@@ -59,6 +59,41 @@ export class Ed25519TokenKey {
     });
   }
 
+  /** The Ed25519 pair with CKA_ID `idHex` on the (logged-in) token; TOKEN_KEY_NOT_FOUND when it is not there. */
+  static async find(session: TokenSession, idHex: string): Promise<Ed25519TokenKey> {
+    const id = Buffer.from(idHex, 'hex');
+    return session.run('finding an Ed25519 key', (lib, s) => {
+      const b = pkcs11Binding();
+      const one = (cls: number): Buffer | null => {
+        lib.C_FindObjectsInit(s, [{ type: b.CKA_CLASS, value: cls }, { type: b.CKA_KEY_TYPE, value: CKK_EC_EDWARDS }, { type: b.CKA_ID, value: id }]);
+        try {
+          const found = lib.C_FindObjects(s, 2);
+          return found.length === 1 ? found[0]! : null;
+        } finally {
+          lib.C_FindObjectsFinal(s);
+        }
+      };
+      const priv = one(b.CKO_PRIVATE_KEY);
+      const pub = one(b.CKO_PUBLIC_KEY);
+      if (!priv || !pub) throw new CustodianError(TokenCodes.KEY_NOT_FOUND, `the token "${session.identity.label}" holds no Ed25519 key with id ${idHex}`, { token: session.identity.label, id: idHex });
+      const [point] = lib.C_GetAttributeValue(s, pub, [{ type: b.CKA_EC_POINT }]).map((a) => (a.value as Buffer | undefined) ?? Buffer.alloc(0));
+      const raw = point!.length === 32 ? point! : readElement(point!).content;
+      if (raw.length !== 32) throw new CustodianError(TokenCodes.KEY_UNSUITABLE, 'the token returned an Ed25519 public key that is not 32 bytes', { token: session.identity.label });
+      return new Ed25519TokenKey(session, priv, new Uint8Array(raw), idHex);
+    });
+  }
+
+  /**
+   * The same signature at once (no queue), for the ledger's synchronous
+   * checkpoints: the key's session must be its own (TokenSession.runNow).
+   */
+  signNow(message: Uint8Array): Uint8Array {
+    return this.#session.runNow('signing with Ed25519', (lib, s) => {
+      lib.C_SignInit(s, { mechanism: CKM_EDDSA }, this.#handle);
+      return new Uint8Array(lib.C_Sign(s, Buffer.from(message), Buffer.alloc(64)));
+    });
+  }
+
   /** A pure Ed25519 signature (64 bytes) over `message`, queued on the session. */
   sign(message: Uint8Array): Promise<Uint8Array> {
     return this.#session.run('signing with Ed25519', async (lib, s) => {

@@ -34,6 +34,8 @@ export class TokenSession {
   #session: Buffer | null;
   #loggedIn = false;
   #gone = false;
+  /** Operations queued by run() and not yet settled (runNow refuses while any are). */
+  #queued = 0;
 
   private constructor(lib: Pkcs11, release: () => void, modulePath: string, slot: Buffer, session: Buffer, identity: TokenIdentity) {
     this.#lib = lib;
@@ -106,6 +108,7 @@ export class TokenSession {
 
   /** Run `op` on this session, in turn; PKCS#11 failures become TOKEN_* errors (TOKEN_REMOVED marks the session gone). */
   run<T>(what: string, op: (lib: Pkcs11, session: Buffer) => T | Promise<T>): Promise<T> {
+    this.#queued++;
     return this.#queue.run(async () => {
       const session = this.#handle();
       try {
@@ -115,7 +118,24 @@ export class TokenSession {
         if (err.code === TokenCodes.REMOVED) this.markGone();
         throw err;
       }
-    });
+    }).finally(() => { this.#queued--; });
+  }
+
+  /**
+   * Run a synchronous `op` at once, for a caller that must not wait (the
+   * ledger signs its checkpoints synchronously): only on a session nothing
+   * else is using, so it refuses while queued operations are under way.
+   */
+  runNow<T>(what: string, op: (lib: Pkcs11, session: Buffer) => T): T {
+    if (this.#queued > 0) throw new CustodianError(TokenCodes.FAILED, `${what}: the token session is busy with another operation`, this.#details());
+    const session = this.#handle();
+    try {
+      return op(this.#lib, session);
+    } catch (e) {
+      const err = tokenError(e, what, this.#details());
+      if (err.code === TokenCodes.REMOVED) this.markGone();
+      throw err;
+    }
   }
 
   /**
