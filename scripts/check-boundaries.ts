@@ -40,6 +40,8 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   authority: ['pki', 'vault', 'token'],
   simulator: ['pki', 'device'],
   hub: ['pki'],
+  // Work orders: signed bounds on a station's signing; checks them against a root and CA chain it is handed, never the authority itself.
+  workorder: ['pki', 'vault'],
   line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],
   service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line'],
 };

@@ -50,6 +50,9 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   TRUST_BUNDLE_FINGERPRINT_MISMATCH: ExitStatus.POLICY,
   TRUST_BUNDLE_NOT_CA: ExitStatus.POLICY,
   TRUST_BUNDLE_EXPIRED: ExitStatus.POLICY,
+  // A work order that cannot be read is a bad file; every other refusal is a policy verdict.
+  WORK_ORDER_MALFORMED: ExitStatus.INPUT,
+  WORK_ORDER_BAD_INPUT: ExitStatus.INPUT,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */
@@ -66,6 +69,7 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['AUTHORITY_', ExitStatus.POLICY],
   ['WORKFLOW_', ExitStatus.POLICY],
   ['POLICY_', ExitStatus.POLICY],
+  ['WORK_ORDER_', ExitStatus.POLICY],
   ['VAULT_', ExitStatus.VAULT],
   ['TOKEN_', ExitStatus.VAULT],
   ['DEVICE_', ExitStatus.DEVICE],

@@ -38,6 +38,8 @@ export const INPUT_LIMITS = {
   bundle: 1 * MiB,
   /** A certificate file or chain (PEM or DER): --root, --chain, --cert, each --observed file, a bundle's chain.pem. */
   certificates: 1 * MiB,
+  /** A work order, unsigned (JSON) or signed (CMS): its allow-list may list up to 100 000 device IDs. */
+  workOrder: 32 * MiB,
   /** A passphrase file (or stdin with `--passphrase-file -`). */
   passphrase: 4 * KiB,
   /** One signed note: a checkpoint, a cosigned checkpoint, a verifier key. */

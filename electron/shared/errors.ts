@@ -157,6 +157,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   LEDGER_UNRECONCILED_INTENT: 'A previous provisioning did not finish. Reconcile each open intent with the command in the message before signing again.',
   LEDGER_LOCKED: 'Another Custodian process is using the signing ledger (the message names it). Stop that process, then try again.',
   LEDGER_KEY_LOCKED: 'The ledger\'s checkpoint key is locked. Unlock the authority: the ledger keeps every entry and signs its checkpoints then.',
+  LEDGER_KEY_UNSUPPORTED: 'The authority\'s token offers no Ed25519, so the ledger\'s checkpoint key cannot move onto it. The station keeps its current key; nothing was changed.',
   LEDGER_NOT_FOUND: 'This station has no signing ledger yet. Set up the authority first.',
   LEDGER_NOT_IN_LEDGER: 'No certificate in the ledger matches that search.',
   LEDGER_PROOF_INVALID: 'The ledger proof does not verify. Keep the files and contact your security officer.',
@@ -178,6 +179,19 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // Input files (electron/core/input-codes.ts)
   INPUT_TOO_LARGE: 'The chosen file is far larger than a file of its kind can be, so it was not read. Check that you chose the right file.',
   INPUT_NOT_A_FILE: 'That is not an ordinary file (it is a device, a pipe or a folder), so it was not read. Choose the file itself.',
+
+  // Signed work orders (electron/core/workorder/codes.ts)
+  WORK_ORDER_MALFORMED: 'The file is not a signed work order in the expected format. Ask the upstream custodian for the work order again.',
+  WORK_ORDER_SIGNATURE_INVALID: 'The work order\'s signature does not verify: the file was changed after it was signed. Do not use it; ask for the work order again.',
+  WORK_ORDER_SIGNER_UNTRUSTED: 'The work order was not signed under the root this station belongs to. Do not use it: ask the upstream custodian who signed it.',
+  WORK_ORDER_SIGNER_NOT_AUTHORIZED: 'The work order is signed by a certificate that may not sign work orders. Ask the upstream custodian to sign it with its work-order signing certificate.',
+  WORK_ORDER_WRONG_STATION: 'This work order is for another station or CA. Check that you have the work order meant for this station.',
+  WORK_ORDER_EXPIRED: 'This work order has expired. Ask the upstream custodian for a new one.',
+  WORK_ORDER_NOT_YET_VALID: 'This work order is not valid yet. Import it again once its start date has come, or check the station clock.',
+  WORK_ORDER_EXCEEDS_CA: 'The work order allows more than this station\'s CA can give (a longer certificate lifetime). Ask the upstream custodian for a corrected work order.',
+  WORK_ORDER_ID_CONFLICT: 'A different work order with the same ID is already imported. Ask the upstream custodian for a work order with a new ID.',
+  WORK_ORDER_NOT_FOUND: 'No work order with that ID is imported on this station. List the imported work orders and check the ID.',
+  WORK_ORDER_BAD_INPUT: 'One of the work-order values is not accepted. Check the IDs, dates and numbers you entered.',
 
   // The hub's TLS server roots installed into devices (electron/core/hub/codes.ts)
   TRUST_BUNDLE_NOT_FOUND: 'A trust anchor file the station needs cannot be read. Check the trust anchor files in Settings, or reinstall Custodian for the shipped bundle.',
@@ -206,6 +220,7 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   POLICY: 'The station\'s issuance policy refused this device. Read the message and fix the cause before trying again.',
   HUB: 'The connection test with the hub failed. Check the hub settings.',
   TRUST: 'The hub trust anchors could not be loaded. Check the trust anchor settings.',
+  WORK: 'The work order could not be used. Read the message and ask the upstream custodian if needed.',
   NRF91: 'The nRF91 modem refused a command or answered something the station cannot accept. Check the modem firmware and the cable, then try again.',
 };
 

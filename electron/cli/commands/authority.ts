@@ -4,8 +4,11 @@
  * --passphrase-file, CUSTODIAN_PASSPHRASE or a TTY prompt (a key in a token:
  * its PIN, from --pin-file, CUSTODIAN_PIN or a TTY prompt), and locks it again.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Authority, type AuthorityJournal, type CaSubject, type RootPinInput } from '../../core/authority/index';
-import { LedgerAuthorityJournal, openStationLedger } from '../../core/ledger/index';
+import { ENTRIES_FILE, LedgerAuthorityJournal, openStationLedger, type Ledger } from '../../core/ledger/index';
+import { createKeyedLedger, unlockLedgerKey, type HeldLedgerKey } from '../../core/line/ledger-key';
 import { defaultStationId } from '../../core/line/station-id';
 import { CA_KEY_SPECS, readCsr, type CaKeySpec } from '../../core/pki/index';
 import { DEFAULT_LOG_N, MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
@@ -90,19 +93,26 @@ function openAuthority(ctx: CommandContext, journal?: AuthorityJournal): Authori
  * passphrase is asked (LEDGER_LOCKED while the app holds it) and closed,
  * with a covering checkpoint, after the key is locked.
  */
-async function withJournalledAuthority<T>(ctx: CommandContext, fn: (a: Authority) => Promise<T>): Promise<T> {
+async function withJournalledAuthority<T>(
+  ctx: CommandContext, fn: (a: Authority, ledger: Ledger, held: (k: HeldLedgerKey | null) => void) => Promise<T>, initialKey: HeldLedgerKey | null = null,
+): Promise<T> {
   const operator = operatorFrom(ctx);
   const { ledger, recorder } = openStationLedger({ dir: ledgerDir(ctx), stationId: defaultStationId() });
+  // A checkpoint key unlocked with the authority is closed after the ledger's closing checkpoint.
+  let checkpointKey: HeldLedgerKey | null = initialKey;
   try {
+    if (initialKey) ledger.unlockKey(initialKey);
     if (ledger.openReport.tornTail) ctx.warn(ledger.openReport.tornTail.message);
     const a = openAuthority(ctx, new LedgerAuthorityJournal(recorder, { operator: () => operator }));
     try {
-      return await fn(a);
+      return await fn(a, ledger, (k) => { checkpointKey = k; });
     } finally {
+      if ((checkpointKey as HeldLedgerKey | null)?.onToken) ledger.lockKey();
       await a.lock();
     }
   } finally {
     ledger.close();
+    await (checkpointKey as HeldLedgerKey | null)?.close();
   }
 }
 
@@ -124,7 +134,12 @@ function subjectFrom(ctx: CommandContext): CaSubject & { keySpec: CaKeySpec } {
 async function withNewKey<T>(ctx: CommandContext, commonName: string, fn: (a: Authority, where: Awaited<ReturnType<typeof placement>>) => Promise<T>): Promise<T> {
   openAuthority(ctx).assertNone();
   if (optString(ctx, 'token') !== undefined) parsePkcs11Uri(optString(ctx, 'token')!);
-  return withJournalledAuthority(ctx, async (a) => fn(a, await placement(ctx, commonName)));
+  if (existsSync(join(ledgerDir(ctx), ENTRIES_FILE))) return withJournalledAuthority(ctx, async (a) => fn(a, await placement(ctx, commonName)));
+  // A new station: its ledger is created with the checkpoint key where the CA key goes (never a plain key file).
+  const where = await placement(ctx, commonName);
+  const logN = optInt(ctx, 'work-factor', { min: MIN_WRITE_LOG_N, max: MAX_READ_LOG_N });
+  const key = await createKeyedLedger(ledgerDir(ctx), defaultStationId(), 'token' in where ? where : { passphrase: where.passphrase, logN });
+  return withJournalledAuthority(ctx, async (a) => fn(a, where), key);
 }
 
 /**
@@ -134,9 +149,11 @@ async function withNewKey<T>(ctx: CommandContext, commonName: string, fn: (a: Au
  */
 async function withSigningKey<T>(ctx: CommandContext, fn: (a: Authority) => Promise<T>): Promise<T> {
   openAuthority(ctx).assertActive();
-  return withJournalledAuthority(ctx, async (a) => {
+  return withJournalledAuthority(ctx, async (a, ledger, held) => {
     a.assertActive();
-    await a.unlock(await keySecret(ctx, a));
+    const secret = await keySecret(ctx, a);
+    await a.unlock(secret);
+    held(await unlockLedgerKey(ledger, a.secretKind, secret));
     return fn(a);
   });
 }
@@ -276,6 +293,38 @@ const verificationCmd: CliCommand = {
   },
 };
 
+const workOrderSignerCmd: CliCommand = {
+  name: 'work-order-signer',
+  summary: 'issue a work-order signing certificate and seal its key (docs/work-orders.md)',
+  usage: '--cn <name> --out <dir> [--org <org>] [--key-spec <spec>] [--days D]',
+  description: 'Signs once with the CA key; work orders are then signed with `custodian work-order sign --signer <dir>`, so the CA key stays offline. Writes <dir>/signer.key (sealed under a new passphrase) and <dir>/signer.pem (the certificate, then this CA\'s chain to the root).',
+  options: {
+    ...SUBJECT,
+    out: { type: 'string', valueName: '<dir>', description: 'directory for signer.key and signer.pem (required; created if missing)' },
+    days: { type: 'string', valueName: 'D', description: 'validity in days (default 365, max 825; never past this CA)' },
+    ...OUT_FORCE,
+    ...PIN,
+    ...WORK_FACTOR,
+    ...OPERATOR_OPTION,
+  },
+  async run(ctx) {
+    const { keySpec, ...subject } = subjectFrom(ctx);
+    const dir = ctx.resolvePath(reqString(ctx, 'out'));
+    const days = optInt(ctx, 'days', { min: 1 });
+    const keyFile = join(dir, 'signer.key');
+    const force = optBool(ctx, 'force');
+    if (existsSync(keyFile)) throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `${keyFile} already exists: choose another --out directory`, { path: keyFile });
+    if (!force && existsSync(join(dir, 'signer.pem'))) throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `${join(dir, 'signer.pem')} already exists (use --force to replace it)`, { path: join(dir, 'signer.pem') });
+    return withSigningKey(ctx, async (a) => {
+      const passphrase = await ctx.passphrase({ purpose: `the new work-order signing key of "${subject.commonName}"`, confirm: true });
+      const r = await a.workOrderSigner({ ...subject, keySpec, keyFile, passphrase, ...(days !== undefined ? { days } : {}) });
+      const pem = writeOutputFile(ctx, join(dir, 'signer.pem'), r.chainPem, force);
+      const data = { subject: r.subject, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), issuerFingerprint: r.issuerFingerprint, files: { key: r.keyFile, chain: pem } };
+      return { data, human: [`Work-order signer ${r.subject}`, `  key    ${r.keyFile} (sealed)`, `  chain  ${pem}`, `  valid until ${iso(r.notAfter)}; sign work orders with: custodian work-order sign <order.json> --signer ${dir} --out <order.cms>`] };
+    });
+  },
+};
+
 const showCmd: CliCommand = {
   name: 'show',
   summary: 'show the authority: chain, fingerprints, expiry, path length room',
@@ -308,5 +357,5 @@ export const authorityCommands: CommandGroup = {
   kind: 'group',
   name: 'authority',
   summary: "manage this station's certificate authority (root, request, sign, import, export)",
-  commands: [initRootCmd, requestCmd, signSubordinateCmd, importCmd, verificationCmd, showCmd, exportChainCmd],
+  commands: [initRootCmd, requestCmd, signSubordinateCmd, importCmd, verificationCmd, workOrderSignerCmd, showCmd, exportChainCmd],
 };

@@ -11,6 +11,7 @@ import { demoCommand } from './demo';
 import { ledgerCommands } from './ledger';
 import { provisionCommand } from './provision';
 import { simulateCommand } from './simulate';
+import { workOrderCommands } from './work-order';
 
 export const registry: readonly RegistryEntry[] = [
   auditCommand,
@@ -19,4 +20,5 @@ export const registry: readonly RegistryEntry[] = [
   ledgerCommands,
   provisionCommand,
   simulateCommand,
+  workOrderCommands,
 ];

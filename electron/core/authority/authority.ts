@@ -33,6 +33,7 @@ import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult
 import { AuthorityStore, type AuthorityMeta } from './store';
 import { UnlockThrottle } from './unlock-throttle';
 import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
+import { workOrderSigner, type WorkOrderSignerParams, type WorkOrderSignerResult } from './work-order-signer';
 import { fingerprintSha256, readCertificate, type SigningKey, type TbsSigner } from '../pki/index';
 import { loadedKey } from './init-root';
 
@@ -273,6 +274,11 @@ export class Authority {
   /** Hub/DPS proof-of-possession certificate with CN = `code`. Needs an active, unlocked authority. */
   verificationCert(code: string, params: VerificationCertParams = {}): Promise<VerificationCertResult> {
     return verificationCert(this.#ctx, code, params);
+  }
+
+  /** A work-order signing certificate and its sealed key (docs/work-orders.md). Needs an active, unlocked authority. */
+  workOrderSigner(params: WorkOrderSignerParams): Promise<WorkOrderSignerResult> {
+    return workOrderSigner(this.#ctx, params);
   }
 
   /** The authority's state and chain (no passphrase needed). */

@@ -8,6 +8,7 @@ export type { CreateRequestParams, CreateRequestResult } from './request';
 export type { SignSubordinateParams, SignSubordinateResult } from './sign-subordinate';
 export type { ImportBundleParams, ImportBundleResult } from './import-bundle';
 export type { VerificationCertParams, VerificationCertResult } from './verification';
+export type { WorkOrderSignerParams, WorkOrderSignerResult } from './work-order-signer';
 export type { AuthorityReport, ChainEntry, ExportedChain } from './report';
 export type { CaSubject } from './subject';
 export type { PinnedRoot, RootPinInput } from './root-pin';

@@ -17,8 +17,8 @@ import type { AuthorityListener } from './events';
 
 /** What the authority is about to sign. Everything here is decided before signing. */
 export interface CaSigningIntent {
-  kind: 'subordinate' | 'verification';
-  profile: 'intermediateCa' | 'hubVerification';
+  kind: 'subordinate' | 'verification' | 'work-order-signer';
+  profile: 'intermediateCa' | 'hubVerification' | 'workOrderSigner';
   /** RFC 4514-style subject the certificate will carry, e.g. `CN=Factory-Y, O=Acme`. */
   subject: string;
   /** Lowercase hex, no leading zero octet. */

@@ -111,17 +111,21 @@ export function readChildren(content: Uint8Array, opts: DerReadOptions = {}): De
   return out;
 }
 
-/** Content octets of an OBJECT IDENTIFIER from its dotted-decimal text (the inverse of decodeOid). */
+/**
+ * Content octets of an OBJECT IDENTIFIER from its dotted-decimal text (the
+ * inverse of decodeOid). Arcs may exceed 2^53 (a 2.25 UUID arc, as Custodian's
+ * own OIDs use), so they are encoded as BigInts.
+ */
 export function encodeOid(oid: string): Uint8Array {
   const arcs = oid.split('.').map((a) => {
     if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new Error(`bad OID ${oid}`);
-    return Number(a);
+    return BigInt(a);
   });
-  if (arcs.length < 2 || arcs[0]! > 2 || (arcs[0]! < 2 && arcs[1]! > 39) || arcs.some((a) => !Number.isSafeInteger(a))) throw new Error(`bad OID ${oid}`);
+  if (arcs.length < 2 || arcs[0]! > 2n || (arcs[0]! < 2n && arcs[1]! > 39n)) throw new Error(`bad OID ${oid}`);
   const out: number[] = [];
-  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
-    const base128: number[] = [v % 128];
-    for (let x = Math.floor(v / 128); x > 0; x = Math.floor(x / 128)) base128.unshift(0x80 | x % 128);
+  for (const v of [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)]) {
+    const base128: number[] = [Number(v % 128n)];
+    for (let x = v / 128n; x > 0n; x /= 128n) base128.unshift(0x80 | Number(x % 128n));
     out.push(...base128);
   }
   return Uint8Array.from(out);

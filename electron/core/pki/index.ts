@@ -40,6 +40,7 @@ export {
   hubVerification,
   intermediateCa,
   rootCa,
+  workOrderSigner,
   type CertificateProfile,
   type KeyClass,
   type ProfileName,

@@ -30,6 +30,11 @@ export const Oid = {
   // extended key usages
   clientAuth: '1.3.6.1.5.5.7.3.2',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  /**
+   * Custodian's private arc: a UUID OID (ITU-T X.667, 2.25.<uuid>), which needs
+   * no registration. `.1.1` = signing work orders (docs/work-orders.md).
+   */
+  workOrderSigning: '2.25.336490436847501666488520541660040060015.1.1',
   // attributes
   extensionRequest: '1.2.840.113549.1.9.14',
   commonName: '2.5.4.3',
@@ -74,6 +79,7 @@ const ALGORITHM_NAMES: Record<string, string> = {
 const EKU_NAMES: Record<string, string> = {
   [Oid.clientAuth]: 'clientAuth',
   [Oid.serverAuth]: 'serverAuth',
+  [Oid.workOrderSigning]: 'custodianWorkOrderSigning',
   '1.3.6.1.5.5.7.3.3': 'codeSigning',
   '1.3.6.1.5.5.7.3.4': 'emailProtection',
   '1.3.6.1.5.5.7.3.8': 'timeStamping',

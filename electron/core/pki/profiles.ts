@@ -7,7 +7,7 @@ import type { KeyUsageName } from './extensions';
 import { LEAF_VALIDITY } from '../../shared/leaf-validity';
 import { Oid } from './oids';
 
-export type ProfileName = 'rootCa' | 'intermediateCa' | 'deviceLeaf' | 'hubVerification';
+export type ProfileName = 'rootCa' | 'intermediateCa' | 'deviceLeaf' | 'hubVerification' | 'workOrderSigner';
 export type SignatureHash = 'SHA-256' | 'SHA-384';
 /** Key classes that select the signature hash and the leaf key usages. */
 export type KeyClass = 'P-256' | 'P-384' | 'RSA';
@@ -119,7 +119,32 @@ export const hubVerification: CertificateProfile = {
   serial: { source: 'csprng', octets: 16 },
 };
 
-export const PROFILES: Readonly<Record<ProfileName, CertificateProfile>> = { rootCa, intermediateCa, deviceLeaf, hubVerification };
+/**
+ * Work-order signing certificate: lets an upstream custodian sign work orders
+ * (docs/work-orders.md) day to day without bringing out its CA key. The
+ * dedicated EKU is what a station checks, so no other certificate of the
+ * hierarchy (a device's, a hub verification one) can pass for a signer.
+ */
+export const workOrderSigner: CertificateProfile = {
+  name: 'workOrderSigner',
+  description: 'Signs work orders for downstream stations: CN = the signer name, EKU custodianWorkOrderSigning',
+  issuedBy: 'ca',
+  subject: { commonName: 'ca-name', organizationAllowed: true },
+  subjectKeys: 'ca-key-spec',
+  basicConstraints: { critical: true, ca: false },
+  keyUsage: {
+    critical: true,
+    forSubjectKey: { 'P-256': ['digitalSignature'], 'P-384': ['digitalSignature'], RSA: ['digitalSignature'] },
+  },
+  extendedKeyUsage: { critical: false, oids: [Oid.workOrderSigning] },
+  subjectKeyIdentifier: { critical: false, method: 'rfc5280-method1-sha1' },
+  authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
+  signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
+  validity: { defaultDays: 365, maxDays: 825, clampToIssuer: true },
+  serial: { source: 'csprng', octets: 16 },
+};
+
+export const PROFILES: Readonly<Record<ProfileName, CertificateProfile>> = { rootCa, intermediateCa, deviceLeaf, hubVerification, workOrderSigner };
 
 /** Verification codes: what Azure issues (hex / alphanumerics), at most 64 characters (ub-common-name). */
 export const HUB_CODE_PATTERN = /^[A-Za-z0-9]{1,64}$/;

@@ -20,6 +20,7 @@ import { LedgerAuthorityJournal } from '../ledger/index';
 import { createStationService, type PlatformServices, type StationService, type StationServiceDeps } from './station-service';
 import type { DevicePort } from './ports';
 import { authorityAdapter } from './adapters/authority';
+import { ledgerKeyFollows } from './ledger-key-follows';
 import { ledgerAdapter } from './adapters/ledger';
 import { stationLedger, type StationLedgerOptions } from '../line/station-ledger';
 import { simulatorAdapter } from './adapters/simulator';
@@ -61,7 +62,7 @@ export function createDefaultStationService(opts: DefaultServiceOptions): Statio
   // The authority journals into the station ledger (opened on first use, held for the run):
   // imports, key loads, unlock/lock sessions, and every sub-CA / verification signing (fail closed).
   const journal = new LedgerAuthorityJournal(() => ledgerFiles.writable().recorder, { operator: () => operator });
-  const auth = authorityAdapter(opts.home, (listener) => Authority.open({ home: opts.home, journal, listener }));
+  const auth = ledgerKeyFollows(authorityAdapter(opts.home, (listener) => Authority.open({ home: opts.home, journal, listener })), ledgerFiles);
   const simulator = simulatorAdapter(opts.home, { emulateWireTime: opts.simulatorWireTime ?? true });
   const { simulatorWireTime: _ignored, ledgerFiles: _files, ...deps } = opts;
   return createStationService({
