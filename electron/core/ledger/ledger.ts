@@ -149,6 +149,9 @@ function writeFailure(dir: string, site: WriteSite, e: unknown, extra: Record<st
 }
 
 /** LEDGER_LOCKED naming the process that holds the ledger and how to stop it. */
+/** Records whose checkpoint is signed at once: an intent or an outcome waits for the record that follows it. */
+const coversAtOnce = (type: RecordType): boolean => type !== 'intent' && type !== 'outcome';
+
 function lockedError(dir: string, pid: number): CustodianError {
   if (!Number.isInteger(pid)) {
     return new CustodianError(LedgerCodes.LOCKED, `the ledger in ${dir} is being opened by another process at this moment; try again in a few seconds`, { dir, pid: null });
@@ -570,6 +573,26 @@ export class Ledger {
    * was left uncovered, and by close().
    */
   append<K extends RecordType>(type: K, body: RecordBodies[K]): AppendResult {
+    const { index, at } = this.writeRecord(type, body, true);
+    if (this.signer && (coversAtOnce(type) || this.uncovered >= this.every)) {
+      try {
+        return { index, at, checkpoint: this.coverEntries() };
+      } catch (e) {
+        // The entry itself is on disk (and in the index): the caller must know it was recorded.
+        const err = e as CustodianError;
+        throw new CustodianError(err.code, err.message, { ...err.details, record: type, index, durable: true }, { cause: err });
+      }
+    }
+    this.leaveUncovered();
+    return { index, at };
+  }
+
+  /**
+   * Write one record after the last (fsynced when `sync`, else left for the
+   * group's fsync) and add it to the tree and the index. A failed write or
+   * fsync cuts the file back and stops the ledger.
+   */
+  private writeRecord<K extends RecordType>(type: K, body: RecordBodies[K], sync: boolean): { index: number; at: string; offset: number; decoded: ReturnType<typeof decodeBody> } {
     this.writable(type);
     const index = this.tree.size;
     const at = this.clock().toISOString();
@@ -581,26 +604,21 @@ export class Ledger {
     this.index.validateNext(decoded);
     try {
       writeFully(this.io, this.fd, framed.subarray(1), offset);
-      this.io.fsyncSync(this.fd);
+      if (sync) this.io.fsyncSync(this.fd);
     } catch (e) {
       try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
       throw this.fail('entries', e, { record: type, index });
     }
-    this.unsynced = false;
+    this.unsynced = !sync;
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
     this.index.add(decoded, offset, line.length);
-    if (this.signer && ((type !== 'intent' && type !== 'outcome') || this.uncovered >= this.every)) {
-      try {
-        return { index, at, checkpoint: this.coverEntries() };
-      } catch (e) {
-        // The entry itself is on disk (and in the index): the caller must know it was recorded.
-        const err = e as CustodianError;
-        throw new CustodianError(err.code, err.message, { ...err.details, record: type, index, durable: true }, { cause: err });
-      }
-    }
+    return { index, at, offset, decoded };
+  }
+
+  /** Entries stay uncovered for now: the idle timer signs their checkpoint if nothing else does first. */
+  private leaveUncovered(): void {
     if (this.uncoveredSince < 0) this.uncoveredSince = this.idleClock.now();
     this.armIdleCheckpoint();
-    return { index, at };
   }
 
   /**
@@ -616,24 +634,8 @@ export class Ledger {
    */
   appendDurable<K extends RecordType>(type: K, body: RecordBodies[K]): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
-      this.writable(type);
-      const index = this.tree.size;
-      const at = this.clock().toISOString();
-      const framed = frameRecord(type, index, at, body);
-      const line = framed.subarray(1, framed.length - 1);
-      const offset = this.index.end;
-      const decoded = decodeBody(type, index, body);
-      this.index.validateNext(decoded);
-      try {
-        writeFully(this.io, this.fd, framed.subarray(1), offset);
-      } catch (e) {
-        try { this.io.ftruncateSync(this.fd, offset); } catch { /* stays stopped; open cuts it */ }
-        throw this.fail('entries', e, { record: type, index });
-      }
-      this.unsynced = true;
-      this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
-      this.index.add(decoded, offset, line.length);
-      this.group.push({ type, index, offset, decoded, at, cover: type !== 'intent' && type !== 'outcome', resolve, reject });
+      const { index, at, offset, decoded } = this.writeRecord(type, body, false);
+      this.group.push({ type, index, offset, decoded, at, cover: coversAtOnce(type), resolve, reject });
       if (this.group.length === 1) setImmediate(() => this.commitGroup());
     });
   }
@@ -664,8 +666,7 @@ export class Ledger {
         return;
       }
     } else {
-      if (this.uncoveredSince < 0) this.uncoveredSince = this.idleClock.now();
-      this.armIdleCheckpoint();
+      this.leaveUncovered();
     }
     for (const g of group) g.resolve({ index: g.index, at: g.at, ...(checkpoint && g.cover ? { checkpoint } : {}) });
   }
