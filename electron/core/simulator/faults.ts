@@ -128,11 +128,11 @@ export class FaultPlan {
 }
 
 /**
- * Parse a CLI fault spec: `kind[:step][@times][,key=value…]`, e.g.
- * `silent:identify@2`, `slow-reply:get-csr,delayMs=3000`, `device-id-change,afterIdentifies=1`,
- * `weak-key,key=rsa-1024`, `error-reply:commit,error=BUSY`, `disconnect:write-end,phase=after`.
+ * The fields of a CLI fault spec, `kind[:step][@times][,key=value…]`, before
+ * a simulator checks them against its own fault kinds: digits become numbers,
+ * `@inf` fires forever.
  */
-export function parseFaultSpec(spec: string): Fault {
+export function faultSpecFields(spec: string): Record<string, unknown> {
   const [head = '', ...kv] = spec.split(',');
   const m = /^([a-z-]+)(?::([a-z-]+))?(?:@(\d+|inf))?$/.exec(head.trim());
   if (!m) throw new RangeError(`bad fault spec "${spec}"`);
@@ -144,6 +144,16 @@ export function parseFaultSpec(spec: string): Fault {
     if (!k || v === undefined) throw new RangeError(`bad fault option "${pair}" in "${spec}"`);
     obj[k.trim()] = /^\d+$/.test(v) ? Number(v) : v.trim();
   }
+  return obj;
+}
+
+/**
+ * Parse a CLI fault spec: `kind[:step][@times][,key=value…]`, e.g.
+ * `silent:identify@2`, `slow-reply:get-csr,delayMs=3000`, `device-id-change,afterIdentifies=1`,
+ * `weak-key,key=rsa-1024`, `error-reply:commit,error=BUSY`, `disconnect:write-end,phase=after`.
+ */
+export function parseFaultSpec(spec: string): Fault {
+  const obj = faultSpecFields(spec);
   const f = obj as Fault;
   new FaultPlan([f]); // validates kind/step/times
   const needs: Partial<Record<FaultKind, string[]>> = {

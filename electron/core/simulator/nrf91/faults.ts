@@ -5,6 +5,7 @@
  * fault fires `times` times (default 1, `inf` allowed) and is then spent.
  */
 import { NRF91_COMMANDS, type Nrf91Command } from '../../device/nrf91/cme-errors';
+import { faultSpecFields } from '../faults';
 
 export type Nrf91Step = Nrf91Command;
 export const NRF91_STEPS: readonly Nrf91Step[] = NRF91_COMMANDS;
@@ -126,17 +127,7 @@ export class Nrf91FaultPlan {
  * `bad-attestation-signature`, `imei-change,afterIdentifies=1`.
  */
 export function parseNrf91FaultSpec(spec: string): Nrf91Fault {
-  const [head = '', ...kv] = spec.split(',');
-  const m = /^([a-z-]+)(?::([a-z-]+))?(?:@(\d+|inf))?$/.exec(head.trim());
-  if (!m) throw new RangeError(`bad fault spec "${spec}"`);
-  const obj: Record<string, unknown> = { kind: m[1] };
-  if (m[2]) obj.step = m[2];
-  if (m[3]) obj.times = m[3] === 'inf' ? Infinity : Number(m[3]);
-  for (const pair of kv) {
-    const [k, v] = pair.split('=');
-    if (!k || v === undefined) throw new RangeError(`bad fault option "${pair}" in "${spec}"`);
-    obj[k.trim()] = /^\d+$/.test(v.trim()) ? Number(v) : v.trim();
-  }
+  const obj = faultSpecFields(spec);
   const needs: Partial<Record<Nrf91FaultKind, string[]>> = {
     silent: ['step'],
     disconnect: ['step'],
