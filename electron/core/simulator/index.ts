@@ -2,9 +2,6 @@
  * Device simulator: a virtual device speaking docs/device-protocol.md over a
  * real pty pair (socat) or an in-process pipe. See startSimulator().
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ProtocolCapability } from '../device/protocol';
 import { MAX_FRAME_PAYLOAD } from '../device/frame';
 import { splitDer } from '../device/protocol';
@@ -13,7 +10,8 @@ import { createPipePair, type Transport } from '../device/transport';
 import { CustodianError } from '../errors';
 import { DeviceFirmware, type SimulatorStats } from './device';
 import { FaultPlan, type Fault } from './faults';
-import { PtyPair } from './pty';
+import { toPem } from '../pki/pem';
+import { placePtyPair, type PtyPair } from './pty';
 import { DeviceStore, type SimIdentity, type SimKeyAlgorithm } from './state';
 
 export { FaultPlan, parseFaultSpec, FAULT_KINDS, STEPS, type Fault, type FaultKind, type Step, type FiredFault } from './faults';
@@ -105,8 +103,6 @@ export interface SimulatorHandle {
   stop(): Promise<void>;
 }
 
-const pem = (der: Uint8Array, label: string): string =>
-  `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
 
 const ALL_CAPS: ProtocolCapability[] = ['csr', 'raw-public-key', 'challenge', 'keygen', 'lock', 'batch', 'trust-anchors'];
 
@@ -177,12 +173,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
 
   let path: string | null = null;
   if (mode === 'pty') {
-    if (opts.ptyLink) {
-      pty = new PtyPair({ station: opts.ptyLink, device: `${opts.ptyLink}.device` }, opts.socatPath);
-    } else {
-      const dir = opts.ptyDir ?? (await mkdtemp(join(tmpdir(), 'custodian-sim-')));
-      pty = new PtyPair({ station: join(dir, 'tty-station'), device: join(dir, 'tty-device') }, opts.socatPath);
-    }
+    pty = await placePtyPair(opts, 'custodian-sim-');
     path = pty.paths.station;
     try {
       await openPtyLink();
@@ -225,9 +216,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     },
     tlsCredentials(): TlsCredentials {
       if (!store.hasKey || store.leafDer.length === 0) throw new CustodianError('DEVICE_ERROR_BAD_STATE', 'simulated device has no key or leaf installed');
-      const certPem = pem(store.leafDer, 'CERTIFICATE');
-      const chainPem = splitChain(store.chainDer).map((d) => pem(d, 'CERTIFICATE'));
-      const caPem = splitChain(store.anchorsDer).map((d) => pem(d, 'CERTIFICATE')).join('');
+      const certPem = toPem(store.leafDer, 'CERTIFICATE');
+      const chainPem = splitChain(store.chainDer).map((d) => toPem(d, 'CERTIFICATE'));
+      const caPem = splitChain(store.anchorsDer).map((d) => toPem(d, 'CERTIFICATE')).join('');
       return { keyPem: store.privateKeyPem(), certPem, chainPem, fullChainPem: certPem + chainPem.join(''), caPem };
     },
     async stop(): Promise<void> {

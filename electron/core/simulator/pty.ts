@@ -4,7 +4,9 @@
  * pull) and `restart()` brings the same link paths back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CustodianError } from '../errors';
 
 export interface PtyPairPaths {
@@ -12,6 +14,20 @@ export interface PtyPairPaths {
   station: string;
   /** The end the simulated device opens. */
   device: string;
+}
+
+/** Where a simulator's link goes: an exact station-side path (the device side is `<link>.device`), or a folder (default: a new temp folder). */
+export interface PtyPlacement {
+  ptyLink?: string;
+  ptyDir?: string;
+  socatPath?: string;
+}
+
+/** The pty pair a simulator serves on, as its options place it; `prefix` names a new temp folder. */
+export async function placePtyPair(o: PtyPlacement, prefix: string): Promise<PtyPair> {
+  if (o.ptyLink) return new PtyPair({ station: o.ptyLink, device: `${o.ptyLink}.device` }, o.socatPath);
+  const dir = o.ptyDir ?? (await mkdtemp(join(tmpdir(), prefix)));
+  return new PtyPair({ station: join(dir, 'tty-station'), device: join(dir, 'tty-device') }, o.socatPath);
 }
 
 export class PtyPair {

@@ -3,14 +3,12 @@
  * station's nrf91 driver sends (electron/core/device/nrf91), over a real pty
  * pair (socat) or an in-process pipe. See startNrf91Simulator().
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { certificatesFromPem, CredentialType, SEC_TAG_MAX } from '../../device/nrf91/cmng';
 import { SerialPortTransport } from '../../device/serial-transport';
 import { createPipePair, type Transport } from '../../device/transport';
 import { CustodianError } from '../../errors';
-import { PtyPair } from '../pty';
+import { toPem } from '../../pki/pem';
+import { placePtyPair, type PtyPair } from '../pty';
 import { ModemCommands } from './commands';
 import { Nrf91FaultPlan, type Nrf91Fault } from './faults';
 import { ModemHost, type Nrf91SleepReason, type Nrf91Stats } from './modem';
@@ -112,8 +110,6 @@ export interface Nrf91SimulatorHandle {
 
 const realSleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
-const pem = (der: Uint8Array, label: string): string =>
-  `-----BEGIN ${label}-----\n${(Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
 
 export async function startNrf91Simulator(opts: Nrf91SimulatorOptions): Promise<Nrf91SimulatorHandle> {
   const mode = opts.transport ?? 'in-process';
@@ -181,12 +177,7 @@ export async function startNrf91Simulator(opts: Nrf91SimulatorOptions): Promise<
 
   let path: string | null = null;
   if (mode === 'pty') {
-    if (opts.ptyLink) {
-      pty = new PtyPair({ station: opts.ptyLink, device: `${opts.ptyLink}.device` }, opts.socatPath);
-    } else {
-      const dir = opts.ptyDir ?? (await mkdtemp(join(tmpdir(), 'custodian-nrf91-')));
-      pty = new PtyPair({ station: join(dir, 'tty-station'), device: join(dir, 'tty-device') }, opts.socatPath);
-    }
+    pty = await placePtyPair(opts, 'custodian-nrf91-');
     path = pty.paths.station;
     try {
       await openPtyLink();
@@ -196,7 +187,7 @@ export async function startNrf91Simulator(opts: Nrf91SimulatorOptions): Promise<
     }
   }
 
-  const spkiPem = (): string => pem(store.identityPublicKeySpki(), 'PUBLIC KEY');
+  const spkiPem = (): string => toPem(store.identityPublicKeySpki(), 'PUBLIC KEY');
 
   return {
     mode,
@@ -231,7 +222,7 @@ export async function startNrf91Simulator(opts: Nrf91SimulatorOptions): Promise<
       const key = store.get(secTag, CredentialType.CLIENT_KEY);
       const client = store.get(secTag, CredentialType.CLIENT_CERT);
       if (!key || !client) throw new CustodianError('DEVICE_ERROR_BAD_STATE', `simulated modem has no key or client certificate in sec_tag ${secTag}`);
-      const certs = certificatesFromPem(client.content).map((d) => pem(d, 'CERTIFICATE'));
+      const certs = certificatesFromPem(client.content).map((d) => toPem(d, 'CERTIFICATE'));
       return {
         keyPem: key.content,
         certPem: certs[0]!,
