@@ -4,13 +4,25 @@
  * `--driver nrf91`, a Nordic nRF91 modem speaking AT commands.
  */
 import { CustodianError } from '../../core/errors';
-import { startSimulator, parseFaultSpec, type Fault, type SimulatorOptions } from '../../core/simulator';
-import { parseNrf91FaultSpec, startNrf91Simulator, type Nrf91Fault, type Nrf91SimulatorOptions } from '../../core/simulator/nrf91';
+import { startSimulator, parseFaultSpec, type SimulatorOptions } from '../../core/simulator';
+import { parseNrf91FaultSpec, startNrf91Simulator, type Nrf91SimulatorOptions } from '../../core/simulator/nrf91';
 import { MAX_FRAME_PAYLOAD } from '../../core/device/frame';
 import { optBool, optInt, optString, reqString } from '../args';
 import { CliCodes } from '../codes';
 import { writeOutputFile } from '../files';
 import type { CliCommand, CommandContext, CommandResult } from '../types';
+
+/** Every --fault spec, parsed by the simulator's own parser; a bad one is a usage error naming it. */
+function faultsFrom<F>(ctx: CommandContext, parse: (spec: string) => F): F[] {
+  const specs = ctx.values.fault;
+  return (Array.isArray(specs) ? specs : []).map((spec) => {
+    try {
+      return parse(String(spec));
+    } catch (e) {
+      throw new CustodianError(CliCodes.USAGE, `--fault ${String(spec)}: ${(e as Error).message}`, { option: 'fault', value: spec });
+    }
+  });
+}
 
 export interface SimulateRun {
   options: SimulatorOptions;
@@ -19,15 +31,7 @@ export interface SimulateRun {
 }
 
 export function parseSimulateOptions(ctx: CommandContext): SimulateRun {
-  const faultSpecs = ctx.values.fault;
-  const faults: Fault[] = [];
-  for (const spec of Array.isArray(faultSpecs) ? faultSpecs : []) {
-    try {
-      faults.push(parseFaultSpec(String(spec)));
-    } catch (e) {
-      throw new CustodianError(CliCodes.USAGE, `--fault ${String(spec)}: ${(e as Error).message}`, { option: 'fault', value: spec });
-    }
-  }
+  const faults = faultsFrom(ctx, parseFaultSpec);
   const identity: NonNullable<SimulatorOptions['identity']> = {};
   const deviceId = optString(ctx, 'device-id');
   const model = optString(ctx, 'model');
@@ -80,15 +84,7 @@ export interface Nrf91SimulateRun {
 }
 
 export function parseNrf91SimulateOptions(ctx: CommandContext): Nrf91SimulateRun {
-  const faultSpecs = ctx.values.fault;
-  const faults: Nrf91Fault[] = [];
-  for (const spec of Array.isArray(faultSpecs) ? faultSpecs : []) {
-    try {
-      faults.push(parseNrf91FaultSpec(String(spec)));
-    } catch (e) {
-      throw new CustodianError(CliCodes.USAGE, `--fault ${String(spec)}: ${(e as Error).message}`, { option: 'fault', value: spec });
-    }
-  }
+  const faults = faultsFrom(ctx, parseNrf91FaultSpec);
   const identity: NonNullable<Nrf91SimulatorOptions['identity']> = {};
   const firmware = optString(ctx, 'firmware');
   if (firmware !== undefined) {
