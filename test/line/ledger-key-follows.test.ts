@@ -32,7 +32,11 @@ describe('the checkpoint key follows the app authority', () => {
       authority: { secretKind: 'passphrase' } as unknown as Authority,
       unlock: async (_secret: string) => { unlocked++; },
       lock: async () => undefined,
-    }, files);
+      initRoot: async () => undefined,
+      createRequest: async () => undefined,
+      createDemo: async () => undefined,
+      onKeyLost: () => () => undefined,
+    }, files, 'eve');
     await expect(port.unlock('not the passphrase')).rejects.toMatchObject({ code: 'VAULT_WRONG_PASSPHRASE' });
     expect(ledger.keyLocked).toBe(true);
     await port.unlock(PASSPHRASE);

@@ -62,7 +62,7 @@ export function createDefaultStationService(opts: DefaultServiceOptions): Statio
   // The authority journals into the station ledger (opened on first use, held for the run):
   // imports, key loads, unlock/lock sessions, and every sub-CA / verification signing (fail closed).
   const journal = new LedgerAuthorityJournal(() => ledgerFiles.writable().recorder, { operator: () => operator });
-  const auth = ledgerKeyFollows(authorityAdapter(opts.home, (listener) => Authority.open({ home: opts.home, journal, listener })), ledgerFiles);
+  const auth = ledgerKeyFollows(authorityAdapter(opts.home, (listener) => Authority.open({ home: opts.home, journal, listener })), ledgerFiles, operator);
   const simulator = simulatorAdapter(opts.home, { emulateWireTime: opts.simulatorWireTime ?? true });
   const { simulatorWireTime: _ignored, ledgerFiles: _files, ...deps } = opts;
   return createStationService({
