@@ -10,15 +10,18 @@ import { authorityCommands } from './authority';
 import { demoCommand } from './demo';
 import { ledgerCommands } from './ledger';
 import { provisionCommand } from './provision';
+import { crlCommand, revokeCommand } from './revoke';
 import { simulateCommand } from './simulate';
 import { workOrderCommands } from './work-order';
 
 export const registry: readonly RegistryEntry[] = [
   auditCommand,
   authorityCommands,
+  crlCommand,
   demoCommand,
   ledgerCommands,
   provisionCommand,
+  revokeCommand,
   simulateCommand,
   workOrderCommands,
 ];
