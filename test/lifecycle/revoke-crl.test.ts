@@ -8,66 +8,26 @@
  * device while the others connect, and a revoked subordinate CA takes every
  * device under it down with it (`-crl_check_all`).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCustodianError } from '../../electron/core/errors';
 import { proveDeviceConnection } from '../../electron/core/hub/device-connection';
 import { startMosquittoHub, type MosquittoHub } from '../../electron/core/hub/mosquitto-hub';
-import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
+import type { LedgerRecord } from '../../electron/core/ledger/index';
 import { toPem } from '../../electron/core/pki/index';
-import { startSimulator, type SimulatorHandle } from '../../electron/core/simulator/index';
 import { openssl } from '../support/openssl';
-import { runBin, runInProcess, type CliRun } from '../cli/helpers';
+import { buildChain, DEVICES, failure, ok, type Chain } from './chain-fixture';
 
-const W = mkdtempSync(join(tmpdir(), 'revoke-crl-'));
-const f = (name: string) => join(W, name);
-const ENV = { CUSTODIAN_PASSPHRASE: 'lifecycle passphrase', CUSTODIAN_OPERATOR: 'alice' };
-type Station = 'x' | 'y' | 'z';
-const home = (s: Station) => f(`home-${s}`);
-const cli = (s: Station, args: string[]): Promise<CliRun> => runInProcess(['--home', home(s), ...args], { cwd: W, env: ENV });
-function ok(r: CliRun): CliRun {
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r;
-}
-function failure(r: CliRun): { status: number; code: string; details: Record<string, unknown> } {
-  const j = JSON.parse(r.stdout || r.stderr) as { error: { code: string; details: Record<string, unknown> } };
-  return { status: r.status, code: j.error.code, details: j.error.details };
-}
-function records(s: Station): LedgerRecord[] {
-  const l = Ledger.open({ dir: join(home(s), 'ledger'), readOnly: true });
-  try { return Array.from({ length: l.size }, (_, i) => l.record(i)); } finally { l.close(); }
-}
+let c: Chain;
+let hub: MosquittoHub | undefined;
+const f = (name: string) => c.f(name);
+const cli: Chain['cli'] = (s, args) => c.cli(s, args);
+const records: Chain['records'] = (s) => c.records(s);
 const verify = (...args: string[]) => { const r = openssl(['verify', ...args]); return { ok: r.code === 0, out: r.stdout + r.stderr }; };
 
-const DEVICES = ['crl-line-0001', 'crl-line-0002', 'crl-line-0003'] as const;
-const sims = new Map<string, SimulatorHandle>();
-let hub: MosquittoHub | undefined;
-let zSerial = '';
-
-beforeAll(async () => {
-  ok(await cli('x', ['authority', 'init-root', '--cn', 'Company-X', '--org', 'Company X', '--path-len', '2', '--days', '3650', '--work-factor', '17']));
-  ok(await cli('x', ['authority', 'export-chain', '--out', 'root.pem']));
-  ok(await cli('y', ['authority', 'request', '--cn', 'Factory-Y', '--root', 'root.pem', '--work-factor', '17', '--out', 'y.csr']));
-  ok(await cli('x', ['authority', 'sign-subordinate', 'y.csr', '--path-len', '1', '--days', '1825', '--out', 'y.bundle.pem']));
-  ok(await cli('y', ['authority', 'import', 'y.bundle.pem']));
-  ok(await cli('z', ['authority', 'request', '--cn', 'Technician-Z', '--root', 'root.pem', '--work-factor', '17', '--out', 'z.csr']));
-  zSerial = (JSON.parse(ok(await cli('y', ['authority', 'sign-subordinate', 'z.csr', '--path-len', '0', '--days', '365', '--out', 'z.bundle.pem', '--json'])).stdout) as { serialHex: string }).serialHex;
-  ok(await cli('z', ['authority', 'import', 'z.bundle.pem']));
-  for (const s of ['x', 'y', 'z'] as const) ok(await cli(s, ['authority', 'export-chain', '--ca-only', '--out', `${s}.pem`]));
-  writeFileSync(f('untrusted.pem'), readFileSync(f('z.pem'), 'utf8') + readFileSync(f('y.pem'), 'utf8'));
-  for (const id of DEVICES) {
-    const s = await startSimulator({ stateDir: mkdtempSync(join(W, `${id}-`)), transport: 'pty', baud: 115200, identity: { deviceId: id } });
-    sims.set(id, s);
-    const r = await runBin(['--home', home('z'), 'provision', '--port', s.path!, '--operator', 'ci', '--json'], { cwd: W, env: ENV });
-    expect(r.status, r.stderr + r.stdout).toBe(0);
-    writeFileSync(f(`${id}.pem`), toPem(s.state().leaf!, 'CERTIFICATE'));
-  }
-}, 180_000);
-
+beforeAll(async () => { c = await buildChain('revoke-crl-'); }, 180_000);
 afterAll(async () => {
-  await Promise.all([...sims.values()].map((s) => s.stop()));
+  await c?.stop();
   await hub?.stop();
 });
 
@@ -82,7 +42,7 @@ describe('custodian revoke and custodian crl', () => {
     const rec = records('z').filter((x) => x.t === 'revocation');
     expect(rec).toEqual([expect.objectContaining({ serialHex: r.revoked[0]!.serialHex, deviceId: DEVICES[1], reason: 'keyCompromise', operator: 'bob', revokedAt: r.revoked[0]!.revokedAt })]);
     // The issued serial it revoked is the device's certificate.
-    expect(readFileSync(f(`${DEVICES[1]}.pem`), 'utf8')).toBe(toPem(sims.get(DEVICES[1])!.state().leaf!, 'CERTIFICATE'));
+    expect(readFileSync(f(`${DEVICES[1]}.pem`), 'utf8')).toBe(toPem(c.sims.get(DEVICES[1])!.state().leaf!, 'CERTIFICATE'));
 
     const again = failure(await cli('z', ['revoke', r.revoked[0]!.serialHex, '--reason', 'unspecified', '--json']));
     expect(again).toMatchObject({ status: 4, code: 'REVOKE_ALREADY_REVOKED' });
@@ -137,14 +97,14 @@ describe('custodian revoke and custodian crl', () => {
     // Without the CRL the same broker setup takes the revoked device: the refusal below is the CRL's.
     const open = await startMosquittoHub({ rootCaPem: readFileSync(f('root.pem'), 'utf8') });
     try {
-      const creds = sims.get(DEVICES[1])!.tlsCredentials();
+      const creds = c.sims.get(DEVICES[1])!.tlsCredentials();
       expect((await proveDeviceConnection(open, DEVICES[1], { keyPem: creds.keyPem, certificateChainPem: creds.fullChainPem })).identitySeenByHub).toBe(DEVICES[1]);
     } finally {
       await open.stop();
     }
     hub = await startMosquittoHub({ rootCaPem: readFileSync(f('root.pem'), 'utf8'), crlPem: readFileSync(f('z.crl.pem'), 'utf8') });
     for (const id of DEVICES) {
-      const creds = sims.get(id)!.tlsCredentials();
+      const creds = c.sims.get(id)!.tlsCredentials();
       const attempt = proveDeviceConnection(hub, id, { keyPem: creds.keyPem, certificateChainPem: creds.fullChainPem });
       if (id === DEVICES[1]) {
         const e = await attempt.then(() => null, (x: unknown) => x);
@@ -156,8 +116,8 @@ describe('custodian revoke and custodian crl', () => {
   }, 60_000);
 
   it('a custodian revokes a subordinate CA it signed the same way: every device under it then fails -crl_check_all', async () => {
-    const r = JSON.parse(ok(await cli('y', ['revoke', zSerial, '--reason', 'cACompromise', '--json'])).stdout) as { revoked: { subject: string; serialHex: string }[] };
-    expect(r.revoked).toEqual([expect.objectContaining({ subject: 'ca', serialHex: zSerial })]);
+    const r = JSON.parse(ok(await cli('y', ['revoke', c.zSerial, '--reason', 'cACompromise', '--json'])).stdout) as { revoked: { subject: string; serialHex: string }[] };
+    expect(r.revoked).toEqual([expect.objectContaining({ subject: 'ca', serialHex: c.zSerial })]);
     ok(await cli('y', ['crl', '--out', 'y.crl.pem']));
     ok(await cli('x', ['crl', '--out', 'x.crl.pem']));
     expect(openssl(['crl', '-in', f('y.crl.pem'), '-CAfile', f('y.pem'), '-noout', '-verify']).stderr + openssl(['crl', '-in', f('y.crl.pem'), '-CAfile', f('y.pem'), '-noout', '-verify']).stdout).toContain('verify OK');

@@ -8,6 +8,7 @@ import type { RegistryEntry } from '../types';
 import { auditCommand } from './audit';
 import { authorityCommands } from './authority';
 import { demoCommand } from './demo';
+import { hubCommands } from './hub';
 import { ledgerCommands } from './ledger';
 import { provisionCommand } from './provision';
 import { crlCommand, revokeCommand } from './revoke';
@@ -19,6 +20,7 @@ export const registry: readonly RegistryEntry[] = [
   authorityCommands,
   crlCommand,
   demoCommand,
+  hubCommands,
   ledgerCommands,
   provisionCommand,
   revokeCommand,

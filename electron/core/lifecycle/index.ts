@@ -3,3 +3,4 @@ export * from './codes';
 export * from './issued-certificates';
 export * from './revocation';
 export * from './crl-issue';
+export * from './hub-export';
