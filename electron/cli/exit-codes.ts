@@ -57,6 +57,7 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   REVOKE_REASON_INVALID: ExitStatus.USAGE,
   REVOKE_AMBIGUOUS: ExitStatus.USAGE,
   HUB_EXPORT_OUTPUT_EXISTS: ExitStatus.INPUT,
+  HUB_EXPORT_NO_AUTHORITY: ExitStatus.POLICY,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */

@@ -17,7 +17,7 @@ import { Oid } from './oids';
 import { toPem } from './pem';
 import { stationCrl, type CrlProfile } from './profiles';
 import { PkiCodes } from './codes';
-import { REVOCATION_REASONS, type RevocationReason } from './revocation-reasons';
+import { REVOCATION_REASONS, type RevocationReason } from '../../shared/revocation-reasons';
 import type { SigningKey } from './signing-key';
 
 export interface CrlEntry {
