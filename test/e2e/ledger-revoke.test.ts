@@ -1,0 +1,70 @@
+/**
+ * The Revoke action of the Ledger view in Chromium, against the real core:
+ * the officer opens a device's entry, picks a reason, names the operator and
+ * confirms; the revocation is then in the ledger (the list shows it) and a
+ * second attempt is refused with the station's REVOKE_ALREADY_REVOKED message.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
+import { describeChromium } from './chromium';
+import { launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
+
+let station: Station;
+let browser: Browser;
+let page: Page;
+const DEVICE = 'ui-revoke-0001';
+
+describeChromium('Ledger view: revoke a device certificate (real core)', () => {
+  beforeAll(async () => {
+    station = await startStation({ simulatorWireTime: false });
+    browser = await launchBrowser();
+    await station.service.api['authority.createDemoAuthority']({ passphrase: 'ui revoke passphrase' });
+    const sim = await station.service.api['simulator.start']({ deviceId: DEVICE });
+    await station.service.api['station.provision']({ port: sim.port, operator: 'Ana' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await station?.close();
+  });
+
+  it('revokes from the entry with a reason and the operator, and shows the ledger record', async () => {
+    page = await openApp(browser, station.url, { route: '/ledger' });
+    await page.fill('[data-testid="ledger-search"]', DEVICE);
+    await page.press('[data-testid="ledger-search"]', 'Enter');
+    await page.click('[data-entry]');
+    await page.waitForSelector('[data-testid="certificate"]');
+    await page.click('[data-testid="ledger-revoke"]');
+    await page.selectOption('[data-testid="revoke-reason"]', 'keyCompromise');
+    // No operator, no revocation.
+    expect(await page.isDisabled('[data-testid="revoke-confirm"]')).toBe(true);
+    await page.fill('[data-testid="revoke-operator"]', 'Bea');
+    await page.click('[data-testid="revoke-confirm"]');
+    await page.waitForSelector('.notice.ok:has-text("revoked (keyCompromise)")');
+    const notice = (await page.textContent('.notice.ok')) ?? '';
+    const index = Number(/ledger entry #(\d+)/.exec(notice)?.[1]);
+    expect(Number.isInteger(index)).toBe(true);
+
+    const l = Ledger.open({ dir: join(station.home, 'ledger'), readOnly: true });
+    const rec = l.record(index) as LedgerRecord;
+    l.close();
+    expect(rec).toMatchObject({ t: 'revocation', deviceId: DEVICE, reason: 'keyCompromise', operator: 'Bea', subject: 'device' });
+  });
+
+  it('a second revocation of the same certificate is refused with the station\'s message and code', async () => {
+    await page.reload();
+    await page.waitForSelector('header.bar');
+    await page.keyboard.press('Control+3');
+    await page.fill('[data-testid="ledger-search"]', DEVICE);
+    await page.press('[data-testid="ledger-search"]', 'Enter');
+    await page.click('[data-entry]');
+    await page.waitForSelector('[data-testid="certificate"]');
+    await page.click('[data-testid="ledger-revoke"]');
+    await page.fill('[data-testid="revoke-operator"]', 'Bea');
+    await page.click('[data-testid="revoke-confirm"]');
+    await page.waitForSelector('[data-testid="error-notice"][data-code="REVOKE_ALREADY_REVOKED"]');
+    expect(await page.textContent('[data-testid="error-notice"]')).toContain('already revoked');
+    expect(problemsOf(page)).toEqual([]);
+  });
+});
