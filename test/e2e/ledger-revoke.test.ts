@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
 import { describeChromium } from './chromium';
 import { launchBrowser, openApp, problemsOf, startStation, type Station } from './harness';
+import { ledgerLookup } from './journeys';
 
 let station: Station;
 let browser: Browser;
@@ -30,11 +31,8 @@ describeChromium('Ledger view: revoke a device certificate (real core)', () => {
   });
 
   it('revokes from the entry with a reason and the operator, and shows the ledger record', async () => {
-    page = await openApp(browser, station.url, { route: '/ledger' });
-    await page.fill('[data-testid="ledger-search"]', DEVICE);
-    await page.press('[data-testid="ledger-search"]', 'Enter');
-    await page.click('[data-entry]');
-    await page.waitForSelector('[data-testid="certificate"]');
+    page = await openApp(browser, station.url, { route: '/station' });
+    await ledgerLookup(page, DEVICE, 'Demo');
     await page.click('[data-testid="ledger-revoke"]');
     await page.selectOption('[data-testid="revoke-reason"]', 'keyCompromise');
     // No operator, no revocation.
@@ -55,11 +53,7 @@ describeChromium('Ledger view: revoke a device certificate (real core)', () => {
   it('a second revocation of the same certificate is refused with the station\'s message and code', async () => {
     await page.reload();
     await page.waitForSelector('header.bar');
-    await page.keyboard.press('Control+3');
-    await page.fill('[data-testid="ledger-search"]', DEVICE);
-    await page.press('[data-testid="ledger-search"]', 'Enter');
-    await page.click('[data-entry]');
-    await page.waitForSelector('[data-testid="certificate"]');
+    await ledgerLookup(page, DEVICE, 'Demo');
     await page.click('[data-testid="ledger-revoke"]');
     await page.fill('[data-testid="revoke-operator"]', 'Bea');
     await page.click('[data-testid="revoke-confirm"]');
