@@ -76,8 +76,8 @@ export async function buildCrl(req: CrlRequest): Promise<BuiltCrl> {
   if (!Number.isInteger(days) || days < 1 || days > p.nextUpdate.maxDays) {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, `the CRL's next update must be 1–${p.nextUpdate.maxDays} days away`, { days });
   }
-  const number = bigintContent(req.crlNumber);
-  if (req.crlNumber < 0n || number.length > p.crlNumber.maxOctets) {
+  const number = req.crlNumber < 0n ? null : bigintContent(req.crlNumber);
+  if (number === null || number.length > p.crlNumber.maxOctets) {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, `a CRL number is a non-negative integer of at most ${p.crlNumber.maxOctets} octets`, { crlNumber: String(req.crlNumber) });
   }
   const thisUpdate = wholeSeconds(req.thisUpdate);
