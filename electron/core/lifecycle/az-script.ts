@@ -12,9 +12,13 @@ export function shellWord(s: string): string {
 
 export const cmd = (...words: string[]): string => words.join(' ');
 
+/** A file of the export, relative to the script's folder (a path of plain characters). */
+export const here = (path: string): string => `"$HERE/${path}"`;
+
 /** The script's header: strict mode and the environment it needs, each given a default when the export was told one. */
 export function scriptHead(purpose: readonly string[], env: Readonly<Record<string, { why: string; value?: string | undefined }>>): string[] {
-  const lines = ['#!/bin/sh', ...purpose.map((p) => `# ${p}`), 'set -eu', 'cd "$(dirname "$0")"'];
+  // Files of the export are named from the script's own folder, arguments from the caller's.
+  const lines = ['#!/bin/sh', ...purpose.map((p) => `# ${p}`), 'set -eu', 'HERE="$(cd "$(dirname "$0")" && pwd)"'];
   for (const [name, e] of Object.entries(env)) {
     lines.push(e.value !== undefined ? `${name}="\${${name}:-${e.value.replace(/[\\"`$]/g, (c) => `\\${c}`)}}"` : `: "\${${name}:?set ${name} to ${e.why}}"`);
   }

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { CustodianError } from '../errors';
 import { CA_SIGNING_ID_PREFIX, type Ledger } from '../ledger/index';
 import { readCertificate, toPem } from '../pki/index';
-import { cmd, scriptHead, shellWord, steps } from './az-script';
+import { cmd, here, scriptHead, shellWord, steps } from './az-script';
 import { HubExportCodes } from './codes';
 import { allIssued, type IssuedCertificate } from './issued-certificates';
 import { revocationOf, revokedIndex, type RevocationRecord } from './revocation';
@@ -100,7 +100,7 @@ function proofScript(file: string, service: 'hub' | 'dps', ca: { name: string; c
       `3. sh ${file} verify verification.pem`,
     ], env),
     ...steps(file, {
-      upload: { usage: 'upload', lines: [cmd(...words, 'create', ...base, '--path', ca.path), etag, cmd(...words, 'generate-verification-code', ...base, '--etag', '"$ETAG"', '--query', 'properties.verificationCode', '-o', 'tsv')] },
+      upload: { usage: 'upload', lines: [cmd(...words, 'create', ...base, '--path', here(ca.path)), etag, cmd(...words, 'generate-verification-code', ...base, '--etag', '"$ETAG"', '--query', 'properties.verificationCode', '-o', 'tsv')] },
       verify: { usage: 'verify <verification.pem>', lines: [': "${2:?name the verification certificate made at the station}"', etag, cmd(...words, 'verify', ...base, '--path', '"$2"', '--etag', '"$ETAG"')] },
       ...extra,
     }),
@@ -137,7 +137,7 @@ export function buildHubExport(ledger: Ledger, opts: HubExportOptions): HubExpor
   const dpsBase = ['--dps-name', '"$DPS"', '--resource-group', '"$RG"'];
   const groupCreate = (opts.groupCa ?? 'station') === 'root' && (opts.registerCa ?? 'root') === 'root'
     ? cmd('az', 'iot', 'dps', 'enrollment-group', 'create', ...dpsBase, '--enrollment-id', '"$GROUP"', '--root-ca-name', shellWord(register.name))
-    : cmd('az', 'iot', 'dps', 'enrollment-group', 'create', ...dpsBase, '--enrollment-id', '"$GROUP"', '--certificate-path', group.path);
+    : cmd('az', 'iot', 'dps', 'enrollment-group', 'create', ...dpsBase, '--enrollment-id', '"$GROUP"', '--certificate-path', here(group.path));
 
   const files: HubExportFile[] = [
     { path: 'ca/chain.pem', content: opts.chain.map((d) => toPem(d, 'CERTIFICATE')).join(''), mode: 0o644 },
@@ -169,8 +169,8 @@ export function buildHubExport(ledger: Ledger, opts: HubExportOptions): HubExpor
           'Block revoked certificates at DPS: a disabled individual enrollment with the device\'s certificate blocks one',
           'device of an enrollment group; a disabled enrollment group with a CA\'s certificate blocks every device under that CA.',
         ], dpsEnv),
-        ...revokedDevices.map((c) => cmd('az', 'iot', 'dps', 'enrollment', 'create', ...dpsBase, '--enrollment-id', shellWord(c.deviceId), '--attestation-type', 'x509', '--certificate-path', `certs/${c.serialHex}.pem`, '--provisioning-status', 'disabled')),
-        ...revokedCas.map((c) => cmd('az', 'iot', 'dps', 'enrollment-group', 'create', ...dpsBase, '--enrollment-id', shellWord(`revoked-ca-${c.serialHex}`), '--certificate-path', `certs/${c.serialHex}.pem`, '--provisioning-status', 'disabled')),
+        ...revokedDevices.map((c) => cmd('az', 'iot', 'dps', 'enrollment', 'create', ...dpsBase, '--enrollment-id', shellWord(c.deviceId), '--attestation-type', 'x509', '--certificate-path', here(`certs/${c.serialHex}.pem`), '--provisioning-status', 'disabled')),
+        ...revokedCas.map((c) => cmd('az', 'iot', 'dps', 'enrollment-group', 'create', ...dpsBase, '--enrollment-id', shellWord(`revoked-ca-${c.serialHex}`), '--certificate-path', here(`certs/${c.serialHex}.pem`), '--provisioning-status', 'disabled')),
         '',
       ].join('\n'),
       mode: 0o755,
@@ -184,14 +184,14 @@ export function buildHubExport(ledger: Ledger, opts: HubExportOptions): HubExpor
 function readme(register: string, group: string, devices: number, disabled: number, cas: number): string {
   return [
     'Hand-over to Azure IoT Hub / DPS from a Custodian station (docs/lifecycle.md).',
-    'Run from this folder on a connected machine with the Azure CLI and its azure-iot extension; set HUB, DPS and RG',
-    '(and GROUP) where the scripts ask.',
+    'Run the scripts on a connected machine with the Azure CLI and its azure-iot extension; set HUB, DPS and RG',
+    '(and GROUP) where they ask.',
     '',
     `1. sh hub-ca.sh upload, make the verification certificate at the station of "${register}", sh hub-ca.sh verify <file>`,
     `2. DPS: sh dps-ca.sh upload / verify the same way, then sh dps-ca.sh group (enrollment group on "${group}")`,
-    `3. Hubs that pre-register devices: upload devices.txt (${devices} device IDs) to the import blob container`,
+    `3. Hubs that pre-register devices: upload devices.txt (${devices} device ID(s)) to the import blob container`,
     '   and run `az iot hub device-identity import` with it.',
-    `4. Revocations: sh revoked/hub-disable.sh (${disabled} device IDs in revoked/device-ids.txt), sh revoked/dps-disable.sh${cas ? ` (and ${cas} revoked CA(s))` : ''}`,
+    `4. Revocations: sh revoked/hub-disable.sh (${disabled} device ID(s) in revoked/device-ids.txt), sh revoked/dps-disable.sh${cas ? ` (and ${cas} revoked CA(s))` : ''}`,
     '',
   ].join('\n');
 }
