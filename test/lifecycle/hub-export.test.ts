@@ -157,6 +157,23 @@ describe('custodian hub export', () => {
     expect(leaf.code, leaf.stderr).toBe(0);
   });
 
+  it('an enrollment group on the verified root goes by its name; registering the station CA names that CA\'s station for the proof', async () => {
+    const rootGroup = c.f('handover-z-root-group');
+    ok(await c.cli('z', ['hub', 'export', rootGroup, '--group-ca', 'root', '--dps', 'my-dps']));
+    const g = checkCall(runScript(rootGroup, 'dps-ca.sh', ['group']).calls[0]!);
+    expect(g.name).toBe('dpsEnrollmentGroupCreate');
+    expect([g.opt('--root-ca-name'), g.opt('--certificate-path')]).toEqual(['Company-X', undefined]);
+    const stationCa = c.f('handover-z-station-ca');
+    ok(await c.cli('z', ['hub', 'export', stationCa, '--register-ca', 'station', '--hub', 'hub-9']));
+    const up = runScript(stationCa, 'hub-ca.sh', ['upload'], { HUB: '' });
+    const create = checkCall(up.calls[0]!);
+    expect([create.opt('--hub-name'), create.opt('--name')]).toEqual(['hub-9', 'Technician-Z']);
+    expect(certFp(create.files[0]!)).toBe(certFp(c.f('z.pem')));
+    expect(readFileSync(join(stationCa, 'hub-ca.sh'), 'utf8')).toContain('at the station that holds "Technician-Z"');
+    const bad = failure(await c.cli('z', ['hub', 'export', c.f('handover-bad'), '--group-ca', 'factory', '--json']));
+    expect(bad).toMatchObject({ status: 2, code: 'CLI_USAGE' });
+  });
+
   it('for revocations: the device IDs to disable and their az commands, and disabled DPS enrollments with the revoked certificates', () => {
     expect(readFileSync(join(z, 'revoked/device-ids.txt'), 'utf8')).toBe(`${DEVICES[1]}\n`);
     const hub = runScript(z, 'revoked/hub-disable.sh');
