@@ -39,6 +39,12 @@ describe('ledger.revoke', () => {
     const entry = await ok<{ type: string; text: string; serialHex: string }>('ledger.entry', { index: r.revoked[0]!.index });
     expect(entry).toMatchObject({ type: 'revocation', serialHex });
     expect(entry.text).toContain('keyCompromise');
+    // The certificate's own entry carries its revocation; the other device's does not.
+    const issued = (await ok<{ entries: { index: number; type: string }[] }>('ledger.search', { by: 'serial', value: serialHex })).entries.find((e) => e.type === 'done')!;
+    expect((await ok<{ revocation: unknown }>('ledger.entry', { index: issued.index })).revocation)
+      .toEqual({ index: r.revoked[0]!.index, reason: 'keyCompromise', revokedAt: r.revoked[0]!.revokedAt, operator: 'Bea' });
+    const other = (await ok<{ entries: { index: number; type: string }[] }>('ledger.search', { by: 'deviceId', value: 'rv-000002' })).entries.find((e) => e.type === 'done')!;
+    expect((await ok<{ revocation: unknown }>('ledger.entry', { index: other.index })).revocation).toBeNull();
   });
 
   it('revokes by device ID', async () => {

@@ -165,6 +165,8 @@ export interface LedgerEntryFacts {
   chainDer?: Uint8Array[];
   failure?: { code: string; message: string } | null;
   entryHash?: string | null;
+  /** The revocation of this entry's certificate, when it is revoked. */
+  revocation?: { index: number; reason: string; revokedAt: string; operator: string } | null;
 }
 
 export interface LedgerPort {

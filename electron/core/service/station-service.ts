@@ -426,7 +426,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
         reissueReason: e.reissueReason ?? null, profile: e.profile ?? null, issuerFingerprint: e.issuerFingerprint ?? null,
         spkiSha256: e.spkiSha256 ?? null,
         certificate: e.certificateDer ? summariseChain([e.certificateDer, ...(e.chainDer ?? [])])[0]! : null,
-        chain, failure: e.failure ?? null, entryHash: e.entryHash ?? null,
+        chain, failure: e.failure ?? null, entryHash: e.entryHash ?? null, revocation: e.revocation ?? null,
       };
     },
     async 'ledger.exportAuditBundle'({ target }) {

@@ -9,6 +9,8 @@ import { REVOCATION_REASON_NAMES } from '../revocation-reasons';
  * session, authority-import, authority-key-load, authority-unlock-failed),
  * which has no certificate outcome; `type` and `text` say what it is.
  */
+const LedgerIndexValue = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const EntryStatus = z.enum(['issued', 'failed', 'pending', 'reconciled', 'info']);
 
 export const LedgerEntrySummary = z.object({
@@ -43,10 +45,12 @@ export const LedgerEntryDetail = LedgerEntrySummary.extend({
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** SHA-256 of the entry as stored (its Merkle leaf hash). */
   entryHash: Sha256Hex.nullable(),
+  /** The revocation of the entry's certificate (ledger entry, reason, time, operator); null or absent while it is not revoked. */
+  revocation: z.object({ index: LedgerIndexValue, reason: z.string(), revokedAt: Iso, operator: z.string() }).nullable().optional(),
 });
 export type LedgerEntryDetail = z.output<typeof LedgerEntryDetail>;
 
-export const LedgerIndex = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const LedgerIndex = LedgerIndexValue;
 
 export const VerifyReport = z.object({
   ok: z.boolean(),

@@ -180,6 +180,7 @@ export const useLedgerStore = defineStore('ledger', () => {
     if (!d?.serialHex) return null;
     const r = await call(station().ledger.revoke({ target: d.serialHex, by: 'serial', reason, operator }));
     await load();
+    detail.value = await call(station().ledger.entry({ index: d.index }));
     const first = r.revoked[0];
     return first ? `Serial ${first.serialHex} revoked (${first.reason}), ledger entry #${first.index}.` : null;
   });

@@ -10,7 +10,7 @@ import {
   type EntrySummary, type LedgerRecord,
 } from '../../ledger/index';
 import { CustodianError, isCustodianError } from '../../errors';
-import { revoke } from '../../lifecycle/index';
+import { revocationOf, revokedIndex, revoke } from '../../lifecycle/index';
 import type { StationLedger } from '../../line/station-ledger';
 import type { LedgerEntryFacts, LedgerPort } from '../ports';
 
@@ -111,8 +111,11 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       } catch {
         chainDer = [];
       }
+      const revoked = cert && base.serialHex && base.issuerFingerprint
+        ? revocationOf(revokedIndex(l), { issuerFingerprint: base.issuerFingerprint, serialHex: base.serialHex }) : undefined;
       return {
         ...base,
+        revocation: revoked ? { index: revoked.n, reason: revoked.reason, revokedAt: revoked.revokedAt, operator: revoked.operator } : null,
         certificateDer: cert ? new Uint8Array(Buffer.from(cert, 'base64')) : null,
         chainDer: cert ? chainDer : [],
         failure,
