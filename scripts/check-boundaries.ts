@@ -40,10 +40,12 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   authority: ['pki', 'vault', 'token'],
   simulator: ['pki', 'device'],
   hub: ['pki'],
+  // Certificate lifecycle: revocation, CRLs, renewal; reads the ledger, signs CRLs with the authority's issuer.
+  lifecycle: ['pki', 'ledger', 'authority', 'station'],
   // Work orders: signed bounds on a station's signing; checks them against a root and CA chain it is handed, never the authority itself.
   workorder: ['pki', 'vault'],
   line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],
-  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line'],
+  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line', 'lifecycle'],
 };
 
 /** The core folder (and, for device, the module) a path inside electron/core names, or null at the top level. */

@@ -76,4 +76,6 @@ export const AuditFindings = {
   UNCHECKED: 'AUDIT_UNCHECKED',
   /** A key-rotation record that no checkpoint of the previous key covers: the new key was not vouched for. */
   KEY_ROTATION_UNCOVERED: 'AUDIT_KEY_ROTATION_UNCOVERED',
+  /** A revocation record names no certificate its own ledger issued, or a serial revoked twice. */
+  REVOCATION_UNKNOWN: 'AUDIT_REVOCATION_UNKNOWN',
 } as const;

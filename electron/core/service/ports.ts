@@ -165,6 +165,8 @@ export interface LedgerEntryFacts {
   chainDer?: Uint8Array[];
   failure?: { code: string; message: string } | null;
   entryHash?: string | null;
+  /** The revocation of this entry's certificate, when it is revoked. */
+  revocation?: { index: number; reason: string; revokedAt: string; operator: string } | null;
 }
 
 export interface LedgerPort {
@@ -177,6 +179,10 @@ export interface LedgerPort {
   /** The inclusion proof file's text. */
   proof(index: number): Promise<string>;
   verify(): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;
+  /** Record revocations (electron/core/lifecycle/revocation.ts); the records as written. Absent: a ledger that only reads. */
+  revoke?(req: { target: string; by: 'serial' | 'device'; reason: string; operator: string }): Promise<{
+    index: number; serialHex: string; subject: 'device' | 'ca'; deviceId: string | null; reason: string; revokedAt: string; operator: string;
+  }[]>;
 }
 
 export interface SimulatorPort {

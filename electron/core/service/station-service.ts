@@ -426,7 +426,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
         reissueReason: e.reissueReason ?? null, profile: e.profile ?? null, issuerFingerprint: e.issuerFingerprint ?? null,
         spkiSha256: e.spkiSha256 ?? null,
         certificate: e.certificateDer ? summariseChain([e.certificateDer, ...(e.chainDer ?? [])])[0]! : null,
-        chain, failure: e.failure ?? null, entryHash: e.entryHash ?? null,
+        chain, failure: e.failure ?? null, entryHash: e.entryHash ?? null, revocation: e.revocation ?? null,
       };
     },
     async 'ledger.exportAuditBundle'({ target }) {
@@ -443,6 +443,12 @@ export function createStationService(deps: StationServiceDeps): StationService {
     async 'ledger.verify'() {
       const r = await need(deps.ledger, 'ledger').verify();
       return { ...r, checkedAt: now().toISOString() };
+    },
+    async 'ledger.revoke'(req) {
+      const l = need(deps.ledger, 'ledger');
+      const revoked = await need(l.revoke?.bind(l), 'revocation')(req);
+      for (const r of revoked) events.emit('ledger.appended', { index: r.index, status: 'info', deviceId: r.deviceId ?? '' });
+      return { revoked };
     },
 
     // ── settings ─────────────────────────────────────────────────────────────

@@ -1,6 +1,7 @@
 /** `ledger.*`: the append-only signing ledger (read, search, prove, audit). */
 import { z } from 'zod';
 import { CertificateSummary, FileHandle, Iso, NoArg, SerialHex, Sha256Hex, Written } from './common';
+import { REVOCATION_REASON_NAMES } from '../revocation-reasons';
 
 /**
  * issued / failed / pending / reconciled: what became of a signing run (or a
@@ -8,6 +9,8 @@ import { CertificateSummary, FileHandle, Iso, NoArg, SerialHex, Sha256Hex, Writt
  * session, authority-import, authority-key-load, authority-unlock-failed),
  * which has no certificate outcome; `type` and `text` say what it is.
  */
+const LedgerIndexValue = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const EntryStatus = z.enum(['issued', 'failed', 'pending', 'reconciled', 'info']);
 
 export const LedgerEntrySummary = z.object({
@@ -42,10 +45,12 @@ export const LedgerEntryDetail = LedgerEntrySummary.extend({
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** SHA-256 of the entry as stored (its Merkle leaf hash). */
   entryHash: Sha256Hex.nullable(),
+  /** The revocation of the entry's certificate (ledger entry, reason, time, operator); null or absent while it is not revoked. */
+  revocation: z.object({ index: LedgerIndexValue, reason: z.string(), revokedAt: Iso, operator: z.string() }).nullable().optional(),
 });
 export type LedgerEntryDetail = z.output<typeof LedgerEntryDetail>;
 
-export const LedgerIndex = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const LedgerIndex = LedgerIndexValue;
 
 export const VerifyReport = z.object({
   ok: z.boolean(),
@@ -80,6 +85,25 @@ export const ledgerMethods = {
   'ledger.exportProof': {
     input: z.strictObject({ index: LedgerIndex, target: FileHandle }),
     output: z.object({ written: Written }),
+  },
+  /**
+   * Record the revocation of a certificate this station issued (a device, or a
+   * subordinate CA it signed), by serial or device ID (docs/lifecycle.md).
+   * Needs no CA key; fails with REVOKE_UNKNOWN_SERIAL, REVOKE_ALREADY_REVOKED, …
+   */
+  'ledger.revoke': {
+    input: z.strictObject({
+      target: z.string().trim().min(1).max(128),
+      by: z.enum(['serial', 'device']),
+      reason: z.enum(REVOCATION_REASON_NAMES),
+      operator: z.string().trim().min(1).max(128),
+    }),
+    output: z.object({
+      revoked: z.array(z.object({
+        index: LedgerIndex, serialHex: SerialHex, subject: z.enum(['device', 'ca']), deviceId: z.string().nullable(),
+        reason: z.string(), revokedAt: Iso, operator: z.string(),
+      })),
+    }),
   },
   /** Re-verify the whole ledger against its checkpoints and the CA chain. */
   'ledger.verify': { input: NoArg, output: VerifyReport },

@@ -8,6 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { LedgerEntryDetail, LedgerEntrySummary, VerifyReport } from '../../../electron/shared/api/ledger';
 import type { Unsubscribe } from '../../../electron/shared/api';
+import type { RevocationReason } from '../../../electron/shared/revocation-reasons';
 import { call, pickFile, station, toUserError } from '../api';
 import type { UserError } from '../api';
 
@@ -173,6 +174,17 @@ export const useLedgerStore = defineStore('ledger', () => {
     return `Proof for entry #${index} saved as ${r.written.name}.`;
   });
 
+  /** ledger.revoke for the open entry's certificate, by its serial; the list then shows the revocation. */
+  const revoke = (reason: RevocationReason, operator: string) => act(async () => {
+    const d = detail.value;
+    if (!d?.serialHex) return null;
+    const r = await call(station().ledger.revoke({ target: d.serialHex, by: 'serial', reason, operator }));
+    await load();
+    detail.value = await call(station().ledger.entry({ index: d.index }));
+    const first = r.revoked[0];
+    return first ? `Serial ${first.serialHex} revoked (${first.reason}), ledger entry #${first.index}.` : null;
+  });
+
   /** ledger.verify: the whole ledger against its checkpoints and the CA chain. */
   const verify = () => act(async () => {
     report.value = null;
@@ -191,6 +203,6 @@ export const useLedgerStore = defineStore('ledger', () => {
 
   return {
     size, count, results, truncated, searchField, searchValue, selected, detail, report, busy, error, done,
-    rowAt, ensure, load, search, clearSearch, open, exportAuditBundle, exportProof, verify, subscribe,
+    rowAt, ensure, load, search, clearSearch, open, exportAuditBundle, exportProof, revoke, verify, subscribe,
   };
 });

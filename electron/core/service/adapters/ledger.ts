@@ -10,6 +10,7 @@ import {
   type EntrySummary, type LedgerRecord,
 } from '../../ledger/index';
 import { CustodianError, isCustodianError } from '../../errors';
+import { revocationOf, revokedIndex, revoke } from '../../lifecycle/index';
 import type { StationLedger } from '../../line/station-ledger';
 import type { LedgerEntryFacts, LedgerPort } from '../ports';
 
@@ -110,8 +111,11 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       } catch {
         chainDer = [];
       }
+      const revoked = cert && base.serialHex && base.issuerFingerprint
+        ? revocationOf(revokedIndex(l), { issuerFingerprint: base.issuerFingerprint, serialHex: base.serialHex }) : undefined;
       return {
         ...base,
+        revocation: revoked ? { index: revoked.n, reason: revoked.reason, revokedAt: revoked.revokedAt, operator: revoked.operator } : null,
         certificateDer: cert ? new Uint8Array(Buffer.from(cert, 'base64')) : null,
         chainDer: cert ? chainDer : [],
         failure,
@@ -132,6 +136,13 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       if (l.checkpoint.size <= index) l.signCheckpoint();
       const cp = l.checkpoint;
       return formatTlogProof({ index, proof: l.tree.inclusionProof(index, cp.size), checkpoint: l.checkpointNote });
+    },
+    async revoke(req) {
+      // The station's one writer: the same ledger the provisioning recorder appends to.
+      const done = await revoke(station.writable().ledger, req);
+      return done.map(({ index, record: r }) => ({
+        index, serialHex: r.serialHex, subject: r.subject, deviceId: r.deviceId ?? null, reason: r.reason, revokedAt: r.revokedAt, operator: r.operator,
+      }));
     },
     async verify() {
       if (!station.readable()) return { ok: true, size: 0, anomalies: [] };
