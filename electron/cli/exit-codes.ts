@@ -69,6 +69,7 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['AUTHORITY_', ExitStatus.POLICY],
   ['WORKFLOW_', ExitStatus.POLICY],
   ['POLICY_', ExitStatus.POLICY],
+  ['RENEWAL_', ExitStatus.POLICY],
   ['WORK_ORDER_', ExitStatus.POLICY],
   ['VAULT_', ExitStatus.VAULT],
   ['TOKEN_', ExitStatus.VAULT],

@@ -29,6 +29,7 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
     notBefore: str, notAfter: str, operator: str, workOrder: optStr, reissueReason: optStr,
     driver: optStr, device: z.record(str, str).optional(), proofs: z.array(str).optional(),
     attestation: z.object({ format: str, token: str, signature: str }).optional(),
+    replaces: optStr, renewal: z.enum(['renew', 're-key']).optional(),
   }),
   done: z.object({ intent: index, deviceId: str, serialHex: str, issuerFingerprint: str, certSha256: str, cert: str }),
   failed: z.object({ intent: index, code: str, message: str }),

@@ -50,6 +50,8 @@ export const IntentFields = z.object({
     .object({ format: z.string().regex(/^[a-z0-9-]{1,32}$/, 'attestation format'), token: text(INTENT_TEXT_MAX.token), signature: z.enum(['verified', 'unverified']) })
     .strict()
     .optional(),
+  replaces: serial.optional(),
+  renewal: z.enum(['renew', 're-key']).optional(),
 }).strict();
 
 type IntentBody = z.infer<typeof IntentFields>;
@@ -199,7 +201,7 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
     case 'intent':
       s.deviceId = r.deviceId; s.serialHex = r.serialHex; s.operator = r.operator;
       if (r.workOrder) s.workOrder = r.workOrder;
-      s.text = `intent to sign ${r.subject} serial ${r.serialHex}${r.reissueReason ? ' (re-issue)' : ''}`;
+      s.text = `intent to sign ${r.subject} serial ${r.serialHex}${r.renewal ? ` (${r.renewal} of ${r.replaces ?? '?'})` : r.reissueReason ? ' (re-issue)' : ''}`;
       break;
     case 'done': s.intent = r.intent; fromIntent(); s.deviceId = r.deviceId; s.serialHex = r.serialHex; s.result = 'issued';
       s.text = `certificate issued for ${r.deviceId}`; break;

@@ -19,6 +19,7 @@ import type { ProvisioningResult, WorkflowListener } from '../station/events';
 import { recordStatements, stoppedStatements } from '../station/remedies';
 import { prepareIssuer, type PreparedIssuer } from '../station/issuer';
 import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/policy';
+import type { RenewalRequest } from '../station/renewal';
 import { provisionDevice } from '../station/workflow';
 import { sha256Hex } from '../pki/bytes';
 import type { Settings } from '../../shared/api/settings';
@@ -48,6 +49,8 @@ export interface DeviceRun {
   operator: string;
   workOrder?: string | undefined;
   reissueReason?: string | undefined;
+  /** Replace the device's certificate on purpose: renew (same key) or re-key, with the reason (station/renewal.ts). */
+  renewal?: RenewalRequest | undefined;
   /** The device's IDENTIFY answer moments ago in this device session (the serve loop's detection). */
   identity?: DeviceIdentity | undefined;
   runId?: string;
@@ -144,6 +147,7 @@ export function startStationSession(src: SessionSources): StationSession {
         ...(run.identity ? { identity: run.identity } : {}),
         ...(run.workOrder ? { workOrder: run.workOrder } : {}),
         ...(run.reissueReason ? { reissueReason: run.reissueReason } : {}),
+        ...(run.renewal ? { renewal: run.renewal } : {}),
         ...(run.runId ? { runId: run.runId } : {}),
         ...(run.onEvent ? { onEvent: run.onEvent } : {}),
         ...(run.signal ? { signal: run.signal } : {}),
