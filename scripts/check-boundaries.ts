@@ -40,6 +40,8 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   authority: ['pki', 'vault', 'token'],
   simulator: ['pki', 'device'],
   hub: ['pki'],
+  // Certificate lifecycle: revocation, CRLs, renewal; reads the ledger, signs CRLs with the authority's issuer.
+  lifecycle: ['pki', 'ledger', 'authority', 'station'],
   // Work orders: signed bounds on a station's signing; checks them against a root and CA chain it is handed, never the authority itself.
   workorder: ['pki', 'vault'],
   line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],

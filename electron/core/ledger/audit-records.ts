@@ -44,6 +44,10 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
   session: z.object({ operator: str, action: str, role: optStr }),
   'authority-unlock-failed': z.object({ fingerprint: str, operator: str, code: str, attempt: index, delayMs: index, keyRef: optStr }),
   'key-rotation': z.object({ vkey: str, previous: str, location: str, operator: str, keyRef: optStr }),
+  revocation: z.object({
+    serialHex: str, issuerFingerprint: str, subject: z.enum(['device', 'ca']), deviceId: optStr, reason: str, revokedAt: str, operator: str, replacedBy: optStr,
+  }),
+  crl: z.object({ issuerFingerprint: str, crlNumber: str, thisUpdate: str, nextUpdate: str, revoked: index, operator: str, crlSha256: str, crl: str }),
 };
 
 export interface EntryFinding {

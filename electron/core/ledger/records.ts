@@ -88,6 +88,18 @@ export interface RecordBodies {
    * signs every checkpoint larger than that (docs/ledger-format.md §Key rotation).
    */
   'key-rotation': { vkey: string; previous: string; location: 'sealed' | 'token'; operator: string; keyRef?: string };
+  /**
+   * A certificate this station issued is revoked (electron/core/lifecycle/revocation.ts):
+   * a device leaf, or a subordinate CA it signed. `reason` is an RFC 5280 CRLReason name.
+   */
+  revocation: {
+    serialHex: string; issuerFingerprint: string; subject: 'device' | 'ca'; deviceId?: string;
+    reason: string; revokedAt: string; operator: string; replacedBy?: string;
+  };
+  /** A CRL the station's CA signed: its number (decimal, monotonic per issuer), its times, and the CRL itself (DER, base64, last). */
+  crl: {
+    issuerFingerprint: string; crlNumber: string; thisUpdate: string; nextUpdate: string; revoked: number; operator: string; crlSha256: string; crl: string;
+  };
 }
 
 export type RecordType = keyof RecordBodies;
@@ -97,6 +109,8 @@ export const RECORD_TYPES: readonly RecordType[] = [
   // New types go last: a type's position is its stored code.
   'authority-unlock-failed',
   'key-rotation',
+  'revocation',
+  'crl',
 ];
 /** Numeric codes for compact per-entry storage (index = code). */
 export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
@@ -219,6 +233,10 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
     case 'authority-unlock-failed': s.operator = r.operator; s.result = r.code;
       s.text = `authority unlock failed: ${r.code} (${r.attempt} in a row)`; break;
     case 'key-rotation': s.operator = r.operator; s.text = `checkpoint key rotated (${r.location}): ${r.vkey.split('+')[1] ?? ''}`; break;
+    case 'revocation': s.operator = r.operator; s.serialHex = r.serialHex; s.result = r.reason;
+      if (r.deviceId) s.deviceId = r.deviceId;
+      s.text = `${r.subject === 'ca' ? 'subordinate CA' : 'certificate'} revoked (${r.reason})`; break;
+    case 'crl': s.operator = r.operator; s.text = `CRL ${r.crlNumber} issued (${r.revoked} revoked, next update ${r.nextUpdate})`; break;
   }
   return s;
 }

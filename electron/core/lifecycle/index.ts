@@ -1,0 +1,4 @@
+/** Public API of the certificate lifecycle: revocation, CRLs, the hand-over to the hub. */
+export * from './codes';
+export * from './issued-certificates';
+export * from './revocation';
