@@ -221,6 +221,7 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   HUB: 'The connection test with the hub failed. Check the hub settings.',
   TRUST: 'The hub trust anchors could not be loaded. Check the trust anchor settings.',
   WORK: 'The work order could not be used. Read the message and ask the upstream custodian if needed.',
+  RENEWAL: 'The device\'s certificate was not renewed. Read the message: nothing was signed, and the device keeps the certificate it has.',
   NRF91: 'The nRF91 modem refused a command or answered something the station cannot accept. Check the modem firmware and the cable, then try again.',
 };
 

@@ -2,3 +2,4 @@
 export * from './codes';
 export * from './issued-certificates';
 export * from './revocation';
+export * from './renewal-revocations';

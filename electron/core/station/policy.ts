@@ -135,12 +135,13 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
  * (settings.json in its home, edited in the app) decide. The CLI and the app
  * both issue under exactly this.
  */
-export function issuancePolicyFromSettings(s: Pick<Settings, 'validity' | 'deviceIdRule'>, base: IssuancePolicy = DEFAULT_ISSUANCE_POLICY): IssuancePolicy {
+export function issuancePolicyFromSettings(s: Pick<Settings, 'validity' | 'deviceIdRule'> & Partial<Pick<Settings, 'renewal'>>, base: IssuancePolicy = DEFAULT_ISSUANCE_POLICY): IssuancePolicy {
   return checkPolicy({
     ...base,
     validityDays: s.validity.leafDays,
     backdateMinutes: s.validity.backdateMinutes,
     deviceIdPattern: s.deviceIdRule.pattern,
+    ...(s.renewal ? { renewal: { ...s.renewal } } : {}),
   });
 }
 
