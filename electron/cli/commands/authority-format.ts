@@ -39,5 +39,16 @@ export function renderReport(r: AuthorityReport): string[] {
       if (c.isCa) lines.push(`      pathLen  ${c.pathLen ?? 'none'}, room below: ${c.pathLenRoom === null ? 'unlimited' : c.pathLenRoom}`);
     }
   }
+  const w = r.expiryWarning;
+  if (w) {
+    lines.push(w.thresholdDays === 0
+      ? `  WARNING   this CA has EXPIRED: it signs nothing that validates; import a successor (\`authority request --successor\`)`
+      : `  WARNING   this CA expires in ${w.daysLeft} day(s) (under ${w.thresholdDays}): ${r.successor ? 'import its signed successor' : 'request a successor now with `custodian authority request --successor`'}`);
+  }
+  if (r.successor) lines.push(`  successor ${r.successor.subject}, key SHA-256 ${r.successor.spkiSha256}; CSR ${r.successor.requestFile} (SHA-256 ${r.successor.csrSha256}): import the signed bundle next`);
+  if (r.retired.length > 0) {
+    lines.push('  retired CAs (no new signatures; kept for CRLs and their devices\' chains):');
+    for (const g of r.retired) lines.push(`    ${g.subject}  SHA-256 ${g.fingerprintSha256}  retired ${g.retiredAt}, expires ${g.notAfter} (${g.daysLeft < 0 ? 'expired' : `${g.daysLeft} days left`})`);
+  }
   return lines;
 }

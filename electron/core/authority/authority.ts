@@ -28,6 +28,7 @@ import { unlockCaKey } from './key-placement';
 import { TokenCodes } from '../token/codes';
 import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
 import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
+import { createSuccessorRequest, generations, importSuccessor, type CaGeneration, type SuccessorRequestParams, type SuccessorRequestResult } from './rollover';
 import { resolvePin, type RootPinInput } from './root-pin';
 import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult } from './sign-subordinate';
 import { AuthorityStore, type AuthorityMeta } from './store';
@@ -266,10 +267,29 @@ export class Authority {
     return signSubordinate(this.#ctx, csr, params);
   }
 
-  /** Activate with a signed bundle (PEM or DER); or, with `key`, migrate an existing CA. */
-  importBundle(bundle: string | Uint8Array, params: ImportBundleParams = {}): Promise<ImportBundleResult> {
-    return this.#mutate(() => importBundle(this.#ctx, bundle, params));
+  /**
+   * Activate with a signed bundle (PEM or DER); or, with `key`, migrate an
+   * existing CA. On an active station with a pending successor, the bundle is
+   * the successor's: it becomes the signer (rollover.ts, `previous` names the
+   * retired CA) and the authority is locked.
+   */
+  importBundle(bundle: string | Uint8Array, params: ImportBundleParams = {}): Promise<ImportBundleResult & { previous?: string }> {
+    return this.#mutate(() => {
+      const m = this.#ctx.meta;
+      if (m?.state === 'active' && m.successor && params.key === undefined) {
+        return importSuccessor(this.#ctx, bundle, params.root ? { root: params.root } : {}).finally(() => this.#stopWatching());
+      }
+      return importBundle(this.#ctx, bundle, params);
+    });
   }
+
+  /** A successor CA key and CSR while this CA keeps signing (rollover.ts); imported later with `importBundle`. */
+  createSuccessorRequest(params: SuccessorRequestParams): Promise<SuccessorRequestResult> {
+    return this.#mutate(() => createSuccessorRequest(this.#ctx, params));
+  }
+
+  /** This station's CA generations: the signer first, then the retired ones kept for CRLs and chains. */
+  generations(): CaGeneration[] { return generations(this.#ctx); }
 
   /** Hub/DPS proof-of-possession certificate with CN = `code`. Needs an active, unlocked authority. */
   verificationCert(code: string, params: VerificationCertParams = {}): Promise<VerificationCertResult> {

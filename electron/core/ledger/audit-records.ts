@@ -48,6 +48,7 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
     serialHex: str, issuerFingerprint: str, subject: z.enum(['device', 'ca']), deviceId: optStr, reason: str, revokedAt: str, operator: str, replacedBy: optStr,
   }),
   crl: z.object({ issuerFingerprint: str, crlNumber: str, thisUpdate: str, nextUpdate: str, revoked: index, operator: str, crlSha256: str, crl: str }),
+  'authority-successor': z.object({ subject: str, fingerprint: str, previous: str, notAfter: str, operator: str }),
 };
 
 export interface EntryFinding {

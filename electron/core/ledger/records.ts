@@ -100,6 +100,8 @@ export interface RecordBodies {
   crl: {
     issuerFingerprint: string; crlNumber: string; thisUpdate: string; nextUpdate: string; revoked: number; operator: string; crlSha256: string; crl: string;
   };
+  /** CA rollover (authority/rollover.ts): `fingerprint` signs from here on; `previous` is retired (kept for CRLs and its devices' chains). */
+  'authority-successor': { subject: string; fingerprint: string; previous: string; notAfter: string; operator: string };
 }
 
 export type RecordType = keyof RecordBodies;
@@ -111,6 +113,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'key-rotation',
   'revocation',
   'crl',
+  'authority-successor',
 ];
 /** Numeric codes for compact per-entry storage (index = code). */
 export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
@@ -236,6 +239,7 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
     case 'revocation': s.operator = r.operator; s.serialHex = r.serialHex; s.result = r.reason;
       if (r.deviceId) s.deviceId = r.deviceId;
       s.text = `${r.subject === 'ca' ? 'subordinate CA' : 'certificate'} revoked (${r.reason})`; break;
+    case 'authority-successor': s.operator = r.operator; s.text = `CA rollover: ${r.subject} [${r.fingerprint.slice(0, 16)}] succeeds [${r.previous.slice(0, 16)}]`; break;
     case 'crl': s.operator = r.operator; s.text = `CRL ${r.crlNumber} issued (${r.revoked} revoked, next update ${r.nextUpdate})`; break;
   }
   return s;
