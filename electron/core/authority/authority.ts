@@ -35,7 +35,7 @@ import { AuthorityStore, type AuthorityMeta } from './store';
 import { UnlockThrottle } from './unlock-throttle';
 import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
 import { workOrderSigner, type WorkOrderSignerParams, type WorkOrderSignerResult } from './work-order-signer';
-import { fingerprintSha256, readCertificate, type SigningKey, type TbsSigner } from '../pki/index';
+import { fingerprintSha256, readCertificate, toPem, type SigningKey, type TbsSigner } from '../pki/index';
 import { loadedKey } from './init-root';
 
 export interface AuthorityOptions {
@@ -290,6 +290,12 @@ export class Authority {
 
   /** This station's CA generations: the signer first, then the retired ones kept for CRLs and chains. */
   generations(): CaGeneration[] { return generations(this.#ctx); }
+
+  /** The chains (PEM, CA first) of the CAs a rollover retired, for audit bundles; empty unless active. */
+  retiredChainsPem(): string[] {
+    if (this.#ctx.meta?.state !== 'active') return [];
+    return generations(this.#ctx).filter((g) => g.role === 'retired').map((g) => g.chain.map((d) => toPem(d, 'CERTIFICATE')).join(''));
+  }
 
   /** Hub/DPS proof-of-possession certificate with CN = `code`. Needs an active, unlocked authority. */
   verificationCert(code: string, params: VerificationCertParams = {}): Promise<VerificationCertResult> {
