@@ -45,7 +45,7 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   // Work orders: signed bounds on a station's signing; checks them against a root and CA chain it is handed, never the authority itself.
   workorder: ['pki', 'vault'],
   line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'lifecycle'],
-  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line'],
+  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line', 'lifecycle'],
 };
 
 /** The core folder (and, for device, the module) a path inside electron/core names, or null at the top level. */

@@ -53,6 +53,11 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   // A work order that cannot be read is a bad file; every other refusal is a policy verdict.
   WORK_ORDER_MALFORMED: ExitStatus.INPUT,
   WORK_ORDER_BAD_INPUT: ExitStatus.INPUT,
+  REVOKE_INVALID: ExitStatus.USAGE,
+  REVOKE_REASON_INVALID: ExitStatus.USAGE,
+  REVOKE_AMBIGUOUS: ExitStatus.USAGE,
+  HUB_EXPORT_OUTPUT_EXISTS: ExitStatus.INPUT,
+  HUB_EXPORT_NO_AUTHORITY: ExitStatus.POLICY,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */
@@ -71,6 +76,8 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['POLICY_', ExitStatus.POLICY],
   ['RENEWAL_', ExitStatus.POLICY],
   ['WORK_ORDER_', ExitStatus.POLICY],
+  ['REVOKE_', ExitStatus.POLICY],
+  ['CRL_', ExitStatus.POLICY],
   ['VAULT_', ExitStatus.VAULT],
   ['TOKEN_', ExitStatus.VAULT],
   ['DEVICE_', ExitStatus.DEVICE],

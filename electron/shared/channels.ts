@@ -33,6 +33,7 @@ export const METHOD_NAMES = [
   'ledger.exportAuditBundle',
   'ledger.exportProof',
   'ledger.verify',
+  'ledger.revoke',
   'settings.get',
   'settings.update',
   'simulator.status',

@@ -138,7 +138,7 @@ describe('every published core error code has a plain message', () => {
     const modules = await Promise.all([
       import('../../electron/core/authority/codes'), import('../../electron/core/vault/codes'), import('../../electron/core/station/codes'),
       import('../../electron/core/device/codes'), import('../../electron/core/ledger/codes'), import('../../electron/core/pki/codes'), import('../../electron/core/input-codes'),
-      import('../../electron/core/token/codes'), import('../../electron/core/workorder/codes'),
+      import('../../electron/core/token/codes'), import('../../electron/core/workorder/codes'), import('../../electron/core/lifecycle/codes'),
     ]);
     const codes = new Set<string>();
     const collect = (v: unknown): void => {

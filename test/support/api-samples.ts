@@ -79,6 +79,7 @@ export const SAMPLE_RESULTS: { [M in MethodName]: MethodOutput<M> } = {
   'ledger.exportAuditBundle': { written, size: 1 },
   'ledger.exportProof': { written },
   'ledger.verify': { ok: true, size: 1, checkedAt: NOW, anomalies: [] },
+  'ledger.revoke': { revoked: [{ index: 2, serialHex: 'abcd', subject: 'device', deviceId: 'dev-1', reason: 'keyCompromise', revokedAt: NOW, operator: 'Ana' }] },
   'settings.get': settings,
   'settings.update': settings,
   'simulator.status': { enabled: true, devices: [sim] },
@@ -136,7 +137,7 @@ export function validArg(m: MethodName): unknown {
     'station.resetCounters': undefined, 'station.resume': undefined,
     'station.line': undefined, 'station.setHeadAuto': { port: '/dev/ttyUSB0', enabled: false }, 'ledger.page': { start: 0, count: 10 }, 'ledger.search': { by: 'deviceId', value: 'dev-1' },
     'ledger.entry': { index: 0 }, 'ledger.exportAuditBundle': { target: fh }, 'ledger.exportProof': { index: 0, target: fh },
-    'ledger.verify': undefined, 'settings.get': undefined, 'settings.update': { sounds: false },
+    'ledger.verify': undefined, 'ledger.revoke': { target: 'abcd', by: 'serial', reason: 'keyCompromise', operator: 'Ana' }, 'settings.get': undefined, 'settings.update': { sounds: false },
     'simulator.status': undefined, 'simulator.start': undefined, 'simulator.stop': { id: 's1' },
     'files.open': { purpose: 'csr' }, 'files.save': { purpose: 'chain', suggestedName: 'chain.pem' }, 'files.pickDirectory': { purpose: 'audit-bundle' },
   };

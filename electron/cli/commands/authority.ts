@@ -35,7 +35,7 @@ const SUBJECT: Record<string, OptionSpec> = {
   'key-spec': { type: 'string', valueName: '<spec>', description: `CA key type: ${CA_KEY_SPECS.join(', ')} (default P-256)` },
 };
 
-const PIN: Record<string, OptionSpec> = {
+export const PIN: Record<string, OptionSpec> = {
   'pin-file': { type: 'string', valueName: '<file>', description: 'read the token PIN from <file> (`-` = stdin); else CUSTODIAN_PIN or a prompt' },
 };
 const TOKEN: Record<string, OptionSpec> = {
@@ -50,7 +50,7 @@ function pinFrom(ctx: CommandContext, purpose: string): Promise<string> {
 }
 
 /** The secret that unlocks this authority's key: its token PIN, or the vault passphrase. */
-function keySecret(ctx: CommandContext, a: Authority): Promise<string> {
+export function keySecret(ctx: CommandContext, a: Authority): Promise<string> {
   const name = a.metadata?.subject.commonName ?? '?';
   if (a.secretKind === 'pin') return pinFrom(ctx, `the token holding the CA key of "${name}" (${a.metadata?.keyLocation?.tokenLabel ?? '?'})`);
   return ctx.passphrase({ purpose: `the CA key of "${name}"` });
@@ -147,14 +147,14 @@ async function withNewKey<T>(ctx: CommandContext, commonName: string, fn: (a: Au
  * unless the authority is active; the key is unlocked for this run only
  * (withJournalledAuthority locks it again).
  */
-async function withSigningKey<T>(ctx: CommandContext, fn: (a: Authority) => Promise<T>): Promise<T> {
+export async function withSigningKey<T>(ctx: CommandContext, fn: (a: Authority, ledger: Ledger) => Promise<T>): Promise<T> {
   openAuthority(ctx).assertActive();
   return withJournalledAuthority(ctx, async (a, ledger, held) => {
     a.assertActive();
     const secret = await keySecret(ctx, a);
     await a.unlock(secret);
     held(await unlockLedgerKey(ledger, a.secretKind, secret));
-    return fn(a);
+    return fn(a, ledger);
   });
 }
 

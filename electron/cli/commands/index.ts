@@ -8,17 +8,22 @@ import type { RegistryEntry } from '../types';
 import { auditCommand } from './audit';
 import { authorityCommands } from './authority';
 import { demoCommand } from './demo';
+import { hubCommands } from './hub';
 import { ledgerCommands } from './ledger';
 import { provisionCommand } from './provision';
+import { crlCommand, revokeCommand } from './revoke';
 import { simulateCommand } from './simulate';
 import { workOrderCommands } from './work-order';
 
 export const registry: readonly RegistryEntry[] = [
   auditCommand,
   authorityCommands,
+  crlCommand,
   demoCommand,
+  hubCommands,
   ledgerCommands,
   provisionCommand,
+  revokeCommand,
   simulateCommand,
   workOrderCommands,
 ];

@@ -79,6 +79,12 @@ export interface MosquittoHubOptions {
    * self-signed certificate (server-identity.ts), which is its own `caPem`.
    */
   server?: ServerIdentity & { caPem: string };
+  /**
+   * CRLs (PEM) the device listener checks each device certificate against
+   * (Mosquitto's `crlfile`: OpenSSL's CRL check of the leaf, whose issuer's
+   * CRL must be among them), as a hub that honours revocation would.
+   */
+  crlPem?: string;
   startTimeoutMs?: number;
 }
 
@@ -96,6 +102,7 @@ export async function startMosquittoHub(opts: MosquittoHubOptions): Promise<Mosq
   writeFileSync(join(dir, 'server.pem'), server.certPem);
   writeFileSync(join(dir, 'server.key'), server.keyPem, { mode: 0o600 });
   writeFileSync(join(dir, 'devices.acl'), 'pattern write devices/%u/#\n');
+  if (opts.crlPem !== undefined) writeFileSync(join(dir, 'crl.pem'), opts.crlPem);
   writeFileSync(join(dir, 'mosquitto.conf'), [
     // Stay the current user: dropping to "mosquitto" would lose access to the 0700 temp dir.
     'user root',
@@ -109,6 +116,7 @@ export async function startMosquittoHub(opts: MosquittoHubOptions): Promise<Mosq
     `cafile ${join(dir, 'root.pem')}`,
     `certfile ${join(dir, 'server.pem')}`,
     `keyfile ${join(dir, 'server.key')}`,
+    ...(opts.crlPem !== undefined ? [`crlfile ${join(dir, 'crl.pem')}`] : []),
     'require_certificate true',
     'use_identity_as_username true',
     'allow_anonymous false',

@@ -14,6 +14,7 @@ import { crossBundleFindings, type IssuedCert } from './audit-cross';
 import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
 import { readEntries } from './audit-records';
 import { AuditLifecycle, type LifecycleSummary } from './audit-lifecycle';
+import { auditRevocations, renderRevocations, type AuditedLedger, type RevocationAudit } from './audit-revocations';
 import { formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
 
 export interface AuditOptions {
@@ -67,6 +68,8 @@ export interface AuditReport {
   findings: AuditFinding[];
   /** The latest checkpoint of each bundle (save them as the next audit's trusted checkpoints). */
   accepted: string[];
+  /** Revocations per station, and the devices under a revoked CA (audit-revocations.ts). */
+  revocations: RevocationAudit;
 }
 
 /** Intent profiles of CA signings outside provisioning (docs/ledger-format.md §CA signings). */
@@ -85,6 +88,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   const perIssuer = new Map<string, { issuer: string; fingerprint: string; issued: number }>();
   const perDay = new Map<string, number>();
   const accepted: string[] = [];
+  const ledgers: AuditedLedger[] = [];
   const cosigners = (opts.cosigners ?? []).map(parseVkey);
   const lifecycle = new AuditLifecycle();
 
@@ -118,6 +122,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
 
     // 1. Entries → tree and records (each line checked against its record type).
     const { tree, records, findings: entryFindings } = readEntries(b.entries);
+    ledgers.push({ bundle: b.dir, origin, records, chain: b.chain });
     for (const f of entryFindings) add(f.kind, f.message, f.index);
     s.entries = tree.size;
 
@@ -278,6 +283,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   // 4. Across bundles: duplicate (issuer, serial), device IDs issued again, one key under two device IDs.
   findings.push(...crossBundleFindings(certs));
   findings.push(...lifecycle.findings());
+  const revocations = auditRevocations(ledgers, certs, opts.root);
+  findings.push(...revocations.findings);
 
   // 5. Certificates seen in the field.
   const logged = new Set(certs.map((c) => c.certSha256));
@@ -299,6 +306,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     observed: { checked: opts.observed?.length ?? 0, missing },
     findings,
     accepted,
+    revocations: revocations.report,
   };
 }
 
@@ -340,6 +348,7 @@ export function renderAuditReport(r: AuditReport): string[] {
   for (const i of r.perIssuer) lines.push(`  ${i.issuer.replace(/\n/g, ', ')}  [${i.fingerprint.slice(0, 16)}]  issued ${i.issued}`);
   lines.push('', 'Per day (UTC):');
   for (const d of r.perDay) lines.push(`  ${d.day}  issued ${d.issued}`);
+  if (r.revocations.perStation.some((s) => s.revocations.length > 0)) lines.push(...renderRevocations(r.revocations));
   if (r.observed.checked) lines.push('', `Observed certificates: ${r.observed.checked} checked, ${r.observed.missing} not in any ledger`);
   if (r.findings.length) {
     lines.push('', 'Findings:');

@@ -21,8 +21,6 @@ export const RevokeCodes = {
 export const CrlCodes = {
   /** The CRL number recorded last cannot be read (a ledger written by other software): the next one cannot be chosen. */
   NUMBER_UNREADABLE: 'CRL_NUMBER_UNREADABLE',
-  /** The station's CA certificate lacks what a CRL needs (a subject key identifier, the cRLSign key usage). */
-  ISSUER_UNSUITABLE: 'CRL_ISSUER_UNSUITABLE',
 } as const;
 
 export const HubExportCodes = {

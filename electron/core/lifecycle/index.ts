@@ -3,3 +3,5 @@ export * from './codes';
 export * from './issued-certificates';
 export * from './revocation';
 export * from './renewal-revocations';
+export * from './crl-issue';
+export * from './hub-export';

@@ -10,8 +10,7 @@
  */
 import { CustodianError } from '../errors';
 import type { Ledger, LedgerRecord, RecordBodies } from '../ledger/index';
-import { normalizeSerialHex } from '../pki/index';
-import { isRevocationReason, REVOCATION_REASONS } from '../pki/revocation-reasons';
+import { isRevocationReason, normalizeSerialHex, REVOCATION_REASONS } from '../pki/index';
 import { RevokeCodes } from './codes';
 import { issuedToDevice, issuedWithSerial, type IssuedCertificate } from './issued-certificates';
 
@@ -95,13 +94,12 @@ function resolveTarget(ledger: Ledger, target: string, by: RevokeRequest['by']):
 }
 
 /**
- * Record the revocation of the certificate(s) `req.target` names. A device
- * ID revokes each of its certificates not yet revoked. Throws
+ * The revocation records `req` would write, checked against the ledger:
  * REVOKE_UNKNOWN_SERIAL, REVOKE_AMBIGUOUS, REVOKE_ALREADY_REVOKED,
- * REVOKE_REASON_INVALID, REVOKE_NOT_REVOCABLE, REVOKE_INVALID before anything
- * is written, or the ledger's LEDGER_* error when it cannot record.
+ * REVOKE_REASON_INVALID, REVOKE_NOT_REVOCABLE, REVOKE_INVALID. Writes nothing
+ * (the CLI checks before it asks for a passphrase).
  */
-export async function revoke(ledger: Ledger, req: RevokeRequest): Promise<Revoked[]> {
+export function planRevocation(ledger: Ledger, req: RevokeRequest): RecordBodies['revocation'][] {
   if (!isRevocationReason(req.reason)) {
     refuse(RevokeCodes.REASON_INVALID, `"${req.reason}" is not a revocation reason; use one of ${Object.keys(REVOCATION_REASONS).join(', ')} (RFC 5280 CRLReason)`, {
       reason: req.reason, allowed: Object.keys(REVOCATION_REASONS),
@@ -128,15 +126,26 @@ export async function revoke(ledger: Ledger, req: RevokeRequest): Promise<Revoke
       { revocations: prior.map((r) => ({ index: r.n, serialHex: r.serialHex, reason: r.reason, revokedAt: r.revokedAt, operator: r.operator })) });
   }
   const revokedAt = (req.now ?? new Date()).toISOString();
-  const out: Revoked[] = [];
-  for (const c of open) {
+  return open.map((c) => {
     const subject = REVOCABLE[c.profile]!;
-    const body: RecordBodies['revocation'] = {
+    return {
       serialHex: c.serialHex, issuerFingerprint: c.issuerFingerprint, subject,
       ...(subject === 'device' ? { deviceId: c.deviceId } : {}),
       reason: req.reason, revokedAt, operator,
       ...(replacedBy !== undefined ? { replacedBy } : {}),
     };
+  });
+}
+
+/**
+ * Record the revocation of the certificate(s) `req.target` names. A device
+ * ID revokes each of its certificates not yet revoked. Throws what
+ * planRevocation throws before anything is written, or the ledger's
+ * LEDGER_* error when it cannot record.
+ */
+export async function revoke(ledger: Ledger, req: RevokeRequest): Promise<Revoked[]> {
+  const out: Revoked[] = [];
+  for (const body of planRevocation(ledger, req)) {
     const r = ledger.append('revocation', body);
     out.push({ index: r.index, record: ledger.record(r.index) as RevocationRecord, ...(r.checkpoint !== undefined ? { checkpoint: r.checkpoint } : {}) });
   }

@@ -48,6 +48,10 @@ export const PkiCodes = {
   PROFILE_VALIDITY_EMPTY: 'PROFILE_VALIDITY_EMPTY',
   /** A name the station would sign or adopt holds a control, bidirectional or invisible format character (details: attribute, codePoint, index). */
   PROFILE_UNSAFE_NAME_CHARACTER: 'PROFILE_UNSAFE_NAME_CHARACTER',
+
+  // CRLs
+  /** The CA certificate cannot sign a CRL: not a CA, no cRLSign key usage, or no subject key identifier. */
+  CRL_ISSUER_UNSUITABLE: 'CRL_ISSUER_UNSUITABLE',
 } as const;
 
 export type PkiCode = (typeof PkiCodes)[keyof typeof PkiCodes];

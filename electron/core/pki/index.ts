@@ -38,6 +38,8 @@ export {
   MAX_COMMON_NAME_LENGTH,
   deviceLeaf,
   hubVerification,
+  stationCrl,
+  type CrlProfile,
   intermediateCa,
   rootCa,
   workOrderSigner,
@@ -65,3 +67,5 @@ export { POP_CHALLENGE_BYTES, POP_CHALLENGE_MAX_BYTES, POP_CHALLENGE_MIN_BYTES, 
 export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribute, type SubjectFields } from './names';
 export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';
+export { buildCrl, type BuiltCrl, type CrlEntry, type CrlRequest } from './crl';
+export { REVOCATION_REASONS, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';

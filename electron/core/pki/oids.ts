@@ -27,6 +27,9 @@ export const Oid = {
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',
   subjectAltName: '2.5.29.17',
+  // CRL extensions (RFC 5280 §5.2, §5.3)
+  crlNumber: '2.5.29.20',
+  crlReason: '2.5.29.21',
   // extended key usages
   clientAuth: '1.3.6.1.5.5.7.3.2',
   serverAuth: '1.3.6.1.5.5.7.3.1',

@@ -147,6 +147,32 @@ export const workOrderSigner: CertificateProfile = {
   serial: { source: 'csprng', octets: 16 },
 };
 
+/**
+ * The station CA's CRL (RFC 5280 §5): v2, signed by the CA that issued the
+ * certificates it lists, identified by the CA's subject key identifier, with
+ * a CRL number that only grows. `nextUpdateDays` is when relying parties
+ * (brokers, `openssl verify -crl_check`) should expect the next one; a CRL
+ * past its nextUpdate is refused by them, so a station reissues before.
+ */
+export interface CrlProfile {
+  version: 2;
+  nextUpdate: { defaultDays: number; maxDays: number };
+  authorityKeyIdentifier: { critical: false; keyIdentifier: 'issuer-ski' };
+  crlNumber: { critical: false; maxOctets: 20 };
+  /** RFC 5280 §5.3.1: the reasonCode entry extension SHOULD be absent for `unspecified`. */
+  reasonCode: { critical: false; omitUnspecified: true };
+  signatureHash: Readonly<Record<KeyClass, SignatureHash>>;
+}
+
+export const stationCrl: CrlProfile = {
+  version: 2,
+  nextUpdate: { defaultDays: 7, maxDays: 90 },
+  authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
+  crlNumber: { critical: false, maxOctets: 20 },
+  reasonCode: { critical: false, omitUnspecified: true },
+  signatureHash: SIGNATURE_HASH_BY_ISSUER_KEY,
+};
+
 export const PROFILES: Readonly<Record<ProfileName, CertificateProfile>> = { rootCa, intermediateCa, deviceLeaf, hubVerification, workOrderSigner };
 
 /** Verification codes: what Azure issues (hex / alphanumerics), at most 64 characters (ub-common-name). */

@@ -180,6 +180,10 @@ export interface LedgerPort {
   /** The inclusion proof file's text. */
   proof(index: number): Promise<string>;
   verify(): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;
+  /** Record revocations (electron/core/lifecycle/revocation.ts); the records as written. Absent: a ledger that only reads. */
+  revoke?(req: { target: string; by: 'serial' | 'device'; reason: string; operator: string }): Promise<{
+    index: number; serialHex: string; subject: 'device' | 'ca'; deviceId: string | null; reason: string; revokedAt: string; operator: string;
+  }[]>;
 }
 
 export interface SimulatorPort {

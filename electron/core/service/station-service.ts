@@ -444,6 +444,12 @@ export function createStationService(deps: StationServiceDeps): StationService {
       const r = await need(deps.ledger, 'ledger').verify();
       return { ...r, checkedAt: now().toISOString() };
     },
+    async 'ledger.revoke'(req) {
+      const l = need(deps.ledger, 'ledger');
+      const revoked = await need(l.revoke?.bind(l), 'revocation')(req);
+      for (const r of revoked) events.emit('ledger.appended', { index: r.index, status: 'info', deviceId: r.deviceId ?? '' });
+      return { revoked };
+    },
 
     // ── settings ─────────────────────────────────────────────────────────────
     async 'settings.get'() { return settings.value; },

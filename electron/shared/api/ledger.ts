@@ -1,6 +1,7 @@
 /** `ledger.*`: the append-only signing ledger (read, search, prove, audit). */
 import { z } from 'zod';
 import { CertificateSummary, FileHandle, Iso, NoArg, SerialHex, Sha256Hex, Written } from './common';
+import { REVOCATION_REASON_NAMES } from '../revocation-reasons';
 
 /**
  * issued / failed / pending / reconciled: what became of a signing run (or a
@@ -80,6 +81,25 @@ export const ledgerMethods = {
   'ledger.exportProof': {
     input: z.strictObject({ index: LedgerIndex, target: FileHandle }),
     output: z.object({ written: Written }),
+  },
+  /**
+   * Record the revocation of a certificate this station issued (a device, or a
+   * subordinate CA it signed), by serial or device ID (docs/lifecycle.md).
+   * Needs no CA key; fails with REVOKE_UNKNOWN_SERIAL, REVOKE_ALREADY_REVOKED, …
+   */
+  'ledger.revoke': {
+    input: z.strictObject({
+      target: z.string().trim().min(1).max(128),
+      by: z.enum(['serial', 'device']),
+      reason: z.enum(REVOCATION_REASON_NAMES),
+      operator: z.string().trim().min(1).max(128),
+    }),
+    output: z.object({
+      revoked: z.array(z.object({
+        index: LedgerIndex, serialHex: SerialHex, subject: z.enum(['device', 'ca']), deviceId: z.string().nullable(),
+        reason: z.string(), revokedAt: Iso, operator: z.string(),
+      })),
+    }),
   },
   /** Re-verify the whole ledger against its checkpoints and the CA chain. */
   'ledger.verify': { input: NoArg, output: VerifyReport },

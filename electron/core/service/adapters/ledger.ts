@@ -10,6 +10,7 @@ import {
   type EntrySummary, type LedgerRecord,
 } from '../../ledger/index';
 import { CustodianError, isCustodianError } from '../../errors';
+import { revoke } from '../../lifecycle/index';
 import type { StationLedger } from '../../line/station-ledger';
 import type { LedgerEntryFacts, LedgerPort } from '../ports';
 
@@ -132,6 +133,13 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       if (l.checkpoint.size <= index) l.signCheckpoint();
       const cp = l.checkpoint;
       return formatTlogProof({ index, proof: l.tree.inclusionProof(index, cp.size), checkpoint: l.checkpointNote });
+    },
+    async revoke(req) {
+      // The station's one writer: the same ledger the provisioning recorder appends to.
+      const done = await revoke(station.writable().ledger, req);
+      return done.map(({ index, record: r }) => ({
+        index, serialHex: r.serialHex, subject: r.subject, deviceId: r.deviceId ?? null, reason: r.reason, revokedAt: r.revokedAt, operator: r.operator,
+      }));
     },
     async verify() {
       if (!station.readable()) return { ok: true, size: 0, anomalies: [] };

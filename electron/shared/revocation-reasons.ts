@@ -1,6 +1,6 @@
 /**
  * RFC 5280 §5.3.1 CRLReason: the name the ledger records, the ENUMERATED
- * value a CRL entry carries. certificateHold (a temporary suspension) and
+ * value a CRL entry carries (shared: the app offers the same names). certificateHold (a temporary suspension) and
  * removeFromCRL (delta CRLs only) are left out: a revocation here is permanent.
  */
 export const REVOCATION_REASONS = {
@@ -15,6 +15,7 @@ export const REVOCATION_REASONS = {
 } as const;
 
 export type RevocationReason = keyof typeof REVOCATION_REASONS;
+export const REVOCATION_REASON_NAMES = Object.keys(REVOCATION_REASONS) as [RevocationReason, ...RevocationReason[]];
 
 export function isRevocationReason(s: string): s is RevocationReason {
   return Object.hasOwn(REVOCATION_REASONS, s);

@@ -1,0 +1,86 @@
+/**
+ * `custodian audit` over the bundles of Company-X, Factory-Y and
+ * Technician-Z reports each station's revocations and lists every device
+ * whose chain includes a CA revoked at another station; a revocation record
+ * that names no certificate of its own ledger is an error finding.
+ */
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
+import { runInProcess } from '../cli/helpers';
+import { unlockLedgerKey } from '../../electron/core/line/ledger-key';
+import { buildChain, DEVICES, ENV, ok, type Chain, type Station } from './chain-fixture';
+
+interface Report {
+  ok: boolean;
+  findings: { kind: string; origin: string; index?: number }[];
+  revocations: {
+    perStation: { origin: string; devices: number; cas: number; revocations: { serialHex: string; subject: string; deviceId?: string; reason: string; operator: string }[] }[];
+    devicesUnderRevokedCa: { origin: string; bundle: string; deviceId: string; serialHex: string; revokedCa: { serialHex: string; revokedIn: string; reason: string; subject: string } }[];
+  };
+}
+
+let c: Chain;
+const CHAINS: Record<Station, string> = { x: 'x.pem', y: 'y.pem', z: 'untrusted.pem' };
+
+async function bundle(s: Station, home = c.home(s), name = `bundle-${s}`): Promise<string> {
+  const dir = c.f(name);
+  ok(await runInProcess(['--home', home, 'ledger', 'export', dir, '--chain', c.f(CHAINS[s])], { cwd: c.dir }));
+  return dir;
+}
+
+async function audit(bundles: string[]): Promise<{ status: number; report: Report; human: string }> {
+  const r = await runInProcess(['audit', ...bundles, '--root', c.f('root.pem'), '--json'], { cwd: c.dir });
+  const j = JSON.parse(r.stdout || r.stderr) as Report & { error?: { details: { report: Report } } };
+  const human = await runInProcess(['audit', ...bundles, '--root', c.f('root.pem')], { cwd: c.dir });
+  return { status: r.status, report: j.error ? j.error.details.report : j, human: human.stdout + human.stderr };
+}
+
+beforeAll(async () => {
+  c = await buildChain('audit-revocations-');
+  ok(await c.cli('z', ['revoke', DEVICES[1], '--reason', 'keyCompromise', '--operator', 'bob']));
+  ok(await c.cli('y', ['revoke', c.zSerial, '--reason', 'cACompromise', '--operator', 'carol']));
+}, 180_000);
+afterAll(async () => { await c?.stop(); });
+
+describe('custodian audit: revocations', () => {
+  it('reports revocations per station and lists every device whose chain includes the revoked CA', async () => {
+    const { status, report, human } = await audit([await bundle('x'), await bundle('y'), await bundle('z')]);
+    expect(status, JSON.stringify(report.findings)).toBe(0);
+    const [, y, z] = report.revocations.perStation;
+    expect(report.revocations.perStation.map((s) => [s.devices, s.cas])).toEqual([[0, 0], [0, 1], [1, 0]]);
+    expect(z!.revocations).toEqual([expect.objectContaining({ subject: 'device', deviceId: DEVICES[1], reason: 'keyCompromise', operator: 'bob' })]);
+    expect(y!.revocations).toEqual([expect.objectContaining({ subject: 'ca', serialHex: c.zSerial, reason: 'cACompromise', operator: 'carol' })]);
+    expect(report.revocations.devicesUnderRevokedCa.map((d) => d.deviceId).sort()).toEqual([...DEVICES]);
+    for (const d of report.revocations.devicesUnderRevokedCa) {
+      expect(d).toMatchObject({ bundle: c.f('bundle-z'), revokedCa: { serialHex: c.zSerial, revokedIn: c.f('bundle-y'), reason: 'cACompromise' } });
+      expect(d.revokedCa.subject).toContain('Technician-Z');
+    }
+    expect(human).toContain('Revocations per station:');
+    expect(human).toContain('Devices whose chain includes a revoked CA (disable them at the hub):');
+    for (const id of DEVICES) expect(human).toContain(`  ${id}  serial`);
+  });
+
+  it('without the revoking station\'s bundle no device is listed under a revoked CA', async () => {
+    const { report } = await audit([await bundle('z', c.home('z'), 'bundle-z-alone')]);
+    expect(report.revocations.devicesUnderRevokedCa).toEqual([]);
+    expect(report.revocations.perStation[0]!.devices).toBe(1);
+  });
+
+  it('a revocation that names no certificate of its own ledger is an error finding', async () => {
+    const copy = c.f('home-z-copy');
+    cpSync(c.home('z'), copy, { recursive: true });
+    const l = Ledger.open({ dir: join(copy, 'ledger') });
+    // Signed by the station's own checkpoint key: the forgery is in a ledger that verifies.
+    const key = await unlockLedgerKey(l, 'passphrase', ENV.CUSTODIAN_PASSPHRASE);
+    const rec = l.record([...Array(l.size).keys()].find((i) => l.index.typeOf(i) === 'revocation')!) as Extract<LedgerRecord, { t: 'revocation' }>;
+    const { t: _t, n: _n, at: _at, ...body } = rec;
+    const index = l.append('revocation', { ...body, serialHex: 'abcdef', deviceId: 'not-issued-here' }).index;
+    l.close();
+    await key?.close();
+    const { status, report } = await audit([await bundle('z', copy, 'bundle-z-forged')]);
+    expect(status).toBe(7);
+    expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'AUDIT_REVOCATION_UNKNOWN', index }));
+  });
+});
