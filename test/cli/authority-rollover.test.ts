@@ -4,7 +4,8 @@
  * Technician-Z imports it and provisions the next device with it; `authority
  * show` lists both generations; the exported bundle carries the retired
  * chain and `custodian audit` accepts the station, reporting the devices of
- * each CA. Both devices verify with `openssl verify -x509_strict`.
+ * each CA. Both devices verify with `openssl verify -x509_strict`; the retired
+ * CA's kept key signs its CRL, which OpenSSL applies to the devices it signed.
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,5 +97,18 @@ describe('custodian authority request --successor / import', () => {
       [oldFp, ['roll-cli-1', 'roll-cli-2']],
       [imported.fingerprint, ['roll-cli-3']],
     ]);
+
+    // The retired CA stays available for CRLs: a device it signed is revoked, and its CRL is signed with its kept key.
+    json(await tz('revoke', 'roll-cli-1', '--reason', 'keyCompromise', '--operator', 'sec', '--json'));
+    const unknown = await tz('crl', '--issuer', 'ffffffff', '--out', join(W, 'x.crl'), '--json');
+    expect(unknown.stderr + unknown.stdout).toContain('AUTHORITY_RETIRED_UNKNOWN');
+    const oldCrl = json<{ revoked: { serialHex: string }[] }>(await tz('crl', '--issuer', oldFp.slice(0, 16), '--out', join(W, 'old.crl'), '--json'));
+    expect(oldCrl.revoked.map((e) => e.serialHex)).toEqual([readCertificate(oldDevice.state().leaf!).serialHex]);
+    const current = json<{ revoked: unknown[] }>(await tz('crl', '--out', join(W, 'new.crl'), '--json'));
+    expect(current.revoked).toEqual([]);
+    writeFileSync(join(W, 'old-ca-chain.pem'), oldDevice.tlsCredentials().chainPem.join(''));
+    const crlCheck = (leaf: string, crl: string) => openssl(['verify', '-crl_check', '-CRLfile', join(W, crl), '-CAfile', files.rootCertificate, '-untrusted', join(W, 'old-ca-chain.pem'), join(W, leaf)]);
+    expect(crlCheck('old-leaf.pem', 'old.crl').stdout + crlCheck('old-leaf.pem', 'old.crl').stderr).toMatch(/certificate revoked/);
+    expect(crlCheck('during-leaf.pem', 'old.crl').code).toBe(0);
   });
 });

@@ -44,7 +44,7 @@ const TOKEN: Record<string, OptionSpec> = {
 };
 
 /** The token PIN for `purpose`, from --pin-file, CUSTODIAN_PIN or a prompt. */
-function pinFrom(ctx: CommandContext, purpose: string): Promise<string> {
+export function pinFrom(ctx: CommandContext, purpose: string): Promise<string> {
   const file = optString(ctx, 'pin-file');
   return obtainPin({ io: ctx.io, ...(file !== undefined ? { file: file === '-' ? '-' : ctx.resolvePath(file) } : {}) }, purpose);
 }

@@ -28,7 +28,9 @@ import { unlockCaKey } from './key-placement';
 import { TokenCodes } from '../token/codes';
 import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
 import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
-import { createSuccessorRequest, generations, importSuccessor, type CaGeneration, type SuccessorRequestParams, type SuccessorRequestResult } from './rollover';
+import {
+  createSuccessorRequest, generations, importSuccessor, unlockRetired, type CaGeneration, type RetiredSigner, type SuccessorRequestParams, type SuccessorRequestResult,
+} from './rollover';
 import { resolvePin, type RootPinInput } from './root-pin';
 import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult } from './sign-subordinate';
 import { AuthorityStore, type AuthorityMeta } from './store';
@@ -290,6 +292,15 @@ export class Authority {
 
   /** This station's CA generations: the signer first, then the retired ones kept for CRLs and chains. */
   generations(): CaGeneration[] { return generations(this.#ctx); }
+
+  /** A retired CA's key for one signature (its CRL), unlocked with its own secret; the caller releases it. */
+  unlockRetired(fingerprint: string, secret: string): Promise<RetiredSigner> { return unlockRetired(this.#ctx, fingerprint, secret); }
+
+  /** How a retired CA's key is unlocked: its vault passphrase or its token's PIN. */
+  retiredSecretKind(fingerprint: string): 'passphrase' | 'pin' {
+    const r = (this.#ctx.meta?.retired ?? []).find((g) => g.certificateFingerprint.startsWith(fingerprint.trim().toLowerCase().replace(/:/g, '')));
+    return r?.keyLocation ? 'pin' : 'passphrase';
+  }
 
   /** The chains (PEM, CA first) of the CAs a rollover retired, for audit bundles; empty unless active. */
   retiredChainsPem(): string[] {

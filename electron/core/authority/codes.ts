@@ -49,6 +49,8 @@ export const AuthorityCodes = {
   SUCCESSOR_OF_ROOT: 'AUTHORITY_SUCCESSOR_OF_ROOT',
   /** The bundle's certificate for the successor key is not a subordinate CA under the pinned root. */
   SUCCESSOR_NOT_SUBORDINATE: 'AUTHORITY_SUCCESSOR_NOT_SUBORDINATE',
+  /** No (or more than one) retired CA of this station has a fingerprint starting with the one given. details: { fingerprint, retired } */
+  RETIRED_UNKNOWN: 'AUTHORITY_RETIRED_UNKNOWN',
 } as const;
 
 export type AuthorityCode = (typeof AuthorityCodes)[keyof typeof AuthorityCodes];

@@ -16,14 +16,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CustodianError } from '../errors';
-import { CA_KEY_SPECS, encodeName, readCertificate, readCsr, toPem, type CaKeySpec } from '../pki/index';
+import { CA_KEY_SPECS, encodeName, readCertificate, readCsr, toPem, type CaKeySpec, type SigningKey } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import type { AuthorityContext } from './context';
 import { buildCsr } from './csr-builder';
 import { requireActive } from './guards';
 import { checkSignedBundle, parseBundle, type ImportBundleResult } from './import-bundle';
 import { createCaKey, type CaKeyPlacement } from './key-placement';
-import { spkiSha256 as spkiHash } from './keys';
+import { spkiSha256 as spkiHash, unlockSealedKey } from './keys';
+import { unlockTokenKey } from './token-keys';
 import { resolvePin, type RootPinInput } from './root-pin';
 import type { AuthorityMeta, RetiredMeta } from './store';
 import { checkSubject, type CaSubject } from './subject';
@@ -152,6 +153,38 @@ export async function importSuccessor(ctx: AuthorityContext, bundle: string | Ui
     keyImported: false, warnings: checked.warnings, previous: current.fingerprintSha256,
     root: { pinnedSha256: pin.sha256, chainSha256: checked.anchor.fingerprintSha256, pinnedBy: pin.certificate !== null ? 'certificate' : 'sha256' },
   };
+}
+
+/** A retired CA's key, unlocked for one signature (a CRL of the certificates it issued): let go with `release`. */
+export interface RetiredSigner {
+  certificate: Uint8Array;
+  privateKey: SigningKey;
+  release(): Promise<void>;
+}
+
+/**
+ * Unlock the key of the retired CA whose certificate fingerprint starts with
+ * `fingerprint` (at least 8 hex digits), with its own secret (its vault
+ * passphrase or its token's PIN). Throws AUTHORITY_RETIRED_UNKNOWN, the
+ * vault's or token's error for a wrong secret, AUTHORITY_KEY_MISMATCH.
+ */
+export async function unlockRetired(ctx: AuthorityContext, fingerprint: string, secret: string): Promise<RetiredSigner> {
+  const { meta } = requireActive(ctx);
+  const prefix = fingerprint.trim().toLowerCase().replace(/:/g, '');
+  const found = /^[0-9a-f]{8,64}$/.test(prefix) ? (meta.retired ?? []).filter((r) => r.certificateFingerprint.startsWith(prefix)) : [];
+  if (found.length !== 1) {
+    throw new CustodianError(AuthorityCodes.RETIRED_UNKNOWN, `${found.length === 0 ? 'no' : 'more than one'} retired CA of this station has a fingerprint starting ${JSON.stringify(fingerprint)}`, {
+      fingerprint, retired: (meta.retired ?? []).map((r) => r.certificateFingerprint),
+    });
+  }
+  const r = found[0]!;
+  const key = r.keyLocation ? await unlockTokenKey(r.keyLocation, secret, () => undefined) : await unlockSealedKey(ctx.store.at(r.keyFile ?? 'ca-key.age'), secret);
+  const certificate = ctx.store.readChainAt(r.chainFile)[0]!;
+  if (spkiHash(key.spki) !== r.spkiSha256 || !Buffer.from(readCertificate(certificate).spki).equals(Buffer.from(key.spki))) {
+    await key.release?.();
+    throw new CustodianError(AuthorityCodes.KEY_MISMATCH, `the key kept for retired CA ${r.certificateFingerprint.slice(0, 16)}… is not the key of its certificate`, { fingerprint: r.certificateFingerprint });
+  }
+  return { certificate, privateKey: key.privateKey, release: async () => { await key.release?.(); } };
 }
 
 /** One CA generation of this station: the signer, or a retired one kept for CRLs and its devices' chains. */
