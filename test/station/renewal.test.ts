@@ -6,14 +6,14 @@
  * certificate is left to expire or revoked as the policy says.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStationLedger, type Ledger, type LedgerRecord, type LedgerRecorder } from '../../electron/core/ledger/index';
 import { readCertificate, validateChain } from '../../electron/core/pki/index';
 import type { ProtocolCapability } from '../../electron/core/device/protocol';
-import { checkPolicy, DEFAULT_ISSUANCE_POLICY, prepareIssuer, remedyFor, type IssuancePolicy, type PreparedIssuer, type RevocationRegistry, type StepSucceeded } from '../../electron/core/station/index';
+import { checkPolicy, DEFAULT_ISSUANCE_POLICY, prepareIssuer, remedyFor, StationCodes, type IssuancePolicy, type PreparedIssuer, type RevocationRegistry, type StepSucceeded } from '../../electron/core/station/index';
 import { startBench, type Bench } from '../support/station-harness';
 import { makeTestChain } from '../support/station-chain';
 
@@ -241,5 +241,16 @@ describe('the old certificate, as policy says', () => {
   it('the renewal window and disposition are checked policy data', () => {
     expect(() => checkPolicy({ ...DEFAULT_ISSUANCE_POLICY, renewal: { windowDays: 0, oldCertificate: 'expire' } })).toThrow(/renewal.windowDays/);
     expect(() => checkPolicy({ ...DEFAULT_ISSUANCE_POLICY, renewal: { windowDays: 30, oldCertificate: 'keep' as never } })).toThrow(/renewal.oldCertificate/);
+  });
+});
+
+describe('the renewal refusals as documented', () => {
+  it('docs/lifecycle.md names every RENEWAL_* code the workflow can raise', () => {
+    const doc = readFileSync(new URL('../../docs/lifecycle.md', import.meta.url), 'utf8');
+    const codes = Object.values(StationCodes).filter((c) => c.startsWith('RENEWAL_'));
+    expect(codes.length).toBeGreaterThan(5);
+    expect(codes.filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
+    // Each has its own fix, not the area's general message.
+    for (const c of codes) expect(remedyFor(c)).not.toBe(remedyFor('RENEWAL_NOT_A_CODE'));
   });
 });
