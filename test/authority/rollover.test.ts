@@ -146,6 +146,21 @@ describe('CA rollover', () => {
     await tz.lock();
   });
 
+  it('a crash between authority.json and chain.pem at the switch is healed from the committed chain', async () => {
+    const tz = open(files.homes.technicianZ);
+    const current = tz.show().chain[0]!.fingerprintSha256;
+    const retired = tz.generations()[1]!;
+    // chain.pem as a crash right after authority.json was written would leave it: still the retired CA's.
+    const chainFile = join(files.homes.technicianZ, 'authority', 'chain.pem');
+    writeFileSync(chainFile, retired.chain.map((d) => toPem(d, 'CERTIFICATE')).join(''));
+    const reopened = open(files.homes.technicianZ);
+    expect(reopened.show().chain[0]!.fingerprintSha256).toBe(current);
+    expect(readCertificate(Buffer.from(readFileSync(chainFile, 'utf8').split('-----END CERTIFICATE-----')[0]!.replace(/-----BEGIN CERTIFICATE-----|\s+/g, ''), 'base64')).fingerprintSha256).toBe(current);
+    await reopened.unlock(PASS);
+    expect(reopened.issuer().fingerprint).toBe(current);
+    await reopened.lock();
+  });
+
   it('a root is not rolled over under itself', async () => {
     const cx = open(files.homes.companyX);
     expect(await codeOf(cx.createSuccessorRequest({ passphrase: PASS }))).toBe('AUTHORITY_SUCCESSOR_OF_ROOT');

@@ -120,6 +120,9 @@ export async function importSuccessor(ctx: AuthorityContext, bundle: string | Ui
     activatedAt: meta.activatedAt, retiredAt: now.toISOString(), keySpec: meta.keySpec, spkiSha256: meta.spkiSha256,
     ...(meta.keyLocation ? { keyLocation: meta.keyLocation } : { keyFile: meta.keyFile ?? 'ca-key.age' }), chainFile: retiredChain,
   };
+  // The successor's chain is kept next to its key before authority.json names it (the store heals chain.pem from it).
+  const nextChain = `${successor.requestFile.slice(0, successor.requestFile.lastIndexOf('/'))}/chain.pem`;
+  ctx.store.writeRelative(nextChain, checked.path.map((c) => toPem(c.der, 'CERTIFICATE')).join(''));
   const next: AuthorityMeta = {
     format: meta.format,
     state: 'active',
@@ -136,14 +139,15 @@ export async function importSuccessor(ctx: AuthorityContext, bundle: string | Ui
     pinnedRoot: pin,
     ...(successor.keyLocation ? { keyLocation: successor.keyLocation } : { keyFile: successor.keyFile! }),
     retired: [...(meta.retired ?? []), retired],
+    chainFile: nextChain,
   };
   // The old key is no longer the station's signer: drop it before the switch.
   const loaded = ctx.key;
   ctx.key = null;
   await loaded?.release?.().catch(() => undefined);
-  ctx.store.writeChain(checked.path.map((c) => c.der));
   ctx.meta = next;
   ctx.store.writeMeta(next);
+  ctx.store.writeChain(checked.path.map((c) => c.der));
   await ctx.emit({
     type: 'authority.successor-imported', at: now.toISOString(), subject: checked.leaf.subject, fingerprint: checked.leaf.fingerprintSha256,
     previous: current.fingerprintSha256, chain: checked.path.map((c) => c.fingerprintSha256), notAfter: checked.leaf.notAfter.toISOString(),

@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CustodianError } from '../errors';
-import { fromPem, toPem } from '../pki/index';
+import { fingerprintSha256, fromPem, toPem } from '../pki/index';
 import { writeFileAtomic } from '../vault/index';
 import { AuthorityCodes } from './codes';
 
@@ -109,6 +109,12 @@ const Meta = z.object({
   successor: SuccessorSchema.optional(),
   /** Earlier CA generations of this station, oldest first. */
   retired: z.array(RetiredSchema).optional(),
+  /**
+   * A copy of the signing CA's chain, written before authority.json names it
+   * (a successor's, at its import): chain.pem is made again from it when a
+   * crash left chain.pem behind authority.json.
+   */
+  chainFile: RelativePath.optional(),
 });
 export type AuthorityMeta = z.output<typeof Meta>;
 
@@ -172,6 +178,15 @@ export class AuthorityStore {
     }
     const certs = fromPem(text, 'CERTIFICATE').map((b) => b.der);
     if (certs.length === 0) throw this.corrupted('chain.pem holds no certificate');
+    // authority.json is the commit point: a chain.pem a crash left behind it is made again from the committed copy.
+    const meta = this.readMeta();
+    if (meta?.chainFile && meta.certificateFingerprint && fingerprintSha256(certs[0]!) !== meta.certificateFingerprint) {
+      const committed = this.readChainAt(meta.chainFile);
+      if (committed[0] && fingerprintSha256(committed[0]) === meta.certificateFingerprint) {
+        this.writeChain(committed);
+        return committed;
+      }
+    }
     return certs;
   }
 
