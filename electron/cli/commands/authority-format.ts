@@ -41,9 +41,12 @@ export function renderReport(r: AuthorityReport): string[] {
   }
   const w = r.expiryWarning;
   if (w) {
+    const next = r.kind === 'root'
+      ? 'a root is not rolled over: create the new root and hand it to the hub and downstream custodians'
+      : r.successor ? 'import its signed successor' : 'request a successor now with `custodian authority request --successor`';
     lines.push(w.thresholdDays === 0
-      ? `  WARNING   this CA has EXPIRED: it signs nothing that validates; import a successor (\`authority request --successor\`)`
-      : `  WARNING   this CA expires in ${w.daysLeft} day(s) (under ${w.thresholdDays}): ${r.successor ? 'import its signed successor' : 'request a successor now with `custodian authority request --successor`'}`);
+      ? `  WARNING   this CA has EXPIRED: it signs nothing that validates; ${next}`
+      : `  WARNING   this CA expires in ${w.daysLeft} day(s) (under ${w.thresholdDays}): ${next}`);
   }
   if (r.successor) lines.push(`  successor ${r.successor.subject}, key SHA-256 ${r.successor.spkiSha256}; CSR ${r.successor.requestFile} (SHA-256 ${r.successor.csrSha256}): import the signed bundle next`);
   if (r.retired.length > 0) {

@@ -38,9 +38,13 @@ export const useAuthorityStore = defineStore('authority', () => {
     const w = status.value?.expiryWarning;
     if (!w || !status.value?.subject) return null;
     const days = `${w.daysLeft} day${w.daysLeft === 1 ? '' : 's'}`;
+    // A subordinate CA rolls over to a successor its upstream signs; a root is replaced by a new trust anchor.
+    const next = status.value.kind === 'subordinate'
+      ? 'Request its successor now (custodian authority request --successor) and import it once signed.'
+      : 'A root is not rolled over: create the new root and hand it to the hub before this one expires.';
     return w.thresholdDays === 0
-      ? `${status.value.subject} has expired. Devices can no longer be issued under it: import its successor.`
-      : `${status.value.subject} signs devices for ${days} more (under ${w.thresholdDays}). Request its successor now (custodian authority request --successor) and import it once signed.`;
+      ? `${status.value.subject} has expired. Devices can no longer be issued under it. ${next}`
+      : `${status.value.subject} signs devices for ${days} more (under ${w.thresholdDays}). ${next}`;
   });
   const warnings = computed(() => [
     ...(signerWarning.value ? [signerWarning.value] : []),
