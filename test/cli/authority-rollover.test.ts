@@ -60,6 +60,11 @@ describe('custodian authority request --successor / import', () => {
     const oldFp = before.chain[0]!.fingerprintSha256;
     expect(before).toMatchObject({ successor: null, retired: [], expiryWarning: null });
 
+    // The successor is sealed under the current CA key's passphrase (the checkpoint key is sealed under it too): a wrong one makes nothing.
+    const wrong = await runBin(['--home', files.homes.technicianZ, 'authority', 'request', '--successor', '--work-factor', '17', '--json'], { env: { CUSTODIAN_PASSPHRASE: 'not the station passphrase' }, cwd: W });
+    expect(wrong.status).toBe(5);
+    expect(wrong.stderr + wrong.stdout).toContain('VAULT_WRONG_PASSPHRASE');
+    expect(json<Show>(await tz('authority', 'show', '--json')).successor).toBeNull();
     const req = json<{ csrSha256: string; current: { fingerprint: string } }>(await tz('authority', 'request', '--successor', '--out', 'successor.csr', '--operator', 'officer', '--work-factor', '17', '--json'));
     expect(req.current.fingerprint).toBe(oldFp);
     expect(json<Show>(await tz('authority', 'show', '--json')).successor?.csrSha256).toBe(req.csrSha256);

@@ -212,6 +212,20 @@ const requestCmd: CliCommand = {
   },
 };
 
+/**
+ * Where the successor's key goes. In the vault it is sealed under the
+ * current CA key's passphrase (proved by unlocking that key): the station's
+ * checkpoint key is sealed under the same passphrase, and provisioning unlocks
+ * both with one. A vault successor of a token-held CA takes a new passphrase.
+ */
+async function successorPlacement(ctx: CommandContext, a: Authority, name: string): Promise<{ passphrase: string } | { token: { uri: string; pin: string } }> {
+  if (optString(ctx, 'token') !== undefined || a.secretKind === 'pin') return placement(ctx, `${name} (successor)`);
+  const passphrase = await ctx.passphrase({ purpose: `the CA key of "${a.metadata?.subject.commonName ?? '?'}" (its successor is sealed under the same passphrase)` });
+  await a.unlock(passphrase);
+  await a.lock();
+  return { passphrase };
+}
+
 /** `authority request --successor`: the next CA's key (vault, or --token) and CSR; the ledger records the request. */
 async function successorRequest(ctx: CommandContext): Promise<CommandResult> {
   if (optString(ctx, 'root') !== undefined || optString(ctx, 'root-sha256') !== undefined) {
@@ -225,7 +239,7 @@ async function successorRequest(ctx: CommandContext): Promise<CommandResult> {
   current.assertActive();
   const name = s?.commonName ?? current.metadata?.subject.commonName ?? '?';
   return withJournalledAuthority(ctx, async (a) => {
-    const where = await placement(ctx, `${name} (successor)`);
+    const where = await successorPlacement(ctx, a, name);
     const r = await a.createSuccessorRequest({ ...where, ...(s ? { subject: s } : {}), ...(keySpec !== undefined ? { keySpec: keySpec as CaKeySpec } : {}) });
     const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
     const data = { successor: true, subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile, tokenUri: r.tokenUri, current: r.current };
