@@ -94,9 +94,16 @@ export class AuditLifecycle {
    */
   findings(): AuditFinding[] {
     const out: AuditFinding[] = [];
+    // By serial, so a ledger of many renewals and revocations is checked in one pass over each.
+    const bySerial = new Map<string, Revocation[]>();
+    for (const v of this.revocations) {
+      const list = bySerial.get(v.serialHex);
+      if (list) list.push(v);
+      else bySerial.set(v.serialHex, [v]);
+    }
     for (const n of this.renewals) {
-      for (const v of this.revocations) {
-        if (v.serialHex !== n.replaces || (n.replacedIssuer !== null && v.issuerFingerprint !== n.replacedIssuer)) continue;
+      for (const v of bySerial.get(n.replaces) ?? []) {
+        if (n.replacedIssuer !== null && v.issuerFingerprint !== n.replacedIssuer) continue;
         if (v.replacedBy === n.serialHex) continue;
         const elsewhere = v.origin !== n.origin;
         // At one station, revoking a certificate after its successor replaced it is ordinary.
