@@ -44,7 +44,7 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   lifecycle: ['pki', 'ledger', 'authority', 'station'],
   // Work orders: signed bounds on a station's signing; checks them against a root and CA chain it is handed, never the authority itself.
   workorder: ['pki', 'vault'],
-  line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub'],
+  line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'lifecycle'],
   service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line', 'lifecycle'],
 };
 

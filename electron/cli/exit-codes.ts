@@ -74,6 +74,7 @@ const BY_PREFIX: ReadonlyArray<readonly [string, ExitStatusValue]> = [
   ['AUTHORITY_', ExitStatus.POLICY],
   ['WORKFLOW_', ExitStatus.POLICY],
   ['POLICY_', ExitStatus.POLICY],
+  ['RENEWAL_', ExitStatus.POLICY],
   ['WORK_ORDER_', ExitStatus.POLICY],
   ['REVOKE_', ExitStatus.POLICY],
   ['CRL_', ExitStatus.POLICY],

@@ -233,6 +233,7 @@ const AREA_MESSAGES: Readonly<Record<string, string>> = {
   CRL: 'The CRL could not be issued. Read the message.',
   TRUST: 'The hub trust anchors could not be loaded. Check the trust anchor settings.',
   WORK: 'The work order could not be used. Read the message and ask the upstream custodian if needed.',
+  RENEWAL: 'The device\'s certificate was not renewed. Read the message: nothing was signed, and the device keeps the certificate it has.',
   NRF91: 'The nRF91 modem refused a command or answered something the station cannot accept. Check the modem firmware and the cable, then try again.',
 };
 

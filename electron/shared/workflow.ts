@@ -7,8 +7,9 @@
  *   identify ─ok→ csr ─ok→ check ─ok→ intent → sign → record → write → verify → commit ─ok→ done ─ok→ passed
  *                                                                             └─no-lock→ done (a device that has no lock)
  *                 │ ↑          ├─reuse──────────────────────────↗ (recorded cert, no new signature)
- *   no-key or     ↓ │ok        ├─recognised→ commit (valid chain from us, unlocked)
- *   key-refused  keygen        └─recognised-locked→ done (nothing left to do)
+ *   no-key,       ↓ │ok        ├─recognised→ commit (valid chain from us, unlocked)
+ *   key-refused,  keygen
+ *   re-key        └─recognised-locked→ done (nothing left to do)
  *   any step ─fail→ failed
  *
  * `connect` (opening the port) is not a workflow step: whoever opens the port
@@ -38,6 +39,8 @@ export type StepOutcome =
   | 'no-key'
   /** csr: the device's key is refused by the key policy and the device can generate a new one (asked once). */
   | 'key-refused'
+  /** csr: a re-key: the device generates a new key for the certificate that replaces its current one. */
+  | 're-key'
   /** check: the device already carries a valid chain from this station for this key. */
   | 'recognised'
   /** check: recognised and already locked: nothing left to do. */
@@ -52,7 +55,7 @@ export const INITIAL_STEP: WorkflowStep = 'identify';
 
 export const TRANSITIONS: Readonly<Record<WorkflowStep, Readonly<Partial<Record<StepOutcome, WorkflowState>>>>> = {
   identify: { ok: 'csr', fail: 'failed' },
-  csr: { ok: 'check', 'no-key': 'keygen', 'key-refused': 'keygen', fail: 'failed' },
+  csr: { ok: 'check', 'no-key': 'keygen', 'key-refused': 'keygen', 're-key': 'keygen', fail: 'failed' },
   keygen: { ok: 'csr', fail: 'failed' },
   check: { ok: 'intent', reuse: 'write', recognised: 'commit', 'recognised-locked': 'done', fail: 'failed' },
   intent: { ok: 'sign', fail: 'failed' },

@@ -19,7 +19,7 @@ export interface TestCa {
   fingerprint: string;
 }
 
-async function makeCa(name: string, issuer?: TestCa): Promise<TestCa> {
+export async function makeCa(name: string, issuer?: TestCa): Promise<TestCa> {
   const keys = await x509.cryptoProvider.get().subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: createHash('sha256').update(name).digest('hex').slice(0, 16),

@@ -57,6 +57,36 @@ describe('authority store', () => {
     expect(store.warnings[1]).toContain('CN=Intermediate CA has expired');
   });
 
+  it('shows the station\'s signing-CA warning 90, 30 and 7 days ahead, with the rollover to do', async () => {
+    for (const [daysLeft, thresholdDays] of [[80, 90], [20, 30], [3, 7]] as const) {
+      const fake = makeFake({
+        'authority.status': () => status({ state: 'unlocked', kind: 'subordinate', subject: 'CN=Issuing', expiryWarning: { daysLeft, thresholdDays } }),
+        'authority.chain': () => ({ certificates: [cert('CN=Issuing', daysLeft), cert('CN=Root CA long', 4000)] }),
+      });
+      uninstall = install(fake);
+      const store = useAuthorityStore();
+      await store.refresh();
+      // One warning for the signing CA, from the station's thresholds, not a second one from its chain row.
+      expect(store.warnings).toEqual([expect.stringContaining(`CN=Issuing signs devices for ${daysLeft} days more (under ${thresholdDays})`)]);
+      expect(store.warnings[0]).toContain('authority request --successor');
+      uninstall();
+      setActivePinia(createPinia());
+    }
+    // A root is not rolled over: its warning says so.
+    const root = makeFake({ 'authority.status': () => status({ state: 'unlocked', kind: 'root', subject: 'CN=Root', expiryWarning: { daysLeft: 40, thresholdDays: 90 } }), 'authority.chain': () => ({ certificates: [cert('CN=Root', 40)] }) });
+    uninstall = install(root);
+    const rootStore = useAuthorityStore();
+    await rootStore.refresh();
+    expect(rootStore.warnings).toEqual([expect.stringContaining('A root is not rolled over')]);
+    uninstall();
+    setActivePinia(createPinia());
+    const fake = makeFake({ 'authority.status': () => status({ state: 'unlocked', expiryWarning: null }), 'authority.chain': () => ({ certificates: [cert('CN=Issuing', 200)] }) });
+    uninstall = install(fake);
+    const store = useAuthorityStore();
+    await store.refresh();
+    expect(store.warnings).toEqual([]);
+  });
+
   it('does not ask for a chain when no authority is configured', async () => {
     const fake = makeFake({ 'authority.status': () => status({ state: 'none', kind: null, subject: null, fingerprint: null, notAfter: null }) });
     uninstall = install(fake);

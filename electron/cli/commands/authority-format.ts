@@ -39,5 +39,19 @@ export function renderReport(r: AuthorityReport): string[] {
       if (c.isCa) lines.push(`      pathLen  ${c.pathLen ?? 'none'}, room below: ${c.pathLenRoom === null ? 'unlimited' : c.pathLenRoom}`);
     }
   }
+  const w = r.expiryWarning;
+  if (w) {
+    const next = r.kind === 'root'
+      ? 'a root is not rolled over: create the new root and hand it to the hub and downstream custodians'
+      : r.successor ? 'import its signed successor' : 'request a successor now with `custodian authority request --successor`';
+    lines.push(w.thresholdDays === 0
+      ? `  WARNING   this CA has EXPIRED: it signs nothing that validates; ${next}`
+      : `  WARNING   this CA expires in ${w.daysLeft} day(s) (under ${w.thresholdDays}): ${next}`);
+  }
+  if (r.successor) lines.push(`  successor ${r.successor.subject}, key SHA-256 ${r.successor.spkiSha256}; CSR ${r.successor.requestFile} (SHA-256 ${r.successor.csrSha256}): import the signed bundle next`);
+  if (r.retired.length > 0) {
+    lines.push('  retired CAs (no new signatures; kept for CRLs and their devices\' chains):');
+    for (const g of r.retired) lines.push(`    ${g.subject}  SHA-256 ${g.fingerprintSha256}  retired ${g.retiredAt}, expires ${g.notAfter} (${g.daysLeft < 0 ? 'expired' : `${g.daysLeft} days left`})`);
+  }
   return lines;
 }

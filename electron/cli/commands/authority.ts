@@ -19,7 +19,7 @@ import { CliCodes } from '../codes';
 import { readInputFile, writeOutputFile } from '../files';
 import { obtainPin } from '../passphrase';
 import { OPERATOR_OPTION, operatorFrom } from '../operator';
-import type { CliCommand, CommandContext, CommandGroup, OptionSpec } from '../types';
+import type { CliCommand, CommandContext, CommandGroup, CommandResult, OptionSpec } from '../types';
 import { renderChain, renderReport, renderRootCheck } from './authority-format';
 import { ledgerDir } from './ledger';
 
@@ -44,7 +44,7 @@ const TOKEN: Record<string, OptionSpec> = {
 };
 
 /** The token PIN for `purpose`, from --pin-file, CUSTODIAN_PIN or a prompt. */
-function pinFrom(ctx: CommandContext, purpose: string): Promise<string> {
+export function pinFrom(ctx: CommandContext, purpose: string): Promise<string> {
   const file = optString(ctx, 'pin-file');
   return obtainPin({ io: ctx.io, ...(file !== undefined ? { file: file === '-' ? '-' : ctx.resolvePath(file) } : {}) }, purpose);
 }
@@ -187,10 +187,16 @@ const initRootCmd: CliCommand = {
 
 const requestCmd: CliCommand = {
   name: 'request',
-  summary: 'create this station\'s CA key and a CSR for the upstream custodian',
-  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--root <file> | --root-sha256 <hex>] [--out <csr>] [--token <pkcs11-uri>]',
-  options: { ...SUBJECT, ...TOKEN, ...ROOT, out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION },
+  summary: 'create this station\'s CA key and a CSR for the upstream custodian (--successor: the next CA, while this one keeps signing)',
+  usage: '--cn <name> [--org <org>] [--key-spec P-256] [--root <file> | --root-sha256 <hex>] [--out <csr>] [--token <pkcs11-uri>] | --successor [--cn <name>] [--out <csr>]',
+  description: 'With --successor, on an active subordinate station: a new key and CSR for the CA that follows this one (same name unless --cn); this CA keeps signing until `authority import` takes the signed successor, then stays for CRLs and its devices\' chains (docs/lifecycle.md).',
+  options: {
+    ...SUBJECT, ...TOKEN, ...ROOT,
+    successor: { type: 'boolean', description: 'the successor of this station\'s active CA (CA rollover)' },
+    out: { type: 'string', valueName: '<file>', description: 'also write the CSR (PEM) here, to hand to the upstream custodian' }, ...OUT_FORCE, ...WORK_FACTOR, ...OPERATOR_OPTION,
+  },
   async run(ctx) {
+    if (optBool(ctx, 'successor')) return successorRequest(ctx);
     const s = subjectFrom(ctx);
     const root = rootFrom(ctx);
     const out = optString(ctx, 'out');
@@ -205,6 +211,51 @@ const requestCmd: CliCommand = {
     });
   },
 };
+
+/**
+ * Where the successor's key goes. In the vault it is sealed under the
+ * current CA key's passphrase (proved by unlocking that key): the station's
+ * checkpoint key is sealed under the same passphrase, and provisioning unlocks
+ * both with one. A vault successor of a token-held CA takes a new passphrase.
+ */
+async function successorPlacement(ctx: CommandContext, a: Authority, name: string): Promise<{ passphrase: string } | { token: { uri: string; pin: string } }> {
+  if (optString(ctx, 'token') !== undefined || a.secretKind === 'pin') return placement(ctx, `${name} (successor)`);
+  const passphrase = await ctx.passphrase({ purpose: `the CA key of "${a.metadata?.subject.commonName ?? '?'}" (its successor is sealed under the same passphrase)` });
+  await a.unlock(passphrase);
+  await a.lock();
+  return { passphrase };
+}
+
+/** `authority request --successor`: the next CA's key (vault, or --token) and CSR; the ledger records the request. */
+async function successorRequest(ctx: CommandContext): Promise<CommandResult> {
+  if (optString(ctx, 'root') !== undefined || optString(ctx, 'root-sha256') !== undefined) {
+    throw new CustodianError(CliCodes.USAGE, 'a successor belongs to the root this station is already pinned to: --root is not taken with --successor', { option: 'root' });
+  }
+  const cn = optString(ctx, 'cn');
+  const s = cn !== undefined ? subjectFrom(ctx) : undefined;
+  const keySpec = optString(ctx, 'key-spec');
+  const out = optString(ctx, 'out');
+  const current = openAuthority(ctx);
+  current.assertActive();
+  const name = s?.commonName ?? current.metadata?.subject.commonName ?? '?';
+  return withJournalledAuthority(ctx, async (a) => {
+    const where = await successorPlacement(ctx, a, name);
+    const r = await a.createSuccessorRequest({ ...where, ...(s ? { subject: s } : {}), ...(keySpec !== undefined ? { keySpec: keySpec as CaKeySpec } : {}) });
+    const written = out !== undefined ? writeOutputFile(ctx, out, r.csrPem, optBool(ctx, 'force')) : null;
+    const data = { successor: true, subject: r.subject, csrSha256: r.csrSha256, spkiSha256: r.spkiSha256, keySpec: r.keySpec, requestFile: r.requestFile, out: written, keyFile: r.keyFile, tokenUri: r.tokenUri, current: r.current };
+    return {
+      data,
+      human: [
+        `Successor request created for ${r.subject}`,
+        `  CSR       ${written ?? r.requestFile}`,
+        `  CSR SHA-256  ${r.csrSha256}`,
+        `  key SHA-256  ${r.spkiSha256} (SPKI), ${keyWhere(r)}`,
+        `  current   ${r.current.subject} (SHA-256 ${r.current.fingerprint}) keeps signing until ${r.current.notAfter} or the successor is imported`,
+        'Next: hand the CSR to the upstream custodian; import the bundle they return with `custodian authority import <bundle>`.',
+      ],
+    };
+  });
+}
 
 const signSubordinateCmd: CliCommand = {
   name: 'sign-subordinate',
@@ -260,8 +311,11 @@ const importCmd: CliCommand = {
       const r = await a.importBundle(bundle, { ...(key ? { key } : {}), ...(passphrase !== undefined ? { passphrase } : {}), ...(root ? { root } : {}) });
       for (const w of r.warnings) ctx.warn(w);
       const chain = r.chain.map((l) => ({ subject: l.subject, fingerprintSha256: l.fingerprintSha256, notAfter: iso(l.notAfter), pathLenRoom: l.pathLenRoom ?? null }));
-      const data = { kind: r.kind, subject: r.subject, fingerprint: r.fingerprint, notAfter: iso(r.notAfter), keyImported: r.keyImported, chain, warnings: r.warnings, root: r.root };
-      return { data, human: [`Authority active: ${r.subject} (${r.kind}${r.keyImported ? ', key imported into the vault' : ''})`, ...renderRootCheck(r.root), ...renderChain(chain)] };
+      const data = { kind: r.kind, subject: r.subject, fingerprint: r.fingerprint, notAfter: iso(r.notAfter), keyImported: r.keyImported, chain, warnings: r.warnings, root: r.root, ...(r.previous ? { previous: r.previous } : {}) };
+      const head = r.previous
+        ? [`Successor active: ${r.subject} signs from now on; ${r.previous.slice(0, 16)}… is retired (kept for CRLs and its devices' chains). Unlock the successor's key to provision.`]
+        : [`Authority active: ${r.subject} (${r.kind}${r.keyImported ? ', key imported into the vault' : ''})`];
+      return { data, human: [...head, ...renderRootCheck(r.root), ...renderChain(chain)] };
     }).finally(() => key?.fill(0));
   },
 };

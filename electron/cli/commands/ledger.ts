@@ -143,13 +143,15 @@ const exportCmd: CliCommand = {
   async run(ctx) {
     const out = ctx.resolvePath(positional(ctx, 0, 'bundle directory'));
     const chainFile = optString(ctx, 'chain');
-    const chainPem = chainFile ? readInputFile(ctx, chainFile, 'chain', 'certificates').toString('utf8') : Authority.open({ home: ctx.home }).exportChain().pem;
+    const authority = chainFile ? null : Authority.open({ home: ctx.home });
+    const chainPem = chainFile ? readInputFile(ctx, chainFile, 'chain', 'certificates').toString('utf8') : authority!.exportChain().pem;
+    const retiredChainsPem = authority?.retiredChainsPem() ?? [];
     // Writable when possible (to sign a checkpoint over the newest entries); while the station app holds
     // the ledger (LEDGER_LOCKED), export what its latest checkpoint covers.
     const run = (readOnly: boolean) => withLedger(ctx, { readOnly }, (l) => {
       if (!readOnly && !l.keyLocked && l.checkpoint.size < l.size) l.signCheckpoint();
       if (!readOnly && l.keyLocked && l.checkpoint.size < l.size) ctx.warn(`the checkpoint key is locked: exporting the ${l.checkpoint.size} entries its latest checkpoint covers`);
-      const r = exportBundle(l, out, { chainPem, tiles: ctx.values['no-tiles'] !== true });
+      const r = exportBundle(l, out, { chainPem, retiredChainsPem, tiles: ctx.values['no-tiles'] !== true });
       return { data: r, human: `bundle of ${r.size} entries from ${r.origin} written to ${r.dir} (${r.files} files)` };
     });
     try {

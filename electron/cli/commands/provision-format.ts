@@ -35,7 +35,9 @@ const RULE = '═'.repeat(64);
 
 export function verdictLines(r: ProvisioningResult): string[] {
   if (r.result === 'passed') {
-    const how = r.how === 'signed' ? (r.reissued ? 're-issued' : 'signed') : r.how === 'reused' ? 'recorded certificate re-installed' : 'already provisioned, nothing signed';
+    const how = r.renewal
+      ? `${r.renewal.mode === 'renew' ? 'renewed' : 're-keyed'}: replaces ${r.renewal.replaces}, which ${r.renewal.oldCertificate === 'revoked' ? 'is revoked' : 'is left to expire'}`
+      : r.how === 'signed' ? (r.reissued ? 're-issued' : 'signed') : r.how === 'reused' ? 'recorded certificate re-installed' : 'already provisioned, nothing signed';
     return [RULE, `  PASS  ${r.deviceId}   serial ${r.serialHex}   (${how}, ${ms(r.durationMs)})`, RULE];
   }
   const rec = r.record;

@@ -10,6 +10,7 @@ import { CustodianError } from '../../core/errors';
 import { serveLine, type OpenedStationSession, type StationHalt } from '../../core/line/index';
 import { recordStatements, remedyFor } from '../../core/station/remedies';
 import type { ProvisioningResult } from '../../core/station/events';
+import type { RenewalRequest } from '../../core/station/renewal';
 import type { DriverName } from '../../shared/drivers';
 import type { CommandContext, CommandResult } from '../types';
 import { resultJson, stepLine, stoppedLines, verdictLines } from './provision-format';
@@ -20,7 +21,7 @@ export interface LineRun {
   driver: DriverName;
   baud?: number | undefined;
   identityKeys?: ReadonlyMap<string, Uint8Array> | undefined;
-  run: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined };
+  run: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined; renewal?: RenewalRequest };
   count?: number | undefined;
   signal: AbortSignal;
   /** The signal that stopped the line, when one did. */

@@ -15,6 +15,7 @@ import { readInputFile } from '../files';
 import { recordStatements, remedyFor } from '../../core/station/remedies';
 import type { ProvisioningResult, WorkflowEvent } from '../../core/station/events';
 import { optBool, optInt, optString } from '../args';
+import type { RenewalRequest } from '../../core/station/renewal';
 import { CliCodes } from '../codes';
 import { operatorFrom } from '../operator';
 import { obtainPin } from '../passphrase';
@@ -66,6 +67,22 @@ function pinFrom(ctx: CommandContext): Promise<string> {
   return obtainPin({ io: ctx.io, ...(file !== undefined ? { file: file === '-' ? '-' : ctx.resolvePath(file) } : {}) }, 'the token holding the station CA key');
 }
 
+/** --renew / --re-key with their --reason, or none; each misuse is a usage error naming the option. */
+function renewalFrom(ctx: CommandContext, reissueReason: string | undefined): RenewalRequest | undefined {
+  const renew = optBool(ctx, 'renew');
+  const rekey = optBool(ctx, 're-key');
+  const reason = optString(ctx, 'reason');
+  if (renew && rekey) throw new CustodianError(CliCodes.USAGE, '--renew keeps the key and --re-key replaces it: give one', { option: 're-key' });
+  if (!renew && !rekey) {
+    if (reason !== undefined) throw new CustodianError(CliCodes.USAGE, '--reason goes with --renew or --re-key (a re-issue takes --reissue-reason)', { option: 'reason' });
+    return undefined;
+  }
+  const option = renew ? 'renew' : 're-key';
+  if (reissueReason !== undefined) throw new CustodianError(CliCodes.USAGE, `--${option} takes --reason, not --reissue-reason`, { option: 'reissue-reason' });
+  if (reason === undefined || reason.trim() === '') throw new CustodianError(CliCodes.USAGE, `--${option} needs --reason "<why>"`, { option: 'reason' });
+  return { mode: renew ? 'renew' : 're-key', reason };
+}
+
 /** Turn a failed result into the error the runner prints and maps to an exit status. */
 export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }>): CustodianError {
   return new CustodianError(r.error.code, r.error.message, {
@@ -81,11 +98,12 @@ export function failureError(r: Extract<ProvisioningResult, { result: 'failed' }
 export const provisionCommand: CliCommand = {
   name: 'provision',
   summary: 'provision the device on a serial port: identify, prove, sign, inject, verify, lock',
-  usage: '--port <path> [--port <path|pattern> … --watch] [--driver custodian|nrf91|auto] [--identity-keys <file>] [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text>] [--watch [--count N]]',
+  usage: '--port <path> [--port <path|pattern> … --watch] [--driver custodian|nrf91|auto] [--identity-keys <file>] [--baud N] [--operator <name>] [--work-order <id>] [--reissue-reason <text> | --renew --reason <text> | --re-key --reason <text>] [--watch [--count N]]',
   description: [
     'Needs an active authority on this station (custodian authority …) and its passphrase, or for a token-held key its PIN (--pin-file, CUSTODIAN_PIN or a prompt).',
     'Every signature is recorded in the ledger before the certificate leaves the station.',
     'A device already carrying a valid chain from this station passes without a second signature.',
+    'Its certificate is replaced only on purpose: --renew certifies the same key again within the policy\'s renewal window, --re-key has the device generate a new key; both need --reason, are recorded with the serial they replace, and leave the old certificate to expire or revoke it as the policy says (docs/lifecycle.md).',
     'Issues under the station\'s settings (<home>/settings.json: leaf lifetime, backdate, device-ID rule), as the app does.',
     'Installs the hub\'s TLS server roots into every device: the bundle the settings select (trustAnchors, default the shipped Azure roots), or the CA certificates in --trust-anchors.',
     'The driver says what kind of device is on the port: custodian (the Custodian device protocol, the default), nrf91 (a Nordic nRF91 modem over AT commands, docs/devices/nrf91.md) or auto (probe: only what the other kind ignores is sent).',
@@ -102,6 +120,9 @@ export const provisionCommand: CliCommand = {
     operator: { type: 'string', valueName: '<name>', description: 'who is provisioning (default $CUSTODIAN_OPERATOR or the login name)' },
     'work-order': { type: 'string', valueName: '<id>', description: 'work order recorded with each certificate' },
     'reissue-reason': { type: 'string', valueName: '<text>', description: 'required to sign again for a device ID that already has a certificate' },
+    renew: { type: 'boolean', description: 'replace the device\'s certificate with a new one for the same key (within the renewal window); needs --reason' },
+    're-key': { type: 'boolean', description: 'have the device generate a new key and replace its certificate with one for it; needs --reason' },
+    reason: { type: 'string', valueName: '<text>', description: 'with --renew or --re-key: why (recorded with the new certificate)' },
     watch: { type: 'boolean', description: 'serve device after device on the same port until Ctrl-C or SIGTERM' },
     count: { type: 'string', valueName: 'N', description: 'with --watch: stop after N devices' },
     'trust-anchors': { type: 'string', valueName: '<pem-file>', description: 'PEM file of the hub\'s TLS server root(s) to install instead of the configured bundle' },
@@ -116,6 +137,7 @@ export const provisionCommand: CliCommand = {
     const operator = operatorFrom(ctx);
     const workOrder = workOrderFrom(ctx);
     const reissueReason = optString(ctx, 'reissue-reason');
+    const renewal = renewalFrom(ctx, reissueReason);
     const watch = optBool(ctx, 'watch');
     const count = optInt(ctx, 'count', { min: 1 });
     if (count !== undefined && !watch) throw new CustodianError(CliCodes.USAGE, '--count needs --watch', { option: 'count' });
@@ -175,7 +197,7 @@ export const provisionCommand: CliCommand = {
         if (driver === 'auto') ctx.info(`found: ${used.title}`);
         let r: ProvisioningResult;
         try {
-          r = await session.provision(device, { operator, workOrder, reissueReason, onEvent, signal: abort.signal });
+          r = await session.provision(device, { operator, workOrder, reissueReason, ...(renewal ? { renewal } : {}), onEvent, signal: abort.signal });
         } finally {
           await device.close().catch(() => undefined);
         }
@@ -188,7 +210,7 @@ export const provisionCommand: CliCommand = {
       if (line) {
         return await provisionLine(ctx, {
           session, ports, driver: driver === 'auto' ? 'custodian' : driver, baud: baudOption, identityKeys,
-          run: { operator, workOrder, reissueReason }, count, signal: abort.signal, stopSignal: () => stopSignal,
+          run: { operator, workOrder, reissueReason, ...(renewal ? { renewal } : {}) }, count, signal: abort.signal, stopSignal: () => stopSignal,
         });
       }
       const served = await serveStation({
@@ -198,7 +220,7 @@ export const provisionCommand: CliCommand = {
         ...(baudOption !== undefined ? { baud: baudOption } : {}),
         ...(identityKeys ? { identityKeys } : {}),
         signal: abort.signal,
-        run: { operator, workOrder, reissueReason },
+        run: { operator, workOrder, reissueReason, ...(renewal ? { renewal } : {}) },
         onEvent,
         onResult: verdict,
         ...(count !== undefined ? { maxDevices: count } : {}),

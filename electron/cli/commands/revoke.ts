@@ -16,7 +16,7 @@ import { CliCodes } from '../codes';
 import { writeOutputFile } from '../files';
 import { OPERATOR_OPTION, operatorFrom } from '../operator';
 import type { CliCommand } from '../types';
-import { keySecret, PIN, withSigningKey } from './authority';
+import { keySecret, PIN, pinFrom, withSigningKey } from './authority';
 import { ledgerDir } from './ledger';
 
 const REASONS = Object.keys(REVOCATION_REASONS).join(', ');
@@ -75,12 +75,13 @@ export const revokeCommand: CliCommand = {
 export const crlCommand: CliCommand = {
   name: 'crl',
   summary: 'issue the next CRL of this station\'s CA (RFC 5280 v2) from the revocations in the ledger',
-  usage: '--out <file> [--days N] [--der]',
+  usage: '--out <file> [--days N] [--der] [--issuer <fingerprint>]',
   options: {
     out: { type: 'string', valueName: '<file>', description: 'where to write the CRL (required; PEM unless --der)' },
     der: { type: 'boolean', description: 'write DER instead of PEM' },
     days: { type: 'string', valueName: 'N', description: `days to nextUpdate (default ${stationCrl.nextUpdate.defaultDays}, max ${stationCrl.nextUpdate.maxDays})` },
     force: { type: 'boolean', description: 'replace the output file if it exists' },
+    issuer: { type: 'string', valueName: '<sha256>', description: 'the CRL of a CA this station retired in a rollover (its fingerprint, or its first 8+ hex digits; `authority show` lists them), signed with that CA\'s kept key' },
     ...PIN,
     ...OPERATOR_OPTION,
   },
@@ -88,16 +89,26 @@ export const crlCommand: CliCommand = {
     const out = reqString(ctx, 'out');
     const days = optInt(ctx, 'days', { min: 1, max: stationCrl.nextUpdate.maxDays });
     const operator = operatorFrom(ctx);
+    const retired = optString(ctx, 'issuer');
     return withSigningKey(ctx, async (a, ledger) => {
-      const issuer = a.issuer();
-      // Recorded before the file is written: every CRL that leaves the station is in the ledger.
-      const c = await issueCrl(ledger, { issuer: { certificate: issuer.certificate, privateKey: issuer.privateKey }, operator, ...(days !== undefined ? { nextUpdateDays: days } : {}) });
-      const file = writeOutputFile(ctx, out, optBool(ctx, 'der') ? c.der : c.pem, optBool(ctx, 'force'));
-      const data = {
-        crlNumber: c.crlNumber.toString(), thisUpdate: c.thisUpdate.toISOString(), nextUpdate: c.nextUpdate.toISOString(),
-        revoked: c.entries.map((e) => ({ serialHex: e.serialHex, reason: e.reason, revokedAt: e.revokedAt.toISOString() })), index: c.index, file,
-      };
-      return { data, human: [`CRL ${data.crlNumber} of ${a.metadata?.subject.commonName ?? '?'}: ${c.entries.length} revoked, next update ${data.nextUpdate}`, `  ${file}`, `  ledger entry ${c.index}`] };
+      // A retired CA's CRL is signed with its own kept key, unlocked with its own secret for this signature only.
+      const held = retired === undefined ? null : await a.unlockRetired(retired, a.retiredSecretKind(retired) === 'pin'
+        ? await pinFrom(ctx, `the token holding the retired CA key ${retired}`)
+        : await ctx.passphrase({ purpose: `the retired CA key ${retired}` }));
+      try {
+        const issuer = held ?? a.issuer();
+        // Recorded before the file is written: every CRL that leaves the station is in the ledger.
+        const c = await issueCrl(ledger, { issuer: { certificate: issuer.certificate, privateKey: issuer.privateKey }, operator, ...(days !== undefined ? { nextUpdateDays: days } : {}) });
+        const file = writeOutputFile(ctx, out, optBool(ctx, 'der') ? c.der : c.pem, optBool(ctx, 'force'));
+        const data = {
+          crlNumber: c.crlNumber.toString(), thisUpdate: c.thisUpdate.toISOString(), nextUpdate: c.nextUpdate.toISOString(),
+          revoked: c.entries.map((e) => ({ serialHex: e.serialHex, reason: e.reason, revokedAt: e.revokedAt.toISOString() })), index: c.index, file,
+        };
+        const who = held ? `retired CA ${retired}` : (a.metadata?.subject.commonName ?? '?');
+        return { data, human: [`CRL ${data.crlNumber} of ${who}: ${c.entries.length} revoked, next update ${data.nextUpdate}`, `  ${file}`, `  ledger entry ${c.index}`] };
+      } finally {
+        await held?.release();
+      }
     });
   },
 };

@@ -28,13 +28,16 @@ import { unlockCaKey } from './key-placement';
 import { TokenCodes } from '../token/codes';
 import { exportChain, show, type AuthorityReport, type ExportedChain } from './report';
 import { createRequest, type CreateRequestParams, type CreateRequestResult } from './request';
+import {
+  createSuccessorRequest, generations, importSuccessor, unlockRetired, type CaGeneration, type RetiredSigner, type SuccessorRequestParams, type SuccessorRequestResult,
+} from './rollover';
 import { resolvePin, type RootPinInput } from './root-pin';
 import { signSubordinate, type SignSubordinateParams, type SignSubordinateResult } from './sign-subordinate';
 import { AuthorityStore, type AuthorityMeta } from './store';
 import { UnlockThrottle } from './unlock-throttle';
 import { verificationCert, type VerificationCertParams, type VerificationCertResult } from './verification';
 import { workOrderSigner, type WorkOrderSignerParams, type WorkOrderSignerResult } from './work-order-signer';
-import { fingerprintSha256, readCertificate, type SigningKey, type TbsSigner } from '../pki/index';
+import { fingerprintSha256, readCertificate, toPem, type SigningKey, type TbsSigner } from '../pki/index';
 import { loadedKey } from './init-root';
 
 export interface AuthorityOptions {
@@ -266,9 +269,43 @@ export class Authority {
     return signSubordinate(this.#ctx, csr, params);
   }
 
-  /** Activate with a signed bundle (PEM or DER); or, with `key`, migrate an existing CA. */
-  importBundle(bundle: string | Uint8Array, params: ImportBundleParams = {}): Promise<ImportBundleResult> {
-    return this.#mutate(() => importBundle(this.#ctx, bundle, params));
+  /**
+   * Activate with a signed bundle (PEM or DER); or, with `key`, migrate an
+   * existing CA. On an active station with a pending successor, the bundle is
+   * the successor's: it becomes the signer (rollover.ts, `previous` names the
+   * retired CA) and the authority is locked.
+   */
+  importBundle(bundle: string | Uint8Array, params: ImportBundleParams = {}): Promise<ImportBundleResult & { previous?: string }> {
+    return this.#mutate(() => {
+      const m = this.#ctx.meta;
+      if (m?.state === 'active' && m.successor && params.key === undefined) {
+        return importSuccessor(this.#ctx, bundle, params.root ? { root: params.root } : {}).finally(() => this.#stopWatching());
+      }
+      return importBundle(this.#ctx, bundle, params);
+    });
+  }
+
+  /** A successor CA key and CSR while this CA keeps signing (rollover.ts); imported later with `importBundle`. */
+  createSuccessorRequest(params: SuccessorRequestParams): Promise<SuccessorRequestResult> {
+    return this.#mutate(() => createSuccessorRequest(this.#ctx, params));
+  }
+
+  /** This station's CA generations: the signer first, then the retired ones kept for CRLs and chains. */
+  generations(): CaGeneration[] { return generations(this.#ctx); }
+
+  /** A retired CA's key for one signature (its CRL), unlocked with its own secret; the caller releases it. */
+  unlockRetired(fingerprint: string, secret: string): Promise<RetiredSigner> { return unlockRetired(this.#ctx, fingerprint, secret); }
+
+  /** How a retired CA's key is unlocked: its vault passphrase or its token's PIN. */
+  retiredSecretKind(fingerprint: string): 'passphrase' | 'pin' {
+    const r = (this.#ctx.meta?.retired ?? []).find((g) => g.certificateFingerprint.startsWith(fingerprint.trim().toLowerCase().replace(/:/g, '')));
+    return r?.keyLocation ? 'pin' : 'passphrase';
+  }
+
+  /** The chains (PEM, CA first) of the CAs a rollover retired, for audit bundles; empty unless active. */
+  retiredChainsPem(): string[] {
+    if (this.#ctx.meta?.state !== 'active') return [];
+    return generations(this.#ctx).filter((g) => g.role === 'retired').map((g) => g.chain.map((d) => toPem(d, 'CERTIFICATE')).join(''));
   }
 
   /** Hub/DPS proof-of-possession certificate with CN = `code`. Needs an active, unlocked authority. */

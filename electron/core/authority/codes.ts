@@ -43,6 +43,14 @@ export const AuthorityCodes = {
   ROOT_MISMATCH: 'AUTHORITY_ROOT_MISMATCH',
   /** What was given as the upstream root is not one self-signed CA certificate, or not a SHA-256 fingerprint. */
   ROOT_INVALID: 'AUTHORITY_ROOT_INVALID',
+  /** A successor key and CSR already wait for their signed bundle: import it before requesting another. details: { spkiSha256, createdAt } */
+  SUCCESSOR_PENDING: 'AUTHORITY_SUCCESSOR_PENDING',
+  /** `request --successor` on a root: a root is replaced by a new trust anchor, not rolled over under itself. */
+  SUCCESSOR_OF_ROOT: 'AUTHORITY_SUCCESSOR_OF_ROOT',
+  /** The bundle's certificate for the successor key is not a subordinate CA under the pinned root. */
+  SUCCESSOR_NOT_SUBORDINATE: 'AUTHORITY_SUCCESSOR_NOT_SUBORDINATE',
+  /** No (or more than one) retired CA of this station has a fingerprint starting with the one given. details: { fingerprint, retired } */
+  RETIRED_UNKNOWN: 'AUTHORITY_RETIRED_UNKNOWN',
 } as const;
 
 export type AuthorityCode = (typeof AuthorityCodes)[keyof typeof AuthorityCodes];

@@ -8,6 +8,10 @@ export type AuthorityEvent =
   | { type: 'authority.root-created'; at: string; subject: string; fingerprint: string; spkiSha256: string; keySpec: string; pathLen: number | null; notAfter: string }
   | { type: 'authority.request-created'; at: string; subject: string; spkiSha256: string; csrSha256: string; keySpec: string }
   | { type: 'authority.imported'; at: string; kind: 'root' | 'subordinate'; subject: string; fingerprint: string; chain: string[]; keyImported: boolean; notAfter: string }
+  /** A successor key and CSR were made while the current CA keeps signing (rollover.ts). */
+  | { type: 'authority.successor-requested'; at: string; subject: string; spkiSha256: string; csrSha256: string; keySpec: string; current: string }
+  /** The signed successor was imported: it signs from now on; `previous` (retired) stays for CRLs and its devices' chains. */
+  | { type: 'authority.successor-imported'; at: string; subject: string; fingerprint: string; previous: string; chain: string[]; notAfter: string }
   | { type: 'authority.unlocked'; at: string; state: 'pending' | 'active'; spkiSha256: string; fingerprint: string | null }
   /**
    * A wrong passphrase at unlock: `attempt` counts wrong passphrases in a row in

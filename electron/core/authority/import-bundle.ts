@@ -53,7 +53,7 @@ export interface ImportBundleResult {
 
 const DAY_MS = 86_400_000;
 
-function parseBundle(bundle: string | Uint8Array): CertificateFacts[] {
+export function parseBundle(bundle: string | Uint8Array): CertificateFacts[] {
   let ders: Uint8Array[];
   try {
     if (typeof bundle !== 'string' && bundle.length > 0 && bundle[0] === 0x30) ders = [bundle];
@@ -73,24 +73,22 @@ function parseBundle(bundle: string | Uint8Array): CertificateFacts[] {
 
 const selfSignatureVerifies = (c: CertificateFacts): boolean => signatureVerifies(c.der, c.spki);
 
-export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8Array, p: ImportBundleParams = {}): Promise<ImportBundleResult> {
-  const keyPem = p.key === undefined ? undefined : typeof p.key === 'string' ? Buffer.from(p.key, 'utf8') : p.key;
-  let ourSpki: Uint8Array;
-  if (keyPem) {
-    assertNoAuthority(ctx);
-    if (p.passphrase === undefined) throw new CustodianError(AuthorityCodes.BAD_INPUT, 'importing a key needs a new passphrase to seal it under', {});
-    ourSpki = spkiOfPrivateKeyPem(keyPem);
-  } else {
-    if (!ctx.meta) throw new CustodianError(AuthorityCodes.NO_PENDING_REQUEST, 'there is no pending request on this station: create one with `authority request`, or import an existing CA with its key', {});
-    if (ctx.meta.state !== 'pending') assertNoAuthority(ctx);
-    ourSpki = Buffer.from(ctx.meta.spkiDer, 'base64');
-  }
-  const now = ctx.now();
-  const pin = resolvePin(ctx.meta?.pinnedRoot, p.root, now);
-  const certs = parseBundle(bundle);
+export interface CheckedBundle {
+  /** The certificate for our key. */
+  leaf: CertificateFacts;
+  /** Our certificate first, root last. */
+  path: CertificateFacts[];
+  kind: 'root' | 'subordinate';
+  report: ReturnType<typeof validateUnderPin>['report'];
+  anchor: CertificateFacts;
+  warnings: string[];
+}
+
+/** Every check of the header table on a bundle for the key `ourSpki`, under the pinned root. */
+export function checkSignedBundle(certs: CertificateFacts[], ourSpki: Uint8Array, pin: ReturnType<typeof resolvePin>, now: Date, noLeafMessage: string): CheckedBundle {
   const leaf = certs.find((c) => Buffer.from(c.spki).equals(Buffer.from(ourSpki)));
   if (!leaf) {
-    throw new CustodianError(AuthorityCodes.KEY_MISMATCH, keyPem ? 'no certificate in the bundle is for the given key' : 'no certificate in the bundle is for this station\'s pending key: was it signed from another request?', {
+    throw new CustodianError(AuthorityCodes.KEY_MISMATCH, noLeafMessage, {
       expectedSpkiSha256: spkiSha256(ourSpki),
       bundleSubjects: certs.map((c) => c.subject),
     });
@@ -120,6 +118,25 @@ export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8
   if (extra.length > 0) warnings.push(strayCertificatesWarning(extra.map((c) => c.subject)));
   const daysLeft = Math.floor((report.validUntil.getTime() - now.getTime()) / DAY_MS);
   if (daysLeft < 30) warnings.push(`the chain stops validating in ${daysLeft} day(s) (${report.validUntil.toISOString()})`);
+  return { leaf, path, kind, report, anchor, warnings };
+}
+
+export async function importBundle(ctx: AuthorityContext, bundle: string | Uint8Array, p: ImportBundleParams = {}): Promise<ImportBundleResult> {
+  const keyPem = p.key === undefined ? undefined : typeof p.key === 'string' ? Buffer.from(p.key, 'utf8') : p.key;
+  let ourSpki: Uint8Array;
+  if (keyPem) {
+    assertNoAuthority(ctx);
+    if (p.passphrase === undefined) throw new CustodianError(AuthorityCodes.BAD_INPUT, 'importing a key needs a new passphrase to seal it under', {});
+    ourSpki = spkiOfPrivateKeyPem(keyPem);
+  } else {
+    if (!ctx.meta) throw new CustodianError(AuthorityCodes.NO_PENDING_REQUEST, 'there is no pending request on this station: create one with `authority request`, or import an existing CA with its key', {});
+    if (ctx.meta.state !== 'pending') assertNoAuthority(ctx);
+    ourSpki = Buffer.from(ctx.meta.spkiDer, 'base64');
+  }
+  const now = ctx.now();
+  const pin = resolvePin(ctx.meta?.pinnedRoot, p.root, now);
+  const { leaf, path, kind, report, anchor, warnings } = checkSignedBundle(parseBundle(bundle), ourSpki, pin, now,
+    keyPem ? 'no certificate in the bundle is for the given key' : 'no certificate in the bundle is for this station\'s pending key: was it signed from another request?');
 
   let keyImported = false;
   if (keyPem) {

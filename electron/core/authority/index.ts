@@ -13,3 +13,5 @@ export type { AuthorityReport, ChainEntry, ExportedChain } from './report';
 export type { CaSubject } from './subject';
 export type { PinnedRoot, RootPinInput } from './root-pin';
 export { AUTHORITY_FORMAT, type AuthorityMeta } from './store';
+export type { CaGeneration, SuccessorRequestParams, SuccessorRequestResult } from './rollover';
+export type { RetiredSigner } from './rollover';

@@ -21,16 +21,17 @@ export interface CaKeyPlacement {
 
 export type PlacedKey = LoadedKey & { spki: Uint8Array; location: TokenKeyLocation | null };
 
-export async function createCaKey(ctx: AuthorityContext, spec: CaKeySpec, p: CaKeyPlacement): Promise<PlacedKey> {
+/** `keyFile`: where a vault key is sealed (default the authority's ca-key.age; a successor's in its generation folder). */
+export async function createCaKey(ctx: AuthorityContext, spec: CaKeySpec, p: CaKeyPlacement, keyFile: string = ctx.store.keyFile): Promise<PlacedKey> {
   if ((p.token === undefined) === (p.passphrase === undefined)) {
     throw new CustodianError(AuthorityCodes.BAD_INPUT, 'give either a passphrase (key sealed in the vault) or a token URI and PIN (key generated in the token)', {});
   }
   if (p.token) return createTokenKey(p.token.uri, spec, p.token.pin, ctx.keyRemoved);
-  return { ...(await createSealedKey(ctx.store.keyFile, spec, p.passphrase!, ctx.logN)), location: null };
+  return { ...(await createSealedKey(keyFile, spec, p.passphrase!, ctx.logN)), location: null };
 }
 
 /** Load the authority's key with its secret: the vault passphrase, or the token PIN. */
 export async function unlockCaKey(ctx: AuthorityContext, meta: AuthorityMeta, secret: string): Promise<LoadedKey & { spki: Uint8Array }> {
   if (meta.keyLocation?.kind === 'token') return unlockTokenKey(meta.keyLocation, secret, ctx.keyRemoved);
-  return unlockSealedKey(ctx.store.keyFile, secret);
+  return unlockSealedKey(ctx.store.keyFileOf(meta), secret);
 }

@@ -1,6 +1,6 @@
 /** Read-only views: `show` (the chain, for people) and `exportChain` (for hub/DPS upload). */
 import { existsSync } from 'node:fs';
-import { pathLenRoom, readCertificate, toPem } from '../pki/index';
+import { caExpiryWarning, pathLenRoom, readCertificate, toPem, type CaExpiryWarning } from '../pki/index';
 import { keyFileInfo } from '../vault/index';
 import type { AuthorityContext } from './context';
 import { requireActive } from './guards';
@@ -47,6 +47,16 @@ export interface AuthorityReport {
   pendingRequest: { file: string; csrSha256: string; createdAt: string } | null;
   /** The upstream root this station is pinned to (null: none pinned, or a root of its own). */
   pinnedRoot: { sha256: string; subject: string | null; pinnedAt: string } | null;
+  /** The signing CA nears its notAfter (90, 30, 7 days ahead: shared/ca-expiry.ts), or null. */
+  expiryWarning: CaExpiryWarning | null;
+  /** A successor key and CSR waiting for their signed bundle (`authority request --successor`). */
+  successor: { subject: string; spkiSha256: string; csrSha256: string; createdAt: string; requestFile: string } | null;
+  /**
+   * Earlier CAs of this station, newest first: they sign nothing new, and stay
+   * for CRLs and their devices' chains until their last device certificate
+   * expires (at the latest their notAfter).
+   */
+  retired: { subject: string; fingerprintSha256: string; notAfter: string; daysLeft: number; retiredAt: string }[];
 }
 
 function describeChain(chain: Uint8Array[], now: Date): ChainEntry[] {
@@ -74,6 +84,8 @@ function describeChain(chain: Uint8Array[], now: Date): ChainEntry[] {
   });
 }
 
+const subjectLine = (s: { commonName: string; organization?: string }): string => `CN=${s.commonName}${s.organization !== undefined ? `, O=${s.organization}` : ''}`;
+
 export function show(ctx: AuthorityContext): AuthorityReport {
   const meta = ctx.meta;
   const base: AuthorityReport = {
@@ -90,22 +102,32 @@ export function show(ctx: AuthorityContext): AuthorityReport {
     chain: [],
     pendingRequest: null,
     pinnedRoot: meta?.pinnedRoot ? { sha256: meta.pinnedRoot.sha256, subject: meta.pinnedRoot.subject, pinnedAt: meta.pinnedRoot.pinnedAt } : null,
+    expiryWarning: null,
+    successor: meta?.successor
+      ? { subject: subjectLine(meta.successor.subject), spkiSha256: meta.successor.spkiSha256, csrSha256: meta.successor.csrSha256, createdAt: meta.successor.createdAt, requestFile: ctx.store.at(meta.successor.requestFile) }
+      : null,
+    retired: [...(meta?.retired ?? [])].reverse().map((r) => ({
+      subject: r.subject, fingerprintSha256: r.certificateFingerprint, notAfter: r.notAfter, daysLeft: Math.floor((Date.parse(r.notAfter) - ctx.now().getTime()) / DAY_MS), retiredAt: r.retiredAt,
+    })),
   };
   if (!meta) return base;
   if (meta.keyLocation) {
     // The key is in a token: there is no key file to describe.
-  } else if (existsSync(ctx.store.keyFile)) {
+  } else if (existsSync(ctx.store.keyFileOf(meta))) {
     try {
-      const k = keyFileInfo(ctx.store.keyFile);
+      const k = keyFileInfo(ctx.store.keyFileOf(meta));
       base.keyFile = { path: k.path, format: k.format, logN: k.logN, mode: k.mode.toString(8).padStart(4, '0') };
     } catch (e) {
       // show() must work even when the key file is damaged or too open: report, do not fail.
-      base.keyFile = { path: ctx.store.keyFile, problem: e instanceof Error ? e.message : String(e) };
+      base.keyFile = { path: ctx.store.keyFileOf(meta), problem: e instanceof Error ? e.message : String(e) };
     }
   } else {
-    base.keyFile = { path: ctx.store.keyFile, problem: 'the key file is missing' };
+    base.keyFile = { path: ctx.store.keyFileOf(meta), problem: 'the key file is missing' };
   }
-  if (meta.state === 'active') base.chain = describeChain(ctx.store.readChain(), ctx.now());
+  if (meta.state === 'active') {
+    base.chain = describeChain(ctx.store.readChain(), ctx.now());
+    base.expiryWarning = caExpiryWarning(base.chain[0]!.notAfter, ctx.now());
+  }
   else if (meta.request) base.pendingRequest = { file: ctx.store.requestFile, csrSha256: meta.request.csrSha256, createdAt: meta.request.createdAt };
   return base;
 }

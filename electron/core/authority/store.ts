@@ -9,12 +9,17 @@
  *   authority.json    metadata, written last: it is the commit point of every ceremony
  *                     (names, key fingerprint, state, the pinned upstream root)
  *   issued/           copies of the subordinate CA certificates this CA signed
+ *   generations/<id>/ a CA generation other than the first (rollover.ts): the
+ *                     successor's key (ca-key.age) and CSR while it is pending,
+ *                     then its key while it signs; a retired generation's chain
+ *                     (chain.pem) is kept there for CRLs and chains. Which key
+ *                     file is the signer's is named in authority.json (keyFile).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CustodianError } from '../errors';
-import { fromPem, toPem } from '../pki/index';
+import { fingerprintSha256, fromPem, toPem } from '../pki/index';
 import { writeFileAtomic } from '../vault/index';
 import { AuthorityCodes } from './codes';
 
@@ -34,6 +39,41 @@ const TokenKeyLocationSchema = z.object({
   keyIdHex: z.string().regex(/^[0-9a-f]*$/),
 });
 export type TokenKeyLocation = z.output<typeof TokenKeyLocationSchema>;
+
+/** A path under the authority directory (no `..`, not absolute). */
+const RelativePath = z.string().regex(/^(?!.*\.\.)[a-z0-9][a-z0-9/._-]{0,200}$/, 'a path inside the authority directory');
+
+/** A successor CA key and its CSR, made while the current CA keeps signing (rollover.ts). */
+const SuccessorSchema = z.object({
+  subject: z.object({ commonName: z.string(), organization: z.string().optional() }),
+  keySpec: z.string(),
+  spkiSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  spkiDer: z.string(),
+  createdAt: z.string(),
+  csrSha256: z.string(),
+  /** The successor's key file (vault), absent for a key in a token. */
+  keyFile: RelativePath.optional(),
+  requestFile: RelativePath,
+  keyLocation: TokenKeyLocationSchema.optional(),
+});
+export type SuccessorMeta = z.output<typeof SuccessorSchema>;
+
+/** A CA generation that signed devices on this station before a rollover: kept for CRLs and for its devices' chains. */
+const RetiredSchema = z.object({
+  certificateFingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  subject: z.string(),
+  notAfter: z.string(),
+  activatedAt: z.string().nullable(),
+  retiredAt: z.string(),
+  keySpec: z.string(),
+  spkiSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Its key file (vault), absent for a key in a token. */
+  keyFile: RelativePath.optional(),
+  keyLocation: TokenKeyLocationSchema.optional(),
+  /** Its chain (this CA first, root last). */
+  chainFile: RelativePath,
+});
+export type RetiredMeta = z.output<typeof RetiredSchema>;
 
 const Meta = z.object({
   format: z.literal(AUTHORITY_FORMAT),
@@ -61,8 +101,20 @@ const Meta = z.object({
     certificate: z.string().nullable(),
     pinnedAt: z.string(),
   }).nullable().optional(),
-  /** Where the CA key is: absent = sealed in the vault (ca-key.age). */
+  /** Where the CA key is: absent = sealed in the vault (`keyFile`, default ca-key.age). */
   keyLocation: TokenKeyLocationSchema.optional(),
+  /** The signing key's file under the authority directory when it is not ca-key.age (a successor's, after a rollover). */
+  keyFile: RelativePath.optional(),
+  /** A pending successor (`authority request --successor`), until its signed bundle is imported. */
+  successor: SuccessorSchema.optional(),
+  /** Earlier CA generations of this station, oldest first. */
+  retired: z.array(RetiredSchema).optional(),
+  /**
+   * A copy of the signing CA's chain, written before authority.json names it
+   * (a successor's, at its import): chain.pem is made again from it when a
+   * crash left chain.pem behind authority.json.
+   */
+  chainFile: RelativePath.optional(),
 });
 export type AuthorityMeta = z.output<typeof Meta>;
 
@@ -77,6 +129,23 @@ export class AuthorityStore {
   get requestFile(): string { return join(this.dir, 'request.csr.pem'); }
   get metaFile(): string { return join(this.dir, 'authority.json'); }
   issuedFile(serialHex: string): string { return join(this.dir, 'issued', `${serialHex}.pem`); }
+  /** A file named relative to the authority directory in authority.json. */
+  at(relative: string): string { return join(this.dir, relative); }
+  /** The signing key's file for this metadata (ca-key.age unless it names another). */
+  keyFileOf(meta: Pick<AuthorityMeta, 'keyFile'> | null): string { return meta?.keyFile ? this.at(meta.keyFile) : this.keyFile; }
+  /** The folder of a CA generation other than the first, by an identifier (its key's SPKI SHA-256, or a certificate fingerprint). */
+  generationDir(id: string): string { return `generations/${id.slice(0, 16)}`; }
+
+  /** A chain file named relative to the authority directory (this CA first, root last). */
+  readChainAt(relative: string): Uint8Array[] {
+    let text: string;
+    try {
+      text = readFileSync(this.at(relative), 'utf8');
+    } catch (e) {
+      throw this.corrupted(`${relative} is missing`, e);
+    }
+    return fromPem(text, 'CERTIFICATE').map((b) => b.der);
+  }
 
   private corrupted(message: string, cause?: unknown): CustodianError {
     return new CustodianError(AuthorityCodes.STATE_CORRUPTED, `${message} (under ${this.dir})`, { dir: this.dir }, cause ? { cause } : undefined);
@@ -109,6 +178,15 @@ export class AuthorityStore {
     }
     const certs = fromPem(text, 'CERTIFICATE').map((b) => b.der);
     if (certs.length === 0) throw this.corrupted('chain.pem holds no certificate');
+    // authority.json is the commit point: a chain.pem a crash left behind it is made again from the committed copy.
+    const meta = this.readMeta();
+    if (meta?.chainFile && meta.certificateFingerprint && fingerprintSha256(certs[0]!) !== meta.certificateFingerprint) {
+      const committed = this.readChainAt(meta.chainFile);
+      if (committed[0] && fingerprintSha256(committed[0]) === meta.certificateFingerprint) {
+        this.writeChain(committed);
+        return committed;
+      }
+    }
     return certs;
   }
 
@@ -119,6 +197,13 @@ export class AuthorityStore {
 
   writeRequest(csrPem: string): void {
     writeFileAtomic(this.requestFile, csrPem, { mode: 0o644, overwrite: true });
+  }
+
+  /** A public file named relative to the authority directory; `keepExisting`: leave one already there as it is. */
+  writeRelative(relative: string, text: string, opts: { keepExisting?: boolean } = {}): void {
+    const path = this.at(relative);
+    if (opts.keepExisting && existsSync(path)) return;
+    writeFileAtomic(path, text, { mode: 0o644, overwrite: !opts.keepExisting });
   }
 
   writeIssued(serialHex: string, pem: string): void {

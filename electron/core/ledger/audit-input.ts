@@ -9,7 +9,7 @@ import { INPUT_LIMITS, readBoundedSync, type InputKind } from '../bounded-read';
 import { CustodianError, isCustodianError } from '../errors';
 import { sha256Hex, validateParsedChain, type CertificateFacts } from '../pki/index';
 import { AuditCodes } from './codes';
-import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_VKEY, BUNDLE_VKEYS } from './bundle';
+import { BUNDLE_CHAIN, BUNDLE_ENTRIES, BUNDLE_RETIRED_DIR, BUNDLE_VKEY, BUNDLE_VKEYS } from './bundle';
 import { CHECKPOINT_FILE, COSIGNED_FILE, HISTORY_FILE } from './ledger';
 
 export interface Bundle {
@@ -23,6 +23,8 @@ export interface Bundle {
   history: string[];
   cosigned: string[];
   chain: Uint8Array[];
+  /** The chains of the station's earlier issuing CAs (a CA rollover retired them), each CA first: `retired/*.pem`. */
+  retiredChains?: Uint8Array[][];
   /** Lines of checkpoints.jsonl or cosigned.jsonl that are not JSON strings (left out of history and cosigned; each is a finding). */
   malformed?: { file: string; line: number; message: string }[];
 }
@@ -69,6 +71,9 @@ export function readBundle(dir: string): Bundle {
     history: jsonLines(join(dir, HISTORY_FILE), 'checkpointHistory', malformed),
     cosigned: jsonLines(join(dir, COSIGNED_FILE), 'notes', malformed),
     chain: certificatesFrom(read(join(dir, BUNDLE_CHAIN), 'certificates')),
+    ...(existsSync(join(dir, BUNDLE_RETIRED_DIR))
+      ? { retiredChains: readdirSync(join(dir, BUNDLE_RETIRED_DIR)).filter((n) => n.endsWith('.pem')).sort().map((n) => certificatesFrom(read(join(dir, BUNDLE_RETIRED_DIR, n), 'certificates'))) }
+      : {}),
     malformed,
   };
 }

@@ -29,6 +29,7 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
     notBefore: str, notAfter: str, operator: str, workOrder: optStr, reissueReason: optStr,
     driver: optStr, device: z.record(str, str).optional(), proofs: z.array(str).optional(),
     attestation: z.object({ format: str, token: str, signature: str }).optional(),
+    replaces: optStr, renewal: z.enum(['renew', 're-key']).optional(),
   }),
   done: z.object({ intent: index, deviceId: str, serialHex: str, issuerFingerprint: str, certSha256: str, cert: str }),
   failed: z.object({ intent: index, code: str, message: str }),
@@ -47,6 +48,7 @@ const BODIES: { readonly [K in RecordType]: z.ZodType } = {
     serialHex: str, issuerFingerprint: str, subject: z.enum(['device', 'ca']), deviceId: optStr, reason: str, revokedAt: str, operator: str, replacedBy: optStr,
   }),
   crl: z.object({ issuerFingerprint: str, crlNumber: str, thisUpdate: str, nextUpdate: str, revoked: index, operator: str, crlSha256: str, crl: str }),
+  'authority-successor': z.object({ subject: str, fingerprint: str, previous: str, notAfter: str, operator: str }),
 };
 
 export interface EntryFinding {

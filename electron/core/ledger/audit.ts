@@ -13,6 +13,7 @@ import type { LedgerRecord } from './records';
 import { crossBundleFindings, type IssuedCert } from './audit-cross';
 import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
 import { readEntries } from './audit-records';
+import { AuditLifecycle, type LifecycleSummary } from './audit-lifecycle';
 import { auditRevocations, renderRevocations, type AuditedLedger, type RevocationAudit } from './audit-revocations';
 import { formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
 
@@ -54,6 +55,8 @@ export interface StationSummary {
   /** Subordinate CA certificates signed by this station's CA (intents with profile intermediateCa). */
   subordinates: number;
   unreconciled: number;
+  /** Renewals, re-keys, CA rollovers, and the devices each of the station's issuing CAs signed. */
+  lifecycle: LifecycleSummary;
 }
 
 export interface AuditReport {
@@ -87,6 +90,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   const accepted: string[] = [];
   const ledgers: AuditedLedger[] = [];
   const cosigners = (opts.cosigners ?? []).map(parseVkey);
+  const lifecycle = new AuditLifecycle();
 
   for (const b of bundles) {
     try {
@@ -110,7 +114,9 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     const s: StationSummary = {
       bundle: b.dir, origin, entries: 0, checkpointSize: 0, checkpoints: b.history.length,
       issued: 0, failed: 0, passed: 0, deviceFailed: 0, verificationCerts: 0, workOrderSigners: 0, subordinates: 0, unreconciled: 0,
+      lifecycle: { renewals: 0, reKeys: 0, rollovers: 0, issuingCas: [] },
     };
+    const life = lifecycle.station(origin);
     stations.push(s);
     for (const m of b.malformed ?? []) add(AuditFindings.BUNDLE_MALFORMED, `${m.file} line ${m.line} is ${m.message}`);
 
@@ -182,8 +188,17 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     }
 
     // 3. Records: genesis, intents, certificates and their chains.
-    const custodian = b.chain[0];
-    const intermediates = b.chain.slice(1);
+    // The station's issuing CAs over its life: the current one's chain first, then those a rollover retired.
+    // A retired CA counts only where the ledger's own rollover record names it: a bundle cannot add issuers after the fact.
+    const retiredByLedger = new Set(records.flatMap((r) => (r?.t === 'authority-successor' ? [r.previous] : [])));
+    const retired = (b.retiredChains ?? []).filter((c, k) => {
+      const fp = c[0] ? sha256Hex(c[0]) : '';
+      if (retiredByLedger.has(fp)) return true;
+      add(AuditFindings.CHAIN_INVALID, `retired CA chain ${k + 1} (${fp.slice(0, 16) || 'empty'}) is not named by any authority-successor record of this ledger; its certificates are not taken as this station's`);
+      return false;
+    });
+    const custodians = [b.chain, ...retired].filter((c) => c.length > 0);
+    const custodianFor = (fingerprint: string | undefined): Uint8Array[] => custodians.find((c) => sha256Hex(c[0]!) === fingerprint) ?? b.chain;
     const closed = new Set<number>();
     const intentOf = (i: number): Extract<LedgerRecord, { t: 'intent' }> | null => {
       const r = records[i];
@@ -199,7 +214,9 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       const recorded = new Date(records[index]?.at ?? '');
       const at = Number.isNaN(recorded.getTime()) ? new Date() : recorded;
       const expectLeaf = intent?.profile === SUBORDINATE_PROFILE ? 'ca' : 'end-entity';
-      const chain: ChainResult = custodian ? validate(x, custodian, intermediates, opts.root, at, expectLeaf) : { ok: false, reason: 'bundle has no custodian chain' };
+      const custodianChain = custodianFor(intent?.issuerFingerprint);
+      const custodian = custodianChain[0];
+      const chain: ChainResult = custodian ? validate(x, custodian, custodianChain.slice(1), opts.root, at, expectLeaf) : { ok: false, reason: 'bundle has no custodian chain' };
       if (!chain.ok) add(AuditFindings.CHAIN_INVALID, `certificate ${deviceId}: ${chain.reason ?? 'chain invalid'}`, index);
       const serialHex = normalizeSerialHex(x.serialHex);
       const spki = sha256Hex(x.spki);
@@ -221,6 +238,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       pi.issued++;
       perIssuer.set(issuer, pi);
       const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE && intent.profile !== WORK_ORDER_SIGNER_PROFILE);
+      life.issued(index, intent, { issuer, issuerSubject: pi.issuer, deviceId: isDevice ? deviceId : '', serialHex });
       certs.push({
         bundle: b.dir, origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, spkiSha256: spki, certSha256: x.fingerprintSha256,
         ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
@@ -234,6 +252,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     };
     records.forEach((r, i) => {
       if (!r) return;
+      life.record(i, r);
       if (i === 0 && r.t !== 'genesis') add(AuditFindings.ENTRY_MALFORMED, 'entry 0 is not a genesis naming this ledger key', 0);
       if ('intent' in r && typeof r.intent === 'number') {
         const it = intentOf(r.intent);
@@ -258,10 +277,12 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
         add(AuditFindings.UNRECONCILED_INTENT, `intent for ${r.deviceId} (serial ${r.serialHex}) has no outcome: a certificate may exist unrecorded`, i, 'warning');
       }
     });
+    s.lifecycle = life.finish();
   }
 
   // 4. Across bundles: duplicate (issuer, serial), device IDs issued again, one key under two device IDs.
   findings.push(...crossBundleFindings(certs));
+  findings.push(...lifecycle.findings());
   const revocations = auditRevocations(ledgers, certs, opts.root);
   findings.push(...revocations.findings);
 
@@ -308,11 +329,20 @@ function keyScheduleOf(records: readonly (LedgerRecord | null)[], bundleVkey: st
   return schedule;
 }
 
+/** Device IDs the human report names per issuing CA (the JSON report lists them all). */
+const DEVICES_SHOWN = 10;
+
 export function renderAuditReport(r: AuditReport): string[] {
   const lines = [`audit ${r.ok ? 'PASSED' : 'FAILED'}: ${r.stations.length} station ledger(s), ${r.findings.length} finding(s)`, '', 'Per station:'];
   for (const s of r.stations) {
     lines.push(`  ${s.origin}  entries ${s.entries}, checkpoint ${s.checkpointSize} (${s.checkpoints} signed), issued ${s.issued}, ` +
       `signing failed ${s.failed}, device passed ${s.passed}, device failed ${s.deviceFailed}, verification certs ${s.verificationCerts}, sub-CA certs ${s.subordinates}, unreconciled ${s.unreconciled}`);
+    const l = s.lifecycle;
+    lines.push(`    renewals ${l.renewals}, re-keys ${l.reKeys}, CA rollovers ${l.rollovers}`);
+    for (const ca of l.issuingCas) {
+      const shown = ca.devices.slice(0, DEVICES_SHOWN).join(', ');
+      lines.push(`    issuing CA ${ca.subject.replace(/\n/g, ', ')} [${ca.fingerprint.slice(0, 16)}]: ${ca.devices.length} device(s)${shown ? `: ${shown}${ca.devices.length > DEVICES_SHOWN ? `, and ${ca.devices.length - DEVICES_SHOWN} more` : ''}` : ''}`);
+    }
   }
   lines.push('', 'Per custodian (issuing CA):');
   for (const i of r.perIssuer) lines.push(`  ${i.issuer.replace(/\n/g, ', ')}  [${i.fingerprint.slice(0, 16)}]  issued ${i.issued}`);

@@ -66,6 +66,9 @@ export class LedgerAuthorityJournal implements AuthorityJournal {
           role: e.kind, subject: e.subject, fingerprint: e.fingerprint, operator, source: e.keyImported ? 'bundle+key' : 'bundle',
         });
         break;
+      case 'authority.successor-imported':
+        await this.recorder.recordAuthoritySuccessor({ subject: e.subject, fingerprint: e.fingerprint, previous: e.previous, notAfter: e.notAfter, operator });
+        break;
       case 'authority.unlocked':
         await this.recorder.recordAuthorityKeyLoad({ fingerprint: e.fingerprint ?? e.spkiSha256, operator, keyRef: `spki-sha256:${e.spkiSha256}` });
         if (sessions) await this.recorder.recordSession({ operator, action: 'unlock' });

@@ -18,6 +18,8 @@ import { sha256 } from './merkle';
 export const BUNDLE_FORMAT = 'custodian-ledger-bundle/v1';
 export const BUNDLE_MANIFEST = 'bundle.json';
 export const BUNDLE_CHAIN = 'chain.pem';
+/** One PEM chain per issuing CA the station retired in a rollover (each CA first), numbered in the order given. */
+export const BUNDLE_RETIRED_DIR = 'retired';
 export const BUNDLE_ENTRIES = 'entries.jsonl';
 export const BUNDLE_VKEY = 'ledger.vkey';
 /** Every checkpoint key in force so far, one vkey a line, oldest first (the genesis and key-rotation records name the same). */
@@ -114,6 +116,8 @@ export function writeTiles(out: string, tree: MerkleTree, size: number, entry: (
 export interface ExportOptions {
   /** The custodian's certificate chain, PEM: issuing CA first, up to (optionally including) the root. */
   chainPem: string;
+  /** The chains (PEM, CA first) of the issuing CAs a rollover retired: the audit checks their devices through them. */
+  retiredChainsPem?: readonly string[];
   /** Also write the tlog-tiles layout (default true). */
   tiles?: boolean;
   stationId?: string;
@@ -148,6 +152,12 @@ export function exportBundle(ledger: Ledger, out: string, opts: ExportOptions): 
   writeFileSync(join(out, BUNDLE_VKEYS), ledger.vkeys.map((v) => `${v}\n`).join(''));
   writeFileSync(join(out, BUNDLE_CHAIN), opts.chainPem);
   let files = 7;
+  for (const [i, pem] of (opts.retiredChainsPem ?? []).entries()) {
+    if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new CustodianError(LedgerCodes.RECORD_INVALID, 'a retired CA chain must be PEM certificates', { index: i });
+    mkdirSync(join(out, BUNDLE_RETIRED_DIR), { recursive: true });
+    writeFileSync(join(out, BUNDLE_RETIRED_DIR, `${String(i + 1).padStart(2, '0')}.pem`), pem);
+    files++;
+  }
   if (opts.tiles ?? true) files += writeTiles(out, ledger.tree, size, (i) => ledger.entryBytes(i));
   writeFileSync(join(out, BUNDLE_MANIFEST), `${JSON.stringify({
     format: BUNDLE_FORMAT,

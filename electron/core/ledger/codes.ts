@@ -76,6 +76,8 @@ export const AuditFindings = {
   UNCHECKED: 'AUDIT_UNCHECKED',
   /** A key-rotation record that no checkpoint of the previous key covers: the new key was not vouched for. */
   KEY_ROTATION_UNCOVERED: 'AUDIT_KEY_ROTATION_UNCOVERED',
+  /** A certificate revoked at one station was renewed at another (or renewed after its revocation at the same one). */
+  RENEWED_REVOKED: 'AUDIT_RENEWED_REVOKED',
   /** A revocation record names no certificate its own ledger issued, or a serial revoked twice. */
   REVOCATION_UNKNOWN: 'AUDIT_REVOCATION_UNKNOWN',
 } as const;

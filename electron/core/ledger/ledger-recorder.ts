@@ -201,6 +201,10 @@ export class LedgerRecorder implements IssuanceRecorder {
     return this.ledger.append('authority-import', e).index;
   }
 
+  async recordAuthoritySuccessor(e: RecordBodies['authority-successor']): Promise<number> {
+    return this.ledger.append('authority-successor', e).index;
+  }
+
   async recordAuthorityKeyLoad(e: RecordBodies['authority-key-load']): Promise<number> {
     return this.ledger.append('authority-key-load', e).index;
   }

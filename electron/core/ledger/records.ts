@@ -50,6 +50,8 @@ export const IntentFields = z.object({
     .object({ format: z.string().regex(/^[a-z0-9-]{1,32}$/, 'attestation format'), token: text(INTENT_TEXT_MAX.token), signature: z.enum(['verified', 'unverified']) })
     .strict()
     .optional(),
+  replaces: serial.optional(),
+  renewal: z.enum(['renew', 're-key']).optional(),
 }).strict();
 
 type IntentBody = z.infer<typeof IntentFields>;
@@ -98,6 +100,8 @@ export interface RecordBodies {
   crl: {
     issuerFingerprint: string; crlNumber: string; thisUpdate: string; nextUpdate: string; revoked: number; operator: string; crlSha256: string; crl: string;
   };
+  /** CA rollover (authority/rollover.ts): `fingerprint` signs from here on; `previous` is retired (kept for CRLs and its devices' chains). */
+  'authority-successor': { subject: string; fingerprint: string; previous: string; notAfter: string; operator: string };
 }
 
 export type RecordType = keyof RecordBodies;
@@ -109,6 +113,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'key-rotation',
   'revocation',
   'crl',
+  'authority-successor',
 ];
 /** Numeric codes for compact per-entry storage (index = code). */
 export const TYPE_CODE: Record<RecordType, number> = Object.fromEntries(RECORD_TYPES.map((t, i) => [t, i])) as Record<RecordType, number>;
@@ -213,7 +218,7 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
     case 'intent':
       s.deviceId = r.deviceId; s.serialHex = r.serialHex; s.operator = r.operator;
       if (r.workOrder) s.workOrder = r.workOrder;
-      s.text = `intent to sign ${r.subject} serial ${r.serialHex}${r.reissueReason ? ' (re-issue)' : ''}`;
+      s.text = `intent to sign ${r.subject} serial ${r.serialHex}${r.renewal ? ` (${r.renewal} of ${r.replaces ?? '?'})` : r.reissueReason ? ' (re-issue)' : ''}`;
       break;
     case 'done': s.intent = r.intent; fromIntent(); s.deviceId = r.deviceId; s.serialHex = r.serialHex; s.result = 'issued';
       s.text = `certificate issued for ${r.deviceId}`; break;
@@ -234,6 +239,7 @@ export function summarize(r: LedgerRecord, intent?: Extract<LedgerRecord, { t: '
     case 'revocation': s.operator = r.operator; s.serialHex = r.serialHex; s.result = r.reason;
       if (r.deviceId) s.deviceId = r.deviceId;
       s.text = `${r.subject === 'ca' ? 'subordinate CA' : 'certificate'} revoked (${r.reason})`; break;
+    case 'authority-successor': s.operator = r.operator; s.text = `CA rollover: ${r.subject} [${r.fingerprint.slice(0, 16)}] succeeds [${r.previous.slice(0, 16)}]`; break;
     case 'crl': s.operator = r.operator; s.text = `CRL ${r.crlNumber} issued (${r.revoked} revoked, next update ${r.nextUpdate})`; break;
   }
   return s;

@@ -2,5 +2,6 @@
 export * from './codes';
 export * from './issued-certificates';
 export * from './revocation';
+export * from './renewal-revocations';
 export * from './crl-issue';
 export * from './hub-export';

@@ -19,6 +19,8 @@ import type { ProvisioningResult, WorkflowListener } from '../station/events';
 import { recordStatements, stoppedStatements } from '../station/remedies';
 import { prepareIssuer, type PreparedIssuer } from '../station/issuer';
 import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/policy';
+import type { RenewalRequest } from '../station/renewal';
+import { ledgerRevocations } from '../lifecycle/renewal-revocations';
 import { provisionDevice } from '../station/workflow';
 import { sha256Hex } from '../pki/bytes';
 import type { Settings } from '../../shared/api/settings';
@@ -31,7 +33,7 @@ export interface SessionSources {
   authority: Authority;
   ledger: StationLedger;
   /** `trustAnchors` selects the hub's TLS server roots installed into every device (none when absent). */
-  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & { trustAnchors?: TrustAnchorSetting };
+  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & Partial<Pick<Settings, 'renewal'>> & { trustAnchors?: TrustAnchorSetting };
   /** The anchors (DER) to install instead of those the settings select (tests, a caller that loaded them). */
   trustAnchors?: readonly Uint8Array[];
 }
@@ -48,6 +50,8 @@ export interface DeviceRun {
   operator: string;
   workOrder?: string | undefined;
   reissueReason?: string | undefined;
+  /** Replace the device's certificate on purpose: renew (same key) or re-key, with the reason (station/renewal.ts). */
+  renewal?: RenewalRequest | undefined;
   /** The device's IDENTIFY answer moments ago in this device session (the serve loop's detection). */
   identity?: DeviceIdentity | undefined;
   runId?: string;
@@ -144,6 +148,7 @@ export function startStationSession(src: SessionSources): StationSession {
         ...(run.identity ? { identity: run.identity } : {}),
         ...(run.workOrder ? { workOrder: run.workOrder } : {}),
         ...(run.reissueReason ? { reissueReason: run.reissueReason } : {}),
+        ...(run.renewal ? { renewal: run.renewal, revocations: ledgerRevocations(recorder.ledger) } : {}),
         ...(run.runId ? { runId: run.runId } : {}),
         ...(run.onEvent ? { onEvent: run.onEvent } : {}),
         ...(run.signal ? { signal: run.signal } : {}),

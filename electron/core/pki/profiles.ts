@@ -5,6 +5,9 @@
  */
 import type { KeyUsageName } from './extensions';
 import { LEAF_VALIDITY } from '../../shared/leaf-validity';
+
+/** CA expiry warnings (90, 30, 7 days ahead) are issuance policy too; the data lives where the renderer can load it. */
+export { CA_EXPIRY_WARNING_DAYS, caExpiryWarning, type CaExpiryWarning } from '../../shared/ca-expiry';
 import { Oid } from './oids';
 
 export type ProfileName = 'rootCa' | 'intermediateCa' | 'deviceLeaf' | 'hubVerification' | 'workOrderSigner';

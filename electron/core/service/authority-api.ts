@@ -14,6 +14,7 @@ import { INPUT_LIMITS, readBounded, type InputKind } from '../bounded-read';
 import { CustodianError } from '../errors';
 import { ApiCodes } from '../../shared/errors';
 import type { AuthorityStatus, KeyLocation, RootCheck, RootPin } from '../../shared/api/authority';
+import { caExpiryWarning } from '../../shared/ca-expiry';
 import type { StationApiImpl } from './dispatch';
 import { AutoLock } from './auto-lock';
 import type { StationEvents } from './events';
@@ -74,6 +75,7 @@ export function createAuthorityApi(ctx: AuthorityApiContext) {
       notAfter: issuing?.notAfter ?? null,
       autoLockAt: d.unlocked ? (autoLock.deadline?.toISOString() ?? null) : null,
       key: keyLocationOf(ctx.port),
+      expiryWarning: issuing ? caExpiryWarning(issuing.notAfter, ctx.now()) : null,
     };
   }
 

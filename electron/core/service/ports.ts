@@ -87,6 +87,7 @@ export interface ProvisionRequest {
   operator: string;
   workOrder?: string | undefined;
   reissueReason?: string | undefined;
+  renewal?: { mode: 'renew' | 're-key'; reason: string } | undefined;
   /** The port's driver as chosen (station.setPortDriver, else `auto`: probe). */
   driver: DriverChoice;
   /** The station's settings at the start of the run: the issuance policy and the drivers' settings come from them. */
@@ -109,6 +110,8 @@ export interface ProvisionSummary {
   fingerprint: string;
   ledgerIndex: number;
   reissued: boolean;
+  /** A renewal: how, the serial it replaced, and what became of that certificate. */
+  renewal?: { mode: 'renew' | 're-key'; replaces: string; oldCertificate: 'revoked' | 'expires' };
   /** The driver the device was reached through. */
   driver: DriverName;
   /** The final possession proof this run gave (null: it gave none itself, e.g. a recognised device), and every proof it passed. */

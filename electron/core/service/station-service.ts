@@ -177,11 +177,11 @@ export function createStationService(deps: StationServiceDeps): StationService {
   }
 
   const runRequest = (
-    port: string, driver: DriverChoice, who: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }, auto: boolean,
+    port: string, driver: DriverChoice, who: { operator: string; workOrder?: string | undefined; reissueReason?: string | undefined; renewal?: ProvisionRequest['renewal'] }, auto: boolean,
   ): ProvisionRequest => {
     const runId = randomUUID();
     return {
-      runId, port, driver, operator: who.operator, workOrder: who.workOrder, reissueReason: who.reissueReason,
+      runId, port, driver, operator: who.operator, workOrder: who.workOrder, reissueReason: who.reissueReason, ...(who.renewal ? { renewal: who.renewal } : {}),
       settings: settings.value, onProgress: progressOf(runId, port, auto), signal: quitting.signal,
     };
   };
@@ -250,7 +250,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     }
   }
 
-  async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined }) {
+  async function provision(req: { port: string; operator: string; workOrder?: string | undefined; reissueReason?: string | undefined; renewal?: ProvisionRequest['renewal'] }) {
     const workflow = need(deps.workflow, 'provisioning workflow');
     assertNotHalted();
     if (quitting.signal.aborted) throw new CustodianError('WORKFLOW_CANCELLED', 'The station is shutting down.', {});

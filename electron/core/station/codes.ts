@@ -52,6 +52,25 @@ export const StationCodes = {
   POLICY_KEY_ALREADY_CERTIFIED: 'POLICY_KEY_ALREADY_CERTIFIED',
   /** The issuance policy itself is inconsistent (validity out of range, empty key list…). */
   POLICY_INVALID: 'POLICY_INVALID',
+
+  /** Renew: the certificate it replaces has more than the policy's renewal window left. details: { serialHex, notAfter, daysLeft, windowDays } */
+  RENEWAL_OUTSIDE_WINDOW: 'RENEWAL_OUTSIDE_WINDOW',
+  /** Renew / re-key: the device holds no certificate this station's records know for its device ID. details: { deviceId, serialHex } */
+  RENEWAL_UNKNOWN_CERTIFICATE: 'RENEWAL_UNKNOWN_CERTIFICATE',
+  /** Renew / re-key: the certificate to replace is revoked: a revoked device is provisioned again, not renewed. details: { serialHex, reason, revokedAt } */
+  RENEWAL_CERTIFICATE_REVOKED: 'RENEWAL_CERTIFICATE_REVOKED',
+  /** Renew / re-key: the certificate to replace has expired. details: { serialHex, notAfter } */
+  RENEWAL_CERTIFICATE_EXPIRED: 'RENEWAL_CERTIFICATE_EXPIRED',
+  /** Renew: the device's key is not the key of the certificate it replaces. details: { serialHex, expectedSpkiSha256, spkiSha256 } */
+  RENEWAL_KEY_MISMATCH: 'RENEWAL_KEY_MISMATCH',
+  /** Re-key: the device gave the old certificate's key again after generating a new one. details: { serialHex, spkiSha256 } */
+  RENEWAL_KEY_UNCHANGED: 'RENEWAL_KEY_UNCHANGED',
+  /** Renew / re-key: the device's credential store is locked, so it cannot take a new certificate. details: { deviceId } */
+  RENEWAL_DEVICE_LOCKED: 'RENEWAL_DEVICE_LOCKED',
+  /** Re-key: the device cannot generate a new key (no keygen capability). details: { deviceId, capabilities } */
+  RENEWAL_KEYGEN_UNAVAILABLE: 'RENEWAL_KEYGEN_UNAVAILABLE',
+  /** The policy revokes a replaced certificate, but this station was given no way to revoke. details: { oldCertificate } */
+  RENEWAL_REVOCATION_UNAVAILABLE: 'RENEWAL_REVOCATION_UNAVAILABLE',
 } as const;
 
 export type StationCode = (typeof StationCodes)[keyof typeof StationCodes];

@@ -86,6 +86,8 @@ export type ProvisioningResult =
       /** The possession proof the policy took as the last word, and every proof the run passed (proofs.ts). */
       finalProof: FinalProof;
       proofs: Proof[];
+      /** A renewal: how, the certificate it replaced, and whether that one was revoked or is left to expire. */
+      renewal?: { mode: 'renew' | 're-key'; replaces: string; oldCertificate: 'revoked' | 'expires' };
       durationMs: number;
       steps: StepTiming[];
     }

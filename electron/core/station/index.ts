@@ -17,5 +17,6 @@ export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, issuancePolicyFro
 export { FINAL_PROOFS, PROOFS, READ_BACK_PROOFS, type FinalProof, type Proof, type ReadBackProof } from './proofs';
 export type * from './recorder';
 export { recordStatements, remedyFor, stoppedStatements } from './remedies';
+export { RENEWAL_MODES, assertRenewalKey, replaceableCertificate, type RenewalMode, type RenewalRequest, type ReplacedCertificate, type RevocationRegistry, type RevocationStatus } from './renewal';
 export { reconcileCommand } from './recorder';
 export { errorInfo, provisionDevice, type ProvisionOptions } from './workflow';

@@ -49,6 +49,13 @@ export interface IssuancePolicy {
     onDeviceIfRefused: boolean;
     algorithm: DeviceKeyType;
   };
+  /** Replacing a device's certificate on purpose (renewal.ts): `renew` keeps its key, `re-key` has the device make a new one. */
+  renewal: {
+    /** `renew` is accepted only in the last `windowDays` of the certificate it replaces (re-key at any time before it expires). */
+    windowDays: number;
+    /** What becomes of the replaced certificate once its successor is installed: revoked (superseded), or left to expire. */
+    oldCertificate: OldCertificateDisposition;
+  };
   /** Capabilities a device must have to be provisioned at all. */
   requiredCapabilities: readonly DeviceCapability[];
   possession: {
@@ -65,6 +72,9 @@ export interface IssuancePolicy {
   };
 }
 
+export const OLD_CERTIFICATE_DISPOSITIONS = ['revoke', 'expire'] as const;
+export type OldCertificateDisposition = (typeof OLD_CERTIFICATE_DISPOSITIONS)[number];
+
 export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   name: 'factory-default',
   profile: 'deviceLeaf',
@@ -75,6 +85,7 @@ export const DEFAULT_ISSUANCE_POLICY: IssuancePolicy = {
   deviceIdPattern: null,
   reissue: { requiresReason: true, minReasonLength: 3 },
   keygen: { onDeviceIfMissing: true, onDeviceIfRefused: true, algorithm: 'P-256' },
+  renewal: { windowDays: 90, oldCertificate: 'expire' },
   requiredCapabilities: [],
   possession: { final: ['challenge', 'csr-signature'], readBack: ['read-back', 'read-back-digest'], requireAttestation: false },
 };
@@ -106,6 +117,12 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
     bad(`keygen algorithm ${p.keygen.algorithm} is not an allowed key type`, { algorithm: p.keygen.algorithm });
   }
   if (p.reissue.minReasonLength < 1) bad('reissue.minReasonLength must be ≥ 1');
+  if (!Number.isInteger(p.renewal.windowDays) || p.renewal.windowDays < 1 || p.renewal.windowDays > deviceLeaf.validity.maxDays) {
+    bad(`renewal.windowDays must be 1..${deviceLeaf.validity.maxDays}`, { windowDays: p.renewal.windowDays });
+  }
+  if (!OLD_CERTIFICATE_DISPOSITIONS.includes(p.renewal.oldCertificate)) {
+    bad(`renewal.oldCertificate must be one of ${OLD_CERTIFICATE_DISPOSITIONS.join(', ')}`, { oldCertificate: p.renewal.oldCertificate });
+  }
   const unknownFinal = p.possession.final.filter((f) => !FINAL_PROOFS.includes(f));
   if (p.possession.final.length === 0 || unknownFinal.length > 0) bad(`possession.final must name one or more of ${FINAL_PROOFS.join(', ')}`, { final: p.possession.final });
   const unknownBack = p.possession.readBack.filter((f) => !READ_BACK_PROOFS.includes(f));
@@ -118,12 +135,13 @@ export function checkPolicy(p: IssuancePolicy): IssuancePolicy {
  * (settings.json in its home, edited in the app) decide. The CLI and the app
  * both issue under exactly this.
  */
-export function issuancePolicyFromSettings(s: Pick<Settings, 'validity' | 'deviceIdRule'>, base: IssuancePolicy = DEFAULT_ISSUANCE_POLICY): IssuancePolicy {
+export function issuancePolicyFromSettings(s: Pick<Settings, 'validity' | 'deviceIdRule'> & Partial<Pick<Settings, 'renewal'>>, base: IssuancePolicy = DEFAULT_ISSUANCE_POLICY): IssuancePolicy {
   return checkPolicy({
     ...base,
     validityDays: s.validity.leafDays,
     backdateMinutes: s.validity.backdateMinutes,
     deviceIdPattern: s.deviceIdRule.pattern,
+    ...(s.renewal ? { renewal: { ...s.renewal } } : {}),
   });
 }
 

@@ -38,6 +38,10 @@ export interface IssuanceIntent {
   proofs?: Proof[];
   /** The device identity's statement about its new key, verbatim. */
   attestation?: KeyAttestation;
+  /** Serial of the certificate this one replaces (a renewal: renewal.ts), which this station issued for the same device ID. */
+  replaces?: string;
+  /** How it replaces it: the same key (`renew`) or a new one (`re-key`). */
+  renewal?: 'renew' | 're-key';
 }
 
 export interface IntentHandle {

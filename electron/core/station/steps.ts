@@ -47,6 +47,7 @@ import { firstGiven, type FinalProof, type Proof, type ReadBackProof } from './p
 import { recogniseInstalled, reusable } from './recognise';
 import { asksForNewKey } from './refusals';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
+import { assertRenewalKey, replaceableCertificate, type RenewalRequest, type ReplacedCertificate, type RevocationRegistry } from './renewal';
 
 export interface StepEnv {
   device: DeviceClient;
@@ -56,6 +57,10 @@ export interface StepEnv {
   operator: string;
   workOrder?: string | undefined;
   reissueReason?: string | undefined;
+  /** This run replaces the device's certificate on purpose (renewal.ts). */
+  renewal?: RenewalRequest | undefined;
+  /** Where revocations are read and written; needed when the policy revokes replaced certificates. */
+  revocations?: RevocationRegistry | undefined;
   clock: () => Date;
   random: RandomSource;
   /** The signing primitive (pki issueCertificate by default; injectable for HSMs and tests). */
@@ -108,6 +113,8 @@ export interface RunState {
   reidentifiedForWrite?: boolean;
   /** The key the device first offered was refused by the key policy (the keygen step then replaces it). */
   refusedKey?: { code: string; message: string };
+  /** The certificate a renewal replaces, checked before the device gives (or makes) its key. */
+  replaced?: ReplacedCertificate;
   /** A failure a step met on behalf of the step it hands over to, raised by that step first thing. */
   deferred?: { step: WorkflowStep; error: unknown };
 }
@@ -221,8 +228,17 @@ const identify: StepFn = async (env, s) => {
 
 const isNoKey = (e: unknown): boolean => isCustodianError(e, 'DEVICE_ERROR_NO_KEY');
 
+/** A renewal keeps the device's key: a device that has none (or a refused one) is not renewed. */
+function renewKeepsKey(env: StepEnv, s: RunState, spkiSha256: string | null): void {
+  if (env.renewal?.mode !== 'renew' || !s.replaced) return;
+  throw new CustodianError(StationCodes.RENEWAL_KEY_MISMATCH, `the device did not give the key of the certificate it renews (serial ${s.replaced.record.serialHex}); a new key is a re-key`, {
+    serialHex: s.replaced.record.serialHex, expectedSpkiSha256: s.replaced.record.spkiSha256, spkiSha256,
+  });
+}
+
 /** The device has no key pair: generate one on it if policy and device allow, once. */
 function noKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string): StepResult {
+  renewKeepsKey(env, s, null);
   if (s.keygenDone || !env.policy.keygen.onDeviceIfMissing || !id.capabilities.includes('keygen')) {
     throw new CustodianError(StationCodes.WORKFLOW_NO_DEVICE_KEY, `device ${id.deviceId} has no key and on-device key generation is ${s.keygenDone ? 'done but gave none' : 'not available'}`, {
       keygenAllowed: env.policy.keygen.onDeviceIfMissing,
@@ -238,6 +254,7 @@ function noKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string): Ste
  * Otherwise the refusal stands, its code unchanged, saying why no new key was asked for.
  */
 function refusedKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string, e: CustodianError): StepResult {
+  renewKeepsKey(env, s, null);
   const whyNot: [string, string] | null = s.keygenDone
     ? ['done', 'it already generated a new key in this run']
     : !env.policy.keygen.onDeviceIfRefused
@@ -260,6 +277,13 @@ function refusedKey(env: StepEnv, s: RunState, id: DeviceIdentity, path: string,
 const csr: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const path = id.capabilities.includes('csr') ? 'csr' : 'raw-public-key';
+  if (env.renewal && !s.replaced) {
+    s.replaced = await replaceableCertificate({
+      request: env.renewal, policy: env.policy, identity: id, installed: need(s.installed, 'installed credentials'),
+      prior: await env.recorder.issuedFor(id.deviceId), revocations: env.revocations, now: env.clock(),
+    });
+    if (env.renewal.mode === 're-key') return { outcome: 're-key', details: { keyPath: path, replaces: s.replaced.record.serialHex } };
+  }
   // A device that said at IDENTIFY it has no key pair is not asked for one it cannot have.
   if (id.store?.hasKey === false && !s.keygenDone) return noKey(env, s, id, path);
   let spki: Uint8Array;
@@ -309,7 +333,8 @@ const csr: StepFn = async (env, s) => {
 const keygen: StepFn = async (env, s) => {
   const id = need(s.identity, 'identity');
   const algorithm = env.policy.keygen.algorithm;
-  const details = { algorithm, reason: s.refusedKey ? 'key-refused' : 'no-key', ...(s.refusedKey ? { replaces: s.refusedKey.code } : {}) };
+  const reason = env.renewal?.mode === 're-key' && !s.refusedKey ? 're-key' : s.refusedKey ? 'key-refused' : 'no-key';
+  const details = { algorithm, reason, ...(s.refusedKey ? { replaces: s.refusedKey.code } : {}) };
   // A CSR device hands over the new key's CSR (and confirms its identity) in the same exchange:
   // a failure of that part is the csr step's.
   let generated;
@@ -336,9 +361,14 @@ const check: StepFn = async (env, s) => {
   const spki = need(s.spki, 'device key');
   const installed = need(s.installed, 'installed credentials');
   const now = env.clock();
+  const spkiSha256 = s.spkiSha256 ?? sha256Hex(spki);
+  // A renewal replaces the installed certificate: it is not recognised as the end of the run.
+  if (s.replaced) assertRenewalKey(need(env.renewal, 'renewal').mode, s.replaced, spkiSha256);
   // Recognising installed credentials talks to the device: the identity is confirmed again before the intent.
-  if (installed.leaf !== null) s.keyConfirmed = false;
-  const seen = await recogniseInstalled({ device: env.device, issuer: env.issuer, installed, deviceId: id.deviceId, spki, at: now, random: env.random, canChallenge: id.capabilities.includes('challenge') });
+  if (installed.leaf !== null && !s.replaced) s.keyConfirmed = false;
+  const seen = s.replaced
+    ? { recognised: false as const, why: 'renewal' as const }
+    : await recogniseInstalled({ device: env.device, issuer: env.issuer, installed, deviceId: id.deviceId, spki, at: now, random: env.random, canChallenge: id.capabilities.includes('challenge') });
   if (seen.recognised) {
     s.decision = { kind: 'recognised' };
     s.leaf = seen.leaf;
@@ -351,7 +381,6 @@ const check: StepFn = async (env, s) => {
       why: seen.why,
     });
   }
-  const spkiSha256 = s.spkiSha256 ?? sha256Hex(spki);
   // One key, one device: what the recorder holds for this key under any device ID is a fact of the decision too.
   const [prior, sameKey] = await Promise.all([env.recorder.issuedFor(id.deviceId), env.recorder.issuedForKey(spkiSha256)]);
   const decision = decideIssuance(
@@ -363,7 +392,7 @@ const check: StepFn = async (env, s) => {
       issuerFingerprint: env.issuer.fingerprint,
       prior,
       sameKey,
-      reissueReason: env.reissueReason,
+      reissueReason: env.renewal?.reason ?? env.reissueReason,
       now,
     },
     (r) => reusable(env.issuer, r, id.deviceId, now),
@@ -421,6 +450,7 @@ const intent: StepFn = async (env, s) => {
     ...(Object.keys(id.facts).length ? { device: { ...id.facts } } : {}),
     proofs: [...s.proofs],
     ...(s.attestation ? { attestation: { ...s.attestation } } : {}),
+    ...(s.replaced && env.renewal ? { replaces: s.replaced.record.serialHex, renewal: env.renewal.mode } : {}),
   };
   s.handle = await env.recorder.recordIntent(it); // rejects → nothing is signed
   s.intent = it;
@@ -561,8 +591,18 @@ const commit: StepFn = async (env, s) => {
 };
 
 const done: StepFn = async (env, s) => {
+  // The replaced certificate is revoked only once its successor is installed and proven (the policy's disposition).
+  const old = s.replaced;
+  if (old?.disposition === 'revoke') {
+    await need(env.revocations, 'revocation registry').revokeSuperseded({
+      serialHex: old.record.serialHex, issuerFingerprint: old.record.issuerFingerprint, deviceId: old.record.deviceId, operator: env.operator, replacedBy: need(s.serialHex, 'serial'),
+    });
+  }
   if (s.handle) await env.recorder.recordOutcome(s.handle, { result: 'passed', finalProof: need(s.finalProof, 'final proof'), proofs: [...s.proofs] });
-  return { outcome: 'ok', details: { how: s.decision?.kind ?? 'sign', outcomeRecorded: s.handle !== undefined } };
+  return {
+    outcome: 'ok',
+    details: { how: s.decision?.kind ?? 'sign', outcomeRecorded: s.handle !== undefined, ...(old ? { replaces: old.record.serialHex, oldCertificate: old.disposition === 'revoke' ? 'revoked' : 'expires' } : {}) },
+  };
 };
 
 /** `fn`, first raising a failure the step before held over for it (deferTo). */

@@ -21,6 +21,7 @@ import type { PreparedIssuer } from './issuer';
 import { INITIAL_STEP, isTerminal, transition, type WorkflowState, type WorkflowStep } from './machine';
 import { checkPolicy, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from './policy';
 import type { IssuanceRecorder } from './recorder';
+import type { RenewalRequest, RevocationRegistry } from './renewal';
 import { STEPS, type RunState, type StepEnv, type StepResult } from './steps';
 
 export interface ProvisionOptions {
@@ -31,6 +32,14 @@ export interface ProvisionOptions {
   workOrder?: string;
   /** Needed when the device ID already has a certificate for another key (policy.reissue). */
   reissueReason?: string;
+  /**
+   * Replace the device's certificate on purpose (renewal.ts): `renew` (same
+   * key, in the policy's window) or `re-key` (the device makes a new key),
+   * with the operator's reason.
+   */
+  renewal?: RenewalRequest;
+  /** Revocation status and records; needed for a renewal under a policy that revokes the replaced certificate. */
+  revocations?: RevocationRegistry;
   policy?: IssuancePolicy;
   onEvent?: WorkflowListener;
   signal?: AbortSignal;
@@ -68,6 +77,8 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     operator: opts.operator,
     workOrder: opts.workOrder,
     reissueReason: opts.reissueReason,
+    renewal: opts.renewal,
+    revocations: opts.revocations,
     clock,
     random: opts.random ?? cryptoRandom,
     sign: opts.sign ?? issueCertificate,
@@ -146,6 +157,9 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
       intentId: s.handle?.id ?? null,
       driver: s.identity.driver,
       finalProof: s.finalProof ?? 'challenge',
+      ...(s.replaced && opts.renewal
+        ? { renewal: { mode: opts.renewal.mode, replaces: s.replaced.record.serialHex, oldCertificate: s.replaced.disposition === 'revoke' ? ('revoked' as const) : ('expires' as const) } }
+        : {}),
       proofs: [...s.proofs],
       durationMs,
       steps,

@@ -69,6 +69,11 @@ export const AuthorityStatus = z.object({
   autoLockAt: Iso.nullable(),
   /** Where the CA key is; absent or null when the station cannot say (no authority, or an older station service). */
   key: KeyLocation.nullable().optional(),
+  /**
+   * The signing CA nears its notAfter: the nearest of the thresholds in
+   * shared/ca-expiry.ts (90, 30, 7 days; 0 once expired) it is under, or null.
+   */
+  expiryWarning: z.object({ daysLeft: z.number().int(), thresholdDays: z.union([z.literal(90), z.literal(30), z.literal(7), z.literal(0)]) }).nullable().optional(),
 });
 export type AuthorityStatus = z.output<typeof AuthorityStatus>;
 

@@ -47,6 +47,12 @@ const trustAnchorsConsistent = (t: { bundle: string; pemFiles: string[] }): bool
 const trustAnchorsMessage = { message: 'pemFiles: list 1..16 PEM files with bundle "custom", and none otherwise', path: ['pemFiles'] };
 const TrustAnchorsSetting = z.object(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage);
 
+/**
+ * Renewal: `renew` only in the certificate's last windowDays; the replaced
+ * certificate revoked or left to expire. Absent = the issuance policy's defaults (station/policy.ts).
+ */
+const RenewalSetting = z.strictObject({ windowDays: z.number().int().min(1).max(LEAF_VALIDITY.maxDays), oldCertificate: z.enum(['revoke', 'expire']) });
+
 export const Settings = z.object({
   /** The device-ID rule: an anchored regular expression every device ID must match. */
   deviceIdRule: z.object({
@@ -63,6 +69,7 @@ export const Settings = z.object({
   usbFilter: z.array(z.object({ vendorId: UsbId, productId: UsbId.optional() })).max(32),
   drivers: z.object({ nrf91: Nrf91Settings, byUsb: z.array(DriverByUsb).max(64) }),
   trustAnchors: TrustAnchorsSetting,
+  renewal: RenewalSetting.optional(),
 });
 export type Settings = z.output<typeof Settings>;
 
@@ -89,6 +96,7 @@ export const SettingsPatch = z.strictObject({
     byUsb: z.array(z.strictObject({ vendorId: UsbId, productId: UsbId.optional(), driver: z.enum(DRIVER_NAMES) })).max(64),
   }).optional(),
   trustAnchors: z.strictObject(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage).optional(),
+  renewal: RenewalSetting.optional(),
 });
 
 export const settingsMethods = {

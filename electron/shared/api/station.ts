@@ -60,6 +60,8 @@ export const ProvisionRequest = z.strictObject({
   workOrder: WorkOrder.optional(),
   /** Required when the device ID already has a certificate in the ledger. */
   reissueReason: Label(500).optional(),
+  /** Replace the device's certificate on purpose: `renew` (same key, in the renewal window) or `re-key` (a new key), with the reason (docs/lifecycle.md). */
+  renewal: z.strictObject({ mode: z.enum(['renew', 're-key']), reason: Label(500) }).optional(),
 });
 
 export const ProvisionResult = z.object({
@@ -69,6 +71,8 @@ export const ProvisionResult = z.object({
   fingerprint: Sha256Hex,
   ledgerIndex: z.number().int().min(0),
   reissued: z.boolean(),
+  /** A renewal: how, the serial it replaced, and whether that one was revoked or is left to expire. */
+  renewal: z.object({ mode: z.enum(['renew', 're-key']), replaces: SerialHex, oldCertificate: z.enum(['revoked', 'expires']) }).optional(),
   durationMs: z.number().min(0),
   /** The driver the device was reached through. */
   driver: DriverName,

@@ -33,13 +33,28 @@ export const useAuthorityStore = defineStore('authority', () => {
   const state = computed(() => status.value?.state ?? 'none');
   const unlocked = computed(() => state.value === 'unlocked');
   const rows = computed<ChainRow[]>(() => chain.value.map((c) => ({ ...c, ...expiryOf(c.notAfter) })));
-  const warnings = computed(() =>
-    rows.value
-      .filter((r) => r.expiry !== 'ok')
+  /** The signing CA's own warning, 90, 30 and 7 days ahead (the station's thresholds, shared/ca-expiry.ts). */
+  const signerWarning = computed(() => {
+    const w = status.value?.expiryWarning;
+    if (!w || !status.value?.subject) return null;
+    const days = `${w.daysLeft} day${w.daysLeft === 1 ? '' : 's'}`;
+    // A subordinate CA rolls over to a successor its upstream signs; a root is replaced by a new trust anchor.
+    const next = status.value.kind === 'subordinate'
+      ? 'Request its successor now (custodian authority request --successor) and import it once signed.'
+      : 'A root is not rolled over: create the new root and hand it to the hub before this one expires.';
+    return w.thresholdDays === 0
+      ? `${status.value.subject} has expired. Devices can no longer be issued under it. ${next}`
+      : `${status.value.subject} signs devices for ${days} more (under ${w.thresholdDays}). ${next}`;
+  });
+  const warnings = computed(() => [
+    ...(signerWarning.value ? [signerWarning.value] : []),
+    ...rows.value
+      // The signing CA's row is covered by its own warning when the station gives one.
+      .filter((r, i) => r.expiry !== 'ok' && !(i === 0 && signerWarning.value))
       .map((r) => (r.expiry === 'expired'
         ? `${r.subject} has expired. Devices can no longer be issued under it: renew the authority.`
         : `${r.subject} expires in ${r.daysLeft} day${r.daysLeft === 1 ? '' : 's'}. Plan its renewal now.`)),
-  );
+  ]);
 
   async function run<T>(fn: () => Promise<T>): Promise<T | null> {
     busy.value = true;
@@ -136,7 +151,7 @@ export const useAuthorityStore = defineStore('authority', () => {
   }
 
   return {
-    status, chain, busy, error, done, tokenRemoved, state, unlocked, rows, warnings,
+    status, chain, busy, error, done, tokenRemoved, state, unlocked, rows, warnings, signerWarning,
     refresh, unlock, lock, pick,
     initRoot, createRequest, signSubordinate, importBundle, exportChain, verificationCert, createDemoAuthority,
     subscribe,

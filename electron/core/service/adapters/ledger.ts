@@ -127,7 +127,7 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       if (authority.state !== 'active') throw new CustodianError('AUTHORITY_NOT_ACTIVE', 'The audit bundle needs the station CA chain; set up the authority first.');
       if (l.checkpoint.size < l.size) l.signCheckpoint();
       const out = join(dir, `custodian-audit-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-      const r = exportBundle(l, out, { chainPem: authority.exportChain().pem });
+      const r = exportBundle(l, out, { chainPem: authority.exportChain().pem, retiredChainsPem: authority.retiredChainsPem() });
       return { path: out, bytes: dirBytes(out), size: r.size };
     },
     async proof(index) {

@@ -97,6 +97,7 @@ export function workflowAdapter(deps: {
         operator: req.operator,
         workOrder: req.workOrder,
         reissueReason: req.reissueReason,
+        ...(req.renewal ? { renewal: req.renewal } : {}),
         identity,
         runId: req.runId,
         ...(req.signal ? { signal: req.signal } : {}),
@@ -139,6 +140,7 @@ export function workflowAdapter(deps: {
       fingerprint: result.fingerprint,
       ledgerIndex: linked >= 0 ? linked : Math.max(0, ledger.size - 1),
       reissued: result.reissued,
+      ...(result.renewal ? { renewal: { ...result.renewal } } : {}),
       // The device's own word on its driver where it is one we know, else the one that opened it.
       driver: isDriverName(result.driver) ? result.driver : driver,
       ...runProofs(result),
