@@ -21,6 +21,7 @@ export * from './idle-clock';
 export * from './ledger-recorder';
 export * from './cert-facts';
 export * from './authority-journal';
+export { readWorkOrderUsage, usageOf, WorkOrderTally } from './work-order-usage';
 export * from './view';
 export * from './bundle';
 export * from './audit-input';

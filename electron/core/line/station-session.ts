@@ -20,18 +20,25 @@ import { recordStatements, stoppedStatements } from '../station/remedies';
 import { prepareIssuer, type PreparedIssuer } from '../station/issuer';
 import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/policy';
 import { provisionDevice } from '../station/workflow';
+import type { WorkOrderPolicy } from '../station/work-order-gate';
 import { sha256Hex } from '../pki/bytes';
 import type { Settings } from '../../shared/api/settings';
 import { stationDrivers, type StationDrivers } from './station-drivers';
 import type { StationLedger } from './station-ledger';
 import { isRunningIntent, trackRun } from './running-intents';
+import { defaultStationId } from './station-id';
+import { stationWorkOrders } from './station-work-orders';
 
 export interface SessionSources {
   /** Active and unlocked (AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED otherwise). */
   authority: Authority;
   ledger: StationLedger;
   /** `trustAnchors` selects the hub's TLS server roots installed into every device (none when absent). */
-  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & { trustAnchors?: TrustAnchorSetting };
+  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & { trustAnchors?: TrustAnchorSetting; workOrders?: Settings['workOrders'] };
+  /** The station home, where imported work orders are (`<home>/work-orders/`); without it no order is found. */
+  home?: string;
+  /** The station ID work orders may name (default: from the host name). */
+  stationId?: string;
   /** The anchors (DER) to install instead of those the settings select (tests, a caller that loaded them). */
   trustAnchors?: readonly Uint8Array[];
 }
@@ -65,6 +72,8 @@ export interface StationSession {
   /** The hub's TLS server trust anchors (DER) installed into every device, loaded and checked when the session starts. */
   readonly trustAnchors: readonly Uint8Array[];
   readonly trustBundle: SessionTrustBundle;
+  /** Whether runs must name a work order, and the imported orders they sign under. */
+  readonly workOrders: WorkOrderPolicy;
   /** Provision one opened device (never closes it). Refuses before touching it while an intent is open. */
   provision(device: DeviceClient, run: DeviceRun): Promise<ProvisioningResult>;
 }
@@ -120,6 +129,12 @@ export function startStationSession(src: SessionSources): StationSession {
   const { recorder } = src.ledger.writable();
   assertNoOpenIntents(recorder);
   const { trustAnchors, trustBundle } = sessionTrustAnchors(src);
+  const workOrders = stationWorkOrders({
+    ...(src.home !== undefined ? { home: src.home } : {}),
+    chain: issuer.caChain,
+    stationId: src.stationId ?? defaultStationId(),
+    ...(src.settings.workOrders ? { setting: src.settings.workOrders } : {}),
+  });
   return {
     issuer,
     policy,
@@ -128,6 +143,7 @@ export function startStationSession(src: SessionSources): StationSession {
     drivers: stationDrivers(src.settings),
     trustAnchors,
     trustBundle,
+    workOrders,
     provision(device, run) {
       // Refused before the device is touched: a stopped ledger, or an intent to reconcile.
       const h = stationHalt(src.ledger);
@@ -143,6 +159,7 @@ export function startStationSession(src: SessionSources): StationSession {
         operator: run.operator,
         ...(run.identity ? { identity: run.identity } : {}),
         ...(run.workOrder ? { workOrder: run.workOrder } : {}),
+        workOrders,
         ...(run.reissueReason ? { reissueReason: run.reissueReason } : {}),
         ...(run.runId ? { runId: run.runId } : {}),
         ...(run.onEvent ? { onEvent: run.onEvent } : {}),

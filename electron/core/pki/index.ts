@@ -62,3 +62,4 @@ export { POP_CHALLENGE_BYTES, POP_CHALLENGE_MAX_BYTES, POP_CHALLENGE_MIN_BYTES, 
 export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribute, type SubjectFields } from './names';
 export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';
+export { caRequiresWorkOrders } from './work-order-requirement';

@@ -69,7 +69,7 @@ export function createDefaultStationService(opts: DefaultServiceOptions): Statio
     devices: serialPortDevices,
     authority: auth,
     ledger: ledgerAdapter(ledgerFiles, auth.authority),
-    workflow: workflowAdapter({ authority: auth.authority, ledger: ledgerFiles, simulator }),
+    workflow: workflowAdapter({ authority: auth.authority, ledger: ledgerFiles, simulator, home: opts.home }),
     simulator,
     recordConfigChange: async ({ key, value, previous }) => {
       await ledgerFiles.writable().recorder.recordConfigChange({ key, value, ...(previous !== undefined ? { previous } : {}), operator });

@@ -17,5 +17,6 @@ export { DEFAULT_ISSUANCE_POLICY, checkPolicy, decideIssuance, issuancePolicyFro
 export { FINAL_PROOFS, PROOFS, READ_BACK_PROOFS, type FinalProof, type Proof, type ReadBackProof } from './proofs';
 export type * from './recorder';
 export { recordStatements, remedyFor, stoppedStatements } from './remedies';
-export { reconcileCommand } from './recorder';
+export { quotaExhausted, reconcileCommand } from './recorder';
+export { admitToWorkOrder, assertInWindow, type WorkOrderBounds, type WorkOrderPolicy } from './work-order-gate';
 export { errorInfo, provisionDevice, type ProvisionOptions } from './workflow';

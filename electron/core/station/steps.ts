@@ -47,6 +47,7 @@ import { firstGiven, type FinalProof, type Proof, type ReadBackProof } from './p
 import { recogniseInstalled, reusable } from './recognise';
 import { asksForNewKey } from './refusals';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
+import { admitToWorkOrder, assertInWindow, type WorkOrderBounds, type WorkOrderPolicy } from './work-order-gate';
 
 export interface StepEnv {
   device: DeviceClient;
@@ -55,6 +56,8 @@ export interface StepEnv {
   policy: IssuancePolicy;
   operator: string;
   workOrder?: string | undefined;
+  /** The station's work-order policy: whether runs need one, and the imported orders (work-order-gate.ts). */
+  workOrders?: WorkOrderPolicy | undefined;
   reissueReason?: string | undefined;
   clock: () => Date;
   random: RandomSource;
@@ -69,6 +72,8 @@ export interface StepEnv {
 /** Everything the run learned so far. */
 export interface RunState {
   identity?: DeviceIdentity;
+  /** The work order this run signs under (admitted at identify), if any. */
+  workOrder?: WorkOrderBounds;
   /** The policy's final proof this device gives, and how it shows what it stores (chosen at identify). */
   finalProof?: FinalProof;
   readBackProof?: ReadBackProof;
@@ -197,6 +202,9 @@ const identify: StepFn = async (env, s) => {
       driver: id.driver,
     });
   }
+  // Outside the order's bounds, the device is refused before it is asked for a key or to make one.
+  const order = admitToWorkOrder(env.workOrders, env.workOrder, id, env.clock(), env.recorder);
+  if (order) s.workOrder = order;
   s.identity = id;
   s.finalProof = finalProof!;
   s.readBackProof = readBackProof!;
@@ -422,7 +430,9 @@ const intent: StepFn = async (env, s) => {
     proofs: [...s.proofs],
     ...(s.attestation ? { attestation: { ...s.attestation } } : {}),
   };
-  s.handle = await env.recorder.recordIntent(it); // rejects → nothing is signed
+  // The window is checked again at the intent; the recorder takes the quota slot with the intent itself.
+  if (s.workOrder) assertInWindow(s.workOrder, now, id.deviceId);
+  s.handle = await env.recorder.recordIntent(it, s.workOrder ? { quota: s.workOrder.quota } : undefined); // rejects → nothing is signed
   s.intent = it;
   s.validity = { notBefore: validity.notBefore, notAfter: validity.notAfter };
   s.serialRandom = serialRandom;

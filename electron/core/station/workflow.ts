@@ -22,6 +22,7 @@ import { INITIAL_STEP, isTerminal, transition, type WorkflowState, type Workflow
 import { checkPolicy, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from './policy';
 import type { IssuanceRecorder } from './recorder';
 import { STEPS, type RunState, type StepEnv, type StepResult } from './steps';
+import type { WorkOrderPolicy } from './work-order-gate';
 
 export interface ProvisionOptions {
   device: DeviceClient;
@@ -29,6 +30,8 @@ export interface ProvisionOptions {
   recorder: IssuanceRecorder;
   operator: string;
   workOrder?: string;
+  /** The station's work-order policy; without it no run is bounded by a work order. */
+  workOrders?: WorkOrderPolicy;
   /** Needed when the device ID already has a certificate for another key (policy.reissue). */
   reissueReason?: string;
   policy?: IssuancePolicy;
@@ -67,6 +70,7 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     policy,
     operator: opts.operator,
     workOrder: opts.workOrder,
+    workOrders: opts.workOrders,
     reissueReason: opts.reissueReason,
     clock,
     random: opts.random ?? cryptoRandom,

@@ -13,6 +13,7 @@ import { fingerprintSha256, readCertificate, validateChain } from '../pki/index'
 import { WorkOrderCodes } from './codes';
 import { openEnvelope } from './envelope';
 import { isWorkOrderSigner } from './signer-eku';
+import { assertWithinWindow } from './window';
 import { parseWorkOrderJson, type WorkOrder } from './work-order';
 
 const DAY_MS = 86_400_000;
@@ -63,10 +64,7 @@ export function admitWorkOrder(cms: Uint8Array, station: StationIdentity, at: Da
       id: order.id, stationId: station.stationId, caFingerprint: ca.fingerprintSha256, for: order.for,
     });
   }
-  const notBefore = new Date(order.validity.notBefore);
-  const notAfter = new Date(order.validity.notAfter);
-  if (at >= notAfter) refuse(WorkOrderCodes.EXPIRED, `work order ${order.id} ended at ${notAfter.toISOString()}`, { id: order.id, notAfter: notAfter.toISOString(), at: at.toISOString() });
-  if (at < notBefore) refuse(WorkOrderCodes.NOT_YET_VALID, `work order ${order.id} starts at ${notBefore.toISOString()}`, { id: order.id, notBefore: notBefore.toISOString(), at: at.toISOString() });
+  assertWithinWindow(order, at);
 
   const caDaysLeft = Math.floor((ca.notAfter.getTime() - at.getTime()) / DAY_MS);
   const policyMax = station.leafMaxDays ?? LEAF_VALIDITY.maxDays;

@@ -9,3 +9,5 @@ export { openEnvelope, signEnvelope, type EnvelopeSigner, type OpenedEnvelope } 
 export { isWorkOrderSigner } from './signer-eku';
 export { admitWorkOrder, type AdmittedWorkOrder, type StationIdentity } from './admission';
 export { WorkOrderStore, type StoredWorkOrder } from './store';
+export { allowListAdmits, allowListKey, type DeviceNames } from './allow-list';
+export { assertWithinWindow } from './window';

@@ -47,6 +47,13 @@ const trustAnchorsConsistent = (t: { bundle: string; pemFiles: string[] }): bool
 const trustAnchorsMessage = { message: 'pemFiles: list 1..16 PEM files with bundle "custom", and none otherwise', path: ['pemFiles'] };
 const TrustAnchorsSetting = z.object(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage);
 
+/**
+ * When runs must name a signed work order (docs/work-orders.md §Enforcement):
+ * `per-ca` when the station's CA certificate states the requirement, `always`
+ * on every run. A CA's requirement cannot be waived here.
+ */
+const WorkOrdersSetting = z.object({ require: z.enum(['per-ca', 'always']) });
+
 export const Settings = z.object({
   /** The device-ID rule: an anchored regular expression every device ID must match. */
   deviceIdRule: z.object({
@@ -63,6 +70,7 @@ export const Settings = z.object({
   usbFilter: z.array(z.object({ vendorId: UsbId, productId: UsbId.optional() })).max(32),
   drivers: z.object({ nrf91: Nrf91Settings, byUsb: z.array(DriverByUsb).max(64) }),
   trustAnchors: TrustAnchorsSetting,
+  workOrders: WorkOrdersSetting,
 });
 export type Settings = z.output<typeof Settings>;
 
@@ -75,6 +83,7 @@ export const DEFAULT_SETTINGS: Settings = {
   usbFilter: [],
   drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain', minFirmware: '1.3.0' }, byUsb: [] },
   trustAnchors: { bundle: 'azure', pemFiles: [] },
+  workOrders: { require: 'per-ca' },
 };
 
 export const SettingsPatch = z.strictObject({
@@ -89,6 +98,7 @@ export const SettingsPatch = z.strictObject({
     byUsb: z.array(z.strictObject({ vendorId: UsbId, productId: UsbId.optional(), driver: z.enum(DRIVER_NAMES) })).max(64),
   }).optional(),
   trustAnchors: z.strictObject(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage).optional(),
+  workOrders: z.strictObject({ require: z.enum(['per-ca', 'always']) }).optional(),
 });
 
 export const settingsMethods = {

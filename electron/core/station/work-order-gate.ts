@@ -1,0 +1,84 @@
+/**
+ * The work-order gate of a run (docs/work-orders.md §Enforcement): on a
+ * station whose policy requires work orders, a run names one, and a device
+ * outside its allow-list, outside its window or beyond its quota is refused at
+ * identify, before it is asked for or to generate a key. The quota is taken
+ * for real at the intent: the recorder counts the order's slots and appends
+ * the intent in one step (recorder.ts IntentBounds), so two heads racing for
+ * the last slot cannot both get it.
+ *
+ * The order itself reaches the workflow as plain bounds (the line builds them
+ * from the imported, verified order), so this module knows no envelope.
+ */
+import type { DeviceIdentity } from '../device/client';
+import { CustodianError } from '../errors';
+import { WorkOrderCodes } from '../workorder/codes';
+import { quotaExhausted, type IssuanceRecorder } from './recorder';
+
+/** One imported work order, as the workflow enforces it. */
+export interface WorkOrderBounds {
+  id: string;
+  notBefore: Date;
+  notAfter: Date;
+  quota: number;
+  /** The allow-list in one line, for the operator (`range acme-000001…acme-005000 (5000 IDs)`). */
+  allowList: string;
+  /** Whether the allow-list admits the device; `key` says what of it was looked at (`device ID dev-9`, `IMEI …`). */
+  admits(device: DeviceIdentity): { ok: boolean; key: string };
+}
+
+/** The station's work-order policy, per session. */
+export interface WorkOrderPolicy {
+  /** Runs must name a work order (the CA's requirement, or the station setting). */
+  required: boolean;
+  /** The imported work order with this ID, verified; null when none is imported under it. */
+  find(id: string): WorkOrderBounds | null;
+}
+
+function refuse(code: string, message: string, details: Record<string, unknown>): never {
+  throw new CustodianError(code, message, details);
+}
+
+/** WORK_ORDER_EXPIRED / WORK_ORDER_NOT_YET_VALID when `at` is outside the order's window. */
+export function assertInWindow(b: WorkOrderBounds, at: Date, deviceId: string): void {
+  if (at >= b.notAfter) {
+    refuse(WorkOrderCodes.EXPIRED, `device ${deviceId} is refused: work order ${b.id} ended at ${b.notAfter.toISOString()}`, {
+      id: b.id, bound: 'window', deviceId, notAfter: b.notAfter.toISOString(), at: at.toISOString(),
+    });
+  }
+  if (at < b.notBefore) {
+    refuse(WorkOrderCodes.NOT_YET_VALID, `device ${deviceId} is refused: work order ${b.id} starts at ${b.notBefore.toISOString()}`, {
+      id: b.id, bound: 'window', deviceId, notBefore: b.notBefore.toISOString(), at: at.toISOString(),
+    });
+  }
+}
+
+/**
+ * The bounds this run signs under, or null for a run outside work orders
+ * (allowed only where the policy does not require them; a name that is not
+ * an imported order is then kept as a label). Throws the WORK_ORDER_* refusal
+ * of the first bound the device is outside: window, allow-list, quota.
+ */
+export function admitToWorkOrder(
+  policy: WorkOrderPolicy | undefined, workOrder: string | undefined, device: DeviceIdentity, at: Date, recorder: IssuanceRecorder,
+): WorkOrderBounds | null {
+  if (!workOrder) {
+    if (policy?.required) refuse(WorkOrderCodes.REQUIRED, `device ${device.deviceId} is refused: this station signs only under a work order, and none was chosen`, { bound: 'required', deviceId: device.deviceId });
+    return null;
+  }
+  const b = policy?.find(workOrder) ?? null;
+  if (!b) {
+    if (policy?.required) refuse(WorkOrderCodes.NOT_FOUND, `device ${device.deviceId} is refused: no work order ${workOrder} is imported on this station`, { id: workOrder, bound: 'required', deviceId: device.deviceId });
+    return null;
+  }
+  assertInWindow(b, at, device.deviceId);
+  const allowed = b.admits(device);
+  if (!allowed.ok) {
+    refuse(WorkOrderCodes.DEVICE_NOT_ALLOWED, `device ${device.deviceId} is refused: its ${allowed.key} is not on work order ${b.id}'s allow-list (${b.allowList})`, {
+      id: b.id, bound: 'allow-list', deviceId: device.deviceId, key: allowed.key, allowList: b.allowList,
+    });
+  }
+  const taken = recorder.workOrderUsage?.(b.id).reserved ?? 0;
+  if (taken >= b.quota) throw quotaExhausted(b.id, b.quota, taken, device.deviceId);
+  return b;
+}
