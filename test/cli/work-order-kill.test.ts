@@ -142,6 +142,15 @@ describe('a work order\'s quota under SIGKILL', () => {
     expect(leaves.length).toBeLessThanOrEqual(QUOTA);
     for (const der of leaves) expect(recorded.has(certFacts(der).certSha256)).toBe(true);
     expect(kills).toBeGreaterThanOrEqual(4);
+    // The brand owner's audit, with the order it signed: 6 of 6 issued, nothing beyond it.
+    ok(await cli('y', ['ledger', 'export', 'bundle-y'], true));
+    const audit = JSON.parse(ok(await runInProcess(['audit', 'bundle-y', '--root', 'x-root.pem', '--work-orders', 'wo-k.cms', '--strict', '--json'], { cwd: W })).stdout) as { workOrders: unknown[] };
+    expect(audit.workOrders).toEqual([{ id: 'WO-K', quota: QUOTA, issued: QUOTA, failed: expect.any(Number), remaining: 0, stations: [expect.any(String)] }]);
+    const changed = readFileSync(f('wo-k.cms'));
+    changed[changed.indexOf(`"quota": ${QUOTA}`) + 9] = '9'.charCodeAt(0);
+    writeFileSync(f('wo-k.changed.cms'), changed);
+    const badOrder = await runInProcess(['audit', 'bundle-y', '--root', 'x-root.pem', '--work-orders', 'wo-k.changed.cms', '--json'], { cwd: W });
+    expect((JSON.parse(badOrder.stdout) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'AUDIT_INPUT_INVALID', message: expect.stringMatching(/does not verify against the root/) });
     console.log(`${kills} kills in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${usage.issued}/${QUOTA} issued, ${leaves.length} devices hold certificates, ${reconciled} open intents reconciled as abandoned, at most ${maxIssued} issued after any kill`);
   }, 180_000);
 });

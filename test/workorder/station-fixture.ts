@@ -14,7 +14,7 @@ import type { DeviceClient } from '../../electron/core/device/client';
 import { startStationSession, stationLedger, type StationLedger, type StationSession } from '../../electron/core/line/index';
 import { generateKeyPair, issueCertificate, Oid } from '../../electron/core/pki/index';
 import { startSimulator, type SimulatorHandle } from '../../electron/core/simulator/index';
-import { admitWorkOrder, WorkOrderStore, type WorkOrderInput } from '../../electron/core/workorder/index';
+import { admitWorkOrder, openEnvelope, parseWorkOrderJson, WorkOrderStore, type WorkOrderInput } from '../../electron/core/workorder/index';
 import { DEFAULT_SETTINGS, type Settings } from '../../electron/shared/api/settings';
 import { hierarchy, NOW, order, sign, type Hierarchy, type Party } from './fixtures';
 
@@ -27,15 +27,18 @@ export interface EnforcingStation {
   home: string;
   ledger: StationLedger;
   session: StationSession;
-  /** Sign `over` as a work order for this station and import it (as `work-order import` keeps it). */
-  importOrder(over?: Partial<WorkOrderInput>): Promise<void>;
+  /** Sign `over` as a work order for this station and import it (as `work-order import` keeps it); the signed file. */
+  importOrder(over?: Partial<WorkOrderInput>): Promise<Uint8Array>;
+  /** Import a signed order made elsewhere. */
+  importSigned(cms: Uint8Array): void;
   /** A fresh simulated device with this ID (and hardware serial), connected. */
   device(deviceId: string, hardwareSerial?: string): Promise<DeviceClient>;
   close(): Promise<void>;
 }
 
-export async function enforcingStation(o: { requireOnCa: boolean; settings?: Partial<Settings> }): Promise<EnforcingStation> {
-  const h = await hierarchy();
+export async function enforcingStation(o: { requireOnCa: boolean; settings?: Partial<Settings>; hierarchy?: Hierarchy; stationId?: string }): Promise<EnforcingStation> {
+  const stationId = o.stationId ?? 'factory-y-line-1';
+  const h = o.hierarchy ?? await hierarchy();
   const k = await generateKeyPair('P-256', { extractable: false });
   const cert = await issueCertificate({
     profile: 'intermediateCa', commonName: 'Factory-Y', subjectPublicKey: k.publicKey, issuer: { certificate: h.x.cert.der, privateKey: h.x.key },
@@ -43,24 +46,29 @@ export async function enforcingStation(o: { requireOnCa: boolean; settings?: Par
   });
   const ca: Party = { cert, key: k.privateKey };
   const home = mkdtempSync(join(tmpdir(), 'wo-station-'));
-  const ledger = stationLedger(home, { stationId: 'factory-y-line-1', idleCheckpointMs: 0 });
+  const ledger = stationLedger(home, { stationId, idleCheckpointMs: 0 });
   const issuer = { certificate: cert.der, privateKey: k.privateKey, caChain: [cert.der, h.x.cert.der] };
   const authority = { issuer: () => issuer } as unknown as Authority;
-  const session = startStationSession({ authority, ledger, settings: { ...DEFAULT_SETTINGS, ...o.settings }, home, stationId: 'factory-y-line-1' });
+  const session = startStationSession({ authority, ledger, settings: { ...DEFAULT_SETTINGS, ...o.settings }, home, stationId });
   const sims: SimulatorHandle[] = [];
   const clients: DeviceClient[] = [];
+  const importSigned = (cms: Uint8Array): void => {
+    // Kept as import keeps it; an order outside its window is kept too, for the station's own refusal to be seen.
+    let wo;
+    try {
+      wo = admitWorkOrder(cms, { root: h.x.cert.der, caChain: [cert.der, h.x.cert.der], stationId }, new Date()).order;
+    } catch (e) {
+      if (!isCustodianError(e, 'WORK_ORDER_EXPIRED') && !isCustodianError(e, 'WORK_ORDER_NOT_YET_VALID')) throw e;
+      wo = parseWorkOrderJson(openEnvelope(cms).content);
+    }
+    new WorkOrderStore(home).save(wo, cms);
+  };
   return {
-    h, ca, home, ledger, session,
+    h, ca, home, ledger, session, importSigned,
     async importOrder(over = {}) {
-      const wo = order(h, { for: { caFingerprints: [cert.fingerprintSha256] }, ...over });
-      const cms = await sign(wo, h.signer);
-      // Kept as import keeps it; an order outside its window is kept too, for the station's own refusal to be seen.
-      try {
-        admitWorkOrder(cms, { root: h.x.cert.der, caChain: [cert.der, h.x.cert.der], stationId: 'factory-y-line-1' }, new Date());
-      } catch (e) {
-        if (!isCustodianError(e, 'WORK_ORDER_EXPIRED') && !isCustodianError(e, 'WORK_ORDER_NOT_YET_VALID')) throw e;
-      }
-      new WorkOrderStore(home).save(wo, cms);
+      const cms = await sign(order(h, { for: { caFingerprints: [cert.fingerprintSha256] }, ...over }), h.signer);
+      importSigned(cms);
+      return cms;
     },
     async device(deviceId, hardwareSerial) {
       const sim = await startSimulator({ stateDir: mkdtempSync(join(home, 'dev-')), identity: { deviceId, ...(hardwareSerial ? { hardwareSerial } : {}) }, emulateWireTime: false });

@@ -26,6 +26,7 @@ export * from './view';
 export * from './bundle';
 export * from './audit-input';
 export * from './audit';
+export * from './audit-work-orders';
 export * from './auditor';
 export { nodeIo, type LedgerIo } from './files';
 

@@ -426,7 +426,8 @@ const intent: StepFn = async (env, s) => {
     ...(env.workOrder ? { workOrder: env.workOrder } : {}),
     ...(decision.kind === 'sign' && decision.reissueReason ? { reissueReason: decision.reissueReason } : {}),
     driver: id.driver,
-    ...(Object.keys(id.facts).length ? { device: { ...id.facts } } : {}),
+    // Under a work order the hardware serial is kept too: an audit checks a serial allow-list against it.
+    ...(Object.keys(id.facts).length || s.workOrder ? { device: { ...id.facts, ...(s.workOrder ? { hardwareSerial: id.hardwareSerial } : {}) } } : {}),
     proofs: [...s.proofs],
     ...(s.attestation ? { attestation: { ...s.attestation } } : {}),
   };
