@@ -8,7 +8,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger, type LedgerRecord } from '../../electron/core/ledger/index';
-import { remedyFor } from '../../electron/core/station/index';
+import { keyInfoFromSpki, keyTypeName, readCertificate } from '../../electron/core/pki/index';
+import { provisionDevice, remedyFor } from '../../electron/core/station/index';
 import type { ProvisioningResult } from '../../electron/core/station/events';
 import { enforcingStation, window, type EnforcingStation } from './station-fixture';
 
@@ -101,6 +102,26 @@ describe('a station whose CA requires work orders', () => {
     expect(r.error.details).toMatchObject({ bound: 'quota', quota: 2, taken: 2 });
     expect(intents(st)).toHaveLength(2);
     expect(st.session.recorder.workOrderUsage('WO-2')).toEqual({ intents: 2, issued: 2, released: 0, open: 0, reserved: 2 });
+  });
+
+  it("signs under the order's profile: no longer than its leaf lifetime, and a key of a type it allows (a new one asked for)", async () => {
+    const st = await station({ requireOnCa: true });
+    await st.importOrder({ id: 'WO-P', profile: { leafMaxDays: 30, keyTypes: ['P-384'] } });
+    const r = await st.session.provision(await st.device('acme-000001'), { operator: 'op', workOrder: 'WO-P' });
+    expect(r.result, JSON.stringify(r)).toBe('passed');
+    const passed = r as Extract<ProvisioningResult, { result: 'passed' }>;
+    expect(passed.steps.map((x) => x.step)).toContain('keygen');
+    const leaf = readCertificate(passed.leafDer);
+    expect((leaf.notAfter.getTime() - leaf.notBefore.getTime()) / 86_400_000).toBeLessThanOrEqual(30);
+    expect(keyTypeName(keyInfoFromSpki(leaf.spki))).toBe('P-384');
+  });
+
+  it('refuses at identify an order whose key types the station certifies none of', async () => {
+    const st = await station({ requireOnCa: true });
+    await st.importOrder({ id: 'WO-K', profile: { leafMaxDays: 30, keyTypes: ['RSA-4096'] } });
+    const policy = { ...st.session.policy, allowedKeyTypes: ['P-256' as const] };
+    const r = await provisionDevice({ device: await st.device('acme-000001'), issuer: st.session.issuer, recorder: st.session.recorder, policy, workOrders: st.session.workOrders, operator: 'op', workOrder: 'WO-K' });
+    expect(refusedAtIdentify(r, 'WORK_ORDER_EXCEEDS_CA').error.message).toMatch(/allows device keys RSA-4096, none of which this station certifies/);
   });
 
   it('two heads racing for the last slot: exactly one is signed', async () => {

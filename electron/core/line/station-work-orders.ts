@@ -35,6 +35,8 @@ export function boundsOf(order: WorkOrder): WorkOrderBounds {
     quota: order.quota,
     allowList: describeAllowList(order.devices),
     admits: (device) => ({ ok: allowListAdmits(order.devices, device), key: allowListKey(order.devices, device) }),
+    leafMaxDays: order.profile.leafMaxDays,
+    keyTypes: order.profile.keyTypes,
   };
 }
 

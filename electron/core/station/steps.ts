@@ -47,12 +47,13 @@ import { firstGiven, type FinalProof, type Proof, type ReadBackProof } from './p
 import { recogniseInstalled, reusable } from './recognise';
 import { asksForNewKey } from './refusals';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
-import { admitToWorkOrder, assertInWindow, type WorkOrderBounds, type WorkOrderPolicy } from './work-order-gate';
+import { admitToWorkOrder, assertInWindow, policyUnder, type WorkOrderBounds, type WorkOrderPolicy } from './work-order-gate';
 
 export interface StepEnv {
   device: DeviceClient;
   issuer: PreparedIssuer;
   recorder: IssuanceRecorder;
+  /** The station's policy; narrowed to the work order's profile once the run is admitted under one (identify). */
   policy: IssuancePolicy;
   operator: string;
   workOrder?: string | undefined;
@@ -204,7 +205,11 @@ const identify: StepFn = async (env, s) => {
   }
   // Outside the order's bounds, the device is refused before it is asked for a key or to make one.
   const order = admitToWorkOrder(env.workOrders, env.workOrder, id, env.clock(), env.recorder);
-  if (order) s.workOrder = order;
+  if (order) {
+    s.workOrder = order;
+    // The rest of the run signs under the order's profile too.
+    env.policy = policyUnder(env.policy, order);
+  }
   s.identity = id;
   s.finalProof = finalProof!;
   s.readBackProof = readBackProof!;

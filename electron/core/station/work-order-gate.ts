@@ -13,6 +13,8 @@
 import type { DeviceIdentity } from '../device/client';
 import { CustodianError } from '../errors';
 import { WorkOrderCodes } from '../workorder/codes';
+import type { DeviceKeyType } from '../pki/index';
+import type { IssuancePolicy } from './policy';
 import { quotaExhausted, type IssuanceRecorder } from './recorder';
 
 /** One imported work order, as the workflow enforces it. */
@@ -25,6 +27,9 @@ export interface WorkOrderBounds {
   allowList: string;
   /** Whether the allow-list admits the device; `key` says what of it was looked at (`device ID dev-9`, `IMEI …`). */
   admits(device: DeviceIdentity): { ok: boolean; key: string };
+  /** The order's profile: the longest leaf lifetime and the device key types it allows. */
+  leafMaxDays: number;
+  keyTypes: readonly DeviceKeyType[];
 }
 
 /** The station's work-order policy, per session. */
@@ -81,4 +86,27 @@ export function admitToWorkOrder(
   const taken = recorder.workOrderUsage?.(b.id).reserved ?? 0;
   if (taken >= b.quota) throw quotaExhausted(b.id, b.quota, taken, device.deviceId);
   return b;
+}
+
+/**
+ * The station's policy narrowed to the order's profile for one run: leaves no
+ * longer than `leafMaxDays`, only key types both allow (a device with another
+ * key is asked for a new one of an allowed type, as the key policy does).
+ * WORK_ORDER_EXCEEDS_CA when the two share no key type.
+ */
+export function policyUnder(policy: IssuancePolicy, b: WorkOrderBounds): IssuancePolicy {
+  const keyTypes = policy.allowedKeyTypes.filter((k) => b.keyTypes.includes(k));
+  const first = keyTypes[0];
+  if (first === undefined) {
+    refuse(WorkOrderCodes.EXCEEDS_CA, `work order ${b.id} allows device keys ${b.keyTypes.join(', ')}, none of which this station certifies (${policy.allowedKeyTypes.join(', ')})`, {
+      id: b.id, bound: 'profile', keyTypes: b.keyTypes, allowed: policy.allowedKeyTypes,
+    });
+  }
+  return {
+    ...policy,
+    name: `${policy.name} under work order ${b.id}`,
+    validityDays: Math.min(policy.validityDays, b.leafMaxDays),
+    allowedKeyTypes: keyTypes,
+    keygen: { ...policy.keygen, algorithm: keyTypes.includes(policy.keygen.algorithm) ? policy.keygen.algorithm : first },
+  };
 }
