@@ -142,6 +142,10 @@ describe('a work order\'s quota under SIGKILL', () => {
     expect(leaves.length).toBeLessThanOrEqual(QUOTA);
     for (const der of leaves) expect(recorded.has(certFacts(der).certSha256)).toBe(true);
     expect(kills).toBeGreaterThanOrEqual(4);
+    // The station's own view of the order: nothing left.
+    const listed = JSON.parse(ok(await cli('y', ['work-order', 'list', '--json'], false)).stdout) as { workOrders: unknown[] };
+    expect(listed.workOrders).toEqual([expect.objectContaining({ id: 'WO-K', quota: QUOTA, issued: QUOTA, reserved: QUOTA, remaining: 0 })]);
+    expect(ok(await cli('y', ['work-order', 'show', 'WO-K'], false)).stdout).toContain(`used      ${QUOTA} issued, 0 held by open intents, 0 left`);
     // The brand owner's audit, with the order it signed: 6 of 6 issued, nothing beyond it.
     ok(await cli('y', ['ledger', 'export', 'bundle-y'], true));
     const audit = JSON.parse(ok(await runInProcess(['audit', 'bundle-y', '--root', 'x-root.pem', '--work-orders', 'wo-k.cms', '--strict', '--json'], { cwd: W })).stdout) as { workOrders: unknown[] };
