@@ -124,6 +124,18 @@ describe('a station whose CA requires work orders', () => {
     expect(refusedAtIdentify(r, 'WORK_ORDER_EXCEEDS_CA').error.message).toMatch(/allows device keys RSA-4096, none of which this station certifies/);
   });
 
+  it('a device already provisioned comes back after the quota is used: recognised, nothing signed; a new one is refused', async () => {
+    const st = await station({ requireOnCa: true });
+    await st.importOrder({ id: 'WO-1', quota: 1 });
+    const device = await st.device('acme-000001');
+    expect((await st.session.provision(device, { operator: 'op', workOrder: 'WO-1' })).result).toBe('passed');
+    const again = await st.session.provision(device, { operator: 'op', workOrder: 'WO-1' });
+    expect(again.result, JSON.stringify(again)).toBe('passed');
+    expect((again as Extract<ProvisioningResult, { result: 'passed' }>).how).toBe('recognised');
+    refusedAtIdentify(await st.session.provision(await st.device('acme-000002'), { operator: 'op', workOrder: 'WO-1' }), 'WORK_ORDER_QUOTA_EXHAUSTED');
+    expect(intents(st)).toHaveLength(1);
+  });
+
   it('two heads racing for the last slot: exactly one is signed', async () => {
     const st = await station({ requireOnCa: true });
     await st.importOrder({ id: 'WO-LAST', quota: 1 });

@@ -204,7 +204,7 @@ const identify: StepFn = async (env, s) => {
     });
   }
   // Outside the order's bounds, the device is refused before it is asked for a key or to make one.
-  const order = admitToWorkOrder(env.workOrders, env.workOrder, id, env.clock(), env.recorder);
+  const order = await admitToWorkOrder(env.workOrders, env.workOrder, id, env.clock(), env.recorder);
   if (order) {
     s.workOrder = order;
     // The rest of the run signs under the order's profile too.

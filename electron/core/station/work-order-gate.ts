@@ -62,11 +62,13 @@ export function assertInWindow(b: WorkOrderBounds, at: Date, deviceId: string): 
  * The bounds this run signs under, or null for a run outside work orders
  * (allowed only where the policy does not require them; a name that is not
  * an imported order is then kept as a label). Throws the WORK_ORDER_* refusal
- * of the first bound the device is outside: window, allow-list, quota.
+ * of the first bound the device is outside: window, allow-list, quota (a
+ * device with a certificate already recorded passes the quota here: it may
+ * need nothing signed, and a new signing is refused at its intent).
  */
-export function admitToWorkOrder(
+export async function admitToWorkOrder(
   policy: WorkOrderPolicy | undefined, workOrder: string | undefined, device: DeviceIdentity, at: Date, recorder: IssuanceRecorder,
-): WorkOrderBounds | null {
+): Promise<WorkOrderBounds | null> {
   if (!workOrder) {
     if (policy?.required) refuse(WorkOrderCodes.REQUIRED, `device ${device.deviceId} is refused: this station signs only under a work order, and none was chosen`, { bound: 'required', deviceId: device.deviceId });
     return null;
@@ -84,7 +86,9 @@ export function admitToWorkOrder(
     });
   }
   const taken = recorder.workOrderUsage?.(b.id).reserved ?? 0;
-  if (taken >= b.quota) throw quotaExhausted(b.id, b.quota, taken, device.deviceId);
+  // A device that already has a certificate may need none signed (recognised, or its recorded one
+  // re-installed): the quota is then left to the intent, the step that takes a slot.
+  if (taken >= b.quota && (await recorder.issuedFor(device.deviceId)).length === 0) throw quotaExhausted(b.id, b.quota, taken, device.deviceId);
   return b;
 }
 
