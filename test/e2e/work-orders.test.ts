@@ -51,6 +51,11 @@ describeChromium('Work orders view in Chromium (real core)', () => {
     await page.getByTestId('nav-work-orders').click();
     await page.getByTestId('wo-WO-UI').getByTestId('wo-remaining').filter({ hasText: '2' }).waitFor();
     expect(await page.getByTestId('wo-WO-UI').getByTestId('wo-quota').textContent()).toMatch(/2 of 3 left\s+\(1 issued\)/);
+    // The Station view names the chosen order with what is left of it.
+    await page.getByTestId('nav-station').click();
+    await page.getByTestId('work-order').fill('WO-UI');
+    await page.getByTestId('wo-chosen').waitFor();
+    expect(await page.getByTestId('wo-chosen').textContent()).toMatch(/WO-UI active · 2 of 3 left · .* · range dev-000001…dev-000050 \(50 IDs\)/);
     expect(problemsOf(page)).toEqual([]);
   }, 120_000);
 });

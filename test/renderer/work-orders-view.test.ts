@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import WorkOrdersView from '../../renderer/src/views/WorkOrdersView.vue';
+import WorkOrderChosen from '../../renderer/src/components/WorkOrderChosen.vue';
 import type { WorkOrderView } from '../../electron/shared/api/work-orders';
 import { install, makeFake, refuse } from './fakeCustodian';
 
@@ -71,5 +72,28 @@ describe('WorkOrdersView', () => {
     await flushPromises();
     expect(w.text()).toContain('WORK_ORDER_SIGNER_UNTRUSTED');
     expect(w.text()).toContain('does not chain to this station');
+  });
+
+  it("under the Station view's field: the named order's quota left, window and allow-list; the requirement when none is named; reloaded after each run", async () => {
+    let remaining = 6;
+    const fake = makeFake({ 'workOrders.list': () => ({ required: true, orders: [order({ remaining })] }) });
+    uninstall = install(fake);
+    w = mount(WorkOrderChosen, { props: { id: '', runs: 0 }, attachTo: document.body });
+    await flushPromises();
+    expect(w.get('[data-testid="wo-chosen-required"]').text()).toBe('This station signs only under an imported work order: enter its ID (WO-1).');
+    await w.setProps({ id: 'WO-1 ' });
+    expect(w.get('[data-testid="wo-chosen"]').text()).toMatch(/^WO-1 active · 6 of 10 left · 2026-12-01 → 2026-12-31 · range acme-000001…acme-000010 \(10 IDs\)$/);
+    remaining = 5;
+    await w.setProps({ runs: 1 });
+    await flushPromises();
+    expect(w.get('[data-testid="wo-chosen-remaining"]').text()).toBe('5');
+    expect(fake.callsTo('workOrders.list')).toHaveLength(2);
+  });
+
+  it('shows nothing where the station has no work orders to tell about (the call not available)', async () => {
+    uninstall = install(makeFake({}));
+    w = mount(WorkOrderChosen, { props: { id: 'batch-7', runs: 0 }, attachTo: document.body });
+    await flushPromises();
+    expect(w.text()).toBe('');
   });
 });
