@@ -33,7 +33,8 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   vault: [],
   // PKCS#11 tokens: owns the native module (pkcs11js); knows keys and signatures, not certificates or the authority.
   token: ['pki'],
-  station: ['pki', 'device/client'],
+  // The workflow refuses outside a work order's bounds with the work orders' own codes.
+  station: ['pki', 'device/client', 'workorder/codes'],
   device: ['pki'],
   // The ledger implements the workflow's recorder and the authority's journal: those contracts only.
   ledger: ['pki', 'station/recorder', 'station/proofs', 'authority/journal', 'authority/events'],
@@ -44,8 +45,8 @@ export const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
   lifecycle: ['pki', 'ledger', 'authority', 'station'],
   // Work orders: signed bounds on a station's signing; checks them against a root and CA chain it is handed, never the authority itself.
   workorder: ['pki', 'vault'],
-  line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'lifecycle'],
-  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line', 'lifecycle'],
+  line: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'lifecycle', 'workorder'],
+  service: ['pki', 'vault', 'token', 'station', 'device', 'ledger', 'authority', 'simulator', 'hub', 'line', 'lifecycle', 'workorder'],
 };
 
 /** The core folder (and, for device, the module) a path inside electron/core names, or null at the top level. */

@@ -11,6 +11,7 @@ const FILTERS: Record<FilePurpose, Electron.FileFilter[]> = {
   key: [{ name: 'Private key (PEM)', extensions: ['pem', 'key'] }],
   'audit-bundle': [],
   proof: [{ name: 'Ledger proof', extensions: ['json', 'txt'] }],
+  'work-order': [{ name: 'Signed work order', extensions: ['cms', 'p7m', 'der'] }],
   any: [],
 };
 

@@ -21,6 +21,7 @@ import { ledgerMethods } from './api/ledger';
 import { settingsMethods } from './api/settings';
 import { simulatorMethods } from './api/simulator';
 import { filesMethods } from './api/files';
+import { workOrderMethods } from './api/work-orders';
 import { EVENTS } from './events';
 import type { EventName, MethodName } from './channels';
 import type { ApiResult } from './errors';
@@ -34,6 +35,7 @@ export const METHODS = {
   ...settingsMethods,
   ...simulatorMethods,
   ...filesMethods,
+  ...workOrderMethods,
 } as const;
 export { EVENTS };
 

@@ -42,6 +42,8 @@ export const METHOD_NAMES = [
   'files.open',
   'files.save',
   'files.pickDirectory',
+  'workOrders.list',
+  'workOrders.import',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

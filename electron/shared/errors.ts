@@ -202,6 +202,9 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   WORK_ORDER_ID_CONFLICT: 'A different work order with the same ID is already imported. Ask the upstream custodian for a work order with a new ID.',
   WORK_ORDER_NOT_FOUND: 'No work order with that ID is imported on this station. List the imported work orders and check the ID.',
   WORK_ORDER_BAD_INPUT: 'One of the work-order values is not accepted. Check the IDs, dates and numbers you entered.',
+  WORK_ORDER_REQUIRED: 'This station signs only under a signed work order. Choose an imported work order for the run, then retry.',
+  WORK_ORDER_DEVICE_NOT_ALLOWED: "This device is not on the work order's allow-list. Set it aside: it needs a work order that lists it.",
+  WORK_ORDER_QUOTA_EXHAUSTED: "The work order's quota is used up. Ask the upstream custodian for a new work order.",
 
   // The hub's TLS server roots installed into devices (electron/core/hub/codes.ts)
   TRUST_BUNDLE_NOT_FOUND: 'A trust anchor file the station needs cannot be read. Check the trust anchor files in Settings, or reinstall Custodian for the shipped bundle.',

@@ -6,15 +6,17 @@ import LedgerView from './views/LedgerView.vue';
 import SettingsView from './views/SettingsView.vue';
 import FirstRunView from './views/FirstRunView.vue';
 import LineView from './views/LineView.vue';
+import WorkOrdersView from './views/WorkOrdersView.vue';
 import { useAppStore } from './stores/app';
 
-/** Views in navigation order; Ctrl+1…5 jump to them. */
+/** Views in navigation order; Ctrl+1…6 jump to them. */
 export const NAV = [
   { path: '/station', name: 'station', title: 'Station' },
   { path: '/authority', name: 'authority', title: 'Authority' },
   { path: '/ledger', name: 'ledger', title: 'Ledger' },
   { path: '/settings', name: 'settings', title: 'Settings' },
   { path: '/line', name: 'line', title: 'Line' },
+  { path: '/work-orders', name: 'work-orders', title: 'Work orders' },
 ] as const;
 
 export function createAppRouter(): Router {
@@ -28,6 +30,7 @@ export function createAppRouter(): Router {
       { path: '/ledger', name: 'ledger', component: LedgerView },
       { path: '/settings', name: 'settings', component: SettingsView },
       { path: '/line', name: 'line', component: LineView },
+      { path: '/work-orders', name: 'work-orders', component: WorkOrdersView },
       { path: '/welcome', name: 'welcome', component: FirstRunView },
       { path: '/:rest(.*)', redirect: '/station' },
     ],

@@ -51,7 +51,7 @@ describe('custodian work-order', () => {
     expect(imported).toMatchObject({ id: 'WO-1', alreadyImported: false, matched: { by: 'ca-fingerprint' } });
     expect(new Uint8Array(readFileSync(join(f('home-y'), 'work-orders', 'WO-1.cms')))).toEqual(new Uint8Array(readFileSync(f('wo-1.cms'))));
     const listed = ok(await cli('y', ['work-order', 'list'], false)).stdout;
-    expect(listed).toMatch(/WO-1 .*quota 500 +range acme-000001…acme-000500 \(500 IDs\)/);
+    expect(listed).toMatch(/WO-1 .*quota 500 \(500 left\) +range acme-000001…acme-000500 \(500 IDs\)/);
     const shown = ok(await cli('y', ['work-order', 'show', 'WO-1'], false)).stdout;
     expect(shown).toContain('leaf ≤ 365 days; keys P-256');
   });

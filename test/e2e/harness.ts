@@ -72,12 +72,16 @@ export interface Station {
  * A station service (every core module the default composition wires, plus
  * `deps` overrides) in a temp home, behind the HTTP test bridge.
  */
-export async function startStation(deps: Omit<Partial<DefaultServiceOptions>, 'home' | 'platform'> = {}): Promise<Station> {
+export async function startStation(
+  deps: Omit<Partial<DefaultServiceOptions>, 'home' | 'platform'> = {}, prepare?: (home: string) => Promise<void>,
+): Promise<Station> {
   const rendererDir = await buildRenderer();
   const dir = await mkdtemp(join(tmpdir(), 'custodian-e2e-'));
   const home = join(dir, 'home');
   const scratch = join(dir, 'files');
   await mkdir(scratch, { recursive: true });
+  // The home as another tool left it (a CA imported with the CLI) before the service opens it.
+  await prepare?.(home);
   const files = new ScriptedFilePicker();
   const service = createDefaultStationService({
     home,

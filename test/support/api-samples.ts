@@ -41,6 +41,10 @@ const usbPort = {
 } as const;
 const entry = { index: 0, time: NOW, status: 'issued', deviceId: 'dev-1', serialHex: '01', workOrder: null, operator: 'op', reissue: false } as const;
 const written = { name: 'x.pem', bytes: 10 };
+const workOrder: MethodOutput<'workOrders.import'>['order'] = {
+  id: 'WO-1', issuer: 'Company-X', signer: 'CN=Company-X work orders', notBefore: NOW, notAfter: NOW, state: 'active', quota: 10, issued: 3, reserved: 4, remaining: 6,
+  allowList: 'range acme-000001…acme-000010 (10 IDs)', leafMaxDays: 365, keyTypes: ['P-256'],
+};
 const sim = { id: 's1', port: '/dev/pts/1', deviceId: 'dev-1', model: 'SIM' };
 const head = {
   port: '/dev/ttyUSB0', auto: true, paused: false, running: true, deviceId: 'dev-2', step: 'write', stepState: 'started',
@@ -88,6 +92,8 @@ export const SAMPLE_RESULTS: { [M in MethodName]: MethodOutput<M> } = {
   'files.open': { canceled: false, handle: 'fh_abcdefghijklmnopqrstuvwx', name: 'a.csr' },
   'files.save': { canceled: true },
   'files.pickDirectory': { canceled: true },
+  'workOrders.list': { required: true, orders: [workOrder] },
+  'workOrders.import': { order: workOrder, alreadyImported: false },
 };
 
 /** Deep copy of `value` with an extra key-like field added to every object. */
@@ -140,6 +146,7 @@ export function validArg(m: MethodName): unknown {
     'ledger.verify': undefined, 'ledger.revoke': { target: 'abcd', by: 'serial', reason: 'keyCompromise', operator: 'Ana' }, 'settings.get': undefined, 'settings.update': { sounds: false },
     'simulator.status': undefined, 'simulator.start': undefined, 'simulator.stop': { id: 's1' },
     'files.open': { purpose: 'csr' }, 'files.save': { purpose: 'chain', suggestedName: 'chain.pem' }, 'files.pickDirectory': { purpose: 'audit-bundle' },
+    'workOrders.list': undefined, 'workOrders.import': { file: 'fh_0123456789abcdef0123' },
   };
   return table[m];
 }

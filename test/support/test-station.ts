@@ -28,8 +28,10 @@ export interface TestStation {
   close(): Promise<void>;
 }
 
-export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo } = {}): Promise<TestStation> {
+export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo; prepare?: (home: string) => Promise<void> } = {}): Promise<TestStation> {
   const home = await mkdtemp(join(tmpdir(), 'custodian-station-'));
+  // The home as another tool left it (a CA imported with the CLI) before the service opens it.
+  await opts.prepare?.(home);
   const picker = new ScriptedFilePicker();
   const service = createDefaultStationService({
     home,

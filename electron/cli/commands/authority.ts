@@ -260,10 +260,11 @@ async function successorRequest(ctx: CommandContext): Promise<CommandResult> {
 const signSubordinateCmd: CliCommand = {
   name: 'sign-subordinate',
   summary: 'sign a downstream custodian\'s CA request; write the bundle to hand back',
-  usage: '<csr> --path-len N --days D --out <bundle>',
+  usage: '<csr> --path-len N --days D --out <bundle> [--require-work-orders]',
   positionals: { min: 1, max: 1 },
   options: {
     'path-len': { type: 'string', valueName: 'N', description: 'path length of the new CA (0 = it signs devices only) (required)' },
+    'require-work-orders': { type: 'boolean', description: 'the new CA signs devices only under signed work orders (a certificate policy its station enforces)' },
     days: { type: 'string', valueName: 'D', description: 'validity in days, clamped to this CA\'s validity (required)' },
     out: { type: 'string', valueName: '<bundle>', description: 'where to write the bundle: new certificate + chain to the root, PEM (required)' },
     ...OUT_FORCE,
@@ -278,10 +279,10 @@ const signSubordinateCmd: CliCommand = {
     const csr = readInputFile(ctx, csrPath, 'CSR', 'csr');
     readCsr(csr); // refuse a bad request before asking for the passphrase
     return withSigningKey(ctx, async (a) => {
-      const r = await a.signSubordinate(csr, { pathLen, days });
+      const r = await a.signSubordinate(csr, { pathLen, days, requireWorkOrders: optBool(ctx, 'require-work-orders') });
       const written = writeOutputFile(ctx, out, r.bundlePem, optBool(ctx, 'force'));
-      const data = { subject: r.subject, requestedSubject: r.requestedSubject, ignoredRequests: r.ignoredRequests, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), clamped: r.clamped, pathLen: r.pathLen, csrSha256: r.csrSha256, bundle: written, chainLength: r.chainDer.length };
-      const human = [`Signed ${r.subject} (pathLen ${r.pathLen})`, `  CSR SHA-256  ${r.csrSha256} (must equal what the requester's \`authority request\` printed)`, `  serial    ${r.serialHex}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}${r.clamped ? ' (clamped to this CA\'s validity)' : ''}`, `  bundle    ${written} (${r.chainDer.length} certificates, leaf first)`];
+      const data = { subject: r.subject, requestedSubject: r.requestedSubject, ignoredRequests: r.ignoredRequests, serialHex: r.serialHex, fingerprint: r.fingerprint, notBefore: iso(r.notBefore), notAfter: iso(r.notAfter), clamped: r.clamped, pathLen: r.pathLen, requireWorkOrders: r.requireWorkOrders, csrSha256: r.csrSha256, bundle: written, chainLength: r.chainDer.length };
+      const human = [`Signed ${r.subject} (pathLen ${r.pathLen}${r.requireWorkOrders ? ', signs devices only under work orders' : ''})`, `  CSR SHA-256  ${r.csrSha256} (must equal what the requester's \`authority request\` printed)`, `  serial    ${r.serialHex}`, `  SHA-256   ${r.fingerprint}`, `  valid     ${iso(r.notBefore)} → ${iso(r.notAfter)}${r.clamped ? ' (clamped to this CA\'s validity)' : ''}`, `  bundle    ${written} (${r.chainDer.length} certificates, leaf first)`];
       if (r.ignoredRequests.length > 0) human.push('  ignored from the CSR:', ...r.ignoredRequests.map((x) => `    - ${x}`));
       return { data, human };
     });

@@ -4,7 +4,10 @@
  * (the signer comes from `authority work-order-signer`); `import`, `list`
  * and `show` at the station that will work under the order.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENTRIES_FILE, Ledger, readWorkOrderUsage } from '../../core/ledger/index';
+import type { WorkOrderUsage } from '../../core/station/index';
 import { Authority } from '../../core/authority/index';
 import { CustodianError } from '../../core/errors';
 import { defaultStationId } from '../../core/line/station-id';
@@ -165,6 +168,24 @@ function summary(s: StoredWorkOrder) {
   return { id: o.id, notBefore: o.validity.notBefore, notAfter: o.validity.notAfter, quota: o.quota, devices: describeAllowList(o.devices), signer: s.signer, path: s.path };
 }
 
+/**
+ * Each order's slots as the station ledger counts them (docs/work-orders.md §The quota), read
+ * without taking the ledger's lock; null per order while the station has no ledger.
+ */
+function usageOf(ctx: CommandContext, ids: readonly string[]): Map<string, WorkOrderUsage | null> {
+  const dir = join(ctx.home, 'ledger');
+  if (!existsSync(join(dir, ENTRIES_FILE))) return new Map(ids.map((id) => [id, null]));
+  const ledger = Ledger.open({ dir, readOnly: true });
+  try {
+    return new Map(ids.map((id) => [id, readWorkOrderUsage(ledger, id)]));
+  } finally {
+    ledger.close();
+  }
+}
+
+const left = (quota: number, u: WorkOrderUsage | null) =>
+  u ? { issued: u.issued, reserved: u.reserved, remaining: Math.max(0, quota - u.reserved) } : { issued: 0, reserved: 0, remaining: quota };
+
 const importCmd: CliCommand = {
   name: 'import',
   summary: "verify a signed work order against this station's root and CA, and keep it",
@@ -193,9 +214,10 @@ const listCmd: CliCommand = {
   summary: 'list the work orders imported on this station',
   async run(ctx) {
     const all = new WorkOrderStore(ctx.home).list();
-    const rows = all.map(summary);
+    const usage = usageOf(ctx, all.map((s) => s.order.id));
+    const rows = all.map((s) => ({ ...summary(s), ...left(s.order.quota, usage.get(s.order.id) ?? null) }));
     if (rows.length === 0) return { data: { workOrders: [] }, human: 'No work orders imported.' };
-    return { data: { workOrders: rows }, human: rows.map((r) => `${r.id}  ${r.notBefore} → ${r.notAfter}  quota ${r.quota}  ${r.devices}`) };
+    return { data: { workOrders: rows }, human: rows.map((r) => `${r.id}  ${r.notBefore} → ${r.notAfter}  quota ${r.quota} (${r.remaining} left)  ${r.devices}`) };
   },
 };
 
@@ -206,7 +228,11 @@ const showCmd: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const s = new WorkOrderStore(ctx.home).get(positional(ctx, 0, 'work-order ID'));
-    return { data: { order: s.order, signer: s.signer, signingTime: s.signingTime ? iso(s.signingTime) : null, path: s.path }, human: [`Work order ${s.order.id} (signed by ${s.signer})`, ...render(s.order)] };
+    const u = left(s.order.quota, usageOf(ctx, [s.order.id]).get(s.order.id) ?? null);
+    return {
+      data: { order: s.order, signer: s.signer, signingTime: s.signingTime ? iso(s.signingTime) : null, path: s.path, ...u },
+      human: [`Work order ${s.order.id} (signed by ${s.signer})`, ...render(s.order), `  used      ${u.issued} issued, ${u.reserved - u.issued} held by open intents, ${u.remaining} left`],
+    };
   },
 };
 

@@ -8,7 +8,7 @@
  * is refused here (AUTHORITY_SUBJECT_DUPLICATES_ISSUER).
  */
 import { CustodianError } from '../errors';
-import { encodeName, issueCertificate, pathLenRoom, readCertificate, readCsr, toPem, PkiCodes } from '../pki/index';
+import { caRequiresWorkOrders, encodeName, issueCertificate, Oid, pathLenRoom, readCertificate, readCsr, toPem, PkiCodes } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import { BACKDATE_MS, type AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
@@ -21,6 +21,12 @@ export interface SignSubordinateParams {
   pathLen: number;
   /** Validity in days (clamped inside this CA's validity; the result says so). */
   days: number;
+  /**
+   * The new CA signs devices only under signed work orders: stated as the
+   * certificate policy Oid.workOrdersRequired (docs/work-orders.md
+   * §Enforcement). Always stated when this CA states it: a requirement is never dropped down the chain.
+   */
+  requireWorkOrders?: boolean;
 }
 
 export interface SignSubordinateResult {
@@ -40,6 +46,8 @@ export interface SignSubordinateResult {
   notAfter: Date;
   clamped: boolean;
   pathLen: number;
+  /** The new CA carries the work-order requirement. */
+  requireWorkOrders: boolean;
 }
 
 export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8Array, p: SignSubordinateParams): Promise<SignSubordinateResult> {
@@ -74,6 +82,7 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
     ...chain.map((d) => readCertificate(d)),
   ]);
 
+  const requireWorkOrders = p.requireWorkOrders === true || caRequiresWorkOrders(readCertificate(chain[0]!));
   const now = ctx.now();
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const plan = planSigning({
@@ -95,6 +104,7 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
     subjectPublicKey: intake.publicKeySpki,
     issuer: { certificate: chain[0]!, privateKey: key.privateKey },
     pathLen,
+    ...(requireWorkOrders ? { policies: [Oid.workOrdersRequired] } : {}),
     notBefore,
     days,
     now,
@@ -130,5 +140,6 @@ export async function signSubordinate(ctx: AuthorityContext, csr: string | Uint8
     notAfter: cert.notAfter,
     clamped: cert.clamped,
     pathLen,
+    requireWorkOrders,
   };
 }

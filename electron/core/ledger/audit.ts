@@ -15,7 +15,8 @@ import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator }
 import { readEntries } from './audit-records';
 import { AuditLifecycle, type LifecycleSummary } from './audit-lifecycle';
 import { auditRevocations, renderRevocations, type AuditedLedger, type RevocationAudit } from './audit-revocations';
-import { formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
+import { workOrderAudit, type AuditedWorkOrder, type WorkOrderCert, type WorkOrderSummary } from './audit-work-orders';
+import { caRequiresWorkOrders, formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
 
 export interface AuditOptions {
   root: Uint8Array;
@@ -28,6 +29,10 @@ export interface AuditOptions {
   chainValidator?: ChainValidator;
   /** Treat warnings (unreconciled intents) as failures. */
   strict?: boolean;
+  /** The signed work orders the auditor holds, verified against the root: each certificate under one is checked against its bounds. */
+  workOrders?: readonly AuditedWorkOrder[];
+  /** Every device certificate must be under a work order, whatever its CA states. */
+  requireWorkOrders?: boolean;
 }
 
 export interface AuditFinding {
@@ -64,6 +69,8 @@ export interface AuditReport {
   stations: StationSummary[];
   perIssuer: { issuer: string; fingerprint: string; issued: number }[];
   perDay: { day: string; issued: number }[];
+  /** Per work order across every bundle: quota, issued, failed, remaining. */
+  workOrders: WorkOrderSummary[];
   observed: { checked: number; missing: number };
   findings: AuditFinding[];
   /** The latest checkpoint of each bundle (save them as the next audit's trusted checkpoints). */
@@ -91,6 +98,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   const ledgers: AuditedLedger[] = [];
   const cosigners = (opts.cosigners ?? []).map(parseVkey);
   const lifecycle = new AuditLifecycle();
+  const woCerts: WorkOrderCert[] = [];
+  const woFailed = new Map<string, number>();
 
   for (const b of bundles) {
     try {
@@ -200,6 +209,13 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     const custodians = [b.chain, ...retired].filter((c) => c.length > 0);
     const custodianFor = (fingerprint: string | undefined): Uint8Array[] => custodians.find((c) => sha256Hex(c[0]!) === fingerprint) ?? b.chain;
     const closed = new Set<number>();
+    // The requirement the brand put in the issuing CA's certificate (docs/work-orders.md §Enforcement).
+    const caRequires = (ca: Uint8Array | undefined): boolean => {
+      try { return ca !== undefined && caRequiresWorkOrders(readCertificate(ca)); } catch { return false; }
+    };
+    const releasedUnder = (intent: Extract<LedgerRecord, { t: 'intent' }> | null) => {
+      if (intent?.workOrder) woFailed.set(intent.workOrder, (woFailed.get(intent.workOrder) ?? 0) + 1);
+    };
     const intentOf = (i: number): Extract<LedgerRecord, { t: 'intent' }> | null => {
       const r = records[i];
       return r && r.t === 'intent' ? r : null;
@@ -239,6 +255,12 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       perIssuer.set(issuer, pi);
       const isDevice = !intent || (intent.profile !== SUBORDINATE_PROFILE && intent.profile !== VERIFICATION_PROFILE && intent.profile !== WORK_ORDER_SIGNER_PROFILE);
       life.issued(index, intent, { issuer, issuerSubject: pi.issuer, deviceId: isDevice ? deviceId : '', serialHex });
+      if (intent && isDevice) {
+        woCerts.push({
+          origin, index, at: records[index]?.at ?? '', deviceId, facts: intent.device ?? {}, required: caRequires(custodian) || opts.requireWorkOrders === true,
+          ...(intent.workOrder ? { workOrder: intent.workOrder } : {}),
+        });
+      }
       certs.push({
         bundle: b.dir, origin, index, deviceId: isDevice ? deviceId : '', serialHex, issuer, spkiSha256: spki, certSha256: x.fingerprintSha256,
         ...(intent?.reissueReason ? { reissueReason: intent.reissueReason } : {}),
@@ -264,9 +286,12 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
       }
       switch (r.t) {
         case 'done': count(intentOf(r.intent)); checkCert(i, r.cert, intentOf(r.intent), r.deviceId); break;
-        case 'reconcile': if (r.resolution === 'issued' && r.cert) { count(intentOf(r.intent)); checkCert(i, r.cert, intentOf(r.intent), intentOf(r.intent)?.deviceId ?? ''); } break;
+        case 'reconcile':
+          if (r.resolution === 'issued' && r.cert) { count(intentOf(r.intent)); checkCert(i, r.cert, intentOf(r.intent), intentOf(r.intent)?.deviceId ?? ''); }
+          else if (r.resolution === 'abandoned') releasedUnder(intentOf(r.intent));
+          break;
         case 'verification-cert': s.verificationCerts++; checkCert(i, r.cert, null, r.subject); break;
-        case 'failed': s.failed++; break;
+        case 'failed': s.failed++; releasedUnder(intentOf(r.intent)); break;
         case 'outcome': if (r.result === 'passed') s.passed++; else s.deviceFailed++; break;
         default: break;
       }
@@ -285,6 +310,8 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   findings.push(...lifecycle.findings());
   const revocations = auditRevocations(ledgers, certs, opts.root);
   findings.push(...revocations.findings);
+  const wo = workOrderAudit(woCerts, woFailed, opts.workOrders);
+  findings.push(...wo.findings);
 
   // 5. Certificates seen in the field.
   const logged = new Set(certs.map((c) => c.certSha256));
@@ -303,6 +330,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
     stations,
     perIssuer: [...perIssuer.values()],
     perDay: [...perDay.entries()].sort().map(([day, issued]) => ({ day, issued })),
+    workOrders: wo.summaries,
     observed: { checked: opts.observed?.length ?? 0, missing },
     findings,
     accepted,
@@ -349,6 +377,12 @@ export function renderAuditReport(r: AuditReport): string[] {
   lines.push('', 'Per day (UTC):');
   for (const d of r.perDay) lines.push(`  ${d.day}  issued ${d.issued}`);
   if (r.revocations.perStation.some((s) => s.revocations.length > 0)) lines.push(...renderRevocations(r.revocations));
+  if (r.workOrders.length) {
+    lines.push('', 'Per work order:');
+    for (const w of r.workOrders) {
+      lines.push(`  ${w.id}  quota ${w.quota ?? '(order not given)'}, issued ${w.issued}, failed ${w.failed}, remaining ${w.remaining ?? '?'}${w.stations.length ? `  [${w.stations.join(', ')}]` : ''}`);
+    }
+  }
   if (r.observed.checked) lines.push('', `Observed certificates: ${r.observed.checked} checked, ${r.observed.missing} not in any ledger`);
   if (r.findings.length) {
     lines.push('', 'Findings:');

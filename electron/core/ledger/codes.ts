@@ -80,4 +80,16 @@ export const AuditFindings = {
   RENEWED_REVOKED: 'AUDIT_RENEWED_REVOKED',
   /** A revocation record names no certificate its own ledger issued, or a serial revoked twice. */
   REVOCATION_UNKNOWN: 'AUDIT_REVOCATION_UNKNOWN',
+  /** A device certificate issued without a work order by a CA that requires them (or when the auditor requires them). */
+  OUTSIDE_WORK_ORDER: 'AUDIT_OUTSIDE_WORK_ORDER',
+  /** A certificate names a work order the auditor did not supply (or whose signature did not verify). */
+  WORK_ORDER_UNKNOWN: 'AUDIT_WORK_ORDER_UNKNOWN',
+  /** A certificate beyond its work order's quota, counted across every bundle in the order they were issued. */
+  WORK_ORDER_QUOTA_EXCEEDED: 'AUDIT_WORK_ORDER_QUOTA_EXCEEDED',
+  /** A certificate for a device its work order's allow-list does not admit. */
+  WORK_ORDER_DEVICE_NOT_ALLOWED: 'AUDIT_WORK_ORDER_DEVICE_NOT_ALLOWED',
+  /** A certificate recorded outside its work order's validity window. */
+  WORK_ORDER_OUTSIDE_WINDOW: 'AUDIT_WORK_ORDER_OUTSIDE_WINDOW',
+  /** One device ID issued certificates under two work orders (warning). */
+  DEVICE_IN_TWO_WORK_ORDERS: 'AUDIT_DEVICE_IN_TWO_WORK_ORDERS',
 } as const;

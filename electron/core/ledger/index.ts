@@ -21,10 +21,12 @@ export * from './idle-clock';
 export * from './ledger-recorder';
 export * from './cert-facts';
 export * from './authority-journal';
+export { readWorkOrderUsage, usageOf, WorkOrderTally } from './work-order-usage';
 export * from './view';
 export * from './bundle';
 export * from './audit-input';
 export * from './audit';
+export * from './audit-work-orders';
 export * from './auditor';
 export { nodeIo, type LedgerIo } from './files';
 

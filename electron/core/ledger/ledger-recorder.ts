@@ -7,13 +7,14 @@
  */
 import { CustodianError } from '../errors';
 import type {
-  IntentHandle, IssuanceIntent, IssuanceRecorder, IssuedCertificateRecord, ProvisioningOutcome, RecorderHealth,
+  IntentBounds, IntentHandle, IssuanceIntent, IssuanceRecorder, IssuedCertificateRecord, ProvisioningOutcome, RecorderHealth, WorkOrderUsage,
 } from '../station/recorder';
-import { reconcileCommand } from '../station/recorder';
+import { quotaExhausted, reconcileCommand } from '../station/recorder';
 import { LedgerCodes } from './codes';
 import { certFacts, issuedFacts } from './cert-facts';
 import type { Ledger } from './ledger';
 import { IntentFields, type LedgerRecord, type RecordBodies } from './records';
+import { WorkOrderTally } from './work-order-usage';
 
 type IntentRecord = Extract<LedgerRecord, { t: 'intent' }>;
 
@@ -60,9 +61,38 @@ export class LedgerRecorder implements IssuanceRecorder {
   private readonly inherited: Set<number>;
   /** The intent read last (a device's done and outcome both look it up); records never change once written. */
   private lastIntent: { index: number; rec: IntentRecord } | null = null;
+  /** Slots per work order, read from the ledger at first use and moved by each record written here. */
+  private readonly tally: WorkOrderTally;
 
   constructor(readonly ledger: Ledger, private readonly opts: LedgerRecorderOptions = {}) {
     this.inherited = new Set(ledger.openReport?.unreconciled ?? []);
+    this.tally = new WorkOrderTally(ledger);
+  }
+
+  workOrderUsage(workOrder: string): WorkOrderUsage {
+    return this.tally.usage(workOrder);
+  }
+
+  /**
+   * Write a record about `workOrder`'s slots and move the tally in the same
+   * synchronous step as the write itself (the ledger writes and indexes at
+   * the call, before its promise settles), so the tally never differs from
+   * what a read of the ledger would count. A failed write makes it read again.
+   */
+  private counted<T>(workOrder: string | undefined, what: 'intent' | 'issued' | 'released', write: () => Promise<T>): Promise<T> {
+    if (!workOrder) return write();
+    let pending: Promise<T>;
+    try {
+      pending = write();
+    } catch (e) {
+      this.tally.forget(workOrder);
+      throw e;
+    }
+    this.tally.note(workOrder, what);
+    return pending.catch((e: unknown) => {
+      this.tally.forget(workOrder);
+      throw e;
+    });
   }
 
   private intentAt(handle: IntentHandle | number): { index: number; rec: IntentRecord } {
@@ -82,7 +112,7 @@ export class LedgerRecorder implements IssuanceRecorder {
     return it;
   }
 
-  async recordIntent(intent: IssuanceIntent): Promise<IntentHandle> {
+  async recordIntent(intent: IssuanceIntent, bounds?: IntentBounds): Promise<IntentHandle> {
     if ((this.opts.blockOnUnreconciled ?? true) && this.inherited.size) throw unreconciledError(this.unreconciled().filter((u) => this.inherited.has(u.index)));
     const parsed = IntentFields.safeParse(intent);
     if (!parsed.success) {
@@ -98,7 +128,13 @@ export class LedgerRecorder implements IssuanceRecorder {
     if (!body.reissueReason && (await this.issuedFor(body.deviceId)).length) {
       throw new CustodianError(LedgerCodes.REISSUE_REASON_REQUIRED, `device ${body.deviceId} already has a certificate`, { deviceId: body.deviceId });
     }
-    const { index, at } = await this.ledger.appendDurable('intent', body);
+    // From the count to the append nothing awaits: no other run can take the slot in between.
+    const wo = body.workOrder;
+    if (bounds && wo !== undefined) {
+      const taken = this.tally.usage(wo).reserved;
+      if (taken >= bounds.quota) throw quotaExhausted(wo, bounds.quota, taken, body.deviceId);
+    }
+    const { index, at } = await this.counted(wo, 'intent', () => this.ledger.appendDurable('intent', body));
     // The record as decodeRecord would read it back: the device's done and outcome look it up next.
     this.lastIntent = { index, rec: { t: 'intent', n: index, at, ...body } };
     return { id: String(index) };
@@ -107,14 +143,14 @@ export class LedgerRecorder implements IssuanceRecorder {
   async recordIssued(handle: IntentHandle, certificateDer: Uint8Array): Promise<void> {
     const { index, rec } = this.openIntent(handle);
     const facts = issuedFacts(certificateDer, rec);
-    await this.ledger.appendDurable('done', {
+    await this.counted(rec.workOrder, 'issued', () => this.ledger.appendDurable('done', {
       intent: index,
       deviceId: rec.deviceId,
       serialHex: facts.serialHex,
       issuerFingerprint: rec.issuerFingerprint,
       certSha256: facts.certSha256,
       cert: Buffer.from(certificateDer.buffer, certificateDer.byteOffset, certificateDer.byteLength).toString('base64'),
-    });
+    }));
     if (!facts.matches) {
       throw new CustodianError(LedgerCodes.CERT_MISMATCH, 'the signed certificate does not match its intent; do not ship it', {
         intent: index, serial: facts.certSerialHex, expectedSerial: rec.serialHex, durable: true,
@@ -123,8 +159,8 @@ export class LedgerRecorder implements IssuanceRecorder {
   }
 
   async recordFailed(handle: IntentHandle, failure: { code: string; message: string }): Promise<void> {
-    const { index } = this.openIntent(handle);
-    await this.ledger.appendDurable('failed', { intent: index, code: failure.code, message: failure.message });
+    const { index, rec } = this.openIntent(handle);
+    await this.counted(rec.workOrder, 'released', () => this.ledger.appendDurable('failed', { intent: index, code: failure.code, message: failure.message }));
   }
 
   async recordOutcome(handle: IntentHandle, outcome: ProvisioningOutcome): Promise<void> {
@@ -191,7 +227,7 @@ export class LedgerRecorder implements IssuanceRecorder {
       body.certSha256 = f.certSha256;
       body.cert = Buffer.from(input.certificateDer).toString('base64');
     }
-    this.ledger.append('reconcile', body);
+    await this.counted(rec.workOrder, input.resolution === 'issued' ? 'issued' : 'released', async () => this.ledger.append('reconcile', body));
     this.inherited.delete(index);
   }
 

@@ -52,7 +52,7 @@ export async function openStationSession(opts: OpenStationSessionOptions): Promi
     throw e;
   }
   try {
-    const session = startStationSession({ authority, ledger, settings });
+    const session = startStationSession({ authority, ledger, settings, home: opts.home, ...(opts.stationId !== undefined ? { stationId: opts.stationId } : {}) });
     let closed = false;
     return {
       ...session,

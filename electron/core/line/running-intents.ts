@@ -38,8 +38,8 @@ export function trackRun(recorder: IssuanceRecorder): TrackedRun {
   const mine = new Set<string>();
   const health = recorder.health?.bind(recorder);
   const wrapped: IssuanceRecorder = {
-    recordIntent: async (intent) => {
-      const h: IntentHandle = await recorder.recordIntent(intent);
+    recordIntent: async (intent, bounds) => {
+      const h: IntentHandle = await recorder.recordIntent(intent, bounds);
       mine.add(h.id);
       set.add(h.id);
       return h;
@@ -49,6 +49,7 @@ export function trackRun(recorder: IssuanceRecorder): TrackedRun {
     recordOutcome: (h, o) => recorder.recordOutcome(h, o),
     issuedFor: (id) => recorder.issuedFor(id),
     issuedForKey: (spki) => recorder.issuedForKey(spki),
+    ...(recorder.workOrderUsage ? { workOrderUsage: (id: string) => recorder.workOrderUsage!(id) } : {}),
     ...(health ? {
       health: (): RecorderHealth => {
         const h = health();

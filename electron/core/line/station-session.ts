@@ -22,18 +22,25 @@ import { issuancePolicyFromSettings, type IssuancePolicy } from '../station/poli
 import type { RenewalRequest } from '../station/renewal';
 import { ledgerRevocations } from '../lifecycle/renewal-revocations';
 import { provisionDevice } from '../station/workflow';
+import type { WorkOrderPolicy } from '../station/work-order-gate';
 import { sha256Hex } from '../pki/bytes';
 import type { Settings } from '../../shared/api/settings';
 import { stationDrivers, type StationDrivers } from './station-drivers';
 import type { StationLedger } from './station-ledger';
 import { isRunningIntent, trackRun } from './running-intents';
+import { defaultStationId } from './station-id';
+import { stationWorkOrders } from './station-work-orders';
 
 export interface SessionSources {
   /** Active and unlocked (AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED otherwise). */
   authority: Authority;
   ledger: StationLedger;
   /** `trustAnchors` selects the hub's TLS server roots installed into every device (none when absent). */
-  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & Partial<Pick<Settings, 'renewal'>> & { trustAnchors?: TrustAnchorSetting };
+  settings: Pick<Settings, 'validity' | 'deviceIdRule' | 'drivers'> & Partial<Pick<Settings, 'renewal'>> & { trustAnchors?: TrustAnchorSetting; workOrders?: Settings['workOrders'] };
+  /** The station home, where imported work orders are (`<home>/work-orders/`); without it no order is found. */
+  home?: string;
+  /** The station ID work orders may name (default: from the host name). */
+  stationId?: string;
   /** The anchors (DER) to install instead of those the settings select (tests, a caller that loaded them). */
   trustAnchors?: readonly Uint8Array[];
 }
@@ -69,6 +76,8 @@ export interface StationSession {
   /** The hub's TLS server trust anchors (DER) installed into every device, loaded and checked when the session starts. */
   readonly trustAnchors: readonly Uint8Array[];
   readonly trustBundle: SessionTrustBundle;
+  /** Whether runs must name a work order, and the imported orders they sign under. */
+  readonly workOrders: WorkOrderPolicy;
   /** Provision one opened device (never closes it). Refuses before touching it while an intent is open. */
   provision(device: DeviceClient, run: DeviceRun): Promise<ProvisioningResult>;
 }
@@ -124,6 +133,12 @@ export function startStationSession(src: SessionSources): StationSession {
   const { recorder } = src.ledger.writable();
   assertNoOpenIntents(recorder);
   const { trustAnchors, trustBundle } = sessionTrustAnchors(src);
+  const workOrders = stationWorkOrders({
+    ...(src.home !== undefined ? { home: src.home } : {}),
+    chain: issuer.caChain,
+    stationId: src.stationId ?? defaultStationId(),
+    ...(src.settings.workOrders ? { setting: src.settings.workOrders } : {}),
+  });
   return {
     issuer,
     policy,
@@ -132,6 +147,7 @@ export function startStationSession(src: SessionSources): StationSession {
     drivers: stationDrivers(src.settings),
     trustAnchors,
     trustBundle,
+    workOrders,
     provision(device, run) {
       // Refused before the device is touched: a stopped ledger, or an intent to reconcile.
       const h = stationHalt(src.ledger);
@@ -147,6 +163,7 @@ export function startStationSession(src: SessionSources): StationSession {
         operator: run.operator,
         ...(run.identity ? { identity: run.identity } : {}),
         ...(run.workOrder ? { workOrder: run.workOrder } : {}),
+        workOrders,
         ...(run.reissueReason ? { reissueReason: run.reissueReason } : {}),
         ...(run.renewal ? { renewal: run.renewal, revocations: ledgerRevocations(recorder.ledger) } : {}),
         ...(run.runId ? { runId: run.runId } : {}),

@@ -16,7 +16,7 @@ import {
 import { CustodianError } from '../errors';
 import { toArrayBuffer, toBytes, toHex } from './bytes';
 import { PkiCodes } from './codes';
-import { readChildren, readDerHeader, readElement, type DerReadOptions } from './der';
+import { decodeLongOid, expectTag, readChildren, readDerHeader, readElement, type DerReadOptions } from './der';
 import { KEY_USAGE_BITS, type KeyUsageName } from './extensions';
 import { publicKeyObject } from './key-objects';
 import { formatName } from './names';
@@ -41,11 +41,13 @@ export interface CertificateFacts {
   extendedKeyUsage?: { oids: string[]; critical: boolean };
   subjectKeyIdentifier?: Uint8Array;
   authorityKeyIdentifier?: Uint8Array;
+  /** The policy OIDs of the certificatePolicies extension, in order (qualifiers are not kept). */
+  certificatePolicies?: string[];
   /** OIDs of critical extensions this engine does not understand. */
   unknownCritical: string[];
 }
 
-const KNOWN = new Set<string>([Oid.basicConstraints, Oid.keyUsage, Oid.extKeyUsage, Oid.subjectKeyIdentifier, Oid.authorityKeyIdentifier, Oid.subjectAltName]);
+const KNOWN = new Set<string>([Oid.basicConstraints, Oid.keyUsage, Oid.extKeyUsage, Oid.subjectKeyIdentifier, Oid.authorityKeyIdentifier, Oid.subjectAltName, Oid.certificatePolicies]);
 
 /** The n-th child TLV (raw bytes) of a constructed DER value. */
 function childTlv(parent: Uint8Array, index: number): Uint8Array {
@@ -116,6 +118,10 @@ export function readCertificate(input: Uint8Array): CertificateFacts {
           break;
         case Oid.subjectKeyIdentifier:
           facts.subjectKeyIdentifier = Uint8Array.from(toBytes(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
+          break;
+        case Oid.certificatePolicies:
+          // Read from the DER: a 2.25 UUID arc is too large for the OID text the ASN.1 library gives back.
+          facts.certificatePolicies = readChildren(readElement(new Uint8Array(value)).content).map((pi) => decodeLongOid(expectTag(readChildren(pi.content)[0], 0x06, 'policyIdentifier').content));
           break;
         case Oid.authorityKeyIdentifier: {
           const aki = AsnConvert.parse(value, AuthorityKeyIdentifier);

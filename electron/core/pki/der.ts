@@ -151,6 +151,23 @@ export function decodeOid(content: Uint8Array): string {
   return [...head, ...arcs].join('.');
 }
 
+/** Dotted-decimal text of an OBJECT IDENTIFIER whose arcs may exceed 2^53 (a 2.25 UUID arc), decoded as BigInts. */
+export function decodeLongOid(content: Uint8Array): string {
+  if (content.length === 0 || (content[content.length - 1]! & 0x80)) throw new Error('truncated OID');
+  const arcs: bigint[] = [];
+  let v = 0n;
+  let start = true;
+  for (const b of content) {
+    if (start && b === 0x80) throw new Error('non-minimal OID arc');
+    v = v * 128n + BigInt(b & 0x7f);
+    start = !(b & 0x80);
+    if (start) { arcs.push(v); v = 0n; }
+  }
+  const first = arcs.shift()!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs].join('.');
+}
+
 export function expectTag(e: DerElement | undefined, tag: number, what: string): DerElement {
   if (!e || e.tag !== tag) throw new Error(`${what}: expected tag 0x${tag.toString(16)}, found ${e ? `0x${e.tag.toString(16)}` : 'nothing'}`);
   return e;

@@ -90,6 +90,11 @@ export function extendedKeyUsageValue(oids: readonly string[]): Uint8Array {
   return tlv(SEQUENCE, concat(...oids.map((o) => tlv(0x06, encodeOid(o)))));
 }
 
+/** certificatePolicies ::= SEQUENCE OF PolicyInformation, each only its policyIdentifier (no qualifiers). */
+export function certificatePoliciesValue(oids: readonly string[]): Uint8Array {
+  return tlv(SEQUENCE, concat(...oids.map((o) => tlv(SEQUENCE, tlv(0x06, encodeOid(o))))));
+}
+
 /** SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING). */
 export function subjectKeyIdentifierExtension(keyId: Uint8Array): Extension {
   return ext(Oid.subjectKeyIdentifier, false, subjectKeyIdentifierValue(keyId));

@@ -69,3 +69,4 @@ export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';
 export { buildCrl, type BuiltCrl, type CrlEntry, type CrlRequest } from './crl';
 export { REVOCATION_REASONS, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';
+export { caRequiresWorkOrders } from './work-order-requirement';

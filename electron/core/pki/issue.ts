@@ -17,6 +17,7 @@ import {
   authorityKeyIdentifierValue,
   basicConstraintsValue,
   extendedKeyUsageValue,
+  certificatePoliciesValue,
   extensionDer,
   keyIdentifierFromPublicKeyBits,
   keyUsageValue,
@@ -56,6 +57,8 @@ export interface IssueRequest {
   selfKeys?: { privateKey: SigningKey; publicKey: CryptoKey };
   /** CA profiles only; defaults to the profile's `defaultPathLen`. */
   pathLen?: number;
+  /** CA profiles only: certificate-policy OIDs to state (a non-critical certificatePolicies extension); none by default. */
+  policies?: readonly string[];
   notBefore: Date;
   /** Defaults to the profile's `validity.defaultDays`. */
   days?: number;
@@ -214,6 +217,8 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
   } else if (req.pathLen !== undefined) {
     throw invalid(`profile ${profile.name} is not a CA profile and takes no pathLen`);
   }
+  const policies = req.policies ?? [];
+  if (policies.length > 0 && !profile.basicConstraints.ca) throw invalid(`profile ${profile.name} is not a CA profile and takes no certificate policies`);
 
   // --- the issuer ---
   let issuerName: Uint8Array;
@@ -271,6 +276,7 @@ export async function issueCertificate(req: IssueRequest): Promise<IssuedCertifi
     ...(eku ? [fixedExtension(`eku ${eku.oids.join()} ${eku.critical}`, () => extensionDer(Oid.extKeyUsage, eku.critical, extendedKeyUsageValue(eku.oids)))] : []),
     extensionDer(Oid.subjectKeyIdentifier, false, subjectKeyIdentifierValue(ski)),
     akiExtension,
+    ...(policies.length > 0 ? [extensionDer(Oid.certificatePolicies, false, certificatePoliciesValue(policies))] : []),
   ];
 
   const fields = { serial, issuerName, subjectName, notBefore: validity.notBefore, notAfter: validity.notAfter, spki, extensions, signatureHash };

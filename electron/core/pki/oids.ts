@@ -30,6 +30,7 @@ export const Oid = {
   // CRL extensions (RFC 5280 §5.2, §5.3)
   crlNumber: '2.5.29.20',
   crlReason: '2.5.29.21',
+  certificatePolicies: '2.5.29.32',
   // extended key usages
   clientAuth: '1.3.6.1.5.5.7.3.2',
   serverAuth: '1.3.6.1.5.5.7.3.1',
@@ -38,6 +39,11 @@ export const Oid = {
    * no registration. `.1.1` = signing work orders (docs/work-orders.md).
    */
   workOrderSigning: '2.25.336490436847501666488520541660040060015.1.1',
+  /**
+   * A certificate policy on a station's CA certificate (`.2.1` under the same
+   * arc): the station signs devices only under signed work orders (docs/work-orders.md).
+   */
+  workOrdersRequired: '2.25.336490436847501666488520541660040060015.2.1',
   // attributes
   extensionRequest: '1.2.840.113549.1.9.14',
   commonName: '2.5.4.3',

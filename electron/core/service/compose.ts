@@ -24,6 +24,7 @@ import { ledgerKeyFollows } from './ledger-key-follows';
 import { ledgerAdapter } from './adapters/ledger';
 import { stationLedger, type StationLedgerOptions } from '../line/station-ledger';
 import { simulatorAdapter } from './adapters/simulator';
+import { workOrdersAdapter } from './adapters/work-orders';
 import { workflowAdapter } from './adapters/workflow';
 
 /** Same rule as the CLI: $CUSTODIAN_HOME, else ~/.custodian. */
@@ -69,7 +70,8 @@ export function createDefaultStationService(opts: DefaultServiceOptions): Statio
     devices: serialPortDevices,
     authority: auth,
     ledger: ledgerAdapter(ledgerFiles, auth.authority),
-    workflow: workflowAdapter({ authority: auth.authority, ledger: ledgerFiles, simulator }),
+    workflow: workflowAdapter({ authority: auth.authority, ledger: ledgerFiles, simulator, home: opts.home }),
+    workOrders: workOrdersAdapter({ home: opts.home, authority: auth.authority, ledger: ledgerFiles }),
     simulator,
     recordConfigChange: async ({ key, value, previous }) => {
       await ledgerFiles.writable().recorder.recordConfigChange({ key, value, ...(previous !== undefined ? { previous } : {}), operator });

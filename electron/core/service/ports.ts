@@ -12,6 +12,7 @@ import { ApiCodes } from '../../shared/errors';
 import type { KeyAlgorithm as KeyAlgorithmName } from '../../shared/api/common';
 import type { RootCheck } from '../../shared/api/authority';
 import type { Settings } from '../../shared/api/settings';
+import type { WorkOrdersStatus, WorkOrderView } from '../../shared/api/work-orders';
 import type { ProvisionStep } from '../../shared/events';
 import type { DriverChoice, DriverName } from '../../shared/drivers';
 import type { FinalProofName, ProofName } from '../../shared/proofs';
@@ -186,6 +187,13 @@ export interface LedgerPort {
   revoke?(req: { target: string; by: 'serial' | 'device'; reason: string; operator: string }): Promise<{
     index: number; serialHex: string; subject: 'device' | 'ca'; deviceId: string | null; reason: string; revokedAt: string; operator: string;
   }[]>;
+}
+
+export interface WorkOrderPort {
+  /** Whether runs need a work order (the CA's requirement, or `settings.workOrders`), and every imported order with its quota left. */
+  list(settings: Settings): Promise<WorkOrdersStatus>;
+  /** Verify a signed work order (the file's bytes) against the station's root and CA and keep it (WORK_ORDER_* refusals). */
+  import(cms: Uint8Array): Promise<{ order: WorkOrderView; alreadyImported: boolean }>;
 }
 
 export interface SimulatorPort {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CustodianError } from '../errors';
+import { INPUT_LIMITS, readBoundedSync } from '../bounded-read';
 import { ApiCodes } from '../../shared/errors';
 import type { AppStatus } from '../../shared/api/app';
 import type { CertificateSummary } from '../../shared/api/common';
@@ -28,7 +29,7 @@ import { summariseChain } from './certificate-summary';
 import { createAuthorityApi } from './authority-api';
 import {
   need, type AuthorityPort, type DevicePort, type HaltReport, type LedgerEntryFacts, type LedgerPort, type ProgressReport, type ProvisionRequest, type ProvisionSummary,
-  type SimulatorPort, type WorkflowPort,
+  type SimulatorPort, type WorkflowPort, type WorkOrderPort,
 } from './ports';
 import { PortWatcher } from './port-watcher';
 import { LineBoard } from './line-board';
@@ -51,6 +52,7 @@ export interface StationServiceDeps {
   workflow?: WorkflowPort;
   ledger?: LedgerPort;
   simulator?: SimulatorPort;
+  workOrders?: WorkOrderPort;
   /** Poll interval of the plug-in watcher (auto mode, station.device events). */
   watchIntervalMs?: number;
   /**
@@ -477,6 +479,14 @@ export function createStationService(deps: StationServiceDeps): StationService {
       await sim.stop(id);
       void watcher.poll();
       return { enabled: settings.value.simulatorEnabled, devices: sim.list() };
+    },
+
+    // ── work orders ──────────────────────────────────────────────────────────
+    async 'workOrders.list'() { return need(deps.workOrders, 'work-orders').list(settings.value); },
+    async 'workOrders.import'({ file }) {
+      const w = need(deps.workOrders, 'work-orders');
+      const path = files.take(file, 'open', ['work-order']);
+      return w.import(new Uint8Array(readBoundedSync(path, { limit: INPUT_LIMITS.workOrder, what: 'signed work order', regularOnly: true })));
     },
 
     // ── files ────────────────────────────────────────────────────────────────

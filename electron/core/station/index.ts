@@ -18,5 +18,6 @@ export { FINAL_PROOFS, PROOFS, READ_BACK_PROOFS, type FinalProof, type Proof, ty
 export type * from './recorder';
 export { recordStatements, remedyFor, stoppedStatements } from './remedies';
 export { RENEWAL_MODES, assertRenewalKey, replaceableCertificate, type RenewalMode, type RenewalRequest, type ReplacedCertificate, type RevocationRegistry, type RevocationStatus } from './renewal';
-export { reconcileCommand } from './recorder';
+export { quotaExhausted, reconcileCommand } from './recorder';
+export { admitToWorkOrder, assertInWindow, type WorkOrderBounds, type WorkOrderPolicy } from './work-order-gate';
 export { errorInfo, provisionDevice, type ProvisionOptions } from './workflow';

@@ -7,6 +7,8 @@
  */
 
 import type { KeyAttestation } from '../device/client';
+import { CustodianError } from '../errors';
+import { WorkOrderCodes } from '../workorder/codes';
 import type { FinalProof, Proof } from './proofs';
 
 /** What the station is about to sign. Everything here is decided before signing. */
@@ -93,13 +95,50 @@ export function reconcileCommand(id: string | number, resolution: 'abandoned' | 
 }
 
 /**
+ * How many of a work order's slots the recorder's records take
+ * (docs/work-orders.md §Quota): an intent reserves one, a `failed` record
+ * (nothing was signed) or a reconcile as abandoned releases it, a certificate
+ * (done, or reconciled as issued) keeps it, and an intent with no closing
+ * record keeps it until it is reconciled.
+ */
+export interface WorkOrderUsage {
+  /** Intents naming the order. */
+  intents: number;
+  /** Certificates issued under it. */
+  issued: number;
+  /** Intents closed with nothing issued (their slots are free again). */
+  released: number;
+  /** Intents not closed yet (each still holds its slot). */
+  open: number;
+  /** Slots taken: intents − released. */
+  reserved: number;
+}
+
+/** What bounds an intent: the recorder refuses it when its work order already holds `quota` slots. */
+export interface IntentBounds {
+  quota: number;
+}
+
+/** WORK_ORDER_QUOTA_EXHAUSTED naming the order, its quota and how many slots are taken. */
+export function quotaExhausted(id: string, quota: number, taken: number, deviceId: string): CustodianError {
+  return new CustodianError(WorkOrderCodes.QUOTA_EXHAUSTED, `device ${deviceId} is refused: work order ${id} has used its quota of ${quota} certificate(s) (${taken} taken, counting intents not yet resolved)`, {
+    id, bound: 'quota', deviceId, quota, taken,
+  });
+}
+
+/**
  * A rejected call whose error has `details.durable === true` wrote its record
  * anyway (only what follows it, such as a checkpoint, failed): the caller
  * treats the record as made, and must still not go on (the recorder has stopped).
  */
 export interface IssuanceRecorder {
-  /** Durably record the intent. Rejects if it cannot: the caller must then not sign. */
-  recordIntent(intent: IssuanceIntent): Promise<IntentHandle>;
+  /**
+   * Durably record the intent. Rejects if it cannot: the caller must then not sign.
+   * With `bounds`, rejects WORK_ORDER_QUOTA_EXHAUSTED when the intent's work
+   * order already holds `bounds.quota` slots; the count and the append are one
+   * step, so concurrent runs never take more slots than the quota.
+   */
+  recordIntent(intent: IssuanceIntent, bounds?: IntentBounds): Promise<IntentHandle>;
   /** Durably record the signed certificate, before it leaves the station. */
   recordIssued(handle: IntentHandle, certificateDer: Uint8Array): Promise<void>;
   /** Signing itself failed after the intent was written. */
@@ -114,6 +153,8 @@ export interface IssuanceRecorder {
    * device (a key certified for another device ID is refused before the intent).
    */
   issuedForKey(spkiSha256: string): Promise<IssuedCertificateRecord[]>;
+  /** Optional: the slots a work order's records take (without it, a quota is checked only at the intent, if at all). */
+  workOrderUsage?(workOrder: string): WorkOrderUsage;
   /** Optional: whether the recorder has stopped after a write failure, and the intents it holds open. Without it, a recorder is taken to be writable. */
   health?(): RecorderHealth;
 }

@@ -43,6 +43,12 @@ const REMEDIES: Readonly<Record<string, string>> = {
   DEVICE_FLASH_WRITE_FAILED: 'The device could not store its certificate. Retry; if it repeats, reject the device (flash fault).',
   FRAME_CRC: 'Data was damaged on the cable. Check the cable and baud rate, then retry.',
   FRAME_TRUNCATED: 'Data was lost on the cable. Check the cable and baud rate, then retry.',
+  WORK_ORDER_REQUIRED: 'This station signs only under a signed work order. Choose an imported work order for the run (`--work-order <id>`, or the work-order field), then retry.',
+  WORK_ORDER_NOT_FOUND: 'The chosen work order is not imported on this station. Import the signed file first (`custodian work-order import`), or choose another.',
+  WORK_ORDER_DEVICE_NOT_ALLOWED: "This device is not on the work order's allow-list (the message names it and the list). Set it aside for the upstream custodian: it needs a work order that lists it.",
+  WORK_ORDER_QUOTA_EXHAUSTED: "The work order's quota is used up. Stop provisioning under it; ask the upstream custodian for a new work order. Intents not yet reconciled hold slots: reconciling one as abandoned frees its slot.",
+  WORK_ORDER_EXPIRED: "The work order's window has ended. Ask the upstream custodian for a new work order; nothing more is signed under this one.",
+  WORK_ORDER_NOT_YET_VALID: "The work order's window has not started. Wait for its start (check the station clock), or choose another work order.",
   LEDGER_WRITE_FAILED: 'The ledger cannot be written (the message says which file and why). Free disk space or fix the permissions of the station folder, then start the station again; it signs nothing until then.',
   LEDGER_UNRECONCILED_INTENT: 'Find out whether each open intent\'s certificate reached a device, record it with the `custodian ledger reconcile` command named in the message, then provision again.',
 };

@@ -48,14 +48,18 @@ import { recogniseInstalled, reusable } from './recognise';
 import { asksForNewKey } from './refusals';
 import type { IntentHandle, IssuanceIntent, IssuanceRecorder } from './recorder';
 import { assertRenewalKey, replaceableCertificate, type RenewalRequest, type ReplacedCertificate, type RevocationRegistry } from './renewal';
+import { admitToWorkOrder, assertInWindow, policyUnder, type WorkOrderBounds, type WorkOrderPolicy } from './work-order-gate';
 
 export interface StepEnv {
   device: DeviceClient;
   issuer: PreparedIssuer;
   recorder: IssuanceRecorder;
+  /** The station's policy; narrowed to the work order's profile once the run is admitted under one (identify). */
   policy: IssuancePolicy;
   operator: string;
   workOrder?: string | undefined;
+  /** The station's work-order policy: whether runs need one, and the imported orders (work-order-gate.ts). */
+  workOrders?: WorkOrderPolicy | undefined;
   reissueReason?: string | undefined;
   /** This run replaces the device's certificate on purpose (renewal.ts). */
   renewal?: RenewalRequest | undefined;
@@ -74,6 +78,8 @@ export interface StepEnv {
 /** Everything the run learned so far. */
 export interface RunState {
   identity?: DeviceIdentity;
+  /** The work order this run signs under (admitted at identify), if any. */
+  workOrder?: WorkOrderBounds;
   /** The policy's final proof this device gives, and how it shows what it stores (chosen at identify). */
   finalProof?: FinalProof;
   readBackProof?: ReadBackProof;
@@ -203,6 +209,13 @@ const identify: StepFn = async (env, s) => {
       capabilities: id.capabilities,
       driver: id.driver,
     });
+  }
+  // Outside the order's bounds, the device is refused before it is asked for a key or to make one.
+  const order = await admitToWorkOrder(env.workOrders, env.workOrder, id, env.clock(), env.recorder);
+  if (order) {
+    s.workOrder = order;
+    // The rest of the run signs under the order's profile too.
+    env.policy = policyUnder(env.policy, order);
   }
   s.identity = id;
   s.finalProof = finalProof!;
@@ -447,12 +460,15 @@ const intent: StepFn = async (env, s) => {
     ...(env.workOrder ? { workOrder: env.workOrder } : {}),
     ...(decision.kind === 'sign' && decision.reissueReason ? { reissueReason: decision.reissueReason } : {}),
     driver: id.driver,
-    ...(Object.keys(id.facts).length ? { device: { ...id.facts } } : {}),
+    // Under a work order the hardware serial is kept too: an audit checks a serial allow-list against it.
+    ...(Object.keys(id.facts).length || s.workOrder ? { device: { ...id.facts, ...(s.workOrder ? { hardwareSerial: id.hardwareSerial } : {}) } } : {}),
     proofs: [...s.proofs],
     ...(s.attestation ? { attestation: { ...s.attestation } } : {}),
     ...(s.replaced && env.renewal ? { replaces: s.replaced.record.serialHex, renewal: env.renewal.mode } : {}),
   };
-  s.handle = await env.recorder.recordIntent(it); // rejects → nothing is signed
+  // The window is checked again at the intent; the recorder takes the quota slot with the intent itself.
+  if (s.workOrder) assertInWindow(s.workOrder, now, id.deviceId);
+  s.handle = await env.recorder.recordIntent(it, s.workOrder ? { quota: s.workOrder.quota } : undefined); // rejects → nothing is signed
   s.intent = it;
   s.validity = { notBefore: validity.notBefore, notAfter: validity.notAfter };
   s.serialRandom = serialRandom;

@@ -23,6 +23,7 @@ import { checkPolicy, DEFAULT_ISSUANCE_POLICY, type IssuancePolicy } from './pol
 import type { IssuanceRecorder } from './recorder';
 import type { RenewalRequest, RevocationRegistry } from './renewal';
 import { STEPS, type RunState, type StepEnv, type StepResult } from './steps';
+import type { WorkOrderPolicy } from './work-order-gate';
 
 export interface ProvisionOptions {
   device: DeviceClient;
@@ -30,6 +31,8 @@ export interface ProvisionOptions {
   recorder: IssuanceRecorder;
   operator: string;
   workOrder?: string;
+  /** The station's work-order policy; without it no run is bounded by a work order. */
+  workOrders?: WorkOrderPolicy;
   /** Needed when the device ID already has a certificate for another key (policy.reissue). */
   reissueReason?: string;
   /**
@@ -76,6 +79,7 @@ export async function provisionDevice(opts: ProvisionOptions): Promise<Provision
     policy,
     operator: opts.operator,
     workOrder: opts.workOrder,
+    workOrders: opts.workOrders,
     reissueReason: opts.reissueReason,
     renewal: opts.renewal,
     revocations: opts.revocations,

@@ -11,8 +11,9 @@ import { CustodianError, isCustodianError } from '../errors';
 import { LEAF_VALIDITY } from '../../shared/leaf-validity';
 import { fingerprintSha256, readCertificate, validateChain } from '../pki/index';
 import { WorkOrderCodes } from './codes';
-import { openEnvelope } from './envelope';
+import { openEnvelope, type OpenedEnvelope } from './envelope';
 import { isWorkOrderSigner } from './signer-eku';
+import { assertWithinWindow } from './window';
 import { parseWorkOrderJson, type WorkOrder } from './work-order';
 
 const DAY_MS = 86_400_000;
@@ -40,20 +41,30 @@ function refuse(code: string, message: string, details: Record<string, unknown> 
   throw new CustodianError(code, message, details);
 }
 
-/** Verify `cms` and decide whether this station may take it; throws WORK_ORDER_* (or INPUT_*) otherwise. */
-export function admitWorkOrder(cms: Uint8Array, station: StationIdentity, at: Date): AdmittedWorkOrder {
+/**
+ * The order in `cms` when its signature verifies and its signer chains to
+ * `root` (through `intermediates` and those the file carries) with the
+ * work-order EKU: WORK_ORDER_MALFORMED / _SIGNATURE_INVALID / _SIGNER_UNTRUSTED / _SIGNER_NOT_AUTHORIZED otherwise.
+ * An auditor checks the orders it is given with exactly this.
+ */
+export function verifySignedWorkOrder(cms: Uint8Array, root: Uint8Array, intermediates: readonly Uint8Array[], at: Date): { order: WorkOrder; env: OpenedEnvelope } {
   const env = openEnvelope(cms);
   try {
-    validateChain({ leaf: env.signer.der, intermediates: [...env.intermediates, ...station.caChain], roots: [station.root], at });
+    validateChain({ leaf: env.signer.der, intermediates: [...env.intermediates, ...intermediates], roots: [root], at });
   } catch (e) {
     if (!isCustodianError(e)) throw e;
     refuse(WorkOrderCodes.SIGNER_UNTRUSTED, `the work order's signer ${env.signer.subject} does not chain to this station's root: ${e.message}`, {
-      signer: env.signer.subject, signerFingerprint: env.signer.fingerprintSha256, rootFingerprint: fingerprintSha256(station.root), cause: e.code,
+      signer: env.signer.subject, signerFingerprint: env.signer.fingerprintSha256, rootFingerprint: fingerprintSha256(root), cause: e.code,
     });
   }
   const role = isWorkOrderSigner(env.signer);
   if (!role.ok) refuse(WorkOrderCodes.SIGNER_NOT_AUTHORIZED, `the work order is signed by a certificate not allowed to sign work orders: ${role.reason}`, { signer: env.signer.subject });
-  const order = parseWorkOrderJson(env.content);
+  return { order: parseWorkOrderJson(env.content), env };
+}
+
+/** Verify `cms` and decide whether this station may take it; throws WORK_ORDER_* (or INPUT_*) otherwise. */
+export function admitWorkOrder(cms: Uint8Array, station: StationIdentity, at: Date): AdmittedWorkOrder {
+  const { order, env } = verifySignedWorkOrder(cms, station.root, station.caChain, at);
 
   const ca = readCertificate(station.caChain[0]!);
   const byCa = order.for.caFingerprints.includes(ca.fingerprintSha256);
@@ -63,10 +74,7 @@ export function admitWorkOrder(cms: Uint8Array, station: StationIdentity, at: Da
       id: order.id, stationId: station.stationId, caFingerprint: ca.fingerprintSha256, for: order.for,
     });
   }
-  const notBefore = new Date(order.validity.notBefore);
-  const notAfter = new Date(order.validity.notAfter);
-  if (at >= notAfter) refuse(WorkOrderCodes.EXPIRED, `work order ${order.id} ended at ${notAfter.toISOString()}`, { id: order.id, notAfter: notAfter.toISOString(), at: at.toISOString() });
-  if (at < notBefore) refuse(WorkOrderCodes.NOT_YET_VALID, `work order ${order.id} starts at ${notBefore.toISOString()}`, { id: order.id, notBefore: notBefore.toISOString(), at: at.toISOString() });
+  assertWithinWindow(order, at);
 
   const caDaysLeft = Math.floor((ca.notAfter.getTime() - at.getTime()) / DAY_MS);
   const policyMax = station.leafMaxDays ?? LEAF_VALIDITY.maxDays;

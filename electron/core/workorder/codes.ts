@@ -26,6 +26,12 @@ export const WorkOrderCodes = {
   NOT_FOUND: 'WORK_ORDER_NOT_FOUND',
   /** A value given to create or sign a work order is not accepted. */
   BAD_INPUT: 'WORK_ORDER_BAD_INPUT',
+  /** This station signs only under a work order (its policy requires one) and the run names none. */
+  REQUIRED: 'WORK_ORDER_REQUIRED',
+  /** The device (its ID, IMEI or hardware serial) is not on the work order's allow-list. */
+  DEVICE_NOT_ALLOWED: 'WORK_ORDER_DEVICE_NOT_ALLOWED',
+  /** Every slot of the work order's quota is taken (issued, or held by an intent not yet resolved). */
+  QUOTA_EXHAUSTED: 'WORK_ORDER_QUOTA_EXHAUSTED',
 } as const;
 
 export type WorkOrderCode = (typeof WorkOrderCodes)[keyof typeof WorkOrderCodes];

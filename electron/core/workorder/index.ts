@@ -7,5 +7,7 @@ export {
 } from './work-order';
 export { openEnvelope, signEnvelope, type EnvelopeSigner, type OpenedEnvelope } from './envelope';
 export { isWorkOrderSigner } from './signer-eku';
-export { admitWorkOrder, type AdmittedWorkOrder, type StationIdentity } from './admission';
+export { admitWorkOrder, verifySignedWorkOrder, type AdmittedWorkOrder, type StationIdentity } from './admission';
 export { WorkOrderStore, type StoredWorkOrder } from './store';
+export { allowListAdmits, allowListKey, type DeviceNames } from './allow-list';
+export { assertWithinWindow } from './window';

@@ -56,6 +56,13 @@ export class WorkOrderStore {
     return this.#load(path);
   }
 
+  /** The signed file of an imported order, exactly as kept (WORK_ORDER_NOT_FOUND). */
+  bytes(id: string): Uint8Array {
+    const path = this.#path(id);
+    if (!existsSync(path)) throw new CustodianError(WorkOrderCodes.NOT_FOUND, `no work order ${id} is imported on this station`, { id });
+    return this.#read(path);
+  }
+
   /** Every imported order, by ID. */
   list(): StoredWorkOrder[] {
     if (!existsSync(this.dir)) return [];

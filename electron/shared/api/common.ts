@@ -69,7 +69,7 @@ export type CertificateSummary = z.output<typeof CertificateSummary>;
  */
 export const FileHandle = z.string().regex(/^fh_[A-Za-z0-9_-]{16,64}$/);
 /** `key`: a CA private key to migrate into the vault (opened and read by the station only). */
-export const FilePurpose = z.enum(['csr', 'bundle', 'certificate', 'chain', 'key', 'audit-bundle', 'proof', 'any']);
+export const FilePurpose = z.enum(['csr', 'bundle', 'certificate', 'chain', 'key', 'audit-bundle', 'proof', 'work-order', 'any']);
 export type FilePurpose = z.output<typeof FilePurpose>;
 
 /** Result of an export: the file or folder name written (not the full path). */

@@ -52,6 +52,12 @@ const TrustAnchorsSetting = z.object(TrustAnchorsFields).refine(trustAnchorsCons
  * certificate revoked or left to expire. Absent = the issuance policy's defaults (station/policy.ts).
  */
 const RenewalSetting = z.strictObject({ windowDays: z.number().int().min(1).max(LEAF_VALIDITY.maxDays), oldCertificate: z.enum(['revoke', 'expire']) });
+/**
+ * When runs must name a signed work order (docs/work-orders.md §Enforcement):
+ * `per-ca` when the station's CA certificate states the requirement, `always`
+ * on every run. A CA's requirement cannot be waived here.
+ */
+const WorkOrdersSetting = z.object({ require: z.enum(['per-ca', 'always']) });
 
 export const Settings = z.object({
   /** The device-ID rule: an anchored regular expression every device ID must match. */
@@ -70,6 +76,7 @@ export const Settings = z.object({
   drivers: z.object({ nrf91: Nrf91Settings, byUsb: z.array(DriverByUsb).max(64) }),
   trustAnchors: TrustAnchorsSetting,
   renewal: RenewalSetting.optional(),
+  workOrders: WorkOrdersSetting,
 });
 export type Settings = z.output<typeof Settings>;
 
@@ -82,6 +89,7 @@ export const DEFAULT_SETTINGS: Settings = {
   usbFilter: [],
   drivers: { nrf91: { secTag: 10, deviceIdTemplate: 'nrf-{imei}', mode: 'plain', minFirmware: '1.3.0' }, byUsb: [] },
   trustAnchors: { bundle: 'azure', pemFiles: [] },
+  workOrders: { require: 'per-ca' },
 };
 
 export const SettingsPatch = z.strictObject({
@@ -97,6 +105,7 @@ export const SettingsPatch = z.strictObject({
   }).optional(),
   trustAnchors: z.strictObject(TrustAnchorsFields).refine(trustAnchorsConsistent, trustAnchorsMessage).optional(),
   renewal: RenewalSetting.optional(),
+  workOrders: z.strictObject({ require: z.enum(['per-ca', 'always']) }).optional(),
 });
 
 export const settingsMethods = {

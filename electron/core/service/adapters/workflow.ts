@@ -58,6 +58,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
 export function workflowAdapter(deps: {
   authority: Authority;
   ledger: StationLedger;
+  /** The station home: its imported work orders bound the runs (docs/work-orders.md §Enforcement). */
+  home?: string;
   simulator?: SimulatorRegistry;
   /** Opens a device for a port with a driver choice (injected for tests). */
   openDevice?: (port: string, driver: DriverChoice) => Promise<OpenedForRun>;
@@ -86,7 +88,7 @@ export function workflowAdapter(deps: {
   deps.ledger.onFailure(() => tellHalt());
 
   /** Throws AUTHORITY_NOT_ACTIVE / AUTHORITY_LOCKED / LEDGER_UNRECONCILED_INTENT before the device is touched. */
-  const session = (req: ProvisionRequest) => startStationSession({ authority: deps.authority, ledger: deps.ledger, settings: req.settings });
+  const session = (req: ProvisionRequest) => startStationSession({ authority: deps.authority, ledger: deps.ledger, settings: req.settings, ...(deps.home !== undefined ? { home: deps.home } : {}) });
 
   async function run(station: StationSession, device: DeviceClient, driver: DriverName, req: ProvisionRequest, identity?: DeviceIdentity): Promise<ProvisionSummary> {
     // `done` succeeded is told with the run's proofs, known once the run has returned.

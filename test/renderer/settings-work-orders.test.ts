@@ -1,0 +1,37 @@
+// @vitest-environment happy-dom
+/** The Settings view's work-order requirement: shown as saved, and saved as chosen. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import SettingsView from '../../renderer/src/views/SettingsView.vue';
+import { DEFAULT_SETTINGS, type Settings } from '../../electron/shared/api/settings';
+import { install, makeFake } from './fakeCustodian';
+
+let uninstall: () => void = () => {};
+let w: VueWrapper | undefined;
+beforeEach(() => setActivePinia(createPinia()));
+afterEach(() => {
+  w?.unmount();
+  uninstall();
+  document.body.innerHTML = '';
+});
+
+describe('SettingsView: signed work orders', () => {
+  it('shows the saved requirement and saves the one chosen', async () => {
+    let saved: Settings = structuredClone(DEFAULT_SETTINGS);
+    const fake = makeFake({
+      'settings.get': () => saved,
+      'settings.update': (patch) => (saved = { ...saved, ...(patch.workOrders ? { workOrders: patch.workOrders } : {}) }),
+    });
+    uninstall = install(fake);
+    w = mount(SettingsView, { attachTo: document.body });
+    await flushPromises();
+    const select = w.get<HTMLSelectElement>('[data-testid="work-orders-require"]');
+    expect(select.element.value).toBe('per-ca');
+    await select.setValue('always');
+    await w.get('form').trigger('submit');
+    await flushPromises();
+    expect((fake.callsTo('settings.update')[0] as Partial<Settings>).workOrders).toEqual({ require: 'always' });
+    expect(saved.workOrders.require).toBe('always');
+  });
+});
