@@ -132,6 +132,21 @@ describe('the persistent index', () => {
     l.close();
   });
 
+  it('indexes the device ID, serial and work order of record types it knows nothing else of, and keeps them across a rebuild', () => {
+    const l = Ledger.open({ dir, io: noSync });
+    // A station event carrying the three fields (as a revocation record carries a serial).
+    const { index } = l.append('config', { key: 'note', value: 'x', operator: 'op', deviceId: 'dev-3', serialHex: 'abc123', workOrder: 'WO-9' } as never);
+    expect(l.index.mentions.serial.get('abc123')).toEqual([index]);
+    expect(l.search({ serialHex: 'ABC123' }).map((e) => e.index)).toEqual([index]);
+    expect(l.search({ deviceId: 'dev-3' }).map((e) => e.index)).toEqual([7, 8, index]);
+    l.close();
+    rmSync(join(dir, 'index'), { recursive: true });
+    const r = Ledger.open({ dir, readOnly: true });
+    expect(r.index.mentions.device.get('dev-3')).toEqual([index]);
+    expect(r.index.mentions.workOrder.get('WO-9')).toEqual([index]);
+    r.close();
+  });
+
   it('a reader beside a live writer reads the writer\'s index as it is, and sees its appends after it opened', () => {
     const w = Ledger.open({ dir, io: noSync });
     issue(w, 40, 3);

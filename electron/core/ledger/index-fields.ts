@@ -154,8 +154,10 @@ export function decodeBody(t: RecordType, n: number, body: object): Decoded {
  * fit the writer's shape, or whose values contain escapes, fall back to
  * JSON.parse. Whether the whole line is valid is proven by the Merkle root
  * check (and a full parse of the entries after the last checkpoint).
+ * With `presence`, an intent's device ID and serial are only checked to be
+ * there (set to ''), and other records' lookup fields are not read.
  */
-export function decodeForIndex(buf: Buffer, s: number, e: number, out: Decoded = newDecoded()): Decoded {
+export function decodeForIndex(buf: Buffer, s: number, e: number, out: Decoded = newDecoded(), presence = false): Decoded {
   // {"t":"<type>","n":<n>,"at":"…",
   if (e - s < 16 || buf[s] !== 123 || buf[s + 1] !== Q || buf[s + 2] !== 116 || buf[s + 3] !== Q || buf[s + 4] !== 58 || buf[s + 5] !== Q) {
     return fullParse(buf, s, e, out);
@@ -168,7 +170,16 @@ export function decodeForIndex(buf: Buffer, s: number, e: number, out: Decoded =
   if (code < 0) return fullParse(buf, s, e, out);
   out.code = code;
   out.n = intAt(buf, tq + 6, e);
-  if (code === C_INTENT) {
+  if (presence && code === C_INTENT) {
+    // Only whether the intent names a device and a serial (full verification): no strings made.
+    const d = keyEnd(buf, tq, e, KEY_DEVICE);
+    const sv = d < 0 || buf[d] !== Q ? -1 : keyEnd(buf, d, e, KEY_SERIAL);
+    if (sv < 0 || buf[sv] !== Q) return fullParse(buf, s, e, out);
+    out.deviceId = '';
+    out.serialHex = '';
+  } else if (presence && !LINKED_CODES[code]) {
+    // Nothing else is checked of other records.
+  } else if (code === C_INTENT) {
     const d = keyEnd(buf, tq, e, KEY_DEVICE);
     const deviceId = d < 0 ? undefined : stringAt(buf, d, e);
     const sv = d < 0 ? -1 : keyEnd(buf, d, e, KEY_SERIAL);

@@ -905,7 +905,8 @@ export class Ledger {
     const cosigned = this.cosignedCheckpoints().map((n) => parseCheckpointBody(parseNote(n).text));
     try {
       return yield* verifyLedger({
-        dir: this.dir, origin: this.origin, size, bytes, latest, cosigned, indexRoot: this.tree.root(size), ...(this.opts.scan ? { scan: this.opts.scan } : {}),
+        dir: this.dir, origin: this.origin, size, bytes, latest, cosigned, indexRoot: this.tree.root(size),
+        ...(this.opts.historyWindow ? { historyWindow: this.opts.historyWindow } : {}), ...(this.opts.scan ? { scan: this.opts.scan } : {}),
       });
     } catch (e) {
       if (isCustodianError(e, LedgerCodes.TAMPERED)) this.stopForTamper(e);

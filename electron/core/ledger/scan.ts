@@ -13,7 +13,7 @@ import { readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { HASH_SIZE } from './merkle';
+import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './merkle';
 
 /** The longest entry a ledger accepts (the default scan chunk); the audit refuses longer lines unparsed. */
 export const MAX_ENTRY_BYTES = 16 << 20;
@@ -35,36 +35,73 @@ export interface LineChunk {
 }
 
 const MAX_LINES = 1 << 20;
-// ctrl: [state0, state1, count0, count1, split0, split1, finish]; state 0 free, 1 submitted, 2 hashed by the worker.
+// ctrl: [state0, state1, count0, count1, split0, split1, finish, mainDone0, mainDone1, done];
+// state 0 free, 1 submitted, 2 hashed (and folded) by the worker. Leaves [0, split) of a chunk are hashed by this thread.
 const COUNT = 2;
 const SPLIT = 4;
 const FINISH = 6;
+const MAIN_DONE = 7;
+const DONE = 9;
+const CTRL_WORDS = 10;
 
-// CommonJS source of the hashing worker (eval'd, so it needs no TypeScript loader): leaf hashes of lines [split, count) of each slot, in turn.
+// CommonJS source of the hashing worker (eval'd, so it needs no TypeScript loader): leaf hashes of
+// lines [split, count) of each slot, in turn. With `fold`, it also folds every leaf hash of the chunk
+// into the right edge of the tree (as verify.ts TreeEdge) and keeps its root at each size asked for.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const ctrl = new Int32Array(workerData.ctrl);
 const slots = workerData.slots.map((s) => ({ data: Buffer.from(s.data), bounds: new Int32Array(s.bounds), out: Buffer.from(s.out) }));
+const fold = workerData.fold;
+const wanted = fold ? new Float64Array(fold.sizes) : null;
+const roots = fold ? Buffer.from(fold.roots) : null;
+const edge = [], heights = [];
+let size = 0, next = 0;
+const node = Buffer.alloc(65);
+node[0] = 1;
+function nodeHash(l, r) { l.copy(node, 1); r.copy(node, 33); return hash('sha256', node, 'buffer'); }
+function root() {
+  if (!edge.length) return hash('sha256', Buffer.alloc(0), 'buffer');
+  let r = edge[edge.length - 1];
+  for (let j = edge.length - 2; j >= 0; j--) r = nodeHash(edge[j], r);
+  return r;
+}
+function push(leaf) {
+  let h = leaf, ht = 0;
+  while (heights.length && heights[heights.length - 1] === ht) { h = nodeHash(edge.pop(), h); heights.pop(); ht++; }
+  edge.push(ht === 0 ? Buffer.from(h) : h);
+  heights.push(ht);
+  size++;
+  while (next < wanted.length && wanted[next] === size) { root().copy(roots, next * 32); next++; }
+}
 let scratch = Buffer.alloc(1 << 16);
-(function run() { for (let k = 0; ; k++) {
-  const i = k % 2;
-  while (Atomics.load(ctrl, i) !== 1) {
-    if (Atomics.load(ctrl, ${FINISH}) === 1) return;
-    Atomics.wait(ctrl, i, Atomics.load(ctrl, i), 50);
+(function run() {
+  if (fold) while (next < wanted.length && wanted[next] === 0) { root().copy(roots, next * 32); next++; }
+  for (let k = 0; ; k++) {
+    const i = k % 2;
+    while (Atomics.load(ctrl, i) !== 1) {
+      if (Atomics.load(ctrl, ${FINISH}) === 1) { Atomics.store(ctrl, ${DONE}, 1); Atomics.notify(ctrl, ${DONE}); return; }
+      Atomics.wait(ctrl, i, Atomics.load(ctrl, i), 50);
+    }
+    const { data, bounds, out } = slots[i];
+    const count = Atomics.load(ctrl, ${COUNT} + i);
+    const split = Atomics.load(ctrl, ${SPLIT} + i);
+    for (let j = split; j < count; j++) {
+      const s = bounds[2 * j], e = bounds[2 * j + 1];
+      if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
+      scratch[0] = 0;
+      data.copy(scratch, 1, s, e);
+      out.set(hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'), j * 32);
+    }
+    if (fold) {
+      while (Atomics.load(ctrl, ${MAIN_DONE} + i) !== 1) Atomics.wait(ctrl, ${MAIN_DONE} + i, 0, 50);
+      Atomics.store(ctrl, ${MAIN_DONE} + i, 0);
+      for (let j = 0; j < count; j++) push(out.subarray(j * 32, j * 32 + 32));
+    }
+    Atomics.store(ctrl, i, 2);
+    Atomics.notify(ctrl, i);
   }
-  const { data, bounds, out } = slots[i];
-  const count = Atomics.load(ctrl, ${COUNT} + i);
-  for (let j = Atomics.load(ctrl, ${SPLIT} + i); j < count; j++) {
-    const s = bounds[2 * j], e = bounds[2 * j + 1];
-    if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
-    scratch[0] = 0;
-    data.copy(scratch, 1, s, e);
-    out.set(hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'), j * 32);
-  }
-  Atomics.store(ctrl, i, 2);
-  Atomics.notify(ctrl, i);
-} })();
+})();
 `;
 
 interface Slot { data: Buffer; bounds: Int32Array; out: Buffer; count: number; base: number }
@@ -85,11 +122,11 @@ function readFully(fd: number, buf: Buffer, at: number, len: number, pos: number
   }
 }
 
-function startWorker(slots: Slot[], ctrl: SharedArrayBuffer): Worker | null {
+function startWorker(slots: Slot[], ctrl: SharedArrayBuffer, fold: { sizes: SharedArrayBuffer; roots: SharedArrayBuffer } | null): Worker | null {
   try {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ctrl, slots: slots.map((s) => ({ data: s.data.buffer, bounds: s.bounds.buffer, out: s.out.buffer })) },
+      workerData: { ctrl, fold, slots: slots.map((s) => ({ data: s.data.buffer, bounds: s.bounds.buffer, out: s.out.buffer })) },
     });
     worker.unref();
     return worker;
@@ -117,14 +154,65 @@ function hashRange(slot: Slot, from: number, to: number): void {
  * is the part of each chunk hashed on this thread (0: the worker hashes it
  * all, for a caller with much work of its own per line).
  */
-export function* hashLines(fd: number, from: number, to: number, opts: ScanOptions & { mainShare?: number } = {}): Generator<LineChunk> {
+export function hashLines(fd: number, from: number, to: number, opts: ScanOptions & { mainShare?: number } = {}): Generator<LineChunk, unknown> {
+  return scanLines(fd, from, to, opts, null);
+}
+
+/**
+ * The lines of the whole entries file [0, to) chunk by chunk, and the roots
+ * of the tree over them at each of `sizes` (ascending) as the generator's
+ * return value. The hashes are folded into the tree's right edge as they
+ * come, off this thread where a worker runs, so `hashes` of a chunk may
+ * not be filled in yet when the caller sees it: use the lines only.
+ */
+export function foldLines(fd: number, to: number, sizes: readonly number[], opts: ScanOptions & { mainShare?: number } = {}): Generator<LineChunk, Buffer[]> {
+  return scanLines(fd, 0, to, opts, sizes);
+}
+
+/** Fold leaf hashes into a tree's right edge on this thread (no worker): the same algorithm as the worker's. */
+class Edge {
+  private readonly hashes: Buffer[] = [];
+  private readonly heights: number[] = [];
+  size = 0;
+  private next = 0;
+  readonly roots: Buffer[] = [];
+  constructor(private readonly sizes: readonly number[]) {
+    this.take();
+  }
+  push(leaf: Buffer): void {
+    let h = leaf;
+    let ht = 0;
+    while (this.heights.length && this.heights[this.heights.length - 1] === ht) {
+      h = nodeHash(this.hashes.pop()!, h);
+      this.heights.pop();
+      ht++;
+    }
+    this.hashes.push(ht === 0 ? Buffer.from(h) : h);
+    this.heights.push(ht);
+    this.size++;
+    this.take();
+  }
+  private take(): void {
+    while (this.next < this.sizes.length && this.sizes[this.next] === this.size) {
+      let r = this.hashes.length ? this.hashes[this.hashes.length - 1]! : EMPTY_ROOT;
+      for (let j = this.hashes.length - 2; j >= 0; j--) r = nodeHash(this.hashes[j]!, r);
+      this.roots.push(r);
+      this.next++;
+    }
+  }
+}
+
+function* scanLines(fd: number, from: number, to: number, opts: ScanOptions & { mainShare?: number }, sizes: readonly number[] | null): Generator<LineChunk, Buffer[]> {
   const CHUNK = opts.chunkBytes ?? MAX_ENTRY_BYTES;
   const parallel = to - from >= (opts.parallelMinBytes ?? 8 << 20) && typeof SharedArrayBuffer === 'function';
   const slots = [newSlot(parallel, CHUNK), newSlot(parallel, CHUNK)];
   const maxLines = slots[0]!.bounds.length / 2;
-  const sab = parallel ? new SharedArrayBuffer(8 * 4) : null;
-  const w = sab ? startWorker(slots, sab) : null;
+  const sab = parallel ? new SharedArrayBuffer(CTRL_WORDS * 4) : null;
+  const fold = sab && sizes ? { sizes: new SharedArrayBuffer(8 * Math.max(1, sizes.length)), roots: new SharedArrayBuffer(HASH_SIZE * Math.max(1, sizes.length)) } : null;
+  if (fold && sizes) new Float64Array(fold.sizes).set(sizes);
+  const w = sab ? startWorker(slots, sab, fold) : null;
   const ctrl = w && sab ? new Int32Array(sab) : null;
+  const local = sizes && !ctrl ? new Edge(sizes) : null;
   const share = opts.mainShare ?? 0.4;
   let filePos = from;
   let carry: { slot: Slot; start: number; len: number } | null = null;
@@ -132,8 +220,12 @@ export function* hashLines(fd: number, from: number, to: number, opts: ScanOptio
   const prepare = (i: number): boolean => {
     if (filePos >= to) return false;
     const slot = slots[i]!;
-    const carryLen = carry?.len ?? 0;
-    if (carry && carryLen) carry.slot.data.copy(slot.data, 0, carry.start, carry.start + carryLen);
+    // Folding: the worker may still be folding this slot's previous chunk.
+    if (ctrl && sizes) {
+      while (Atomics.load(ctrl, i) === 1) Atomics.wait(ctrl, i, 1, 1000);
+      Atomics.store(ctrl, i, 0);
+    }
+    const carryLen = carry?.len ?? 0;    if (carry && carryLen) carry.slot.data.copy(slot.data, 0, carry.start, carry.start + carryLen);
     const want = Math.min(CHUNK - carryLen, to - filePos);
     if (want <= 0) throw new CustodianError(LedgerCodes.TAMPERED, `an entry is longer than ${CHUNK} bytes`, { offset: filePos - carryLen });
     readFully(fd, slot.data, carryLen, want, filePos);
@@ -166,16 +258,33 @@ export function* hashLines(fd: number, from: number, to: number, opts: ScanOptio
     for (let k = 0; more; k++) {
       const i = k % 2;
       const slot = slots[i]!;
+      // The slot about to be read must not be the one the worker still folds: in fold mode prepare waits for it.
+      if (ctrl && sizes) {
+        hashRange(slot, 0, Math.floor(slot.count * share));
+        Atomics.store(ctrl, MAIN_DONE + i, 1);
+        Atomics.notify(ctrl, MAIN_DONE + i);
+        yield { data: slot.data, bounds: slot.bounds, count: slot.count, hashes: slot.out, base: slot.base };
+        more = prepare(1 - i);
+        continue;
+      }
       more = prepare(1 - i);
       if (ctrl) {
         hashRange(slot, 0, Math.floor(slot.count * share));
         while (Atomics.load(ctrl, i) !== 2) Atomics.wait(ctrl, i, 1, 1000);
       } else {
         hashRange(slot, 0, slot.count);
+        if (local) for (let j = 0; j < slot.count; j++) local.push(slot.out.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE));
       }
       yield { data: slot.data, bounds: slot.bounds, count: slot.count, hashes: slot.out, base: slot.base };
       if (ctrl) Atomics.store(ctrl, i, 0);
     }
+    if (!sizes) return [];
+    if (local) return local.roots;
+    if (!ctrl || !fold) return [];
+    // Every chunk is handed over: wait until the worker has folded the last ones, then read its roots.
+    for (const i of [0, 1]) while (Atomics.load(ctrl, i) === 1) Atomics.wait(ctrl, i, 1, 1000);
+    const roots = Buffer.from(fold.roots);
+    return sizes.map((_, j) => Buffer.from(roots.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE)));
   } finally {
     if (w && ctrl) {
       Atomics.store(ctrl, FINISH, 1);

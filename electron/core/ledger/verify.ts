@@ -4,9 +4,11 @@
  * entries.jsonl and checked as open checked it before the index existed —
  * `n` is its position, entry 0 is the genesis, every intent reference points
  * back to an intent, no intent is closed twice — and the tree rebuilt from
- * those hashes must have the root of every checkpoint: the latest, every
- * line of the history (whose sizes never go back) and every cosigned one,
- * and, at the size verified, the root of the tree in the index.
+ * those hashes must have the root of the latest checkpoint, of every cosigned
+ * one and of the newest `historyWindow` lines of the history (whose sizes,
+ * all of them, never go back), and at the size verified the root of the
+ * tree in the index. (The audit checks every history line; here each would
+ * cost a root of its own, log n hashes, per device.)
  *
  * It streams: the entries and the history are read in chunks, the tree is
  * kept as its right edge (one hash per level), and the records' links as two
@@ -19,8 +21,8 @@ import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
 import { decodeForIndex, newDecoded, C_GENESIS, C_INTENT, C_OUTCOME, LINKED_CODES } from './index-fields';
-import { HASH_SIZE, EMPTY_ROOT, nodeHash } from './merkle';
-import { hashLines, type ScanOptions } from './scan';
+import { HASH_SIZE, EMPTY_ROOT } from './merkle';
+import { foldLines, type ScanOptions } from './scan';
 import type { Checkpoint } from './checkpoint';
 
 export interface VerifyProgress {
@@ -48,32 +50,9 @@ export interface VerifyInput {
   cosigned: readonly Checkpoint[];
   /** The root of the index's tree at `size`. */
   indexRoot: Buffer;
+  /** How many of the newest history lines are compared with the tree (default 4096). */
+  historyWindow?: number;
   scan?: ScanOptions;
-}
-
-/** The right edge of an RFC 6962 tree: the roots of its perfect subtrees, largest first. */
-class TreeEdge {
-  private readonly hashes: Buffer[] = [];
-  private readonly heights: number[] = [];
-  size = 0;
-  push(leaf: Buffer): void {
-    let h: Buffer = Buffer.from(leaf);
-    let height = 0;
-    while (this.heights.length && this.heights[this.heights.length - 1] === height) {
-      h = nodeHash(this.hashes.pop()!, h);
-      this.heights.pop();
-      height++;
-    }
-    this.hashes.push(h);
-    this.heights.push(height);
-    this.size++;
-  }
-  root(): Buffer {
-    if (!this.hashes.length) return EMPTY_ROOT;
-    let r = this.hashes[this.hashes.length - 1]!;
-    for (let j = this.hashes.length - 2; j >= 0; j--) r = nodeHash(this.hashes[j]!, r);
-    return r;
-  }
 }
 
 function tamper(dir: string, message: string, details: Record<string, unknown> = {}): CustodianError {
@@ -113,7 +92,7 @@ function* fileLines(path: string): Generator<Buffer> {
  * Size and root of one history line (a JSON string holding the note
  * `<origin>\n<size>\n<root>\n…`), read without parsing the note, or null.
  */
-function historyLine(line: Buffer, prefix: Buffer): { size: number; root: Buffer } | null {
+function historyLine(line: Buffer, prefix: Buffer, withRoot: boolean): { size: number; root: Buffer } | null {
   if (line.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return null;
   let i = prefix.length;
   let size = 0;
@@ -123,97 +102,94 @@ function historyLine(line: Buffer, prefix: Buffer): { size: number; root: Buffer
   const r0 = i + 2;
   const r1 = line.indexOf(92, r0);
   if (r1 < 0) return null;
+  if (!withRoot) return { size, root: EMPTY_ROOT };
   const root = Buffer.from(line.toString('latin1', r0, r1), 'base64');
   return root.length === HASH_SIZE ? { size, root } : null;
+}
+
+interface Expected { size: number; root: Buffer; what: string; details: Record<string, unknown> }
+
+/**
+ * Every line of the history: sizes never go back nor beyond the latest;
+ * the newest `window` lines are returned to be compared with the tree.
+ */
+function historyChecks(dir: string, origin: string, latest: Checkpoint, size: number, window: number): Expected[] {
+  const prefix = Buffer.from(`${JSON.stringify(origin).slice(0, -1)}\\n`);
+  const ring: Expected[] = [];
+  let line = 0;
+  let prev = 0;
+  for (const l of fileLines(join(dir, 'checkpoints.jsonl'))) {
+    const h = historyLine(l, prefix, true);
+    if (!h) throw tamper(dir, `checkpoint history line ${line} is malformed or names another origin`, { line });
+    // Checkpoints signed after the verification began cover entries it does not read.
+    if (h.size > size && size > latest.size) break;
+    if (h.size < prev || h.size > latest.size) throw tamper(dir, `checkpoint history goes back from ${prev} to ${h.size}: the ledger was rewritten`, { line });
+    prev = h.size;
+    ring[line % window] = { size: h.size, root: h.root, what: `history checkpoint ${line}`, details: { line } };
+    line++;
+  }
+  return ring.length < window ? ring : [...ring.slice(line % window), ...ring.slice(0, line % window)];
 }
 
 export function* verifyLedger(input: VerifyInput): Generator<VerifyProgress, VerifyResult> {
   const t0 = performance.now();
   const { dir, size, bytes } = input;
-  const edge = new TreeEdge();
   const isIntent = new Uint8Array((size >> 3) + 1);
   const closed = new Uint8Array((size >> 3) + 1);
   const rec = newDecoded();
-  let checkpoints = 0;
 
-  // Checkpoints to compare, in size order: the history as it streams, then the cosigned and the latest.
-  const prefix = Buffer.from(`${JSON.stringify(input.origin).slice(0, -1)}\\n`);
-  const history = fileLines(join(dir, 'checkpoints.jsonl'));
-  let line = 0;
-  let prevSize = 0;
-  let nextHistory: { size: number; root: Buffer } | null = null;
-  const pullHistory = (): void => {
-    const r = history.next();
-    if (r.done) { nextHistory = null; return; }
-    const h = historyLine(r.value, prefix);
-    if (!h) throw tamper(dir, `checkpoint history line ${line} is malformed or names another origin`, { line });
-    // Checkpoints signed after the verification began cover entries it does not read.
-    if (h.size > size && h.size >= prevSize && size > input.latest.size) { nextHistory = null; return; }
-    if (h.size < prevSize || h.size > input.latest.size) throw tamper(dir, `checkpoint history goes back from ${prevSize} to ${h.size}: the ledger was rewritten`, { line });
-    prevSize = h.size;
-    nextHistory = h;
-    line++;
-  };
-  const others = [...input.cosigned.map((c, i) => ({ size: c.size, root: c.root, what: `cosigned checkpoint ${i}` })), { size: input.latest.size, root: input.latest.root, what: 'latest checkpoint' }]
-    .sort((a, b) => a.size - b.size);
-  for (const o of others) if (o.size > size) throw tamper(dir, `the ${o.what} covers ${o.size} entries but only ${size} are verified`, { size: o.size });
-  let nextOther = 0;
-  /** Compare every checkpoint of the tree's current size. */
-  const compare = (): void => {
-    const at = edge.size;
-    let root: Buffer | null = null;
-    const rootNow = () => (root ??= edge.root());
-    while (nextHistory && (nextHistory as { size: number }).size === at) {
-      const h = nextHistory as { size: number; root: Buffer };
-      if (!rootNow().equals(h.root)) throw tamper(dir, `entries do not match history checkpoint ${line - 1} (size ${at}): an entry was altered, removed or reordered`, { size: at, line: line - 1 });
-      checkpoints++;
-      pullHistory();
-    }
-    while (nextOther < others.length && others[nextOther]!.size === at) {
-      const o = others[nextOther++]!;
-      if (!rootNow().equals(o.root)) throw tamper(dir, `entries do not match the ${o.what} (size ${at}): an entry was altered, removed or reordered`, { size: at });
-      checkpoints++;
-    }
-  };
-  pullHistory();
-  compare();
+  // The checkpoints the tree must match: the history's newest lines, the cosigned ones, the latest, and the index's tree.
+  const expected: Expected[] = [
+    ...historyChecks(dir, input.origin, input.latest, size, input.historyWindow ?? 4096),
+    ...input.cosigned.map((c, i) => ({ size: c.size, root: c.root, what: `cosigned checkpoint ${i}`, details: {} })),
+    { size: input.latest.size, root: input.latest.root, what: 'latest checkpoint', details: {} },
+  ];
+  for (const e of expected) if (e.size > size) throw tamper(dir, `the ${e.what} covers ${e.size} entries but only ${size} are verified`, { size: e.size, ...e.details });
+  const sizes = [...new Set([...expected.map((e) => e.size), size])].sort((a, b) => a - b);
 
   const fd = openSync(join(dir, 'entries.jsonl'), 'r');
+  let roots: Buffer[];
   try {
     let i = 0;
-    for (const c of hashLines(fd, 0, bytes, { ...input.scan, mainShare: 0.35 })) {
+    const chunks = foldLines(fd, bytes, sizes, { ...input.scan, mainShare: 0.75 });
+    let r = chunks.next();
+    for (; !r.done; r = chunks.next()) {
+      const c = r.value;
       for (let j = 0; j < c.count; j++, i++) {
         const s = c.bounds[2 * j]!;
         const e = c.bounds[2 * j + 1]!;
-        const r = decodeForIndex(c.data, s, e, rec);
-        const code = r.code;
+        const d = decodeForIndex(c.data, s, e, rec, true);
+        const code = d.code;
         if (code < 0) throw tamper(dir, `entry ${i} is malformed or has an unknown type`, { index: i });
-        if (r.n !== i) throw tamper(dir, `entry ${i} carries index ${String(r.n)}: entries were removed, inserted or reordered`, { index: i, n: r.n });
+        if (d.n !== i) throw tamper(dir, `entry ${i} carries index ${String(d.n)}: entries were removed, inserted or reordered`, { index: i, n: d.n });
         if (i === 0 && code !== C_GENESIS) throw tamper(dir, 'entry 0 is not a genesis record', { index: 0 });
         if (code === C_INTENT) {
-          if (r.deviceId === undefined || r.serialHex === undefined) throw tamper(dir, `intent ${i} lacks a device ID or serial`, { index: i });
+          if (d.deviceId === undefined || d.serialHex === undefined) throw tamper(dir, `intent ${i} lacks a device ID or serial`, { index: i });
           isIntent[i >> 3]! |= 1 << (i & 7);
         } else if (LINKED_CODES[code]) {
-          const t = r.intent;
+          const t = d.intent;
           if (!Number.isInteger(t) || t < 0 || t >= i || !(isIntent[t >> 3]! & (1 << (t & 7)))) throw tamper(dir, `entry ${i} refers to a missing intent`, { index: i, intent: t });
           if (code !== C_OUTCOME) {
             if (closed[t >> 3]! & (1 << (t & 7))) throw tamper(dir, `intent ${t} is closed twice`, { index: i, intent: t });
             closed[t >> 3]! |= 1 << (t & 7);
           }
         }
-        edge.push(c.hashes.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE));
-        compare();
       }
       yield { entries: i, bytes: c.base + c.bounds[2 * c.count - 1]! + 1, total: bytes };
     }
+    roots = r.value;
     if (i !== size) throw tamper(dir, `${i} entries were read where the index has ${size}`, { entries: i, size });
   } finally {
     closeSync(fd);
-    history.return(undefined);
   }
-  if (nextHistory) throw tamper(dir, `history checkpoint ${line - 1} covers ${(nextHistory as { size: number }).size} entries but only ${size} are verified`, { line: line - 1 });
-  if (!edge.root().equals(input.indexRoot)) {
+  const rootAt = new Map(sizes.map((s, j) => [s, roots[j]!]));
+  for (const e of expected) {
+    if (!rootAt.get(e.size)!.equals(e.root)) {
+      throw tamper(dir, `entries do not match the ${e.what} (size ${e.size}): an entry was altered, removed or reordered`, { size: e.size, ...e.details });
+    }
+  }
+  if (!rootAt.get(size)!.equals(input.indexRoot)) {
     throw tamper(dir, 'the entries do not match the tree in the index at the size verified', { size });
   }
-  return { entries: size, bytes, checkpoints, millis: performance.now() - t0 };
+  return { entries: size, bytes, checkpoints: expected.length, millis: performance.now() - t0 };
 }
