@@ -28,8 +28,14 @@ export interface TestStation {
   close(): Promise<void>;
 }
 
-export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo } = {}): Promise<TestStation> {
-  const home = await mkdtemp(join(tmpdir(), 'custodian-station-'));
+export async function startTestStation(opts: {
+  rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo;
+  /** An existing station home to serve (removed at close like a fresh one). */
+  home?: string;
+  /** Verify every ledger entry in the background after start, as the app does. */
+  verifyLedgerOnStart?: boolean;
+} = {}): Promise<TestStation> {
+  const home = opts.home ?? await mkdtemp(join(tmpdir(), 'custodian-station-'));
   const picker = new ScriptedFilePicker();
   const service = createDefaultStationService({
     home,
@@ -38,6 +44,7 @@ export async function startTestStation(opts: { rendererDir?: string; devices?: D
     devices: opts.devices ?? { listPorts: async () => [] },
     simulatorWireTime: opts.wireTime ?? false,
     ...(opts.ledgerIo ? { ledgerFiles: { io: opts.ledgerIo } } : {}),
+    ...(opts.verifyLedgerOnStart ? { verifyLedgerOnStart: true } : {}),
     watchIntervalMs: 200,
   });
   await service.start();

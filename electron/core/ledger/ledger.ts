@@ -914,9 +914,15 @@ export class Ledger {
     }
   }
 
-  /** Stop the ledger on a tamper found after open (verify): it signs nothing more, and the owner is told once. */
+  /**
+   * Stop the ledger on a tamper found after open (verify): it signs nothing
+   * more, and the owner is told once. The index is removed, so the next open
+   * rebuilds it from the entries and finds the tamper there too (a reopen
+   * must not sign on a tree the entries no longer have).
+   */
   private stopForTamper(e: CustodianError): void {
     if (this.stopped) return;
+    if (!this.privateIndexDir) rmSync(join(this.dir, INDEX_DIR), { recursive: true, force: true });
     this.stopped = new CustodianError(e.code, e.message, { ...e.details, at: this.clock().toISOString() }, { cause: e });
     this.disarmIdleCheckpoint();
     try { this.opts.onStop?.(this.stopped); } catch { /* the owner's listener must not mask the tamper */ }
