@@ -103,6 +103,7 @@ export function removeIndex(dir: string): void {
  */
 export function syncIndex(dir: string, fd: number, complete: number, opts: IndexOptions = {}, force = false): OpenedIndex {
   let state: IndexState = existsSync(join(dir, INDEX_DB)) ? 'current' : 'missing';
+  if (opts.shared && state === 'missing') throw new Error('there is no index');
   let { index, levels } = openFiles(dir);
   try {
     if (state === 'current' && (force || inconsistency(fd, complete, index, levels) !== null)) {

@@ -377,17 +377,19 @@ export class Ledger {
     const opts = { ...(this.opts.scan ? { scan: this.opts.scan } : {}), ...(this.opts.onIndexProgress ? { onProgress: this.opts.onIndexProgress } : {}) };
     let lockedHere = false;
     if (this.opts.readOnly && !this.locked) {
+      // A current index is read as it is, whoever writes it; only a repair takes the ledger's lock.
+      if (!force && existsSync(shared)) {
+        try {
+          const o = syncIndex(shared, this.fd, complete, { ...opts, shared: true });
+          this.useIndex(o);
+          return { state: o.state, hashed: 0 };
+        } catch { /* not current: repaired below */ }
+      }
       let lock: ReturnType<typeof takePidLock>;
       try { lock = takePidLock(join(this.dir, LOCK_FILE), this.io); } catch { lock = { ok: false, pid: NaN }; }
       lockedHere = lock.ok;
       if (!lock.ok) {
-        if (!force && existsSync(shared)) {
-          try {
-            const o = syncIndex(shared, this.fd, complete, { ...opts, shared: true });
-            this.useIndex(o);
-            return { state: o.state, hashed: 0 };
-          } catch { /* not current: a private copy below */ }
-        }
+        // A live writer owns the files: a private copy for this reader.
         this.privateIndexDir ??= mkdtempSync(join(tmpdir(), 'custodian-ledger-index-'));
         const o = syncIndex(this.privateIndexDir, this.fd, complete, opts, true);
         this.useIndex(o);
