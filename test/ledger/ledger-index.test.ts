@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Ledger, MerkleTree, leafHash, type IndexProgress } from '../../electron/core/ledger';
 import { nodeIo } from '../../electron/core/ledger/files';
 import { tempDir } from './helpers';
+import { cli } from './station-fixture';
 
 const noSync = { ...nodeIo, fsyncSync: () => undefined };
 
@@ -74,6 +75,19 @@ describe('the persistent index', () => {
     expect(progress.at(-1)).toEqual({ reason: 'missing', bytes: readFileSync(join(dir, 'entries.jsonl')).length, total: readFileSync(join(dir, 'entries.jsonl')).length, entries: 81 });
     expectIndexed(l, 40);
     l.close();
+  });
+
+  it('missing, from the CLI: `ledger status` shows the build on stderr, `ledger verify` its progress and verdict', async () => {
+    rmSync(join(dir, 'index'), { recursive: true });
+    const home = join(dir, '..');
+    const st = await cli(['--home', home, 'ledger', 'status']);
+    expect(st.status).toBe(0);
+    expect(st.stderr).toContain('index: building (missing) 100% (81 entries)');
+    expect(st.stdout).toContain('(index missing, 81 entries hashed)');
+    const v = await cli(['--home', home, 'ledger', 'verify', '--json']);
+    expect(v.status).toBe(0);
+    expect(v.json).toMatchObject({ entries: 81, checkpoints: expect.any(Number) });
+    expect((await cli(['--home', home, 'ledger', 'status'])).stdout).toContain('(index current)');
   });
 
   it('older than the log: only the entries after its last one are hashed', () => {

@@ -31,13 +31,15 @@ function progressLine(ctx: CommandContext, what: string): (p: { bytes: number; t
   };
 }
 
+/** Progress on stderr while an open builds or catches up the ledger's index (LedgerOptions.onIndexProgress). */
+export function indexProgress(ctx: CommandContext): NonNullable<LedgerOptions['onIndexProgress']> {
+  let show: ((p: { bytes: number; total: number; entries: number }) => void) | null = null;
+  return (p) => (show ??= progressLine(ctx, p.reason === 'behind' ? 'index: catching up' : `index: building (${p.reason})`))(p);
+}
+
 /** Open the station's ledger for `fn` (warning about a torn tail, showing the index being built) and close it when `fn` has finished. */
 async function withLedger<T>(ctx: CommandContext, opts: Partial<LedgerOptions>, fn: (l: Ledger) => T | Promise<T>): Promise<T> {
-  let indexing: ((p: { bytes: number; total: number; entries: number }) => void) | null = null;
-  const ledger = Ledger.open({
-    dir: ledgerDir(ctx), ...opts,
-    onIndexProgress: (p) => (indexing ??= progressLine(ctx, p.reason === 'behind' ? 'index: catching up' : `index: building (${p.reason})`))(p),
-  });
+  const ledger = Ledger.open({ dir: ledgerDir(ctx), ...opts, onIndexProgress: indexProgress(ctx) });
   try {
     if (ledger.openReport.tornTail) ctx.warn(ledger.openReport.tornTail.message);
     return await fn(ledger);
