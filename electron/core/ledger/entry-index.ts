@@ -45,6 +45,10 @@ export class IndexLookup {
     const rows = this.idx.keyRows(this.kind, key);
     return rows.length ? rows : undefined;
   }
+  /** The oldest `limit` of them (a search shows a page, not every device of a work order). */
+  first(key: string, limit: number): number[] {
+    return this.idx.keyRows(this.kind, key, limit);
+  }
 }
 
 function invalidNext(rec: Decoded, index: number, message: string): CustodianError {
@@ -57,7 +61,7 @@ function tamper(message: string, details: Record<string, unknown>): CustodianErr
 
 export class EntryIndex {
   private readonly db: DatabaseSync;
-  private readonly q: Record<'insert' | 'entryAt' | 'setLink' | 'addKey' | 'keyRows' | 'outcome' | 'open' | 'rotations' | 'dropEntries' | 'dropKeys' | 'reopenLinks' | 'count' | 'last' | 'getMeta' | 'setMeta', StatementSync>;
+  private readonly q: Record<'insert' | 'entryAt' | 'setLink' | 'addKey' | 'keyRows' | 'keyRowsFirst' | 'outcome' | 'open' | 'rotations' | 'dropEntries' | 'dropKeys' | 'reopenLinks' | 'first' | 'last' | 'getMeta' | 'setMeta', StatementSync>;
   readonly byDevice = new IndexLookup(this, K_DEVICE);
   readonly bySerial = new IndexLookup(this, K_SERIAL);
   readonly byWorkOrder = new IndexLookup(this, K_WORK_ORDER);
@@ -89,13 +93,14 @@ export class EntryIndex {
       setLink: p('UPDATE entry SET link = ? WHERE n = ?'),
       addKey: p('INSERT INTO lookup(kind, key, n) VALUES (?, ?, ?)'),
       keyRows: p('SELECT n FROM lookup WHERE kind = ? AND key = ? ORDER BY n'),
+      keyRowsFirst: p('SELECT n FROM lookup WHERE kind = ? AND key = ? ORDER BY n LIMIT ?'),
       outcome: p('SELECT max(n) AS n FROM lookup WHERE kind = ? AND key = ?'),
       open: p(`SELECT n FROM entry WHERE type = ${C_INTENT} AND link = -1 ORDER BY n`),
       rotations: p(`SELECT n FROM entry WHERE type = ${C_ROTATION} ORDER BY n`),
       dropEntries: p('DELETE FROM entry WHERE n >= ?'),
       dropKeys: p('DELETE FROM lookup WHERE n >= ?'),
       reopenLinks: p(`UPDATE entry SET link = -1 WHERE type = ${C_INTENT} AND link >= ?`),
-      count: p('SELECT count(*) AS c FROM entry'),
+      first: p('SELECT min(n) AS n FROM entry'),
       last: p('SELECT n, off, len FROM entry ORDER BY n DESC LIMIT 1'),
       getMeta: p('SELECT v FROM meta WHERE k = ?'),
       setMeta: p('INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)'),
@@ -115,9 +120,13 @@ export class EntryIndex {
     this.q.setMeta.run(key, value);
   }
 
-  /** Rows are numbered 0..size-1 with no gap (else the index is inconsistent and rebuilt). */
-  get contiguous(): boolean {
-    return (this.q.count.get() as { c: number }).c === this.size;
+  /**
+   * Rows start at entry 0 (else the index is inconsistent and rebuilt). They
+   * are only ever added at the end and cut from the end, so no gap can open
+   * between; counting them would cost a scan of the table at every open.
+   */
+  get startsAtZero(): boolean {
+    return this.size === 0 || (this.q.first.get() as { n: number | null }).n === 0;
   }
 
   /**
@@ -153,8 +162,9 @@ export class EntryIndex {
     return this.cached;
   }
 
-  keyRows(kind: number, key: string): number[] {
-    return (this.q.keyRows.all(kind, key) as { n: number }[]).map((r) => r.n);
+  keyRows(kind: number, key: string, limit?: number): number[] {
+    const rows = limit === undefined ? this.q.keyRows.all(kind, key) : this.q.keyRowsFirst.all(kind, key, limit);
+    return (rows as { n: number }[]).map((r) => r.n);
   }
 
   offsetOf(i: number): number {

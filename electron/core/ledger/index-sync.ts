@@ -4,7 +4,7 @@
  *
  *   missing       built from every entry (progress reported);
  *   behind        the entries after the last indexed one are hashed and indexed;
- *   inconsistent  removed and built again: another format, rows with a gap,
+ *   inconsistent  removed and built again: another format, rows not starting at 0,
  *                 entries beyond the end of the log, tree files shorter than
  *                 the rows, or a first or last indexed entry whose bytes no
  *                 longer hash to the stored leaf (the log was replaced).
@@ -66,7 +66,7 @@ function readAt(fd: number, pos: number, len: number): Buffer {
 /** Why the index in `idx`/`levels` cannot be trusted for a log of `complete` bytes, or null. */
 function inconsistency(fd: number, complete: number, idx: EntryIndex, levels: FileLevels): string | null {
   if (idx.meta('format') !== INDEX_FORMAT) return 'another index format';
-  if (!idx.contiguous) return 'rows with a gap';
+  if (!idx.startsAtZero) return 'rows that do not start at entry 0';
   if (idx.end > complete) return 'entries beyond the end of the log';
   for (let k = 0; 2 ** k <= idx.size; k++) if (levels.count(k) < Math.floor(idx.size / 2 ** k)) return `tree level ${k} is short`;
   for (const i of idx.size ? new Set([0, idx.size - 1]) : []) {

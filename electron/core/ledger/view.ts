@@ -34,13 +34,17 @@ export interface LedgerQuery {
 
 /** Intents matching every given field, with their done/failed/outcome/reconcile records (and, for one field, other records carrying it), by index. */
 export function searchEntries(l: Ledger, q: LedgerQuery): EntrySummary[] {
+  const limit = q.limit ?? 1000;
+  const criteria = [q.deviceId, q.serialHex, q.workOrder].filter(Boolean).length;
+  // One criterion: only the first `limit` intents are read from the index.
+  const rows = (lookup: { get(k: string): number[] | undefined; first(k: string, n: number): number[] }, key: string): number[] =>
+    (criteria === 1 ? lookup.first(key, limit) : lookup.get(key) ?? []);
   const sets: number[][] = [];
-  if (q.deviceId) sets.push(l.index.byDevice.get(q.deviceId) ?? []);
-  if (q.serialHex) sets.push(l.index.bySerial.get(q.serialHex.toLowerCase()) ?? []);
-  if (q.workOrder) sets.push(l.index.byWorkOrder.get(q.workOrder) ?? []);
+  if (q.deviceId) sets.push(rows(l.index.byDevice, q.deviceId));
+  if (q.serialHex) sets.push(rows(l.index.bySerial, q.serialHex.toLowerCase()));
+  if (q.workOrder) sets.push(rows(l.index.byWorkOrder, q.workOrder));
   if (!sets.length) return [];
   const [first, ...rest] = sets.sort((a, b) => a.length - b.length);
-  const limit = q.limit ?? 1000;
   // An intent's records all follow it, so the first `limit` entries belong to the first `limit` intents.
   const hits = first!.filter((i) => rest.every((s) => s.includes(i))).slice(0, limit);
   const all = new Set<number>();
