@@ -99,12 +99,16 @@ describe('the persistent index', () => {
     // The index as it was before those 10 issuances (a copy restored, a crash before its writes reached the disk).
     rmSync(join(dir, 'index'), { recursive: true });
     cpSync(old, join(dir, 'index'), { recursive: true });
+    // A reader with no writer beside it takes the lock and catches the index up (a writer would too).
     const progress: IndexProgress[] = [];
-    const r = Ledger.open({ dir, onIndexProgress: (p) => progress.push(p) });
+    const r = Ledger.open({ dir, readOnly: true, onIndexProgress: (p) => progress.push(p) });
     expect(r.openReport.index).toEqual({ state: 'behind', hashed: 20 });
     expect(progress.at(-1)?.reason).toBe('behind');
     expectIndexed(r, 50);
     r.close();
+    const w = Ledger.open({ dir });
+    expect(w.openReport.index).toEqual({ state: 'current', hashed: 0 });
+    w.close();
   });
 
   it('inconsistent, from a longer log: rebuilt for the entries there are', () => {

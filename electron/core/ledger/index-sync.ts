@@ -13,7 +13,8 @@
  * commit) are cut off. The caller checks the tree against the latest signed
  * checkpoint and asks for a rebuild if it disagrees.
  */
-import { existsSync, mkdirSync, readSync, rmSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, readSync, rmSync } from 'node:fs';
+import { completeLength } from './files';
 import { join } from 'node:path';
 import { EntryIndex, INDEX_FORMAT } from './entry-index';
 import { decodeForIndex, newDecoded } from './index-fields';
@@ -48,8 +49,12 @@ export interface OpenedIndex {
 export interface IndexOptions {
   scan?: ScanOptions;
   onProgress?: (p: IndexProgress) => void;
-  /** Never change the files (another process writes them): an index that is not current is an error for the caller. */
-  shared?: boolean;
+  /**
+   * Never change the files (another process may write them): an index that
+   * is not current is an error for the caller; with 'behind-ok' (a live
+   * writer holds the ledger) one behind the log is read as it is.
+   */
+  shared?: boolean | 'behind-ok';
 }
 
 function readAt(fd: number, pos: number, len: number): Buffer {
@@ -104,6 +109,8 @@ export function removeIndex(dir: string): void {
 export function syncIndex(dir: string, fd: number, complete: number, opts: IndexOptions = {}, force = false): OpenedIndex {
   let state: IndexState = existsSync(join(dir, INDEX_DB)) ? 'current' : 'missing';
   if (opts.shared && state === 'missing') throw new Error('there is no index');
+  // Beside a live writer the log may have grown since the caller measured it (the writer indexes a line after writing it).
+  if (opts.shared) complete = Math.max(complete, completeLength(fd, fstatSync(fd).size));
   let { index, levels } = openFiles(dir);
   try {
     if (state === 'current' && (force || inconsistency(fd, complete, index, levels) !== null)) {
@@ -119,6 +126,8 @@ export function syncIndex(dir: string, fd: number, complete: number, opts: Index
     if (!opts.shared) levels.truncate(index.size);
     else levels.limit(index.size);
     if (state === 'current' && index.end < complete) {
+      // Beside a live writer, lines it has written and not indexed yet are left to it: this reader sees the entries indexed.
+      if (opts.shared === 'behind-ok') return { index, tree, levels, state, hashed: 0 };
       if (opts.shared) throw new Error('the index is behind the log');
       state = 'behind';
     }

@@ -389,7 +389,14 @@ export class Ledger {
       try { lock = takePidLock(join(this.dir, LOCK_FILE), this.io); } catch { lock = { ok: false, pid: NaN }; }
       lockedHere = lock.ok;
       if (!lock.ok) {
-        // A live writer owns the files: a private copy for this reader.
+        // A live writer owns the files: its index as far as it has written it, else a private copy for this reader.
+        if (!force && existsSync(shared)) {
+          try {
+            const o = syncIndex(shared, this.fd, complete, { ...opts, shared: 'behind-ok' });
+            this.useIndex(o);
+            return { state: o.state, hashed: 0 };
+          } catch { /* not usable: a private copy */ }
+        }
         this.privateIndexDir ??= mkdtempSync(join(tmpdir(), 'custodian-ledger-index-'));
         const o = syncIndex(this.privateIndexDir, this.fd, complete, opts, true);
         this.useIndex(o);
