@@ -7,7 +7,7 @@
  * reader beside a live writer shares the writer's index.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cpSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { cpSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger, MerkleTree, leafHash, type IndexProgress } from '../../electron/core/ledger';
 import { nodeIo } from '../../electron/core/ledger/files';
@@ -163,6 +163,17 @@ describe('the persistent index', () => {
     expect(r.index.mentions.device.get('dev-3')).toEqual([index]);
     expect(r.index.mentions.workOrder.get('WO-9')).toEqual([index]);
     r.close();
+  });
+
+  it('an old history line rewritten (outside what open reads): open passes, verify finds the history going back', () => {
+    const hp = join(dir, 'checkpoints.jsonl');
+    const hist = readFileSync(hp, 'utf8').split('\n');
+    // Line 5's size raised past the lines after it (the note's own signature is not what this checks).
+    hist[5] = hist[5]!.replace(/^("custodian\.station\/index\\n)\d+/, '$1' + '79');
+    writeFileSync(hp, hist.join('\n'));
+    const l = Ledger.open({ dir, historyWindow: 4 });
+    expect(() => [...l.verify()]).toThrow(expect.objectContaining({ code: 'LEDGER_TAMPERED', message: expect.stringContaining('checkpoint history goes back') }));
+    l.close();
   });
 
   it('a reader beside a live writer reads the writer\'s index as it is, and sees its appends after it opened', () => {
