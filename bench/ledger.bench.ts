@@ -1,36 +1,28 @@
 /**
  * Ledger benchmark (npm run bench -- ledger):
  *  - durable appends per second, against raw writeSync+fsyncSync of the same bytes (same run);
- *  - open + full verification of a 1,000,000-entry ledger (target <= 10 s);
- *  - one inclusion proof (tlog-proof) on that ledger (target <= 10 ms);
- *  - the UI's paged read and search on that ledger;
- *  - bytes per entry.
- * The 1M fixture is realistic (intent / done with a 500-byte DER / outcome per
- * issuance, a signed checkpoint after every non-intent record) but written in
- * bulk without per-entry fsync. Set CUSTODIAN_BENCH_KEEP=1 to keep it in $TMPDIR.
+ *  - on ledgers of 10,000,000 entries (targets) and 1,000,000 (printed beside):
+ *    open until ready to sign (<= 0.5 s, <= 200 MB resident), device / serial /
+ *    work-order lookups (<= 5 ms), full verification (<= 3x a plain SHA-256 of
+ *    the same file in the same run, <= 300 MB resident), the ledger view's
+ *    first rows (open + first page, < 1 s), and the index rebuild.
+ * Each case runs in its own process (bench/ledger/case.ts) so its resident
+ * memory is measured alone. The fixtures (bench/ledger/fixture.ts) are built
+ * once under ~/.cache/custodian/bench (about 6 GB for 10M) and reused.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { randomBytes, createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchReport } from './run';
 import { Ledger } from '../electron/core/ledger/ledger';
-import { MerkleTree } from '../electron/core/ledger/merkle';
-import { encodeRecord } from '../electron/core/ledger/records';
-import { loadLedgerKey } from '../electron/core/ledger/keys';
-import { signCheckpoint } from '../electron/core/ledger/checkpoint';
-import { proofsFor } from '../electron/core/ledger/bundle';
+import { intentBody, ledgerFixture, type Fixture } from './ledger/fixture';
 
-const N = 1_000_000;
 const hex = (n: number) => randomBytes(n).toString('hex');
-
-function intentBody(i: number) {
-  return {
-    deviceId: `dev-${String(i).padStart(8, '0')}`, subject: `CN=dev-${String(i).padStart(8, '0')}`, serialHex: `1${hex(15)}`,
-    spkiSha256: hex(32), csrSha256: hex(32), issuerFingerprint: 'a'.repeat(64), profile: 'device-leaf',
-    notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2036-01-01T00:00:00.000Z', operator: 'operator-07', workOrder: `WO-${Math.floor(i / 1000)}`,
-  };
-}
+const here = fileURLToPath(new URL('.', import.meta.url));
 
 function benchAppends(dir: string, count: number): { ledgerPerSec: number; rawPerSec: number; issuancePerSec: number } {
   const l = Ledger.create({ dir: join(dir, 'appends'), stationId: 'bench-appends' });
@@ -71,63 +63,47 @@ function benchAppends(dir: string, count: number): { ledgerPerSec: number; rawPe
   return { ledgerPerSec: count / (ledgerMs / 1000), rawPerSec: count / (rawMs / 1000), issuancePerSec };
 }
 
-/** Write a realistic N-entry ledger in bulk (no fsync per entry), with its checkpoint history. */
-function buildFixture(dir: string): { entriesBytes: number; historyBytes: number; millis: number } {
-  const t0 = performance.now();
-  const l = Ledger.create({ dir, stationId: 'bench-1m' });
-  const genesis = l.entryBytes(0);
-  const origin = l.origin;
-  l.close();
-  const signer = loadLedgerKey(dir, origin);
-  const tree = new MerkleTree();
-  tree.appendEntry(genesis);
-  const fd = openSync(join(dir, 'entries.jsonl'), 'a');
-  const hfd = openSync(join(dir, 'checkpoints.jsonl'), 'a');
-  let chunk: Buffer[] = [];
-  let hchunk: string[] = [];
-  let chunkBytes = 0;
-  const flush = () => {
-    writeSync(fd, Buffer.concat(chunk));
-    writeSync(hfd, hchunk.join(''));
-    chunk = [];
-    hchunk = [];
-    chunkBytes = 0;
-  };
-  const at = '2026-03-02T10:15:00.000Z';
-  let lastNote = '';
-  let intent = -1;
-  for (let i = 1; i < N; i++) {
-    const phase = (i - 1) % 3;
-    const line = phase === 0
-      ? encodeRecord('intent', i, at, intentBody(i))
-      : phase === 1
-        ? encodeRecord('done', i, at, { intent, deviceId: `dev-${String(intent).padStart(8, '0')}`, serialHex: `1${hex(15)}`, issuerFingerprint: 'a'.repeat(64), certSha256: hex(32), cert: randomBytes(500).toString('base64') })
-        : encodeRecord('outcome', i, at, { intent, result: 'passed' });
-    if (phase === 0) intent = i;
-    tree.appendEntry(line);
-    chunk.push(line, Buffer.from('\n'));
-    chunkBytes += line.length + 1;
-    if (phase !== 0) {
-      lastNote = signCheckpoint({ origin, size: tree.size, root: tree.root(), extensions: [] }, signer);
-      hchunk.push(`${JSON.stringify(lastNote)}\n`);
-    }
-    if (chunkBytes > 8 << 20) flush();
+type Figures = Record<string, number>;
+
+/** The case runner bundled once with esbuild (tsx's own dependency), so each case is a plain `node` process; tsx if that fails. */
+async function caseCommand(): Promise<string[]> {
+  const entry = join(here, 'ledger', 'case.ts');
+  try {
+    const out = join(mkdtempSync(join(tmpdir(), 'custodian-ledger-case-')), 'case.mjs');
+    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
+    await esbuild.build({
+      entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: out, logLevel: 'silent',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+    return [process.execPath, out];
+  } catch {
+    return [process.execPath, '--import', 'tsx', entry];
   }
-  if (lastNote === '' || tree.size % 3 === 2) {
-    lastNote = signCheckpoint({ origin, size: tree.size, root: tree.root(), extensions: [] }, signer);
-    hchunk.push(`${JSON.stringify(lastNote)}\n`);
+}
+
+function runCase(cmd: string[], kind: string, f: Fixture): Figures {
+  const out = execFileSync(cmd[0]!, [...cmd.slice(1), kind, f.home], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Figures;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Every case on one fixture; open and the baseline/verify pair three times each (medians, worst peak RSS). */
+function measure(cmd: string[], f: Fixture): { rebuild: Figures | null; open: Figures; verify: Figures; sha: Figures } {
+  const rebuild = f.builtMs !== undefined || !existsSync(join(f.dir, 'index')) || f.entries <= 1_000_000 ? runCase(cmd, 'rebuild', f) : null;
+  const opens: Figures[] = [];
+  const verifies: Figures[] = [];
+  const shas: Figures[] = [];
+  for (let r = 0; r < 3; r++) {
+    opens.push(runCase(cmd, 'open', f));
+    shas.push(runCase(cmd, 'sha256', f));
+    verifies.push(runCase(cmd, 'verify', f));
   }
-  flush();
-  fsyncSync(fd);
-  fsyncSync(hfd);
-  closeSync(fd);
-  closeSync(hfd);
-  writeFileSync(join(dir, 'checkpoint'), lastNote);
-  return {
-    entriesBytes: statSync(join(dir, 'entries.jsonl')).size,
-    historyBytes: statSync(join(dir, 'checkpoints.jsonl')).size,
-    millis: performance.now() - t0,
+  const pick = (xs: Figures[]): Figures => {
+    const keys = Object.keys(xs[0]!);
+    return Object.fromEntries(keys.map((k) => [k, k === 'peakRssMb' || k.endsWith('MaxMs') ? Math.max(...xs.map((x) => x[k]!)) : median(xs.map((x) => x[k]!))]));
   };
+  return { rebuild, open: pick(opens), verify: pick(verifies), sha: pick(shas) };
 }
 
 export default async function ledgerBench(): Promise<BenchReport> {
@@ -142,68 +118,50 @@ export default async function ledgerBench(): Promise<BenchReport> {
     `durable appends (intent, write+fsync): ${a.ledgerPerSec.toFixed(0)}/s; raw writeSync+fsyncSync of the same bytes: ${a.rawPerSec.toFixed(0)}/s; ratio ${(a.ledgerPerSec / a.rawPerSec).toFixed(2)}`,
     `full issuances (intent + done + outcome, a signed checkpoint in the fsynced history covering each done; checkpoint file replaced atomically within 2 s): ${a.issuancePerSec.toFixed(0)}/s`,
   );
+  rmSync(work, { recursive: true, force: true });
 
-  const fixture = join(work, 'ledger-1m');
-  const keep = process.env.CUSTODIAN_BENCH_KEEP === '1';
-  if (!keep || !existsSync(join(fixture, 'checkpoint'))) {
-    rmSync(fixture, { recursive: true, force: true });
-    const f = buildFixture(fixture);
-    lines.push(`fixture: ${N} entries, ${(f.entriesBytes / 1e6).toFixed(0)} MB entries + ${(f.historyBytes / 1e6).toFixed(0)} MB checkpoint history, built in ${(f.millis / 1000).toFixed(1)} s`);
-  }
-  const entriesBytes = statSync(join(fixture, 'entries.jsonl')).size;
-  const historyBytes = statSync(join(fixture, 'checkpoints.jsonl')).size;
-
+  const cmd = await caseCommand();
   const load = loadavg()[0]!;
-  const threadCpu = (process as { threadCpuUsage?: (prev?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
-  const cpu0 = process.cpuUsage();
-  const main0 = threadCpu?.();
-  const t0 = performance.now();
-  const l = Ledger.open({ dir: fixture, readOnly: true });
-  const openMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const mainCpu = main0 && threadCpu ? threadCpu(main0) : null;
-  // Baseline: plain SHA-256 of the same bytes, no tree, no parsing.
-  const t1 = performance.now();
-  {
-    const fd = openSync(join(fixture, 'entries.jsonl'), 'r');
-    const buf = Buffer.allocUnsafe(16 << 20);
-    const h = createHash('sha256');
-    for (let n; (n = (await import('node:fs')).readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-    h.digest();
-    closeSync(fd);
+  const sizes = (process.env.CUSTODIAN_BENCH_LEDGER_SIZES ?? '1000000,10000000').split(',').map(Number);
+  const results = sizes.map((n) => {
+    const f = ledgerFixture(n);
+    if (f.builtMs !== undefined) {
+      lines.push(`fixture ${n.toLocaleString('en-US')}: built in ${(f.builtMs / 1000).toFixed(0)} s (${f.entriesBytes / 1e9 >= 1 ? `${(f.entriesBytes / 1e9).toFixed(2)} GB` : `${(f.entriesBytes / 1e6).toFixed(0)} MB`} entries + ${(f.historyBytes / 1e6).toFixed(0)} MB history)`);
+    }
+    return { f, m: measure(cmd, f) };
+  });
+  lines.push(`1-min load average before the ledger cases: ${load.toFixed(1)} on ${availableParallelism()} CPUs; every case in its own process, medians of 3, peak RSS the worst of 3`);
+  for (const { f, m } of results) {
+    const n = f.entries.toLocaleString('en-US');
+    const ratio = m.verify.ms! / m.sha.ms!;
+    lines.push(
+      `${n} entries (${(f.entriesBytes / 1e9).toFixed(2)} GB entries.jsonl + ${(f.historyBytes / 1e6).toFixed(0)} MB history, ${(f.entriesBytes / f.entries).toFixed(0)} bytes per entry):`,
+      `  open until ready to sign: ${m.open.ms!.toFixed(0)} ms, ${m.open.rssAfterOpen!.toFixed(0)} MB resident after open (peak of the whole case ${m.open.peakRssMb!.toFixed(0)} MB)`,
+      `  lookups (search, 200 random each; mean / 99th percentile / worst): device ${m.open.deviceMs!.toFixed(2)} / ${m.open.deviceP99Ms!.toFixed(2)} / ${m.open.deviceMaxMs!.toFixed(2)} ms, ` +
+        `serial ${m.open.serialMs!.toFixed(2)} / ${m.open.serialP99Ms!.toFixed(2)} / ${m.open.serialMaxMs!.toFixed(2)} ms, ` +
+        `work order (first 50) ${m.open.workOrderMs!.toFixed(2)} / ${m.open.workOrderP99Ms!.toFixed(2)} / ${m.open.workOrderMaxMs!.toFixed(2)} ms; tlog-proof for a device ${m.open.proofMs!.toFixed(2)} ms`,
+      `  full verification: ${(m.verify.ms! / 1000).toFixed(2)} s, peak ${m.verify.peakRssMb!.toFixed(0)} MB resident; baseline plain SHA-256 of the file: ${(m.sha.ms! / 1000).toFixed(2)} s; ratio ${ratio.toFixed(2)}`,
+      `    CPU: verification main thread ${(m.verify.mainCpuMs! / 1000).toFixed(2)} s + hashing worker ${(m.verify.workerCpuMs! / 1000).toFixed(2)} s; baseline ${(m.sha.cpuMs! / 1000).toFixed(2)} s ` +
+        `(on two idle cores the wall time approaches the larger thread: ratio ${(Math.max(m.verify.mainCpuMs!, m.verify.workerCpuMs!) / m.sha.cpuMs!).toFixed(2)} by CPU)`,
+      `  ledger view: open + first page of 100 rows ${m.open.openToFirstRowsMs!.toFixed(0)} ms (the page alone ${m.open.firstPageMs!.toFixed(1)} ms)`,
+      ...(m.rebuild ? [`  index rebuilt from entries.jsonl (missing index): ${(m.rebuild.ms! / 1000).toFixed(1)} s, peak ${m.rebuild.peakRssMb!.toFixed(0)} MB resident`] : []),
+    );
   }
-  const hashMs = performance.now() - t1;
-  lines.push(`open + verify ${l.size} entries (re-hash, tree, index, checkpoint and history checks): ${(openMs / 1000).toFixed(2)} s wall, ` +
-    `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU over 2 threads (1-min load average before: ${load.toFixed(1)} on ${availableParallelism()} CPUs); ` +
-    `baseline plain SHA-256 of the file: ${(hashMs / 1000).toFixed(2)} s; ratio ${(openMs / hashMs).toFixed(1)}`);
-  if (mainCpu) {
-    const mainS = (mainCpu.user + mainCpu.system) / 1e6;
-    const workerS = (cpu.user + cpu.system) / 1e6 - mainS;
-    lines.push(`  CPU per thread: main ${mainS.toFixed(2)} s, hashing worker ${workerS.toFixed(2)} s ` +
-      `(on 2 otherwise idle cores the wall time approaches the larger of the two)`);
+  const big = results.find((r) => r.f.entries >= 10_000_000);
+  if (big) {
+    const { m } = big;
+    const worstLookup = Math.max(m.open.deviceMaxMs!, m.open.serialMaxMs!, m.open.workOrderMaxMs!);
+    targets.push(
+      { label: `10M: open until ready to sign <= 500 ms (${m.open.ms!.toFixed(0)} ms)`, met: m.open.ms! <= 500 },
+      { label: `10M: resident after open <= 200 MB (${m.open.rssAfterOpen!.toFixed(0)} MB)`, met: m.open.rssAfterOpen! <= 200 },
+      { label: `10M: device/serial/work-order lookups <= 5 ms (worst of 600: ${worstLookup.toFixed(2)} ms)`, met: worstLookup <= 5 },
+      { label: `10M: full verification <= 3x plain SHA-256 (${(m.verify.ms! / m.sha.ms!).toFixed(2)}x)`, met: m.verify.ms! <= 3 * m.sha.ms! },
+      { label: `10M: full verification peak resident <= 300 MB (${m.verify.peakRssMb!.toFixed(0)} MB)`, met: m.verify.peakRssMb! <= 300 },
+      { label: `10M: ledger view first rows < 1 s (open + first page: ${m.open.openToFirstRowsMs!.toFixed(0)} ms)`, met: m.open.openToFirstRowsMs! < 1000 },
+    );
+  } else {
+    targets.push({ label: 'the 10,000,000-entry fixture was measured (CUSTODIAN_BENCH_LEDGER_SIZES leaves it out)', met: false });
   }
-  targets.push({ label: `open+verify 1M entries <= 10 s (${(openMs / 1000).toFixed(2)} s)`, met: openMs <= 10_000 });
-
-  const samples = 1000;
-  const t2 = performance.now();
-  for (let i = 0; i < samples; i++) {
-    const dev = 1 + 3 * Math.floor(Math.random() * ((N - 2) / 3));
-    proofsFor(l, `dev-${String(dev).padStart(8, '0')}`);
-  }
-  const proofMs = (performance.now() - t2) / samples;
-  lines.push(`tlog-proof for a device (lookup, inclusion proof, format): ${proofMs.toFixed(3)} ms`);
-  targets.push({ label: `one inclusion proof <= 10 ms (${proofMs.toFixed(3)} ms)`, met: proofMs <= 10 });
-
-  const t3 = performance.now();
-  for (let i = 0; i < 100; i++) l.list(Math.floor(Math.random() * (N - 50)), 50);
-  const pageMs = (performance.now() - t3) / 100;
-  const t4 = performance.now();
-  for (let i = 0; i < 100; i++) l.search({ workOrder: `WO-${Math.floor(Math.random() * 999)}`, limit: 50 });
-  const searchMs = (performance.now() - t4) / 100;
-  lines.push(`UI: page of 50 entries ${pageMs.toFixed(2)} ms; search by work order (first 50) ${searchMs.toFixed(2)} ms`);
-  lines.push(`bytes per entry: ${(entriesBytes / l.size).toFixed(0)} (entries) + ${(historyBytes / l.size).toFixed(0)} (checkpoint history); ` +
-    `memory after open: ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB RSS`);
-  l.close();
-  if (!keep) rmSync(work, { recursive: true, force: true });
+  if (cmd.length === 2) rmSync(join(cmd[1]!, '..'), { recursive: true, force: true });
   return { name: 'ledger', lines, targets };
 }

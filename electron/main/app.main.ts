@@ -81,6 +81,7 @@ export function bootstrap(electronApp: App, opts: MainOptions = {}): boolean {
   const service = opts.service ?? createDefaultStationService({
     home: defaultStationHome(),
     platform: { files: electronFilePicker(() => win), notify, version: electronApp.getVersion(), platform: process.platform },
+    verifyLedgerOnStart: true,
   });
 
   electronApp.on('web-contents-created', (_e, wc) => hardenWebContents(wc, origin));

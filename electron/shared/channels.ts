@@ -55,6 +55,7 @@ export const EVENT_NAMES = [
   'station.head',
   'authority.lockState',
   'ledger.appended',
+  'ledger.verification',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

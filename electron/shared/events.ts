@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Iso, SerialHex } from './api/common';
 import { LockState } from './api/authority';
 import { DriverName, PortInfo, RunProofs, ShiftCounters, StationHalt } from './api/station';
-import { EntryStatus } from './api/ledger';
+import { EntryStatus, LedgerVerification } from './api/ledger';
 import { HeadState } from './api/line';
 import { STEP_ORDER, type WorkflowStep } from './workflow';
 
@@ -67,4 +67,6 @@ export const EVENTS = {
   'station.head': HeadState,
   'authority.lockState': AuthorityLockStateEvent,
   'ledger.appended': LedgerAppended,
+  /** The full verification's progress and verdict (a tamper it finds also halts the station: station.halted). */
+  'ledger.verification': LedgerVerification,
 } as const;

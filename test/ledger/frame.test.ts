@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameRecord, type RecordBodies, type RecordType } from '../../electron/core/ledger';
-import { decodeBody, decodeForIndex } from '../../electron/core/ledger/entry-index';
+import { decodeBody, decodeForIndex } from '../../electron/core/ledger/index-fields';
 
 /** The record line as docs/ledger-format.md §2 defines it: t, n, at, the body's defined fields in order, cert last. */
 function reference(t: string, n: number, at: string, body: object): string {

@@ -1,10 +1,11 @@
 /**
- * The open-time re-hash in all its paths (worker thread, multiple chunks,
- * entries split across chunks, single thread) agrees with a plain tree, and
- * the paged view/search API reads the right entries.
+ * The re-hash in all its paths (worker thread, multiple chunks, entries split
+ * across chunks, single thread), when open builds the index from the entries
+ * and when verify() re-hashes them all, agrees with a plain tree, and the
+ * paged view/search API reads the right entries.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Ledger, MerkleTree, leafHash, listEntries, searchEntries } from '../../electron/core/ledger';
@@ -37,7 +38,15 @@ beforeAll(() => {
   expectedRoot = t.root();
 });
 
-describe('open-time scan', () => {
+/** A copy of the ledger without its index: open builds it from the entries. */
+function withoutIndex(): string {
+  const copy = join(tempDir('scan-copy-'), 'ledger');
+  cpSync(dir, copy, { recursive: true });
+  rmSync(join(copy, 'index'), { recursive: true, force: true });
+  return copy;
+}
+
+describe('index build and full verification', () => {
   const variants = {
     'single thread, one chunk': {},
     'worker, 64 KB chunks': { chunkBytes: 64 << 10, parallelMinBytes: 0 },
@@ -46,18 +55,25 @@ describe('open-time scan', () => {
   };
   for (const [name, scan] of Object.entries(variants)) {
     it(`${name}: same root and index`, () => {
-      const l = Ledger.open({ dir, readOnly: true, scan });
+      const l = Ledger.open({ dir: withoutIndex(), readOnly: true, scan });
+      expect(l.openReport.index).toEqual({ state: 'missing', hashed: 1 + 2 * COUNT });
       expect(l.tree.root().equals(expectedRoot)).toBe(true);
       expect(l.size).toBe(1 + 2 * COUNT);
       expect(l.index.byDevice.get('dev-"quoted"-7')).toEqual([1 + 2 * 7]);
       expect(l.index.bySerial.get((0x1000 + 1499).toString(16))).toEqual([1 + 2 * 1499]);
       expect(l.index.byWorkOrder.get('WO-3')).toHaveLength(150);
       expect(l.index.linkOf(1 + 2 * 10)).toBe(2 + 2 * 10);
+      const steps = l.verify();
+      let r = steps.next();
+      let chunks = 0;
+      for (; !r.done; r = steps.next()) chunks++;
+      expect(r.value).toMatchObject({ entries: 1 + 2 * COUNT, bytes: readFileSync(join(dir, 'entries.jsonl')).length });
+      if ('chunkBytes' in scan) expect(chunks).toBeGreaterThan(1);
       l.close();
     });
   }
 
-  it('detects a flipped byte in a later chunk on the worker path', () => {
+  it('detects a flipped byte in a later chunk on the worker path: verify with the index, open without it', () => {
     const copy = join(tempDir('scan-copy-'), 'ledger');
     cpSync(dir, copy, { recursive: true });
     const p = join(copy, 'entries.jsonl');
@@ -65,7 +81,13 @@ describe('open-time scan', () => {
     const at = Math.floor(b.length * 0.8);
     b[at] = b[at] === 0x41 ? 0x42 : 0x41;
     writeFileSync(p, b);
-    expect(() => Ledger.open({ dir: copy, scan: { chunkBytes: 64 << 10, parallelMinBytes: 0 } })).toThrow(expect.objectContaining({ code: 'LEDGER_TAMPERED' }));
+    const scan = { chunkBytes: 64 << 10, parallelMinBytes: 0 };
+    // The index (built before the edit) still has the tree the checkpoint signed: open checks that tree, verify the entries.
+    const l = Ledger.open({ dir: copy, scan });
+    expect(() => [...l.verify()]).toThrow(expect.objectContaining({ code: 'LEDGER_TAMPERED' }));
+    l.close();
+    rmSync(join(copy, 'index'), { recursive: true, force: true });
+    expect(() => Ledger.open({ dir: copy, scan })).toThrow(expect.objectContaining({ code: 'LEDGER_TAMPERED' }));
   });
 
   it('refuses a malformed entry after the last checkpoint', () => {

@@ -1,7 +1,11 @@
 /**
- * Every tampering named in the issue is caught twice: by the station when it
- * opens its ledger (`custodian ledger status` → LEDGER_TAMPERED, exit 7) and by
- * the brand owner's offline `custodian audit` of an exported bundle (exit 7).
+ * Every tampering named in the issue is caught twice: by the station (exit 7,
+ * LEDGER_TAMPERED) and by the brand owner's offline `custodian audit` of an
+ * exported bundle (exit 7). The station catches it either when it opens its
+ * ledger (`custodian ledger status`: the index, its first and last entry and
+ * the entries after it against the checkpoints) or, for an edit inside the
+ * indexed entries that leaves the index as it was, by the full verification
+ * (`custodian ledger verify`, the app's background check); each case says which.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,15 +24,26 @@ beforeAll(async () => {
   rootPem = writeRoot(ca.root);
 });
 
-/** The station opening its ledger for writing (as the app does), and `custodian ledger status`; both must agree. */
+/**
+ * The station opening its ledger for writing (as the app does), and `custodian
+ * ledger status`; both must agree. If open passes, `custodian ledger verify`.
+ * `caughtBy` says which caught it (null: neither).
+ */
 async function stationOpen(s: Station) {
   let openCode: string | undefined;
   try { Ledger.open({ dir: s.ledgerDir, readOnly: false }).close(); } catch (e) { openCode = (e as { code?: string }).code ?? 'UNEXPECTED'; }
   const r = await cli(['--home', s.home, 'ledger', 'status', '--json']);
   const code = (r.json as { error?: { code: string } }).error?.code;
   expect(code).toBe(openCode);
-  return { status: r.status, code };
+  if (code) return { status: r.status, code, caughtBy: 'open' };
+  const v = await cli(['--home', s.home, 'ledger', 'verify', '--json']);
+  const vcode = (v.json as { error?: { code: string } }).error?.code;
+  return { status: v.status, code: vcode, caughtBy: vcode ? 'verify' : null };
 }
+
+const atOpen = { status: 7, code: 'LEDGER_TAMPERED', caughtBy: 'open' };
+const byVerify = { status: 7, code: 'LEDGER_TAMPERED', caughtBy: 'verify' };
+const clean = { status: 0, code: undefined, caughtBy: null };
 
 /** Apply the same edit to a fresh station copy and to a fresh clean bundle of it. */
 async function tamperBoth(edit: (entriesPath: string) => void) {
@@ -42,7 +57,7 @@ async function tamperBoth(edit: (entriesPath: string) => void) {
 describe('untampered', () => {
   it('opens and audits clean, so every failure below is caused by the tampering', async () => {
     const s = cloneStation(pristine);
-    expect(await stationOpen(s)).toEqual({ status: 0, code: undefined });
+    expect(await stationOpen(s)).toEqual(clean);
     const { status, report } = await audit([await exportBundle(s)], rootPem);
     expect(report.findings).toEqual([]);
     expect(status).toBe(0);
@@ -51,7 +66,7 @@ describe('untampered', () => {
 });
 
 describe('tampered entries', () => {
-  it('a byte flipped in any entry', async () => {
+  it('a byte flipped in any entry: in the first or last by open (it reads their bytes), in any other by verify', async () => {
     const n = lines(join(pristine.ledgerDir, 'entries.jsonl')).length;
     for (let i = 0; i < n; i++) {
       const r = await tamperBoth((p) => {
@@ -62,28 +77,28 @@ describe('tampered entries', () => {
         ls[i] = b.toString('latin1');
         writeLines(p, ls);
       });
-      expect(r.station, `entry ${i}`).toEqual({ status: 7, code: 'LEDGER_TAMPERED' });
+      expect(r.station, `entry ${i}`).toEqual(i === 0 || i === n - 1 ? atOpen : byVerify);
       expect(r.audit.status, `entry ${i}`).toBe(7);
       expect(r.audit.report.findings.length).toBeGreaterThan(0);
     }
   });
 
-  it('an entry deleted (in the middle and at the end)', async () => {
+  it('an entry deleted (in the middle and at the end): by open (the log is shorter than the index, which is rebuilt)', async () => {
     for (const which of [5, -1]) {
       const r = await tamperBoth((p) => { const ls = lines(p); ls.splice(which, 1); writeLines(p, ls); });
-      expect(r.station).toEqual({ status: 7, code: 'LEDGER_TAMPERED' });
+      expect(r.station).toEqual(atOpen);
       expect(r.audit.status).toBe(7);
       expect(r.audit.report.findings.map((f) => f.kind)).toContain('AUDIT_CHECKPOINT_INCONSISTENT');
     }
   });
 
-  it('two entries swapped', async () => {
+  it('two entries swapped: by verify (same length, the index still matches the checkpoint)', async () => {
     const r = await tamperBoth((p) => {
       const ls = lines(p);
       [ls[3], ls[4]] = [ls[4]!, ls[3]!];
       writeLines(p, ls);
     });
-    expect(r.station).toEqual({ status: 7, code: 'LEDGER_TAMPERED' });
+    expect(r.station).toEqual(byVerify);
     expect(r.audit.status).toBe(7);
     expect(r.audit.report.findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['AUDIT_SEQUENCE', 'AUDIT_CHECKPOINT_INCONSISTENT']));
   });
@@ -120,11 +135,11 @@ describe('history rewritten by the station itself (tail truncated, checkpoint re
     // Naive rewrite: the old checkpoint history still shows the larger tree.
     const naive = cloneStation(s);
     rewriteHistory(naive, 8, { scrubHistory: false, scrubCosigned: true });
-    expect(await stationOpen(naive)).toEqual({ status: 7, code: 'LEDGER_TAMPERED' });
+    expect(await stationOpen(naive)).toEqual(atOpen);
 
     // Thorough rewrite: history re-signed too. The bundle alone is self-consistent…
     rewriteHistory(s, 8, { scrubHistory: true, scrubCosigned: true });
-    expect(await stationOpen(s)).toEqual({ status: 0, code: undefined });
+    expect(await stationOpen(s)).toEqual(clean);
     const second = await exportBundle(s);
     expect((await audit([second], rootPem)).status).toBe(0);
     // …but not with the checkpoint the auditor accepted at the first collection.
@@ -148,7 +163,7 @@ describe('history rewritten by the station itself (tail truncated, checkpoint re
     // The station rewrites entries and history but keeps its stored cosigned checkpoint: open refuses.
     const keeps = cloneStation(s);
     rewriteHistory(keeps, 8, { scrubHistory: true, scrubCosigned: false });
-    expect(await stationOpen(keeps)).toEqual({ status: 7, code: 'LEDGER_TAMPERED' });
+    expect(await stationOpen(keeps)).toEqual(atOpen);
 
     // It scrubs that too: the audit given the cosigned checkpoint still flags it.
     rewriteHistory(s, 8, { scrubHistory: true, scrubCosigned: true });
@@ -214,7 +229,7 @@ describe('certificates the ledgers do not account for', () => {
 });
 
 describe('station open', () => {
-  it('refuses a ledger whose latest checkpoint was re-signed by another key', async () => {
+  it('refuses a ledger whose latest checkpoint was re-signed by another key (at open)', async () => {
     const s = cloneStation(pristine);
     const cp = readFileSync(join(s.ledgerDir, 'checkpoint'), 'utf8');
     writeFileSync(join(s.ledgerDir, 'checkpoint'), cp.replace(/ [A-Za-z0-9+/]{20}/, ' AAAAAAAAAAAAAAAAAAAA'));

@@ -28,9 +28,16 @@ export interface TestStation {
   close(): Promise<void>;
 }
 
-export async function startTestStation(opts: { rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo; prepare?: (home: string) => Promise<void> } = {}): Promise<TestStation> {
-  const home = await mkdtemp(join(tmpdir(), 'custodian-station-'));
-  // The home as another tool left it (a CA imported with the CLI) before the service opens it.
+export async function startTestStation(opts: {
+  rendererDir?: string; devices?: DevicePort; wireTime?: boolean; ledgerIo?: LedgerIo;
+  /** An existing station home to serve (removed at close like a fresh one). */
+  home?: string;
+  /** The home as another tool left it (a CA imported with the CLI) before the service opens it. */
+  prepare?: (home: string) => Promise<void>;
+  /** Verify every ledger entry in the background after start, as the app does. */
+  verifyLedgerOnStart?: boolean;
+} = {}): Promise<TestStation> {
+  const home = opts.home ?? await mkdtemp(join(tmpdir(), 'custodian-station-'));
   await opts.prepare?.(home);
   const picker = new ScriptedFilePicker();
   const service = createDefaultStationService({
@@ -40,6 +47,7 @@ export async function startTestStation(opts: { rendererDir?: string; devices?: D
     devices: opts.devices ?? { listPorts: async () => [] },
     simulatorWireTime: opts.wireTime ?? false,
     ...(opts.ledgerIo ? { ledgerFiles: { io: opts.ledgerIo } } : {}),
+    ...(opts.verifyLedgerOnStart ? { verifyLedgerOnStart: true } : {}),
     watchIntervalMs: 200,
   });
   await service.start();

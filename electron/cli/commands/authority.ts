@@ -21,7 +21,7 @@ import { obtainPin } from '../passphrase';
 import { OPERATOR_OPTION, operatorFrom } from '../operator';
 import type { CliCommand, CommandContext, CommandGroup, CommandResult, OptionSpec } from '../types';
 import { renderChain, renderReport, renderRootCheck } from './authority-format';
-import { ledgerDir } from './ledger';
+import { indexProgress, ledgerDir } from './ledger';
 
 const OUT_FORCE: Record<string, OptionSpec> = {
   force: { type: 'boolean', description: 'replace output files that already exist' },
@@ -97,7 +97,7 @@ async function withJournalledAuthority<T>(
   ctx: CommandContext, fn: (a: Authority, ledger: Ledger, held: (k: HeldLedgerKey | null) => void) => Promise<T>, initialKey: HeldLedgerKey | null = null,
 ): Promise<T> {
   const operator = operatorFrom(ctx);
-  const { ledger, recorder } = openStationLedger({ dir: ledgerDir(ctx), stationId: defaultStationId() });
+  const { ledger, recorder } = openStationLedger({ dir: ledgerDir(ctx), stationId: defaultStationId(), onIndexProgress: indexProgress(ctx) });
   // A checkpoint key unlocked with the authority is closed after the ledger's closing checkpoint.
   let checkpointKey: HeldLedgerKey | null = initialKey;
   try {

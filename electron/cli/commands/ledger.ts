@@ -20,9 +20,26 @@ export function ledgerDir(ctx: CommandContext): string {
   return join(ctx.home, 'ledger');
 }
 
-/** Open the station's ledger for `fn` (warning about a torn tail) and close it when `fn` has finished. */
+/** A progress line at most once a second (and at the end): "<what> 42% (1,234,567 entries)". */
+function progressLine(ctx: CommandContext, what: string): (p: { bytes: number; total: number; entries: number }) => void {
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 1000 && p.bytes < p.total) return;
+    last = now;
+    ctx.info(`${what} ${p.total ? Math.floor((100 * p.bytes) / p.total) : 100}% (${p.entries.toLocaleString('en-US')} entries)`);
+  };
+}
+
+/** Progress on stderr while an open builds or catches up the ledger's index (LedgerOptions.onIndexProgress). */
+export function indexProgress(ctx: CommandContext): NonNullable<LedgerOptions['onIndexProgress']> {
+  let show: ((p: { bytes: number; total: number; entries: number }) => void) | null = null;
+  return (p) => (show ??= progressLine(ctx, p.reason === 'behind' ? 'index: catching up' : `index: building (${p.reason})`))(p);
+}
+
+/** Open the station's ledger for `fn` (warning about a torn tail, showing the index being built) and close it when `fn` has finished. */
 async function withLedger<T>(ctx: CommandContext, opts: Partial<LedgerOptions>, fn: (l: Ledger) => T | Promise<T>): Promise<T> {
-  const ledger = Ledger.open({ dir: ledgerDir(ctx), ...opts });
+  const ledger = Ledger.open({ dir: ledgerDir(ctx), ...opts, onIndexProgress: indexProgress(ctx) });
   try {
     if (ledger.openReport.tornTail) ctx.warn(ledger.openReport.tornTail.message);
     return await fn(ledger);
@@ -33,16 +50,16 @@ async function withLedger<T>(ctx: CommandContext, opts: Partial<LedgerOptions>, 
 
 const status: CliCommand = {
   name: 'status',
-  summary: 'open and verify the ledger: entries re-hashed against the signed checkpoint',
+  summary: 'open the ledger: its index and the entries after it checked against the signed checkpoint (ledger verify re-hashes all)',
   async run(ctx) {
     return withLedger(ctx, { readOnly: true }, (l) => {
       const data = {
         origin: l.origin, vkey: l.vkey, vkeys: l.vkeys, key: l.keyPlacement, entries: l.size, checkpointSize: l.checkpoint.size,
         root: l.checkpoint.root.toString('base64'), unreconciled: l.openReport.unreconciled,
-        tornTail: l.openReport.tornTail?.details ?? null, openMillis: Math.round(l.openReport.millis),
+        tornTail: l.openReport.tornTail?.details ?? null, openMillis: Math.round(l.openReport.millis), index: l.openReport.index,
       };
       return { data, human: [
-        `ledger ${l.origin}: ${l.size} entries, verified against checkpoint ${l.checkpoint.size}`,
+        `ledger ${l.origin}: ${l.size} entries, verified against checkpoint ${l.checkpoint.size} (index ${l.openReport.index.state}${l.openReport.index.hashed ? `, ${l.openReport.index.hashed} entries hashed` : ''})`,
         `vkey ${l.vkey}`,
         keyLine(l.keyPlacement),
         ...(data.unreconciled.length ? [`unreconciled intents: ${data.unreconciled.join(', ')} (custodian ledger reconcile)`] : []),
@@ -231,6 +248,24 @@ const addCosigned: CliCommand = {
   },
 };
 
+const verify: CliCommand = {
+  name: 'verify',
+  summary: 'verify every entry: re-hash the whole ledger against every checkpoint (open checks the index and the tail only)',
+  async run(ctx) {
+    return withLedger(ctx, { readOnly: true }, (l) => {
+      const steps = l.verify();
+      const show = progressLine(ctx, 'verify:');
+      let r = steps.next();
+      for (; !r.done; r = steps.next()) show(r.value);
+      const v = r.value;
+      return {
+        data: { origin: l.origin, entries: v.entries, bytes: v.bytes, checkpoints: v.checkpoints, millis: Math.round(v.millis) },
+        human: `ledger ${l.origin}: all ${v.entries} entries verified against ${v.checkpoints} checkpoints in ${(v.millis / 1000).toFixed(1)} s`,
+      };
+    });
+  },
+};
+
 const vkey: CliCommand = {
   name: 'vkey',
   summary: "print this station's ledger verifier key (C2SP vkey)",
@@ -243,6 +278,6 @@ const vkey: CliCommand = {
 export const ledgerCommands: CommandGroup = {
   kind: 'group',
   name: 'ledger',
-  summary: 'the signing ledger: status, list, proof, export, reconcile, cosigned checkpoints, seal-key',
-  commands: [status, list, proof, exportCmd, reconcile, addCosigned, vkey, sealKey],
+  summary: 'the signing ledger: status, verify, list, proof, export, reconcile, cosigned checkpoints, seal-key',
+  commands: [status, verify, list, proof, exportCmd, reconcile, addCosigned, vkey, sealKey],
 };

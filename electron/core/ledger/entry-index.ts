@@ -1,57 +1,56 @@
 /**
- * In-memory index over the entries file, built while the entries are re-hashed
- * at open: byte offsets and types of every entry, intent links, and lookups by
- * device ID, serial, work order and (intents) the device key's SPKI hash. Records are decoded without converting the
- * certificate: done records are parsed up to their final `cert` key only.
+ * The ledger's index, persisted beside entries.jsonl in `index/entries.sqlite`
+ * (node:sqlite): per entry its byte offset, length, type and intent link;
+ * lookups by device ID, serial, work order and (intents) the device key's
+ * SPKI hash; outcomes by intent. Derived data, rebuilt from entries.jsonl
+ * (Ledger.open): it is never fsynced, and an index that is missing, behind
+ * the log or inconsistent with it is caught up or rebuilt at open.
+ *
+ * What is indexed per record type:
+ *   intent             device ID, serial, work order, SPKI hash
+ *   done/failed/reconcile/outcome   the link to their intent (an intent links to its closing record)
+ *   verification-cert  serial
+ *   any other type     whichever of device ID, serial and work order it carries (`mentions`)
  */
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { RECORD_TYPES, TYPE_CODE, type RecordType } from './records';
+import { RECORD_TYPES, type RecordType } from './records';
+import { C_GENESIS, C_INTENT, C_OUTCOME, C_ROTATION, C_VERIFICATION, LINKED_CODES, type Decoded } from './index-fields';
+import { openDatabase, type DatabaseSync, type StatementSync } from './sqlite';
 
-const CERT_KEY = Buffer.from(',"cert":"');
+export const INDEX_FORMAT = 'custodian-ledger-index/1';
 
-class Growable<T extends Float64Array | Int32Array | Uint8Array> {
-  constructor(public data: T, private readonly make: (n: number) => T) {}
-  set(i: number, v: number): void {
-    if (i >= this.data.length) {
-      const grown = this.make(Math.max(1024, this.data.length * 2));
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[i] = v;
-  }
-}
+const K_DEVICE = 0;
+const K_SERIAL = 1;
+const K_WORK_ORDER = 2;
+const K_SPKI = 3;
+const K_OUTCOME = 4;
+const K_OTHER_DEVICE = 5;
+const K_OTHER_SERIAL = 6;
+const K_OTHER_WORK_ORDER = 7;
 
-/** String → entry indices; a single index is stored unboxed (most keys have one). */
-export class IndexMap {
-  private readonly m = new Map<string, number | number[]>();
-  add(key: string | undefined, i: number): void {
-    if (key === undefined) return;
-    const v = this.m.get(key);
-    if (v === undefined) this.m.set(key, i);
-    else if (typeof v === 'number') this.m.set(key, [v, i]);
-    else v.push(i);
-  }
-  /** Remove index i where it is the key's newest (undoing add). */
-  removeLast(key: string | undefined, i: number): void {
-    if (key === undefined) return;
-    const v = this.m.get(key);
-    if (v === i) this.m.delete(key);
-    else if (Array.isArray(v) && v.at(-1) === i) {
-      v.pop();
-      if (v.length === 1) this.m.set(key, v[0]!);
-    }
-  }
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entry(n INTEGER PRIMARY KEY, off INTEGER NOT NULL, len INTEGER NOT NULL, type INTEGER NOT NULL, link INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS entry_open ON entry(n) WHERE type = ${C_INTENT} AND link = -1;
+CREATE INDEX IF NOT EXISTS entry_rotation ON entry(n) WHERE type = ${C_ROTATION};
+CREATE TABLE IF NOT EXISTS lookup(kind INTEGER NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL);
+`;
+const LOOKUP_INDEX = 'CREATE INDEX IF NOT EXISTS lookup_key ON lookup(kind, key, n)';
+
+/** Entry indices under one key of one kind, oldest first. */
+export class IndexLookup {
+  constructor(private readonly idx: EntryIndex, private readonly kind: number) {}
   get(key: string): number[] | undefined {
-    const v = this.m.get(key);
-    return v === undefined ? undefined : typeof v === 'number' ? [v] : [...v];
+    const rows = this.idx.keyRows(this.kind, key);
+    return rows.length ? rows : undefined;
   }
-  get size(): number {
-    return this.m.size;
+  /** The oldest `limit` of them (a search shows a page, not every device of a work order). */
+  first(key: string, limit: number): number[] {
+    return this.idx.keyRows(this.kind, key, limit);
   }
 }
 
-/** Why a record must not be written (validateNext); a plain function, not a closure per append. */
 function invalidNext(rec: Decoded, index: number, message: string): CustodianError {
   return new CustodianError(LedgerCodes.RECORD_INVALID, message, { index, intent: rec.intent });
 }
@@ -61,40 +60,134 @@ function tamper(message: string, details: Record<string, unknown>): CustodianErr
 }
 
 export class EntryIndex {
-  private offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
-  private types = new Growable(new Uint8Array(1024), (n) => new Uint8Array(n));
-  /** intent → closing record (-1 while open); closing/outcome record → its intent. */
-  private links = new Growable(new Int32Array(1024), (n) => new Int32Array(n));
-  readonly outcomes = new Map<number, number>();
-  readonly byDevice = new IndexMap();
-  readonly bySerial = new IndexMap();
-  readonly byWorkOrder = new IndexMap();
+  private readonly db: DatabaseSync;
+  private readonly q: Record<'insert' | 'entryAt' | 'setLink' | 'addKey' | 'keyRows' | 'keyRowsFirst' | 'outcome' | 'open' | 'rotations' | 'dropEntries' | 'dropKeys' | 'reopenLinks' | 'first' | 'last' | 'getMeta' | 'setMeta', StatementSync>;
+  readonly byDevice = new IndexLookup(this, K_DEVICE);
+  readonly bySerial = new IndexLookup(this, K_SERIAL);
+  readonly byWorkOrder = new IndexLookup(this, K_WORK_ORDER);
   /** Intents by spkiSha256: which device IDs a key was presented for. */
-  readonly bySpki = new IndexMap();
+  readonly bySpki = new IndexLookup(this, K_SPKI);
+  /** Records of other types by the lookup fields they carry (revocations, …). */
+  readonly mentions = {
+    device: new IndexLookup(this, K_OTHER_DEVICE), serial: new IndexLookup(this, K_OTHER_SERIAL), workOrder: new IndexLookup(this, K_OTHER_WORK_ORDER),
+  };
+  /** The newest outcome of an intent. */
+  readonly outcomes = { get: (intent: number): number | undefined => (this.q.outcome.get(K_OUTCOME, String(intent)) as { n: number | null } | undefined)?.n ?? undefined };
   size = 0;
-  /** Byte length of the complete entries. */
+  /** Byte length of the complete entries indexed. */
   end = 0;
+  private inBatch = false;
+  /** The last entry looked up (appends and page reads ask for the same one several times). */
+  private cached = { n: -1, off: 0, len: 0, type: 0, link: 0 };
+
+  /** Open (creating) the index database at `path`. */
+  constructor(path: string) {
+    this.db = openDatabase(path);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -16384;');
+    this.db.exec(SCHEMA);
+    this.db.exec(LOOKUP_INDEX);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.q = {
+      insert: p('INSERT INTO entry(n, off, len, type, link) VALUES (?, ?, ?, ?, ?)'),
+      entryAt: p('SELECT off, len, type, link FROM entry WHERE n = ?'),
+      setLink: p('UPDATE entry SET link = ? WHERE n = ?'),
+      addKey: p('INSERT INTO lookup(kind, key, n) VALUES (?, ?, ?)'),
+      keyRows: p('SELECT n FROM lookup WHERE kind = ? AND key = ? ORDER BY n'),
+      keyRowsFirst: p('SELECT n FROM lookup WHERE kind = ? AND key = ? ORDER BY n LIMIT ?'),
+      outcome: p('SELECT max(n) AS n FROM lookup WHERE kind = ? AND key = ?'),
+      open: p(`SELECT n FROM entry WHERE type = ${C_INTENT} AND link = -1 ORDER BY n`),
+      rotations: p(`SELECT n FROM entry WHERE type = ${C_ROTATION} ORDER BY n`),
+      dropEntries: p('DELETE FROM entry WHERE n >= ?'),
+      dropKeys: p('DELETE FROM lookup WHERE n >= ?'),
+      reopenLinks: p(`UPDATE entry SET link = -1 WHERE type = ${C_INTENT} AND link >= ?`),
+      first: p('SELECT min(n) AS n FROM entry'),
+      last: p('SELECT n, off, len FROM entry ORDER BY n DESC LIMIT 1'),
+      getMeta: p('SELECT v FROM meta WHERE k = ?'),
+      setMeta: p('INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)'),
+    };
+    const last = this.q.last.get() as { n: number; off: number; len: number } | undefined;
+    if (last) {
+      this.size = last.n + 1;
+      this.end = last.off + last.len + 1;
+    }
+  }
+
+  meta(key: string): string | undefined {
+    return (this.q.getMeta.get(key) as { v: string } | undefined)?.v;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.q.setMeta.run(key, value);
+  }
+
+  /**
+   * Rows start at entry 0 (else the index is inconsistent and rebuilt). They
+   * are only ever added at the end and cut from the end, so no gap can open
+   * between; counting them would cost a scan of the table at every open.
+   */
+  get startsAtZero(): boolean {
+    return this.size === 0 || (this.q.first.get() as { n: number | null }).n === 0;
+  }
+
+  /**
+   * Group the writes of many adds in one transaction (a rebuild or catch-up);
+   * endBatch commits. A bulk batch (a rebuild) drops the lookup index and
+   * builds it once at the end, which is much faster than keeping it sorted row by row.
+   */
+  beginBatch(bulk = false): void {
+    if (this.inBatch) return;
+    if (bulk) this.db.exec('DROP INDEX IF EXISTS lookup_key; PRAGMA cache_size = -65536;');
+    this.db.exec('BEGIN');
+    this.inBatch = true;
+  }
+
+  /** Commit the batch's writes so far; the batch goes on. */
+  commitBatch(): void {
+    if (!this.inBatch) return;
+    this.db.exec('COMMIT; BEGIN');
+  }
+
+  endBatch(): void {
+    if (!this.inBatch) return;
+    this.db.exec('COMMIT');
+    this.inBatch = false;
+    this.db.exec(`${LOOKUP_INDEX}; PRAGMA cache_size = -16384;`);
+  }
+
+  private row(i: number): { off: number; len: number; type: number; link: number } {
+    if (this.cached.n === i) return this.cached;
+    const r = this.q.entryAt.get(i) as { off: number; len: number; type: number; link: number } | undefined;
+    if (!r) throw new RangeError(`no entry ${i} in the index`);
+    this.cached = { n: i, off: r.off, len: r.len, type: r.type, link: r.link };
+    return this.cached;
+  }
+
+  keyRows(kind: number, key: string, limit?: number): number[] {
+    const rows = limit === undefined ? this.q.keyRows.all(kind, key) : this.q.keyRowsFirst.all(kind, key, limit);
+    return (rows as { n: number }[]).map((r) => r.n);
+  }
 
   offsetOf(i: number): number {
-    return this.offsets.data[i]!;
+    return this.row(i).off;
   }
   /** Length of entry i without its newline. */
   lengthOf(i: number): number {
-    return (i + 1 < this.size ? this.offsets.data[i + 1]! : this.end) - this.offsets.data[i]! - 1;
+    return this.row(i).len;
   }
   typeOf(i: number): RecordType {
-    return RECORD_TYPES[this.types.data[i]!]!;
+    return RECORD_TYPES[this.row(i).type]!;
+  }
+  /** intent → its closing record (-1 while open); closing or outcome record → its intent; -1 for others. */
+  linkOf(i: number): number {
+    return this.row(i).link;
   }
   /** Intents with no done, failed or reconcile record, in index order. */
   get openIntents(): Set<number> {
-    const out = new Set<number>();
-    const t = this.types.data;
-    const l = this.links.data;
-    for (let i = 0; i < this.size; i++) if (t[i] === TYPE_CODE.intent && l[i] === -1) out.add(i);
-    return out;
+    return new Set((this.q.open.all() as { n: number }[]).map((r) => r.n));
   }
-  linkOf(i: number): number {
-    return this.links.data[i]!;
+  /** Indices of the key-rotation records. */
+  rotations(): number[] {
+    return (this.q.rotations.all() as { n: number }[]).map((r) => r.n);
   }
 
   /**
@@ -107,8 +200,8 @@ export class EntryIndex {
     if (rec.code === C_INTENT && (rec.deviceId === undefined || rec.serialHex === undefined)) throw invalidNext(rec, i, 'intent lacks a device ID or serial');
     if (LINKED_CODES[rec.code]) {
       const target = rec.intent;
-      if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) throw invalidNext(rec, i, `no intent ${target}`);
-      if (rec.code !== C_OUTCOME && this.links.data[target] !== -1) throw invalidNext(rec, i, `intent ${target} is already closed`);
+      if (!Number.isInteger(target) || target < 0 || target >= i || this.row(target).type !== C_INTENT) throw invalidNext(rec, i, `no intent ${target}`);
+      if (rec.code !== C_OUTCOME && this.row(target).link !== -1) throw invalidNext(rec, i, `intent ${target} is already closed`);
     }
   }
 
@@ -119,245 +212,68 @@ export class EntryIndex {
     if (code < 0) throw tamper(`entry ${i} is malformed or has an unknown type`, { index: i });
     if (rec.n !== i) throw tamper(`entry ${i} carries index ${String(rec.n)}: entries were removed, inserted or reordered`, { index: i, n: rec.n });
     if (i === 0 && code !== C_GENESIS) throw tamper('entry 0 is not a genesis record', { index: 0 });
-    this.offsets.set(i, offset);
-    this.types.set(i, code);
-    this.links.set(i, -1);
+    let link = -1;
     if (code === C_INTENT) {
       if (rec.deviceId === undefined || rec.serialHex === undefined) throw tamper(`intent ${i} lacks a device ID or serial`, { index: i });
-      this.byDevice.add(rec.deviceId, i);
-      this.bySerial.add(rec.serialHex, i);
-      this.byWorkOrder.add(rec.workOrder, i);
-      this.bySpki.add(rec.spkiSha256, i);
     } else if (LINKED_CODES[code]) {
       const target = rec.intent;
-      if (!Number.isInteger(target) || target < 0 || target >= i || this.types.data[target] !== C_INTENT) {
+      if (!Number.isInteger(target) || target < 0 || target >= i || this.row(target).type !== C_INTENT) {
         throw tamper(`entry ${i} refers to a missing intent`, { index: i, intent: target });
       }
-      this.links.set(i, target);
-      if (code === C_OUTCOME) {
-        this.outcomes.set(target, i);
-      } else {
-        if (this.links.data[target] !== -1) throw tamper(`intent ${target} is closed twice`, { index: i, intent: target });
-        this.links.set(target, i);
-      }
-    } else if (code === C_VERIFICATION) {
-      this.bySerial.add(rec.serialHex, i);
+      if (code !== C_OUTCOME && this.row(target).link !== -1) throw tamper(`intent ${target} is closed twice`, { index: i, intent: target });
+      link = target;
     }
+    const q = this.q;
+    const solo = !this.inBatch;
+    if (solo) this.db.exec('BEGIN');
+    try {
+      q.insert.run(i, offset, length, code, link);
+      if (code === C_INTENT) {
+        q.addKey.run(K_DEVICE, rec.deviceId!, i);
+        q.addKey.run(K_SERIAL, rec.serialHex!, i);
+        if (rec.workOrder !== undefined) q.addKey.run(K_WORK_ORDER, rec.workOrder, i);
+        if (rec.spkiSha256 !== undefined) q.addKey.run(K_SPKI, rec.spkiSha256, i);
+      } else if (LINKED_CODES[code]) {
+        if (code === C_OUTCOME) q.addKey.run(K_OUTCOME, String(link), i);
+        else q.setLink.run(i, link);
+      } else if (code === C_VERIFICATION) {
+        if (rec.serialHex !== undefined) q.addKey.run(K_SERIAL, rec.serialHex, i);
+      } else if (code !== C_GENESIS) {
+        if (rec.deviceId !== undefined) q.addKey.run(K_OTHER_DEVICE, rec.deviceId, i);
+        if (rec.serialHex !== undefined) q.addKey.run(K_OTHER_SERIAL, rec.serialHex, i);
+        if (rec.workOrder !== undefined) q.addKey.run(K_OTHER_WORK_ORDER, rec.workOrder, i);
+      }
+      if (solo) this.db.exec('COMMIT');
+    } catch (e) {
+      if (solo) this.db.exec('ROLLBACK');
+      throw e;
+    }
+    if (LINKED_CODES[code] && code !== C_OUTCOME && this.cached.n === link) this.cached = { ...this.cached, link: i };
     this.size = i + 1;
     this.end = offset + length + 1;
   }
 
   /**
-   * Undo add() of the newest entry, `rec` as it was added: a group-committed
-   * append whose fsync failed is not in the ledger (Ledger.appendDurable).
+   * Forget every entry at index >= size: a group-committed append whose
+   * fsync failed is not in the ledger (Ledger.appendDurable), nor are
+   * entries the index holds beyond the end of the log.
    */
-  dropLast(rec: Decoded): void {
-    const i = this.size - 1;
-    if (rec.n !== i) throw new RangeError(`entry ${String(rec.n)} is not the newest (${i})`);
-    const code = rec.code;
-    if (code === C_INTENT) {
-      this.byDevice.removeLast(rec.deviceId, i);
-      this.bySerial.removeLast(rec.serialHex, i);
-      this.byWorkOrder.removeLast(rec.workOrder, i);
-      this.bySpki.removeLast(rec.spkiSha256, i);
-    } else if (LINKED_CODES[code]) {
-      if (code === C_OUTCOME) {
-        if (this.outcomes.get(rec.intent) === i) this.outcomes.delete(rec.intent);
-      } else {
-        this.links.set(rec.intent, -1);
-      }
-    } else if (code === C_VERIFICATION) {
-      this.bySerial.removeLast(rec.serialHex, i);
-    }
-    this.end = this.offsets.data[i]!;
-    this.size = i;
+  truncate(size: number): void {
+    if (size >= this.size) return;
+    this.db.exec('BEGIN');
+    this.q.dropEntries.run(size);
+    this.q.dropKeys.run(size);
+    this.q.reopenLinks.run(size);
+    this.db.exec('COMMIT');
+    this.cached = { n: -1, off: 0, len: 0, type: 0, link: 0 };
+    this.size = size;
+    const last = this.q.last.get() as { n: number; off: number; len: number } | undefined;
+    this.end = last ? last.off + last.len + 1 : 0;
+  }
+
+  close(): void {
+    if (this.inBatch) this.endBatch();
+    if (this.db.isOpen) this.db.close();
   }
 }
 
-const Q = 34; // "
-const BS = 92; // backslash
-const KEY_DEVICE = 'deviceId';
-const KEY_SERIAL = 'serialHex';
-const KEY_WORK_ORDER = 'workOrder';
-const KEY_SPKI = 'spkiSha256';
-const KEY_INTENT = 'intent';
-const TYPE_BYTES = RECORD_TYPES.map((t) => Buffer.from(t, 'latin1'));
-const C_GENESIS = TYPE_CODE.genesis;
-const C_INTENT = TYPE_CODE.intent;
-const C_OUTCOME = TYPE_CODE.outcome;
-const C_VERIFICATION = TYPE_CODE['verification-cert'];
-const LINKED_CODES: boolean[] = RECORD_TYPES.map((t) => t === 'done' || t === 'failed' || t === 'outcome' || t === 'reconcile');
-
-/** The fields the index needs from one record (one reusable, fixed-shape object). */
-export interface Decoded {
-  /** TYPE_CODE of the record, -1 if unknown or malformed. */
-  code: number;
-  n: number;
-  intent: number;
-  deviceId: string | undefined;
-  serialHex: string | undefined;
-  workOrder: string | undefined;
-  spkiSha256: string | undefined;
-}
-
-export function newDecoded(): Decoded {
-  return { code: -1, n: NaN, intent: NaN, deviceId: undefined, serialHex: undefined, workOrder: undefined, spkiSha256: undefined };
-}
-
-function reset(out: Decoded): Decoded {
-  out.code = -1;
-  out.n = NaN;
-  out.intent = NaN;
-  out.deviceId = undefined;
-  out.serialHex = undefined;
-  out.workOrder = undefined;
-  out.spkiSha256 = undefined;
-  return out;
-}
-
-/** Position just after `"key":` at or after `from` within [from, e), or -1. Plain JS: no native calls. */
-function keyEnd(buf: Buffer, from: number, e: number, key: string): number {
-  const k0 = key.charCodeAt(0);
-  const kl = key.length;
-  outer: for (let i = from; i + kl + 3 <= e; i++) {
-    if (buf[i] !== Q || buf[i + 1] !== k0) continue;
-    for (let j = 1; j < kl; j++) if (buf[i + 1 + j] !== key.charCodeAt(j)) continue outer;
-    if (buf[i + 1 + kl] === Q && buf[i + 2 + kl] === 58) return i + 3 + kl;
-  }
-  return -1;
-}
-
-/** The string value starting at v (which must be a quote); undefined if malformed or escaped. */
-function stringAt(buf: Buffer, v: number, e: number): string | undefined {
-  if (buf[v] !== Q) return undefined;
-  for (let i = v + 1; i < e; i++) {
-    const c = buf[i]!;
-    if (c === Q) return buf.toString('utf8', v + 1, i);
-    if (c === BS) return undefined;
-  }
-  return undefined;
-}
-
-function intAt(buf: Buffer, v: number, e: number): number {
-  let n = 0;
-  let i = v;
-  for (; i < e; i++) {
-    const c = buf[i]!;
-    if (c < 48 || c > 57) break;
-    n = n * 10 + (c - 48);
-  }
-  return i === v ? NaN : n;
-}
-
-function fullParse(buf: Buffer, s: number, e: number, out: Decoded): Decoded {
-  reset(out);
-  let r: Record<string, unknown>;
-  try {
-    const c = buf.subarray(s, e).indexOf(CERT_KEY);
-    r = JSON.parse(c >= 0 ? `${buf.toString('utf8', s, s + c)}}` : buf.toString('utf8', s, e)) as Record<string, unknown>;
-  } catch {
-    return out;
-  }
-  const code = TYPE_CODE[r.t as RecordType];
-  if (typeof r.t !== 'string' || code === undefined || !Object.hasOwn(TYPE_CODE, r.t)) return out;
-  out.code = code;
-  out.n = typeof r.n === 'number' ? r.n : NaN;
-  out.intent = typeof r.intent === 'number' ? r.intent : NaN;
-  if (typeof r.deviceId === 'string') out.deviceId = r.deviceId;
-  if (typeof r.serialHex === 'string') out.serialHex = r.serialHex;
-  if (typeof r.workOrder === 'string') out.workOrder = r.workOrder;
-  if (typeof r.spkiSha256 === 'string') out.spkiSha256 = r.spkiSha256;
-  return out;
-}
-
-function typeCode(buf: Buffer, a: number, b: number): number {
-  const len = b - a;
-  outer: for (let c = 0; c < TYPE_BYTES.length; c++) {
-    const t = TYPE_BYTES[c]!;
-    if (t.length !== len) continue;
-    for (let j = 0; j < len; j++) if (buf[a + j] !== t[j]) continue outer;
-    return c;
-  }
-  return -1;
-}
-
-/**
- * The index fields of a record about to be appended, from the body the line
- * is serialised from (so the writer does not scan its own line again). JSON
- * round-trips strings and integers exactly, so these are the values
- * decodeForIndex reads back from the stored line at the next open; a value
- * of the wrong type is left unset (NaN / undefined) and validateNext refuses it.
- */
-export function decodeBody(t: RecordType, n: number, body: object): Decoded {
-  const out = newDecoded();
-  const code = TYPE_CODE[t];
-  const b = body as { intent?: unknown; deviceId?: unknown; serialHex?: unknown; workOrder?: unknown; spkiSha256?: unknown };
-  out.code = code;
-  out.n = n;
-  if (code === C_INTENT) {
-    if (typeof b.deviceId === 'string') out.deviceId = b.deviceId;
-    if (typeof b.serialHex === 'string') out.serialHex = b.serialHex;
-    if (typeof b.workOrder === 'string') out.workOrder = b.workOrder;
-    if (typeof b.spkiSha256 === 'string') out.spkiSha256 = b.spkiSha256;
-  } else if (LINKED_CODES[code]) {
-    out.intent = typeof b.intent === 'number' ? b.intent : NaN;
-  } else if (code === C_VERIFICATION) {
-    if (typeof b.serialHex === 'string') out.serialHex = b.serialHex;
-  }
-  return out;
-}
-
-/**
- * Decode the index-relevant fields of the line buf[s:e] (no newline) without
- * JSON-parsing it: records are written with a fixed key order (t, n, at, …), so
- * the fields are found by their keys with plain byte loops. Lines that do not
- * fit the writer's shape, or whose values contain escapes, fall back to
- * JSON.parse. Whether the whole line is valid is proven by the Merkle root
- * check (and a full parse of the entries after the last checkpoint).
- */
-export function decodeForIndex(buf: Buffer, s: number, e: number, out: Decoded = newDecoded()): Decoded {
-  // {"t":"<type>","n":<n>,"at":"…",
-  if (e - s < 16 || buf[s] !== 123 || buf[s + 1] !== Q || buf[s + 2] !== 116 || buf[s + 3] !== Q || buf[s + 4] !== 58 || buf[s + 5] !== Q) {
-    return fullParse(buf, s, e, out);
-  }
-  let tq = s + 6;
-  while (tq < e && buf[tq] !== Q) tq++;
-  if (buf[tq + 1] !== 44 || buf[tq + 2] !== Q || buf[tq + 3] !== 110 || buf[tq + 4] !== Q || buf[tq + 5] !== 58) return fullParse(buf, s, e, out);
-  reset(out);
-  const code = typeCode(buf, s + 6, tq);
-  if (code < 0) return fullParse(buf, s, e, out);
-  out.code = code;
-  out.n = intAt(buf, tq + 6, e);
-  if (code === C_INTENT) {
-    const d = keyEnd(buf, tq, e, KEY_DEVICE);
-    const deviceId = d < 0 ? undefined : stringAt(buf, d, e);
-    const sv = d < 0 ? -1 : keyEnd(buf, d, e, KEY_SERIAL);
-    const serialHex = sv < 0 ? undefined : stringAt(buf, sv, e);
-    if (deviceId === undefined || serialHex === undefined) return fullParse(buf, s, e, out);
-    out.deviceId = deviceId;
-    out.serialHex = serialHex;
-    // The writer puts spkiSha256 right after serialHex (IntentFields order); a hex value, never escaped.
-    const k = keyEnd(buf, sv, e, KEY_SPKI);
-    if (k >= 0) {
-      const spki = stringAt(buf, k, e);
-      if (spki === undefined) return fullParse(buf, s, e, out);
-      out.spkiSha256 = spki;
-    }
-    const w = keyEnd(buf, sv, e, KEY_WORK_ORDER);
-    if (w >= 0) {
-      const workOrder = stringAt(buf, w, e);
-      if (workOrder === undefined) return fullParse(buf, s, e, out);
-      out.workOrder = workOrder;
-    }
-  } else if (LINKED_CODES[code]) {
-    const k = keyEnd(buf, tq, e, KEY_INTENT);
-    if (k < 0) return fullParse(buf, s, e, out);
-    out.intent = intAt(buf, k, e);
-  } else if (code === C_VERIFICATION) {
-    const k = keyEnd(buf, tq, e, KEY_SERIAL);
-    const serialHex = k < 0 ? undefined : stringAt(buf, k, e);
-    if (serialHex === undefined) return fullParse(buf, s, e, out);
-    out.serialHex = serialHex;
-  }
-  return out;
-}

@@ -17,6 +17,8 @@ export * from './note';
 export * from './checkpoint';
 export * from './records';
 export * from './ledger';
+export type { IndexProgress, IndexState } from './index-sync';
+export type { VerifyProgress, VerifyResult } from './verify';
 export * from './idle-clock';
 export * from './ledger-recorder';
 export * from './cert-facts';

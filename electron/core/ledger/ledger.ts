@@ -20,7 +20,8 @@
  * record of the failing append reached the disk anyway (`details.durable`:
  * its line is written, only the checkpoint after it failed).
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The real one even where a test fakes the global timers: a group's fsync must always run.
 import { setImmediate } from 'node:timers';
@@ -29,9 +30,13 @@ import { LedgerCodes } from './codes';
 import { describeLockHolder, releasePidLock, takePidLock } from '../pid-lock';
 import { atomicWrite, completeLength, fsyncDir, nodeIo, openDir, writeFully, type LedgerIo } from './files';
 import { systemIdleClock, type IdleClock } from './idle-clock';
-import { EntryIndex, decodeBody, type Decoded } from './entry-index';
-import { scanEntries, type ScanOptions } from './scan';
-import { MerkleTree, sha256 } from './merkle';
+import type { EntryIndex } from './entry-index';
+import { decodeBody, type Decoded } from './index-fields';
+import { INDEX_DIR, syncIndex, type IndexProgress, type IndexState } from './index-sync';
+import type { ScanOptions } from './scan';
+import { sha256, type MerkleTree } from './merkle';
+import type { FileLevels } from './tree-store';
+import { verifyLedger, type VerifyProgress, type VerifyResult } from './verify';
 import { createLedgerKey, KEY_FILE, ledgerKeyPlacement, loadLedgerKey, VKEY_FILE, type LedgerKeyPlacement } from './keys';
 import { KeySchedule } from './key-schedule';
 import { parseVkey, type NoteSigner, type VerifierKey } from './note';
@@ -73,8 +78,10 @@ export interface LedgerOptions {
   onStop?: (error: CustodianError) => void;
   /** Open without repairing a torn tail or signing: for inspection and export. */
   readOnly?: boolean;
-  /** Tuning of the open-time re-hash (chunk size, when to use the hashing worker). */
+  /** Tuning of the re-hash when the index is built or caught up, and of verify() (chunk size, when to use the hashing worker). */
   scan?: ScanOptions;
+  /** Progress while open builds or catches up the index (index/ beside entries.jsonl). */
+  onIndexProgress?: (p: IndexProgress) => void;
 }
 
 export interface CreateLedgerOptions extends LedgerOptions {
@@ -95,6 +102,8 @@ export interface OpenReport {
   checkpointSize: number;
   entries: number;
   millis: number;
+  /** What open found of the index: current, or missing / behind / inconsistent (then built or caught up), and how many entries it hashed. */
+  index: { state: IndexState; hashed: number };
 }
 
 export interface AppendResult {
@@ -170,13 +179,59 @@ function readLines(path: string): { lines: string[]; torn: number } {
   return { lines: text.slice(0, end).split('\n').slice(0, -1), torn: Buffer.byteLength(text.slice(end)) };
 }
 
+/**
+ * The newest `window` checkpoints of the history file, read from its end
+ * (open's cost does not grow with the history; verify() reads it all), and
+ * the bytes of a torn last line.
+ */
+function readHistoryTail(path: string, window: number, tamper: (m: string, d: Record<string, unknown>) => CustodianError): { recent: string[]; firstLine: number; torn: number } {
+  if (!existsSync(path)) return { recent: [], firstLine: 0, torn: 0 };
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const end = completeLength(fd, size);
+    let start = end;
+    let lines = 0;
+    const step = 1 << 20;
+    const parts: Buffer[] = [];
+    // Walk back chunk by chunk until window + 1 newlines (window whole lines) are in hand, or the file's start.
+    while (start > 0 && lines <= window) {
+      const from = Math.max(0, start - step);
+      const b = Buffer.allocUnsafe(start - from);
+      let got = 0;
+      while (got < b.length) got += readSync(fd, b, got, b.length - got, from + got);
+      parts.unshift(b);
+      for (const c of b) if (c === 10) lines++;
+      start = from;
+    }
+    let all = Buffer.concat(parts).toString('utf8').split('\n').slice(0, -1);
+    if (start > 0) all = all.slice(1); // the first piece is the tail of an older line
+    const kept = all.slice(-window);
+    // Line numbers are known when the whole file was read; else they count back from the end (-1 is the last line).
+    const firstLine = start === 0 ? all.length - kept.length : -kept.length;
+    const recent = kept.map((l, j) => {
+      try { return JSON.parse(l) as string; } catch {
+        throw tamper(`checkpoint history line ${firstLine + j} is malformed`, { line: firstLine + j });
+      }
+    });
+    return { recent, firstLine, torn: size - end };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class Ledger {
   readonly dir: string;
   readonly origin: string;
   /** Which key signs at which size (genesis, then each key-rotation record). */
   private schedule: KeySchedule;
-  readonly tree = new MerkleTree();
-  readonly index = new EntryIndex();
+  /** The Merkle tree, its hashes in index/tree-* (derived from the entries, checked against the latest checkpoint at open). */
+  tree!: MerkleTree;
+  /** Offsets, types, links and lookups of every entry, in index/entries.sqlite. */
+  index!: EntryIndex;
+  private levels: FileLevels | null = null;
+  /** A private index in a temporary directory (a reader beside a writer whose index is not current), removed at close. */
+  private privateIndexDir: string | null = null;
   openReport!: OpenReport;
   private fd: number;
   private historyFd = -1;
@@ -245,6 +300,7 @@ export class Ledger {
     // next attempt starts afresh: nothing was recorded, and a genesis entry
     // without its checkpoint would read as a tampered ledger.
     const undo = (): void => {
+      rmSync(join(opts.dir, INDEX_DIR), { recursive: true, force: true });
       for (const f of [ENTRIES_FILE, HISTORY_FILE, CHECKPOINT_FILE, `${CHECKPOINT_FILE}.tmp`, KEY_FILE, `${KEY_FILE}.tmp`, VKEY_FILE, `${VKEY_FILE}.tmp`]) {
         rmSync(join(opts.dir, f), { force: true });
       }
@@ -264,7 +320,8 @@ export class Ledger {
     let ledger: Ledger | null = null;
     try {
       ledger = new Ledger({ ...opts, readOnly: false }, signer, signer.vkey);
-      ledger.openReport = { tornTail: null, unreconciled: [], checkpointSize: 0, entries: 0, millis: 0 };
+      const state = ledger.attachIndex(0, false);
+      ledger.openReport = { tornTail: null, unreconciled: [], checkpointSize: 0, entries: 0, millis: 0, index: state };
       ledger.append('genesis', { stationId: opts.stationId, origin, vkey: signer.vkey, software: opts.software ?? 'custodian' });
       ledger.replaceCheckpointFile(); // a new ledger is complete on disk at once
     } catch (e) {
@@ -277,9 +334,13 @@ export class Ledger {
   }
 
   /**
-   * Open an existing ledger: cut a torn tail (reported), re-hash every entry,
-   * compare with the last signed checkpoint and the checkpoint history, and
-   * rebuild the index. Throws LEDGER_TAMPERED on any mismatch.
+   * Open an existing ledger: cut a torn tail (reported), bring the index up
+   * to date (built when missing or inconsistent, caught up when behind: only
+   * the entries after the last indexed one are re-hashed), and compare its
+   * tree with the latest signed checkpoint, the newest history checkpoints
+   * and every cosigned one. Throws LEDGER_TAMPERED on any mismatch. Every
+   * entry is re-hashed by verify() (`custodian ledger verify`, the app's
+   * background check after open).
    */
   static open(opts: LedgerOptions): Ledger {
     const t0 = performance.now();
@@ -302,6 +363,61 @@ export class Ledger {
     return new CustodianError(LedgerCodes.TAMPERED, message, { dir: this.dir, ...details });
   }
 
+  /**
+   * Open the index (index-sync.ts) for the first `complete` bytes of the
+   * entries, rebuilding it when `force`. A writer owns the index files; a
+   * reader takes the ledger's lock while it repairs them, or, beside a live
+   * writer, reads them as they are, and builds a private copy only if they
+   * are not current.
+   */
+  private attachIndex(complete: number, force: boolean): { state: IndexState; hashed: number } {
+    this.index?.close();
+    this.levels?.close();
+    const shared = join(this.dir, INDEX_DIR);
+    const opts = { ...(this.opts.scan ? { scan: this.opts.scan } : {}), ...(this.opts.onIndexProgress ? { onProgress: this.opts.onIndexProgress } : {}) };
+    let lockedHere = false;
+    if (this.opts.readOnly && !this.locked) {
+      // A current index is read as it is, whoever writes it; only a repair takes the ledger's lock.
+      if (!force && existsSync(shared)) {
+        try {
+          const o = syncIndex(shared, this.fd, complete, { ...opts, shared: true });
+          this.useIndex(o);
+          return { state: o.state, hashed: 0 };
+        } catch { /* not current: repaired below */ }
+      }
+      let lock: ReturnType<typeof takePidLock>;
+      try { lock = takePidLock(join(this.dir, LOCK_FILE), this.io); } catch { lock = { ok: false, pid: NaN }; }
+      lockedHere = lock.ok;
+      if (!lock.ok) {
+        // A live writer owns the files: its index as far as it has written it, else a private copy for this reader.
+        if (!force && existsSync(shared)) {
+          try {
+            const o = syncIndex(shared, this.fd, complete, { ...opts, shared: 'behind-ok' });
+            this.useIndex(o);
+            return { state: o.state, hashed: 0 };
+          } catch { /* not usable: a private copy */ }
+        }
+        this.privateIndexDir ??= mkdtempSync(join(tmpdir(), 'custodian-ledger-index-'));
+        const o = syncIndex(this.privateIndexDir, this.fd, complete, opts, true);
+        this.useIndex(o);
+        return { state: o.state, hashed: o.hashed };
+      }
+    }
+    try {
+      const o = syncIndex(shared, this.fd, complete, opts, force);
+      this.useIndex(o);
+      return { state: o.state, hashed: o.hashed };
+    } finally {
+      if (lockedHere) releasePidLock(join(this.dir, LOCK_FILE));
+    }
+  }
+
+  private useIndex(o: { index: EntryIndex; tree: MerkleTree; levels: FileLevels }): void {
+    this.index = o.index;
+    this.tree = o.tree;
+    this.levels = o.levels;
+  }
+
   private load(t0: number, signer: NoteSigner | null): void {
     const size = fstatSync(this.fd).size;
     const complete = completeLength(this.fd, size);
@@ -315,7 +431,34 @@ export class Ledger {
         this.io.fsyncSync(this.fd);
       }
     }
-    scanEntries(this.fd, complete, this.tree, this.index, this.opts.scan);
+    let indexState = this.attachIndex(complete, false);
+    let file: string | null;
+    let latest: { note: string; checkpoint: Checkpoint };
+    try {
+      ({ file, latest } = this.checkOpen(signer));
+    } catch (e) {
+      // The tree in the index may be what disagrees (a damaged index file): build it from the entries and check again.
+      if (!isCustodianError(e, LedgerCodes.TAMPERED) || indexState.state === 'missing' || indexState.state === 'inconsistent') throw e;
+      const rebuilt = this.attachIndex(complete, true);
+      indexState = { state: 'inconsistent', hashed: rebuilt.hashed };
+      ({ file, latest } = this.checkOpen(signer));
+    }
+    this.latest = latest;
+    this.openReport = {
+      tornTail,
+      unreconciled: [...this.index.openIntents].sort((a, b) => a - b),
+      checkpointSize: latest.checkpoint.size,
+      entries: this.tree.size,
+      millis: 0,
+      index: indexState,
+    };
+    if (!this.opts.readOnly && this.signer && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
+    else if (!this.opts.readOnly && file !== latest.note) this.replaceCheckpointFile();
+    this.openReport.millis = performance.now() - t0;
+  }
+
+  /** The open-time checks of the indexed tree and records against the checkpoints (docs/ledger-format.md §5). */
+  private checkOpen(signer: NoteSigner | null): { file: string | null; latest: { note: string; checkpoint: Checkpoint } } {
     if (this.index.size === 0) throw this.tamper('the ledger has no genesis entry');
     this.loadSchedule();
     // A plain key that is no longer in force (seal-key interrupted after its rotation) signs nothing: the ledger opens locked.
@@ -323,7 +466,7 @@ export class Ledger {
 
     // History and latest checkpoint. A torn history line is an unacknowledged checkpoint write.
     const window = this.opts.historyWindow ?? 4096;
-    const hist = this.scanHistory(window);
+    const hist = readHistoryTail(join(this.dir, HISTORY_FILE), window, (m, d) => this.tamper(m, d));
     if (hist.torn && !this.opts.readOnly) {
       this.historySize -= hist.torn;
       this.io.ftruncateSync(this.historyFd, this.historySize);
@@ -341,20 +484,19 @@ export class Ledger {
     }
     if (!latest) throw this.tamper('no signed checkpoint covers the ledger');
     this.checkAgainstTree(latest.checkpoint, 'latest checkpoint');
-    // Every historical size must be <= the latest; the newest ones must match the entries.
+    // The newest history checkpoints: sizes never go back nor beyond the latest, and they match the entries (verify() checks them all).
     let prev = 0;
-    hist.sizes.forEach((size, i) => {
-      if (!(size >= prev) || size > latest.checkpoint.size) {
-        throw this.tamper(`checkpoint history goes back from ${prev} to ${size}: the ledger was rewritten`, { line: i });
-      }
-      prev = size;
-    });
     hist.recent.forEach((note, j) => {
+      const line = hist.firstLine + j;
       let c: Checkpoint;
       try { c = parseCheckpointBody(parseNote(note).text); } catch {
-        throw this.tamper(`checkpoint history line ${hist.sizes.length - hist.recent.length + j} is malformed`);
+        throw this.tamper(`checkpoint history line ${line} is malformed`, { line });
       }
-      this.checkAgainstTree(c, `history checkpoint ${hist.sizes.length - hist.recent.length + j}`);
+      if (c.size < prev || c.size > latest.checkpoint.size) {
+        throw this.tamper(`checkpoint history goes back from ${prev} to ${c.size}: the ledger was rewritten`, { line });
+      }
+      prev = c.size;
+      this.checkAgainstTree(c, `history checkpoint ${line}`);
     });
     // Entries after the last checkpoint are not covered by a signature yet: they must at least be well-formed.
     for (let i = latest.checkpoint.size; i < this.tree.size; i++) {
@@ -366,54 +508,7 @@ export class Ledger {
       const c = this.schedule.open(JSON.parse(line) as string);
       this.checkAgainstTree(c, `cosigned checkpoint ${i}`);
     }
-    this.latest = latest;
-    this.openReport = {
-      tornTail,
-      unreconciled: [...this.index.openIntents].sort((a, b) => a - b),
-      checkpointSize: latest.checkpoint.size,
-      entries: this.tree.size,
-      millis: 0,
-    };
-    if (!this.opts.readOnly && this.signer && this.tree.size > latest.checkpoint.size) this.signCheckpoint();
-    else if (!this.opts.readOnly && file !== latest.note) this.replaceCheckpointFile();
-    this.openReport.millis = performance.now() - t0;
-  }
-
-  /**
-   * Sizes of every checkpoint in the history file (read without parsing the
-   * notes: the size follows the JSON-escaped origin line) and the newest
-   * `window` notes in full.
-   */
-  private scanHistory(window: number): { sizes: number[]; recent: string[]; torn: number } {
-    const path = join(this.dir, HISTORY_FILE);
-    if (!existsSync(path)) return { sizes: [], recent: [], torn: 0 };
-    const buf = readFileSync(path);
-    const end = buf.lastIndexOf(10) + 1;
-    const prefix = Buffer.from(`${JSON.stringify(this.origin).slice(0, -1)}\\n`);
-    const sizes: number[] = [];
-    const starts: number[] = [];
-    for (let s = 0; s < end;) {
-      const nl = buf.indexOf(10, s);
-      let size = NaN;
-      if (buf.compare(prefix, 0, prefix.length, s, s + prefix.length) === 0) {
-        let v = 0;
-        let i = s + prefix.length;
-        for (; i < nl && buf[i]! >= 48 && buf[i]! <= 57; i++) v = v * 10 + buf[i]! - 48;
-        if (i > s + prefix.length && buf[i] === 92) size = v;
-      }
-      if (Number.isNaN(size)) throw this.tamper(`checkpoint history line ${sizes.length} is malformed or names another origin`, { line: sizes.length });
-      sizes.push(size);
-      starts.push(s);
-      s = nl + 1;
-    }
-    starts.push(end);
-    const recent: string[] = [];
-    for (let j = Math.max(0, sizes.length - window); j < sizes.length; j++) {
-      try { recent.push(JSON.parse(buf.toString('utf8', starts[j]!, starts[j + 1]! - 1)) as string); } catch {
-        throw this.tamper(`checkpoint history line ${j} is malformed`, { line: j });
-      }
-    }
-    return { sizes, recent, torn: buf.length - end };
+    return { file, latest };
   }
 
   private checkAgainstTree(c: Checkpoint, what: string): void {
@@ -436,8 +531,7 @@ export class Ledger {
     } catch (e) {
       throw this.tamper(`entry 0 does not name the ledger key: ${(e as Error).message}`, { index: 0 });
     }
-    for (let i = 1; i < this.tree.size; i++) {
-      if (this.index.typeOf(i) !== 'key-rotation') continue;
+    for (const i of this.index.rotations()) {
       try {
         const r = this.record(i);
         if (r.t === 'key-rotation') schedule.rotate(i, r.vkey);
@@ -541,6 +635,11 @@ export class Ledger {
 
   private writable(record?: RecordType): void {
     if (this.fd < 0 || this.opts.readOnly) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is not open for writing', {});
+    if (this.stopped?.code === LedgerCodes.TAMPERED) {
+      throw new CustodianError(LedgerCodes.TAMPERED, `the ledger stopped: verification found it tampered and it records nothing more: ${this.stopped.message}`, {
+        ...this.stopped.details, stopped: true, durable: false, ...(record ? { record } : {}),
+      });
+    }
     if (this.stopped) {
       const { errno, site } = this.stopped.details as { errno?: string; site?: WriteSite };
       throw new CustodianError(LedgerCodes.WRITE_FAILED, `the ledger stopped after an earlier write failure and records nothing until it is reopened: ${this.stopped.message}`, {
@@ -611,6 +710,7 @@ export class Ledger {
     }
     this.unsynced = !sync;
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
+    this.levels?.flush(); // the tree's hashes reach their files before the row that counts them
     this.index.add(decoded, offset, line.length);
     return { index, at, offset, decoded };
   }
@@ -676,7 +776,7 @@ export class Ledger {
     const first = group[0]!;
     if (this.tree.size !== group.at(-1)!.index + 1) return; // not the newest entries: leave it to open
     try { this.io.ftruncateSync(this.fd, first.offset); } catch { /* stays stopped; open cuts it */ }
-    for (let k = group.length - 1; k >= 0; k--) this.index.dropLast(group[k]!.decoded);
+    this.index.truncate(first.index);
     this.tree.truncate(first.index);
     this.unsynced = false;
   }
@@ -799,6 +899,44 @@ export class Ledger {
     return note;
   }
 
+  /**
+   * Verify every entry (verify.ts): re-hash the whole log and compare it with
+   * every checkpoint and with the index, chunk by chunk (each step yields its
+   * progress). A tamper found stops the ledger as a write failure does:
+   * nothing is recorded or signed until it is reopened, and onStop tells the
+   * owner. The entries appended while it runs were hashed as they were written.
+   */
+  *verify(): Generator<VerifyProgress, VerifyResult> {
+    if (this.fd < 0) throw new CustodianError(LedgerCodes.CLOSED, 'the ledger is closed', {});
+    const size = this.size;
+    const bytes = this.index.end;
+    const latest = this.checkpoint;
+    const cosigned = this.cosignedCheckpoints().map((n) => parseCheckpointBody(parseNote(n).text));
+    try {
+      return yield* verifyLedger({
+        dir: this.dir, origin: this.origin, size, bytes, latest, cosigned, indexRoot: this.tree.root(size),
+        ...(this.opts.historyWindow ? { historyWindow: this.opts.historyWindow } : {}), ...(this.opts.scan ? { scan: this.opts.scan } : {}),
+      });
+    } catch (e) {
+      if (isCustodianError(e, LedgerCodes.TAMPERED)) this.stopForTamper(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Stop the ledger on a tamper found after open (verify): it signs nothing
+   * more, and the owner is told once. The index is removed, so the next open
+   * rebuilds it from the entries and finds the tamper there too (a reopen
+   * must not sign on a tree the entries no longer have).
+   */
+  private stopForTamper(e: CustodianError): void {
+    if (this.stopped) return;
+    if (!this.privateIndexDir) rmSync(join(this.dir, INDEX_DIR), { recursive: true, force: true });
+    this.stopped = new CustodianError(e.code, e.message, { ...e.details, at: this.clock().toISOString() }, { cause: e });
+    this.disarmIdleCheckpoint();
+    try { this.opts.onStop?.(this.stopped); } catch { /* the owner's listener must not mask the tamper */ }
+  }
+
   /** Summaries of entries [start, start+count): the UI's paged ledger view. */
   list(start: number, count: number): EntrySummary[] {
     return listEntries(this, start, count);
@@ -877,6 +1015,11 @@ export class Ledger {
     this.fd = -1;
     this.historyFd = -1;
     this.dirFd = -1;
+    this.index?.close();
+    this.levels?.close();
+    this.levels = null;
+    if (this.privateIndexDir) rmSync(this.privateIndexDir, { recursive: true, force: true });
+    this.privateIndexDir = null;
     if (this.locked) releasePidLock(join(this.dir, LOCK_FILE));
     this.locked = false;
   }

@@ -7,8 +7,7 @@
  *
  * `MerkleTree` keeps every complete subtree hash (level k holds the hashes of the
  * aligned subtrees of 2^k leaves), so roots at any size, inclusion proofs and
- * consistency proofs cost O(log n) hashes instead of a recomputation. For one
- * million leaves the levels take about 64 MB.
+ * consistency proofs cost O(log n) hashes instead of a recomputation.
  */
 import { hash } from 'node:crypto';
 
@@ -52,55 +51,35 @@ function isPow2(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
-export class MerkleTree {
-  /** levels[k] holds counts[k] hashes of complete, aligned 2^k-leaf subtrees. */
-  private levels: Buffer[] = [];
-  private counts: number[] = [];
+/**
+ * Where a tree keeps its complete subtree hashes: level k holds count(k)
+ * hashes of aligned 2^k-leaf subtrees. In memory (MemoryLevels, the audit's
+ * trees) or in files beside the ledger (tree-store.ts, the station's).
+ */
+export interface LevelStore {
+  readonly depth: number;
+  count(level: number): number;
+  /** Copy `n` hashes of `level` from node `start` into `target` at `at`. */
+  copy(level: number, start: number, n: number, target: Buffer, at: number): void;
+  push(level: number, h: Uint8Array): void;
+  /** Keep the nodes of the first `size` leaves. */
+  truncate(size: number): void;
+}
 
-  get size(): number {
-    return this.counts[0] ?? 0;
+/** Levels in growable buffers. For one million leaves they take about 64 MB. */
+export class MemoryLevels implements LevelStore {
+  levels: Buffer[] = [];
+  counts: number[] = [];
+  get depth(): number {
+    return this.levels.length;
   }
-
-  /**
-   * Adopt levels built elsewhere (the open-time hashing worker): levels[k]
-   * holds counts[k] hashes of complete aligned 2^k-leaf subtrees.
-   */
-  static fromLevels(levels: readonly Buffer[], counts: readonly number[]): MerkleTree {
-    const t = new MerkleTree();
-    t.levels = [...levels];
-    t.counts = [...counts];
-    return t;
+  count(level: number): number {
+    return this.counts[level] ?? 0;
   }
-
-  /** Replace this tree's content with another's (same object identity for holders). */
-  adopt(other: MerkleTree): void {
-    this.levels = other.levels;
-    this.counts = other.counts;
+  copy(level: number, start: number, n: number, target: Buffer, at: number): void {
+    this.levels[level]!.copy(target, at, start * HASH_SIZE, (start + n) * HASH_SIZE);
   }
-
-  /** Append a leaf by its leaf hash (see `leafHash`). Returns the leaf index. */
-  appendLeafHash(h: Uint8Array): number {
-    const index = this.size;
-    this.push(0, h);
-    let level = 0;
-    let count = this.counts[0]!;
-    while (count % 2 === 0) {
-      const buf = this.levels[level]!;
-      const off = (count - 2) * HASH_SIZE;
-      scratch[0] = 1;
-      buf.copy(scratch, 1, off, off + 2 * HASH_SIZE);
-      this.push(level + 1, sha256(scratch));
-      level++;
-      count = this.counts[level]!;
-    }
-    return index;
-  }
-
-  appendEntry(entry: Uint8Array): number {
-    return this.appendLeafHash(leafHash(entry));
-  }
-
-  private push(level: number, h: Uint8Array): void {
+  push(level: number, h: Uint8Array): void {
     if (this.levels.length <= level) {
       this.levels.push(Buffer.allocUnsafe(HASH_SIZE * 1024));
       this.counts.push(0);
@@ -115,27 +94,68 @@ export class MerkleTree {
     buf.set(h, count * HASH_SIZE);
     this.counts[level] = count + 1;
   }
+  truncate(size: number): void {
+    for (let k = 0; k < this.counts.length; k++) this.counts[k] = Math.min(this.counts[k]!, Math.floor(size / 2 ** k));
+  }
+}
+
+export class MerkleTree {
+  constructor(private store: LevelStore = new MemoryLevels()) {}
+
+  get size(): number {
+    return this.store.count(0);
+  }
+
+  /** The store behind this tree (a file-backed one flushes and closes through it). */
+  get levels(): LevelStore {
+    return this.store;
+  }
+
+  /** Append a leaf by its leaf hash (see `leafHash`). Returns the leaf index. */
+  appendLeafHash(h: Uint8Array): number {
+    const index = this.size;
+    const st = this.store;
+    st.push(0, h);
+    let level = 0;
+    let count = st.count(0);
+    while (count % 2 === 0) {
+      scratch[0] = 1;
+      st.copy(level, count - 2, 2, scratch, 1);
+      st.push(level + 1, sha256(scratch));
+      level++;
+      count = st.count(level);
+    }
+    return index;
+  }
+
+  appendEntry(entry: Uint8Array): number {
+    return this.appendLeafHash(leafHash(entry));
+  }
 
   /** Drop every leaf at index >= size (used when a torn tail is cut off). */
   truncate(size: number): void {
     if (size >= this.size) return;
-    for (let k = 0; k < this.counts.length; k++) this.counts[k] = Math.floor(size / 2 ** k);
+    this.store.truncate(size);
   }
 
   leafHashAt(index: number): Buffer {
     if (index < 0 || index >= this.size) throw new RangeError(`leaf ${index} out of range`);
-    return Buffer.from(this.levels[0]!.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE));
+    const out = Buffer.allocUnsafe(HASH_SIZE);
+    this.store.copy(0, index, 1, out, 0);
+    return out;
   }
 
   /** Hashes of `count` complete nodes at `level` (subtrees of 2^level leaves) starting at node `start`. */
   levelHashes(level: number, start: number, count: number): Buffer {
-    if (level >= this.levels.length || start + count > this.counts[level]!) throw new RangeError(`no nodes ${start}+${count} at level ${level}`);
-    return Buffer.from(this.levels[level]!.subarray(start * HASH_SIZE, (start + count) * HASH_SIZE));
+    if (level >= this.store.depth || start + count > this.store.count(level)) throw new RangeError(`no nodes ${start}+${count} at level ${level}`);
+    const out = Buffer.allocUnsafe(count * HASH_SIZE);
+    this.store.copy(level, start, count, out, 0);
+    return out;
   }
 
   /** Number of complete nodes at `level`. */
   levelCount(level: number): number {
-    return this.counts[level] ?? 0;
+    return this.store.count(level);
   }
 
   /** MTH(D[start : start+n]) using stored complete subtrees where aligned. */
@@ -144,9 +164,10 @@ export class MerkleTree {
     if (isPow2(n) && start % n === 0) {
       const level = Math.log2(n);
       const idx = start / n;
-      if (level < this.levels.length && idx < this.counts[level]!) {
-        const off = idx * HASH_SIZE;
-        return Buffer.from(this.levels[level]!.subarray(off, off + HASH_SIZE));
+      if (level < this.store.depth && idx < this.store.count(level)) {
+        const out = Buffer.allocUnsafe(HASH_SIZE);
+        this.store.copy(level, idx, 1, out, 0);
+        return out;
       }
     }
     if (n === 1) throw new RangeError(`leaf ${start} out of range`);

@@ -1,6 +1,6 @@
 /**
  * Cheap paged reads for the UI's ledger view: entries by index range and
- * searches through the in-memory index built at open. Each call reads only
+ * searches through the ledger's index (entry-index.ts). Each call reads only
  * the entries it returns (plus their intents), so it stays fast on a
  * million-entry ledger.
  */
@@ -32,15 +32,21 @@ export interface LedgerQuery {
   limit?: number;
 }
 
-/** Intents matching every given field, with their done/failed/outcome/reconcile records, by index. */
+/** Intents matching every given field, with their done/failed/outcome/reconcile records (and, for one field, other records carrying it), by index. */
 export function searchEntries(l: Ledger, q: LedgerQuery): EntrySummary[] {
+  const limit = q.limit ?? 1000;
+  const criteria = [q.deviceId, q.serialHex, q.workOrder].filter(Boolean).length;
+  // One criterion: only the first `limit` intents are read from the index.
+  const rows = (lookup: { get(k: string): number[] | undefined; first(k: string, n: number): number[] }, key: string): number[] =>
+    (criteria === 1 ? lookup.first(key, limit) : lookup.get(key) ?? []);
   const sets: number[][] = [];
-  if (q.deviceId) sets.push(l.index.byDevice.get(q.deviceId) ?? []);
-  if (q.serialHex) sets.push(l.index.bySerial.get(q.serialHex.toLowerCase()) ?? []);
-  if (q.workOrder) sets.push(l.index.byWorkOrder.get(q.workOrder) ?? []);
+  if (q.deviceId) sets.push(rows(l.index.byDevice, q.deviceId));
+  if (q.serialHex) sets.push(rows(l.index.bySerial, q.serialHex.toLowerCase()));
+  if (q.workOrder) sets.push(rows(l.index.byWorkOrder, q.workOrder));
   if (!sets.length) return [];
   const [first, ...rest] = sets.sort((a, b) => a.length - b.length);
-  const hits = first!.filter((i) => rest.every((s) => s.includes(i)));
+  // An intent's records all follow it, so the first `limit` entries belong to the first `limit` intents.
+  const hits = first!.filter((i) => rest.every((s) => s.includes(i))).slice(0, limit);
   const all = new Set<number>();
   for (const i of hits) {
     all.add(i);
@@ -49,7 +55,13 @@ export function searchEntries(l: Ledger, q: LedgerQuery): EntrySummary[] {
     const o = l.index.outcomes.get(i);
     if (o !== undefined) all.add(o);
   }
-  return [...all].sort((a, b) => a - b).slice(0, q.limit ?? 1000).map((i) => summaryOf(l, i));
+  // One criterion: records of other types that carry it too (a revocation of that serial, …).
+  if (sets.length === 1) {
+    const m = l.index.mentions;
+    const others = q.deviceId ? m.device.get(q.deviceId) : q.serialHex ? m.serial.get(q.serialHex.toLowerCase()) : m.workOrder.get(q.workOrder!);
+    for (const i of others ?? []) all.add(i);
+  }
+  return [...all].sort((a, b) => a - b).slice(0, limit).map((i) => summaryOf(l, i));
 }
 
 export function renderSummaryLine(s: EntrySummary): string {

@@ -116,7 +116,8 @@ export function stationHalt(ledger: StationLedger, run?: ProvisioningResult | nu
     : stoppedStatements(failure, ledger.isOpen() ? ledger.writable().recorder.health().openIntents : null);
   const at = typeof failure.details.at === 'string' ? failure.details.at : new Date().toISOString();
   return {
-    error: new CustodianError(LedgerCodes.WRITE_FAILED, `This station stopped signing: ${failure.message}.`, {
+    // A tamper found by the full verification halts the station as a write failure does, under its own code.
+    error: new CustodianError(failure.code === LedgerCodes.TAMPERED ? LedgerCodes.TAMPERED : LedgerCodes.WRITE_FAILED, `This station stopped signing: ${failure.message}.`, {
       ...failure.details, stopped: true, statements,
       ...(run?.result === 'failed' ? { deviceId: run.deviceId, failedStep: run.failedStep, runError: { code: run.error.code, message: run.error.message } } : {}),
     }, { cause: failure }),

@@ -182,7 +182,11 @@ export interface LedgerPort {
   exportAuditBundle(dir: string): Promise<{ path?: string; bytes: number; size: number }>;
   /** The inclusion proof file's text. */
   proof(index: number): Promise<string>;
-  verify(): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;
+  /**
+   * Verify every entry (streaming, yielding to the event loop between chunks),
+   * telling `onProgress` after each chunk. A tamper found stops the ledger.
+   */
+  verify(onProgress?: (p: { entries: number; size: number }) => void): Promise<{ ok: boolean; size: number; anomalies: { code: string; message: string; index: number | null }[] }>;
   /** Record revocations (electron/core/lifecycle/revocation.ts); the records as written. Absent: a ledger that only reads. */
   revoke?(req: { target: string; by: 'serial' | 'device'; reason: string; operator: string }): Promise<{
     index: number; serialHex: string; subject: 'device' | 'ca'; deviceId: string | null; reason: string; revokedAt: string; operator: string;

@@ -19,7 +19,7 @@ import type { PortInfo, ShiftCounters, StationHalt, StationStatus } from '../../
 import type { Settings } from '../../shared/api/settings';
 import type { DriverChoice, DriverName } from '../../shared/drivers';
 import { rememberedDriver } from '../line/station-drivers';
-import type { LedgerEntryDetail, LedgerEntrySummary } from '../../shared/api/ledger';
+import type { LedgerEntryDetail, LedgerEntrySummary, LedgerVerification } from '../../shared/api/ledger';
 import type { EventName, EventPayload } from '../../shared/api';
 import type { StationApiImpl } from './dispatch';
 import { StationEvents } from './events';
@@ -62,6 +62,8 @@ export interface StationServiceDeps {
   recordConfigChange?: (change: { key: string; value: unknown; previous: unknown }) => Promise<void>;
   /** Called last on shutdown (close the ledger, …). */
   dispose?: () => void | Promise<void>;
+  /** Verify every ledger entry in the background once the service has started (the app; the ledger.verification event tells its progress). */
+  verifyLedgerOnStart?: boolean;
 }
 
 export interface StationService {
@@ -117,6 +119,34 @@ export function createStationService(deps: StationServiceDeps): StationService {
     deps.platform.notify?.('Custodian stopped signing', h.error.message);
   }
   deps.workflow?.onHalt?.(onHalt);
+
+  // The full verification (after start, and on ledger.verify): one at a time, its state pushed as it goes.
+  let ledgerCheck: LedgerVerification | null = null;
+  let checking: Promise<Awaited<ReturnType<LedgerPort['verify']>>> | null = null;
+  const tellCheck = (c: LedgerVerification): void => {
+    ledgerCheck = c;
+    events.emit('ledger.verification', c);
+  };
+  function checkLedger(ledger: LedgerPort): Promise<Awaited<ReturnType<LedgerPort['verify']>>> {
+    if (checking) return checking;
+    const started = { state: 'running' as const, entries: 0, size: 0, startedAt: now().toISOString(), finishedAt: null, error: null };
+    tellCheck(started);
+    checking = ledger.verify((p) => tellCheck({ ...started, entries: p.entries, size: p.size }))
+      .then((r) => {
+        const bad = r.anomalies.find((a) => a.code === 'LEDGER_TAMPERED') ?? (r.ok ? undefined : r.anomalies[0]);
+        tellCheck({
+          ...started, state: bad?.code === 'LEDGER_TAMPERED' ? 'failed' : 'passed', entries: r.size, size: r.size, finishedAt: now().toISOString(),
+          error: bad?.code === 'LEDGER_TAMPERED' ? { code: bad.code, message: bad.message.slice(0, 2000) } : null,
+        });
+        return r;
+      }, (e: unknown) => {
+        const err = e as { code?: string; message?: string };
+        tellCheck({ ...started, state: 'failed', finishedAt: now().toISOString(), error: { code: err.code ?? 'LEDGER_VERIFY_FAILED', message: String(err.message ?? e).slice(0, 2000) } });
+        throw e;
+      })
+      .finally(() => { checking = null; });
+    return checking;
+  }
   /** Refuses while halted, with the halt's own error (before any port is claimed). */
   function assertNotHalted(): void {
     const h = deps.workflow?.halted?.();
@@ -127,7 +157,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
   }
 
   function stationStatus(): StationStatus {
-    return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy], halted: halt };
+    return { autoMode: { ...autoMode }, counters: { ...counters }, busyPorts: [...busy], halted: halt, ledgerCheck };
   }
 
   // A port's driver: remembered by USB IDs in the settings; for a port without them, this session's choice.
@@ -443,7 +473,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       return { written: await writeTarget(target, ['proof'], text) };
     },
     async 'ledger.verify'() {
-      const r = await need(deps.ledger, 'ledger').verify();
+      const r = await checkLedger(need(deps.ledger, 'ledger'));
       return { ...r, checkedAt: now().toISOString() };
     },
     async 'ledger.revoke'(req) {
@@ -501,6 +531,11 @@ export function createStationService(deps: StationServiceDeps): StationService {
     async start() {
       await settings.load();
       watcher.start();
+      // After open, in the background: the station serves (and signs) meanwhile; a tamper it finds halts it.
+      if (deps.verifyLedgerOnStart && deps.ledger) {
+        const ledger = deps.ledger;
+        setImmediate(() => { void track(checkLedger(ledger).catch(() => undefined)); });
+      }
     },
     async shutdown() {
       watcher.stop();

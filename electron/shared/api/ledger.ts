@@ -60,6 +60,19 @@ export const VerifyReport = z.object({
 });
 export type VerifyReport = z.output<typeof VerifyReport>;
 
+/** The full verification of every entry: after open in the background, and on ledger.verify. */
+export const LedgerVerification = z.object({
+  state: z.enum(['running', 'passed', 'failed']),
+  /** Entries verified so far, of `size` (the ledger's length when it started). */
+  entries: z.number().int().min(0),
+  size: z.number().int().min(0),
+  startedAt: Iso,
+  finishedAt: Iso.nullable(),
+  /** Why it failed (LEDGER_TAMPERED: the station stopped signing). */
+  error: z.object({ code: z.string(), message: z.string().max(2000) }).nullable(),
+});
+export type LedgerVerification = z.output<typeof LedgerVerification>;
+
 export const ledgerMethods = {
   /** Entries [start, start+count) by index, oldest first; `size` is the ledger's length. */
   'ledger.page': {
@@ -105,6 +118,6 @@ export const ledgerMethods = {
       })),
     }),
   },
-  /** Re-verify the whole ledger against its checkpoints and the CA chain. */
+  /** Re-verify every entry of the ledger against its checkpoints (progress: the ledger.verification event). */
   'ledger.verify': { input: NoArg, output: VerifyReport },
 } as const;

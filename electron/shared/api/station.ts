@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Iso, Label, NoArg, SerialHex, Sha256Hex } from './common';
 import { DRIVER_NAMES } from '../drivers';
 import { FINAL_PROOF_NAMES, PROOF_NAMES } from '../proofs';
+import { LedgerVerification } from './ledger';
 
 /** USB vendor/product IDs as 4 lowercase hex digits (as SerialPort.list reports them). */
 export const UsbId = z.string().regex(/^[0-9a-f]{4}$/);
@@ -118,6 +119,8 @@ export const StationStatus = z.object({
   busyPorts: z.array(z.string()),
   /** Set while the ledger cannot be written: nothing is signed or served. */
   halted: StationHalt.nullable(),
+  /** The latest full verification of the ledger (running, passed or failed), if one has started. */
+  ledgerCheck: LedgerVerification.nullable().optional(),
 });
 export type StationStatus = z.output<typeof StationStatus>;
 

@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { LedgerEntryDetail, LedgerEntrySummary, VerifyReport } from '../../../electron/shared/api/ledger';
+import type { LedgerEntryDetail, LedgerEntrySummary, LedgerVerification, VerifyReport } from '../../../electron/shared/api/ledger';
 import type { Unsubscribe } from '../../../electron/shared/api';
 import type { RevocationReason } from '../../../electron/shared/revocation-reasons';
 import { call, pickFile, station, toUserError } from '../api';
@@ -33,6 +33,8 @@ export const useLedgerStore = defineStore('ledger', () => {
   const selected = ref<number | null>(null);
   const detail = ref<LedgerEntryDetail | null>(null);
   const report = ref<VerifyReport | null>(null);
+  /** The station's full verification of every entry (after start, or on Verify): running, passed or failed. */
+  const check = ref<LedgerVerification | null>(null);
   const busy = ref(false);
   const error = ref<UserError | null>(null);
   const done = ref<string | null>(null);
@@ -95,6 +97,10 @@ export const useLedgerStore = defineStore('ledger', () => {
     pages.clear();
     version.value++;
     await fetchPage(0);
+    // The verification may have begun (or ended) before this view subscribed.
+    try {
+      check.value = (await call(station().station.status())).ledgerCheck ?? check.value;
+    } catch { /* the page fetch reports a missing bridge */ }
   }
 
   /** ledger.search by one field; an empty value returns to the whole ledger. */
@@ -194,15 +200,21 @@ export const useLedgerStore = defineStore('ledger', () => {
 
   /** ledger.onAppended: the list grows live while the station provisions. */
   function subscribe(): Unsubscribe {
-    return station().ledger.onAppended((e) => {
-      if (e.index + 1 > size.value) size.value = e.index + 1;
-      const page = Math.floor(e.index / PAGE_SIZE);
-      if (pages.delete(page)) version.value++;
-    });
+    const offs = [
+      station().ledger.onAppended((e) => {
+        if (e.index + 1 > size.value) size.value = e.index + 1;
+        const page = Math.floor(e.index / PAGE_SIZE);
+        if (pages.delete(page)) version.value++;
+      }),
+      station().ledger.onVerification((c) => {
+        check.value = c;
+      }),
+    ];
+    return () => offs.forEach((off) => off());
   }
 
   return {
-    size, count, results, truncated, searchField, searchValue, selected, detail, report, busy, error, done,
+    size, count, results, truncated, searchField, searchValue, selected, detail, report, check, busy, error, done,
     rowAt, ensure, load, search, clearSearch, open, exportAuditBundle, exportProof, revoke, verify, subscribe,
   };
 });

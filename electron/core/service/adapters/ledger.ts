@@ -144,14 +144,21 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
         index, serialHex: r.serialHex, subject: r.subject, deviceId: r.deviceId ?? null, reason: r.reason, revokedAt: r.revokedAt, operator: r.operator,
       }));
     },
-    async verify() {
-      if (!station.readable()) return { ok: true, size: 0, anomalies: [] };
-      // A fresh read-only open re-verifies every entry, the Merkle tree and all checkpoints.
+    async verify(onProgress) {
+      let l: Ledger | null = null;
       try {
-        const check = Ledger.open({ dir: station.dir, readOnly: true, historyWindow: Number.MAX_SAFE_INTEGER });
-        const rep = check.openReport;
-        const size = check.size;
-        check.close();
+        l = station.readable();
+        if (!l) return { ok: true, size: 0, anomalies: [] };
+        // Every entry re-hashed against every checkpoint (Ledger.verify), a chunk at a time: the station keeps serving in between.
+        const rep = l.openReport;
+        const size = l.size;
+        const steps = l.verify();
+        onProgress?.({ entries: 0, size });
+        for (let r = steps.next(); !r.done; r = steps.next()) {
+          onProgress?.({ entries: r.value.entries, size });
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        onProgress?.({ entries: size, size });
         const anomalies = [
           ...(rep.tornTail ? [{ code: rep.tornTail.code, message: rep.tornTail.message, index: null }] : []),
           ...rep.unreconciled.map((index) => ({ code: LedgerCodes.UNRECONCILED_INTENT, message: 'This signing intent has no recorded outcome; reconcile it.', index })),
@@ -160,7 +167,7 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       } catch (e) {
         if (!isCustodianError(e)) throw e;
         const index = typeof e.details.index === 'number' ? e.details.index : null;
-        return { ok: false, size: station.readable()?.size ?? 0, anomalies: [{ code: e.code, message: e.message, index }] };
+        return { ok: false, size: l?.size ?? 0, anomalies: [{ code: e.code, message: e.message, index }] };
       }
     },
   };
