@@ -14,7 +14,7 @@
  */
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { RECORD_TYPES, type RecordType } from './records';
+import { RECORD_TYPES, TYPE_CODE, type RecordType } from './records';
 import { C_GENESIS, C_INTENT, C_OUTCOME, C_ROTATION, C_VERIFICATION, LINKED_CODES, type Decoded } from './index-fields';
 import { openDatabase, type DatabaseSync, type StatementSync } from './sqlite';
 
@@ -29,11 +29,16 @@ const K_OTHER_DEVICE = 5;
 const K_OTHER_SERIAL = 6;
 const K_OTHER_WORK_ORDER = 7;
 
+/** Record types few and far between that readers list whole (revocations, CRLs, rollovers): each has a partial index. */
+export const RARE_TYPES = ['revocation', 'crl', 'authority-successor'] as const;
+export type RareType = (typeof RARE_TYPES)[number];
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entry(n INTEGER PRIMARY KEY, off INTEGER NOT NULL, len INTEGER NOT NULL, type INTEGER NOT NULL, link INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS entry_open ON entry(n) WHERE type = ${C_INTENT} AND link = -1;
 CREATE INDEX IF NOT EXISTS entry_rotation ON entry(n) WHERE type = ${C_ROTATION};
+${RARE_TYPES.map((t) => `CREATE INDEX IF NOT EXISTS entry_${t.replace('-', '_')} ON entry(n) WHERE type = ${TYPE_CODE[t]};`).join('\n')}
 CREATE TABLE IF NOT EXISTS lookup(kind INTEGER NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL);
 `;
 const LOOKUP_INDEX = 'CREATE INDEX IF NOT EXISTS lookup_key ON lookup(kind, key, n)';
@@ -61,7 +66,7 @@ function tamper(message: string, details: Record<string, unknown>): CustodianErr
 
 export class EntryIndex {
   private readonly db: DatabaseSync;
-  private readonly q: Record<'insert' | 'entryAt' | 'setLink' | 'addKey' | 'keyRows' | 'keyRowsFirst' | 'outcome' | 'open' | 'rotations' | 'dropEntries' | 'dropKeys' | 'reopenLinks' | 'first' | 'last' | 'getMeta' | 'setMeta', StatementSync>;
+  private readonly q: Record<'insert' | 'entryAt' | 'setLink' | 'addKey' | 'keyRows' | 'keyRowsFirst' | 'outcome' | 'open' | 'rotations' | 'dropEntries' | 'dropKeys' | 'reopenLinks' | 'first' | 'last' | 'getMeta' | 'setMeta', StatementSync> & Partial<Record<`of:${RareType}`, StatementSync>>;
   readonly byDevice = new IndexLookup(this, K_DEVICE);
   readonly bySerial = new IndexLookup(this, K_SERIAL);
   readonly byWorkOrder = new IndexLookup(this, K_WORK_ORDER);
@@ -97,6 +102,7 @@ export class EntryIndex {
       outcome: p('SELECT max(n) AS n FROM lookup WHERE kind = ? AND key = ?'),
       open: p(`SELECT n FROM entry WHERE type = ${C_INTENT} AND link = -1 ORDER BY n`),
       rotations: p(`SELECT n FROM entry WHERE type = ${C_ROTATION} ORDER BY n`),
+      ...Object.fromEntries(RARE_TYPES.map((t) => [`of:${t}`, p(`SELECT n FROM entry WHERE type = ${TYPE_CODE[t]} ORDER BY n`)])),
       dropEntries: p('DELETE FROM entry WHERE n >= ?'),
       dropKeys: p('DELETE FROM lookup WHERE n >= ?'),
       reopenLinks: p(`UPDATE entry SET link = -1 WHERE type = ${C_INTENT} AND link >= ?`),
@@ -184,6 +190,10 @@ export class EntryIndex {
   /** Intents with no done, failed or reconcile record, in index order. */
   get openIntents(): Set<number> {
     return new Set((this.q.open.all() as { n: number }[]).map((r) => r.n));
+  }
+  /** Indices of the records of one rare type, oldest first (a partial index each: no scan of the log). */
+  ofType(t: RareType): number[] {
+    return (this.q[`of:${t}`]!.all() as { n: number }[]).map((r) => r.n);
   }
   /** Indices of the key-rotation records. */
   rotations(): number[] {

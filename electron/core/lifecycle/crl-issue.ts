@@ -43,8 +43,7 @@ export interface IssuedCrl {
 
 /** The newest `crl` record of the issuer with this fingerprint, or null. */
 export function latestCrl(ledger: Ledger, issuerFingerprint: string): CrlRecord | null {
-  for (let i = ledger.size - 1; i >= 0; i--) {
-    if (ledger.index.typeOf(i) !== 'crl') continue;
+  for (const i of ledger.index.ofType('crl').reverse()) {
     const r = ledger.record(i);
     if (r.t === 'crl' && r.issuerFingerprint === issuerFingerprint) return r;
   }

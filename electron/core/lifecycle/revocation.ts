@@ -51,8 +51,7 @@ const certKey = (issuerFingerprint: string, serialHex: string): string => `${iss
 /** Every revocation record in the ledger, oldest first. */
 export function revocations(ledger: Ledger): RevocationRecord[] {
   const out: RevocationRecord[] = [];
-  for (let i = 0; i < ledger.size; i++) {
-    if (ledger.index.typeOf(i) !== 'revocation') continue;
+  for (const i of ledger.index.ofType('revocation')) {
     const r = ledger.record(i);
     if (r.t === 'revocation') out.push(r);
   }
