@@ -130,8 +130,8 @@ describe('provision --watch on a station home that fills up (real tmpfs)', () =>
     // Fill the disk to the last byte: the ledger's first write that needs a new block fails.
     const filler = join(mnt, 'filler');
     spawnSync('sh', ['-c', `dd if=/dev/zero of=${filler} bs=4096 2>/dev/null; true`]);
-    // Give back a little, so the ledger opens and the line runs until its files outgrow it.
-    spawnSync('truncate', ['-s', `-${12 * 4096}`, filler]);
+    // Give back a little, so the ledger (its entries and its index) opens and the line runs until its files outgrow it.
+    spawnSync('truncate', ['-s', `-${48 * 4096}`, filler]);
     const ptyDir = mkdtempSync(join(W, 'full-port-'));
     const id = (n: number): string => `full-${String(n).padStart(4, '0')}`;
     let n = 1;

@@ -255,7 +255,10 @@ export class EntryIndex {
       }
       if (solo) this.db.exec('COMMIT');
     } catch (e) {
-      if (solo) this.db.exec('ROLLBACK');
+      // SQLite may have rolled back already (a full disk): the first error is the one to tell.
+      if (solo) {
+        try { this.db.exec('ROLLBACK'); } catch { /* no transaction left to roll back */ }
+      }
       throw e;
     }
     if (LINKED_CODES[code] && code !== C_OUTCOME && this.cached.n === link) this.cached = { ...this.cached, link: i };

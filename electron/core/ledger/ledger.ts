@@ -128,10 +128,11 @@ interface PendingAppend {
 }
 
 /** The files behind each write site (`details.site` of LEDGER_WRITE_FAILED). */
-export type WriteSite = 'entries' | 'checkpoint-history' | 'checkpoint-file' | 'lock' | 'create';
+export type WriteSite = 'entries' | 'index' | 'checkpoint-history' | 'checkpoint-file' | 'lock' | 'create';
 
 const SITE_TEXT: Readonly<Record<WriteSite, string>> = {
   entries: `append to ${ENTRIES_FILE}`,
+  index: 'update its index (index/, derived from the entries)',
   'checkpoint-history': `append a signed checkpoint to ${HISTORY_FILE}`,
   'checkpoint-file': `replace the ${CHECKPOINT_FILE} file`,
   lock: `write its lock file ${LOCK_FILE}`,
@@ -141,6 +142,7 @@ const SITE_TEXT: Readonly<Record<WriteSite, string>> = {
 /** What is on disk after a failure at each site, in the operator's words. */
 const SITE_STATE: Readonly<Record<WriteSite, string>> = {
   entries: 'the entry being written is not in the ledger; every entry before it is on disk',
+  index: `every entry is in ${ENTRIES_FILE}, the one being written too; the index derived from them is behind, and reopening the ledger brings it up to date`,
   'checkpoint-history': 'every entry is on disk, but the newest are not yet covered by a signed checkpoint; reopening the ledger signs one',
   'checkpoint-file': `every entry and its signed checkpoint are on disk (${HISTORY_FILE}); reopening the ledger brings ${CHECKPOINT_FILE} up to date`,
   lock: 'nothing was written',
@@ -148,8 +150,12 @@ const SITE_STATE: Readonly<Record<WriteSite, string>> = {
 };
 
 /** LEDGER_WRITE_FAILED for a failed write at `site` in `dir`. */
+/** SQLite's result codes (the index) in the errno words of the other sites. */
+const SQLITE_ERRNO: Readonly<Record<number, string>> = { 8: 'EROFS', 10: 'EIO', 13: 'ENOSPC' };
+
 function writeFailure(dir: string, site: WriteSite, e: unknown, extra: Record<string, unknown>): CustodianError {
-  const errno = (e as NodeJS.ErrnoException).code;
+  const sqlite = (e as { code?: string; errcode?: number }).code === 'ERR_SQLITE_ERROR' ? SQLITE_ERRNO[(e as { errcode: number }).errcode & 0xff] : undefined;
+  const errno = sqlite ?? (e as NodeJS.ErrnoException).code;
   const why = errno === 'ENOSPC' ? 'the disk is full' : errno === 'EDQUOT' ? 'the disk quota is used up' : errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS' ? 'it may not be written'
     : (e as Error).message.replace(/^[A-Z0-9]+: /, '');
   return new CustodianError(LedgerCodes.WRITE_FAILED, `the ledger could not ${SITE_TEXT[site]} (${errno ? `${errno}: ` : ''}${why}): ${SITE_STATE[site]}`, {
@@ -404,7 +410,14 @@ export class Ledger {
       }
     }
     try {
-      const o = syncIndex(shared, this.fd, complete, opts, force);
+      let o: ReturnType<typeof syncIndex>;
+      try {
+        o = syncIndex(shared, this.fd, complete, opts, force);
+      } catch (e) {
+        // A full or read-only disk while the index is built: the station stops as for any other write.
+        if (isCustodianError(e)) throw e;
+        throw writeFailure(this.dir, 'index', e, { durable: true });
+      }
       this.useIndex(o);
       return { state: o.state, hashed: o.hashed };
     } finally {
@@ -710,8 +723,13 @@ export class Ledger {
     }
     this.unsynced = !sync;
     this.tree.appendLeafHash(sha256(framed.subarray(0, framed.length - 1)));
-    this.levels?.flush(); // the tree's hashes reach their files before the row that counts them
-    this.index.add(decoded, offset, line.length);
+    try {
+      this.levels?.flush(); // the tree's hashes reach their files before the row that counts them
+      this.index.add(decoded, offset, line.length);
+    } catch (e) {
+      // The line is in the file; the derived index is behind it. Stop: reopening catches the index up.
+      throw this.fail('index', e, { record: type, index, durable: sync });
+    }
     return { index, at, offset, decoded };
   }
 
