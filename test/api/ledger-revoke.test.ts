@@ -36,9 +36,12 @@ describe('ledger.revoke', () => {
       'ledger.revoke', { target: serialHex.toUpperCase(), by: 'serial', reason: 'keyCompromise', operator: 'Bea' });
     expect(r.revoked).toEqual([expect.objectContaining({ serialHex, subject: 'device', deviceId: 'rv-000001', reason: 'keyCompromise', operator: 'Bea' })]);
     expect(appended).toContainEqual({ index: r.revoked[0]!.index, status: 'info', deviceId: 'rv-000001' });
-    const entry = await ok<{ type: string; text: string; serialHex: string }>('ledger.entry', { index: r.revoked[0]!.index });
+    const entry = await ok<{ type: string; text: string; serialHex: string; certificateDer: unknown; revocation: unknown }>('ledger.entry', { index: r.revoked[0]!.index });
     expect(entry).toMatchObject({ type: 'revocation', serialHex });
     expect(entry.text).toContain('keyCompromise');
+    // The revocation's own entry shows the certificate it revoked.
+    expect(entry.certificateDer).not.toBeNull();
+    expect(entry.revocation).toMatchObject({ index: r.revoked[0]!.index, reason: 'keyCompromise' });
     // The certificate's own entry carries its revocation; the other device's does not.
     const issued = (await ok<{ entries: { index: number; type: string }[] }>('ledger.search', { by: 'serial', value: serialHex })).entries.find((e) => e.type === 'done')!;
     expect((await ok<{ revocation: unknown }>('ledger.entry', { index: issued.index })).revocation)

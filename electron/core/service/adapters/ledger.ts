@@ -10,7 +10,7 @@ import {
   type EntrySummary, type LedgerRecord,
 } from '../../ledger/index';
 import { CustodianError, isCustodianError } from '../../errors';
-import { revocationOf, revokedIndex, revoke } from '../../lifecycle/index';
+import { issuedWithSerial, revocationOf, revokedIndex, revoke } from '../../lifecycle/index';
 import type { StationLedger } from '../../line/station-ledger';
 import type { LedgerEntryFacts, LedgerPort } from '../ports';
 
@@ -98,8 +98,11 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       const intentIdx = r.t === 'intent' ? index : 'intent' in r && typeof r.intent === 'number' ? r.intent : -1;
       const closing = intentIdx >= 0 ? l.index.linkOf(intentIdx) : -1;
       const closingRec = closing >= 0 ? l.record(closing) : null;
+      // A revocation shows the certificate it revoked.
+      const revokedCert = r.t === 'revocation' ? issuedWithSerial(l, r.serialHex).find((c) => c.issuerFingerprint === r.issuerFingerprint) : undefined;
       const cert = r.t === 'done' || r.t === 'verification-cert' || r.t === 'reconcile' ? r.cert
-        : closingRec && (closingRec.t === 'done' || closingRec.t === 'reconcile') ? closingRec.cert : undefined;
+        : closingRec && (closingRec.t === 'done' || closingRec.t === 'reconcile') ? closingRec.cert
+          : revokedCert ? Buffer.from(revokedCert.certificateDer).toString('base64') : undefined;
       const failure = r.t === 'failed' ? { code: r.code, message: r.message }
         : r.t === 'outcome' && r.result === 'failed' ? { code: r.code ?? 'WORKFLOW_FAILED', message: r.message ?? '' }
           : closingRec?.t === 'failed' ? { code: closingRec.code, message: closingRec.message } : null;
@@ -111,8 +114,9 @@ export function ledgerAdapter(station: StationLedger, authority: Authority): Led
       } catch {
         chainDer = [];
       }
-      const revoked = cert && base.serialHex && base.issuerFingerprint
-        ? revocationOf(revokedIndex(l), { issuerFingerprint: base.issuerFingerprint, serialHex: base.serialHex }) : undefined;
+      const issuerFingerprint = r.t === 'revocation' ? r.issuerFingerprint : base.issuerFingerprint;
+      const revoked = cert && base.serialHex && issuerFingerprint
+        ? revocationOf(revokedIndex(l), { issuerFingerprint, serialHex: base.serialHex }) : undefined;
       return {
         ...base,
         revocation: revoked ? { index: revoked.n, reason: revoked.reason, revokedAt: revoked.revokedAt, operator: revoked.operator } : null,
