@@ -21,6 +21,8 @@ export const RevokeCodes = {
 export const CrlCodes = {
   /** The CRL number recorded last cannot be read (a ledger written by other software): the next one cannot be chosen. */
   NUMBER_UNREADABLE: 'CRL_NUMBER_UNREADABLE',
+  /** The clock reads earlier than the last CRL's thisUpdate or the newest revocation it lists (details: now, after, what): a CRL dated earlier would look older than one already handed out. */
+  CLOCK_BEHIND: 'CRL_CLOCK_BEHIND',
 } as const;
 
 export const HubExportCodes = {

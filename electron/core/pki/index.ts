@@ -65,4 +65,4 @@ export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribu
 export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';
 export { buildCrl, type BuiltCrl, type CrlEntry, type CrlRequest } from './crl';
-export { REVOCATION_REASONS, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';
+export { CA_ONLY_REASONS, REVOCATION_REASONS, canonicalRevocationReason, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';
