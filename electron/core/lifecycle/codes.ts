@@ -30,4 +30,8 @@ export const HubExportCodes = {
   OUTPUT_EXISTS: 'HUB_EXPORT_OUTPUT_EXISTS',
   /** The station has no active CA to hand over. */
   NO_AUTHORITY: 'HUB_EXPORT_NO_AUTHORITY',
+  /** A device ID DPS cannot take as an enrollment (registration) ID: listed in revoked/not-enrollable.txt, blocked at the hub only. */
+  NOT_ENROLLMENT_ID: 'HUB_EXPORT_NOT_ENROLLMENT_ID',
+  /** A hub, DPS, resource group or enrollment group name Azure would refuse (details: option, value, rule). */
+  INVALID_NAME: 'HUB_EXPORT_INVALID_NAME',
 } as const;
