@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCustodianError } from '../../electron/core/errors';
-import { buildCrl, generateKeyPair, issueCertificate, stationCrl, type CaKeySpec } from '../../electron/core/pki/index';
+import { buildCrl, crlSignedBy, generateKeyPair, issueCertificate, readCrl, stationCrl, type CaKeySpec } from '../../electron/core/pki/index';
 import { makeHierarchy } from '../ledger/helpers';
 import { openssl, tempDir } from './helpers';
 
@@ -52,6 +52,11 @@ describe('buildCrl', () => {
     expect(entries.map((e) => e.split('\n')[0]!.trim())).toEqual(['FF01', '1234']);
     expect(entries[0]).toContain('Key Compromise');
     expect(entries[1]).not.toContain('CRL Reason Code');
+    // Read back as the audit reads it: number, serials, signature under this CA and no other.
+    const facts = readCrl(crl.der);
+    expect([facts.crlNumber, facts.serials]).toEqual([300n, ['ff01', '1234']]);
+    expect(crlSignedBy(facts, ca.cert.der)).toBe(true);
+    expect(crlSignedBy(facts, (await root(spec)).cert.der)).toBe(false);
   });
 
   it('an empty CRL has no revokedCertificates and still verifies', async () => {

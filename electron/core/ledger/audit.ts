@@ -13,6 +13,7 @@ import type { LedgerRecord } from './records';
 import { crossBundleFindings, type IssuedCert } from './audit-cross';
 import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
 import { readEntries } from './audit-records';
+import { auditCrls } from './audit-crls';
 import { auditRevocations, renderRevocations, type AuditedLedger, type RevocationAudit } from './audit-revocations';
 import { formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
 
@@ -263,7 +264,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   // 4. Across bundles: duplicate (issuer, serial), device IDs issued again, one key under two device IDs.
   findings.push(...crossBundleFindings(certs));
   const revocations = auditRevocations(ledgers, certs, opts.root);
-  findings.push(...revocations.findings);
+  findings.push(...revocations.findings, ...auditCrls(ledgers, opts.root));
 
   // 5. Certificates seen in the field.
   const logged = new Set(certs.map((c) => c.certSha256));

@@ -78,4 +78,12 @@ export const AuditFindings = {
   KEY_ROTATION_UNCOVERED: 'AUDIT_KEY_ROTATION_UNCOVERED',
   /** A revocation record names no certificate its own ledger issued, or a serial revoked twice. */
   REVOCATION_UNKNOWN: 'AUDIT_REVOCATION_UNKNOWN',
+  /** A `crl` record whose CRL number is not above the last one of the same issuer, or differs from the number in the CRL it holds. */
+  CRL_NUMBER: 'AUDIT_CRL_NUMBER',
+  /** A `crl` record's crlSha256 does not match the CRL it holds. */
+  CRL_DIGEST: 'AUDIT_CRL_DIGEST',
+  /** The CRL a `crl` record holds cannot be read or does not verify under its issuer (a warning when the issuer is not in the bundle's chain). */
+  CRL_SIGNATURE: 'AUDIT_CRL_SIGNATURE',
+  /** A CRL that leaves out a revocation of its issuer recorded before it. */
+  CRL_INCOMPLETE: 'AUDIT_CRL_INCOMPLETE',
 } as const;

@@ -65,4 +65,5 @@ export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribu
 export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';
 export { buildCrl, type BuiltCrl, type CrlEntry, type CrlRequest } from './crl';
+export { crlSignedBy, readCrl, type CrlFacts } from './crl-facts';
 export { CA_ONLY_REASONS, REVOCATION_REASONS, canonicalRevocationReason, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';
