@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isCustodianError } from '../../electron/core/errors';
 import { openStationLedger, type Ledger } from '../../electron/core/ledger/index';
-import { CrlCodes, issueCrl, type CrlIssuer } from '../../electron/core/lifecycle/index';
-import { fingerprintSha256, generateKeyPair, issueCertificate } from '../../electron/core/pki/index';
+import { CrlCodes, crlsDue, issueCrl, type CrlIssuer } from '../../electron/core/lifecycle/index';
+import { fingerprintSha256, generateKeyPair, issueCertificate, stationCrl } from '../../electron/core/pki/index';
 import { tempDir } from '../ledger/helpers';
 
 let ledger: Ledger;
@@ -44,5 +44,18 @@ describe('issueCrl and the clock', () => {
     ledger.append('revocation', { serialHex: '0a', issuerFingerprint: fingerprintSha256(issuer.certificate), subject: 'device', deviceId: 'dev-1', reason: 'keyCompromise', revokedAt: later.toISOString(), operator: 'op' });
     expect(await behind(T)).toMatchObject({ after: later.toISOString() });
     expect((await issueCrl(ledger, { issuer, operator: 'op', now: later })).entries).toHaveLength(1);
+  });
+
+  it('the last CRL of an issuer is due within the profile\'s warning window of its nextUpdate, expired past it', async () => {
+    const h = 3_600_000;
+    expect(stationCrl.nextUpdate.warnWithinHours).toBe(24);
+    await issueCrl(ledger, { issuer, operator: 'op', now: T, nextUpdateDays: 7 });
+    expect(crlsDue(ledger, T)).toEqual([]);
+    expect(crlsDue(ledger, new Date(T.getTime() + (7 * 24 - 25) * h))).toEqual([]);
+    expect(crlsDue(ledger, new Date(T.getTime() + (7 * 24 - 23) * h))).toEqual([expect.objectContaining({ crlNumber: '1', expired: false })]);
+    expect(crlsDue(ledger, new Date(T.getTime() + 8 * 24 * h))).toEqual([expect.objectContaining({ crlNumber: '1', expired: true })]);
+    // Only the last CRL of the issuer counts.
+    await issueCrl(ledger, { issuer, operator: 'op', now: new Date(T.getTime() + 7 * 24 * h - 1000), nextUpdateDays: 7 });
+    expect(crlsDue(ledger, new Date(T.getTime() + 8 * 24 * h))).toEqual([]);
   });
 });

@@ -92,8 +92,13 @@ describe('custodian revoke and custodian crl', () => {
     expect(failure(await cli('z', ['crl', '--out', '.', '--force', '--json']))).toMatchObject({ code: 'CLI_OUTPUT_UNWRITABLE' });
     expect(records('z').filter((x) => x.t === 'crl')).toHaveLength(before);
     // The next CRL that is written takes the next number.
-    const next = JSON.parse(ok(await cli('z', ['crl', '--out', 'z.crl.pem', '--force', '--json'])).stdout) as { crlNumber: string };
+    const run = ok(await cli('z', ['crl', '--out', 'z.crl.pem', '--force', '--days', '1', '--json']));
+    const next = JSON.parse(run.stdout) as { crlNumber: string; due: boolean };
     expect(next.crlNumber).toBe(String(before + 1));
+    // A CRL within a day of its nextUpdate is reported as due, here and by ledger status.
+    expect(next.due).toBe(true);
+    expect(run.stderr).toContain(`CRL ${next.crlNumber} (issuer`);
+    expect(ok(await cli('z', ['ledger', 'status'])).stderr).toContain(`CRL ${next.crlNumber} (issuer`);
   });
 
   it('openssl verify -crl_check rejects the revoked device and accepts its neighbours', () => {

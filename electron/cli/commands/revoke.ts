@@ -8,7 +8,7 @@
 import { Authority } from '../../core/authority/index';
 import { CustodianError, isCustodianError } from '../../core/errors';
 import { Ledger } from '../../core/ledger/index';
-import { issueCrl, planRevocation, revoke } from '../../core/lifecycle/index';
+import { crlDue, issueCrl, planRevocation, renderCrlDue, revoke } from '../../core/lifecycle/index';
 import { unlockLedgerKey, type HeldLedgerKey } from '../../core/line/ledger-key';
 import { REVOCATION_REASONS, stationCrl } from '../../core/pki/index';
 import { optBool, optInt, optString, positional, reqString } from '../args';
@@ -103,7 +103,10 @@ export const crlCommand: CliCommand = {
           ...e.details, crlNumber: c.crlNumber.toString(), index: c.index,
         });
       }
+      const due = crlDue(ledger.record(c.index) as Parameters<typeof crlDue>[0], new Date());
+      if (due) ctx.warn(renderCrlDue(due));
       const data = {
+        due: due !== null,
         crlNumber: c.crlNumber.toString(), thisUpdate: c.thisUpdate.toISOString(), nextUpdate: c.nextUpdate.toISOString(),
         revoked: c.entries.map((e) => ({ serialHex: e.serialHex, reason: e.reason, revokedAt: e.revokedAt.toISOString() })), index: c.index, file,
       };

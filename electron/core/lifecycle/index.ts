@@ -3,4 +3,5 @@ export * from './codes';
 export * from './issued-certificates';
 export * from './revocation';
 export * from './crl-issue';
+export * from './crl-due';
 export * from './hub-export';
