@@ -17,7 +17,7 @@ const ENROLLMENT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9:._-]{0,126}[A-Za-z0-9])?$/;
 
 export const AZURE_NAME_RULES = {
   hub: { pattern: /^[A-Za-z0-9-]{2,49}[A-Za-z0-9]$/, description: 'an IoT hub name: 3–50 letters, digits and hyphens, not ending in a hyphen' },
-  dps: { pattern: /^[A-Za-z0-9-]{3,64}$/, description: 'a DPS name: 3–64 letters, digits and hyphens' },
+  dps: { pattern: /^[A-Za-z0-9-]{2,63}[A-Za-z0-9]$/, description: 'a DPS name: 3–64 letters, digits and hyphens, ending in a letter or digit' },
   resourceGroup: { pattern: /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/, description: 'a resource group name: 1–90 ASCII letters, digits and _ ( ) - ., not ending in a period' },
   enrollmentGroup: { pattern: ENROLLMENT_ID, description: 'an enrollment group ID: 1–128 letters, digits and : . _ -, starting and ending with a letter or digit' },
 } as const satisfies Record<string, AzureNameRule>;
