@@ -73,6 +73,7 @@ describe('revocation scripts, item by item', () => {
 
     const dps1 = run(out, 'revoked/dps-disable.sh', state, { AZ_FAIL: 'dev-a' });
     expect(dps1.status).toBe(1);
+    expect(dps1.stderr).toMatch(/FAILED create disabled enrollment dev-a/);
     expect(Object.keys(dps1.state!.enrollments).sort()).toEqual(['dev-b', 'dev-c']);
     const dps2 = run(out, 'revoked/dps-disable.sh', state);
     expect(dps2.status, dps2.stderr).toBe(0);

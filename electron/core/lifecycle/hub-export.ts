@@ -268,12 +268,12 @@ function hubScript(disable: readonly [string, string][], pin: readonly StillAcce
  */
 function dpsScript(block: readonly IssuedCertificate[], cas: readonly IssuedCertificate[], live: readonly StillAccepted[], env: Parameters<typeof scriptHead>[1]): string {
   const en = (kind: string, ...words: string[]) => cmd('az', 'iot', 'dps', kind, ...words, ...dpsBase, optEq('enrollment-id', '"$1"'));
-  const upsert = (fn: string, kind: string, status: 'disabled' | 'enabled', attestation: string[], what: string) => [
+  const upsert = (fn: string, kind: string, status: 'disabled' | 'enabled', attestation: string[], what: { update: string; create: string }) => [
     `${fn}() {`,
     `  if ${en(kind, 'show', ...quiet)} 2>/dev/null; then`,
-    `    ${en(kind, 'update', ...(status === 'enabled' ? ['--certificate-path', '"$2"'] : []), '--provisioning-status', status, ...quiet)} || failed "${what} $1"`,
+    `    ${en(kind, 'update', ...(status === 'enabled' ? ['--certificate-path', '"$2"'] : []), '--provisioning-status', status, ...quiet)} || failed "${what.update} $1"`,
     '  else',
-    `    ${en(kind, 'create', ...attestation, '--certificate-path', '"$2"', '--provisioning-status', status, ...quiet)} || failed "create ${what} $1"`,
+    `    ${en(kind, 'create', ...attestation, '--certificate-path', '"$2"', '--provisioning-status', status, ...quiet)} || failed "${what.create} $1"`,
     '  fi',
     '}',
   ];
@@ -286,9 +286,9 @@ function dpsScript(block: readonly IssuedCertificate[], cas: readonly IssuedCert
       'listed at the end (exit 1). Safe to run again.',
     ], env, true),
     ...itemLoop([
-      ...upsert('block_device', 'enrollment', 'disabled', ['--attestation-type', 'x509'], 'disable enrollment'),
-      ...upsert('block_ca', 'enrollment-group', 'disabled', [], 'disable enrollment group'),
-      ...upsert('enroll_live', 'enrollment', 'enabled', ['--attestation-type', 'x509'], 'enroll live certificate of'),
+      ...upsert('block_device', 'enrollment', 'disabled', ['--attestation-type', 'x509'], { update: 'disable enrollment', create: 'create disabled enrollment' }),
+      ...upsert('block_ca', 'enrollment-group', 'disabled', [], { update: 'disable enrollment group', create: 'create disabled enrollment group' }),
+      ...upsert('enroll_live', 'enrollment', 'enabled', ['--attestation-type', 'x509'], { update: 'update live enrollment', create: 'create live enrollment' }),
     ], [
       ...block.map((c) => cmd('block_device', shellWord(c.deviceId), here(`certs/${c.serialHex}.pem`))),
       ...cas.map((c) => cmd('block_ca', shellWord(`revoked-ca-${c.serialHex}`), here(`certs/${c.serialHex}.pem`))),
