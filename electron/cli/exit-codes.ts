@@ -58,6 +58,7 @@ const BY_CODE: Readonly<Record<string, ExitStatusValue>> = {
   REVOKE_AMBIGUOUS: ExitStatus.USAGE,
   HUB_EXPORT_OUTPUT_EXISTS: ExitStatus.INPUT,
   HUB_EXPORT_NO_AUTHORITY: ExitStatus.POLICY,
+  HUB_EXPORT_INVALID_NAME: ExitStatus.USAGE,
 };
 
 /** Area prefix → family. Longest matching prefix wins (all are distinct here). */

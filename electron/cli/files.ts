@@ -1,4 +1,7 @@
 /** Reading input files and writing output files for commands, with CLI_* codes. */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CustodianError, isCustodianError } from '../core/errors';
 import { INPUT_LIMITS, readBoundedSync, type InputKind } from '../core/bounded-read';
 import { writeFileAtomic } from '../core/vault/index';
@@ -29,6 +32,30 @@ export function writeOutputFile(ctx: CommandContext, path: string, data: string 
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `${path} already exists (use --force to replace it)`, { path: abs });
     throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `cannot write ${path}: ${(e as Error).message}`, { path: abs, reason: code });
+  }
+  return abs;
+}
+
+/**
+ * Check, before anything is signed or recorded, that writeOutputFile can
+ * write `path`: CLI_OUTPUT_UNWRITABLE when it exists (without `force`) or is
+ * a folder, or when the folder it goes in cannot take a file (probed with a
+ * temp file, as the write itself makes one there).
+ */
+export function checkOutputFile(ctx: CommandContext, path: string, force: boolean): string {
+  const abs = ctx.resolvePath(path);
+  const st = statSync(abs, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `${path} is a folder: name a file`, { path: abs });
+  if (st && !force) throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `${path} already exists (use --force to replace it)`, { path: abs });
+  let dir = dirname(abs);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  const probe = join(dir, `.custodian-probe-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+    unlinkSync(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CustodianError(CliCodes.OUTPUT_UNWRITABLE, `cannot write ${path}: ${code === 'ENOTDIR' ? `${dir} is not a folder` : (e as Error).message}`, { path: abs, reason: code });
   }
   return abs;
 }

@@ -41,6 +41,8 @@ beforeAll(async () => {
   c = await buildChain('audit-revocations-');
   ok(await c.cli('z', ['revoke', DEVICES[1], '--reason', 'keyCompromise', '--operator', 'bob']));
   ok(await c.cli('y', ['revoke', c.zSerial, '--reason', 'cACompromise', '--operator', 'carol']));
+  ok(await c.cli('z', ['crl', '--out', 'z.crl.pem']));
+  ok(await c.cli('y', ['crl', '--out', 'y.crl.pem']));
 }, 180_000);
 afterAll(async () => { await c?.stop(); });
 
@@ -60,6 +62,8 @@ describe('custodian audit: revocations', () => {
     expect(human).toContain('Revocations per station:');
     expect(human).toContain('Devices whose chain includes a revoked CA (disable them at the hub):');
     for (const id of DEVICES) expect(human).toContain(`  ${id}  serial`);
+    // The CRLs the stations issued pass every CRL check.
+    expect(report.findings.filter((f) => f.kind.startsWith('AUDIT_CRL_'))).toEqual([]);
   });
 
   it('without the revoking station\'s bundle no device is listed under a revoked CA', async () => {
@@ -82,5 +86,35 @@ describe('custodian audit: revocations', () => {
     const { status, report } = await audit([await bundle('z', copy, 'bundle-z-forged')]);
     expect(status).toBe(7);
     expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'AUDIT_REVOCATION_UNKNOWN', index }));
+  });
+
+  it('checks each crl record: numbers grow per issuer, the digest and number match the CRL, it verifies under its issuer, it lists every earlier revocation', async () => {
+    const copy = c.f('home-z-crl-copy');
+    cpSync(c.home('z'), copy, { recursive: true });
+    const l = Ledger.open({ dir: join(copy, 'ledger') });
+    const key = await unlockLedgerKey(l, 'passphrase', ENV.CUSTODIAN_PASSPHRASE);
+    type CrlRec = Extract<LedgerRecord, { t: 'crl' }>;
+    const all = Array.from({ length: l.size }, (_, i) => l.record(i));
+    const { t: _t, n: _n, at: _at, ...first } = all.find((r): r is CrlRec => r.t === 'crl')!;
+    const yCrl = c.records('y').find((r): r is CrlRec => r.t === 'crl')!;
+    const rev = all.find((r): r is Extract<LedgerRecord, { t: 'revocation' }> => r.t === 'revocation')!;
+    const d0 = all.find((r): r is Extract<LedgerRecord, { t: 'intent' }> => r.t === 'intent' && r.deviceId === DEVICES[0])!;
+    const again = l.append('crl', { ...first }).index; // number 1 again
+    const digest = l.append('crl', { ...first, crlNumber: '2', crlSha256: '0'.repeat(64) }).index;
+    const foreign = l.append('crl', { ...first, crlNumber: '3', crl: yCrl.crl, crlSha256: yCrl.crlSha256 }).index;
+    const { t: _rt, n: _rn, at: _rat, ...revBody } = rev;
+    l.append('revocation', { ...revBody, serialHex: d0.serialHex, deviceId: DEVICES[0] });
+    const stale = l.append('crl', { ...first, crlNumber: '4' }).index;
+    l.close();
+    await key?.close();
+    const { status, report } = await audit([await bundle('z', copy, 'bundle-z-crl-forged')]);
+    expect(status).toBe(7);
+    const crlFindings = report.findings.filter((f) => f.kind.startsWith('AUDIT_CRL_')).map((f) => [f.kind, f.index]);
+    expect(crlFindings).toContainEqual(['AUDIT_CRL_NUMBER', again]);
+    expect(crlFindings).toContainEqual(['AUDIT_CRL_DIGEST', digest]);
+    expect(crlFindings).toContainEqual(['AUDIT_CRL_SIGNATURE', foreign]);
+    expect(crlFindings).toContainEqual(['AUDIT_CRL_INCOMPLETE', stale]);
+    // The original CRL (before the forged ones) raises nothing.
+    expect(crlFindings.filter(([, i]) => (i as number) < again)).toEqual([]);
   });
 });

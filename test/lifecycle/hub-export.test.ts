@@ -8,67 +8,27 @@
  * verification certificate the station makes.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintSha256, fromPem } from '../../electron/core/pki/index';
 import { shellWord } from '../../electron/core/lifecycle/az-script';
 import { openssl } from '../support/openssl';
 import { buildChain, DEVICES, failure, ok, type Chain } from './chain-fixture';
-
-const SCHEMA = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/azure/hub-handover-schema.json', import.meta.url)), 'utf8')) as {
-  importDevices: { defaultBlobName: string; required: string[]; properties: Record<string, { enum?: string[]; type?: string; maxLength?: number; properties?: Record<string, { enum?: string[] }> }> };
-  azCommands: { commands: Record<string, { words: string[]; required: string[]; oneOf?: string[][]; values?: Record<string, string>; fileOptions?: string[] }> };
-};
+import { checkCall, emptyAzState, fakeAz, runAzScript, SCHEMA } from './fake-az';
 
 let c: Chain;
 let azBin: string;
-interface AzCall { cwd: string; argv: string[] }
 
 beforeAll(async () => {
   c = await buildChain('hub-export-');
   ok(await c.cli('z', ['revoke', DEVICES[1], '--reason', 'keyCompromise']));
   ok(await c.cli('y', ['revoke', c.zSerial, '--reason', 'cACompromise']));
-  // A stand-in for the Azure CLI: records each command line, answers show (etag) and generate-verification-code.
-  const bin = c.f('fake-bin');
-  mkdirSync(bin);
-  azBin = join(bin, 'az');
-  writeFileSync(azBin, `#!${process.execPath}
-const fs = require('fs');
-fs.appendFileSync(process.env.AZ_LOG, JSON.stringify({ cwd: process.cwd(), argv: process.argv.slice(2) }) + '\\n');
-const a = process.argv.slice(2);
-if (a.includes('show')) console.log('AAAAAAFPazE=');
-if (a.includes('generate-verification-code')) console.log('A1B2C3D4E5F6');
-`);
-  chmodSync(azBin, 0o755);
+  azBin = fakeAz(c.dir);
 }, 180_000);
 afterAll(async () => { await c?.stop(); });
 
-function runScript(dir: string, script: string, args: string[] = [], env: Record<string, string> = {}): { calls: AzCall[]; status: number; stdout: string; stderr: string } {
-  const log = join(c.dir, `az-${Math.random().toString(16).slice(2)}.log`);
-  writeFileSync(log, '');
-  const r = spawnSync('sh', [join(dir, script), ...args], {
-    cwd: c.dir, encoding: 'utf8',
-    env: { PATH: `${dirname(azBin)}:/usr/bin:/bin`, AZ_LOG: log, HUB: 'hub-1', DPS: 'dps-1', RG: 'rg-1', ...env },
-  });
-  const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AzCall);
-  return { calls, status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The schema command a call is, checked for its required options and fixed values; the files it names, resolved. */
-function checkCall(call: AzCall): { name: string; files: string[]; opt: (o: string) => string | undefined } {
-  const entry = Object.entries(SCHEMA.azCommands.commands).find(([, s]) => s.words.slice(1).every((w, i) => call.argv[i] === w));
-  expect(entry, `not a documented command: az ${call.argv.join(' ')}`).toBeDefined();
-  const [name, spec] = entry!;
-  const opt = (o: string) => { const i = call.argv.indexOf(o); return i >= 0 ? call.argv[i + 1] : undefined; };
-  for (const o of spec.required) expect(opt(o), `${name} lacks ${o}`).toBeTruthy();
-  if (spec.oneOf) expect(spec.oneOf.filter((set) => set.every((o) => opt(o) !== undefined))).toHaveLength(1);
-  for (const [o, v] of Object.entries(spec.values ?? {})) expect(opt(o)).toBe(v);
-  const files = (spec.fileOptions ?? []).map(opt).filter((x): x is string => x !== undefined).map((p) => resolve(call.cwd, p));
-  for (const p of files) expect(existsSync(p), `${name} names ${p}, which is not there`).toBe(true);
-  return { name, files, opt };
-}
+const runScript = (dir: string, script: string, args: string[] = [], env: Record<string, string> = {}, state?: string) => runAzScript(azBin, c.dir, dir, script, args, env, state);
 
 const certFp = (path: string): string => fingerprintSha256(fromPem(readFileSync(path, 'utf8'), 'CERTIFICATE')[0]!.der);
 
@@ -176,20 +136,22 @@ describe('custodian hub export', () => {
 
   it('for revocations: the device IDs to disable and their az commands, and disabled DPS enrollments with the revoked certificates', () => {
     expect(readFileSync(join(z, 'revoked/device-ids.txt'), 'utf8')).toBe(`${DEVICES[1]}\n`);
-    const hub = runScript(z, 'revoked/hub-disable.sh');
+    const state = emptyAzState(c.f('az-state-z.json'));
+    const hub = runScript(z, 'revoked/hub-disable.sh', [], {}, state);
     expect(hub.status, hub.stderr).toBe(0);
-    expect(hub.calls.map((x) => [checkCall(x).name, checkCall(x).opt('--device-id')])).toEqual([['hubDeviceDisable', DEVICES[1]]]);
-    const dps = runScript(z, 'revoked/dps-disable.sh');
+    // Not on the hub yet: created disabled, for CA authentication.
+    expect(hub.calls.map((x) => [checkCall(x).name, checkCall(x).opt('--device-id')])).toEqual([['hubDeviceShow', DEVICES[1]], ['hubDeviceCreateDisabled', DEVICES[1]]]);
+    expect(hub.state!.hub[DEVICES[1]]).toMatchObject({ status: 'disabled', auth: 'x509_ca' });
+    const dps = runScript(z, 'revoked/dps-disable.sh', [], {}, state);
     expect(dps.status, dps.stderr).toBe(0);
-    expect(dps.calls).toHaveLength(1);
-    const e = checkCall(dps.calls[0]!);
-    expect(e.name).toBe('dpsEnrollmentCreate');
+    expect(dps.calls.map((x) => checkCall(x).name)).toEqual(['dpsEnrollmentShow', 'dpsEnrollmentCreate']);
+    const e = checkCall(dps.calls[1]!);
     expect(e.opt('--enrollment-id')).toBe(DEVICES[1]);
     expect(certFp(e.files[0]!)).toBe(certFp(c.f(`${DEVICES[1]}.pem`)));
     // Factory-Y revoked the Technician-Z CA: a disabled enrollment group with that CA's certificate.
-    const ydps = runScript(y, 'revoked/dps-disable.sh');
+    const ydps = runScript(y, 'revoked/dps-disable.sh', [], {}, emptyAzState(c.f('az-state-y.json')));
     expect(ydps.status, ydps.stderr).toBe(0);
-    const g = checkCall(ydps.calls[0]!);
+    const g = checkCall(ydps.calls[1]!);
     expect(g.name).toBe('dpsEnrollmentGroupCreate');
     expect(g.opt('--provisioning-status')).toBe('disabled');
     expect(certFp(g.files[0]!)).toBe(certFp(c.f('z.pem')));
@@ -208,5 +170,7 @@ describe('custodian hub export', () => {
 
   it('refuses a folder that already holds files', async () => {
     expect(failure(await c.cli('z', ['hub', 'export', z, '--json']))).toMatchObject({ code: 'HUB_EXPORT_OUTPUT_EXISTS', status: 3 });
+    // A name Azure would refuse (a } would also end the script's ${HUB:-…} default early).
+    expect(failure(await c.cli('z', ['hub', 'export', c.f('handover-bad-name'), '--hub', 'hub}x', '--json']))).toMatchObject({ code: 'HUB_EXPORT_INVALID_NAME', status: 2, details: { option: 'hub' } });
   });
 });

@@ -80,7 +80,7 @@ describe('revoke', () => {
     const size = ledger.size;
     expect(await refused(revoke(ledger, { target: 'abcdef0123', reason: 'keyCompromise', operator: 'alice' }), RevokeCodes.UNKNOWN_SERIAL)).toMatchObject({ target: 'abcdef0123' });
     await refused(revoke(ledger, { target: 'no-such-device', reason: 'keyCompromise', operator: 'alice' }), RevokeCodes.UNKNOWN_SERIAL);
-    await refused(revoke(ledger, { target: '  ', reason: 'keyCompromise', operator: 'alice' }), RevokeCodes.UNKNOWN_SERIAL);
+    await refused(revoke(ledger, { target: '  ', reason: 'keyCompromise', operator: 'alice' }), RevokeCodes.INVALID);
     expect(ledger.size).toBe(size);
   });
 
@@ -96,12 +96,18 @@ describe('revoke', () => {
 
   it('refuses reasons that are not permanent RFC 5280 reasons, an empty operator and a bad replacedBy', async () => {
     const serial = await issue('dev-1');
-    for (const reason of ['compromised', 'certificateHold', 'removeFromCRL', 'KeyCompromise']) {
+    for (const reason of ['compromised', 'certificateHold', 'removeFromCRL', 'aACompromise', 'cACompromise']) {
       expect(await refused(revoke(ledger, { target: serial, reason, operator: 'alice' }), RevokeCodes.REASON_INVALID)).toMatchObject({ reason });
     }
     await refused(revoke(ledger, { target: serial, reason: 'keyCompromise', operator: ' ' }), RevokeCodes.INVALID);
     await refused(revoke(ledger, { target: serial, reason: 'superseded', operator: 'a', replacedBy: 'not-hex' }), RevokeCodes.INVALID);
     expect(revocations(ledger)).toEqual([]);
+  });
+
+  it('takes a reason name in any case and records its canonical name', async () => {
+    const serial = await issue('dev-1');
+    const [r] = await revoke(ledger, { target: serial, reason: ' KEYCOMPROMISE ', operator: 'alice' });
+    expect(r!.record.reason).toBe('keyCompromise');
   });
 
   it('refuses a target that is a serial of one certificate and the device ID of another, unless told which', async () => {

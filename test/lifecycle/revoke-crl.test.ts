@@ -82,6 +82,25 @@ describe('custodian revoke and custodian crl', () => {
     expect(openssl(['crl', '-inform', 'DER', '-in', f('z.crl.2.der'), '-noout', '-text']).stdout).toMatch(/CRL Number:\s*\n\s*2\n/);
   });
 
+  it('an output it cannot write is refused before a CRL number is spent or anything is signed', async () => {
+    const before = records('z').filter((x) => x.t === 'crl').length;
+    const taken = failure(await cli('z', ['crl', '--out', 'z.crl.pem', '--json']));
+    expect(taken).toMatchObject({ code: 'CLI_OUTPUT_UNWRITABLE' });
+    expect(String(taken.details.path)).toMatch(/z\.crl\.pem$/);
+    // A folder path through a regular file.
+    expect(failure(await cli('z', ['crl', '--out', 'z.crl.pem/inner.pem', '--force', '--json']))).toMatchObject({ code: 'CLI_OUTPUT_UNWRITABLE' });
+    expect(failure(await cli('z', ['crl', '--out', '.', '--force', '--json']))).toMatchObject({ code: 'CLI_OUTPUT_UNWRITABLE' });
+    expect(records('z').filter((x) => x.t === 'crl')).toHaveLength(before);
+    // The next CRL that is written takes the next number.
+    const run = ok(await cli('z', ['crl', '--out', 'z.crl.pem', '--force', '--days', '1', '--json']));
+    const next = JSON.parse(run.stdout) as { crlNumber: string; due: boolean };
+    expect(next.crlNumber).toBe(String(before + 1));
+    // A CRL within a day of its nextUpdate is reported as due, here and by ledger status.
+    expect(next.due).toBe(true);
+    expect(run.stderr).toContain(`CRL ${next.crlNumber} (issuer`);
+    expect(ok(await cli('z', ['ledger', 'status'])).stderr).toContain(`CRL ${next.crlNumber} (issuer`);
+  });
+
   it('openssl verify -crl_check rejects the revoked device and accepts its neighbours', () => {
     for (const id of DEVICES) {
       const v = verify('-crl_check', '-CAfile', f('root.pem'), '-untrusted', f('untrusted.pem'), '-CRLfile', f('z.crl.pem'), f(`${id}.pem`));

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCustodianError } from '../../electron/core/errors';
-import { buildCrl, generateKeyPair, issueCertificate, stationCrl, type CaKeySpec } from '../../electron/core/pki/index';
+import { buildCrl, crlSignedBy, generateKeyPair, issueCertificate, readCrl, stationCrl, type CaKeySpec } from '../../electron/core/pki/index';
 import { makeHierarchy } from '../ledger/helpers';
 import { openssl, tempDir } from './helpers';
 
@@ -52,6 +52,11 @@ describe('buildCrl', () => {
     expect(entries.map((e) => e.split('\n')[0]!.trim())).toEqual(['FF01', '1234']);
     expect(entries[0]).toContain('Key Compromise');
     expect(entries[1]).not.toContain('CRL Reason Code');
+    // Read back as the audit reads it: number, serials, signature under this CA and no other.
+    const facts = readCrl(crl.der);
+    expect([facts.crlNumber, facts.serials]).toEqual([300n, ['ff01', '1234']]);
+    expect(crlSignedBy(facts, ca.cert.der)).toBe(true);
+    expect(crlSignedBy(facts, (await root(spec)).cert.der)).toBe(false);
   });
 
   it('an empty CRL has no revokedCertificates and still verifies', async () => {
@@ -78,5 +83,28 @@ describe('buildCrl', () => {
     await refusal(buildCrl({ ...base, crlNumber: -1n }), 'PROFILE_INVALID_REQUEST');
     const other = await generateKeyPair('P-256', { extractable: false });
     await refusal(buildCrl({ ...base, signingKey: other.privateKey }), 'KEY_MISMATCH');
+  });
+
+  it('checks the entries it is given: serial and reason, each with its code', async () => {
+    const ca = await root('P-256' as CaKeySpec);
+    const base = { issuerCertificate: ca.cert.der, signingKey: ca.keys.privateKey, crlNumber: 1n, thisUpdate: NOW };
+    const at = new Date('2026-05-01T00:00:00Z');
+    for (const serialHex of ['', 'FF01', '0x12', 'a'.repeat(41), '12 34']) {
+      await refusal(buildCrl({ ...base, entries: [{ serialHex, revokedAt: at, reason: 'keyCompromise' }] }), 'CRL_SERIAL_INVALID');
+    }
+    for (const reason of ['certificateHold', 'removeFromCRL', 'aACompromise', 'toString', 'KeyCompromise']) {
+      await refusal(buildCrl({ ...base, entries: [{ serialHex: '01', revokedAt: at, reason: reason as never }] }), 'CRL_REASON_INVALID');
+    }
+  });
+
+  it('refuses an expired issuing CA, and stops nextUpdate at its notAfter', async () => {
+    const keys = await generateKeyPair('P-256', { extractable: false });
+    const ca = await issueCertificate({ profile: 'rootCa', commonName: 'Short CA', subjectPublicKey: keys.publicKey, issuer: 'self', selfKeys: keys, notBefore: new Date('2026-05-01T00:00:00Z'), days: 33 });
+    const base = { issuerCertificate: ca.der, signingKey: keys.privateKey, crlNumber: 1n, entries: [] };
+    const notAfter = new Date('2026-06-03T00:00:00Z');
+    await refusal(buildCrl({ ...base, thisUpdate: new Date(notAfter.getTime() + 1000) }), 'CRL_ISSUER_EXPIRED');
+    const crl = await buildCrl({ ...base, thisUpdate: NOW, nextUpdateDays: 7 });
+    expect(crl.nextUpdate.getTime()).toBeLessThanOrEqual(notAfter.getTime());
+    expect(crl.nextUpdate.getTime()).toBeGreaterThan(notAfter.getTime() - 1000);
   });
 });

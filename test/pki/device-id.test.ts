@@ -5,7 +5,7 @@ import { DEVICE_ID_RULES, checkDeviceId, validateDeviceId } from '../../electron
 import { expectCode } from './helpers';
 
 describe("'dps' rule (default)", () => {
-  it.each(['a', 'dev-001', 'sensor.17_b:3', '0', 'x-', 'a'.repeat(64)])('accepts %j', (id) => {
+  it.each(['a', 'dev-001', 'sensor.17_b:3', '0', 'x-1', 'a'.repeat(64)])('accepts %j', (id) => {
     expect(validateDeviceId(id)).toBe(id);
   });
 
@@ -20,6 +20,12 @@ describe("'dps' rule (default)", () => {
     ['dev.', 'bad-last-character'],
     ['dev_', 'bad-last-character'],
     ['dev:', 'bad-last-character'],
+    ['x-', 'bad-last-character'],
+    ['-dev', 'bad-first-character'],
+    ['--device-id', 'bad-first-character'],
+    ['.dev', 'bad-first-character'],
+    ['_dev', 'bad-first-character'],
+    [':dev', 'bad-first-character'],
   ])('refuses %j (%s)', async (id, reason) => {
     let err: unknown;
     try {
@@ -46,17 +52,18 @@ describe("'iothub' rule", () => {
 
   it('is case-sensitive data, exported as rules', () => {
     expect(DEVICE_ID_RULES.iothub).toMatchObject({ maxLength: 128, caseSensitive: true });
-    expect(DEVICE_ID_RULES.dps).toMatchObject({ minLength: 1, maxLength: 64, allowedLastChars: expect.stringContaining('-') });
+    expect(DEVICE_ID_RULES.dps).toMatchObject({ minLength: 1, maxLength: 64, allowedFirstChars: expect.not.stringContaining('-'), allowedLastChars: expect.not.stringContaining('-') });
   });
 });
 
 describe('properties', () => {
   const dpsChars = [...DEVICE_ID_RULES.dps.allowedChars];
+  const firstChars = [...DEVICE_ID_RULES.dps.allowedFirstChars!];
   const lastChars = [...DEVICE_ID_RULES.dps.allowedLastChars!];
-  it('every string over the dps alphabet with a valid last char and length is accepted', () => {
+  it('every string over the dps alphabet with a valid first and last char and length is accepted', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...dpsChars), { maxLength: 63 }), fc.constantFrom(...lastChars), (body, last) => {
-        expect(checkDeviceId(body.join('') + last)).toBeUndefined();
+      fc.property(fc.constantFrom(...firstChars), fc.array(fc.constantFrom(...dpsChars), { maxLength: 62 }), fc.constantFrom(...lastChars), (first, body, last) => {
+        expect(checkDeviceId(first + body.join('') + last)).toBeUndefined();
       }),
     );
   });

@@ -30,7 +30,7 @@ const exportCmd: CliCommand = {
     dps: { type: 'string', valueName: '<name>', description: 'DPS name written into the scripts (else $DPS)' },
     'resource-group': { type: 'string', valueName: '<rg>', description: 'resource group written into the scripts (else $RG)' },
     'enrollment-group': { type: 'string', valueName: '<id>', description: 'enrollment group ID (default from the group CA\'s name)' },
-    force: { type: 'boolean', description: 'write into a folder that is not empty' },
+    force: { type: 'boolean', description: 'write into a folder that is not empty (the files of an earlier export under revoked/ are removed first)' },
   },
   async run(ctx) {
     const dir = ctx.resolvePath(positional(ctx, 0, 'output folder'));
@@ -49,8 +49,16 @@ const exportCmd: CliCommand = {
         ...(opt('enrollment-group') !== undefined ? { enrollmentGroup: opt('enrollment-group')! } : {}),
       });
       const files = writeHubExport(dir, e, optBool(ctx, 'force'));
-      const data = { dir, files, devices: e.devices, revokedDevices: e.revokedDevices, revokedCas: e.revokedCas };
-      return { data, human: [`hand-over written to ${dir}: ${e.devices} device ID(s), ${e.revokedDevices.length} to disable, ${e.revokedCas.length} revoked CA(s)`, `  read ${dir}/README.txt for the order to run the scripts in`] };
+      const data = { dir, files, devices: e.devices, revokedDevices: e.revokedDevices, revokedCas: e.revokedCas, stillAccepted: e.stillAccepted, notEnrollable: e.notEnrollable };
+      return {
+        data,
+        human: [
+          `hand-over written to ${dir}: ${e.devices} device ID(s), ${e.revokedDevices.length} to disable, ${e.revokedCas.length} revoked CA(s)`,
+          ...(e.stillAccepted.length > 0 ? [`  ${e.stillAccepted.length} device(s) with a revoked certificate still accepted by CA authentication: pinned to the live certificate (revoked/still-accepted.txt)`] : []),
+          ...(e.notEnrollable.length > 0 ? [`  ${e.notEnrollable.length} device ID(s) DPS cannot enroll (${e.notEnrollable[0]!.code}): revoked/not-enrollable.txt`] : []),
+          `  read ${dir}/README.txt for the order to run the scripts in`,
+        ],
+      };
     } finally {
       ledger.close();
     }

@@ -6,6 +6,7 @@ import { CustodianError, isCustodianError } from '../../core/errors';
 import {
   Ledger, LedgerCodes, LedgerRecorder, SEAL_KEY_COMMAND, certificatesFrom, exportBundle, proofsFor, renderSummaryLine, type LedgerOptions,
 } from '../../core/ledger';
+import { crlsDue, renderCrlDue } from '../../core/lifecycle/index';
 import { moveLedgerKey, type HeldLedgerKey } from '../../core/line/ledger-key';
 import { MAX_READ_LOG_N, MIN_WRITE_LOG_N } from '../../core/vault/index';
 import { optInt, optString, positional, reqString } from '../args';
@@ -57,7 +58,9 @@ const status: CliCommand = {
         origin: l.origin, vkey: l.vkey, vkeys: l.vkeys, key: l.keyPlacement, entries: l.size, checkpointSize: l.checkpoint.size,
         root: l.checkpoint.root.toString('base64'), unreconciled: l.openReport.unreconciled,
         tornTail: l.openReport.tornTail?.details ?? null, openMillis: Math.round(l.openReport.millis), index: l.openReport.index,
+        crlsDue: crlsDue(l, new Date()),
       };
+      for (const d of data.crlsDue) ctx.warn(renderCrlDue(d));
       return { data, human: [
         `ledger ${l.origin}: ${l.size} entries, verified against checkpoint ${l.checkpoint.size} (index ${l.openReport.index.state}${l.openReport.index.hashed ? `, ${l.openReport.index.hashed} entries hashed` : ''})`,
         `vkey ${l.vkey}`,

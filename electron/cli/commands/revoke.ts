@@ -6,14 +6,14 @@
  * stays locked). `crl` unlocks the CA key for that one signature.
  */
 import { Authority } from '../../core/authority/index';
-import { CustodianError } from '../../core/errors';
+import { CustodianError, isCustodianError } from '../../core/errors';
 import { Ledger } from '../../core/ledger/index';
-import { issueCrl, planRevocation, revoke } from '../../core/lifecycle/index';
+import { crlDue, issueCrl, planRevocation, renderCrlDue, revoke } from '../../core/lifecycle/index';
 import { unlockLedgerKey, type HeldLedgerKey } from '../../core/line/ledger-key';
 import { REVOCATION_REASONS, stationCrl } from '../../core/pki/index';
 import { optBool, optInt, optString, positional, reqString } from '../args';
 import { CliCodes } from '../codes';
-import { writeOutputFile } from '../files';
+import { checkOutputFile, writeOutputFile } from '../files';
 import { OPERATOR_OPTION, operatorFrom } from '../operator';
 import type { CliCommand } from '../types';
 import { keySecret, PIN, pinFrom, withSigningKey } from './authority';
@@ -90,6 +90,8 @@ export const crlCommand: CliCommand = {
     const days = optInt(ctx, 'days', { min: 1, max: stationCrl.nextUpdate.maxDays });
     const operator = operatorFrom(ctx);
     const retired = optString(ctx, 'issuer');
+    const force = optBool(ctx, 'force');
+    checkOutputFile(ctx, out, force); // a CRL number is spent only on a CRL that can be written
     return withSigningKey(ctx, async (a, ledger) => {
       // A retired CA's CRL is signed with its own kept key, unlocked with its own secret for this signature only.
       const held = retired === undefined ? null : await a.unlockRetired(retired, a.retiredSecretKind(retired) === 'pin'
@@ -97,10 +99,21 @@ export const crlCommand: CliCommand = {
         : await ctx.passphrase({ purpose: `the retired CA key ${retired}` }));
       try {
         const issuer = held ?? a.issuer();
-        // Recorded before the file is written: every CRL that leaves the station is in the ledger.
+        // Recorded before the file is written (temp file in its folder, then rename): every CRL that leaves the station is in the ledger.
         const c = await issueCrl(ledger, { issuer: { certificate: issuer.certificate, privateKey: issuer.privateKey }, operator, ...(days !== undefined ? { nextUpdateDays: days } : {}) });
-        const file = writeOutputFile(ctx, out, optBool(ctx, 'der') ? c.der : c.pem, optBool(ctx, 'force'));
+        let file: string;
+        try {
+          file = writeOutputFile(ctx, out, optBool(ctx, 'der') ? c.der : c.pem, force);
+        } catch (e) {
+          if (!isCustodianError(e)) throw e;
+          throw new CustodianError(e.code, `CRL ${c.crlNumber} is recorded (ledger entry ${c.index}) but its file was not written: ${e.message}. The ledger's crl record holds that CRL; the next run issues CRL ${c.crlNumber + 1n}`, {
+            ...e.details, crlNumber: c.crlNumber.toString(), index: c.index,
+          });
+        }
+        const due = crlDue(ledger.record(c.index) as Parameters<typeof crlDue>[0], new Date());
+        if (due) ctx.warn(renderCrlDue(due));
         const data = {
+          due: due !== null,
           crlNumber: c.crlNumber.toString(), thisUpdate: c.thisUpdate.toISOString(), nextUpdate: c.nextUpdate.toISOString(),
           revoked: c.entries.map((e) => ({ serialHex: e.serialHex, reason: e.reason, revokedAt: e.revokedAt.toISOString() })), index: c.index, file,
         };

@@ -14,6 +14,7 @@ import { crossBundleFindings, type IssuedCert } from './audit-cross';
 import { pkiChainValidator, type Bundle, type ChainResult, type ChainValidator } from './audit-input';
 import { readEntries } from './audit-records';
 import { AuditLifecycle, type LifecycleSummary } from './audit-lifecycle';
+import { auditCrls } from './audit-crls';
 import { auditRevocations, renderRevocations, type AuditedLedger, type RevocationAudit } from './audit-revocations';
 import { workOrderAudit, type AuditedWorkOrder, type WorkOrderCert, type WorkOrderSummary } from './audit-work-orders';
 import { caRequiresWorkOrders, formatNameLines, normalizeSerialHex, readCertificate, sha256Hex, type CertificateFacts } from '../pki/index';
@@ -309,7 +310,7 @@ export function auditBundles(bundles: readonly Bundle[], opts: AuditOptions): Au
   findings.push(...crossBundleFindings(certs));
   findings.push(...lifecycle.findings());
   const revocations = auditRevocations(ledgers, certs, opts.root);
-  findings.push(...revocations.findings);
+  findings.push(...revocations.findings, ...auditCrls(ledgers, opts.root));
   const wo = workOrderAudit(woCerts, woFailed, opts.workOrders);
   findings.push(...wo.findings);
 

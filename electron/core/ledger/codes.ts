@@ -92,4 +92,12 @@ export const AuditFindings = {
   WORK_ORDER_OUTSIDE_WINDOW: 'AUDIT_WORK_ORDER_OUTSIDE_WINDOW',
   /** One device ID issued certificates under two work orders (warning). */
   DEVICE_IN_TWO_WORK_ORDERS: 'AUDIT_DEVICE_IN_TWO_WORK_ORDERS',
+  /** A `crl` record whose CRL number is not above the last one of the same issuer, or differs from the number in the CRL it holds. */
+  CRL_NUMBER: 'AUDIT_CRL_NUMBER',
+  /** A `crl` record's crlSha256 does not match the CRL it holds. */
+  CRL_DIGEST: 'AUDIT_CRL_DIGEST',
+  /** The CRL a `crl` record holds cannot be read or does not verify under its issuer (a warning when the issuer is not in the bundle's chain). */
+  CRL_SIGNATURE: 'AUDIT_CRL_SIGNATURE',
+  /** A CRL that leaves out a revocation of its issuer recorded before it. */
+  CRL_INCOMPLETE: 'AUDIT_CRL_INCOMPLETE',
 } as const;

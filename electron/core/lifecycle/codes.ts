@@ -21,6 +21,8 @@ export const RevokeCodes = {
 export const CrlCodes = {
   /** The CRL number recorded last cannot be read (a ledger written by other software): the next one cannot be chosen. */
   NUMBER_UNREADABLE: 'CRL_NUMBER_UNREADABLE',
+  /** The clock reads earlier than the last CRL's thisUpdate or the newest revocation it lists (details: now, after, what): a CRL dated earlier would look older than one already handed out. */
+  CLOCK_BEHIND: 'CRL_CLOCK_BEHIND',
 } as const;
 
 export const HubExportCodes = {
@@ -28,4 +30,8 @@ export const HubExportCodes = {
   OUTPUT_EXISTS: 'HUB_EXPORT_OUTPUT_EXISTS',
   /** The station has no active CA to hand over. */
   NO_AUTHORITY: 'HUB_EXPORT_NO_AUTHORITY',
+  /** A device ID DPS cannot take as an enrollment (registration) ID: listed in revoked/not-enrollable.txt, blocked at the hub only. */
+  NOT_ENROLLMENT_ID: 'HUB_EXPORT_NOT_ENROLLMENT_ID',
+  /** A hub, DPS, resource group or enrollment group name Azure would refuse (details: option, value, rule). */
+  INVALID_NAME: 'HUB_EXPORT_INVALID_NAME',
 } as const;

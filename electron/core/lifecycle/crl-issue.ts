@@ -58,16 +58,36 @@ function nextNumber(last: CrlRecord | null): bigint {
   return BigInt(last.crlNumber) + 1n;
 }
 
-/** Sign the next CRL of `req.issuer` and record it. Throws CRL_*, PROFILE_INVALID_REQUEST, a token's TOKEN_* or the ledger's LEDGER_*. */
+/** CRL_CLOCK_BEHIND when `now` (to the second, as the CRL carries it) is before the last CRL's thisUpdate or the newest revocation. */
+function assertClockAhead(now: Date, last: CrlRecord | null, entries: readonly CrlEntry[]): void {
+  const t = Math.floor(now.getTime() / 1000) * 1000;
+  const newest = entries.reduce<CrlEntry | null>((a, e) => (a === null || e.revokedAt.getTime() > a.revokedAt.getTime() ? e : a), null);
+  const bounds = [
+    ...(last ? [{ at: Date.parse(last.thisUpdate), what: `CRL ${last.crlNumber} (ledger entry ${last.n}) dated` }] : []),
+    ...(newest ? [{ at: Math.floor(newest.revokedAt.getTime() / 1000) * 1000, what: `the revocation of serial ${newest.serialHex} at` }] : []),
+  ];
+  for (const b of bounds) {
+    if (t < b.at) {
+      throw new CustodianError(CrlCodes.CLOCK_BEHIND, `the clock reads ${now.toISOString()}, earlier than ${b.what} ${new Date(b.at).toISOString()}: set the station clock before issuing a CRL`, {
+        now: now.toISOString(), after: new Date(b.at).toISOString(), what: b.what,
+      });
+    }
+  }
+}
+
+/** Sign the next CRL of `req.issuer` and record it. Throws CRL_* (CRL_CLOCK_BEHIND before anything is signed), PROFILE_INVALID_REQUEST, a token's TOKEN_* or the ledger's LEDGER_*. */
 export async function issueCrl(ledger: Ledger, req: IssueCrlRequest): Promise<IssuedCrl> {
   const issuerFingerprint = fingerprintSha256(req.issuer.certificate);
-  const crlNumber = nextNumber(latestCrl(ledger, issuerFingerprint));
+  const last = latestCrl(ledger, issuerFingerprint);
+  const crlNumber = nextNumber(last);
   const entries: CrlEntry[] = [];
   for (const r of revokedIndex(ledger).values()) {
     if (r.issuerFingerprint === issuerFingerprint) entries.push({ serialHex: r.serialHex, revokedAt: new Date(r.revokedAt), reason: r.reason as RevocationReason });
   }
+  const now = req.now ?? new Date();
+  assertClockAhead(now, last, entries);
   const built = await buildCrl({
-    issuerCertificate: req.issuer.certificate, signingKey: req.issuer.privateKey, crlNumber, thisUpdate: req.now ?? new Date(), entries,
+    issuerCertificate: req.issuer.certificate, signingKey: req.issuer.privateKey, crlNumber, thisUpdate: now, entries,
     ...(req.nextUpdateDays !== undefined ? { nextUpdateDays: req.nextUpdateDays } : {}),
   });
   const body: RecordBodies['crl'] = {

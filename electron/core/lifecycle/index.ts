@@ -4,4 +4,5 @@ export * from './issued-certificates';
 export * from './revocation';
 export * from './renewal-revocations';
 export * from './crl-issue';
+export * from './crl-due';
 export * from './hub-export';

@@ -10,7 +10,7 @@
  */
 import { CustodianError } from '../errors';
 import type { Ledger, LedgerRecord, RecordBodies } from '../ledger/index';
-import { isRevocationReason, normalizeSerialHex, REVOCATION_REASONS } from '../pki/index';
+import { CA_ONLY_REASONS, canonicalRevocationReason, normalizeSerialHex, REVOCATION_REASONS } from '../pki/index';
 import { RevokeCodes } from './codes';
 import { issuedToDevice, issuedWithSerial, type IssuedCertificate } from './issued-certificates';
 
@@ -76,7 +76,7 @@ function refuse(code: string, message: string, details: Record<string, unknown> 
 /** The certificates `target` names, or REVOKE_UNKNOWN_SERIAL / REVOKE_AMBIGUOUS. */
 function resolveTarget(ledger: Ledger, target: string, by: RevokeRequest['by']): IssuedCertificate[] {
   const t = target.trim();
-  if (t === '') refuse(RevokeCodes.UNKNOWN_SERIAL, 'name the certificate to revoke: a device ID or a serial', { target });
+  if (t === '') refuse(RevokeCodes.INVALID, 'name the certificate to revoke: a device ID or a serial', { target });
   const serial = SERIAL_INPUT.test(t) ? normalizeSerialHex(t) : null;
   const bySerial = by !== 'device' && serial !== null ? issuedWithSerial(ledger, serial) : [];
   const byDevice = by !== 'serial' ? issuedToDevice(ledger, t) : [];
@@ -99,7 +99,9 @@ function resolveTarget(ledger: Ledger, target: string, by: RevokeRequest['by']):
  * (the CLI checks before it asks for a passphrase).
  */
 export function planRevocation(ledger: Ledger, req: RevokeRequest): RecordBodies['revocation'][] {
-  if (!isRevocationReason(req.reason)) {
+  // Any case is accepted; the record holds the canonical name.
+  const reason = canonicalRevocationReason(req.reason);
+  if (reason === undefined) {
     refuse(RevokeCodes.REASON_INVALID, `"${req.reason}" is not a revocation reason; use one of ${Object.keys(REVOCATION_REASONS).join(', ')} (RFC 5280 CRLReason)`, {
       reason: req.reason, allowed: Object.keys(REVOCATION_REASONS),
     });
@@ -114,6 +116,12 @@ export function planRevocation(ledger: Ledger, req: RevokeRequest): RecordBodies
   if (unrevocable.length > 0) {
     const c = unrevocable[0]!;
     refuse(RevokeCodes.NOT_REVOCABLE, `serial ${c.serialHex} is a ${c.profile} certificate; only device certificates and subordinate CAs are revoked`, { serialHex: c.serialHex, profile: c.profile });
+  }
+  const devices = found.filter((c) => REVOCABLE[c.profile] !== 'ca');
+  if (CA_ONLY_REASONS.includes(reason) && devices.length > 0) {
+    refuse(RevokeCodes.REASON_INVALID, `${reason} is the reason for a CA's revocation; serial ${devices[0]!.serialHex} is a device certificate (keyCompromise if its key leaked)`, {
+      reason, serialHex: devices[0]!.serialHex, allowed: Object.keys(REVOCATION_REASONS).filter((r) => !CA_ONLY_REASONS.includes(r as typeof reason)),
+    });
   }
   const done = revokedIndex(ledger);
   const open = found.filter((c) => !revocationOf(done, c));
@@ -130,7 +138,7 @@ export function planRevocation(ledger: Ledger, req: RevokeRequest): RecordBodies
     return {
       serialHex: c.serialHex, issuerFingerprint: c.issuerFingerprint, subject,
       ...(subject === 'device' ? { deviceId: c.deviceId } : {}),
-      reason: req.reason, revokedAt, operator,
+      reason, revokedAt, operator,
       ...(replacedBy !== undefined ? { replacedBy } : {}),
     };
   });

@@ -52,6 +52,12 @@ export const PkiCodes = {
   // CRLs
   /** The CA certificate cannot sign a CRL: not a CA, no cRLSign key usage, or no subject key identifier. */
   CRL_ISSUER_UNSUITABLE: 'CRL_ISSUER_UNSUITABLE',
+  /** The CA certificate is expired (or not yet valid) at thisUpdate: a CRL it signs would not be accepted. */
+  CRL_ISSUER_EXPIRED: 'CRL_ISSUER_EXPIRED',
+  /** A CRL entry's serial is not lowercase hex of 1–40 digits (details: serialHex). */
+  CRL_SERIAL_INVALID: 'CRL_SERIAL_INVALID',
+  /** A CRL entry's reason is not in the CRLReason table (details: reason, serialHex). */
+  CRL_REASON_INVALID: 'CRL_REASON_INVALID',
 } as const;
 
 export type PkiCode = (typeof PkiCodes)[keyof typeof PkiCodes];

@@ -44,10 +44,12 @@ export interface BuiltCrl {
   der: Uint8Array;
   pem: string;
   thisUpdate: Date;
+  /** Earlier than thisUpdate + days: clamped to the issuer's notAfter. */
   nextUpdate: Date;
 }
 
 const DAY_MS = 86_400_000;
+const SERIAL_HEX = /^[0-9a-f]{1,40}$/;
 const V2 = tlv(0x02, Uint8Array.of(1));
 
 function bigintContent(n: bigint): Uint8Array {
@@ -65,13 +67,19 @@ function unsuitable(message: string, details: Record<string, unknown> = {}): nev
   throw new CustodianError(PkiCodes.CRL_ISSUER_UNSUITABLE, message, details);
 }
 
-/** Encode and sign a CRL. Throws CRL_ISSUER_UNSUITABLE for a CA certificate that cannot sign CRLs, PROFILE_INVALID_REQUEST for bad numbers or days. */
+/** Encode and sign a CRL. Throws CRL_ISSUER_UNSUITABLE for a CA certificate that cannot sign CRLs, CRL_ISSUER_EXPIRED outside its validity, CRL_SERIAL_INVALID / CRL_REASON_INVALID for a bad entry, PROFILE_INVALID_REQUEST for bad numbers or days. */
 export async function buildCrl(req: CrlRequest): Promise<BuiltCrl> {
   const p = req.profile ?? stationCrl;
   const issuer = readCertificate(req.issuerCertificate);
   if (!issuer.basicConstraints?.ca) unsuitable(`${issuer.subject} is not a CA certificate`);
   if (issuer.keyUsage && !issuer.keyUsage.usages.includes('cRLSign')) unsuitable(`${issuer.subject} may not sign CRLs (its key usage lacks cRLSign)`, { usages: issuer.keyUsage.usages });
   if (!issuer.subjectKeyIdentifier) unsuitable(`${issuer.subject} has no subject key identifier for the CRL's authority key identifier`);
+  // The ledger's values are checked, not trusted: a CRL lists exactly what it says.
+  for (const e of req.entries) {
+    if (!SERIAL_HEX.test(e.serialHex)) throw new CustodianError(PkiCodes.CRL_SERIAL_INVALID, `CRL entry serial "${String(e.serialHex).slice(0, 60)}" is not lowercase hex of 1–40 digits`, { serialHex: String(e.serialHex).slice(0, 60) });
+    if (!Object.hasOwn(REVOCATION_REASONS, e.reason)) throw new CustodianError(PkiCodes.CRL_REASON_INVALID, `CRL entry ${e.serialHex} has reason "${String(e.reason).slice(0, 60)}", not one of ${Object.keys(REVOCATION_REASONS).join(', ')}`, { serialHex: e.serialHex, reason: String(e.reason).slice(0, 60) });
+    if (Number.isNaN(e.revokedAt.getTime())) throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, `CRL entry ${e.serialHex} has no valid revocation date`, { serialHex: e.serialHex });
+  }
   const days = req.nextUpdateDays ?? p.nextUpdate.defaultDays;
   if (!Number.isInteger(days) || days < 1 || days > p.nextUpdate.maxDays) {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, `the CRL's next update must be 1–${p.nextUpdate.maxDays} days away`, { days });
@@ -81,7 +89,13 @@ export async function buildCrl(req: CrlRequest): Promise<BuiltCrl> {
     throw new CustodianError(PkiCodes.PROFILE_INVALID_REQUEST, `a CRL number is a non-negative integer of at most ${p.crlNumber.maxOctets} octets`, { crlNumber: String(req.crlNumber) });
   }
   const thisUpdate = wholeSeconds(req.thisUpdate);
-  const nextUpdate = new Date(thisUpdate.getTime() + days * DAY_MS);
+  if (thisUpdate.getTime() > issuer.notAfter.getTime() || thisUpdate.getTime() < wholeSeconds(issuer.notBefore).getTime()) {
+    throw new CustodianError(PkiCodes.CRL_ISSUER_EXPIRED, `${issuer.subject} is valid ${issuer.notBefore.toISOString()} – ${issuer.notAfter.toISOString()}: it cannot sign a CRL dated ${thisUpdate.toISOString()}`, {
+      notBefore: issuer.notBefore.toISOString(), notAfter: issuer.notAfter.toISOString(), thisUpdate: thisUpdate.toISOString(),
+    });
+  }
+  // A CRL promises nothing past its issuer's life: nextUpdate stops at the CA's notAfter.
+  const nextUpdate = new Date(Math.min(thisUpdate.getTime() + days * DAY_MS, wholeSeconds(issuer.notAfter).getTime()));
   const info = keyInfoFromSpki(issuer.spki);
   const hash = p.signatureHash[info.kind === 'EC' ? info.curve : 'RSA'];
   const alg = signatureAlgorithmDer(req.signingKey, hash);

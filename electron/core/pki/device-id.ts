@@ -17,6 +17,8 @@ export interface DeviceIdRule {
   description: string;
   /** Every character allowed anywhere in the ID. */
   allowedChars: string;
+  /** Characters allowed as the first character (`undefined` = any allowed char). */
+  allowedFirstChars?: string;
   /** Characters allowed as the last character (`undefined` = any allowed char). */
   allowedLastChars?: string;
   minLength: number;
@@ -31,9 +33,11 @@ const DIGITS = '0123456789';
 export const DEVICE_ID_RULES: Readonly<Record<DeviceIdRuleName, DeviceIdRule>> = {
   dps: {
     name: 'dps',
-    description: 'DPS registration ID: lower-case alphanumerics and . _ : -, at most 64 characters, ending in an alphanumeric or -',
+    // Azure: alphanumerics and : . _ -, "no special characters allowed at start or end" (DPS REST, individual enrollment id).
+    description: 'DPS registration ID: lower-case alphanumerics and . _ : -, at most 64 characters, starting and ending with an alphanumeric',
     allowedChars: `${LOWER}${DIGITS}._:-`,
-    allowedLastChars: `${LOWER}${DIGITS}-`,
+    allowedFirstChars: `${LOWER}${DIGITS}`,
+    allowedLastChars: `${LOWER}${DIGITS}`,
     minLength: 1,
     maxLength: 64,
     caseSensitive: true,
@@ -53,6 +57,7 @@ export type DeviceIdProblem =
   | { reason: 'too-short'; length: number; minLength: number }
   | { reason: 'too-long'; length: number; maxLength: number }
   | { reason: 'bad-character'; index: number; char: string }
+  | { reason: 'bad-first-character'; char: string }
   | { reason: 'bad-last-character'; char: string };
 
 /** The first problem with `id` under `rule`, or `undefined` if it is valid. */
@@ -65,6 +70,8 @@ export function checkDeviceId(id: unknown, rule: DeviceIdRuleName = 'dps'): Devi
     const c = id[i]!;
     if (!r.allowedChars.includes(c)) return { reason: 'bad-character', index: i, char: c };
   }
+  const first = id[0]!;
+  if (r.allowedFirstChars !== undefined && !r.allowedFirstChars.includes(first)) return { reason: 'bad-first-character', char: first };
   const last = id[id.length - 1]!;
   if (r.allowedLastChars !== undefined && !r.allowedLastChars.includes(last)) return { reason: 'bad-last-character', char: last };
   return undefined;
@@ -79,7 +86,7 @@ export function validateDeviceId(id: string, rule: DeviceIdRuleName = 'dps'): st
   if (problem) {
     // The ID came from a device: shown with its control and format characters escaped, never raw.
     const shown = typeof id === 'string' ? `"${escapeUnsafe(id.slice(0, 140))}"` : typeof id;
-    const what = problem.reason === 'bad-character' || problem.reason === 'bad-last-character'
+    const what = problem.reason === 'bad-character' || problem.reason === 'bad-first-character' || problem.reason === 'bad-last-character'
       ? `${problem.reason} ${isUnsafeCharacter(problem.char) ? codePointLabel(problem.char.codePointAt(0)!) : `"${problem.char}"`}`
       : problem.reason;
     throw new CustodianError(PkiCodes.DEVICE_ID_INVALID, `device ID ${shown} is invalid under the ${rule} rule: ${what}`, {

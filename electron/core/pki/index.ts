@@ -68,5 +68,6 @@ export { encodeName, formatName, formatNameLines, formatNameRfc4514, nameAttribu
 export { assertSafeName, assertSafeNameValue, sameName } from './name-rules';
 export { Oid } from './oids';
 export { buildCrl, type BuiltCrl, type CrlEntry, type CrlRequest } from './crl';
-export { REVOCATION_REASONS, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';
+export { crlSignedBy, readCrl, type CrlFacts } from './crl-facts';
+export { CA_ONLY_REASONS, REVOCATION_REASONS, canonicalRevocationReason, isRevocationReason, type RevocationReason } from '../../shared/revocation-reasons';
 export { caRequiresWorkOrders } from './work-order-requirement';

@@ -156,7 +156,8 @@ export const workOrderSigner: CertificateProfile = {
  */
 export interface CrlProfile {
   version: 2;
-  nextUpdate: { defaultDays: number; maxDays: number };
+  /** warnWithinHours: how close to its nextUpdate the last CRL is reported as due (`custodian crl`, `ledger status`). */
+  nextUpdate: { defaultDays: number; maxDays: number; warnWithinHours: number };
   authorityKeyIdentifier: { critical: false; keyIdentifier: 'issuer-ski' };
   crlNumber: { critical: false; maxOctets: 20 };
   /** RFC 5280 §5.3.1: the reasonCode entry extension SHOULD be absent for `unspecified`. */
@@ -166,7 +167,7 @@ export interface CrlProfile {
 
 export const stationCrl: CrlProfile = {
   version: 2,
-  nextUpdate: { defaultDays: 7, maxDays: 90 },
+  nextUpdate: { defaultDays: 7, maxDays: 90, warnWithinHours: 24 },
   authorityKeyIdentifier: { critical: false, keyIdentifier: 'issuer-ski' },
   crlNumber: { critical: false, maxOctets: 20 },
   reasonCode: { critical: false, omitUnspecified: true },
