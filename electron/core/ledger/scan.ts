@@ -13,7 +13,7 @@ import { readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './merkle';
+import { EMPTY_ROOT, HASH_SIZE, LEAF_PREFIX, nodeHash } from './merkle';
 
 /** The longest entry a ledger accepts (the default scan chunk); the audit refuses longer lines unparsed. */
 export const MAX_ENTRY_BYTES = 16 << 20;
@@ -35,6 +35,9 @@ export interface LineChunk {
 }
 
 const MAX_LINES = 1 << 20;
+// A slot's data starts with one spare byte, so every line has a byte before it (that byte or the
+// previous line's newline) to hold the leaf prefix while the line is hashed in place, uncopied.
+const LEAD = 1;
 // ctrl: [state0, state1, count0, count1, split0, split1, finish, mainDone0, mainDone1, done];
 // state 0 free, 1 submitted, 2 hashed (and folded) by the worker. Leaves [0, split) of a chunk are hashed by this thread.
 const COUNT = 2;
@@ -79,7 +82,6 @@ function push(leaves, at) {
   size++;
   while (next < wanted.length && wanted[next] === size) { root(next * 32); next++; }
 }
-let scratch = Buffer.alloc(1 << 16);
 (function run() {
   if (fold) while (next < wanted.length && wanted[next] === 0) { root(next * 32); next++; }
   for (let k = 0; ; k++) {
@@ -92,11 +94,10 @@ let scratch = Buffer.alloc(1 << 16);
     const count = Atomics.load(ctrl, ${COUNT} + i);
     const split = Atomics.load(ctrl, ${SPLIT} + i);
     for (let j = split; j < count; j++) {
-      const s = bounds[2 * j], e = bounds[2 * j + 1];
-      if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
-      scratch[0] = 0;
-      data.copy(scratch, 1, s, e);
-      out.write(hash('sha256', scratch.subarray(0, e - s + 1), 'binary'), j * 32, 'latin1');
+      const p = bounds[2 * j] - 1, e = bounds[2 * j + 1], was = data[p];
+      data[p] = 0;
+      out.write(hash('sha256', data.subarray(p, e), 'binary'), j * 32, 'latin1');
+      data[p] = was;
     }
     if (fold) {
       while (Atomics.load(ctrl, ${MAIN_DONE} + i) !== 1) Atomics.wait(ctrl, ${MAIN_DONE} + i, 0, 50);
@@ -115,7 +116,7 @@ function newSlot(shared: boolean, chunk: number): Slot {
   const mk = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
   // Records are longer than 16 bytes, so a chunk never holds more than chunk/16 lines.
   const lines = Math.max(16, Math.min(MAX_LINES, Math.ceil(chunk / 16)));
-  return { data: Buffer.from(mk(chunk)), bounds: new Int32Array(mk(8 * lines)), out: Buffer.from(mk(HASH_SIZE * lines)), count: 0, base: 0 };
+  return { data: Buffer.from(mk(LEAD + chunk)), bounds: new Int32Array(mk(8 * lines)), out: Buffer.from(mk(HASH_SIZE * lines)), count: 0, base: 0 };
 }
 
 function readFully(fd: number, buf: Buffer, at: number, len: number, pos: number): void {
@@ -140,16 +141,16 @@ function startWorker(slots: Slot[], ctrl: SharedArrayBuffer, fold: { sizes: Shar
   }
 }
 
-let scratch = Buffer.alloc(1 << 16);
-
+/** Leaf hashes of lines [from, to) of a slot: the byte before each line becomes the leaf prefix while it is hashed (as in the worker). */
 function hashRange(slot: Slot, from: number, to: number): void {
+  const { data, bounds, out } = slot;
   for (let j = from; j < to; j++) {
-    const s = slot.bounds[2 * j]!;
-    const e = slot.bounds[2 * j + 1]!;
-    if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
-    scratch[0] = 0;
-    slot.data.copy(scratch, 1, s, e);
-    slot.out.write(hash('sha256', scratch.subarray(0, e - s + 1), 'binary'), j * HASH_SIZE, 'latin1');
+    const p = bounds[2 * j]! - 1;
+    const e = bounds[2 * j + 1]!;
+    const was = data[p]!;
+    data[p] = LEAF_PREFIX;
+    out.write(hash('sha256', data.subarray(p, e), 'binary'), j * HASH_SIZE, 'latin1');
+    data[p] = was;
   }
 }
 
@@ -230,14 +231,15 @@ function* scanLines(fd: number, from: number, to: number, opts: ScanOptions & { 
       while (Atomics.load(ctrl, i) === 1) Atomics.wait(ctrl, i, 1, 1000);
       Atomics.store(ctrl, i, 0);
     }
-    const carryLen = carry?.len ?? 0;    if (carry && carryLen) carry.slot.data.copy(slot.data, 0, carry.start, carry.start + carryLen);
+    const carryLen = carry?.len ?? 0;
+    if (carry && carryLen) carry.slot.data.copy(slot.data, LEAD, carry.start, carry.start + carryLen);
     const want = Math.min(CHUNK - carryLen, to - filePos);
     if (want <= 0) throw new CustodianError(LedgerCodes.TAMPERED, `an entry is longer than ${CHUNK} bytes`, { offset: filePos - carryLen });
-    readFully(fd, slot.data, carryLen, want, filePos);
-    slot.base = filePos - carryLen;
-    const avail = carryLen + want;
+    readFully(fd, slot.data, LEAD + carryLen, want, filePos);
+    slot.base = filePos - carryLen - LEAD;
+    const avail = LEAD + carryLen + want;
     filePos += want;
-    let s = 0;
+    let s = LEAD;
     let count = 0;
     for (;;) {
       const nl = slot.data.indexOf(10, s);
