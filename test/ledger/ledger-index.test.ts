@@ -176,6 +176,29 @@ describe('the persistent index', () => {
     l.close();
   });
 
+  it('verify compares the root of each of the newest historyWindow history lines, and of none older', () => {
+    const hp = join(dir, 'checkpoints.jsonl');
+    const hist = readFileSync(hp, 'utf8').split('\n');
+    const lines = hist.length - 1;
+    expect(lines).toBeGreaterThan(8);
+    // Another root of the same length: the first base64 character of line k's root changed (after the file is opened, so only verify reads it).
+    const verifyWithRootChanged = (k: number): unknown => {
+      const l = Ledger.open({ dir, readOnly: true, historyWindow: 4 });
+      const h = [...hist];
+      h[k] = h[k]!.replace(/^("custodian\.station\/index\\n\d+\\n)(.)/, (_, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'));
+      expect(h[k]).not.toBe(hist[k]);
+      writeFileSync(hp, h.join('\n'));
+      try {
+        return [...l.verify()];
+      } finally {
+        l.close();
+      }
+    };
+    // The older line first: a tamper found removes the index, and the open that rebuilds it checks the newest lines itself.
+    expect(() => verifyWithRootChanged(lines - 5)).not.toThrow();
+    expect(() => verifyWithRootChanged(lines - 4)).toThrow(expect.objectContaining({ code: 'LEDGER_TAMPERED', message: expect.stringContaining(`history checkpoint ${lines - 4}`) }));
+  });
+
   it('a reader beside a live writer reads the writer\'s index as it is, and sees its appends after it opened', () => {
     const w = Ledger.open({ dir, io: noSync });
     issue(w, 40, 3);

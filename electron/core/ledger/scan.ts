@@ -13,7 +13,7 @@ import { readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from './merkle';
+import { EMPTY_ROOT, HASH_SIZE, LEAF_PREFIX, nodeHash } from './merkle';
 
 /** The longest entry a ledger accepts (the default scan chunk); the audit refuses longer lines unparsed. */
 export const MAX_ENTRY_BYTES = 16 << 20;
@@ -35,6 +35,9 @@ export interface LineChunk {
 }
 
 const MAX_LINES = 1 << 20;
+// A slot's data starts with one spare byte, so every line has a byte before it (that byte or the
+// previous line's newline) to hold the leaf prefix while the line is hashed in place, uncopied.
+const LEAD = 1;
 // ctrl: [state0, state1, count0, count1, split0, split1, finish, mainDone0, mainDone1, done];
 // state 0 free, 1 submitted, 2 hashed (and folded) by the worker. Leaves [0, split) of a chunk are hashed by this thread.
 const COUNT = 2;
@@ -46,7 +49,9 @@ const CTRL_WORDS = 10;
 
 // CommonJS source of the hashing worker (eval'd, so it needs no TypeScript loader): leaf hashes of
 // lines [split, count) of each slot, in turn. With `fold`, it also folds every leaf hash of the chunk
-// into the right edge of the tree (as verify.ts TreeEdge) and keeps its root at each size asked for.
+// into the right edge of the tree (as Edge below) and keeps its root at each size asked for.
+// Digests are taken as 'binary' (latin1) strings and written into place: per call that costs about half of
+// a new Buffer ('buffer' output), which dominates the hashing of short lines and of tree nodes.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { hash } = require('node:crypto');
@@ -55,28 +60,30 @@ const slots = workerData.slots.map((s) => ({ data: Buffer.from(s.data), bounds: 
 const fold = workerData.fold;
 const wanted = fold ? new Float64Array(fold.sizes) : null;
 const roots = fold ? Buffer.from(fold.roots) : null;
-const edge = [], heights = [];
-let size = 0, next = 0;
+// The right edge: one hash per level of a complete subtree, in one buffer, with their heights.
+const edge = Buffer.alloc(64 * 32), heights = new Int32Array(64);
+let depth = 0, size = 0, next = 0;
+// node = 0x01 || left || right; nodeHash() replaces right by the hash of the three.
 const node = Buffer.alloc(65);
 node[0] = 1;
-function nodeHash(l, r) { l.copy(node, 1); r.copy(node, 33); return hash('sha256', node, 'buffer'); }
-function root() {
-  if (!edge.length) return hash('sha256', Buffer.alloc(0), 'buffer');
-  let r = edge[edge.length - 1];
-  for (let j = edge.length - 2; j >= 0; j--) r = nodeHash(edge[j], r);
-  return r;
+function nodeHash() { node.write(hash('sha256', node, 'binary'), 33, 'latin1'); }
+function root(at) {
+  if (!depth) { hash('sha256', Buffer.alloc(0), 'buffer').copy(roots, at); return; }
+  edge.copy(node, 33, (depth - 1) * 32, depth * 32);
+  for (let j = depth - 2; j >= 0; j--) { edge.copy(node, 1, j * 32, j * 32 + 32); nodeHash(); }
+  node.copy(roots, at, 33, 65);
 }
-function push(leaf) {
-  let h = leaf, ht = 0;
-  while (heights.length && heights[heights.length - 1] === ht) { h = nodeHash(edge.pop(), h); heights.pop(); ht++; }
-  edge.push(ht === 0 ? Buffer.from(h) : h);
-  heights.push(ht);
+function push(leaves, at) {
+  leaves.copy(node, 33, at, at + 32);
+  let ht = 0;
+  while (depth && heights[depth - 1] === ht) { depth--; edge.copy(node, 1, depth * 32, depth * 32 + 32); nodeHash(); ht++; }
+  node.copy(edge, depth * 32, 33, 65);
+  heights[depth++] = ht;
   size++;
-  while (next < wanted.length && wanted[next] === size) { root().copy(roots, next * 32); next++; }
+  while (next < wanted.length && wanted[next] === size) { root(next * 32); next++; }
 }
-let scratch = Buffer.alloc(1 << 16);
 (function run() {
-  if (fold) while (next < wanted.length && wanted[next] === 0) { root().copy(roots, next * 32); next++; }
+  if (fold) while (next < wanted.length && wanted[next] === 0) { root(next * 32); next++; }
   for (let k = 0; ; k++) {
     const i = k % 2;
     while (Atomics.load(ctrl, i) !== 1) {
@@ -87,16 +94,15 @@ let scratch = Buffer.alloc(1 << 16);
     const count = Atomics.load(ctrl, ${COUNT} + i);
     const split = Atomics.load(ctrl, ${SPLIT} + i);
     for (let j = split; j < count; j++) {
-      const s = bounds[2 * j], e = bounds[2 * j + 1];
-      if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
-      scratch[0] = 0;
-      data.copy(scratch, 1, s, e);
-      out.set(hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'), j * 32);
+      const p = bounds[2 * j] - 1, e = bounds[2 * j + 1], was = data[p];
+      data[p] = 0;
+      out.write(hash('sha256', data.subarray(p, e), 'binary'), j * 32, 'latin1');
+      data[p] = was;
     }
     if (fold) {
       while (Atomics.load(ctrl, ${MAIN_DONE} + i) !== 1) Atomics.wait(ctrl, ${MAIN_DONE} + i, 0, 50);
       Atomics.store(ctrl, ${MAIN_DONE} + i, 0);
-      for (let j = 0; j < count; j++) push(out.subarray(j * 32, j * 32 + 32));
+      for (let j = 0; j < count; j++) push(out, j * 32);
     }
     Atomics.store(ctrl, i, 2);
     Atomics.notify(ctrl, i);
@@ -110,7 +116,7 @@ function newSlot(shared: boolean, chunk: number): Slot {
   const mk = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
   // Records are longer than 16 bytes, so a chunk never holds more than chunk/16 lines.
   const lines = Math.max(16, Math.min(MAX_LINES, Math.ceil(chunk / 16)));
-  return { data: Buffer.from(mk(chunk)), bounds: new Int32Array(mk(8 * lines)), out: Buffer.from(mk(HASH_SIZE * lines)), count: 0, base: 0 };
+  return { data: Buffer.from(mk(LEAD + chunk)), bounds: new Int32Array(mk(8 * lines)), out: Buffer.from(mk(HASH_SIZE * lines)), count: 0, base: 0 };
 }
 
 function readFully(fd: number, buf: Buffer, at: number, len: number, pos: number): void {
@@ -135,16 +141,16 @@ function startWorker(slots: Slot[], ctrl: SharedArrayBuffer, fold: { sizes: Shar
   }
 }
 
-let scratch = Buffer.alloc(1 << 16);
-
+/** Leaf hashes of lines [from, to) of a slot: the byte before each line becomes the leaf prefix while it is hashed (as in the worker). */
 function hashRange(slot: Slot, from: number, to: number): void {
+  const { data, bounds, out } = slot;
   for (let j = from; j < to; j++) {
-    const s = slot.bounds[2 * j]!;
-    const e = slot.bounds[2 * j + 1]!;
-    if (e - s + 1 > scratch.length) scratch = Buffer.alloc(2 * (e - s + 1));
-    scratch[0] = 0;
-    slot.data.copy(scratch, 1, s, e);
-    slot.out.set(hash('sha256', scratch.subarray(0, e - s + 1), 'buffer'), j * HASH_SIZE);
+    const p = bounds[2 * j]! - 1;
+    const e = bounds[2 * j + 1]!;
+    const was = data[p]!;
+    data[p] = LEAF_PREFIX;
+    out.write(hash('sha256', data.subarray(p, e), 'binary'), j * HASH_SIZE, 'latin1');
+    data[p] = was;
   }
 }
 
@@ -225,14 +231,15 @@ function* scanLines(fd: number, from: number, to: number, opts: ScanOptions & { 
       while (Atomics.load(ctrl, i) === 1) Atomics.wait(ctrl, i, 1, 1000);
       Atomics.store(ctrl, i, 0);
     }
-    const carryLen = carry?.len ?? 0;    if (carry && carryLen) carry.slot.data.copy(slot.data, 0, carry.start, carry.start + carryLen);
+    const carryLen = carry?.len ?? 0;
+    if (carry && carryLen) carry.slot.data.copy(slot.data, LEAD, carry.start, carry.start + carryLen);
     const want = Math.min(CHUNK - carryLen, to - filePos);
     if (want <= 0) throw new CustodianError(LedgerCodes.TAMPERED, `an entry is longer than ${CHUNK} bytes`, { offset: filePos - carryLen });
-    readFully(fd, slot.data, carryLen, want, filePos);
-    slot.base = filePos - carryLen;
-    const avail = carryLen + want;
+    readFully(fd, slot.data, LEAD + carryLen, want, filePos);
+    slot.base = filePos - carryLen - LEAD;
+    const avail = LEAD + carryLen + want;
     filePos += want;
-    let s = 0;
+    let s = LEAD;
     let count = 0;
     for (;;) {
       const nl = slot.data.indexOf(10, s);

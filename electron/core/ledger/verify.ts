@@ -16,7 +16,7 @@
  * besides the two 16 MB read slots). A generator, so the CLI runs it to the
  * end and the app yields to its event loop between chunks.
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustodianError } from '../errors';
 import { LedgerCodes } from './codes';
@@ -59,13 +59,17 @@ function tamper(dir: string, message: string, details: Record<string, unknown> =
   return new CustodianError(LedgerCodes.TAMPERED, message, { dir, verify: true, ...details });
 }
 
-/** Lines of a file, chunk by chunk (for the checkpoint history). */
-function* fileLines(path: string): Generator<Buffer> {
+/**
+ * Each complete line of a file, chunk by chunk (for the checkpoint history):
+ * f(buf, start, end, offset in the file of start), until it returns false.
+ */
+function eachLine(path: string, f: (buf: Buffer, s: number, e: number, at: number) => boolean): void {
   if (!existsSync(path)) return;
   const fd = openSync(path, 'r');
   try {
     let buf = Buffer.allocUnsafe(4 << 20);
     let have = 0;
+    let base = 0;
     for (;;) {
       if (have === buf.length) {
         const grown = Buffer.allocUnsafe(buf.length * 2);
@@ -76,11 +80,12 @@ function* fileLines(path: string): Generator<Buffer> {
       have += n;
       let s = 0;
       for (let nl = buf.indexOf(10, s); nl >= 0 && nl < have; nl = buf.indexOf(10, s)) {
-        yield buf.subarray(s, nl);
+        if (!f(buf, s, nl, base + s)) return;
         s = nl + 1;
       }
       buf.copy(buf, 0, s, have);
       have -= s;
+      base += s;
       if (n === 0) return; // a torn last line is left to open, which cuts it
     }
   } finally {
@@ -88,22 +93,46 @@ function* fileLines(path: string): Generator<Buffer> {
   }
 }
 
+/** Offset in the file of the first of its newest `lines` complete lines (0 if it has no more), read from its end. */
+function tailStart(path: string, lines: number): number {
+  if (!existsSync(path)) return 0;
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let end = fstatSync(fd).size;
+    // The newline ending the last complete line is the first found; the (lines + 1)-th ends the line before the kept ones.
+    let seen = 0;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - start, start);
+      for (let i = chunk.lastIndexOf(10, n - 1); i >= 0; i = i > 0 ? chunk.lastIndexOf(10, i - 1) : -1) {
+        if (++seen === lines + 1) return start + i + 1;
+      }
+      end = start;
+    }
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Size and root of one history line (a JSON string holding the note
+ * Size and root of one history line buf[s, e) (a JSON string holding the note
  * `<origin>\n<size>\n<root>\n…`), read without parsing the note, or null.
  */
-function historyLine(line: Buffer, prefix: Buffer, withRoot: boolean): { size: number; root: Buffer } | null {
-  if (line.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return null;
-  let i = prefix.length;
+function historyLine(buf: Buffer, s: number, e: number, prefix: Buffer, withRoot: boolean): { size: number; root: Buffer } | null {
+  if (e - s < prefix.length) return null;
+  for (let j = 0; j < prefix.length; j++) if (buf[s + j] !== prefix[j]) return null;
+  let i = s + prefix.length;
   let size = 0;
   const d0 = i;
-  for (; i < line.length && line[i]! >= 48 && line[i]! <= 57; i++) size = size * 10 + line[i]! - 48;
-  if (i === d0 || line[i] !== 92 || line[i + 1] !== 110) return null;
+  for (; i < e && buf[i]! >= 48 && buf[i]! <= 57; i++) size = size * 10 + buf[i]! - 48;
+  if (i === d0 || buf[i] !== 92 || buf[i + 1] !== 110) return null;
   const r0 = i + 2;
-  const r1 = line.indexOf(92, r0);
-  if (r1 < 0) return null;
+  const r1 = buf.indexOf(92, r0);
+  if (r1 < 0 || r1 >= e) return null;
   if (!withRoot) return { size, root: EMPTY_ROOT };
-  const root = Buffer.from(line.toString('latin1', r0, r1), 'base64');
+  const root = Buffer.from(buf.toString('latin1', r0, r1), 'base64');
   return root.length === HASH_SIZE ? { size, root } : null;
 }
 
@@ -117,37 +146,22 @@ function historyChecks(dir: string, origin: string, latest: Checkpoint, size: nu
   const prefix = Buffer.from(`${JSON.stringify(origin).slice(0, -1)}\\n`);
   const path = join(dir, 'checkpoints.jsonl');
   // Only the newest `window` lines are compared: the others' sizes are read, their roots not decoded.
-  const firstKept = countLines(path) - window;
+  const keptFrom = tailStart(path, window);
   const kept: Expected[] = [];
   let line = 0;
   let prev = 0;
-  for (const l of fileLines(path)) {
-    const h = historyLine(l, prefix, line >= firstKept);
+  eachLine(path, (buf, s, e, at) => {
+    const h = historyLine(buf, s, e, prefix, at >= keptFrom);
     if (!h) throw tamper(dir, `checkpoint history line ${line} is malformed or names another origin`, { line });
     // Checkpoints signed after the verification began cover entries it does not read.
-    if (h.size > size && size > latest.size) break;
+    if (h.size > size && size > latest.size) return false;
     if (h.size < prev || h.size > latest.size) throw tamper(dir, `checkpoint history goes back from ${prev} to ${h.size}: the ledger was rewritten`, { line });
     prev = h.size;
-    if (line >= firstKept) kept.push({ size: h.size, root: h.root, what: `history checkpoint ${line}`, details: { line } });
+    if (at >= keptFrom) kept.push({ size: h.size, root: h.root, what: `history checkpoint ${line}`, details: { line } });
     line++;
-  }
+    return true;
+  });
   return kept;
-}
-
-/** Complete lines in a file, counted chunk by chunk. */
-function countLines(path: string): number {
-  if (!existsSync(path)) return 0;
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(4 << 20);
-    let lines = 0;
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
-      for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines++;
-    }
-    return lines;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function* verifyLedger(input: VerifyInput): Generator<VerifyProgress, VerifyResult> {
@@ -170,7 +184,8 @@ export function* verifyLedger(input: VerifyInput): Generator<VerifyProgress, Ver
   let roots: Buffer[];
   try {
     let i = 0;
-    const chunks = foldLines(fd, bytes, sizes, { ...input.scan, mainShare: 0.75 });
+    // Half the leaves hashed here: the records' checks here weigh about as much as the tree's nodes on the worker.
+    const chunks = foldLines(fd, bytes, sizes, { ...input.scan, mainShare: 0.5 });
     let r = chunks.next();
     for (; !r.done; r = chunks.next()) {
       const c = r.value;
