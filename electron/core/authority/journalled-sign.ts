@@ -5,12 +5,14 @@
  */
 import { CustodianError, isCustodianError } from '../errors';
 import {
-  computeValidity, generateSerial, PROFILES, readCertificate, serialToHex, cryptoRandom,
-  type IssuedCertificate, type RandomSource,
+  computeValidity, generateSerial, issueCertificate, PROFILES, readCertificate, serialToHex, cryptoRandom,
+  type IssuedCertificate, type RandomSource, type SigningKey,
 } from '../pki/index';
 import { AuthorityCodes } from './codes';
 import type { AuthorityContext } from './context';
 import type { CaSigningIntent } from './journal';
+import { spkiSha256 } from './keys';
+import { subjectText, type CaSubject } from './subject';
 
 export interface PlannedSigning {
   intent: CaSigningIntent;
@@ -69,4 +71,42 @@ export async function journalledSign(
     }, { cause: e });
   }
   return cert;
+}
+
+/**
+ * A one-off non-CA certificate the CA key signs for `subjectPublicKey`
+ * (a verification certificate, a work-order signer) under the journal.
+ */
+export async function journalledIssue(ctx: AuthorityContext, p: {
+  kind: CaSigningIntent['kind'];
+  profile: 'hubVerification' | 'workOrderSigner';
+  subject: CaSubject;
+  subjectPublicKey: Uint8Array;
+  issuer: { certificate: Uint8Array; privateKey: SigningKey; fingerprint: string };
+  now: Date;
+  days?: number | undefined;
+}): Promise<IssuedCertificate> {
+  const days = p.days !== undefined ? { days: p.days } : {};
+  const plan = planSigning({
+    kind: p.kind,
+    profile: p.profile,
+    subject: subjectText(p.subject),
+    spkiSha256: spkiSha256(p.subjectPublicKey),
+    issuerFingerprint: p.issuer.fingerprint,
+    issuerCertificate: p.issuer.certificate,
+    notBefore: p.now,
+    ...days,
+  });
+  // The intent is durable before the key signs; the certificate is recorded before it is returned.
+  return journalledSign(ctx, plan, (random) => issueCertificate({
+    profile: p.profile,
+    ...p.subject,
+    subjectPublicKey: p.subjectPublicKey,
+    issuer: { certificate: p.issuer.certificate, privateKey: p.issuer.privateKey },
+    notBefore: p.now,
+    ...days,
+    now: p.now,
+    random,
+    signer: ctx.signer,
+  }));
 }

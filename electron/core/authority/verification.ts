@@ -5,11 +5,10 @@
  * discarded: the hub checks only the signature and the CN.
  */
 import { CustodianError } from '../errors';
-import { exportSpki, generateKeyPair, HUB_CODE_PATTERN, issueCertificate, PkiCodes } from '../pki/index';
+import { exportSpki, generateKeyPair, HUB_CODE_PATTERN, PkiCodes } from '../pki/index';
 import type { AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
-import { journalledSign, planSigning } from './journalled-sign';
-import { spkiSha256 } from './keys';
+import { journalledIssue } from './journalled-sign';
 import { checkDays } from './subject';
 
 export interface VerificationCertParams {
@@ -42,28 +41,15 @@ export async function verificationCert(ctx: AuthorityContext, code: string, p: V
   const throwaway = await generateKeyPair('P-256', { extractable: false });
   const spki = await exportSpki(throwaway.publicKey);
   const issuerFingerprint = meta.certificateFingerprint ?? '';
-  const plan = planSigning({
+  const cert = await journalledIssue(ctx, {
     kind: 'verification',
     profile: 'hubVerification',
-    subject: `CN=${code}`,
-    spkiSha256: spkiSha256(spki),
-    issuerFingerprint,
-    issuerCertificate: chain[0]!,
-    notBefore: now,
-    ...(days !== undefined ? { days } : {}),
-  });
-  // The intent is durable before the key signs; the certificate is recorded before it is returned.
-  const cert = await journalledSign(ctx, plan, (random) => issueCertificate({
-    profile: 'hubVerification',
-    commonName: code,
+    subject: { commonName: code },
     subjectPublicKey: spki,
-    issuer: { certificate: chain[0]!, privateKey: key.privateKey },
-    notBefore: now,
-    ...(days !== undefined ? { days } : {}),
+    issuer: { certificate: chain[0]!, privateKey: key.privateKey, fingerprint: issuerFingerprint },
     now,
-    random,
-    signer: ctx.signer,
-  }));
+    days,
+  });
   await ctx.emit({
     type: 'authority.verification-cert-issued',
     at: now.toISOString(),

@@ -6,12 +6,12 @@
  * only the certificate and its chain are returned.
  */
 import { rmSync } from 'node:fs';
-import { issueCertificate, toPem, type CaKeySpec } from '../pki/index';
+import { toPem, type CaKeySpec } from '../pki/index';
 import type { AuthorityContext } from './context';
 import { requireActive, requireUnlocked } from './guards';
-import { journalledSign, planSigning } from './journalled-sign';
-import { assertKeySpec, createSealedKey, spkiSha256 } from './keys';
-import { checkDays, checkSubject, subjectText, type CaSubject } from './subject';
+import { journalledIssue } from './journalled-sign';
+import { assertKeySpec, createSealedKey } from './keys';
+import { checkDays, checkSubject, type CaSubject } from './subject';
 
 export interface WorkOrderSignerParams extends CaSubject {
   /** Where the new key is sealed (age v1 / scrypt, mode 0600); refused if the file exists. */
@@ -47,32 +47,18 @@ export async function workOrderSigner(ctx: AuthorityContext, p: WorkOrderSignerP
   const now = ctx.now();
   // Sealed before anything is signed: a passphrase the vault refuses leaves no certificate behind.
   const signerKey = await createSealedKey(p.keyFile, spec, p.passphrase, ctx.logN);
-  const spki = signerKey.spki;
   const issuerFingerprint = meta.certificateFingerprint ?? '';
   let cert;
   try {
-    const plan = planSigning({
-      // The journal contract has two kinds today; a work-order signer is, like a verification certificate, a one-off non-CA certificate.
+    cert = await journalledIssue(ctx, {
       kind: 'work-order-signer',
       profile: 'workOrderSigner',
-      subject: subjectText(subject),
-      spkiSha256: spkiSha256(spki),
-      issuerFingerprint,
-      issuerCertificate: chain[0]!,
-      notBefore: now,
-      ...(days !== undefined ? { days } : {}),
-    });
-    cert = await journalledSign(ctx, plan, (random) => issueCertificate({
-      profile: 'workOrderSigner',
-      ...subject,
-      subjectPublicKey: spki,
-      issuer: { certificate: chain[0]!, privateKey: key.privateKey },
-      notBefore: now,
-      ...(days !== undefined ? { days } : {}),
+      subject,
+      subjectPublicKey: signerKey.spki,
+      issuer: { certificate: chain[0]!, privateKey: key.privateKey, fingerprint: issuerFingerprint },
       now,
-      random,
-      signer: ctx.signer,
-    }));
+      days,
+    });
   } catch (e) {
     // A key without its certificate would only confuse the next ceremony: it goes with the failed signing.
     rmSync(p.keyFile, { force: true });
