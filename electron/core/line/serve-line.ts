@@ -17,6 +17,7 @@ import type { ProvisioningResult, WorkflowEvent } from '../station/events';
 import { isPortPattern, matchPorts } from './port-pattern';
 import { serveDevices } from './serve-port';
 import { stationHalt, type DeviceRun, type StationHalt, type StationSession } from './station-session';
+import { abortableSleep } from '../abortable-sleep';
 
 export interface ServeLineOptions {
   session: StationSession;
@@ -57,18 +58,6 @@ export interface ServeLineResult {
   stoppedBy: 'operator' | 'count' | 'ledger';
   halt: StationHalt | null;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export async function serveLine(opts: ServeLineOptions): Promise<ServeLineResult> {
   const { session } = opts;
@@ -137,7 +126,7 @@ export async function serveLine(opts: ServeLineOptions): Promise<ServeLineResult
     // Patterns: heads whose adapters enumerate late join while the line runs.
     // Without patterns the line ends once every head has ended by itself.
     while (!signal.aborted && (patterns || settled < heads.size)) {
-      await sleep(opts.rescanMs ?? 1000, signal);
+      await abortableSleep(opts.rescanMs ?? 1000, signal);
       if (!signal.aborted) scan();
     }
     // Heads started while waiting are in `running` too; wait for every one.

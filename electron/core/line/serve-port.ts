@@ -16,6 +16,7 @@ import { SerialPortTransport } from '../device/serial-transport';
 import { leaseTransport, type Transport } from '../device/transport';
 import { isCustodianError } from '../errors';
 import { stationDrivers } from './station-drivers';
+import { abortableSleep } from '../abortable-sleep';
 
 export interface ServeOptions {
   path: string;
@@ -39,18 +40,6 @@ export interface ServeOptions {
   /** Opens the port (injected for tests). */
   openPort?: (path: string, baud: number, rtscts: boolean) => Promise<Transport>;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /** Returns how many devices were handed to `handle`. */
 export async function serveDevices(opts: ServeOptions): Promise<number> {
@@ -82,7 +71,7 @@ export async function serveDevices(opts: ServeOptions): Promise<number> {
         const id = await device.identify();
         if (last !== null && id.hardwareSerial === last) {
           await device.close();
-          await sleep(pollMs, opts.signal);
+          await abortableSleep(pollMs, opts.signal);
           continue;
         }
         announced = null;
@@ -93,7 +82,7 @@ export async function serveDevices(opts: ServeOptions): Promise<number> {
         if (!isCustodianError(e)) throw e;
         // Nothing answering (or it went away mid-greeting): the previous device is gone.
         if (device === null) last = null;
-        await sleep(pollMs, opts.signal);
+        await abortableSleep(pollMs, opts.signal);
       } finally {
         await device?.close().catch(() => undefined);
       }

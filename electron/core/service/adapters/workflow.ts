@@ -20,6 +20,7 @@ import { isDriverName, type DriverChoice, type DriverName } from '../../../share
 import { provedFinal, type FinalProofName, type ProofName } from '../../../shared/proofs';
 import type { HaltReport, ProgressReport, ProvisionRequest, ProvisionSummary, ServeRequest, WorkflowPort } from '../ports';
 import type { SimulatorRegistry } from './simulator';
+import { abortableSleep } from '../../abortable-sleep';
 
 // Compile-time check: the contract's proof names are the core's own.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -43,17 +44,6 @@ function driverName(d: DeviceDriver): DriverName {
 function runProofs(r: Extract<ProvisioningResult, { result: 'passed' }>): { finalProof: FinalProofName | null; proofs: ProofName[] } {
   return { finalProof: r.how === 'recognised' ? null : provedFinal(r.finalProof, r.proofs), proofs: [...r.proofs] };
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
-  if (signal.aborted) return resolve();
-  const t = setTimeout(done, ms);
-  function done() {
-    clearTimeout(t);
-    signal.removeEventListener('abort', done);
-    resolve();
-  }
-  signal.addEventListener('abort', done, { once: true });
-});
 
 export function workflowAdapter(deps: {
   authority: Authority;
@@ -192,7 +182,7 @@ export function workflowAdapter(deps: {
       } finally {
         await t?.close().catch(() => undefined);
       }
-      await sleep(deps.probeEveryMs ?? 500, req.signal);
+      await abortableSleep(deps.probeEveryMs ?? 500, req.signal);
     }
     return null;
   }
