@@ -7,6 +7,9 @@ import { EVENT_NAMES, METHOD_NAMES, eventProperty, methodProperty } from '../../
 import type { EventName, MethodName } from '../../electron/shared/channels';
 import type { CustodianApi, EventPayload, MethodInput, MethodOutput } from '../../electron/shared/api';
 import type { ApiError } from '../../electron/shared/errors';
+import { afterEach, beforeEach } from 'vitest';
+import type { VueWrapper } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
 
 export class Refuse {
   constructor(readonly error: ApiError) {}
@@ -69,6 +72,32 @@ export function install(fake: Fake): () => void {
   Object.defineProperty(globalThis, 'custodian', { value: fake.api, configurable: true, writable: true });
   return () => {
     delete (globalThis as { custodian?: unknown }).custodian;
+  };
+}
+
+/**
+ * For a file of view tests: a fresh Pinia before each test, and after it the
+ * view unmounted, the fake removed and the page emptied. `show` installs the
+ * test's fake, then mounts its view.
+ */
+export function viewHarness(): { show<W extends VueWrapper>(fake: Fake, mountView: () => W): W } {
+  let uninstall: () => void = () => {};
+  let w: VueWrapper | undefined;
+  beforeEach(() => setActivePinia(createPinia()));
+  afterEach(() => {
+    w?.unmount();
+    w = undefined;
+    uninstall();
+    uninstall = () => {};
+    document.body.innerHTML = '';
+  });
+  return {
+    show(fake, mountView) {
+      uninstall = install(fake);
+      const mounted = mountView();
+      w = mounted;
+      return mounted;
+    },
   };
 }
 

@@ -4,35 +4,26 @@
  * station.onHead (step while running, then a big PASS/FAIL with the reason,
  * counters per head and in total), and auto mode per head.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
+import { describe, expect, it } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
 import LineView from '../../renderer/src/views/LineView.vue';
 import type { HeadState } from '../../electron/shared/api/line';
-import { NOW, install, makeFake } from './fakeCustodian';
+import { NOW, makeFake, viewHarness } from './fakeCustodian';
 
 const idle = (port: string): HeadState => ({
   port, auto: true, paused: false, running: false, deviceId: null, step: null, stepState: null, last: null, counters: { passed: 0, failed: 0 },
 });
 
-let uninstall: () => void = () => {};
-let w: VueWrapper | undefined;
-beforeEach(() => setActivePinia(createPinia()));
-afterEach(() => {
-  w?.unmount();
-  uninstall();
-  document.body.innerHTML = '';
-});
+const { show } = viewHarness();
 
 describe('LineView', () => {
   it('shows one tile per head and follows each head on its own: step, PASS, FAIL with the reason, counters', async () => {
     const fake = makeFake({
       'station.line': () => ({ autoMode: true, heads: [idle('/dev/ttyUSB0'), idle('/dev/ttyUSB1')], totals: { passed: 0, failed: 0 } }),
     });
-    uninstall = install(fake);
-    w = mount(LineView, { attachTo: document.body });
+    const w = show(fake, () => mount(LineView, { attachTo: document.body }));
     await flushPromises();
-    const tile = (n: string) => w!.get(`[data-testid="head-${n}"]`);
+    const tile = (n: string) => w.get(`[data-testid="head-${n}"]`);
     expect(w.findAll('.tile')).toHaveLength(2);
     expect(tile('ttyUSB0').attributes('data-verdict')).toBe('idle');
 
@@ -65,8 +56,7 @@ describe('LineView', () => {
       'station.line': () => ({ autoMode: true, heads: [idle('/dev/ttyUSB0')], totals: { passed: 0, failed: 0 } }),
       'station.setHeadAuto': ({ port, enabled }) => ({ ...idle(port), auto: enabled, paused: !enabled }),
     });
-    uninstall = install(fake);
-    w = mount(LineView, { attachTo: document.body });
+    const w = show(fake, () => mount(LineView, { attachTo: document.body }));
     await flushPromises();
     await w.get('[data-testid="head-auto-ttyUSB0"]').setValue(false);
     await flushPromises();
@@ -78,7 +68,6 @@ describe('LineView', () => {
     await flushPromises();
     expect(w.findAll('.tile')).toHaveLength(2);
     w.unmount();
-    w = undefined;
     expect(fake.listeners('station.head')).toBe(0);
   });
 });

@@ -1,20 +1,12 @@
 // @vitest-environment happy-dom
 /** The Settings view's work-order requirement: shown as saved, and saved as chosen. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
+import { describe, expect, it } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
 import SettingsView from '../../renderer/src/views/SettingsView.vue';
 import { DEFAULT_SETTINGS, type Settings } from '../../electron/shared/api/settings';
-import { install, makeFake } from './fakeCustodian';
+import { makeFake, viewHarness } from './fakeCustodian';
 
-let uninstall: () => void = () => {};
-let w: VueWrapper | undefined;
-beforeEach(() => setActivePinia(createPinia()));
-afterEach(() => {
-  w?.unmount();
-  uninstall();
-  document.body.innerHTML = '';
-});
+const { show } = viewHarness();
 
 describe('SettingsView: signed work orders', () => {
   it('shows the saved requirement and saves the one chosen', async () => {
@@ -23,8 +15,7 @@ describe('SettingsView: signed work orders', () => {
       'settings.get': () => saved,
       'settings.update': (patch) => (saved = { ...saved, ...(patch.workOrders ? { workOrders: patch.workOrders } : {}) }),
     });
-    uninstall = install(fake);
-    w = mount(SettingsView, { attachTo: document.body });
+    const w = show(fake, () => mount(SettingsView, { attachTo: document.body }));
     await flushPromises();
     const select = w.get<HTMLSelectElement>('[data-testid="work-orders-require"]');
     expect(select.element.value).toBe('per-ca');

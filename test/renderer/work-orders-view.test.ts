@@ -5,13 +5,12 @@
  * through the station's picker, then the list again; a refused import shows
  * its code and reason.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia } from 'pinia';
+import { describe, expect, it } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
 import WorkOrdersView from '../../renderer/src/views/WorkOrdersView.vue';
 import WorkOrderChosen from '../../renderer/src/components/WorkOrderChosen.vue';
 import type { WorkOrderView } from '../../electron/shared/api/work-orders';
-import { install, makeFake, refuse } from './fakeCustodian';
+import { makeFake, refuse, viewHarness } from './fakeCustodian';
 
 const order = (over: Partial<WorkOrderView> = {}): WorkOrderView => ({
   id: 'WO-1', issuer: 'Company-X', signer: 'CN=Company-X work orders', notBefore: '2026-12-01T00:00:00.000Z', notAfter: '2026-12-31T00:00:00.000Z',
@@ -19,19 +18,11 @@ const order = (over: Partial<WorkOrderView> = {}): WorkOrderView => ({
   ...over,
 });
 
-let uninstall: () => void = () => {};
-let w: VueWrapper | undefined;
-beforeEach(() => setActivePinia(createPinia()));
-afterEach(() => {
-  w?.unmount();
-  uninstall();
-  document.body.innerHTML = '';
-});
+const { show } = viewHarness();
 
 describe('WorkOrdersView', () => {
   it('shows each order with its quota left, window and allow-list, and that the station requires work orders', async () => {
-    uninstall = install(makeFake({ 'workOrders.list': () => ({ required: true, orders: [order(), order({ id: 'WO-0', state: 'expired', remaining: 0, issued: 5, reserved: 5, quota: 5 })] }) }));
-    w = mount(WorkOrdersView, { attachTo: document.body });
+    const w = show(makeFake({ 'workOrders.list': () => ({ required: true, orders: [order(), order({ id: 'WO-0', state: 'expired', remaining: 0, issued: 5, reserved: 5, quota: 5 })] }) }), () => mount(WorkOrdersView, { attachTo: document.body }));
     await flushPromises();
     const card = w.get('[data-testid="wo-WO-1"]');
     expect(card.attributes('data-state')).toBe('active');
@@ -56,8 +47,7 @@ describe('WorkOrdersView', () => {
         return { order: order(), alreadyImported: false };
       },
     });
-    uninstall = install(fake);
-    w = mount(WorkOrdersView, { attachTo: document.body });
+    const w = show(fake, () => mount(WorkOrdersView, { attachTo: document.body }));
     await flushPromises();
     expect(w.find('[data-testid="wo-empty"]').exists()).toBe(true);
     await w.get('[data-testid="wo-import"]').trigger('click');
@@ -77,8 +67,7 @@ describe('WorkOrdersView', () => {
   it("under the Station view's field: the named order's quota left, window and allow-list; the requirement when none is named; reloaded after each run", async () => {
     let remaining = 6;
     const fake = makeFake({ 'workOrders.list': () => ({ required: true, orders: [order({ remaining })] }) });
-    uninstall = install(fake);
-    w = mount(WorkOrderChosen, { props: { id: '', runs: 0 }, attachTo: document.body });
+    const w = show(fake, () => mount(WorkOrderChosen, { props: { id: '', runs: 0 }, attachTo: document.body }));
     await flushPromises();
     expect(w.get('[data-testid="wo-chosen-required"]').text()).toBe('This station signs only under an imported work order: enter its ID (WO-1).');
     await w.setProps({ id: 'WO-1 ' });
@@ -91,8 +80,7 @@ describe('WorkOrdersView', () => {
   });
 
   it('shows nothing where the station has no work orders to tell about (the call not available)', async () => {
-    uninstall = install(makeFake({}));
-    w = mount(WorkOrderChosen, { props: { id: 'batch-7', runs: 0 }, attachTo: document.body });
+    const w = show(makeFake({}), () => mount(WorkOrderChosen, { props: { id: 'batch-7', runs: 0 }, attachTo: document.body }));
     await flushPromises();
     expect(w.text()).toBe('');
   });
